@@ -1,0 +1,22 @@
+// The supctl executable: the process's streams and environment, handed to cli::run.
+
+#include <unistd.h>
+
+#include <cstdlib>
+#include <iostream>
+#include <string>
+#include <vector>
+
+#include "cli/app.h"
+
+int main(int argc, char** argv) {
+  std::vector<std::string> args(argv + 1, argv + argc);
+  supctl::cli::Io io{std::cout, std::cerr, isatty(STDOUT_FILENO) == 1,
+                     [](const std::string& name) -> std::optional<std::string> {
+                       const char* value = std::getenv(name.c_str());
+                       return value ? std::optional<std::string>(value) : std::nullopt;
+                     }};
+  int code = supctl::cli::run(args, io);
+  std::cout.flush();
+  return code;
+}

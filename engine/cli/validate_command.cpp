@@ -1,0 +1,86 @@
+#include <fmt/format.h>
+
+#include <map>
+
+#include "cli/commands.h"
+#include "diag/render.h"
+#include "manifest/json_schema.h"
+#include "manifest/validate.h"
+#include "plugins/plugins.h"
+
+namespace supctl::cli {
+namespace {
+
+std::string plural(std::size_t n, std::string_view word) {
+  return fmt::format("{} {}{}", n, word, n == 1 ? "" : "s");
+}
+
+// What the manifests declare, one line per kind, for people.
+std::string summary(const model::Manifest& manifest) {
+  std::map<std::string, std::vector<std::string>> by_kind;
+  for (const model::Resource& r : manifest.resources()) {
+    // The hierarchy is a singleton: show its name and generation instead of an empty resource name.
+    std::string shown = r.name().empty() ? fmt::format("{} ({})", r.string("name").value_or("?"), r.string("configmgr").value_or("?"))
+                                         : r.name();
+    by_kind[r.kind()].push_back(std::move(shown));
+  }
+  std::string text;
+  for (const auto& [kind, names] : by_kind) {
+    std::string list;
+    for (const std::string& name : names) {
+      if (list.size() > 70) {
+        list += ", ...";
+        break;
+      }
+      list += (list.empty() ? "" : ", ") + name;
+    }
+    text += fmt::format("  {:<23} {:>4}  {}\n", kind, names.size(), list);
+  }
+  return text;
+}
+
+std::vector<diag::RuleInfo> all_rules(std::span<const model::Plugin* const> plugins) {
+  std::vector<diag::RuleInfo> rules(manifest::engine_rules().begin(), manifest::engine_rules().end());
+  for (const model::Plugin* plugin : plugins) rules.insert(rules.end(), plugin->rules().begin(), plugin->rules().end());
+  return rules;
+}
+
+}  // namespace
+
+int validate_command(const ValidateOptions& options, Io& io) {
+  auto owned = plugins::make_all();
+  std::vector<const model::Plugin*> plugins;
+  for (const auto& p : owned) plugins.push_back(p.get());
+
+  diag::SourceSet sources;
+  manifest::Validation result = manifest::validate_directory(options.dir, plugins, sources);
+  const diag::Diagnostics& diagnostics = result.diagnostics;
+
+  if (options.format == "json") {
+    io.out << diag::render_json(diagnostics, sources);
+  } else if (options.format == "sarif") {
+    io.out << diag::render_sarif(diagnostics, sources, all_rules(plugins), SUPCTL_VERSION);
+  } else {
+    io.out << diag::render_text(diagnostics, sources, diag::TextStyle{.color = io.color()});
+    if (diagnostics.has_errors()) {
+      io.out << fmt::format("The manifests in '{}' are not valid: {}{}.\n", options.dir, plural(diagnostics.error_count(), "error"),
+                            diagnostics.warning_count() ? ", " + plural(diagnostics.warning_count(), "warning") : std::string());
+    } else {
+      io.out << fmt::format("The manifests in '{}' are valid: {}, {}{}.\n", options.dir, plural(result.file_count, "file"),
+                            plural(result.manifest.resources().size(), "resource"),
+                            diagnostics.warning_count() ? ", " + plural(diagnostics.warning_count(), "warning") : std::string());
+      io.out << summary(result.manifest);
+    }
+  }
+  return diagnostics.has_errors() ? 1 : 0;
+}
+
+int schema_command(Io& io) {
+  auto owned = plugins::make_all();
+  std::vector<const model::Plugin*> plugins;
+  for (const auto& p : owned) plugins.push_back(p.get());
+  io.out << manifest::json_schema(manifest::kind_table(plugins));
+  return 0;
+}
+
+}  // namespace supctl::cli

@@ -1,0 +1,130 @@
+#include "manifest/json_schema.h"
+
+#include <nlohmann/json.hpp>
+
+namespace supctl::manifest {
+namespace {
+
+using json = nlohmann::ordered_json;
+using model::AttributeSchema;
+using model::AttrType;
+
+constexpr const char* kAddressPattern = R"(^[a-z_]+(\.[A-Za-z0-9_-]+|\["[^"]+"\])?$)";
+
+json string_of(const model::Format* format) {
+  if (!format) return json{{"type", "string"}};
+  json schema = json::parse(format->json);
+  if (schema.empty()) schema = json{{"type", "string"}};
+  return schema;
+}
+
+json attribute_json(const AttributeSchema& a) {
+  json schema;
+  switch (a.type) {
+    case AttrType::kString: schema = string_of(a.format); break;
+    case AttrType::kInteger:
+      schema = json{{"type", "integer"}};
+      if (a.min) schema["minimum"] = *a.min;
+      if (a.max) schema["maximum"] = *a.max;
+      break;
+    case AttrType::kBoolean: schema = json{{"type", "boolean"}}; break;
+    case AttrType::kEnum: schema = json{{"type", "string"}, {"enum", a.enum_values}}; break;
+    case AttrType::kReference:
+    case AttrType::kMachine:
+      schema = a.format ? string_of(a.format) : json{{"type", "string"}, {"minLength", 1}};
+      break;
+    case AttrType::kSecret: schema = json{{"allOf", json::array({json{{"$ref", "#/definitions/secret"}}})}}; break;
+    case AttrType::kStringList: schema = json{{"type", "array"}, {"items", string_of(a.format)}}; break;
+    case AttrType::kStringSet: {
+      json items{{"type", "array"}, {"items", string_of(a.format)}};
+      json filter{{"type", "object"},
+                  {"additionalProperties", false},
+                  {"minProperties", 1},
+                  {"properties", {{"include", items}, {"exclude", items}}}};
+      schema = json{{"anyOf", json::array({items, filter})}};
+      break;
+    }
+    case AttrType::kAddressList:
+      schema = json{{"type", "array"}, {"items", {{"type", "string"}, {"pattern", kAddressPattern}}}};
+      break;
+    case AttrType::kTable: {
+      json properties = json::object();
+      json required = json::array();
+      for (const AttributeSchema& field : a.fields) {
+        properties[std::string(field.name)] = attribute_json(field);
+        if (field.required) required.push_back(field.name);
+      }
+      schema = json{{"type", "object"}, {"additionalProperties", false}, {"properties", properties}};
+      if (!required.empty()) schema["required"] = required;
+      break;
+    }
+    case AttrType::kRegistryData:
+      schema = json{{"anyOf", json::array({json{{"type", "string"}},
+                                           json{{"type", "integer"}},
+                                           json{{"type", "array"}, {"items", {{"type", "string"}}}},
+                                           json{{"type", "array"}, {"items", {{"type", "integer"}}}}})}};
+      break;
+  }
+  json described{{"description", a.description}};
+  described.update(schema);
+  return described;
+}
+
+json kind_json(const model::KindSchema& kind) {
+  json properties = json::object();
+  json required = json::array();
+  for (const AttributeSchema& a : kind.attributes) {
+    properties[std::string(a.name)] = attribute_json(a);
+    if (a.required) required.push_back(a.name);
+  }
+  json schema{{"type", "object"},
+              {"description", kind.description},
+              {"additionalProperties", false},
+              {"properties", properties}};
+  if (!required.empty()) schema["required"] = required;
+  json extra = json::parse(kind.json_extra);
+  for (auto& [key, value] : extra.items()) schema[key] = value;
+  return schema;
+}
+
+}  // namespace
+
+std::string json_schema(const KindTable& kinds) {
+  json properties = json::object();
+  json definitions = json::object();
+  definitions["secret"] = json{
+      {"description", "A secret kept out of the manifest: an environment variable or a file."},
+      {"type", "object"},
+      {"additionalProperties", false},
+      {"minProperties", 1},
+      {"maxProperties", 1},
+      {"properties",
+       {{"env", {{"type", "string"}, {"pattern", "^[A-Za-z_][A-Za-z0-9_]*$"}, {"description", "an environment variable"}}},
+        {"file", {{"type", "string"}, {"minLength", 1}, {"description", "a file holding the secret"}}}}}};
+  for (const model::KindSchema* kind : kinds.all()) {
+    std::string name(kind->kind);
+    definitions[name] = kind_json(*kind);
+    if (kind->singleton) {
+      properties[name] = json{{"$ref", "#/definitions/" + name}};
+    } else {
+      json entry{{"type", "object"},
+                 {"description", kind->description},
+                 {"additionalProperties", {{"$ref", "#/definitions/" + name}}}};
+      if (kind->name_format) entry["propertyNames"] = string_of(kind->name_format);
+      properties[name] = entry;
+    }
+  }
+  json schema{{"$schema", "http://json-schema.org/draft-07/schema#"},
+              {"$id", "https://supctl.dev/schemas/manifest.schema.json"},
+              {"title", "supctl manifest"},
+              {"description",
+               "One TOML file of a supctl manifest directory. Generated by 'supctl schema' from the "
+               "engine's kind schemas; do not edit by hand."},
+              {"type", "object"},
+              {"additionalProperties", false},
+              {"properties", properties},
+              {"definitions", definitions}};
+  return schema.dump(2) + "\n";
+}
+
+}  // namespace supctl::manifest

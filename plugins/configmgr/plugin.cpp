@@ -1,0 +1,21 @@
+#include "plugins/configmgr/plugin.h"
+
+#include "plugins/configmgr/kinds.h"
+#include "plugins/configmgr/rules.h"
+
+namespace supctl::plugins::configmgr {
+namespace {
+
+class ConfigMgrPlugin final : public model::Plugin {
+ public:
+  std::string_view name() const override { return "configmgr"; }
+  std::span<const model::KindSchema> kinds() const override { return configmgr::kinds(); }
+  std::span<const diag::RuleInfo> rules() const override { return configmgr::rules(); }
+  void check(const model::Manifest& manifest, diag::Diagnostics& out) const override { check_rules(manifest, out); }
+};
+
+}  // namespace
+
+std::unique_ptr<model::Plugin> make_plugin() { return std::make_unique<ConfigMgrPlugin>(); }
+
+}  // namespace supctl::plugins::configmgr

@@ -1,0 +1,12 @@
+#pragma once
+/// The ConfigMgr plugin: hierarchy, site, site_system, account, proxy, software_update_point, sync.
+
+#include <memory>
+
+#include "model/plugin.h"
+
+namespace supctl::plugins::configmgr {
+
+std::unique_ptr<model::Plugin> make_plugin();
+
+}  // namespace supctl::plugins::configmgr

@@ -1,0 +1,12 @@
+#pragma once
+/// The registry plugin: registry_key and registry_value, all six value types.
+
+#include <memory>
+
+#include "model/plugin.h"
+
+namespace supctl::plugins::registry {
+
+std::unique_ptr<model::Plugin> make_plugin();
+
+}  // namespace supctl::plugins::registry

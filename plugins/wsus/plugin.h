@@ -1,0 +1,12 @@
+#pragma once
+/// The WSUS plugin: wsus_server (install, configuration when standalone, verification under ConfigMgr).
+
+#include <memory>
+
+#include "model/plugin.h"
+
+namespace supctl::plugins::wsus {
+
+std::unique_ptr<model::Plugin> make_plugin();
+
+}  // namespace supctl::plugins::wsus
