@@ -1,5 +1,7 @@
 #include "diag/render.h"
 
+#include "diag/redact.h"
+
 #include <fmt/format.h>
 
 #include <algorithm>
@@ -47,13 +49,15 @@ void render_snippet(std::string& out, const SourceRange& range, const SourceSet&
   out += fmt::format("  {} {}\n", paint(kCyan, "-->"), location_text(range, sources));
   const SourceFile* file = sources.file(range.file);
   if (!file || range.begin.line == 0 || range.begin.line > file->line_count()) return;
-  std::string_view line = file->line(range.begin.line);
+  // The line as printed: values of secret-like keys masked, columns moved to match.
+  MaskedLine masked = mask_secrets(file->line(range.begin.line));
+  std::string_view line = masked.text;
   std::string number = std::to_string(range.begin.line);
   std::string gutter(number.size(), ' ');
   std::size_t line_width = code_points(line);
-  std::size_t first = range.begin.column > 0 ? range.begin.column - 1 : 0;
+  std::size_t first = masked.map_column(range.begin.column > 0 ? range.begin.column - 1 : 0);
   std::size_t last = range.end.line == range.begin.line && range.end.column > range.begin.column
-                         ? range.end.column - 1
+                         ? masked.map_column(range.end.column - 1)
                          : std::max(line_width, first + 1);
   last = std::max(last, first + 1);
   // Tabs stay tabs under the caret so that the caret lines up in any terminal.

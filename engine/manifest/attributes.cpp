@@ -4,6 +4,7 @@
 #include <cctype>
 #include <set>
 
+#include "diag/redact.h"
 #include "diag/suggest.h"
 #include "manifest/checks.h"
 #include "model/formats.h"
@@ -112,7 +113,7 @@ class AttributeChecker {
   }
 
   void wrong_type(const AttributeSchema& schema, const Value& value, const std::string& path) {
-    bool sensitive = schema.type == AttrType::kSecret;
+    bool sensitive = schema.type == AttrType::kSecret || diag::looks_sensitive(schema.name);
     Diagnostic& d = error("wrong-type", fmt::format("'{}' must be {}", schema.name, expected_text(schema)));
     d.range = value.range();
     d.key_path = path;

@@ -7,6 +7,7 @@
 #include <map>
 #include <toml++/toml.h>
 
+#include "diag/redact.h"
 #include "diag/suggest.h"
 
 namespace supctl::manifest {
@@ -127,7 +128,9 @@ class FileLoader {
     d.range = key_range(key);
     d.key_path = std::move(path);
     Value value = convert(node, 0);
-    d.detail = fmt::format("expected: {}\nfound: {} {}", expected, model::type_name(value.type()), model::display(value));
+    d.detail = diag::looks_sensitive(key.str())
+                   ? fmt::format("expected: {}\nfound: a {} (not shown)", expected, model::type_name(value.type()))
+                   : fmt::format("expected: {}\nfound: {} {}", expected, model::type_name(value.type()), model::display(value));
     d.help = "declare each resource as a table of its own, e.g. [software_update_point.\"pr1wsus.contoso.com\"]";
   }
 

@@ -1,0 +1,103 @@
+#include <fmt/format.h>
+#include <unistd.h>
+
+#include <catch2/catch.hpp>
+#include <nlohmann/json.hpp>
+
+#include "support.h"
+
+namespace supctl::cli {
+namespace {
+
+namespace fs = std::filesystem;
+using test::run_cli;
+
+struct TempDir {
+  fs::path path;
+  explicit TempDir(std::string_view name) : path(fs::temp_directory_path() / fmt::format("supctl-{}-{}", name, ::getpid())) {
+    fs::remove_all(path);
+    fs::create_directories(path);
+  }
+  ~TempDir() { fs::remove_all(path); }
+  void write(const std::string& file, const std::string& text) const { std::ofstream(path / file, std::ios::binary) << text; }
+};
+
+TEST_CASE("help and version exit 0") {
+  auto help = run_cli({"--help"});
+  CHECK(help.code == 0);
+  CHECK(help.out.find("validate") != std::string::npos);
+  auto version = run_cli({"--version"});
+  CHECK(version.code == 0);
+  CHECK(version.out.starts_with("supctl "));
+}
+
+TEST_CASE("usage errors exit 1 with a pointer to help") {
+  auto unknown = run_cli({"frobnicate"});
+  CHECK(unknown.code == 1);
+  CHECK(unknown.err.find("run 'supctl --help'") != std::string::npos);
+  CHECK(run_cli({}).code == 1);
+  auto format = run_cli({"validate", ".", "--format", "yaml"});
+  CHECK(format.code == 1);
+  CHECK(format.err.find("yaml") != std::string::npos);
+}
+
+TEST_CASE("commands of later versions say so and exit 1") {
+  auto plan = run_cli({"plan", "examples/contoso", "--lab"});
+  CHECK(plan.code == 1);
+  CHECK(plan.err.find("'supctl plan' is not available") != std::string::npos);
+}
+
+TEST_CASE("a directory that does not exist - a file - and an empty directory are clear errors") {
+  auto missing = run_cli({"validate", "/nonexistent/supctl"});
+  CHECK(missing.code == 1);
+  CHECK(missing.out ==
+        "error[no-directory]: directory '/nonexistent/supctl' does not exist\n"
+        "   = help: pass the directory that holds your *.toml manifests\n\n"
+        "The manifests in '/nonexistent/supctl' are not valid: 1 error.\n");
+
+  TempDir dir("empty");
+  auto empty = run_cli({"validate", dir.path.string()});
+  CHECK(empty.code == 1);
+  CHECK(empty.out.find("error[no-manifests]: no manifests in '" + dir.path.string() + "'") != std::string::npos);
+
+  dir.write("notes.txt", "not a manifest");
+  CHECK(run_cli({"validate", dir.path.string()}).code == 1);
+
+  dir.write("a.toml", test::kPrimary);
+  auto file = run_cli({"validate", (dir.path / "a.toml").string()});
+  CHECK(file.code == 1);
+  CHECK(file.out.find("is not a directory") != std::string::npos);
+  CHECK(run_cli({"validate", dir.path.string()}).code == 0);
+}
+
+TEST_CASE("validate --format json and sarif") {
+  auto json = nlohmann::json::parse(run_cli({"validate", "/nonexistent", "--format", "json"}).out);
+  CHECK(json["valid"] == false);
+  CHECK(json["error_count"] == 1);
+  CHECK(json["diagnostics"][0]["code"] == "no-directory");
+
+  TempDir dir("sarif");
+  dir.write("a.toml", test::kPrimary + "wsus_iis_port = 80\nwsus_iis_ssl_port = 8531\n");
+  auto sarif = run_cli({"validate", dir.path.string(), "--format", "sarif"});
+  CHECK(sarif.code == 1);
+  auto doc = nlohmann::json::parse(sarif.out);
+  CHECK(doc["version"] == "2.1.0");
+  const auto& rules = doc["runs"][0]["tool"]["driver"]["rules"];
+  CHECK(rules.size() >= 40);  // every rule the engine and the plugins can report
+  bool found = false;
+  for (const auto& rule : rules) found |= rule["id"] == "port-pair";
+  CHECK(found);
+  CHECK(doc["runs"][0]["results"][0]["ruleId"] == "port-pair");
+}
+
+TEST_CASE("colour only on a terminal and never with NO_COLOR") {
+  auto plain = run_cli({"validate", "/nonexistent"}, false);
+  CHECK(plain.out.find('\x1b') == std::string::npos);
+  auto colour = run_cli({"validate", "/nonexistent"}, true);
+  CHECK(colour.out.find('\x1b') != std::string::npos);
+  auto no_color = run_cli({"validate", "/nonexistent"}, true, {{"NO_COLOR", "1"}});
+  CHECK(no_color.out.find('\x1b') == std::string::npos);
+}
+
+}  // namespace
+}  // namespace supctl::cli

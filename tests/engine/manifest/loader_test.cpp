@@ -1,0 +1,175 @@
+#include "manifest/loader.h"
+
+#include <fmt/format.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <catch2/catch.hpp>
+#include <random>
+
+#include "support.h"
+
+namespace supctl::manifest {
+namespace {
+
+using test::validate;
+
+TEST_CASE("invalid UTF-8 is located to the byte") {
+  auto v = validate(std::string("[hierarchy]\nname = \"ab\xff\"\n"));
+  CHECK(v->text() ==
+        "error[invalid-utf8]: invalid UTF-8 byte 0xFF\n"
+        "  --> main.toml:2:11\n"
+        "   |\n"
+        " 2 | name = \"ab\xff\"\n"
+        "   |           ^\n"
+        "   = manifests are UTF-8 text\n"
+        "   = help: save the file as UTF-8\n\n");
+}
+
+TEST_CASE("overlong and surrogate encodings are not UTF-8") {
+  CHECK(validate(std::string("a = \"\xC0\xAF\"\n"))->codes() == std::vector<std::string>{"invalid-utf8"});
+  CHECK(validate(std::string("a = \"\xED\xA0\x80\"\n"))->codes() == std::vector<std::string>{"invalid-utf8"});
+  CHECK(validate(std::string("a = \"\xF4\x90\x80\x80\"\n"))->codes() == std::vector<std::string>{"invalid-utf8"});
+}
+
+TEST_CASE("a UTF-16 file is named as such") {
+  auto v = validate(std::string("\xFF\xFE[\0h\0", 6));
+  CHECK(v->codes() == std::vector<std::string>{"invalid-utf8"});
+  CHECK(v->result.diagnostics.all()[0].summary == "'main.toml' is UTF-16; manifests are UTF-8");
+}
+
+TEST_CASE("a UTF-8 byte order mark and CRLF line endings are accepted") {
+  std::string text = "\xEF\xBB\xBF" + test::kPrimary;
+  std::string crlf;
+  for (char c : text) {
+    if (c == '\n') crlf += '\r';
+    crlf += c;
+  }
+  auto v = validate(crlf);
+  CHECK(v->text() == "");
+  CHECK(v->result.manifest.resources().size() == 3);
+}
+
+TEST_CASE("TOML syntax errors are located and later rules wait") {
+  auto v = validate({{"a.toml", "[site.PR1]\ntype = \n"}, {"b.toml", test::kPrimary}});
+  REQUIRE(v->result.diagnostics.all().size() == 1);
+  const auto& d = v->result.diagnostics.all()[0];
+  CHECK(d.code == "toml-syntax");
+  CHECK(d.range->begin.line == 2);
+  CHECK(d.summary.starts_with("invalid TOML: "));
+}
+
+TEST_CASE("a resource defined in two files names both places") {
+  auto v = validate({{"a.toml", test::kPrimary}, {"b.toml", "\n[site.PR1]\ntype = \"primary\"\nserver = \"x.contoso.com\"\n"}});
+  CHECK(v->text() ==
+        "error[duplicate-resource]: site.PR1 is defined twice\n"
+        "  --> b.toml:2:7\n"
+        "   |\n"
+        " 2 | [site.PR1]\n"
+        "   |       ^^^\n"
+        "   = at: site.PR1\n"
+        "   = a resource is declared once, in one file\n"
+        "   = help: remove one of the two definitions, or give one of them another name\n"
+        "note: first defined here\n"
+        "  --> a.toml:6:7\n"
+        "   |\n"
+        " 6 | [site.PR1]\n"
+        "   |       ^^^\n\n");
+}
+
+TEST_CASE("ten thousand nested tables are refused without a crash") {
+  std::string header = "[site.PR1";
+  for (int i = 0; i < 10000; ++i) header += ".x";
+  header += "]\nz = 1\n";
+  auto v = validate(test::kPrimary + header);
+  auto codes = v->codes();
+  CHECK(std::count(codes.begin(), codes.end(), "too-deep") == 1);
+  CHECK(std::count(codes.begin(), codes.end(), "unknown-attribute") == 1);
+
+  std::string kinds = "[a";
+  for (int i = 0; i < 10000; ++i) kinds += ".a";
+  kinds += "]\n";
+  CHECK(validate(kinds)->codes() == std::vector<std::string>{"unknown-kind"});
+
+  std::string inline_tables;
+  for (int i = 0; i < 10000; ++i) inline_tables += "a = {";
+  CHECK(validate(inline_tables)->codes() == std::vector<std::string>{"toml-syntax"});
+}
+
+TEST_CASE("ten thousand resources load and validate") {
+  std::string text = test::kPrimary;
+  for (int i = 0; i < 10000; ++i) {
+    text += fmt::format("[registry_value.v{}]\nhost = \"pr1site.contoso.com\"\nkey = 'HKLM\\SOFTWARE\\Contoso'\nname = \"n{}\"\n"
+                        "type = \"dword\"\ndata = {}\n",
+                        i, i, i);
+  }
+  auto v = validate(text);
+  CHECK(v->result.diagnostics.all().empty());
+  CHECK(v->result.manifest.resources().size() == 10003);
+}
+
+TEST_CASE("output does not depend on the order of files or resources") {
+  std::vector<std::string> blocks{
+      "[site.PR1]\ntype = \"primary\"\nserver = \"pr1site.contoso.com\"\n",
+      "[site.SE1]\ntype = \"secondary\"\nparent = \"PR1\"\nserver = \"se1.contoso.com\"\nmode = \"native\"\n",
+      "[software_update_point.\"a.contoso.com\"]\nsite = \"PR1\"\nuse_proxy = true\nwsus_iis_port = 80\n",
+      "[software_update_point.\"b.contoso.com\"]\nsite = \"SE1\"\nwsus_iis_ssl_port = 80\nwsus_iis_port = 80\n",
+      "[software_update_point.\"c.contoso.com\"]\nsite = \"SE1\"\nconnection_account = \"nobody\"\n",
+      "[service.s]\nhost = \"nowhere.contoso.com\"\nname = \"W3SVC\"\nstartup = \"disabled\"\nstate = \"running\"\n",
+  };
+  auto render = [&](const std::vector<std::string>& order) {
+    std::vector<ManifestFile> files{{"0.toml", "[hierarchy]\nname = \"t\"\nconfigmgr = \"current-branch\"\n"}};
+    for (std::size_t i = 0; i < order.size(); ++i) files.push_back({fmt::format("{}.toml", i + 1), order[i]});
+    auto v = validate(files);
+    // File names differ with the order; the findings must not.
+    std::vector<std::string> lines;
+    for (const auto& d : v->result.diagnostics.all()) lines.push_back(d.code + " " + d.summary + " " + d.key_path);
+    std::sort(lines.begin(), lines.end());
+    return lines;
+  };
+  auto expected = render(blocks);
+  CHECK(expected.size() >= 6);
+  std::mt19937 rng(42);
+  for (int i = 0; i < 5; ++i) {
+    std::shuffle(blocks.begin(), blocks.end(), rng);
+    CHECK(render(blocks) == expected);
+  }
+  // One file, resources in another order: byte-identical rendering.
+  std::string forward, backward;
+  for (const auto& b : blocks) forward += b + "\n";
+  for (auto it = blocks.rbegin(); it != blocks.rend(); ++it) backward += *it + "\n";
+  auto header = std::string("[hierarchy]\nname = \"t\"\nconfigmgr = \"current-branch\"\n");
+  auto a = validate(header + forward);
+  auto b = validate(header + backward);
+  std::vector<std::string> sa, sb;
+  for (const auto& d : a->result.diagnostics.all()) sa.push_back(d.code + d.summary);
+  for (const auto& d : b->result.diagnostics.all()) sb.push_back(d.code + d.summary);
+  std::sort(sa.begin(), sa.end());
+  std::sort(sb.begin(), sb.end());
+  CHECK(sa == sb);
+}
+
+TEST_CASE("a 50 MB manifest is read - and one over the limit is refused with a clear error") {
+  auto dir = std::filesystem::temp_directory_path() / fmt::format("supctl-large-{}", ::getpid());
+  std::filesystem::create_directories(dir);
+  {
+    std::ofstream out(dir / "large.toml", std::ios::binary);
+    out << test::kPrimary;
+    std::string comment = "# " + std::string(1000, 'x') + "\n";
+    for (int i = 0; i < 50 * 1024; ++i) out << comment;
+  }
+  CHECK(std::filesystem::file_size(dir / "large.toml") > 50'000'000);
+  auto result = test::run_cli({"validate", dir.string()});
+  CHECK(result.code == 0);
+  CHECK(result.out.find("are valid: 1 file, 3 resources") != std::string::npos);
+
+  std::filesystem::resize_file(dir / "large.toml", kMaxManifestBytes + 1);
+  result = test::run_cli({"validate", dir.string()});
+  CHECK(result.code == 1);
+  CHECK(result.out.find("error[file-too-large]: '" + (dir / "large.toml").generic_string() + "' is 64.0 MiB; a manifest may be at most 64 MiB") !=
+        std::string::npos);
+  std::filesystem::remove_all(dir);
+}
+
+}  // namespace
+}  // namespace supctl::manifest

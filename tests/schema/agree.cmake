@@ -1,0 +1,17 @@
+# Runs tests/schema/agree.mjs over every example and every validate fixture.
+if(NOT EXISTS ${SOURCE}/tests/schema/node_modules/ajv)
+  message(FATAL_ERROR "tests/schema/node_modules is missing: run scripts/setup (it runs npm ci there)")
+endif()
+file(GLOB examples LIST_DIRECTORIES true ${SOURCE}/examples/*)
+file(GLOB fixtures LIST_DIRECTORIES true ${SOURCE}/tests/fixtures/validate/*)
+set(dirs)
+foreach(d IN LISTS examples fixtures)
+  if(IS_DIRECTORY ${d})
+    list(APPEND dirs ${d})
+  endif()
+endforeach()
+execute_process(COMMAND ${NODE} ${SOURCE}/tests/schema/agree.mjs ${SUPCTL} ${SOURCE}/schemas/manifest.schema.json ${dirs}
+                RESULT_VARIABLE result)
+if(NOT result EQUAL 0)
+  message(FATAL_ERROR "the JSON Schema and the engine disagree (see above)")
+endif()

@@ -1,0 +1,82 @@
+#pragma once
+// Helpers shared by the tests: validate inline TOML, run the CLI in-process, read files.
+
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <optional>
+#include <memory>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include "cli/app.h"
+#include "diag/render.h"
+#include "manifest/validate.h"
+#include "plugins/plugins.h"
+
+namespace supctl::test {
+
+inline std::filesystem::path source_dir() { return SUPCTL_SOURCE_DIR; }
+
+inline std::string read_file(const std::filesystem::path& path) {
+  std::ifstream in(path, std::ios::binary);
+  return std::string(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+}
+
+/// Validates inline files with every plugin; keeps the sources for rendering.
+struct Validated {
+  diag::SourceSet sources;
+  manifest::Validation result;
+
+  std::string text() const { return diag::render_text(result.diagnostics, sources, {}); }
+  std::vector<std::string> codes() const {
+    std::vector<std::string> out;
+    for (const auto& d : result.diagnostics.all()) out.push_back(d.code);
+    return out;
+  }
+};
+
+inline std::unique_ptr<Validated> validate(std::vector<manifest::ManifestFile> files) {
+  static const auto owned = plugins::make_all();
+  std::vector<const model::Plugin*> plugins;
+  for (const auto& p : owned) plugins.push_back(p.get());
+  auto v = std::make_unique<Validated>();
+  v->result = manifest::validate_files(std::move(files), plugins, v->sources);
+  return v;
+}
+
+inline std::unique_ptr<Validated> validate(const std::string& toml) { return validate({{"main.toml", toml}}); }
+
+/// The header every rule test starts from: a valid current-branch hierarchy with one primary.
+inline const std::string kPrimary = R"(
+[hierarchy]
+name = "test"
+configmgr = "current-branch"
+
+[site.PR1]
+type = "primary"
+server = "pr1site.contoso.com"
+
+[software_update_point."pr1site.contoso.com"]
+site = "PR1"
+)";
+
+struct CliResult {
+  int code;
+  std::string out;
+  std::string err;
+};
+
+inline CliResult run_cli(std::vector<std::string> args, bool terminal = false,
+                         std::map<std::string, std::string> env = {}) {
+  std::ostringstream out, err;
+  cli::Io io{out, err, terminal, [env](const std::string& name) -> std::optional<std::string> {
+               auto it = env.find(name);
+               return it == env.end() ? std::nullopt : std::optional<std::string>(it->second);
+             }};
+  int code = cli::run(args, io);
+  return {code, out.str(), err.str()};
+}
+
+}  // namespace supctl::test
