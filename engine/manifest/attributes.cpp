@@ -78,7 +78,8 @@ class AttributeChecker {
       const AttributeSchema* schema = kind_.attribute(attribute.name);
       std::string path = address_ + "." + attribute.name;
       if (!schema) {
-        unknown_key(attribute.name, attribute.key_range, path, known, fmt::format("a {}", kind_.kind));
+        unknown_key(attribute.name, attribute.key_range, path, known,
+                    fmt::format("{} {}", std::string_view("aeiou").find(kind_.kind[0]) != std::string_view::npos ? "an" : "a", kind_.kind));
         continue;
       }
       check_value(*schema, attribute.value, path);

@@ -51,8 +51,6 @@ constexpr diag::RuleInfo kRules[] = {
 
 enum class Mode { kCurrentBranch, k2007 };
 
-std::string quoted(std::string_view value) { return "'" + std::string(value) + "'"; }
-
 class Checker {
  public:
   Checker(const Manifest& manifest, Diagnostics& out) : m_(manifest), out_(out) {
@@ -105,6 +103,25 @@ class Checker {
   }
 
   bool is_top_level(const Resource& s) const { return !s.find("parent"); }
+
+  // "A -> B -> A" when following parents from `s` comes back to `s` and `s` has the smallest
+  // code in that cycle (so that a cycle is reported once); otherwise nothing.
+  std::optional<std::string> parent_cycle(const Resource& s) const {
+    std::vector<std::string_view> path{s.name()};
+    const Resource* current = &s;
+    while (auto parent = current->string("parent")) {
+      if (*parent == s.name()) {
+        if (std::any_of(path.begin(), path.end(), [&](std::string_view code) { return code < s.name(); })) return std::nullopt;
+        path.push_back(s.name());
+        return fmt::format("{}", fmt::join(path, " -> "));
+      }
+      if (std::find(path.begin(), path.end(), *parent) != path.end()) return std::nullopt;  // a cycle above s
+      current = site(*parent);
+      if (!current) return std::nullopt;
+      path.push_back(current->name());
+    }
+    return std::nullopt;
+  }
 
   std::span<const Resource* const> sups_of(std::string_view code) const {
     auto it = sups_by_site_.find(std::string(code));
@@ -167,9 +184,9 @@ class Checker {
         }
         if (parent_type && *parent_type == "primary") ++child_secondaries[std::string(*parent_code)];
       }
-      if (parent_code && !top_of(s.name()) && site(*parent_code)) {
-        auto& d = report(Severity::kError, "dependency-cycle", fmt::format("site '{}' is its own ancestor", s.name()), s, "parent");
-        d.detail = "the chain of 'parent' sites comes back to " + quoted(s.name());
+      if (auto cycle = parent_cycle(s)) {
+        auto& d = report(Severity::kError, "dependency-cycle", "site parents form a cycle: " + *cycle, s, "parent");
+        d.help = "the top-level site has no parent: remove 'parent' from one of them";
       }
     }
     if (cas.size() > 1) {
@@ -264,7 +281,7 @@ class Checker {
     // Internet-facing connections and the cloud management gateway need SSL.
     auto connection = sup.string("client_connection_type");
     auto ssl = sup.boolean("wsus_ssl");
-    bool internet = connection && *connection != "intranet";
+    bool internet = connection == "internet" || connection == "internet_and_intranet";
     if (internet && ssl != true) {
       auto& d = report(ssl == false ? Severity::kError : Severity::kWarning, "internet-needs-ssl",
                        fmt::format("client_connection_type '{}' needs wsus_ssl = true", *connection), sup,
