@@ -194,9 +194,7 @@ std::string render_sarif(const Diagnostics& diagnostics, const SourceSet& source
   std::map<std::string, std::size_t, std::less<>> index;
   for (const auto& [code, description] : descriptions) {
     index[code] = rule_list.size();
-    rule_list.push_back({{"id", code},
-                         {"shortDescription", {{"text", description}}},
-                         {"helpUri", "https://github.com/supctl/supctl/blob/main/README.md#rules"}});
+    rule_list.push_back({{"id", code}, {"shortDescription", {{"text", description}}}});
   }
 
   ordered_json results = ordered_json::array();
@@ -220,7 +218,6 @@ std::string render_sarif(const Diagnostics& diagnostics, const SourceSet& source
 
   ordered_json driver{{"name", "supctl"},
                       {"semanticVersion", tool_version},
-                      {"informationUri", "https://github.com/supctl/supctl"},
                       {"rules", rule_list}};
   ordered_json doc{{"$schema", "https://json.schemastore.org/sarif-2.1.0.json"},
                    {"version", "2.1.0"},

@@ -101,3 +101,21 @@ TEST_CASE("colour only on a terminal and never with NO_COLOR") {
 
 }  // namespace
 }  // namespace supctl::cli
+
+namespace supctl::cli {
+namespace {
+
+TEST_CASE("the README lists every rule code the engine and the plugins can report") {
+  std::string readme = test::read_file(test::source_dir() / "README.md");
+  auto owned = plugins::make_all();
+  std::vector<diag::RuleInfo> rules(manifest::engine_rules().begin(), manifest::engine_rules().end());
+  for (const auto& p : owned) rules.insert(rules.end(), p->rules().begin(), p->rules().end());
+  CHECK(rules.size() >= 55);
+  for (const diag::RuleInfo& rule : rules) {
+    INFO(rule.code);
+    CHECK(readme.find(fmt::format("| `{}` | {} |", rule.code, rule.description)) != std::string::npos);
+  }
+}
+
+}  // namespace
+}  // namespace supctl::cli
