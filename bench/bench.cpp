@@ -23,9 +23,7 @@ int main(int argc, char** argv) {
       return 1;
     }
   }
-  auto owned = supctl::plugins::make_all();
-  std::vector<const supctl::model::Plugin*> plugins;
-  for (const auto& p : owned) plugins.push_back(p.get());
+  supctl::plugins::PluginSet plugins;
 
   auto generated = supctl::bench::generate_hierarchy(resources, files);
   std::size_t bytes = 0;
@@ -33,7 +31,7 @@ int main(int argc, char** argv) {
 
   auto start = std::chrono::steady_clock::now();
   supctl::diag::SourceSet sources;
-  auto result = supctl::manifest::validate_files(std::move(generated), plugins, sources);
+  auto result = supctl::manifest::validate_files(std::move(generated), plugins.all(), sources);
   double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
 
   rusage usage{};

@@ -7,13 +7,12 @@
 
 namespace supctl::plugins {
 
-std::vector<std::unique_ptr<model::Plugin>> make_all() {
-  std::vector<std::unique_ptr<model::Plugin>> all;
-  all.push_back(configmgr::make_plugin());
-  all.push_back(wsus::make_plugin());
-  all.push_back(registry::make_plugin());
-  all.push_back(service::make_plugin());
-  return all;
+PluginSet::PluginSet() {
+  owned_.push_back(configmgr::make_plugin());
+  owned_.push_back(wsus::make_plugin());
+  owned_.push_back(registry::make_plugin());
+  owned_.push_back(service::make_plugin());
+  for (const auto& plugin : owned_) view_.push_back(plugin.get());
 }
 
 }  // namespace supctl::plugins

@@ -38,11 +38,9 @@ struct Validated {
 };
 
 inline std::unique_ptr<Validated> validate(std::vector<manifest::ManifestFile> files) {
-  static const auto owned = plugins::make_all();
-  std::vector<const model::Plugin*> plugins;
-  for (const auto& p : owned) plugins.push_back(p.get());
+  static const plugins::PluginSet plugins;
   auto v = std::make_unique<Validated>();
-  v->result = manifest::validate_files(std::move(files), plugins, v->sources);
+  v->result = manifest::validate_files(std::move(files), plugins.all(), v->sources);
   return v;
 }
 

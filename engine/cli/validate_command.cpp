@@ -39,27 +39,18 @@ std::string summary(const model::Manifest& manifest) {
   return text;
 }
 
-std::vector<diag::RuleInfo> all_rules(std::span<const model::Plugin* const> plugins) {
-  std::vector<diag::RuleInfo> rules(manifest::engine_rules().begin(), manifest::engine_rules().end());
-  for (const model::Plugin* plugin : plugins) rules.insert(rules.end(), plugin->rules().begin(), plugin->rules().end());
-  return rules;
-}
-
 }  // namespace
 
 int validate_command(const ValidateOptions& options, Io& io) {
-  auto owned = plugins::make_all();
-  std::vector<const model::Plugin*> plugins;
-  for (const auto& p : owned) plugins.push_back(p.get());
-
+  plugins::PluginSet plugins;
   diag::SourceSet sources;
-  manifest::Validation result = manifest::validate_directory(options.dir, plugins, sources);
+  manifest::Validation result = manifest::validate_directory(options.dir, plugins.all(), sources);
   const diag::Diagnostics& diagnostics = result.diagnostics;
 
   if (options.format == "json") {
     io.out << diag::render_json(diagnostics, sources);
   } else if (options.format == "sarif") {
-    io.out << diag::render_sarif(diagnostics, sources, all_rules(plugins), SUPCTL_VERSION);
+    io.out << diag::render_sarif(diagnostics, sources, manifest::all_rules(plugins.all()), SUPCTL_VERSION);
   } else {
     io.out << diag::render_text(diagnostics, sources, diag::TextStyle{.color = io.color()});
     if (diagnostics.has_errors()) {
@@ -76,10 +67,8 @@ int validate_command(const ValidateOptions& options, Io& io) {
 }
 
 int schema_command(Io& io) {
-  auto owned = plugins::make_all();
-  std::vector<const model::Plugin*> plugins;
-  for (const auto& p : owned) plugins.push_back(p.get());
-  io.out << manifest::json_schema(manifest::kind_table(plugins));
+  plugins::PluginSet plugins;
+  io.out << manifest::json_schema(manifest::kind_table(plugins.all()));
   return 0;
 }
 

@@ -128,6 +128,12 @@ const model::KindSchema& host_kind() {
 
 std::span<const diag::RuleInfo> engine_rules() { return kEngineRules; }
 
+std::vector<diag::RuleInfo> all_rules(std::span<const model::Plugin* const> plugins) {
+  std::vector<diag::RuleInfo> rules(std::begin(kEngineRules), std::end(kEngineRules));
+  for (const model::Plugin* plugin : plugins) rules.insert(rules.end(), plugin->rules().begin(), plugin->rules().end());
+  return rules;
+}
+
 KindTable kind_table(std::span<const model::Plugin* const> plugins) {
   std::vector<const model::KindSchema*> kinds{&host_kind()};
   for (const model::Plugin* plugin : plugins) {

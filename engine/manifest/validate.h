@@ -30,8 +30,11 @@ Validation validate_files(std::vector<ManifestFile> files, std::span<const model
 Validation validate_directory(const std::filesystem::path& dir, std::span<const model::Plugin* const> plugins,
                               diag::SourceSet& sources);
 
-/// The codes the engine itself can report, for SARIF and the README.
+/// The codes the engine itself can report.
 std::span<const diag::RuleInfo> engine_rules();
+
+/// Every code the engine and the plugins can report, for SARIF and the README.
+std::vector<diag::RuleInfo> all_rules(std::span<const model::Plugin* const> plugins);
 
 /// The kind schema of `host`, which belongs to the engine rather than a plugin.
 const model::KindSchema& host_kind();

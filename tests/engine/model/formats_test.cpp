@@ -42,15 +42,13 @@ bool schema_accepts(const json& schema, const std::string& text) {
 }
 
 std::vector<const Format*> all_formats() {
-  static const auto owned = plugins::make_all();
-  std::vector<const Plugin*> plugins;
-  for (const auto& p : owned) plugins.push_back(p.get());
+  static const plugins::PluginSet plugins;
   std::set<const Format*> formats;
   std::function<void(const AttributeSchema&)> visit = [&](const AttributeSchema& a) {
     if (a.format) formats.insert(a.format);
     for (const auto& f : a.fields) visit(f);
   };
-  const manifest::KindTable table = manifest::kind_table(plugins);
+  const manifest::KindTable table = manifest::kind_table(plugins.all());
   for (const KindSchema* kind : table.all()) {
     if (kind->name_format) formats.insert(kind->name_format);
     for (const auto& a : kind->attributes) visit(a);
