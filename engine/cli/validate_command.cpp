@@ -50,7 +50,7 @@ int validate_command(const ValidateOptions& options, Io& io) {
   if (options.format == "json") {
     io.out << diag::render_json(diagnostics, sources);
   } else if (options.format == "sarif") {
-    io.out << diag::render_sarif(diagnostics, sources, manifest::all_rules(plugins.all()), SUPCTL_VERSION);
+    io.out << diag::render_sarif(diagnostics, sources, manifest::all_rules(plugins.all()), SUPCTL_VERSION, options.dir);
   } else {
     io.out << diag::render_text(diagnostics, sources, diag::TextStyle{.color = io.color()});
     if (diagnostics.has_errors()) {

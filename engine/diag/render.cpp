@@ -185,7 +185,8 @@ std::string render_json(const Diagnostics& diagnostics, const SourceSet& sources
 }
 
 std::string render_sarif(const Diagnostics& diagnostics, const SourceSet& sources,
-                         std::span<const RuleInfo> rules, std::string_view tool_version) {
+                         std::span<const RuleInfo> rules, std::string_view tool_version,
+                         std::string_view fallback_path) {
   std::map<std::string, std::string, std::less<>> descriptions;
   for (const RuleInfo& rule : rules) descriptions.emplace(std::string(rule.code), std::string(rule.description));
   for (const Diagnostic& d : diagnostics.all()) descriptions.try_emplace(d.code, d.summary);
@@ -203,7 +204,9 @@ std::string render_sarif(const Diagnostics& diagnostics, const SourceSet& source
                         {"ruleIndex", index[d.code]},
                         {"level", d.severity == Severity::kError ? "error" : "warning"},
                         {"message", {{"text", full_message(d)}}}};
-    if (d.range) result["locations"] = ordered_json::array({sarif_location(*d.range, sources)});
+    result["locations"] = ordered_json::array(
+        {d.range ? sarif_location(*d.range, sources)
+                 : ordered_json{{"physicalLocation", {{"artifactLocation", {{"uri", to_uri(fallback_path)}}}}}}});
     ordered_json related = ordered_json::array();
     for (std::size_t i = 0; i < d.notes.size(); ++i) {
       if (!d.notes[i].range) continue;

@@ -20,7 +20,10 @@ std::string render_text(const Diagnostics& diagnostics, const SourceSet& sources
 std::string render_json(const Diagnostics& diagnostics, const SourceSet& sources);
 
 /// SARIF 2.1.0 with one rule per code in `rules` (codes not in `rules` are added with no text).
+/// A diagnostic without a range is located at `fallback_path` (the manifest directory), since
+/// code scanning wants a location on every result.
 std::string render_sarif(const Diagnostics& diagnostics, const SourceSet& sources,
-                         std::span<const RuleInfo> rules, std::string_view tool_version);
+                         std::span<const RuleInfo> rules, std::string_view tool_version,
+                         std::string_view fallback_path);
 
 }  // namespace supctl::diag
