@@ -168,7 +168,7 @@ std::optional<FormatError> check_ipv4(std::string_view text, std::string*) {
 // Each JSON pattern says the same as its check above; tests/engine/model/formats_test.cpp holds them to it.
 const Format kFqdn{"host name", "a fully qualified host name such as 'wsus01.contoso.com'",
                    R"json({"type":"string","maxLength":253,"pattern":"^[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?(\\.[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*$"})json",
-                   check_fqdn};
+                   check_fqdn, "invalid-value", true};
 const Format kSiteCode{"site code", "a three-character site code such as 'PR1'",
                        R"json({"type":"string","pattern":"^(?!(AUX|CON|NUL|PRN|SMS)$)[A-Z0-9]{3}$"})json", check_site_code};
 const Format kUrl{"URL", "a URL such as 'https://wsus-dmz.contoso.com:8531'",
@@ -179,11 +179,12 @@ const Format kEmail{"e-mail address", "an e-mail address",
                     R"json({"type":"string","pattern":"^[^@\\s]+@[^@\\s.][^@\\s]*\\.[^@\\s]+$"})json", check_email};
 const Format kAccountName{"account name", "an account as 'DOMAIN\\user' or 'user@domain'",
                           R"json({"type":"string","pattern":"^([^\\\\/@\\s]+\\\\[^\\\\/@\\s]+|[^\\\\/@\\s]+@[^\\\\/@\\s]+)$"})json",
-                          check_account};
+                          check_account, "invalid-value", true};
 const Format kEnvName{"environment variable name", "an environment variable name",
                       R"json({"type":"string","pattern":"^[A-Za-z_][A-Za-z0-9_]*$"})json", check_env};
 const Format kWindowsPath{"Windows path", "an absolute Windows path such as 'D:\\WSUS'",
-                          R"json({"type":"string","pattern":"^([A-Za-z]:\\\\|\\\\\\\\[^\\\\])"})json", check_path};
+                          R"json({"type":"string","pattern":"^([A-Za-z]:\\\\|\\\\\\\\[^\\\\])"})json", check_path,
+                          "invalid-value", true};
 const Format kIdentifier{"name", "a name of letters, digits, '_' and '-'",
                          R"json({"type":"string","pattern":"^[A-Za-z_][A-Za-z0-9_-]*$"})json", check_identifier};
 const Format kIpv4{"IPv4 address", "an IPv4 address such as '10.0.0.50'",

@@ -1,18 +1,110 @@
 #pragma once
-/// The contract between the engine and a plugin. A plugin owns a set of resource kinds.
-///
-/// This first form carries what validation needs: the kinds' schemas, the rules the plugin
-/// enforces (for SARIF and the README), and a check of the rules that the manifests alone decide.
-/// Reading, diffing, applying and verifying join it with the engine core.
+/// The contract between the engine and a plugin. A plugin owns a set of resource kinds: their
+/// schemas, the rules the manifests alone decide, the edges they imply, and the operations that
+/// read, change and verify them. Every call takes a request and returns a response that carries
+/// diagnostics. Plugins never see TOML, Boost.Graph, CLI options, state or each other.
 
+#include <map>
+#include <optional>
 #include <span>
+#include <string>
 #include <string_view>
+#include <vector>
 
 #include "diag/diagnostic.h"
+#include "model/attributes.h"
 #include "model/manifest.h"
+#include "model/operation.h"
 #include "model/schema.h"
 
 namespace supctl::model {
+
+/// Saved plans carry this; a plan made with another plugin API version is refused.
+inline constexpr int kPluginApiVersion = 1;
+
+/// `from` depends on `to`: `to` is applied first.
+struct Edge {
+  Address from;
+  Address to;
+  std::string reason;                 ///< e.g. "site_system.proxy", "depends_on", "same host"
+  std::optional<diag::SourceRange> range;  ///< the reference or depends_on item that makes it, when written
+};
+
+/// What a change does to a resource.
+enum class Action { kNoOp, kRead, kCreate, kUpdate, kReplace, kDelete, kForget };
+std::string_view action_name(Action action);
+
+struct AttributeDiff {
+  std::string name;
+  Json before;  ///< null: not set (or absent)
+  Json after;   ///< null: removed
+  bool sensitive = false;  ///< a secret: shown as "(sensitive)", never as a value
+};
+
+/// Read: the operations that observe one resource on its host. All reads of all plugins for one
+/// host go out as one batch.
+struct ReadRequest {
+  Address address;
+  const Resource* desired = nullptr;      ///< nullptr when the resource left the manifests
+  const AttributeMap* recorded = nullptr; ///< last applied, nullptr when not in state
+  const Manifest* manifest = nullptr;     ///< the whole manifest, for context (never null)
+};
+struct ReadResponse {
+  std::vector<Operation> operations;
+  diag::Diagnostics diagnostics;
+};
+
+/// Observe: turn the read operations' results into the resource's observed attributes.
+struct ObserveRequest {
+  Address address;
+  const Resource* desired = nullptr;
+  std::span<const OperationResult> results;  ///< one per operation of the ReadResponse, in order
+};
+struct ObserveResponse {
+  std::optional<AttributeMap> observed;  ///< nullopt: absent on the host, never an empty map
+  diag::Diagnostics diagnostics;         ///< errors here fail the plan (e.g. host unreachable)
+};
+
+/// Diff: desired against observed, with the kind's normalisation (sets, case, GUIDs).
+struct DiffRequest {
+  Address address;
+  const KindSchema* schema = nullptr;
+  const AttributeMap* desired = nullptr;     ///< nullptr when the resource left the manifests
+  const AttributeMap* observed = nullptr;    ///< nullptr when absent on the host
+  /// Secret attributes whose value differs from the one last applied (by keyed fingerprint),
+  /// or is being set for the first time.
+  std::span<const std::string> rotated_secrets;
+};
+struct DiffResponse {
+  Action action = Action::kNoOp;
+  std::vector<AttributeDiff> attributes;  ///< only the attributes that change, sorted by name
+  diag::Diagnostics diagnostics;
+};
+
+/// Apply: the operations that carry out one change on its host, run as one batch.
+struct ApplyRequest {
+  Address address;
+  Action action = Action::kNoOp;
+  const AttributeMap* desired = nullptr;   ///< secrets as {"env"|"file": ...} references
+  const AttributeMap* observed = nullptr;  ///< as planned; nullptr when absent
+  std::span<const AttributeDiff> attributes;
+};
+struct ApplyResponse {
+  std::vector<Operation> operations;
+  diag::Diagnostics diagnostics;
+};
+
+/// Verify: after apply, whether the resource on the host is what was asked for.
+struct VerifyRequest {
+  Address address;
+  const KindSchema* schema = nullptr;
+  const AttributeMap* desired = nullptr;
+  const AttributeMap* observed = nullptr;  ///< re-read after apply; nullptr when absent
+};
+struct VerifyResponse {
+  bool converged = false;
+  diag::Diagnostics diagnostics;  ///< what differs, when not converged
+};
 
 class Plugin {
  public:
@@ -24,6 +116,30 @@ class Plugin {
   /// Checks the rules that need no server. `manifest` has passed attribute and reference
   /// checks only in part: read attributes through the typed accessors, which skip ill-typed ones.
   virtual void check(const Manifest& manifest, diag::Diagnostics& out) const = 0;
+
+  /// Edges the plugin's kinds imply beyond their references (e.g. a SUP on the WSUS server of
+  /// its host). References and depends_on are the engine's.
+  virtual std::vector<Edge> edges(const Manifest& manifest) const;
+  /// The machine where a resource is read and changed: its host, or the SMS Provider of its site.
+  virtual std::string host_of(const Resource& resource, const Manifest& manifest) const;
+  /// The same for a resource known only from state (it left the manifests).
+  virtual std::string host_of_recorded(const Address& address, const AttributeMap& recorded) const;
+
+  virtual ReadResponse read(const ReadRequest& request) const;
+  virtual ObserveResponse observe(const ObserveRequest& request) const;
+  /// The default diff compares each desired attribute with its observed value through
+  /// `same_value` (and never looks at attributes that are not written).
+  virtual DiffResponse diff(const DiffRequest& request) const;
+  virtual ApplyResponse apply(const ApplyRequest& request) const;
+  /// The default verify is a diff of desired against the re-read state: converged when no-op.
+  virtual VerifyResponse verify(const VerifyRequest& request) const;
 };
+
+/// True when a desired value and an observed one mean the same for this attribute: sets compare
+/// as sets (include/exclude as containment), machine names and enumerations without case.
+bool same_value(const AttributeSchema& schema, const Json& desired, const Json& observed);
+
+/// The generic diff behind `Plugin::diff`, for plugins that extend it.
+DiffResponse generic_diff(const DiffRequest& request);
 
 }  // namespace supctl::model

@@ -29,6 +29,8 @@ struct Format {
   /// The diagnostic code for a value this format rejects: "invalid-value" when the JSON Schema
   /// decides the same, otherwise a code of its own (e.g. "invalid-schedule").
   std::string_view code = "invalid-value";
+  /// Values that differ only in case are the same setting (host names, Windows paths, accounts).
+  bool ignore_case = false;
 };
 
 enum class AttrType {
@@ -58,6 +60,7 @@ struct AttributeSchema {
   const Format* format = nullptr;             ///< kString, kStringList, kStringSet elements
   std::vector<AttributeSchema> fields;        ///< kTable only
   bool defines_machine = false;               ///< its string value names a machine (a site's server)
+  bool replace_on_change = false;             ///< a new value needs the resource removed and created again
 };
 
 struct KindSchema {
@@ -67,6 +70,9 @@ struct KindSchema {
   bool singleton = false;        ///< written `[kind]`, not `[kind.NAME]` (the hierarchy)
   bool names_machine = false;    ///< a resource's name is a machine's FQDN
   const Format* name_format = nullptr;
+  bool read_only = false;              ///< exists already: read and checked, never created or deleted (a site)
+  bool deletable = true;               ///< false: leaving the manifests forgets it instead (a service)
+  bool destroy_needs_consent = false;  ///< deleting needs --allow-destroy or allow_destroy = true
   std::vector<AttributeSchema> attributes;
   /// Extra JSON Schema keywords for one resource (e.g. if/then between attributes), JSON object text.
   std::string_view json_extra = "{}";

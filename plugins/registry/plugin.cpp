@@ -57,7 +57,7 @@ std::optional<model::FormatError> check_key(std::string_view text, std::string* 
 const model::Format kKeyFormat{
     "registry key", "a registry key such as 'HKLM\\SOFTWARE\\Microsoft\\Update Services'",
     R"json({"type":"string","pattern":"^(HKLM|HKEY_LOCAL_MACHINE|HKCU|HKEY_CURRENT_USER|HKCR|HKEY_CLASSES_ROOT|HKU|HKEY_USERS|HKCC|HKEY_CURRENT_CONFIG)(\\\\[^\\\\]+)+$"})json",
-    check_key};
+    check_key, "invalid-value", true};
 
 model::AttributeSchema host() {
   return {.name = "host", .type = AttrType::kMachine, .description = "the machine the key is on", .required = true};

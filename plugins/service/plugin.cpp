@@ -27,7 +27,7 @@ std::optional<model::FormatError> check_service_name(std::string_view text, std:
 }
 
 const model::Format kServiceName{"service name", "a service name such as 'WsusService'",
-                                 R"json({"type":"string","minLength":1,"maxLength":256,"pattern":"^[^\\\\/]+$"})json", check_service_name};
+                                 R"json({"type":"string","minLength":1,"maxLength":256,"pattern":"^[^\\\\/]+$"})json", check_service_name, "invalid-value", true};
 
 std::vector<KindSchema> make_kinds() {
   std::vector<KindSchema> kinds;

@@ -37,7 +37,7 @@ std::optional<model::FormatError> check_database(std::string_view text, std::str
 
 const model::Format kDatabaseFormat{
     "database", "'wid' for the Windows Internal Database, or a SQL Server as 'SERVER' or 'SERVER\\INSTANCE'",
-    R"json({"type":"string","pattern":"^(wid|[A-Za-z0-9][A-Za-z0-9.-]*(\\\\[A-Za-z0-9_$#-]+)?)$"})json", check_database};
+    R"json({"type":"string","pattern":"^(wid|[A-Za-z0-9][A-Za-z0-9.-]*(\\\\[A-Za-z0-9_$#-]+)?)$"})json", check_database, "invalid-value", true};
 
 AttributeSchema boolean(std::string_view name, std::string_view description) {
   return {.name = name, .type = AttrType::kBoolean, .description = description};

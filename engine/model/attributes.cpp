@@ -1,0 +1,47 @@
+#include "model/attributes.h"
+
+namespace supctl::model {
+
+Json to_json(const Value& value) {
+  switch (value.type()) {
+    case Value::Type::kString: return value.as_string();
+    case Value::Type::kInteger: return value.as_integer();
+    case Value::Type::kFloat: return value.as_float();
+    case Value::Type::kBoolean: return value.as_boolean();
+    case Value::Type::kDateTime: return display(value);
+    case Value::Type::kArray: {
+      Json array = Json::array();
+      for (const Value& item : value.as_array()) array.push_back(to_json(item));
+      return array;
+    }
+    case Value::Type::kTable: {
+      Json object = Json::object();
+      for (const Field& field : value.as_table()) object[field.key] = to_json(field.value);
+      return object;
+    }
+  }
+  return nullptr;
+}
+
+bool is_meta_attribute(std::string_view name) { return name == "depends_on" || name == "allow_destroy"; }
+
+AttributeMap desired_attributes(const Resource& resource) {
+  AttributeMap map;
+  for (const Attribute& attribute : resource.attributes) {
+    if (!is_meta_attribute(attribute.name)) map.emplace(attribute.name, to_json(attribute.value));
+  }
+  return map;
+}
+
+std::string_view failure_kind_name(FailureKind kind) {
+  switch (kind) {
+    case FailureKind::kNone: return "none";
+    case FailureKind::kUnreachable: return "unreachable";
+    case FailureKind::kAccessDenied: return "access_denied";
+    case FailureKind::kTimeout: return "timeout";
+    case FailureKind::kFailed: return "failed";
+  }
+  return "failed";
+}
+
+}  // namespace supctl::model

@@ -1,0 +1,32 @@
+#pragma once
+/// An operation is data: a name such as "registry.get_value", JSON parameters, and a JSON result.
+/// Plugins produce operations; a backend interprets them on a host (the lab estate, or PowerShell
+/// on a real server), so the two can never disagree about what a step means.
+
+#include <nlohmann/json.hpp>
+#include <string>
+#include <vector>
+
+namespace supctl::model {
+
+using Json = nlohmann::ordered_json;
+
+struct Operation {
+  std::string name;  ///< "<plugin>.<verb>", e.g. "registry.get_value"
+  Json params;       ///< a JSON object; secrets only as {"$secret": {"env"|"file": ...}} placeholders
+};
+
+/// How an operation failed, so that callers can tell a host that is down from a step that failed.
+enum class FailureKind { kNone, kUnreachable, kAccessDenied, kTimeout, kFailed };
+
+std::string_view failure_kind_name(FailureKind kind);
+
+struct OperationResult {
+  FailureKind failure = FailureKind::kNone;  ///< kNone: the operation succeeded
+  Json value;                                ///< the result when it succeeded
+  std::string error;                         ///< what failed, in the host's words, when it did not
+
+  bool ok() const { return failure == FailureKind::kNone; }
+};
+
+}  // namespace supctl::model

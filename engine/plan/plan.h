@@ -1,0 +1,86 @@
+#pragma once
+/// A plan: what supctl would change on which host and why. Pure data: apply reads only this.
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "model/address.h"
+#include "model/attributes.h"
+#include "model/plugin.h"
+
+namespace supctl::plan {
+
+using model::Action;
+using model::AttributeDiff;
+using model::Json;
+
+inline constexpr int kPlanFormatVersion = 1;  ///< saved plans and `plan --format json`
+
+/// Why a resource changes.
+enum class Reason {
+  kNone,                ///< no change, or a read
+  kNew,                 ///< declared, absent on the host
+  kChangedInManifest,   ///< the manifest now asks for something else (including a rotated secret)
+  kDrift,               ///< the host no longer has what was last applied
+  kRemovedFromManifest  ///< recorded in state, no longer declared
+};
+std::string_view reason_name(Reason reason);
+
+struct Change {
+  model::Address address;
+  std::string host;                        ///< where the change runs; empty for pure data
+  Action action = Action::kNoOp;
+  Reason reason = Reason::kNone;
+  std::vector<AttributeDiff> attributes;   ///< only what changes; unchanged attributes are hidden
+  model::AttributeMap desired;             ///< the declared attributes (secrets as references)
+  std::optional<model::AttributeMap> observed;  ///< nullopt: absent on the host
+  std::map<std::string, std::string> fingerprints;  ///< secret attribute -> keyed fingerprint planned
+  std::vector<std::string> depends_on;     ///< addresses (as text) of the changes this one waits for
+  bool allow_destroy = false;              ///< the manifest's allow_destroy, when it had one
+  bool destroy_needs_consent = false;      ///< delete or replace of a role or site system
+  std::string note;                        ///< e.g. "adopted: supctl forgets it, the host keeps it"
+
+  bool destructive() const { return action == Action::kDelete || action == Action::kReplace; }
+};
+
+/// A resource whose settings on the host moved away from what supctl last applied.
+struct Drift {
+  model::Address address;
+  std::string host;
+  std::vector<AttributeDiff> attributes;  ///< before: last applied; after: observed now
+};
+
+struct Summary {
+  int add = 0;      ///< create, and the create half of replace
+  int change = 0;   ///< update
+  int destroy = 0;  ///< delete, and the delete half of replace
+  int forget = 0;
+  int read = 0;
+};
+
+struct Plan {
+  int format_version = kPlanFormatVersion;
+  int plugin_api_version = model::kPluginApiVersion;
+  std::string supctl_version;
+  std::string lineage;       ///< of the state the plan was made against
+  std::int64_t serial = 0;   ///< of that state
+  std::string manifest_hash; ///< SHA-256 of the manifest files, names and bytes
+  std::string created_at;    ///< RFC 3339, UTC
+  bool refresh_only = false; ///< drift only: no change is proposed
+  std::vector<std::string> targets;  ///< non-empty: a partial plan of these and their dependencies
+  std::vector<Change> changes;       ///< in apply order: dependencies first, ties by address
+  std::vector<Drift> drift;          ///< sorted by address
+
+  Summary summary() const;
+  bool has_changes() const;  ///< any create, update, replace, delete or forget
+};
+
+/// The plan as JSON (the saved plan file and `--format json`): secrets are never in it, only
+/// their references and keyed fingerprints.
+Json to_json(const Plan& plan);
+/// Reads a saved plan; nullopt with `*error` set when it is not one.
+std::optional<Plan> plan_from_json(const Json& json, std::string* error);
+
+}  // namespace supctl::plan

@@ -1,0 +1,106 @@
+#pragma once
+/// StateStore: what supctl last applied, in SQLite (WAL mode). Lineage and serial, one record per
+/// managed resource, the lock, the run journal, and the per-state key for secret fingerprints.
+/// Secrets are never stored: only their references and keyed fingerprints.
+
+#include <chrono>
+#include <cstdint>
+#include <filesystem>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "model/address.h"
+#include "model/attributes.h"
+
+namespace supctl::state {
+
+enum class Origin { kCreated, kAdopted };  ///< supctl created it, or found it there and took it over
+
+struct ResourceRecord {
+  model::Address address;
+  std::string host;
+  model::AttributeMap attributes;                   ///< last applied; secrets as references only
+  Origin origin = Origin::kCreated;
+  std::map<std::string, std::string> fingerprints;  ///< secret attribute -> HMAC-SHA256, hex
+  bool allow_destroy = false;
+  std::string updated_at;                           ///< RFC 3339 UTC
+};
+
+struct LockInfo {
+  std::string id;         ///< random, 16 hex characters
+  std::string holder;     ///< user@hostname
+  std::int64_t pid = 0;
+  std::string operation;  ///< e.g. "apply"
+  std::string created_at; ///< RFC 3339 UTC
+  bool stale = false;     ///< the holder is on this host and its process is gone
+};
+
+struct JournalEntry {
+  std::int64_t id = 0;
+  std::string run_id;
+  std::string time;     ///< RFC 3339 UTC
+  std::string address;
+  std::string action;   ///< e.g. "create"
+  std::string status;   ///< "started" | "succeeded" | "failed" | "skipped"
+  std::string message;
+};
+
+struct RunInfo {
+  std::string id;
+  std::string operation;
+  std::string started_at;
+  std::string finished_at;  ///< empty while running, or when the run was killed
+  std::string status;       ///< "running" | "succeeded" | "failed"
+};
+
+class StateStore {
+ public:
+  /// Opens the database at `path`, creating it (and its directory) with a new lineage, serial 0
+  /// and a new random fingerprint key when it does not exist. nullptr with `*error` on failure.
+  static std::unique_ptr<StateStore> open(const std::filesystem::path& path, std::string* error);
+  ~StateStore();
+
+  std::string lineage() const;
+  std::int64_t serial() const;
+  /// Adds one to the serial, in its own transaction, and returns the new value.
+  std::int64_t bump_serial();
+
+  std::vector<ResourceRecord> resources() const;  ///< sorted by address
+  std::optional<ResourceRecord> resource(const model::Address& address) const;
+  /// Inserts or replaces the record, in its own transaction. False with `*error` on failure.
+  bool put_resource(const ResourceRecord& record, std::string* error);
+  /// False when there was no such record.
+  bool remove_resource(const model::Address& address);
+
+  /// HMAC-SHA256 of `secret` under this state's key, hex. The same secret gives the same value
+  /// in the same state and a different one in another state.
+  std::string fingerprint(std::string_view secret) const;
+
+  /// Takes the lock for `operation`, waiting up to `timeout` (0: try once) with backoff.
+  /// On failure returns false and fills `*holder` with who has it (stale when its process is gone).
+  bool lock(std::string_view operation, std::chrono::milliseconds timeout, LockInfo* holder);
+  /// Releases the lock this store holds; does nothing when it holds none.
+  void unlock();
+  std::optional<LockInfo> current_lock() const;
+  /// Removes the lock with this ID whoever holds it. False with `*error` when no lock has that ID.
+  bool force_unlock(std::string_view id, std::string* error);
+
+  /// Starts a run and returns its ID; each journal call is its own transaction.
+  std::string begin_run(std::string_view operation);
+  void journal(std::string_view run_id, std::string_view address, std::string_view action, std::string_view status,
+               std::string_view message);
+  void end_run(std::string_view run_id, std::string_view status);
+  std::vector<RunInfo> runs() const;  ///< oldest first
+  std::vector<JournalEntry> journal_entries(std::string_view run_id = {}) const;  ///< all runs when empty; oldest first
+
+ private:
+  struct Impl;
+  explicit StateStore(std::unique_ptr<Impl> impl);
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace supctl::state
