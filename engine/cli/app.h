@@ -20,8 +20,12 @@ struct Io {
   bool color() const;
 };
 
+struct Context;
+
 /// Runs `supctl ARGS...` (without the program name) and returns the exit code:
 /// 0 success, 1 error, 2 changes present (with --detailed-exitcode).
 int run(std::span<const std::string> args, Io& io);
+/// The same with a given context (plugins, backends, clock, stdin); tests pass fakes.
+int run(std::span<const std::string> args, Io& io, const Context& context);
 
 }  // namespace supctl::cli

@@ -2,8 +2,10 @@
 /// The commands' entry points; app.cpp lists them in its command table.
 
 #include <string>
+#include <vector>
 
 #include "cli/app.h"
+#include "cli/context.h"
 
 namespace supctl::cli {
 
@@ -12,9 +14,48 @@ struct ValidateOptions {
   std::string format = "text";  ///< text | json | sarif
 };
 
-int validate_command(const ValidateOptions& options, Io& io);
+int validate_command(const ValidateOptions& options, const Context& context, Io& io);
+
+struct GraphOptions {
+  std::string dir = ".";
+  std::string format = "dot";  ///< dot | mermaid | json
+};
+int graph_command(const GraphOptions& options, const Context& context, Io& io);
+
+struct PlanCommandOptions {
+  std::string dir = ".";
+  std::string out;              ///< --out FILE: save the plan
+  std::string format = "text";  ///< text | json | markdown
+  bool detailed_exitcode = false;
+  std::vector<std::string> targets;
+  bool refresh_only = false;
+  bool lab = false;
+  std::string state;            ///< --state PATH
+};
+int plan_command(const PlanCommandOptions& options, const Context& context, Io& io);
+
+struct ApplyCommandOptions {
+  std::string dir = ".";
+  std::string plan_file;        ///< --plan FILE: apply exactly this saved plan
+  bool auto_approve = false;
+  int parallelism = 10;
+  bool allow_destroy = false;
+  bool lab = false;
+  std::string lock_timeout = "0";
+  std::string state;
+};
+int apply_command(const ApplyCommandOptions& options, const Context& context, Io& io);
+
+struct StateOptions {
+  std::string action;   ///< list | show | rm (for force-unlock: unused)
+  std::string address;  ///< ADDR, or the lock ID for force-unlock
+  std::string dir = ".";
+  std::string state;
+};
+int state_command(const StateOptions& options, Io& io);
+int force_unlock_command(const StateOptions& options, Io& io);
 
 /// Prints the manifest JSON Schema (schemas/manifest.schema.json is this output).
-int schema_command(Io& io);
+int schema_command(const Context& context, Io& io);
 
 }  // namespace supctl::cli

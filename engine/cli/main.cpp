@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "cli/app.h"
+#include "cli/context.h"
 
 int main(int argc, char** argv) {
   std::vector<std::string> args(argv + 1, argv + argc);
@@ -16,7 +17,10 @@ int main(int argc, char** argv) {
                        const char* value = std::getenv(name.c_str());
                        return value ? std::optional<std::string>(value) : std::nullopt;
                      }};
-  int code = supctl::cli::run(args, io);
+  supctl::cli::Context context = supctl::cli::default_context();
+  context.in = &std::cin;
+  context.in_is_terminal = isatty(STDIN_FILENO) == 1;
+  int code = supctl::cli::run(args, io, context);
   std::cout.flush();
   return code;
 }

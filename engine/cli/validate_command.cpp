@@ -6,7 +6,6 @@
 #include "diag/render.h"
 #include "manifest/json_schema.h"
 #include "manifest/validate.h"
-#include "plugins/plugins.h"
 
 namespace supctl::cli {
 namespace {
@@ -41,16 +40,15 @@ std::string summary(const model::Manifest& manifest) {
 
 }  // namespace
 
-int validate_command(const ValidateOptions& options, Io& io) {
-  plugins::PluginSet plugins;
+int validate_command(const ValidateOptions& options, const Context& context, Io& io) {
   diag::SourceSet sources;
-  manifest::Validation result = manifest::validate_directory(options.dir, plugins.all(), sources);
+  manifest::Validation result = manifest::validate_directory(options.dir, context.plugins, sources);
   const diag::Diagnostics& diagnostics = result.diagnostics;
 
   if (options.format == "json") {
     io.out << diag::render_json(diagnostics, sources);
   } else if (options.format == "sarif") {
-    io.out << diag::render_sarif(diagnostics, sources, manifest::all_rules(plugins.all()), SUPCTL_VERSION, options.dir);
+    io.out << diag::render_sarif(diagnostics, sources, manifest::all_rules(context.plugins), SUPCTL_VERSION, options.dir);
   } else {
     io.out << diag::render_text(diagnostics, sources, diag::TextStyle{.color = io.color()});
     if (diagnostics.has_errors()) {
@@ -66,9 +64,8 @@ int validate_command(const ValidateOptions& options, Io& io) {
   return diagnostics.has_errors() ? 1 : 0;
 }
 
-int schema_command(Io& io) {
-  plugins::PluginSet plugins;
-  io.out << manifest::json_schema(manifest::kind_table(plugins.all()));
+int schema_command(const Context& context, Io& io) {
+  io.out << manifest::json_schema(manifest::kind_table(context.plugins));
   return 0;
 }
 

@@ -42,9 +42,9 @@ TEST_CASE("usage errors exit 1 with a pointer to help") {
 }
 
 TEST_CASE("commands of later versions say so and exit 1") {
-  auto plan = run_cli({"plan", "examples/contoso", "--lab"});
-  CHECK(plan.code == 1);
-  CHECK(plan.err.find("'supctl plan' is not available") != std::string::npos);
+  auto verify = run_cli({"verify", "examples/contoso", "--lab"});
+  CHECK(verify.code == 1);
+  CHECK(verify.err.find("'supctl verify' is not available") != std::string::npos);
 }
 
 TEST_CASE("a directory that does not exist - a file - and an empty directory are clear errors") {

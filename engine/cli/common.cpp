@@ -1,0 +1,66 @@
+#include "cli/common.h"
+
+#include <fmt/format.h>
+#include <openssl/evp.h>
+
+#include <cctype>
+
+#include "diag/render.h"
+
+namespace supctl::cli {
+namespace {
+
+std::string sha256_hex(const diag::SourceSet& sources) {
+  std::unique_ptr<EVP_MD_CTX, decltype(&EVP_MD_CTX_free)> ctx(EVP_MD_CTX_new(), EVP_MD_CTX_free);
+  EVP_DigestInit_ex(ctx.get(), EVP_sha256(), nullptr);
+  for (diag::FileId id = 0; id < sources.size(); ++id) {
+    const diag::SourceFile* file = sources.file(id);
+    std::string name = std::filesystem::path(file->name()).filename().string();
+    std::string header = fmt::format("{}\n{}\n", name, file->text().size());
+    EVP_DigestUpdate(ctx.get(), header.data(), header.size());
+    EVP_DigestUpdate(ctx.get(), file->text().data(), file->text().size());
+  }
+  unsigned char digest[EVP_MAX_MD_SIZE];
+  unsigned int length = 0;
+  EVP_DigestFinal_ex(ctx.get(), digest, &length);
+  std::string hex;
+  for (unsigned int i = 0; i < length; ++i) hex += fmt::format("{:02x}", digest[i]);
+  return hex;
+}
+
+}  // namespace
+
+std::optional<Loaded> load_valid(const std::string& dir, const Context& context, Io& io) {
+  Loaded loaded;
+  loaded.validation = manifest::validate_directory(dir, context.plugins, loaded.sources);
+  const diag::Diagnostics& diagnostics = loaded.validation.diagnostics;
+  if (!diagnostics.all().empty()) io.err << diag::render_text(diagnostics, loaded.sources, diag::TextStyle{.color = false});
+  if (diagnostics.has_errors()) {
+    io.err << fmt::format("The manifests in '{}' are not valid: run 'supctl validate {}' for the details.\n", dir, dir);
+    return std::nullopt;
+  }
+  loaded.hash = sha256_hex(loaded.sources);
+  return loaded;
+}
+
+std::filesystem::path state_path(const std::string& dir, const std::string& option, const Io& io) {
+  if (!option.empty()) return option;
+  if (auto env = io.getenv ? io.getenv("SUPCTL_STATE") : std::nullopt; env && !env->empty()) return *env;
+  return std::filesystem::path(dir) / ".supctl" / "state.db";
+}
+
+std::optional<std::chrono::milliseconds> parse_duration(std::string_view text) {
+  if (text == "0") return std::chrono::milliseconds(0);
+  std::size_t digits = 0;
+  while (digits < text.size() && std::isdigit(static_cast<unsigned char>(text[digits]))) ++digits;
+  if (digits == 0 || digits > 9) return std::nullopt;
+  long long value = std::stoll(std::string(text.substr(0, digits)));
+  std::string_view unit = text.substr(digits);
+  if (unit == "ms") return std::chrono::milliseconds(value);
+  if (unit == "s") return std::chrono::milliseconds(value * 1000);
+  if (unit == "m") return std::chrono::milliseconds(value * 60'000);
+  if (unit == "h") return std::chrono::milliseconds(value * 3'600'000);
+  return std::nullopt;
+}
+
+}  // namespace supctl::cli

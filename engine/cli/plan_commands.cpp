@@ -1,0 +1,286 @@
+// supctl graph, plan and apply.
+
+#include <fmt/format.h>
+#include <sys/stat.h>
+
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
+#include <fstream>
+#include <iostream>
+
+#include "apply/applier.h"
+#include "cli/commands.h"
+#include "cli/common.h"
+#include "diag/render.h"
+#include "graph/graph.h"
+#include "plan/planner.h"
+#include "plan/render.h"
+#include "state/state.h"
+
+namespace supctl::cli {
+namespace {
+
+std::vector<const model::KindSchema*> schemas_of(std::span<const model::Plugin* const> plugins) {
+  std::vector<const model::KindSchema*> schemas;
+  for (const model::Plugin* plugin : plugins) {
+    for (const model::KindSchema& kind : plugin->kinds()) schemas.push_back(&kind);
+  }
+  return schemas;
+}
+
+std::optional<std::string> read_whole(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return std::nullopt;
+  return std::string((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+}
+
+bool write_private(const std::string& path, const std::string& text, std::string* error) {
+  std::FILE* file = std::fopen(path.c_str(), "wb");
+  if (!file) {
+    *error = fmt::format("cannot write '{}': {}", path, std::strerror(errno));
+    return false;
+  }
+  ::fchmod(fileno(file), 0600);  // a plan names hosts and accounts: for its owner only
+  bool ok = std::fwrite(text.data(), 1, text.size(), file) == text.size();
+  ok = std::fclose(file) == 0 && ok;
+  if (!ok) *error = fmt::format("cannot write '{}'", path);
+  return ok;
+}
+
+// The state for a run: opened when it exists (or when `create`), else nullptr without error.
+std::unique_ptr<state::StateStore> open_state(const std::filesystem::path& path, bool create, Io& io, bool* failed) {
+  *failed = false;
+  std::error_code ec;
+  if (!create && !std::filesystem::exists(path, ec)) return nullptr;
+  std::string error;
+  auto store = state::StateStore::open(path, &error);
+  if (!store) {
+    io.err << fmt::format("error: cannot open the state '{}': {}\n", path.string(), error);
+    *failed = true;
+  }
+  return store;
+}
+
+void print_plan_problems(const diag::Diagnostics& diagnostics, Io& io) {
+  diag::SourceSet none;
+  io.err << diag::render_text(diagnostics, none, diag::TextStyle{.color = false});
+}
+
+std::string lock_message(const state::LockInfo& holder) {
+  std::string text = fmt::format("error: the state is locked by {} (pid {}) for {} since {} (lock ID {})\n", holder.holder,
+                                 holder.pid, holder.operation, holder.created_at, holder.id);
+  if (holder.stale) {
+    text += fmt::format("  = that process is gone: if no apply is running, run 'supctl force-unlock {}'\n", holder.id);
+  } else {
+    text += "  = wait for it to finish, or pass --lock-timeout to wait\n";
+  }
+  return text;
+}
+
+// Whether a saved plan still fits the state and manifests it was made for; the reason if not.
+std::optional<std::string> stale_reason(const plan::Plan& plan, const state::StateStore* state, const std::string& manifest_hash,
+                                        const plan::Secrets& secrets) {
+  if (plan.plugin_api_version != model::kPluginApiVersion) {
+    return fmt::format("the plan was made with plugin API version {}; this supctl has version {}", plan.plugin_api_version,
+                       model::kPluginApiVersion);
+  }
+  std::string lineage = state ? state->lineage() : std::string();
+  std::int64_t serial = state ? state->serial() : 0;
+  if (plan.lineage != lineage) {
+    return fmt::format("the plan was made against another state (lineage '{}'); this state's lineage is '{}'",
+                       plan.lineage.empty() ? "none" : plan.lineage, lineage.empty() ? "none" : lineage);
+  }
+  if (plan.serial != serial) {
+    return fmt::format("the state has moved since the plan was made (serial {} then, {} now)", plan.serial, serial);
+  }
+  if (plan.manifest_hash != manifest_hash) return std::string("the manifests changed since the plan was made");
+  if (state) {
+    for (const plan::Change& change : plan.changes) {
+      for (const auto& [attribute, fingerprint] : change.fingerprints) {
+        auto reference = change.desired.find(attribute);
+        std::string error;
+        auto secret = reference == change.desired.end() ? std::nullopt : secrets.resolve(reference->second, &error);
+        if (!secret) return fmt::format("{}.{}: {}", change.address.str(), attribute, error);
+        if (state->fingerprint(*secret) != fingerprint) {
+          return fmt::format("the secret of {}.{} changed since the plan was made", change.address.str(), attribute);
+        }
+      }
+    }
+  }
+  return std::nullopt;
+}
+
+std::string apply_table(const apply::ApplyReport& report) {
+  std::string text = fmt::format("Apply: {} succeeded, {} failed, {} skipped.\n", report.count(apply::StepStatus::kSucceeded),
+                                 report.count(apply::StepStatus::kFailed), report.count(apply::StepStatus::kSkipped));
+  for (const apply::StepResult& step : report.steps) {
+    text += fmt::format("  {:<10} {:<8} {}{}{}\n", apply::step_status_name(step.status), model::action_name(step.action),
+                        step.address.str(), step.host.empty() ? "" : " on " + step.host,
+                        step.message.empty() ? "" : ": " + step.message);
+  }
+  return text;
+}
+
+}  // namespace
+
+int graph_command(const GraphOptions& options, const Context& context, Io& io) {
+  auto loaded = load_valid(options.dir, context, io);
+  if (!loaded) return 1;
+  const model::Manifest& manifest = loaded->validation.manifest;
+  std::vector<model::Address> vertices;
+  for (const model::Resource& r : manifest.resources()) vertices.push_back(r.address);
+  diag::Diagnostics problems;
+  auto schemas = schemas_of(context.plugins);
+  graph::Graph graph = graph::Graph::build(vertices, graph::manifest_edges(manifest, schemas, context.plugins), problems);
+  if (problems.has_errors()) {
+    io.err << diag::render_text(problems, loaded->sources, diag::TextStyle{.color = false});
+    return 1;
+  }
+  if (options.format == "json") io.out << graph.to_json();
+  else if (options.format == "mermaid") io.out << graph.to_mermaid();
+  else io.out << graph.to_dot();
+  return 0;
+}
+
+int plan_command(const PlanCommandOptions& options, const Context& context, Io& io) {
+  std::vector<model::Address> targets;
+  for (const std::string& text : options.targets) {
+    auto address = model::parse_address(text);
+    if (!address) {
+      io.err << fmt::format("error: --target '{}' is not a resource address (KIND.NAME or KIND[\"NAME\"])\n", text);
+      return 1;
+    }
+    targets.push_back(*address);
+  }
+  auto loaded = load_valid(options.dir, context, io);
+  if (!loaded) return 1;
+  bool failed = false;
+  auto state = open_state(state_path(options.dir, options.state, io), false, io, &failed);
+  if (failed) return 1;
+  std::string error;
+  auto backend = context.make_backend(options.dir, loaded->validation.manifest, options.lab, &error);
+  if (!backend) {
+    io.err << "error: " << error << "\n";
+    return 1;
+  }
+  plan::EnvFileSecrets secrets(io.getenv);
+  plan::PlanInputs inputs{&loaded->validation.manifest, context.plugins, state.get(), backend.get(), &secrets};
+  plan::PlanOptions plan_options{targets, options.refresh_only, 10, SUPCTL_VERSION, loaded->hash, context.now()};
+  io.err << "Reading the hosts...\n";
+  plan::PlanResult result = plan::make_plan(inputs, plan_options);
+  if (result.diagnostics.has_errors()) {
+    print_plan_problems(result.diagnostics, io);
+    io.err << "No plan: fix the problems above and plan again.\n";
+    return 1;
+  }
+  if (!result.diagnostics.all().empty()) print_plan_problems(result.diagnostics, io);
+  if (!options.out.empty()) {
+    if (!write_private(options.out, plan::render_json(result.plan), &error)) {
+      io.err << "error: " << error << "\n";
+      return 1;
+    }
+    io.err << fmt::format("Saved the plan to '{}'; apply exactly it with: supctl apply --plan {}\n", options.out, options.out);
+  }
+  if (options.format == "json") io.out << plan::render_json(result.plan);
+  else if (options.format == "markdown") io.out << plan::render_markdown(result.plan, {});
+  else io.out << plan::render_text(result.plan, plan::TextOptions{.color = io.color()});
+  bool changes = options.refresh_only ? !result.plan.drift.empty() : result.plan.has_changes();
+  return options.detailed_exitcode && changes ? 2 : 0;
+}
+
+int apply_command(const ApplyCommandOptions& options, const Context& context, Io& io) {
+  auto lock_timeout = parse_duration(options.lock_timeout);
+  if (!lock_timeout) {
+    io.err << fmt::format("error: --lock-timeout '{}' is not a duration such as '30s', '5m' or '0'\n", options.lock_timeout);
+    return 1;
+  }
+  if (options.parallelism < 1) {
+    io.err << "error: --parallelism must be at least 1\n";
+    return 1;
+  }
+  auto loaded = load_valid(options.dir, context, io);
+  if (!loaded) return 1;
+  bool failed = false;
+  auto state = open_state(state_path(options.dir, options.state, io), true, io, &failed);
+  if (failed) return 1;
+  state::LockInfo holder;
+  if (!state->lock("apply", *lock_timeout, &holder)) {
+    io.err << lock_message(holder);
+    return 1;
+  }
+  struct Unlock {
+    state::StateStore& store;
+    ~Unlock() { store.unlock(); }
+  } unlock{*state};
+
+  std::string error;
+  auto backend = context.make_backend(options.dir, loaded->validation.manifest, options.lab, &error);
+  if (!backend) {
+    io.err << "error: " << error << "\n";
+    return 1;
+  }
+  plan::EnvFileSecrets secrets(io.getenv);
+  plan::Plan plan;
+  if (!options.plan_file.empty()) {
+    auto text = read_whole(options.plan_file);
+    if (!text) {
+      io.err << fmt::format("error: cannot read the plan '{}'\n", options.plan_file);
+      return 1;
+    }
+    auto json = model::Json::parse(*text, nullptr, false);
+    auto parsed = json.is_discarded() ? std::nullopt : plan::plan_from_json(json, &error);
+    if (!parsed) {
+      io.err << fmt::format("error: '{}' is not a supctl plan{}\n", options.plan_file, error.empty() ? "" : ": " + error);
+      return 1;
+    }
+    if (auto reason = stale_reason(*parsed, state.get(), loaded->hash, secrets)) {
+      io.err << fmt::format("error: the plan '{}' is stale: {}\n  = nothing was changed: make a new plan with 'supctl plan --out {}'\n",
+                            options.plan_file, *reason, options.plan_file);
+      return 1;
+    }
+    plan = std::move(*parsed);
+  } else {
+    plan::PlanInputs inputs{&loaded->validation.manifest, context.plugins, state.get(), backend.get(), &secrets};
+    plan::PlanOptions plan_options{{}, false, options.parallelism, SUPCTL_VERSION, loaded->hash, context.now()};
+    plan::PlanResult result = plan::make_plan(inputs, plan_options);
+    if (result.diagnostics.has_errors()) {
+      print_plan_problems(result.diagnostics, io);
+      io.err << "Nothing was changed: fix the problems above and apply again.\n";
+      return 1;
+    }
+    plan = std::move(result.plan);
+    io.out << plan::render_text(plan, plan::TextOptions{.color = io.color()});
+    if (plan.has_changes() && !options.auto_approve) {
+      if (!context.in_is_terminal || !context.in) {
+        io.err << "error: apply needs --auto-approve when standard input is not a terminal; nothing was changed\n";
+        return 1;
+      }
+      io.out << "\nApply these changes? Only 'yes' is accepted: ";
+      io.out.flush();
+      std::string answer;
+      std::getline(*context.in, answer);
+      if (answer != "yes") {
+        io.err << "Apply cancelled; nothing was changed.\n";
+        return 1;
+      }
+    }
+  }
+  if (!plan.has_changes()) {
+    io.out << "No changes. The hosts match the manifests.\n";
+    return 0;
+  }
+  const model::Manifest& manifest = loaded->validation.manifest;
+  apply::ApplyInputs inputs{&plan,
+                            context.plugins,
+                            backend.get(),
+                            state.get(),
+                            &secrets,
+                            [&manifest](const std::string& host) { return plan::host_target(manifest, host); },
+                            [&io](const std::string& line) { io.err << line << "\n"; }};
+  apply::ApplyReport report = apply::apply_plan(inputs, apply::ApplyOptions{options.parallelism, options.allow_destroy});
+  io.out << apply_table(report);
+  return report.ok() ? 0 : 1;
+}
+
+}  // namespace supctl::cli

@@ -1,0 +1,229 @@
+#include "model/plugin.h"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <cctype>
+#include <set>
+
+namespace supctl::model {
+namespace {
+
+std::string lower(std::string_view s) {
+  std::string out(s);
+  for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return out;
+}
+
+bool ignores_case(const AttributeSchema& schema) {
+  switch (schema.type) {
+    case AttrType::kEnum:
+    case AttrType::kMachine:
+    case AttrType::kReference: return true;
+    default: return schema.format && schema.format->ignore_case;
+  }
+}
+
+bool same_string(const AttributeSchema& schema, const Json& a, const Json& b) {
+  if (!a.is_string() || !b.is_string()) return a == b;
+  return ignores_case(schema) ? lower(a.get<std::string>()) == lower(b.get<std::string>()) : a == b;
+}
+
+// The items of a JSON array as a set, compared the way the attribute compares.
+std::set<std::string> as_set(const AttributeSchema& schema, const Json& array) {
+  std::set<std::string> items;
+  if (!array.is_array()) return items;
+  for (const Json& item : array) {
+    std::string text = item.is_string() ? item.get<std::string>() : item.dump();
+    items.insert(schema.format && schema.format->ignore_case ? lower(text) : text);
+  }
+  return items;
+}
+
+diag::Diagnostic& add_error(diag::Diagnostics& out, const Address& address, std::string code, std::string summary) {
+  diag::Diagnostic& d = out.error(std::move(code), std::move(summary));
+  d.address = address.str();
+  d.key_path = d.address;
+  return d;
+}
+
+}  // namespace
+
+std::string_view action_name(Action action) {
+  switch (action) {
+    case Action::kNoOp: return "no-op";
+    case Action::kRead: return "read";
+    case Action::kCreate: return "create";
+    case Action::kUpdate: return "update";
+    case Action::kReplace: return "replace";
+    case Action::kDelete: return "delete";
+    case Action::kForget: return "forget";
+  }
+  return "no-op";
+}
+
+bool same_value(const AttributeSchema& schema, const Json& desired, const Json& observed) {
+  switch (schema.type) {
+    case AttrType::kStringSet: {
+      std::set<std::string> have = as_set(schema, observed);
+      if (desired.is_array()) return as_set(schema, desired) == have;
+      if (!desired.is_object()) return desired == observed;
+      if (desired.contains("include")) {
+        for (const std::string& item : as_set(schema, desired["include"])) {
+          if (!have.contains(item)) return false;
+        }
+      }
+      if (desired.contains("exclude")) {
+        for (const std::string& item : as_set(schema, desired["exclude"])) {
+          if (have.contains(item)) return false;
+        }
+      }
+      return true;
+    }
+    case AttrType::kTable: {
+      if (!desired.is_object() || !observed.is_object()) return desired == observed;
+      for (const auto& [key, value] : desired.items()) {
+        const AttributeSchema* field = nullptr;
+        for (const AttributeSchema& f : schema.fields) {
+          if (f.name == key) field = &f;
+        }
+        if (!observed.contains(key)) return false;
+        if (field ? !same_value(*field, value, observed[key]) : value != observed[key]) return false;
+      }
+      return true;
+    }
+    case AttrType::kStringList:
+      if (!desired.is_array() || !observed.is_array() || desired.size() != observed.size()) return desired == observed;
+      for (std::size_t i = 0; i < desired.size(); ++i) {
+        if (!same_string(schema, desired[i], observed[i])) return false;
+      }
+      return true;
+    default:
+      return same_string(schema, desired, observed);
+  }
+}
+
+DiffResponse generic_diff(const DiffRequest& request) {
+  DiffResponse response;
+  const KindSchema* schema = request.schema;
+  if (!request.desired) {
+    response.action = request.observed ? Action::kDelete : Action::kNoOp;
+    return response;
+  }
+  auto is_rotated = [&](std::string_view name) {
+    return std::find(request.rotated_secrets.begin(), request.rotated_secrets.end(), name) != request.rotated_secrets.end();
+  };
+  if (schema && schema->read_only) {
+    response.action = Action::kRead;
+    if (!request.observed) {
+      add_error(response.diagnostics, request.address, "not-found",
+                fmt::format("{} does not exist on its server", request.address.str()))
+          .help = "supctl reads and checks this kind of resource but never creates it: create it, or fix the manifest";
+      return response;
+    }
+    for (const auto& [name, value] : *request.desired) {
+      const AttributeSchema* attribute = schema->attribute(name);
+      auto found = request.observed->find(name);
+      if (!attribute || found == request.observed->end() || same_value(*attribute, value, found->second)) continue;
+      auto& d = add_error(response.diagnostics, request.address, "read-only-mismatch",
+                          fmt::format("{} has {} = {} on its server; the manifest says {}", request.address.str(), name,
+                                      found->second.dump(), value.dump()));
+      d.key_path = request.address.str() + "." + name;
+      d.help = "supctl does not change this kind of resource: correct the manifest";
+    }
+    return response;
+  }
+  bool replace = false;
+  for (const auto& [name, value] : *request.desired) {
+    const AttributeSchema* attribute = schema ? schema->attribute(name) : nullptr;
+    bool secret = attribute && attribute->type == AttrType::kSecret;
+    const Json* observed = nullptr;
+    if (request.observed) {
+      auto found = request.observed->find(name);
+      if (found != request.observed->end()) observed = &found->second;
+    }
+    bool differs;
+    if (secret) {
+      differs = !request.observed || is_rotated(name);
+    } else if (!request.observed) {
+      differs = true;
+    } else {
+      differs = !observed || !(attribute ? same_value(*attribute, value, *observed) : value == *observed);
+    }
+    if (!differs) continue;
+    response.attributes.push_back(AttributeDiff{name, observed && !secret ? *observed : Json(nullptr), value, secret});
+    if (request.observed && attribute && attribute->replace_on_change) replace = true;
+  }
+  if (!request.observed) {
+    response.action = Action::kCreate;
+  } else if (response.attributes.empty()) {
+    response.action = Action::kNoOp;
+  } else {
+    response.action = replace ? Action::kReplace : Action::kUpdate;
+  }
+  return response;
+}
+
+std::vector<Edge> Plugin::edges(const Manifest&) const { return {}; }
+
+std::string Plugin::host_of(const Resource& resource, const Manifest&) const {
+  if (auto host = resource.string("host")) return std::string(*host);
+  for (const KindSchema& kind : kinds()) {
+    if (kind.kind == resource.kind() && kind.names_machine) return resource.name();
+  }
+  return {};
+}
+
+std::string Plugin::host_of_recorded(const Address& address, const AttributeMap& recorded) const {
+  auto host = recorded.find("host");
+  if (host != recorded.end() && host->second.is_string()) return host->second.get<std::string>();
+  for (const KindSchema& kind : kinds()) {
+    if (kind.kind == address.kind && kind.names_machine) return address.name;
+  }
+  return {};
+}
+
+ReadResponse Plugin::read(const ReadRequest& request) const {
+  ReadResponse response;
+  add_error(response.diagnostics, request.address, "not-implemented",
+            fmt::format("the {} plugin cannot read {} yet", name(), request.address.kind));
+  return response;
+}
+
+ObserveResponse Plugin::observe(const ObserveRequest& request) const {
+  ObserveResponse response;
+  add_error(response.diagnostics, request.address, "not-implemented",
+            fmt::format("the {} plugin cannot read {} yet", name(), request.address.kind));
+  return response;
+}
+
+DiffResponse Plugin::diff(const DiffRequest& request) const { return generic_diff(request); }
+
+ApplyResponse Plugin::apply(const ApplyRequest& request) const {
+  ApplyResponse response;
+  add_error(response.diagnostics, request.address, "not-implemented",
+            fmt::format("the {} plugin cannot change {} yet", name(), request.address.kind));
+  return response;
+}
+
+VerifyResponse Plugin::verify(const VerifyRequest& request) const {
+  VerifyResponse response;
+  DiffRequest diff_request{request.address, request.schema, request.desired, request.observed, {}};
+  DiffResponse diffed = diff(diff_request);
+  response.diagnostics = std::move(diffed.diagnostics);
+  response.converged = diffed.action == Action::kNoOp || diffed.action == Action::kRead;
+  for (const AttributeDiff& a : diffed.attributes) {
+    if (a.sensitive) continue;  // a secret cannot be read back; its fingerprint is the proof
+    auto& d = add_error(response.diagnostics, request.address, "not-converged",
+                        fmt::format("{} has {} = {} after apply; expected {}", request.address.str(), a.name,
+                                    a.before.dump(), a.after.dump()));
+    d.key_path = request.address.str() + "." + a.name;
+  }
+  if (!request.observed && request.desired) {
+    add_error(response.diagnostics, request.address, "not-converged", fmt::format("{} is still absent after apply", request.address.str()));
+    response.converged = false;
+  }
+  return response;
+}
+
+}  // namespace supctl::model

@@ -1,0 +1,348 @@
+#include "plan/planner.h"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <cctype>
+#include <map>
+#include <set>
+
+#include "diag/suggest.h"
+#include "graph/graph.h"
+#include "ops/batch.h"
+
+namespace supctl::plan {
+namespace {
+
+using model::Action;
+using model::Address;
+using model::AttributeDiff;
+using model::AttributeMap;
+using model::Json;
+
+struct KindEntry {
+  const model::KindSchema* schema = nullptr;
+  const model::Plugin* plugin = nullptr;
+};
+
+/// One resource the plan looks at: declared, recorded in state, or both.
+struct Item {
+  Address address;
+  const model::Resource* desired = nullptr;
+  const state::ResourceRecord* record = nullptr;
+  KindEntry kind;
+  std::string host;  ///< empty: pure data, never read or changed
+  std::optional<ops::ReadBatch::Ticket> ticket;
+  AttributeMap desired_map;
+  std::optional<AttributeMap> observed;
+  bool read_ok = true;
+};
+
+std::string lower(std::string_view s) {
+  std::string out(s);
+  for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return out;
+}
+
+std::optional<std::vector<std::string>> recorded_dependencies(const state::ResourceRecord& record) {
+  auto it = record.attributes.find("depends_on");
+  if (it == record.attributes.end() || !it->second.is_array()) return std::nullopt;
+  std::vector<std::string> out;
+  for (const Json& item : it->second) {
+    if (item.is_string()) out.push_back(item.get<std::string>());
+  }
+  return out;
+}
+
+class Planner {
+ public:
+  Planner(const PlanInputs& inputs, const PlanOptions& options) : in_(inputs), options_(options) {
+    for (const model::Plugin* plugin : inputs.plugins) {
+      for (const model::KindSchema& kind : plugin->kinds()) {
+        kinds_[std::string(kind.kind)] = KindEntry{&kind, plugin};
+        schemas_.push_back(&kind);
+      }
+    }
+  }
+
+  PlanResult run() {
+    PlanResult result;
+    Plan& plan = result.plan;
+    plan.supctl_version = options_.supctl_version;
+    plan.manifest_hash = options_.manifest_hash;
+    plan.created_at = options_.created_at;
+    plan.refresh_only = options_.refresh_only;
+    plan.lineage = in_.state ? in_.state->lineage() : std::string();
+    plan.serial = in_.state ? in_.state->serial() : 0;
+    for (const Address& target : options_.targets) plan.targets.push_back(target.str());
+
+    const model::Manifest& manifest = *in_.manifest;
+    std::vector<Address> vertices;
+    vertices.reserve(manifest.resources().size());
+    for (const model::Resource& r : manifest.resources()) vertices.push_back(r.address);
+    graph::Graph graph = graph::Graph::build(vertices, graph::manifest_edges(manifest, schemas_, in_.plugins), out_);
+    if (in_.state) records_ = in_.state->resources();
+    if (out_.has_errors() || !collect_items(graph)) return finish(std::move(result));
+
+    read_all();
+    if (out_.has_errors()) return finish(std::move(result));
+    for (Item& item : items_) diff_item(item, graph, plan);
+    if (out_.has_errors()) return finish(std::move(result));
+    order_deletes(plan);
+    std::sort(plan.drift.begin(), plan.drift.end(), [](const Drift& a, const Drift& b) { return a.address < b.address; });
+    if (options_.refresh_only) plan.changes.clear();
+    return finish(std::move(result));
+  }
+
+ private:
+  PlanResult finish(PlanResult result) {
+    out_.sort();
+    result.diagnostics = std::move(out_);
+    return result;
+  }
+
+  const state::ResourceRecord* record_of(const Address& address) const {
+    auto it = std::lower_bound(records_.begin(), records_.end(), address,
+                               [](const state::ResourceRecord& r, const Address& a) { return r.address < a; });
+    return it != records_.end() && it->address == address ? &*it : nullptr;
+  }
+
+  // The resources in scope, in apply order: the declared ones in graph order, then those only
+  // in state, by address. With --target, only the targets and what they depend on.
+  bool collect_items(const graph::Graph& graph) {
+    const model::Manifest& manifest = *in_.manifest;
+    std::set<Address> scope;
+    bool all = options_.targets.empty();
+    if (!all) {
+      std::vector<Address> declared_targets;
+      std::vector<std::string> known;
+      for (const model::Resource& r : manifest.resources()) known.push_back(r.address.str());
+      for (const auto& r : records_) known.push_back(r.address.str());
+      for (const Address& target : options_.targets) {
+        if (manifest.find(target)) {
+          declared_targets.push_back(target);
+        } else if (record_of(target)) {
+          scope.insert(target);
+        } else {
+          auto& d = out_.error("unknown-target", fmt::format("--target '{}' is neither in the manifests nor in the state", target.str()));
+          d.help = diag::did_you_mean(target.str(), known);
+        }
+      }
+      for (const Address& a : graph.closure(declared_targets)) scope.insert(a);
+      if (out_.has_errors()) return false;
+    }
+    for (const Address& address : graph.order()) {
+      if (all || scope.contains(address)) add_item(address, manifest.find(address), record_of(address));
+    }
+    for (const state::ResourceRecord& record : records_) {
+      if (manifest.find(record.address)) continue;
+      if (all || scope.contains(record.address)) add_item(record.address, nullptr, &record);
+    }
+    return !out_.has_errors();
+  }
+
+  void add_item(const Address& address, const model::Resource* desired, const state::ResourceRecord* record) {
+    auto kind = kinds_.find(address.kind);
+    if (kind == kinds_.end() && desired) return;  // the engine's own settings (a [host]), nothing on a server
+    if (kind == kinds_.end()) {
+      auto& d = out_.error("unknown-kind", fmt::format("the state records {}, but no plugin knows the kind '{}'", address.str(), address.kind));
+      d.address = address.str();
+      d.help = fmt::format("remove it from the state with 'supctl state rm {}'", address.str());
+      return;
+    }
+    Item item{address, desired, record, kind->second};
+    if (desired) {
+      item.desired_map = model::desired_attributes(*desired);
+      item.host = kind->second.plugin->host_of(*desired, *in_.manifest);
+    } else {
+      item.host = kind->second.plugin->host_of_recorded(address, record->attributes);
+      if (item.host.empty()) item.host = record->host;
+    }
+    items_.push_back(std::move(item));
+  }
+
+  void read_all() {
+    ops::ReadBatch batch;
+    for (Item& item : items_) {
+      if (item.host.empty()) {
+        item.observed = item.desired_map;  // pure data: nothing on a host to read
+        continue;
+      }
+      model::ReadRequest request{item.address, item.desired, item.record ? &item.record->attributes : nullptr, in_.manifest};
+      model::ReadResponse response = item.kind.plugin->read(request);
+      item.read_ok = !response.diagnostics.has_errors();
+      out_.append(std::move(response.diagnostics));
+      if (item.read_ok) item.ticket = batch.add(host_target(*in_.manifest, item.host), std::move(response.operations));
+    }
+    if (out_.has_errors()) return;
+    batch.run(*in_.backend, options_.parallelism);
+    for (Item& item : items_) {
+      if (!item.ticket) continue;
+      model::ObserveRequest request{item.address, item.desired, batch.results(*item.ticket)};
+      model::ObserveResponse response = item.kind.plugin->observe(request);
+      item.read_ok = !response.diagnostics.has_errors();
+      out_.append(std::move(response.diagnostics));
+      item.observed = std::move(response.observed);
+    }
+  }
+
+  // Secret attributes whose value is not the one last applied; fills the change's fingerprints.
+  std::vector<std::string> rotated_secrets(const Item& item, Change& change) {
+    std::vector<std::string> rotated;
+    for (const model::AttributeSchema& attribute : item.kind.schema->attributes) {
+      if (attribute.type != model::AttrType::kSecret) continue;
+      auto desired = item.desired_map.find(attribute.name);
+      if (desired == item.desired_map.end()) continue;
+      std::string error;
+      auto secret = in_.secrets ? in_.secrets->resolve(desired->second, &error) : std::nullopt;
+      if (!secret) {
+        auto& d = out_.error("secret-unavailable", fmt::format("{}.{}: {}", item.address.str(), attribute.name,
+                                                               in_.secrets ? error : "no secret source"));
+        d.address = item.address.str();
+        d.key_path = d.address + "." + std::string(attribute.name);
+        if (item.desired) d.range = item.desired->range_of(attribute.name);
+        d.help = "set it in the environment of this run (or create the file); supctl never stores secrets";
+        continue;
+      }
+      std::string fingerprint = in_.state ? in_.state->fingerprint(*secret) : std::string();
+      secret->assign(secret->size(), '\0');
+      if (!fingerprint.empty()) change.fingerprints[std::string(attribute.name)] = fingerprint;
+      std::string recorded;
+      if (item.record) {
+        auto it = item.record->fingerprints.find(std::string(attribute.name));
+        if (it != item.record->fingerprints.end()) recorded = it->second;
+      }
+      if (fingerprint.empty() || recorded != fingerprint) rotated.emplace_back(attribute.name);
+    }
+    return rotated;
+  }
+
+  void diff_item(Item& item, const graph::Graph& graph, Plan& plan) {
+    const model::KindSchema& schema = *item.kind.schema;
+    Change change;
+    change.address = item.address;
+    change.host = item.host;
+    change.desired = item.desired_map;
+    change.observed = item.observed;
+    std::vector<std::string> rotated;
+    if (item.desired) rotated = rotated_secrets(item, change);
+
+    model::DiffRequest request{item.address, &schema, item.desired ? &item.desired_map : nullptr,
+                               item.observed ? &*item.observed : nullptr, rotated};
+    model::DiffResponse diffed = item.kind.plugin->diff(request);
+    out_.append(std::move(diffed.diagnostics));
+    change.action = diffed.action;
+    change.attributes = std::move(diffed.attributes);
+
+    if (item.desired) {
+      change.allow_destroy = item.desired->boolean("allow_destroy").value_or(false);
+      for (const Address& dependency : graph.dependencies(item.address)) change.depends_on.push_back(dependency.str());
+    } else {
+      change.allow_destroy = item.record->allow_destroy;
+      change.reason = Reason::kRemovedFromManifest;
+      if (!item.observed) {
+        change.action = Action::kForget;
+        change.note = "already gone from the host: supctl forgets it";
+      } else if (item.record->origin == state::Origin::kAdopted) {
+        change.action = Action::kForget;
+        change.note = "adopted, not created, by supctl: it forgets it and the host keeps it";
+      } else if (!schema.deletable) {
+        change.action = Action::kForget;
+        change.note = fmt::format("supctl never deletes a {}: it forgets it and the host keeps it", schema.kind);
+      } else {
+        change.action = Action::kDelete;
+      }
+    }
+    change.destroy_needs_consent = schema.destroy_needs_consent && change.destructive();
+    if (item.desired) change.reason = reason_for(item, change, rotated);
+    record_drift(item, plan);
+    if (change.action != Action::kNoOp) plan.changes.push_back(std::move(change));
+  }
+
+  Reason reason_for(const Item& item, const Change& change, const std::vector<std::string>& rotated) const {
+    switch (change.action) {
+      case Action::kCreate: return item.record ? Reason::kDrift : Reason::kNew;
+      case Action::kUpdate:
+      case Action::kReplace: {
+        if (!item.record) return Reason::kChangedInManifest;
+        for (const AttributeDiff& a : change.attributes) {
+          if (std::find(rotated.begin(), rotated.end(), a.name) != rotated.end()) return Reason::kChangedInManifest;
+          auto recorded = item.record->attributes.find(a.name);
+          const model::AttributeSchema* attribute = item.kind.schema->attribute(a.name);
+          bool manifest_unchanged = recorded != item.record->attributes.end() && attribute &&
+                                    model::same_value(*attribute, a.after, recorded->second);
+          if (!manifest_unchanged) return Reason::kChangedInManifest;
+        }
+        return Reason::kDrift;
+      }
+      default: return Reason::kNone;
+    }
+  }
+
+  // What moved on the host since supctl last applied it.
+  void record_drift(const Item& item, Plan& plan) const {
+    if (!item.record || !item.read_ok || item.host.empty()) return;
+    Drift drift{item.address, item.host, {}};
+    for (const auto& [name, recorded] : item.record->attributes) {
+      if (model::is_meta_attribute(name)) continue;
+      const model::AttributeSchema* attribute = item.kind.schema->attribute(name);
+      if (!attribute || attribute->type == model::AttrType::kSecret) continue;
+      if (!item.observed) {
+        drift.attributes.push_back(AttributeDiff{name, recorded, nullptr, false});
+        continue;
+      }
+      auto observed = item.observed->find(name);
+      if (observed == item.observed->end() || !model::same_value(*attribute, recorded, observed->second)) {
+        drift.attributes.push_back(AttributeDiff{name, recorded, observed == item.observed->end() ? Json(nullptr) : observed->second, false});
+      }
+    }
+    if (!drift.attributes.empty()) plan.drift.push_back(std::move(drift));
+  }
+
+  // A resource that leaves the manifests is deleted before what it depended on is deleted.
+  void order_deletes(Plan& plan) const {
+    std::map<std::string, Change*> deletes;
+    for (Change& change : plan.changes) {
+      if (change.action == Action::kDelete) deletes[change.address.str()] = &change;
+    }
+    for (Change& change : plan.changes) {
+      if (change.action != Action::kDelete) continue;
+      const state::ResourceRecord* record = record_of(change.address);
+      auto dependencies = record ? recorded_dependencies(*record) : std::nullopt;
+      if (!dependencies) continue;
+      for (const std::string& dependency : *dependencies) {
+        auto it = deletes.find(dependency);
+        if (it != deletes.end()) it->second->depends_on.push_back(change.address.str());
+      }
+    }
+    for (Change& change : plan.changes) {
+      std::sort(change.depends_on.begin(), change.depends_on.end());
+      change.depends_on.erase(std::unique(change.depends_on.begin(), change.depends_on.end()), change.depends_on.end());
+    }
+  }
+
+  const PlanInputs& in_;
+  const PlanOptions& options_;
+  diag::Diagnostics out_;
+  std::map<std::string, KindEntry, std::less<>> kinds_;
+  std::vector<const model::KindSchema*> schemas_;
+  std::vector<state::ResourceRecord> records_;  ///< sorted by address
+  std::vector<Item> items_;                     ///< in apply order
+};
+
+}  // namespace
+
+ops::HostTarget host_target(const model::Manifest& manifest, const std::string& host) {
+  ops::HostTarget target{host, manifest.find("host", host)};
+  if (!target.host) {
+    std::string wanted = lower(host);
+    for (const model::Resource& r : manifest.of_kind("host")) {
+      if (lower(r.name()) == wanted) target.host = &r;
+    }
+  }
+  return target;
+}
+
+PlanResult make_plan(const PlanInputs& inputs, const PlanOptions& options) { return Planner(inputs, options).run(); }
+
+}  // namespace supctl::plan

@@ -1,0 +1,668 @@
+#include "state/state.h"
+
+#include <fcntl.h>
+#include <openssl/evp.h>
+#include <openssl/rand.h>
+#include <pwd.h>
+#include <signal.h>
+#include <sqlite3.h>
+#include <sys/stat.h>
+#include <sys/types.h>
+#include <unistd.h>
+
+#include <fmt/format.h>
+#include <algorithm>
+#include <array>
+#include <cerrno>
+#include <climits>
+#include <cstring>
+#include <ctime>
+#include <mutex>
+#include <nlohmann/json.hpp>
+#include <system_error>
+#include <thread>
+#include <utility>
+
+namespace supctl::state {
+namespace {
+
+using namespace std::chrono_literals;
+using model::Json;
+
+constexpr std::int64_t kSchemaVersion = 1;
+constexpr int kBusyTimeoutMs = 5000;
+constexpr std::size_t kLineageBytes = 16;  // 32 hex characters
+constexpr std::size_t kKeyBytes = 32;      // 64 hex characters
+constexpr std::size_t kIdBytes = 8;        // 16 hex characters
+constexpr std::chrono::milliseconds kFirstBackoff = 100ms;
+constexpr std::chrono::milliseconds kMaxBackoff = 2s;
+
+// Constant SQL only: every value goes through a bound parameter.
+constexpr std::string_view kSchemaSql = R"sql(
+CREATE TABLE IF NOT EXISTS meta(key TEXT PRIMARY KEY, value TEXT);
+CREATE TABLE IF NOT EXISTS resources(address TEXT PRIMARY KEY, kind TEXT, name TEXT, host TEXT,
+  attributes TEXT, origin TEXT, fingerprints TEXT, allow_destroy INTEGER, updated_at TEXT);
+CREATE TABLE IF NOT EXISTS runs(id TEXT PRIMARY KEY, operation TEXT, started_at TEXT, finished_at TEXT,
+  status TEXT);
+CREATE TABLE IF NOT EXISTS journal(id INTEGER PRIMARY KEY AUTOINCREMENT, run_id TEXT, time TEXT,
+  address TEXT, action TEXT, status TEXT, message TEXT);
+CREATE TABLE IF NOT EXISTS lock(singleton INTEGER PRIMARY KEY CHECK (singleton = 1), id TEXT, holder TEXT,
+  pid INTEGER, host TEXT, operation TEXT, created_at TEXT);
+)sql";
+
+struct CloseDatabase {
+  void operator()(sqlite3* db) const { sqlite3_close_v2(db); }
+};
+struct FinalizeStatement {
+  void operator()(sqlite3_stmt* statement) const { sqlite3_finalize(statement); }
+};
+using Database = std::unique_ptr<sqlite3, CloseDatabase>;
+
+/// A prepared statement. Bound text is not copied: it must outlive the last step().
+class Statement {
+ public:
+  Statement(sqlite3* db, std::string_view sql) {
+    sqlite3_stmt* raw = nullptr;
+    rc_ = sqlite3_prepare_v2(db, sql.data(), static_cast<int>(sql.size()), &raw, nullptr);
+    statement_.reset(raw);
+  }
+
+  Statement& bind(int index, std::string_view text) {
+    // A null pointer would bind NULL rather than an empty string.
+    const char* data = text.data() != nullptr ? text.data() : "";
+    // A null destructor is SQLITE_STATIC: the caller keeps the text alive.
+    if (ok()) rc_ = sqlite3_bind_text(statement_.get(), index, data, static_cast<int>(text.size()), nullptr);
+    return *this;
+  }
+  Statement& bind(int index, std::int64_t value) {
+    if (ok()) rc_ = sqlite3_bind_int64(statement_.get(), index, value);
+    return *this;
+  }
+
+  /// SQLITE_ROW, SQLITE_DONE, or the error that preparing, binding or stepping met.
+  int step() {
+    if (!ok()) return rc_ == SQLITE_OK ? SQLITE_ERROR : rc_;
+    return sqlite3_step(statement_.get());
+  }
+  /// True when the statement ran to completion.
+  bool run() { return step() == SQLITE_DONE; }
+
+  std::string text(int column) const {
+    const unsigned char* data = sqlite3_column_text(statement_.get(), column);
+    if (data == nullptr) return {};
+    return std::string(reinterpret_cast<const char*>(data),
+                       static_cast<std::size_t>(sqlite3_column_bytes(statement_.get(), column)));
+  }
+  std::int64_t integer(int column) const { return sqlite3_column_int64(statement_.get(), column); }
+
+ private:
+  bool ok() const { return statement_ != nullptr && rc_ == SQLITE_OK; }
+
+  std::unique_ptr<sqlite3_stmt, FinalizeStatement> statement_;
+  int rc_ = SQLITE_OK;
+};
+
+std::string to_hex(const unsigned char* data, std::size_t size) {
+  static constexpr char kDigits[] = "0123456789abcdef";
+  std::string hex;
+  hex.reserve(size * 2);
+  for (std::size_t i = 0; i < size; ++i) {
+    hex.push_back(kDigits[data[i] >> 4]);
+    hex.push_back(kDigits[data[i] & 0x0f]);
+  }
+  return hex;
+}
+
+std::optional<std::vector<unsigned char>> from_hex(std::string_view hex) {
+  auto digit = [](char c) -> int {
+    if (c >= '0' && c <= '9') return c - '0';
+    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+    return -1;
+  };
+  if (hex.size() % 2 != 0) return std::nullopt;
+  std::vector<unsigned char> bytes;
+  bytes.reserve(hex.size() / 2);
+  for (std::size_t i = 0; i < hex.size(); i += 2) {
+    int high = digit(hex[i]);
+    int low = digit(hex[i + 1]);
+    if (high < 0 || low < 0) return std::nullopt;
+    bytes.push_back(static_cast<unsigned char>(high * 16 + low));
+  }
+  return bytes;
+}
+
+/// `bytes` random bytes from OpenSSL as lower-case hex; empty when the generator fails.
+std::string random_hex(std::size_t bytes) {
+  std::vector<unsigned char> buffer(bytes);
+  if (RAND_bytes(buffer.data(), static_cast<int>(buffer.size())) != 1) return {};
+  return to_hex(buffer.data(), buffer.size());
+}
+
+/// The current time as RFC 3339 UTC with milliseconds, e.g. 2024-05-01T12:00:00.123Z.
+std::string now_rfc3339() {
+  auto now = std::chrono::system_clock::now();
+  std::time_t seconds = std::chrono::system_clock::to_time_t(now);
+  auto millis = std::chrono::duration_cast<std::chrono::milliseconds>(now.time_since_epoch()).count() % 1000;
+  std::tm utc{};
+  gmtime_r(&seconds, &utc);
+  return fmt::format("{:04}-{:02}-{:02}T{:02}:{:02}:{:02}.{:03}Z", utc.tm_year + 1900, utc.tm_mon + 1, utc.tm_mday,
+                     utc.tm_hour, utc.tm_min, utc.tm_sec, millis);
+}
+
+std::string host_name() {
+  std::array<char, HOST_NAME_MAX + 1> buffer{};
+  if (gethostname(buffer.data(), buffer.size() - 1) != 0) return "localhost";
+  return std::string(buffer.data());
+}
+
+std::string user_name() {
+  uid_t uid = geteuid();
+  passwd entry{};
+  passwd* found = nullptr;
+  std::vector<char> buffer(16384);
+  if (getpwuid_r(uid, &entry, buffer.data(), buffer.size(), &found) == 0 && found != nullptr &&
+      found->pw_name != nullptr) {
+    return found->pw_name;
+  }
+  return std::to_string(uid);
+}
+
+std::string_view origin_name(Origin origin) { return origin == Origin::kAdopted ? "adopted" : "created"; }
+
+Origin parse_origin(std::string_view text) { return text == "adopted" ? Origin::kAdopted : Origin::kCreated; }
+
+/// Parses a JSON object column; nullopt when the text is not a JSON object.
+std::optional<Json> parse_object(const std::string& text) {
+  Json value = Json::parse(text, nullptr, /*allow_exceptions=*/false);
+  if (value.is_discarded() || !value.is_object()) return std::nullopt;
+  return value;
+}
+
+constexpr std::string_view kResourceColumns =
+    "address, kind, name, host, attributes, origin, fingerprints, allow_destroy, updated_at";
+
+ResourceRecord read_resource(const Statement& row) {
+  ResourceRecord record;
+  record.address = model::Address{row.text(1), row.text(2)};
+  record.host = row.text(3);
+  if (auto attributes = parse_object(row.text(4))) {
+    for (auto& [name, value] : attributes->items()) record.attributes.emplace(name, value);
+  }
+  record.origin = parse_origin(row.text(5));
+  if (auto fingerprints = parse_object(row.text(6))) {
+    for (auto& [name, value] : fingerprints->items()) {
+      if (value.is_string()) record.fingerprints.emplace(name, value.get<std::string>());
+    }
+  }
+  record.allow_destroy = row.integer(7) != 0;
+  record.updated_at = row.text(8);
+  return record;
+}
+
+}  // namespace
+
+struct StateStore::Impl {
+  std::filesystem::path path;
+  Database db;
+  std::string lineage;
+  std::vector<unsigned char> key;  ///< the fingerprint key, kKeyBytes long
+  std::string host = host_name();
+  std::string user = user_name();
+  std::string held_lock_id;  ///< empty: this store holds no lock
+  mutable std::mutex mutex;  ///< one transaction at a time on the connection
+
+  std::string last_error() const { return sqlite3_errmsg(db.get()); }
+
+  bool exec(std::string_view sql) {
+    return sqlite3_exec(db.get(), std::string(sql).c_str(), nullptr, nullptr, nullptr) == SQLITE_OK;
+  }
+
+  /// Runs `body` between BEGIN IMMEDIATE and COMMIT; rolls back when it returns false.
+  template <typename Body>
+  bool write(Body&& body, std::string* error = nullptr) {
+    if (!exec("BEGIN IMMEDIATE")) {
+      if (error != nullptr) *error = last_error();
+      return false;
+    }
+    if (!body()) {
+      if (error != nullptr && error->empty()) *error = last_error();
+      exec("ROLLBACK");
+      return false;
+    }
+    if (!exec("COMMIT")) {
+      if (error != nullptr) *error = last_error();
+      exec("ROLLBACK");
+      return false;
+    }
+    return true;
+  }
+
+  std::optional<std::string> meta(std::string_view key_name) const {
+    Statement select(db.get(), "SELECT value FROM meta WHERE key = ?1");
+    select.bind(1, key_name);
+    if (select.step() != SQLITE_ROW) return std::nullopt;
+    return select.text(0);
+  }
+
+  bool put_meta(std::string_view key_name, std::string_view value) {
+    return Statement(db.get(), "INSERT OR IGNORE INTO meta(key, value) VALUES (?1, ?2)")
+        .bind(1, key_name)
+        .bind(2, value)
+        .run();
+  }
+
+  bool is_stale(const LockInfo& info, std::string_view lock_host) const {
+    if (lock_host != host || info.pid <= 0) return false;
+    return kill(static_cast<pid_t>(info.pid), 0) != 0 && errno == ESRCH;
+  }
+
+  std::optional<LockInfo> read_lock() const {
+    Statement select(db.get(), "SELECT id, holder, pid, host, operation, created_at FROM lock WHERE singleton = 1");
+    if (select.step() != SQLITE_ROW) return std::nullopt;
+    LockInfo info;
+    info.id = select.text(0);
+    info.holder = select.text(1);
+    info.pid = select.integer(2);
+    info.operation = select.text(4);
+    info.created_at = select.text(5);
+    info.stale = is_stale(info, select.text(3));
+    return info;
+  }
+
+  enum class Attempt { kTaken, kHeld, kError };
+
+  /// One try at the lock: takes it when free, or reports who holds it in `*holder`.
+  Attempt try_lock(std::string_view operation, LockInfo* holder) {
+    std::lock_guard guard(mutex);
+    std::string id = random_hex(kIdBytes);
+    if (id.empty()) return Attempt::kError;
+    std::string holder_name = user + "@" + host;
+    std::string created_at = now_rfc3339();
+    bool held_by_other = false;
+    bool taken = write([&] {
+      if (auto current = read_lock()) {
+        if (!held_lock_id.empty() && current->id == held_lock_id) return true;  // already ours
+        if (holder != nullptr) *holder = *current;
+        held_by_other = true;
+        return false;
+      }
+      return Statement(db.get(),
+                       "INSERT INTO lock(singleton, id, holder, pid, host, operation, created_at) "
+                       "VALUES (1, ?1, ?2, ?3, ?4, ?5, ?6)")
+          .bind(1, id)
+          .bind(2, holder_name)
+          .bind(3, static_cast<std::int64_t>(getpid()))
+          .bind(4, host)
+          .bind(5, operation)
+          .bind(6, created_at)
+          .run();
+    });
+    if (taken) {
+      if (held_lock_id.empty()) held_lock_id = id;
+      return Attempt::kTaken;
+    }
+    return held_by_other ? Attempt::kHeld : Attempt::kError;
+  }
+
+  /// Creates the tables and the meta rows of a new state, or checks those of an existing one.
+  bool initialize(std::string* error) {
+    std::string failure;
+    bool ok = write([&] {
+      Statement tables(db.get(), "SELECT name FROM sqlite_master WHERE type = 'table'");
+      bool has_meta = false;
+      bool has_other = false;
+      int rc;
+      while ((rc = tables.step()) == SQLITE_ROW) {
+        std::string name = tables.text(0);
+        if (name == "meta") {
+          has_meta = true;
+        } else if (!name.starts_with("sqlite_")) {
+          has_other = true;
+        }
+      }
+      if (rc != SQLITE_DONE) return false;
+      if (!has_meta && has_other) {
+        failure = "it is a SQLite database but not a supctl state (it has no 'meta' table)";
+        return false;
+      }
+      if (has_meta) {
+        auto version = meta("schema_version");
+        if (!version) {
+          failure = "it has no schema version";
+          return false;
+        }
+        std::int64_t number = 0;
+        try {
+          number = std::stoll(*version);
+        } catch (const std::exception&) {
+          failure = fmt::format("its schema version '{}' is not a number", *version);
+          return false;
+        }
+        if (number > kSchemaVersion) {
+          failure = fmt::format("its schema version is {} but this supctl reads version {} at most; use a newer supctl",
+                                number, kSchemaVersion);
+          return false;
+        }
+      }
+      if (!exec(kSchemaSql)) return false;
+      std::string new_lineage = random_hex(kLineageBytes);
+      std::string new_key = random_hex(kKeyBytes);
+      if (new_lineage.empty() || new_key.empty()) {
+        failure = "the random number generator failed";
+        return false;
+      }
+      return put_meta("schema_version", std::to_string(kSchemaVersion)) && put_meta("lineage", new_lineage) &&
+             put_meta("serial", "0") && put_meta("fingerprint_key", new_key);
+    });
+    if (!ok) {
+      *error = failure.empty() ? last_error() : failure;
+      return false;
+    }
+    auto stored_lineage = meta("lineage");
+    auto stored_key = meta("fingerprint_key");
+    std::optional<std::vector<unsigned char>> key_bytes;
+    if (stored_key) key_bytes = from_hex(*stored_key);
+    if (!stored_lineage || stored_lineage->empty() || !key_bytes || key_bytes->size() != kKeyBytes) {
+      *error = "its lineage or fingerprint key is missing or malformed";
+      return false;
+    }
+    lineage = *stored_lineage;
+    key = std::move(*key_bytes);
+    return true;
+  }
+};
+
+StateStore::StateStore(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+
+StateStore::~StateStore() {
+  if (impl_ != nullptr && impl_->db != nullptr) unlock();
+}
+
+std::unique_ptr<StateStore> StateStore::open(const std::filesystem::path& path, std::string* error) {
+  auto fail = [&](std::string_view why) -> std::unique_ptr<StateStore> {
+    if (error != nullptr) *error = fmt::format("cannot open the state '{}': {}", path.string(), why);
+    return nullptr;
+  };
+
+  std::error_code ec;
+  if (path.has_parent_path()) {
+    std::filesystem::create_directories(path.parent_path(), ec);
+    if (ec) return fail(fmt::format("cannot create its directory: {}", ec.message()));
+  }
+  // Create the file ourselves so that it is private from the start; SQLite gives the -wal and
+  // -shm files the same mode as the database.
+  int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, S_IRUSR | S_IWUSR);
+  if (fd >= 0) {
+    fchmod(fd, S_IRUSR | S_IWUSR);
+    ::close(fd);
+  } else if (errno != EEXIST) {
+    return fail(std::strerror(errno));
+  }
+
+  auto impl = std::make_unique<Impl>();
+  impl->path = path;
+  sqlite3* raw = nullptr;
+  int rc = sqlite3_open_v2(path.c_str(), &raw, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, nullptr);
+  impl->db.reset(raw);
+  if (rc != SQLITE_OK) {
+    return fail(raw != nullptr ? sqlite3_errmsg(raw) : sqlite3_errstr(rc));
+  }
+  sqlite3_extended_result_codes(raw, 1);
+  sqlite3_busy_timeout(raw, kBusyTimeoutMs);
+
+  {
+    // Scoped: a statement still in progress would make every later COMMIT fail.
+    Statement journal_mode(raw, "PRAGMA journal_mode=WAL");
+    rc = journal_mode.step();
+    if (rc == SQLITE_NOTADB) return fail("it is not a SQLite database");
+    if (rc != SQLITE_ROW) return fail(impl->last_error());
+    std::string mode = journal_mode.text(0);
+    if (mode != "wal") return fail(fmt::format("cannot use WAL mode (the journal mode stayed '{}')", mode));
+  }
+  if (!impl->exec("PRAGMA synchronous=NORMAL") || !impl->exec("PRAGMA foreign_keys=ON")) {
+    return fail(impl->last_error());
+  }
+
+  std::string why;
+  if (!impl->initialize(&why)) return fail(why);
+  // The constructor is private, so make_unique cannot reach it; the pointer is owned at once.
+  return std::unique_ptr<StateStore>(new StateStore(std::move(impl)));
+}
+
+std::string StateStore::lineage() const { return impl_->lineage; }
+
+std::int64_t StateStore::serial() const {
+  std::lock_guard guard(impl_->mutex);
+  auto value = impl_->meta("serial");
+  if (!value) return -1;
+  try {
+    return std::stoll(*value);
+  } catch (const std::exception&) {
+    return -1;
+  }
+}
+
+std::int64_t StateStore::bump_serial() {
+  std::lock_guard guard(impl_->mutex);
+  std::int64_t serial = -1;
+  bool ok = impl_->write([&] {
+    if (!Statement(impl_->db.get(),
+                   "UPDATE meta SET value = CAST(CAST(value AS INTEGER) + 1 AS TEXT) WHERE key = 'serial'")
+             .run()) {
+      return false;
+    }
+    Statement select(impl_->db.get(), "SELECT CAST(value AS INTEGER) FROM meta WHERE key = 'serial'");
+    if (select.step() != SQLITE_ROW) return false;
+    serial = select.integer(0);
+    return true;
+  });
+  return ok ? serial : -1;
+}
+
+std::vector<ResourceRecord> StateStore::resources() const {
+  std::lock_guard guard(impl_->mutex);
+  std::vector<ResourceRecord> records;
+  Statement select(impl_->db.get(), fmt::format("SELECT {} FROM resources", kResourceColumns));
+  while (select.step() == SQLITE_ROW) records.push_back(read_resource(select));
+  std::sort(records.begin(), records.end(),
+            [](const ResourceRecord& a, const ResourceRecord& b) { return a.address < b.address; });
+  return records;
+}
+
+std::optional<ResourceRecord> StateStore::resource(const model::Address& address) const {
+  std::lock_guard guard(impl_->mutex);
+  std::string text = address.str();
+  Statement select(impl_->db.get(), fmt::format("SELECT {} FROM resources WHERE address = ?1", kResourceColumns));
+  select.bind(1, text);
+  if (select.step() != SQLITE_ROW) return std::nullopt;
+  return read_resource(select);
+}
+
+bool StateStore::put_resource(const ResourceRecord& record, std::string* error) {
+  std::string attributes;
+  std::string fingerprints;
+  try {
+    Json attribute_object = Json::object();
+    for (const auto& [name, value] : record.attributes) attribute_object[name] = value;
+    attributes = attribute_object.dump();
+    Json fingerprint_object = Json::object();
+    for (const auto& [name, value] : record.fingerprints) fingerprint_object[name] = value;
+    fingerprints = fingerprint_object.dump();
+  } catch (const Json::exception& e) {
+    if (error != nullptr) *error = fmt::format("cannot record '{}': {}", record.address.str(), e.what());
+    return false;
+  }
+  std::string address = record.address.str();
+  std::string updated_at = record.updated_at.empty() ? now_rfc3339() : record.updated_at;
+
+  std::lock_guard guard(impl_->mutex);
+  std::string why;
+  bool ok = impl_->write(
+      [&] {
+        return Statement(impl_->db.get(), fmt::format("INSERT OR REPLACE INTO resources({}) VALUES "
+                                                      "(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+                                                      kResourceColumns))
+            .bind(1, address)
+            .bind(2, record.address.kind)
+            .bind(3, record.address.name)
+            .bind(4, record.host)
+            .bind(5, attributes)
+            .bind(6, origin_name(record.origin))
+            .bind(7, fingerprints)
+            .bind(8, static_cast<std::int64_t>(record.allow_destroy ? 1 : 0))
+            .bind(9, updated_at)
+            .run();
+      },
+      &why);
+  if (!ok && error != nullptr) *error = fmt::format("cannot record '{}': {}", address, why);
+  return ok;
+}
+
+bool StateStore::remove_resource(const model::Address& address) {
+  std::lock_guard guard(impl_->mutex);
+  std::string text = address.str();
+  bool removed = false;
+  impl_->write([&] {
+    if (!Statement(impl_->db.get(), "DELETE FROM resources WHERE address = ?1").bind(1, text).run()) return false;
+    removed = sqlite3_changes(impl_->db.get()) > 0;
+    return true;
+  });
+  return removed;
+}
+
+std::string StateStore::fingerprint(std::string_view secret) const {
+  std::array<unsigned char, EVP_MAX_MD_SIZE> out{};
+  std::size_t out_size = 0;
+  // EVP_Q_mac does not write through the data pointer; an empty secret still needs a valid one.
+  const auto* data = reinterpret_cast<const unsigned char*>(secret.data() != nullptr ? secret.data() : "");
+  if (EVP_Q_mac(nullptr, "HMAC", nullptr, "SHA256", nullptr, impl_->key.data(), impl_->key.size(), data, secret.size(),
+                out.data(), out.size(), &out_size) == nullptr) {
+    return {};
+  }
+  return to_hex(out.data(), out_size);
+}
+
+bool StateStore::lock(std::string_view operation, std::chrono::milliseconds timeout, LockInfo* holder) {
+  auto deadline = std::chrono::steady_clock::now() + timeout;
+  auto backoff = kFirstBackoff;
+  for (;;) {
+    if (impl_->try_lock(operation, holder) == Impl::Attempt::kTaken) return true;
+    auto now = std::chrono::steady_clock::now();
+    if (now >= deadline) return false;
+    auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - now);
+    std::this_thread::sleep_for(std::min(backoff, left));
+    backoff = std::min(backoff * 2, kMaxBackoff);
+  }
+}
+
+void StateStore::unlock() {
+  std::lock_guard guard(impl_->mutex);
+  if (impl_->held_lock_id.empty()) return;
+  bool ok = impl_->write(
+      [&] { return Statement(impl_->db.get(), "DELETE FROM lock WHERE id = ?1").bind(1, impl_->held_lock_id).run(); });
+  if (ok) impl_->held_lock_id.clear();
+}
+
+std::optional<LockInfo> StateStore::current_lock() const {
+  std::lock_guard guard(impl_->mutex);
+  return impl_->read_lock();
+}
+
+bool StateStore::force_unlock(std::string_view id, std::string* error) {
+  std::lock_guard guard(impl_->mutex);
+  std::string failure;
+  bool ok = impl_->write([&] {
+    auto current = impl_->read_lock();
+    if (!current) {
+      failure = "there is no lock";
+      return false;
+    }
+    if (current->id != id) {
+      failure = fmt::format("no lock with ID '{}' (the current lock is '{}')", id, current->id);
+      return false;
+    }
+    return Statement(impl_->db.get(), "DELETE FROM lock WHERE id = ?1").bind(1, id).run();
+  });
+  if (ok) {
+    if (impl_->held_lock_id == id) impl_->held_lock_id.clear();
+    return true;
+  }
+  if (error != nullptr) *error = failure.empty() ? impl_->last_error() : failure;
+  return false;
+}
+
+std::string StateStore::begin_run(std::string_view operation) {
+  std::lock_guard guard(impl_->mutex);
+  std::string id = random_hex(kIdBytes);
+  if (id.empty()) return {};
+  std::string started_at = now_rfc3339();
+  bool ok = impl_->write([&] {
+    return Statement(impl_->db.get(),
+                     "INSERT INTO runs(id, operation, started_at, finished_at, status) "
+                     "VALUES (?1, ?2, ?3, NULL, 'running')")
+        .bind(1, id)
+        .bind(2, operation)
+        .bind(3, started_at)
+        .run();
+  });
+  return ok ? id : std::string();
+}
+
+void StateStore::journal(std::string_view run_id, std::string_view address, std::string_view action,
+                         std::string_view status, std::string_view message) {
+  std::lock_guard guard(impl_->mutex);
+  std::string time = now_rfc3339();
+  impl_->write([&] {
+    return Statement(impl_->db.get(),
+                     "INSERT INTO journal(run_id, time, address, action, status, message) "
+                     "VALUES (?1, ?2, ?3, ?4, ?5, ?6)")
+        .bind(1, run_id)
+        .bind(2, time)
+        .bind(3, address)
+        .bind(4, action)
+        .bind(5, status)
+        .bind(6, message)
+        .run();
+  });
+}
+
+void StateStore::end_run(std::string_view run_id, std::string_view status) {
+  std::lock_guard guard(impl_->mutex);
+  std::string finished_at = now_rfc3339();
+  impl_->write([&] {
+    return Statement(impl_->db.get(), "UPDATE runs SET finished_at = ?1, status = ?2 WHERE id = ?3")
+        .bind(1, finished_at)
+        .bind(2, status)
+        .bind(3, run_id)
+        .run();
+  });
+}
+
+std::vector<RunInfo> StateStore::runs() const {
+  std::lock_guard guard(impl_->mutex);
+  std::vector<RunInfo> runs;
+  Statement select(impl_->db.get(), "SELECT id, operation, started_at, finished_at, status FROM runs ORDER BY rowid");
+  while (select.step() == SQLITE_ROW) {
+    runs.push_back(RunInfo{select.text(0), select.text(1), select.text(2), select.text(3), select.text(4)});
+  }
+  return runs;
+}
+
+std::vector<JournalEntry> StateStore::journal_entries(std::string_view run_id) const {
+  std::lock_guard guard(impl_->mutex);
+  std::vector<JournalEntry> entries;
+  Statement select(impl_->db.get(), run_id.empty()
+                                        ? "SELECT id, run_id, time, address, action, status, message FROM journal "
+                                          "ORDER BY id"
+                                        : "SELECT id, run_id, time, address, action, status, message FROM journal "
+                                          "WHERE run_id = ?1 ORDER BY id");
+  if (!run_id.empty()) select.bind(1, run_id);
+  while (select.step() == SQLITE_ROW) {
+    entries.push_back(JournalEntry{select.integer(0), select.text(1), select.text(2), select.text(3), select.text(4),
+                                   select.text(5), select.text(6)});
+  }
+  return entries;
+}
+
+}  // namespace supctl::state

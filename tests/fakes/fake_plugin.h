@@ -1,0 +1,57 @@
+#pragma once
+// An in-memory fake plugin and the fake estate it reads and changes, for engine tests and the
+// benchmark: `fake_file` (a file-like resource with every attribute type), `fake_role` (a role
+// whose deletion needs consent, depending on the fake_file of its host) and `fake_site` (read-only).
+
+#include <map>
+#include <mutex>
+#include <set>
+#include <string>
+
+#include "model/plugin.h"
+#include "ops/recording_backend.h"
+
+namespace supctl::test {
+
+/// The hosts and what is on them. Thread-safe; also checks one mutation at a time per host.
+class FakeEstate {
+ public:
+  model::OperationResult handle(const std::string& host, const model::Operation& op);
+
+  void put(const std::string& host, const std::string& address, model::Json attributes);
+  std::optional<model::Json> get(const std::string& host, const std::string& address) const;
+  void erase(const std::string& host, const std::string& address);
+  /// Puts to this address fail (an install failure).
+  void fail_puts_to(const std::string& address, bool fail = true);
+  /// Every secret value the estate has received, to prove none leaks elsewhere.
+  std::set<std::string> secrets_seen() const;
+  int max_concurrent_mutations_per_host() const { return max_concurrent_; }
+
+ private:
+  mutable std::mutex mutex_;
+  std::map<std::string, std::map<std::string, model::Json>> hosts_;
+  std::set<std::string> failing_;
+  std::set<std::string> secrets_;
+  std::map<std::string, int> in_flight_;
+  int max_concurrent_ = 0;
+};
+
+class FakePlugin final : public model::Plugin {
+ public:
+  std::string_view name() const override { return "fake"; }
+  std::span<const model::KindSchema> kinds() const override;
+  std::span<const diag::RuleInfo> rules() const override { return {}; }
+  void check(const model::Manifest&, diag::Diagnostics&) const override {}
+
+  std::vector<model::Edge> edges(const model::Manifest& manifest) const override;
+  model::ReadResponse read(const model::ReadRequest& request) const override;
+  model::ObserveResponse observe(const model::ObserveRequest& request) const override;
+  model::ApplyResponse apply(const model::ApplyRequest& request) const override;
+};
+
+/// A backend over a fake estate that counts round trips.
+inline ops::RecordingBackend fake_backend(FakeEstate& estate) {
+  return ops::RecordingBackend([&estate](const std::string& host, const model::Operation& op) { return estate.handle(host, op); });
+}
+
+}  // namespace supctl::test
