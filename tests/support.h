@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "cli/app.h"
+#include "cli/context.h"
 #include "diag/render.h"
 #include "manifest/validate.h"
 #include "plugins/plugins.h"
@@ -66,15 +67,20 @@ struct CliResult {
   std::string err;
 };
 
-inline CliResult run_cli(std::vector<std::string> args, bool terminal = false,
-                         std::map<std::string, std::string> env = {}) {
+/// Runs the CLI in-process with a given context (nullptr: the real one).
+inline CliResult run_cli_in(const cli::Context* context, std::vector<std::string> args, bool terminal = false,
+                            std::map<std::string, std::string> env = {}) {
   std::ostringstream out, err;
   cli::Io io{out, err, terminal, [env](const std::string& name) -> std::optional<std::string> {
                auto it = env.find(name);
                return it == env.end() ? std::nullopt : std::optional<std::string>(it->second);
              }};
-  int code = cli::run(args, io);
+  int code = context ? cli::run(args, io, *context) : cli::run(args, io);
   return {code, out.str(), err.str()};
+}
+
+inline CliResult run_cli(std::vector<std::string> args, bool terminal = false, std::map<std::string, std::string> env = {}) {
+  return run_cli_in(nullptr, std::move(args), terminal, std::move(env));
 }
 
 }  // namespace supctl::test

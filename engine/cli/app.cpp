@@ -95,6 +95,7 @@ int run(std::span<const std::string> args, Io& io, const Context& context) {
   StateOptions state;
   CLI::App* state_app = app.add_subcommand("state", "Inspect or edit what supctl last applied");
   state_app->require_subcommand(1);
+  state_app->fallthrough();  // `state list --state X`: options after the subcommand belong to `state`
   state_app->add_option("--state", state.state, "State database (default: DIR/.supctl/state.db, or SUPCTL_STATE)");
   state_app->add_option("--dir", state.dir, "Manifest directory whose state to use (default: .)");
   CLI::App* state_list = state_app->add_subcommand("list", "List the managed resources");

@@ -87,6 +87,9 @@ std::optional<std::string> stale_reason(const plan::Plan& plan, const state::Sta
   }
   std::string lineage = state ? state->lineage() : std::string();
   std::int64_t serial = state ? state->serial() : 0;
+  // A plan made before there was any state fits the empty state that this apply just created.
+  bool fresh = plan.lineage.empty() && plan.serial == 0 && serial == 0 && state && state->resources().empty();
+  if (fresh) lineage.clear();
   if (plan.lineage != lineage) {
     return fmt::format("the plan was made against another state (lineage '{}'); this state's lineage is '{}'",
                        plan.lineage.empty() ? "none" : plan.lineage, lineage.empty() ? "none" : lineage);

@@ -1,6 +1,7 @@
 #include "plugins/configmgr/plugin.h"
 
 #include "plugins/configmgr/kinds.h"
+#include "plugins/configmgr/edges.h"
 #include "plugins/configmgr/rules.h"
 
 namespace supctl::plugins::configmgr {
@@ -12,6 +13,7 @@ class ConfigMgrPlugin final : public model::Plugin {
   std::span<const model::KindSchema> kinds() const override { return configmgr::kinds(); }
   std::span<const diag::RuleInfo> rules() const override { return configmgr::rules(); }
   void check(const model::Manifest& manifest, diag::Diagnostics& out) const override { check_rules(manifest, out); }
+  std::vector<model::Edge> edges(const model::Manifest& manifest) const override { return implied_edges(manifest); }
 };
 
 }  // namespace

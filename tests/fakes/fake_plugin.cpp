@@ -1,6 +1,7 @@
 #include "fakes/fake_plugin.h"
 
 #include <chrono>
+#include <fstream>
 #include <thread>
 
 #include <fmt/format.h>
@@ -119,10 +120,13 @@ model::OperationResult FakeEstate::handle(const std::string& host, const model::
     if (it == on_host.end()) return {model::FailureKind::kNone, Json{{"exists", false}}, {}};
     return {model::FailureKind::kNone, Json{{"exists", true}, {"attributes", it->second}}, {}};
   }
+  std::function<void()> hold;
   {
     std::lock_guard lock(mutex_);
     max_concurrent_ = std::max(max_concurrent_, ++in_flight_[host]);
+    if (hold_after_ >= 0 && mutations_++ == hold_after_) hold = on_hold_;  // once
   }
+  if (hold) hold();  // the test decides: signal and wait, or block until killed
   std::this_thread::sleep_for(std::chrono::milliseconds(2));  // widen the window in which overlap would show
   model::OperationResult result{model::FailureKind::kNone, Json::object(), {}};
   {
@@ -138,8 +142,47 @@ model::OperationResult FakeEstate::handle(const std::string& host, const model::
     } else {
       return {model::FailureKind::kFailed, nullptr, "unknown operation " + op.name};
     }
+    save_locked();
   }
   return result;
+}
+
+void FakeEstate::persist_to(const std::filesystem::path& path) {
+  std::lock_guard lock(mutex_);
+  persist_path_ = path;
+  save_locked();
+}
+
+void FakeEstate::save_locked() const {
+  if (persist_path_.empty()) return;
+  Json json = Json::object();
+  for (const auto& [host, resources] : hosts_) {
+    for (const auto& [address, attributes] : resources) json[host][address] = attributes;
+  }
+  std::filesystem::path temporary = persist_path_;
+  temporary += ".tmp";
+  std::ofstream(temporary, std::ios::binary) << json.dump();
+  std::filesystem::rename(temporary, persist_path_);
+}
+
+bool FakeEstate::load_from(const std::filesystem::path& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return false;
+  Json json = Json::parse(in, nullptr, false);
+  if (!json.is_object()) return false;
+  std::lock_guard lock(mutex_);
+  hosts_.clear();
+  for (const auto& [host, resources] : json.items()) {
+    for (const auto& [address, attributes] : resources.items()) hosts_[host][address] = attributes;
+  }
+  return true;
+}
+
+void FakeEstate::hold_mutations_after(int count, std::function<void()> on_hold) {
+  std::lock_guard lock(mutex_);
+  hold_after_ = count;
+  mutations_ = 0;
+  on_hold_ = std::move(on_hold);
 }
 
 void FakeEstate::put(const std::string& host, const std::string& address, Json attributes) {

@@ -3,6 +3,8 @@
 // benchmark: `fake_file` (a file-like resource with every attribute type), `fake_role` (a role
 // whose deletion needs consent, depending on the fake_file of its host) and `fake_site` (read-only).
 
+#include <filesystem>
+#include <functional>
 #include <map>
 #include <mutex>
 #include <set>
@@ -26,6 +28,13 @@ class FakeEstate {
   /// Every secret value the estate has received, to prove none leaks elsewhere.
   std::set<std::string> secrets_seen() const;
   int max_concurrent_mutations_per_host() const { return max_concurrent_; }
+  /// Writes the estate to `path` after every change (so another process can read what a killed one did).
+  void persist_to(const std::filesystem::path& path);
+  /// Replaces the estate with what `path` holds; false when it cannot be read.
+  bool load_from(const std::filesystem::path& path);
+  /// The mutation after the first `count` ones calls `on_hold` first (once); for tests that
+  /// need an apply held or killed mid-way.
+  void hold_mutations_after(int count, std::function<void()> on_hold);
 
  private:
   mutable std::mutex mutex_;
@@ -34,6 +43,11 @@ class FakeEstate {
   std::set<std::string> secrets_;
   std::map<std::string, int> in_flight_;
   int max_concurrent_ = 0;
+  std::filesystem::path persist_path_;
+  int hold_after_ = -1;
+  int mutations_ = 0;
+  std::function<void()> on_hold_;
+  void save_locked() const;
 };
 
 class FakePlugin final : public model::Plugin {

@@ -1,0 +1,13 @@
+#pragma once
+/// The dependencies ConfigMgr implies beyond references: a SUP needs its site system and the WSUS
+/// server on its host, and syncs from the parent site's first SUP; a site's sync settings need its SUPs.
+
+#include <vector>
+
+#include "model/plugin.h"
+
+namespace supctl::plugins::configmgr {
+
+std::vector<model::Edge> implied_edges(const model::Manifest& manifest);
+
+}  // namespace supctl::plugins::configmgr

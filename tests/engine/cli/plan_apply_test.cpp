@@ -1,0 +1,351 @@
+// plan, apply, state and force-unlock through the command line, against the fake plugin and estate.
+
+#include <catch2/catch.hpp>
+#include <fmt/format.h>
+#include <signal.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <nlohmann/json.hpp>
+#include <thread>
+
+#include "fakes/fake_plugin.h"
+#include "plan/plan.h"
+#include "state/state.h"
+#include "support.h"
+
+namespace supctl::cli {
+namespace {
+
+namespace fs = std::filesystem;
+
+const std::string kManifest = R"([host."h1.test"]
+transport = "lab"
+
+[host."h2.test"]
+transport = "lab"
+
+[fake_file.app]
+host = "h1.test"
+content = "hello"
+password = { env = "APP_PASSWORD" }
+
+[fake_role.web]
+host = "h1.test"
+level = 2
+
+[fake_file.other]
+host = "h2.test"
+content = "x"
+)";
+
+const std::string kSecret = "Pw-4f2c9e-never-print-me";
+
+/// A manifest directory, the fake world it describes, and a CLI context over both.
+struct World {
+  fs::path dir;
+  test::FakeEstate estate;
+  test::FakePlugin plugin;
+  std::vector<const model::Plugin*> plugins{&plugin};
+  std::map<std::string, std::string> env{{"APP_PASSWORD", kSecret}};
+  Context context;
+
+  explicit World(const std::string& name) : dir(fs::temp_directory_path() / fmt::format("supctl-cli-{}-{}", name, ::getpid())) {
+    fs::remove_all(dir);
+    fs::create_directories(dir);
+    write(kManifest);
+    context.plugins = plugins;
+    context.make_backend = [this](const fs::path&, const model::Manifest&, bool, std::string*) -> std::unique_ptr<ops::Backend> {
+      return std::make_unique<ops::RecordingBackend>(
+          [this](const std::string& host, const model::Operation& op) { return estate.handle(host, op); });
+    };
+    context.now = [] { return std::string("2026-11-21T08:00:00Z"); };
+  }
+  ~World() { fs::remove_all(dir); }
+
+  void write(const std::string& toml) const { std::ofstream(dir / "main.toml", std::ios::binary) << toml; }
+  test::CliResult run(std::vector<std::string> args, bool terminal = false) {
+    return test::run_cli_in(&context, std::move(args), terminal, env);
+  }
+  std::string d() const { return dir.string(); }
+  fs::path state_file() const { return dir / ".supctl" / "state.db"; }
+};
+
+TEST_CASE("plan shows the changes and --detailed-exitcode says whether there are any") {
+  World w("plan");
+  auto plan = w.run({"plan", w.d(), "--detailed-exitcode"});
+  CHECK(plan.code == 2);
+  CHECK(plan.out.find("Plan: 3 to add, 0 to change, 0 to destroy.") != std::string::npos);
+  CHECK(plan.out.find("(sensitive)") != std::string::npos);
+  CHECK_FALSE(fs::exists(w.state_file()));  // plan never creates or locks the state
+
+  auto apply = w.run({"apply", w.d(), "--auto-approve"});
+  CHECK(apply.code == 0);
+  CHECK(apply.out.find("Apply: 3 succeeded, 0 failed, 0 skipped.") != std::string::npos);
+  auto again = w.run({"plan", w.d(), "--detailed-exitcode"});
+  CHECK(again.code == 0);
+  CHECK(again.out.find("No changes. The hosts match the manifests.") != std::string::npos);
+  CHECK(w.run({"plan", w.d()}).code == 0);
+}
+
+TEST_CASE("plan formats json and markdown") {
+  World w("formats");
+  auto json = nlohmann::json::parse(w.run({"plan", w.d(), "--format", "json"}).out);
+  CHECK(json["format_version"] == 1);
+  CHECK(json["summary"]["add"] == 3);
+  auto markdown = w.run({"plan", w.d(), "--format", "markdown"});
+  CHECK(markdown.out.find("**Plan: 3 to add, 0 to change, 0 to destroy.**") != std::string::npos);
+  CHECK(markdown.out.find("<details>") != std::string::npos);
+}
+
+TEST_CASE("apply --plan applies exactly the saved plan and refuses a stale one") {
+  World w("saved");
+  fs::path file = w.dir / "plan.json";
+  REQUIRE(w.run({"plan", w.d(), "--out", file.string()}).code == 0);
+  struct stat info {};
+  REQUIRE(::stat(file.c_str(), &info) == 0);
+  CHECK((info.st_mode & 0777) == 0600);
+  CHECK(test::read_file(file).find(kSecret) == std::string::npos);
+
+  // The first apply of a plan made before there was a state works and creates it...
+  auto first = w.run({"apply", w.d(), "--plan", file.string()});
+  CHECK(first.code == 0);
+  CHECK(first.out.find("Apply: 3 succeeded") != std::string::npos);
+  // ...and the same file is then stale: the state moved.
+  auto again = w.run({"apply", w.d(), "--plan", file.string()});
+  CHECK(again.code == 1);
+  CHECK(again.err.find("is stale: the plan was made against another state") != std::string::npos);
+
+  REQUIRE(w.run({"plan", w.d(), "--out", file.string()}).code == 0);
+  w.write(kManifest + "\n[fake_file.late]\nhost = \"h2.test\"\n");
+  auto edited = w.run({"apply", w.d(), "--plan", file.string()});
+  CHECK(edited.code == 1);
+  CHECK(edited.err.find("is stale: the manifests changed since the plan was made") != std::string::npos);
+  w.write(kManifest);
+
+  w.env["APP_PASSWORD"] = "rotated";
+  REQUIRE(w.run({"plan", w.d(), "--out", file.string()}).code == 0);
+  w.env["APP_PASSWORD"] = "rotated-again";
+  auto secret = w.run({"apply", w.d(), "--plan", file.string()});
+  CHECK(secret.code == 1);
+  CHECK(secret.err.find("the secret of fake_file.app.password changed since the plan was made") != std::string::npos);
+
+  auto json = nlohmann::json::parse(test::read_file(file));
+  json["plugin_api_version"] = 99;
+  std::ofstream(file) << json.dump();
+  auto api = w.run({"apply", w.d(), "--plan", file.string()});
+  CHECK(api.err.find("the plan was made with plugin API version 99") != std::string::npos);
+
+  std::ofstream(file) << "not json";
+  auto garbage = w.run({"apply", w.d(), "--plan", file.string()});
+  CHECK(garbage.code == 1);
+  CHECK(garbage.err.find("is not a supctl plan") != std::string::npos);
+}
+
+TEST_CASE("apply never prompts without a terminal and asks for yes with one") {
+  World w("prompt");
+  auto refused = w.run({"apply", w.d()});
+  CHECK(refused.code == 1);
+  CHECK(refused.err.find("apply needs --auto-approve when standard input is not a terminal; nothing was changed") != std::string::npos);
+  CHECK_FALSE(w.estate.get("h1.test", "fake_file.app"));
+
+  std::istringstream no("no\n");
+  w.context.in = &no;
+  w.context.in_is_terminal = true;
+  auto cancelled = w.run({"apply", w.d()});
+  CHECK(cancelled.code == 1);
+  CHECK(cancelled.err.find("Apply cancelled; nothing was changed.") != std::string::npos);
+  CHECK_FALSE(w.estate.get("h1.test", "fake_file.app"));
+
+  std::istringstream yes("yes\n");
+  w.context.in = &yes;
+  auto approved = w.run({"apply", w.d()});
+  CHECK(approved.code == 0);
+  CHECK(approved.out.find("Apply these changes? Only 'yes' is accepted:") != std::string::npos);
+  CHECK(w.estate.get("h1.test", "fake_file.app"));
+}
+
+TEST_CASE("a failed step makes apply exit 1 with the table of what happened") {
+  World w("failure");
+  w.estate.fail_puts_to("fake_file.app");
+  auto result = w.run({"apply", w.d(), "--auto-approve"});
+  CHECK(result.code == 1);
+  CHECK(result.out.find("Apply: 1 succeeded, 1 failed, 1 skipped.") != std::string::npos);
+  CHECK(result.out.find("  failed     create   fake_file.app on h1.test: fake.put (failed): install failed: the fake says no") !=
+        std::string::npos);
+  CHECK(result.out.find("  skipped    create   fake_role.web on h1.test: skipped: it depends on fake_file.app, which did not succeed") !=
+        std::string::npos);
+}
+
+TEST_CASE("state list show and rm") {
+  World w("state");
+  REQUIRE(w.run({"apply", w.d(), "--auto-approve"}).code == 0);
+  std::string state = w.state_file().string();
+  auto list = w.run({"state", "list", "--state", state});
+  CHECK(list.code == 0);
+  CHECK(list.out.find("fake_file.app") != std::string::npos);
+  CHECK(list.out.find("created") != std::string::npos);
+  auto show = w.run({"state", "show", "fake_file.app", "--dir", w.d()});
+  CHECK(show.code == 0);
+  auto json = nlohmann::json::parse(show.out);
+  CHECK(json["attributes"]["content"] == "hello");
+  CHECK(json["attributes"]["password"] == nlohmann::json{{"env", "APP_PASSWORD"}});
+  CHECK(json["secrets_fingerprinted"] == nlohmann::json::array({"password"}));
+  CHECK(show.out.find(kSecret) == std::string::npos);
+
+  auto rm = w.run({"state", "rm", "fake_file.other", "--state", state});
+  CHECK(rm.code == 0);
+  CHECK(rm.out == "Removed fake_file.other from the state: supctl forgets it; the host keeps it.\n");
+  CHECK(w.estate.get("h2.test", "fake_file.other"));
+  CHECK(w.run({"state", "rm", "fake_file.other", "--state", state}).code == 1);
+  CHECK(w.run({"state", "show", "not an address", "--state", state}).err.find("is not a resource address") != std::string::npos);
+  auto missing = w.run({"state", "list", "--state", (w.dir / "nope.db").string()});
+  CHECK(missing.code == 1);
+  CHECK(missing.err.find("there is no state at") != std::string::npos);
+
+  // Forgotten, then declared again: plan adopts what is on the host (no create).
+  auto plan = w.run({"plan", w.d(), "--detailed-exitcode"});
+  CHECK(plan.code == 0);
+}
+
+// A child process runs `apply` and blocks inside its first mutation, holding the lock.
+TEST_CASE("a second apply fails at once naming the lock holder and nothing is corrupted") {
+  World w("twoapply");
+  int to_parent[2], to_child[2];
+  REQUIRE(::pipe(to_parent) == 0);
+  REQUIRE(::pipe(to_child) == 0);
+  pid_t child = ::fork();
+  REQUIRE(child >= 0);
+  if (child == 0) {
+    w.estate.hold_mutations_after(0, [&] {
+      char c = 'h';
+      (void)!::write(to_parent[1], &c, 1);
+      (void)!::read(to_child[0], &c, 1);  // until the parent lets go
+    });
+    auto result = w.run({"apply", w.d(), "--auto-approve", "--parallelism", "1"});
+    std::ofstream(w.dir / "child.log") << result.out << result.err;
+    ::_exit(result.code);
+  }
+  ::close(to_parent[1]);  // so that a child that ends early gives end-of-file, not a hang
+  ::close(to_child[0]);
+  char c;
+  INFO(test::read_file(w.dir / "child.log"));
+  REQUIRE(::read(to_parent[0], &c, 1) == 1);  // the child is inside apply, holding the lock
+  auto second = w.run({"apply", w.d(), "--auto-approve"});
+  CHECK(second.code == 1);
+  CHECK(second.err.find(fmt::format("(pid {}) for apply", child)) != std::string::npos);
+  CHECK(second.err.find("lock ID") != std::string::npos);
+  CHECK(w.run({"plan", w.d()}).code == 0);  // plan takes no lock
+  c = 'g';
+  REQUIRE(::write(to_child[1], &c, 1) == 1);
+  int status = 0;
+  ::waitpid(child, &status, 0);
+  CHECK(WIFEXITED(status));
+  CHECK(WEXITSTATUS(status) == 0);
+  std::string error;
+  auto store = state::StateStore::open(w.state_file(), &error);
+  REQUIRE(store);
+  CHECK(store->resources().size() == 3);
+  CHECK_FALSE(store->current_lock());
+  CHECK(store->runs().back().status == "succeeded");
+}
+
+TEST_CASE("an apply killed between steps leaves a readable journal and the next apply converges") {
+  World w("sigkill");
+  fs::path estate_file = w.dir / "estate.json";
+  int to_parent[2];
+  REQUIRE(::pipe(to_parent) == 0);
+  pid_t child = ::fork();
+  REQUIRE(child >= 0);
+  if (child == 0) {
+    w.estate.persist_to(estate_file);
+    w.estate.hold_mutations_after(2, [&] {
+      char c = 'k';
+      (void)!::write(to_parent[1], &c, 1);
+      ::pause();  // killed here, in the middle of the apply
+    });
+    auto result = w.run({"apply", w.d(), "--auto-approve", "--parallelism", "1"});
+    ::_exit(result.code);
+  }
+  ::close(to_parent[1]);
+  char c;
+  REQUIRE(::read(to_parent[0], &c, 1) == 1);
+  ::kill(child, SIGKILL);
+  int status = 0;
+  ::waitpid(child, &status, 0);
+  REQUIRE(WIFSIGNALED(status));
+
+  std::string error;
+  {
+    auto store = state::StateStore::open(w.state_file(), &error);
+    REQUIRE(store);
+    REQUIRE(store->runs().size() == 1);
+    CHECK(store->runs()[0].status == "running");
+    int succeeded = 0, started = 0;
+    for (const auto& e : store->journal_entries()) {
+      succeeded += e.status == "succeeded";
+      started += e.status == "started";
+    }
+    CHECK(succeeded == 2);
+    CHECK(started == 3);  // the third step had started when the process died
+    CHECK(store->resources().size() == 2);
+    auto lock = store->current_lock();
+    REQUIRE(lock);
+    CHECK(lock->stale);
+    REQUIRE(w.run({"force-unlock", lock->id, "--dir", w.d()}).code == 0);
+  }
+  REQUIRE(w.estate.load_from(estate_file));
+  auto plan = w.run({"plan", w.d(), "--detailed-exitcode"});
+  CHECK(plan.code == 2);
+  CHECK(plan.out.find("Plan: 1 to add, 0 to change, 0 to destroy.") != std::string::npos);
+  CHECK(w.run({"apply", w.d(), "--auto-approve"}).code == 0);
+  CHECK(w.run({"plan", w.d(), "--detailed-exitcode"}).code == 0);
+}
+
+TEST_CASE("force-unlock with a wrong ID says so") {
+  World w("unlock");
+  REQUIRE(w.run({"apply", w.d(), "--auto-approve"}).code == 0);
+  auto wrong = w.run({"force-unlock", "0123456789abcdef", "--dir", w.d()});
+  CHECK(wrong.code == 1);
+  CHECK(wrong.err.find("there is no lock") != std::string::npos);
+}
+
+TEST_CASE("no output of a run with secrets contains them") {
+  World w("grep");
+  std::string everything;
+  for (const char* format : {"text", "json", "markdown"}) {
+    auto r = w.run({"plan", w.d(), "--format", format, "--out", (w.dir / "p.json").string()});
+    everything += r.out + r.err + test::read_file(w.dir / "p.json");
+  }
+  auto apply = w.run({"apply", w.d(), "--auto-approve"});
+  everything += apply.out + apply.err;
+  w.env["APP_PASSWORD"] = kSecret + "-rotated";
+  auto rotate = w.run({"apply", w.d(), "--auto-approve"});
+  everything += rotate.out + rotate.err;
+  auto show = w.run({"state", "show", "fake_file.app", "--dir", w.d()});
+  everything += show.out;
+  for (const auto& entry : fs::directory_iterator(w.dir / ".supctl")) everything += test::read_file(entry.path());
+  CHECK(rotate.out.find("~ password = (sensitive)") != std::string::npos);
+  CHECK(everything.find(kSecret) == std::string::npos);
+  CHECK(w.estate.secrets_seen().contains(kSecret + "-rotated"));  // it did reach the host
+}
+
+TEST_CASE("graph prints dot mermaid and json") {
+  World w("graph");
+  auto dot = w.run({"graph", w.d()});
+  CHECK(dot.code == 0);
+  CHECK(dot.out.find("\"fake_role.web\" -> \"fake_file.app\" [label=\"same host\"];") != std::string::npos);
+  CHECK(w.run({"graph", w.d(), "--format", "mermaid"}).out.starts_with("flowchart RL"));
+  auto json = nlohmann::json::parse(w.run({"graph", w.d(), "--format", "json"}).out);
+  CHECK(json["vertices"].size() == 5);
+  w.write(kManifest + "\n[fake_file.loop]\nhost = \"h1.test\"\ndepends_on = [\"fake_role.web\"]\n" +
+          "[fake_file.loop2]\nhost = \"h1.test\"\ndepends_on = [\"fake_file.loop\"]\n");
+  // fake_role.web depends on every file of h1.test, so the loop closes through depends_on.
+  auto cycle = w.run({"graph", w.d()});
+  CHECK(cycle.code == 1);
+  CHECK(cycle.err.find("dependency cycle: fake_file.loop -> fake_role.web -> fake_file.loop") != std::string::npos);
+}
+
+}  // namespace
+}  // namespace supctl::cli
