@@ -58,10 +58,7 @@ int state_command(const StateOptions& options, Io& io) {
                      {"allow_destroy", record->allow_destroy},
                      {"updated_at", record->updated_at}};
     model::Json attributes = model::Json::object();
-    for (const auto& [name, value] : record->attributes) {
-      bool reference = value.is_object() && (value.contains("env") || value.contains("file"));
-      attributes[name] = diag::looks_sensitive(name) && !reference ? model::Json("(sensitive)") : value;
-    }
+    for (const auto& [name, value] : record->attributes) attributes[name] = model::redact_secrets(name, value);
     json["attributes"] = attributes;
     model::Json secrets = model::Json::array();
     for (const auto& [name, fingerprint] : record->fingerprints) secrets.push_back(name);

@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <array>
 #include <cctype>
+#include <string>
+#include <vector>
 
 namespace supctl::diag {
 namespace {
@@ -15,11 +17,24 @@ bool continuation(char c) { return (static_cast<unsigned char>(c) & 0xC0) == 0x8
 }  // namespace
 
 bool looks_sensitive(std::string_view key) {
-  // "pasw" catches the common misspelling "pasword", which would otherwise be an unknown key printed in full.
-  static constexpr std::array<std::string_view, 6> kWords{"pass", "pasw", "pwd", "secret", "token", "credential"};
-  std::string lower(key);
-  for (char& c : lower) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return std::any_of(kWords.begin(), kWords.end(), [&](std::string_view w) { return lower.find(w) != std::string::npos; });
+  // Words of the key (split at '_', '-', '.' and lower-to-upper case changes) that start with one
+  // of these. "pasw" catches the misspelling "pasword", which would otherwise be printed in full;
+  // whole words keep "bypass" or "compass" out.
+  static constexpr std::array<std::string_view, 6> kStems{"pass", "pasw", "pwd", "secret", "token", "credential"};
+  std::vector<std::string> words(1);
+  for (std::size_t i = 0; i < key.size(); ++i) {
+    char c = key[i];
+    bool separator = c == '_' || c == '-' || c == '.' || c == ' ';
+    bool camel = i > 0 && std::isupper(static_cast<unsigned char>(c)) && std::islower(static_cast<unsigned char>(key[i - 1]));
+    if ((separator || camel) && !words.back().empty()) words.emplace_back();
+    if (!separator) words.back() += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  }
+  for (const std::string& word : words) {
+    for (std::string_view stem : kStems) {
+      if (word.starts_with(stem)) return true;
+    }
+  }
+  return false;
 }
 
 std::size_t MaskedLine::map_column(std::size_t column) const {

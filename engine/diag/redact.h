@@ -9,7 +9,8 @@
 
 namespace supctl::diag {
 
-/// True for keys that name a secret: they contain "pass", "pasw", "pwd", "secret", "token" or "credential".
+/// True for keys that name a secret: a word of the key starts with "pass", "pasw", "pwd", "secret",
+/// "token" or "credential" ("ProxyPassword", "api_token", "pasword"; not "bypass").
 bool looks_sensitive(std::string_view key);
 
 /// A source line with every value assigned to a secret-like key replaced by "(sensitive)".

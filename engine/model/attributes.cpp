@@ -1,5 +1,7 @@
 #include "model/attributes.h"
 
+#include "diag/redact.h"
+
 namespace supctl::model {
 
 Json to_json(const Value& value) {
@@ -24,6 +26,27 @@ Json to_json(const Value& value) {
 }
 
 bool is_meta_attribute(std::string_view name) { return name == "depends_on" || name == "allow_destroy"; }
+
+bool is_secret_reference(const Json& value) {
+  if (!value.is_object() || value.size() != 1) return false;
+  auto it = value.begin();
+  return (it.key() == "env" || it.key() == "file") && it.value().is_string();
+}
+
+Json redact_secrets(std::string_view key, const Json& value) {
+  if (diag::looks_sensitive(key) && !is_secret_reference(value)) return Json("(sensitive)");
+  if (value.is_object()) {
+    Json out = Json::object();
+    for (auto it = value.begin(); it != value.end(); ++it) out[it.key()] = redact_secrets(it.key(), it.value());
+    return out;
+  }
+  if (value.is_array()) {
+    Json out = Json::array();
+    for (const Json& item : value) out.push_back(redact_secrets("", item));
+    return out;
+  }
+  return value;
+}
 
 AttributeMap desired_attributes(const Resource& resource) {
   AttributeMap map;

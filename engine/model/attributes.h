@@ -24,4 +24,11 @@ AttributeMap desired_attributes(const Resource& resource);
 /// True when `name` is an engine setting rather than a setting of the resource itself.
 bool is_meta_attribute(std::string_view name);
 
+/// True for a secret reference, {"env": NAME} or {"file": PATH}: where a secret lives, not the secret.
+bool is_secret_reference(const Json& value);
+
+/// `value` with every secret in it shown as "(sensitive)": the value of a secret-like key
+/// (diag::looks_sensitive) unless it is a reference, at any depth of tables and arrays.
+Json redact_secrets(std::string_view key, const Json& value);
+
 }  // namespace supctl::model

@@ -18,37 +18,13 @@ constexpr std::array<Action, 7> kActions{Action::kNoOp,    Action::kRead,   Acti
 constexpr std::array<Reason, 5> kReasons{Reason::kNone, Reason::kNew, Reason::kChangedInManifest, Reason::kDrift,
                                          Reason::kRemovedFromManifest};
 
-// A secret reference ({"env": "NAME"} or {"file": "PATH"}) names where a secret lives, not the secret.
-bool is_reference(const Json& value) {
-  if (!value.is_object() || value.size() != 1) return false;
-  auto it = value.begin();
-  return (it.key() == "env" || it.key() == "file") && it.value().is_string();
-}
-
-// The value of `key` with every secret in it masked: the value of a secret-like key unless it is a
-// reference, and the same for the keys of nested tables.
-Json redact(std::string_view key, const Json& value) {
-  if (diag::looks_sensitive(key) && !is_reference(value)) return Json(kMask);
-  if (value.is_object()) {
-    Json out = Json::object();
-    for (auto it = value.begin(); it != value.end(); ++it) out[it.key()] = redact(it.key(), it.value());
-    return out;
-  }
-  if (value.is_array()) {
-    Json out = Json::array();
-    for (const Json& item : value) out.push_back(redact("", item));
-    return out;
-  }
-  return value;
-}
-
 Json attributes_json(const std::vector<AttributeDiff>& attributes) {
   Json out = Json::array();
   for (const AttributeDiff& a : attributes) {
     Json item = Json::object();
     item["name"] = a.name;
-    item["before"] = a.sensitive ? Json(kMask) : redact(a.name, a.before);
-    item["after"] = a.sensitive ? Json(kMask) : redact(a.name, a.after);
+    item["before"] = a.sensitive ? Json(kMask) : model::redact_secrets(a.name, a.before);
+    item["after"] = a.sensitive ? Json(kMask) : model::redact_secrets(a.name, a.after);
     item["sensitive"] = a.sensitive;
     out.push_back(std::move(item));
   }
@@ -57,7 +33,7 @@ Json attributes_json(const std::vector<AttributeDiff>& attributes) {
 
 Json map_json(const model::AttributeMap& map) {
   Json out = Json::object();
-  for (const auto& [key, value] : map) out[key] = redact(key, value);
+  for (const auto& [key, value] : map) out[key] = model::redact_secrets(key, value);
   return out;
 }
 

@@ -81,40 +81,17 @@ std::string_view outcome(Action action) {
   return "has no changes";
 }
 
-// A secret reference ({"env": "NAME"} or {"file": "PATH"}) names where a secret lives, not the secret.
-bool is_reference(const Json& value) {
-  if (!value.is_object() || value.size() != 1) return false;
-  auto it = value.begin();
-  return (it.key() == "env" || it.key() == "file") && it.value().is_string();
-}
-
-// The same masking as the plan's JSON: a secret-like key keeps only a reference, at any depth.
-Json redact(std::string_view key, const Json& value) {
-  if (diag::looks_sensitive(key) && !is_reference(value)) return Json(kMask);
-  if (value.is_object()) {
-    Json out = Json::object();
-    for (auto it = value.begin(); it != value.end(); ++it) out[it.key()] = redact(it.key(), it.value());
-    return out;
-  }
-  if (value.is_array()) {
-    Json out = Json::array();
-    for (const Json& item : value) out.push_back(redact("", item));
-    return out;
-  }
-  return value;
-}
-
 std::string compact(const Json& value) { return value.dump(-1, ' ', false, Json::error_handler_t::replace); }
 
 /// True when a value is shown as "(sensitive)": a secret, or a secret-like name that does not hold a reference.
 bool masked(const AttributeDiff& a, const Json& value) {
-  return a.sensitive || (diag::looks_sensitive(a.name) && !is_reference(value));
+  return a.sensitive || (diag::looks_sensitive(a.name) && !model::is_secret_reference(value));
 }
 
 /// An attribute value as shown: compact JSON, or "(sensitive)".
 std::string value_text(const AttributeDiff& a, const Json& value) {
   if (masked(a, value)) return std::string(kMask);
-  return compact(redact(a.name, value));
+  return compact(model::redact_secrets(a.name, value));
 }
 
 std::string join(const std::vector<std::string>& items, std::string_view separator) {

@@ -4,15 +4,12 @@
 
 #include <fstream>
 
+#include "model/attributes.h"
+
 namespace supctl::plan {
 
-bool is_secret_reference(const model::Json& value) {
-  return value.is_object() && value.size() == 1 &&
-         ((value.contains("env") && value["env"].is_string()) || (value.contains("file") && value["file"].is_string()));
-}
-
 std::optional<std::string> EnvFileSecrets::resolve(const model::Json& reference, std::string* error) const {
-  if (!is_secret_reference(reference)) {
+  if (!model::is_secret_reference(reference)) {
     *error = "not a secret reference: expected { env = \"VARIABLE\" } or { file = \"PATH\" }";
     return std::nullopt;
   }

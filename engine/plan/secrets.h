@@ -28,7 +28,4 @@ class EnvFileSecrets final : public Secrets {
   Getenv getenv_;
 };
 
-/// True for a secret reference: an object with exactly one of "env" or "file".
-bool is_secret_reference(const model::Json& value);
-
 }  // namespace supctl::plan

@@ -159,3 +159,22 @@ TEST_CASE("a caret under a masked value stays under the mask") {
 
 }  // namespace
 }  // namespace supctl::diag
+
+namespace supctl::diag {
+namespace {
+
+TEST_CASE("secret-like keys are recognised by their words") {
+  for (const char* key : {"password", "ProxyPassword", "proxy_password", "pasword", "api_token", "client-secret", "credentials",
+                          "smtp.pwd", "Passphrase"}) {
+    INFO(key);
+    CHECK(looks_sensitive(key));
+  }
+  for (const char* key : {"bypass", "bypass_list", "compass", "user", "site_name"}) {
+    INFO(key);
+    CHECK_FALSE(looks_sensitive(key));
+  }
+  CHECK(mask_secrets("bypass = [\"*.contoso.com\"]").text == "bypass = [\"*.contoso.com\"]");
+}
+
+}  // namespace
+}  // namespace supctl::diag
