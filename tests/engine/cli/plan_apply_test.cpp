@@ -349,3 +349,32 @@ TEST_CASE("graph prints dot mermaid and json") {
 
 }  // namespace
 }  // namespace supctl::cli
+
+namespace supctl::cli {
+namespace {
+
+TEST_CASE("SUPCTL_STATE moves the state and --state overrides it") {
+  World w("stateenv");
+  fs::path elsewhere = w.dir / "elsewhere" / "s.db";
+  w.env["SUPCTL_STATE"] = elsewhere.string();
+  REQUIRE(w.run({"apply", w.d(), "--auto-approve"}).code == 0);
+  CHECK(fs::exists(elsewhere));
+  CHECK_FALSE(fs::exists(w.state_file()));
+  CHECK(w.run({"state", "list"}).out.find("fake_file.app") != std::string::npos);
+  auto explicit_state = w.run({"state", "list", "--state", (w.dir / "other.db").string()});
+  CHECK(explicit_state.code == 1);  // --state wins, and there is no state there
+}
+
+TEST_CASE("a malformed --lock-timeout or --parallelism is refused before anything runs") {
+  World w("flags");
+  auto timeout = w.run({"apply", w.d(), "--auto-approve", "--lock-timeout", "soon"});
+  CHECK(timeout.code == 1);
+  CHECK(timeout.err == "error: --lock-timeout 'soon' is not a duration such as '30s', '5m' or '0'\n");
+  CHECK(w.run({"apply", w.d(), "--auto-approve", "--parallelism", "0"}).err == "error: --parallelism must be at least 1\n");
+  CHECK(w.run({"plan", w.d(), "--target", "not-an-address"}).err ==
+        "error: --target 'not-an-address' is not a resource address (KIND.NAME or KIND[\"NAME\"])\n");
+  CHECK_FALSE(fs::exists(w.state_file()));
+}
+
+}  // namespace
+}  // namespace supctl::cli
