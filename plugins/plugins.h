@@ -5,6 +5,8 @@
 #include <span>
 #include <vector>
 
+#include "backends/lab/backend.h"
+#include "backends/lab/estate.h"
 #include "model/plugin.h"
 
 namespace supctl::plugins {
@@ -19,5 +21,13 @@ class PluginSet {
   std::vector<std::unique_ptr<model::Plugin>> owned_;
   std::vector<const model::Plugin*> view_;  ///< owned_, as the engine takes them
 };
+
+/// Every plugin's lab interpreters, one per operation: the lab backend's table.
+lab::OperationTable lab_operations();
+
+/// Puts in the lab estate what the manifests take for granted without managing it (for example
+/// the services that `service` resources configure), so that valid manifests converge on their
+/// derived lab. Every machine the manifests name is already a host.
+void seed_lab(const model::Manifest& manifest, lab::Estate& estate);
 
 }  // namespace supctl::plugins

@@ -23,13 +23,8 @@ Context default_context() {
   static const plugins::PluginSet plugins;
   Context context;
   context.plugins = plugins.all();
-  context.make_backend = [](const std::filesystem::path&, const model::Manifest&, bool lab,
-                            std::string* error) -> std::unique_ptr<ops::Backend> {
-    *error = lab ? fmt::format("the lab estate (--lab) is not part of supctl {} yet; nothing was read or changed", SUPCTL_VERSION)
-                 : fmt::format("supctl {} cannot reach hosts yet (the WinRM, SSH and local transports come later); "
-                               "nothing was read or changed",
-                               SUPCTL_VERSION);
-    return nullptr;
+  context.make_backend = [](const std::filesystem::path& dir, const model::Manifest&, bool lab, std::string* error) {
+    return make_default_backend(dir, lab, error);
   };
   context.now = [] {
     std::time_t now = std::chrono::system_clock::to_time_t(std::chrono::system_clock::now());
@@ -45,7 +40,7 @@ Context default_context() {
 namespace {
 
 // Commands of the design that later versions bring; named here so that users get a clear answer.
-constexpr std::array<std::string_view, 2> kComingCommands{"verify", "lab"};
+constexpr std::array<std::string_view, 1> kComingCommands{"verify"};
 
 }  // namespace
 
@@ -110,6 +105,20 @@ int run(std::span<const std::string> args, Io& io, const Context& context) {
   unlock_app->add_option("--state", unlock.state, "State database (default: DIR/.supctl/state.db, or SUPCTL_STATE)");
   unlock_app->add_option("--dir", unlock.dir, "Manifest directory whose state to use (default: .)");
 
+  LabOptions lab;
+  CLI::App* lab_app = app.add_subcommand("lab", "The lab estate: simulated Windows servers for the whole flow");
+  lab_app->require_subcommand(1);
+  CLI::App* lab_init = lab_app->add_subcommand("init", "Seed the lab estate from the manifests in DIR");
+  lab_init->add_option("DIR", lab.dir, "Directory of *.toml manifests (default: .)");
+  CLI::App* lab_show = lab_app->add_subcommand("show", "Print the lab estate");
+  lab_show->add_option("DIR", lab.dir, "Directory of *.toml manifests (default: .)");
+  CLI::App* lab_drift = lab_app->add_subcommand("drift", "Change a resource on its host out of band, as a console click would");
+  lab_drift->add_option("DIR", lab.dir, "Directory of *.toml manifests")->required();
+  lab_drift->add_option("ADDR", lab.address, "The resource to change")->required();
+  lab_drift->add_option("KEY=VALUE", lab.assignments, "Attributes to set on the host")->required();
+  CLI::App* lab_reset = lab_app->add_subcommand("reset", "Empty the lab estate");
+  lab_reset->add_option("DIR", lab.dir, "Directory of *.toml manifests (default: .)");
+
   CLI::App* schema_app = app.add_subcommand("schema", "Print the manifest JSON Schema (for editors and CI)");
 
   std::vector<CLI::App*> coming;
@@ -147,6 +156,10 @@ int run(std::span<const std::string> args, Io& io, const Context& context) {
     return state_command(state, io);
   }
   if (unlock_app->parsed()) return force_unlock_command(unlock, io);
+  if (lab_app->parsed()) {
+    lab.action = lab_init->parsed() ? "init" : lab_show->parsed() ? "show" : lab_drift->parsed() ? "drift" : "reset";
+    return lab_command(lab, context, io);
+  }
   if (schema_app->parsed()) return schema_command(context, io);
   for (CLI::App* sub : coming) {
     if (sub->parsed()) {

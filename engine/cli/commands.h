@@ -53,6 +53,18 @@ struct StateOptions {
   std::string state;
 };
 int state_command(const StateOptions& options, Io& io);
+
+struct LabOptions {
+  std::string action;                    ///< init | show | drift | reset
+  std::string dir = ".";
+  std::string address;                   ///< drift: the resource
+  std::vector<std::string> assignments;  ///< drift: KEY=VALUE...
+};
+int lab_command(const LabOptions& options, const Context& context, Io& io);
+
+/// The backend of the real program: the lab estate in DIR/.supctl/lab for hosts with
+/// transport = "lab" (or every host with `lab`), and a clear error for the others.
+std::unique_ptr<ops::Backend> make_default_backend(const std::filesystem::path& dir, bool lab, std::string* error);
 int force_unlock_command(const StateOptions& options, Io& io);
 
 /// Prints the manifest JSON Schema (schemas/manifest.schema.json is this output).

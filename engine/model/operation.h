@@ -29,4 +29,12 @@ struct OperationResult {
   bool ok() const { return failure == FailureKind::kNone; }
 };
 
+/// A PowerShell fragment compiled into the binary: the live twin of an operation's lab interpreter.
+/// The script is the body of a function that receives the operation's parameters as `$p` (an
+/// object from ConvertFrom-Json) and returns its result, which is sent back as JSON; it throws on failure.
+struct ScriptFragment {
+  std::string_view operation;  ///< e.g. "registry.get_value"
+  std::string_view script;
+};
+
 }  // namespace supctl::model

@@ -6,16 +6,22 @@
 #include <array>
 #include <cctype>
 #include <map>
+#include <optional>
+#include <string>
 #include <vector>
 
 #include "diag/suggest.h"
 #include "model/formats.h"
+#include "plugins/registry/lab.h"
 
 namespace supctl::plugins::registry {
 namespace {
 
 using diag::Severity;
+using model::Action;
+using model::AttributeMap;
 using model::AttrType;
+using model::Json;
 using model::KindSchema;
 using model::Resource;
 using model::Value;
@@ -117,6 +123,88 @@ bool is_hex_bytes(std::string_view text, std::size_t* bad) {
   return true;
 }
 
+// ---- Reading and changing keys and values on a host, through the registry.* operations (lab.h).
+
+/// The attributes that say which key or value a resource is: they are how it is read, so they
+/// cannot differ from what the host shows.
+constexpr std::array<std::string_view, 3> kIdentity{"host", "key", "name"};
+
+diag::Diagnostic& add_error(diag::Diagnostics& out, const model::Address& address, std::string code, std::string summary) {
+  diag::Diagnostic& d = out.error(std::move(code), std::move(summary));
+  d.address = address.str();
+  d.key_path = d.address;
+  return d;
+}
+
+std::optional<std::string> string_in(const AttributeMap* attributes, std::string_view name) {
+  if (!attributes) return std::nullopt;
+  auto it = attributes->find(name);
+  if (it == attributes->end() || !it->second.is_string()) return std::nullopt;
+  return it->second.get<std::string>();
+}
+
+/// An attribute of a resource being read: from the manifest, or from the state once it left it.
+std::optional<std::string> read_attribute(const model::ReadRequest& request, std::string_view name) {
+  if (request.desired) {
+    auto value = request.desired->string(name);
+    return value ? std::optional<std::string>(*value) : std::nullopt;
+  }
+  return string_in(request.recorded, name);
+}
+
+/// "present" unless the attributes say "absent".
+std::string_view ensure_of(const AttributeMap& attributes) { return string_in(&attributes, "ensure") == "absent" ? "absent" : "present"; }
+
+/// The read's one result, or nullptr with an error naming the resource, the failure and its kind.
+const Json* read_result(const model::ObserveRequest& request, std::string_view operation, diag::Diagnostics& out) {
+  if (request.results.size() != 1) {
+    add_error(out, request.address, "read-failed",
+              fmt::format("cannot read {}: expected one result of {}, found {}", request.address.str(), operation, request.results.size()));
+    return nullptr;
+  }
+  const model::OperationResult& result = request.results[0];
+  if (!result.ok()) {
+    auto& d = add_error(out, request.address, "read-failed",
+                        fmt::format("cannot read {}: {} ({}): {}", request.address.str(), operation, model::failure_kind_name(result.failure),
+                                    result.error));
+    if (result.failure == model::FailureKind::kUnreachable) d.help = "check that the host is up and that supctl can reach it";
+    if (result.failure == model::FailureKind::kAccessDenied) d.help = "check that supctl's account may read the registry on the host";
+    return nullptr;
+  }
+  if (!result.value.is_object()) {
+    add_error(out, request.address, "read-failed",
+              fmt::format("cannot read {}: {} returned {}, not an object", request.address.str(), operation, result.value.dump()));
+    return nullptr;
+  }
+  return &result.value;
+}
+
+/// Binary data in its canonical spelling, so that equal bytes compare equal.
+AttributeMap canonical(AttributeMap attributes) {
+  if (string_in(&attributes, "type") == "binary") {
+    auto data = attributes.find("data");
+    if (data != attributes.end()) {
+      if (auto hex = canonical_binary(data->second)) data->second = *hex;
+    }
+  }
+  return attributes;
+}
+
+/// Desired attributes as the host shows them: canonical and, when `observed` lacks them (an
+/// observation made without the manifest), without identity attributes.
+AttributeMap comparable(const AttributeMap& desired, const AttributeMap* observed) {
+  AttributeMap out = canonical(desired);
+  if (observed) {
+    for (std::string_view name : kIdentity) {
+      if (!observed->contains(name)) {
+        auto it = out.find(name);
+        if (it != out.end()) out.erase(it);
+      }
+    }
+  }
+  return out;
+}
+
 class RegistryPlugin final : public model::Plugin {
  public:
   std::string_view name() const override { return "registry"; }
@@ -157,6 +245,143 @@ class RegistryPlugin final : public model::Plugin {
       }
       check_data(value, out);
     }
+  }
+
+  model::ReadResponse read(const model::ReadRequest& request) const override {
+    model::ReadResponse response;
+    auto key = read_attribute(request, "key");
+    auto name = read_attribute(request, "name");
+    if (!key || (request.address.kind == "registry_value" && !name)) {
+      add_error(response.diagnostics, request.address, "read-failed",
+                fmt::format("cannot read {}: it has no {}", request.address.str(), key ? "'name'" : "'key'"));
+      return response;
+    }
+    if (request.address.kind == "registry_key") {
+      response.operations.push_back({"registry.get_key", Json{{"key", *key}}});
+    } else {
+      response.operations.push_back({"registry.get_value", Json{{"key", *key}, {"name", *name}}});
+    }
+    return response;
+  }
+
+  model::ObserveResponse observe(const model::ObserveRequest& request) const override {
+    model::ObserveResponse response;
+    bool is_key = request.address.kind == "registry_key";
+    const Json* result = read_result(request, is_key ? "registry.get_key" : "registry.get_value", response.diagnostics);
+    if (!result) return response;
+    const Resource* desired = request.desired;
+    // Identity as the manifest writes it; without the manifest, as the read echoes it.
+    AttributeMap observed;
+    for (std::string_view name : kIdentity) {
+      if (is_key && name == "name") continue;
+      auto written = desired ? desired->string(name) : std::nullopt;
+      if (written) {
+        observed[std::string(name)] = std::string(*written);
+      } else if (result->contains(name) && (*result)[std::string(name)].is_string()) {
+        observed[std::string(name)] = (*result)[std::string(name)];
+      }
+    }
+    if (!result->value("exists", false)) {
+      // Absent is what `ensure = "absent"` asks for: show it, so that state and host agree.
+      if (!desired || desired->string("ensure") != "absent") return response;
+      observed["ensure"] = "absent";
+      response.observed = std::move(observed);
+      return response;
+    }
+    observed["ensure"] = "present";
+    if (!is_key) {
+      observed["type"] = result->value("type", Json(nullptr));
+      observed["data"] = result->value("data", Json(nullptr));
+      // Binary data that means what the manifest says is shown as the manifest spells it
+      // (an array of bytes, or hex in any case), so that state and host compare equal.
+      const model::Attribute* data = desired ? desired->find("data") : nullptr;
+      if (data && observed["type"] == "binary" && desired->string("type") == "binary") {
+        Json written = model::to_json(data->value);
+        if (canonical_binary(written) == canonical_binary(observed["data"])) observed["data"] = written;
+      }
+    }
+    response.observed = std::move(observed);
+    return response;
+  }
+
+  model::DiffResponse diff(const model::DiffRequest& request) const override {
+    if (!request.desired) return model::generic_diff(request);
+    const AttributeMap* observed = request.observed && ensure_of(*request.observed) == "present" ? request.observed : nullptr;
+    if (ensure_of(*request.desired) == "absent") {
+      model::DiffResponse response;
+      if (observed) {
+        response.action = Action::kUpdate;
+        response.attributes.push_back(model::AttributeDiff{"ensure", "present", "absent", false});
+      }
+      return response;
+    }
+    AttributeMap desired = comparable(*request.desired, observed);
+    std::optional<AttributeMap> seen;
+    if (observed) seen = canonical(*observed);
+    model::DiffRequest narrowed = request;
+    narrowed.desired = &desired;
+    narrowed.observed = seen ? &*seen : nullptr;
+    return model::generic_diff(narrowed);
+  }
+
+  model::VerifyResponse verify(const model::VerifyRequest& request) const override {
+    if (!request.desired || ensure_of(*request.desired) != "absent") return Plugin::verify(request);
+    model::VerifyResponse response;
+    response.converged = !request.observed || ensure_of(*request.observed) == "absent";
+    if (!response.converged) {
+      add_error(response.diagnostics, request.address, "not-converged",
+                fmt::format("{} still exists after apply; ensure = \"absent\"", request.address.str()));
+    }
+    return response;
+  }
+
+  model::ApplyResponse apply(const model::ApplyRequest& request) const override {
+    model::ApplyResponse response;
+    // A resource that left the manifests has no desired attributes: it is named by what was read.
+    auto identity = [&](std::string_view name) {
+      auto value = string_in(request.desired, name);
+      return value ? value : string_in(request.observed, name);
+    };
+    auto key = identity("key");
+    auto name = identity("name");
+    bool is_key = request.address.kind == "registry_key";
+    if (!key || (!is_key && !name)) {
+      add_error(response.diagnostics, request.address, "apply-failed",
+                fmt::format("cannot change {}: its {} is not known", request.address.str(), key ? "value name" : "key"));
+      return response;
+    }
+    bool remove = request.action == Action::kDelete || (request.desired && ensure_of(*request.desired) == "absent");
+    if (is_key) {
+      response.operations.push_back({remove ? "registry.delete_key" : "registry.create_key", Json{{"key", *key}}});
+      return response;
+    }
+    if (remove) {
+      response.operations.push_back({"registry.delete_value", Json{{"key", *key}, {"name", *name}}});
+      return response;
+    }
+    auto type = string_in(request.desired, "type");
+    const Json* data = nullptr;
+    if (request.desired) {
+      auto it = request.desired->find("data");
+      if (it != request.desired->end()) data = &it->second;
+    }
+    if (!type || !data) {
+      add_error(response.diagnostics, request.address, "apply-failed",
+                fmt::format("cannot set {}: it has no {}", request.address.str(), type ? "'data'" : "'type'"));
+      return response;
+    }
+    Json value = *data;
+    if (*type == "binary") {
+      auto hex = canonical_binary(value);
+      if (!hex) {
+        add_error(response.diagnostics, request.address, "registry-data",
+                  fmt::format("cannot set {}: binary data {} is not hex bytes or an array of bytes", request.address.str(), value.dump()));
+        return response;
+      }
+      value = *hex;
+    }
+    response.operations.push_back({"registry.set_value", Json{{"key", *key}, {"name", *name}, {"type", *type}, {"data", value}}});
+    return response;
   }
 
  private:

@@ -5,6 +5,8 @@
 #include <algorithm>
 #include <cctype>
 #include <map>
+#include <optional>
+#include <string>
 #include <vector>
 
 #include "model/formats.h"
@@ -12,7 +14,10 @@
 namespace supctl::plugins::service {
 namespace {
 
+using model::Action;
+using model::AttributeMap;
 using model::AttrType;
+using model::Json;
 using model::KindSchema;
 using model::Resource;
 namespace formats = model::formats;
@@ -36,6 +41,7 @@ std::vector<KindSchema> make_kinds() {
       .plugin = "service",
       .description = "A Windows service: its startup type and whether it runs.",
       .name_format = &formats::kIdentifier,
+      .deletable = false,  // supctl sets startup and state; it never installs or removes a service
       .attributes = {
           {.name = "depends_on", .type = AttrType::kAddressList, .description = "resources that must be applied first"},
           {.name = "host", .type = AttrType::kMachine, .description = "the machine the service is on", .required = true},
@@ -53,6 +59,49 @@ constexpr diag::RuleInfo kRules[] = {
     {"service-state", "A disabled service that should be running."},
     {"duplicate-target", "Two resources manage the same registry key, registry value or service."},
 };
+
+// ---- Reading and changing a service on its host, through the service.* operations (lab.h).
+
+/// How long service.set waits for a service to reach its state.
+constexpr int kTimeoutSeconds = 60;
+
+diag::Diagnostic& add_error(diag::Diagnostics& out, const model::Address& address, std::string code, std::string summary) {
+  diag::Diagnostic& d = out.error(std::move(code), std::move(summary));
+  d.address = address.str();
+  d.key_path = d.address;
+  return d;
+}
+
+std::optional<std::string> string_in(const AttributeMap* attributes, std::string_view name) {
+  if (!attributes) return std::nullopt;
+  auto it = attributes->find(name);
+  if (it == attributes->end() || !it->second.is_string()) return std::nullopt;
+  return it->second.get<std::string>();
+}
+
+/// The read's one result, or nullptr with an error naming the resource, the failure and its kind.
+const Json* read_result(const model::ObserveRequest& request, diag::Diagnostics& out) {
+  if (request.results.size() != 1) {
+    add_error(out, request.address, "read-failed",
+              fmt::format("cannot read {}: expected one result of service.get, found {}", request.address.str(), request.results.size()));
+    return nullptr;
+  }
+  const model::OperationResult& result = request.results[0];
+  if (!result.ok()) {
+    auto& d = add_error(out, request.address, "read-failed",
+                        fmt::format("cannot read {}: service.get ({}): {}", request.address.str(), model::failure_kind_name(result.failure),
+                                    result.error));
+    if (result.failure == model::FailureKind::kUnreachable) d.help = "check that the host is up and that supctl can reach it";
+    if (result.failure == model::FailureKind::kAccessDenied) d.help = "check that supctl's account may query services on the host";
+    return nullptr;
+  }
+  if (!result.value.is_object()) {
+    add_error(out, request.address, "read-failed",
+              fmt::format("cannot read {}: service.get returned {}, not an object", request.address.str(), result.value.dump()));
+    return nullptr;
+  }
+  return &result.value;
+}
 
 class ServicePlugin final : public model::Plugin {
  public:
@@ -88,6 +137,81 @@ class ServicePlugin final : public model::Plugin {
       d.help = "keep one of them: two resources for one service would undo each other";
       d.notes.push_back(diag::Note{"the other definition", it->second->range});
     }
+  }
+
+  model::ReadResponse read(const model::ReadRequest& request) const override {
+    model::ReadResponse response;
+    std::optional<std::string> name;
+    if (request.desired) {
+      if (auto written = request.desired->string("name")) name = std::string(*written);
+    } else {
+      name = string_in(request.recorded, "name");
+    }
+    if (!name) {
+      add_error(response.diagnostics, request.address, "read-failed", fmt::format("cannot read {}: it has no 'name'", request.address.str()));
+      return response;
+    }
+    response.operations.push_back({"service.get", Json{{"name", *name}}});
+    return response;
+  }
+
+  model::ObserveResponse observe(const model::ObserveRequest& request) const override {
+    model::ObserveResponse response;
+    const Json* result = read_result(request, response.diagnostics);
+    if (!result) return response;
+    const Resource* desired = request.desired;
+    std::string host;  // empty without the manifest: then the host is not known here
+    if (desired) host = std::string(desired->string("host").value_or(""));
+    if (!result->value("exists", false)) {
+      // Gone from a host after it left the manifests: nothing to report, the plan forgets it.
+      if (!desired) return response;
+      auto name = desired->string("name");
+      auto& d = add_error(response.diagnostics, request.address, "not-found",
+                          fmt::format("the service '{}' does not exist on '{}': supctl sets startup and state; it does not install services",
+                                      name.value_or(""), host));
+      d.range = desired->range_of("name");
+      d.help = "install it first (with the role, feature or product that provides it), or correct 'name'";
+      return response;
+    }
+    AttributeMap observed;
+    if (!host.empty()) observed["host"] = host;
+    observed["name"] = result->value("name", Json(nullptr));
+    observed["startup"] = result->value("startup", Json(nullptr));
+    observed["state"] = result->value("state", Json(nullptr));
+    response.observed = std::move(observed);
+    return response;
+  }
+
+  model::DiffResponse diff(const model::DiffRequest& request) const override {
+    // An observation made without the manifest (the read-back after apply) does not know the host.
+    if (!request.desired || !request.observed || request.observed->contains("host")) return model::generic_diff(request);
+    AttributeMap desired = *request.desired;
+    desired.erase("host");
+    model::DiffRequest narrowed = request;
+    narrowed.desired = &desired;
+    return model::generic_diff(narrowed);
+  }
+
+  model::ApplyResponse apply(const model::ApplyRequest& request) const override {
+    model::ApplyResponse response;
+    if (request.action != Action::kUpdate) {
+      add_error(response.diagnostics, request.address, "apply-failed",
+                fmt::format("cannot {} {}: supctl sets a service's startup and state; it does not install or remove services",
+                            model::action_name(request.action), request.address.str()));
+      return response;
+    }
+    auto name = string_in(request.desired, "name");
+    if (!name) name = string_in(request.observed, "name");
+    if (!name) {
+      add_error(response.diagnostics, request.address, "apply-failed", fmt::format("cannot change {}: it has no 'name'", request.address.str()));
+      return response;
+    }
+    Json params{{"name", *name}};
+    if (auto startup = string_in(request.desired, "startup")) params["startup"] = *startup;
+    if (auto state = string_in(request.desired, "state")) params["state"] = *state;
+    params["timeout_seconds"] = kTimeoutSeconds;
+    response.operations.push_back({"service.set", std::move(params)});
+    return response;
   }
 };
 

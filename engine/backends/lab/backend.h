@@ -1,0 +1,45 @@
+#pragma once
+/// The lab backend: interprets operations over the lab estate. Each plugin registers the lab
+/// interpreters of its operations in an OperationTable (the twin of its PowerShell fragments).
+
+#include <functional>
+#include <map>
+#include <string>
+
+#include "backends/lab/estate.h"
+#include "ops/backend.h"
+
+namespace supctl::lab {
+
+/// One operation's lab interpreter: runs it on `host` of `estate` and returns its result.
+using Interpreter = std::function<model::OperationResult(Estate& estate, const std::string& host, const Json& params)>;
+
+class OperationTable {
+ public:
+  /// Registers an interpreter; a name registered twice is a programming error (the second is ignored
+  /// and reported by `duplicates()`).
+  void add(std::string name, Interpreter interpreter);
+  const Interpreter* find(std::string_view name) const;
+  const std::vector<std::string>& duplicates() const { return duplicates_; }
+  std::vector<std::string> names() const;  ///< sorted
+
+ private:
+  std::map<std::string, Interpreter, std::less<>> interpreters_;
+  std::vector<std::string> duplicates_;
+};
+
+class LabBackend final : public ops::Backend {
+ public:
+  LabBackend(Estate& estate, const OperationTable& table) : estate_(estate), table_(table) {}
+
+  /// One batch is one round trip: a host not in the estate, or with an `unreachable` fault, fails
+  /// every operation; otherwise each operation runs in its own transaction, after any matching fault
+  /// (which fails it instead). An operation with no interpreter fails saying so.
+  std::vector<model::OperationResult> run(const ops::HostTarget& host, std::span<const model::Operation> batch) override;
+
+ private:
+  Estate& estate_;
+  const OperationTable& table_;
+};
+
+}  // namespace supctl::lab

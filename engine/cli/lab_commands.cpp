@@ -1,0 +1,221 @@
+// supctl lab init | show | drift | reset, and the backends a run uses.
+
+#include <fmt/format.h>
+
+#include <set>
+
+#include "backends/lab/backend.h"
+#include "cli/commands.h"
+#include "cli/common.h"
+#include "ops/batch.h"
+#include "plan/planner.h"
+#include "plugins/plugins.h"
+
+namespace supctl::cli {
+namespace {
+
+std::filesystem::path lab_dir(const std::string& dir) { return std::filesystem::path(dir) / ".supctl" / "lab"; }
+
+std::string lower(std::string_view s) {
+  std::string out(s);
+  for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return out;
+}
+
+// Every machine the manifests name: hosts, site servers, site systems, SUPs, WSUS servers, and
+// the hosts of registry values and services. Sorted, case-insensitively unique.
+std::vector<std::string> machines(const model::Manifest& manifest, std::span<const model::Plugin* const> plugins) {
+  std::map<std::string, std::string> by_lower;
+  auto add = [&](std::string_view name) {
+    if (!name.empty()) by_lower.emplace(lower(name), std::string(name));
+  };
+  for (const model::Resource& host : manifest.of_kind("host")) add(host.name());
+  for (const model::Resource& r : manifest.resources()) {
+    for (const model::Plugin* plugin : plugins) {
+      for (const model::KindSchema& kind : plugin->kinds()) {
+        if (kind.kind != r.kind()) continue;
+        if (kind.names_machine) add(r.name());
+        for (const model::AttributeSchema& a : kind.attributes) {
+          if ((a.defines_machine || a.type == model::AttrType::kMachine) && r.string(a.name)) add(*r.string(a.name));
+        }
+      }
+    }
+  }
+  std::vector<std::string> out;
+  for (auto& [key, name] : by_lower) out.push_back(std::move(name));
+  return out;
+}
+
+// A value written on the command line: JSON when it parses as JSON (numbers, booleans, arrays,
+// quoted strings), otherwise the text itself.
+model::Json cli_value(const std::string& text) {
+  model::Json json = model::Json::parse(text, nullptr, false);
+  return json.is_discarded() ? model::Json(text) : json;
+}
+
+/// A backend that owns the lab estate it interprets operations over.
+class OwnedLabBackend final : public ops::Backend {
+ public:
+  OwnedLabBackend(std::unique_ptr<lab::Estate> estate, lab::OperationTable table)
+      : estate_(std::move(estate)), table_(std::move(table)), backend_(*estate_, table_) {}
+  std::vector<model::OperationResult> run(const ops::HostTarget& host, std::span<const model::Operation> batch) override {
+    return backend_.run(host, batch);
+  }
+
+ private:
+  std::unique_ptr<lab::Estate> estate_;
+  lab::OperationTable table_;
+  lab::LabBackend backend_;
+};
+
+/// Sends each host to the lab (with --lab, or when its [host] says transport = "lab") and fails
+/// the others, whose transports this version does not have yet.
+class RoutingBackend final : public ops::Backend {
+ public:
+  RoutingBackend(std::unique_ptr<ops::Backend> lab, bool all_lab) : lab_(std::move(lab)), all_lab_(all_lab) {}
+  std::vector<model::OperationResult> run(const ops::HostTarget& host, std::span<const model::Operation> batch) override {
+    auto transport = host.host ? host.host->string("transport") : std::nullopt;
+    if (all_lab_ || transport == "lab") {
+      if (lab_) return lab_->run(host, batch);
+      return fail(batch, "the lab estate does not exist: run 'supctl lab init DIR' first");
+    }
+    return fail(batch, fmt::format("supctl {} cannot reach '{}' over {} yet (the WinRM, SSH and local transports come later); "
+                                   "use --lab, or transport = \"lab\"",
+                                   SUPCTL_VERSION, host.name, transport ? *transport : std::string_view("winrm")));
+  }
+
+ private:
+  static std::vector<model::OperationResult> fail(std::span<const model::Operation> batch, const std::string& why) {
+    return std::vector<model::OperationResult>(batch.size(), model::OperationResult{model::FailureKind::kUnreachable, nullptr, why});
+  }
+  std::unique_ptr<ops::Backend> lab_;
+  bool all_lab_;
+};
+
+}  // namespace
+
+std::unique_ptr<ops::Backend> make_default_backend(const std::filesystem::path& dir, bool lab, std::string* error) {
+  std::unique_ptr<ops::Backend> lab_backend;
+  std::error_code ec;
+  if (std::filesystem::exists(lab_dir(dir.string()) / "estate.db", ec)) {
+    auto estate = lab::Estate::open(lab_dir(dir.string()), error);
+    if (!estate) return nullptr;
+    lab_backend = std::make_unique<OwnedLabBackend>(std::move(estate), plugins::lab_operations());
+  } else if (lab) {
+    *error = fmt::format("there is no lab estate in '{}': run 'supctl lab init {}' first", dir.string(), dir.string());
+    return nullptr;
+  }
+  return std::make_unique<RoutingBackend>(std::move(lab_backend), lab);
+}
+
+int lab_command(const LabOptions& options, const Context& context, Io& io) {
+  std::string error;
+  if (options.action == "reset" || options.action == "show") {
+    std::error_code ec;
+    if (!std::filesystem::exists(lab_dir(options.dir) / "estate.db", ec)) {
+      io.err << fmt::format("error: there is no lab estate in '{}': run 'supctl lab init {}'\n", options.dir, options.dir);
+      return 1;
+    }
+  }
+  auto estate = lab::Estate::open(lab_dir(options.dir), &error);
+  if (!estate) {
+    io.err << fmt::format("error: cannot open the lab estate in '{}': {}\n", lab_dir(options.dir).string(), error);
+    return 1;
+  }
+  if (options.action == "reset") {
+    estate->reset();
+    io.out << fmt::format("The lab estate in '{}' is empty; 'supctl lab init {}' seeds it again.\n", options.dir, options.dir);
+    return 0;
+  }
+  if (options.action == "show") {
+    for (const lab::HostInfo& host : estate->hosts()) {
+      io.out << fmt::format("{} ({} {})\n", host.name, host.os, host.os_version);
+      for (const lab::Service& s : estate->services(host.name)) {
+        io.out << fmt::format("  service {:<28} {:<10} {}\n", s.name, s.startup, s.state);
+      }
+      for (const std::string& feature : estate->features(host.name)) io.out << fmt::format("  feature {}\n", feature);
+    }
+    io.out << fmt::format("clock: {} seconds since 1970-01-01T00:00:00Z; {} fault(s) injected\n", estate->now(), estate->faults().size());
+    return 0;
+  }
+
+  auto loaded = load_valid(options.dir, context, io);
+  if (!loaded) return 1;
+  const model::Manifest& manifest = loaded->validation.manifest;
+  if (options.action == "init") {
+    bool fresh = estate->hosts().empty();
+    for (const std::string& name : machines(manifest, context.plugins)) {
+      if (!estate->host(name)) estate->add_host(lab::HostInfo{name});
+    }
+    plugins::seed_lab(manifest, *estate);
+    io.out << fmt::format("{} the lab estate in '{}': {} hosts.\n", fresh ? "Seeded" : "Completed", lab_dir(options.dir).string(),
+                          estate->hosts().size());
+    return 0;
+  }
+
+  // drift: change a resource on its host out of band, through the plugin's own operations.
+  auto address = model::parse_address(options.address);
+  const model::Resource* resource = address ? manifest.find(*address) : nullptr;
+  if (!resource) {
+    io.err << fmt::format("error: '{}' is not a resource of the manifests in '{}'\n", options.address, options.dir);
+    return 1;
+  }
+  const model::Plugin* plugin = nullptr;
+  const model::KindSchema* schema = nullptr;
+  for (const model::Plugin* p : context.plugins) {
+    for (const model::KindSchema& kind : p->kinds()) {
+      if (kind.kind == resource->kind()) {
+        plugin = p;
+        schema = &kind;
+      }
+    }
+  }
+  if (!plugin) {
+    io.err << fmt::format("error: {} is engine configuration, not something on a host\n", options.address);
+    return 1;
+  }
+  model::AttributeMap overrides;
+  for (const std::string& assignment : options.assignments) {
+    auto eq = assignment.find('=');
+    std::string key = assignment.substr(0, eq);
+    if (eq == std::string::npos || key.empty() || !schema->attribute(key)) {
+      io.err << fmt::format("error: '{}' is not KEY=VALUE with a KEY that {} has\n", assignment, resource->kind());
+      return 1;
+    }
+    overrides[key] = cli_value(assignment.substr(eq + 1));
+  }
+  std::string host = plugin->host_of(*resource, manifest);
+  lab::OperationTable table = plugins::lab_operations();
+  lab::LabBackend backend(*estate, table);
+  ops::HostTarget target{host, nullptr};
+  model::ReadResponse read = plugin->read(model::ReadRequest{*address, resource, nullptr, &manifest});
+  auto results = backend.run(target, read.operations);
+  model::ObserveResponse seen = plugin->observe(model::ObserveRequest{*address, resource, results});
+  if (read.diagnostics.has_errors() || seen.diagnostics.has_errors()) {
+    io.err << "error: cannot read " << options.address << " in the lab: "
+           << (seen.diagnostics.has_errors() ? seen.diagnostics.all()[0].summary : read.diagnostics.all()[0].summary) << "\n";
+    return 1;
+  }
+  model::AttributeMap desired = seen.observed ? *seen.observed : model::desired_attributes(*resource);
+  std::vector<model::AttributeDiff> diffs;
+  for (const auto& [key, value] : overrides) {
+    diffs.push_back(model::AttributeDiff{key, desired.count(key) ? desired[key] : model::Json(nullptr), value, false});
+    desired[key] = value;
+  }
+  model::Action action = seen.observed ? model::Action::kUpdate : model::Action::kCreate;
+  model::ApplyResponse change = plugin->apply(model::ApplyRequest{*address, action, &desired, seen.observed ? &*seen.observed : nullptr, diffs});
+  if (change.diagnostics.has_errors()) {
+    io.err << "error: " << change.diagnostics.all()[0].summary << "\n";
+    return 1;
+  }
+  for (const model::OperationResult& result : backend.run(target, change.operations)) {
+    if (!result.ok()) {
+      io.err << fmt::format("error: the lab refused the change: {}\n", result.error);
+      return 1;
+    }
+  }
+  io.out << fmt::format("Changed {} on '{}' behind supctl's back; 'supctl plan {}' shows the drift.\n", options.address, host, options.dir);
+  return 0;
+}
+
+}  // namespace supctl::cli

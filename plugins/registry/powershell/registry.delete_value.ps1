@@ -1,0 +1,23 @@
+# registry.delete_value {key, name} -> {}: a missing value or key is not an error.
+$path = [string]$p.key
+$name = [string]$p.name
+$hives = @{ HKLM = 'LocalMachine'; HKCU = 'CurrentUser'; HKCR = 'ClassesRoot'; HKU = 'Users'; HKCC = 'CurrentConfig' }
+$slash = $path.IndexOf([char]'\')
+if ($slash -lt 1 -or $slash -eq $path.Length - 1 -or -not $hives.ContainsKey($path.Substring(0, $slash))) {
+  throw ("'{0}' is not a registry key: expected HKLM, HKCU, HKCR, HKU or HKCC, a backslash and a key below it" -f $path)
+}
+$subkey = $path.Substring($slash + 1)
+$base = [Microsoft.Win32.RegistryKey]::OpenBaseKey([Microsoft.Win32.RegistryHive]$hives[$path.Substring(0, $slash)], [Microsoft.Win32.RegistryView]::Registry64)
+try {
+  $key = $base.OpenSubKey($subkey, $true)
+  if ($null -ne $key) {
+    try {
+      $key.DeleteValue($name, $false)
+    } finally {
+      $key.Close()
+    }
+  }
+} finally {
+  $base.Close()
+}
+return @{}

@@ -1,0 +1,17 @@
+# registry.get_key {key} -> {exists, key}
+$path = [string]$p.key
+$hives = @{ HKLM = 'LocalMachine'; HKCU = 'CurrentUser'; HKCR = 'ClassesRoot'; HKU = 'Users'; HKCC = 'CurrentConfig' }
+$slash = $path.IndexOf([char]'\')
+if ($slash -lt 1 -or $slash -eq $path.Length - 1 -or -not $hives.ContainsKey($path.Substring(0, $slash))) {
+  throw ("'{0}' is not a registry key: expected HKLM, HKCU, HKCR, HKU or HKCC, a backslash and a key below it" -f $path)
+}
+$subkey = $path.Substring($slash + 1)
+$base = [Microsoft.Win32.RegistryKey]::OpenBaseKey([Microsoft.Win32.RegistryHive]$hives[$path.Substring(0, $slash)], [Microsoft.Win32.RegistryView]::Registry64)
+try {
+  $key = $base.OpenSubKey($subkey, $false)
+  $exists = $null -ne $key
+  if ($exists) { $key.Close() }
+} finally {
+  $base.Close()
+}
+return @{ exists = $exists; key = $path }
