@@ -256,7 +256,7 @@ class Applier {
     model::ReadResponse response = plugin.read(read);
     if (response.diagnostics.has_errors()) return "cannot read it back: " + first_error(response.diagnostics);
     auto results = in_.backend->run(target, response.operations);
-    model::ObserveResponse seen = plugin.observe(model::ObserveRequest{change.address, nullptr, results});
+    model::ObserveResponse seen = plugin.observe(model::ObserveRequest{change.address, nullptr, results, &change.desired});
     if (seen.diagnostics.has_errors()) return "cannot read it back: " + first_error(seen.diagnostics);
     observed = std::move(seen.observed);
     return std::nullopt;

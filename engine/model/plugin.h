@@ -59,6 +59,9 @@ struct ObserveRequest {
   Address address;
   const Resource* desired = nullptr;
   std::span<const OperationResult> results;  ///< one per operation of the ReadResponse, in order
+  /// What was last applied (the state's record, or the change just applied when reading back),
+  /// nullptr when nothing was; lets a plugin name a resource that left the manifests.
+  const AttributeMap* recorded = nullptr;
 };
 struct ObserveResponse {
   std::optional<AttributeMap> observed;  ///< nullopt: absent on the host, never an empty map

@@ -178,7 +178,8 @@ class Planner {
     batch.run(*in_.backend, options_.parallelism);
     for (Item& item : items_) {
       if (!item.ticket) continue;
-      model::ObserveRequest request{item.address, item.desired, batch.results(*item.ticket)};
+      model::ObserveRequest request{item.address, item.desired, batch.results(*item.ticket),
+                                    item.record ? &item.record->attributes : nullptr};
       model::ObserveResponse response = item.kind.plugin->observe(request);
       item.read_ok = !response.diagnostics.has_errors();
       out_.append(std::move(response.diagnostics));

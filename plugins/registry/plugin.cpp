@@ -275,8 +275,11 @@ class RegistryPlugin final : public model::Plugin {
     for (std::string_view name : kIdentity) {
       if (is_key && name == "name") continue;
       auto written = desired ? desired->string(name) : std::nullopt;
+      auto recorded = desired ? std::nullopt : string_in(request.recorded, name);
       if (written) {
         observed[std::string(name)] = std::string(*written);
+      } else if (recorded) {
+        observed[std::string(name)] = *recorded;
       } else if (result->contains(name) && (*result)[std::string(name)].is_string()) {
         observed[std::string(name)] = (*result)[std::string(name)];
       }

@@ -160,8 +160,9 @@ class ServicePlugin final : public model::Plugin {
     const Json* result = read_result(request, response.diagnostics);
     if (!result) return response;
     const Resource* desired = request.desired;
-    std::string host;  // empty without the manifest: then the host is not known here
+    std::string host;  // as the manifest or the last apply names it
     if (desired) host = std::string(desired->string("host").value_or(""));
+    else host = string_in(request.recorded, "host").value_or("");
     if (!result->value("exists", false)) {
       // Gone from a host after it left the manifests: nothing to report, the plan forgets it.
       if (!desired) return response;

@@ -102,3 +102,36 @@ TEST_CASE("a host that is not in the lab and one with another transport are clea
 
 }  // namespace
 }  // namespace supctl::cli
+
+namespace supctl::cli {
+namespace {
+
+TEST_CASE("resources that leave the manifests are deleted or forgotten without false drift") {
+  Baseline b;
+  REQUIRE(test::run_cli({"lab", "init", b.d()}).code == 0);
+  REQUIRE(test::run_cli({"apply", b.d(), "--auto-approve"}).code == 0);
+  std::string manifest = test::read_file(b.dir / "baseline.toml");
+  auto cut = [&](const std::string& header) {
+    auto start = manifest.find(header);
+    REQUIRE(start != std::string::npos);
+    auto end = manifest.find("\n[", start + 1);
+    manifest.erase(start, end == std::string::npos ? std::string::npos : end + 1 - start);
+  };
+  cut("[registry_value.wsus02_content_dir]");
+  cut("[service.wsus02_wsus]");
+  std::ofstream(b.dir / "baseline.toml") << manifest;
+  auto plan = test::run_cli({"plan", b.d(), "--detailed-exitcode"});
+  CHECK(plan.code == 2);
+  CHECK(plan.out.find("Drift") == std::string::npos);
+  CHECK(plan.out.find("# registry_value.wsus02_content_dir will be destroyed (removed from manifest) on wsus02.contoso.com") !=
+        std::string::npos);
+  CHECK(plan.out.find("# service.wsus02_wsus will be forgotten") != std::string::npos);
+  CHECK(plan.out.find("Plan: 0 to add, 0 to change, 1 to destroy.") != std::string::npos);
+  CHECK(test::run_cli({"apply", b.d(), "--auto-approve"}).code == 0);
+  CHECK(test::run_cli({"plan", b.d(), "--detailed-exitcode"}).code == 0);
+  auto show = test::run_cli({"lab", "show", b.d()});
+  CHECK(show.out.find("service WsusService                  delayed    running") != std::string::npos);  // forgotten, still there
+}
+
+}  // namespace
+}  // namespace supctl::cli
