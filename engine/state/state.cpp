@@ -5,7 +5,6 @@
 #include <openssl/rand.h>
 #include <pwd.h>
 #include <signal.h>
-#include <sqlite3.h>
 #include <sys/stat.h>
 #include <sys/types.h>
 #include <unistd.h>
@@ -22,6 +21,8 @@
 #include <system_error>
 #include <thread>
 #include <utility>
+
+#include "storage/sqlite.h"
 
 namespace supctl::state {
 namespace {
@@ -50,57 +51,8 @@ CREATE TABLE IF NOT EXISTS lock(singleton INTEGER PRIMARY KEY CHECK (singleton =
   pid INTEGER, host TEXT, operation TEXT, created_at TEXT);
 )sql";
 
-struct CloseDatabase {
-  void operator()(sqlite3* db) const { sqlite3_close_v2(db); }
-};
-struct FinalizeStatement {
-  void operator()(sqlite3_stmt* statement) const { sqlite3_finalize(statement); }
-};
-using Database = std::unique_ptr<sqlite3, CloseDatabase>;
-
-/// A prepared statement. Bound text is not copied: it must outlive the last step().
-class Statement {
- public:
-  Statement(sqlite3* db, std::string_view sql) {
-    sqlite3_stmt* raw = nullptr;
-    rc_ = sqlite3_prepare_v2(db, sql.data(), static_cast<int>(sql.size()), &raw, nullptr);
-    statement_.reset(raw);
-  }
-
-  Statement& bind(int index, std::string_view text) {
-    // A null pointer would bind NULL rather than an empty string.
-    const char* data = text.data() != nullptr ? text.data() : "";
-    // A null destructor is SQLITE_STATIC: the caller keeps the text alive.
-    if (ok()) rc_ = sqlite3_bind_text(statement_.get(), index, data, static_cast<int>(text.size()), nullptr);
-    return *this;
-  }
-  Statement& bind(int index, std::int64_t value) {
-    if (ok()) rc_ = sqlite3_bind_int64(statement_.get(), index, value);
-    return *this;
-  }
-
-  /// SQLITE_ROW, SQLITE_DONE, or the error that preparing, binding or stepping met.
-  int step() {
-    if (!ok()) return rc_ == SQLITE_OK ? SQLITE_ERROR : rc_;
-    return sqlite3_step(statement_.get());
-  }
-  /// True when the statement ran to completion.
-  bool run() { return step() == SQLITE_DONE; }
-
-  std::string text(int column) const {
-    const unsigned char* data = sqlite3_column_text(statement_.get(), column);
-    if (data == nullptr) return {};
-    return std::string(reinterpret_cast<const char*>(data),
-                       static_cast<std::size_t>(sqlite3_column_bytes(statement_.get(), column)));
-  }
-  std::int64_t integer(int column) const { return sqlite3_column_int64(statement_.get(), column); }
-
- private:
-  bool ok() const { return statement_ != nullptr && rc_ == SQLITE_OK; }
-
-  std::unique_ptr<sqlite3_stmt, FinalizeStatement> statement_;
-  int rc_ = SQLITE_OK;
-};
+using storage::Database;
+using storage::Statement;
 
 std::string to_hex(const unsigned char* data, std::size_t size) {
   static constexpr char kDigits[] = "0123456789abcdef";

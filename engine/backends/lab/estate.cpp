@@ -1,6 +1,5 @@
 #include "backends/lab/estate.h"
 
-#include <sqlite3.h>
 
 #include <fmt/format.h>
 #include <algorithm>
@@ -11,6 +10,8 @@
 #include <nlohmann/json.hpp>
 #include <system_error>
 #include <utility>
+
+#include "storage/sqlite.h"
 
 namespace supctl::lab {
 namespace {
@@ -57,58 +58,8 @@ DELETE FROM faults;
 DELETE FROM sqlite_sequence;
 )sql";
 
-struct CloseDatabase {
-  void operator()(sqlite3* db) const { sqlite3_close_v2(db); }
-};
-struct FinalizeStatement {
-  void operator()(sqlite3_stmt* statement) const { sqlite3_finalize(statement); }
-};
-using Database = std::unique_ptr<sqlite3, CloseDatabase>;
-
-/// A prepared statement. Bound text is copied, so temporaries may be bound.
-class Statement {
- public:
-  Statement(sqlite3* db, std::string_view sql) {
-    sqlite3_stmt* raw = nullptr;
-    rc_ = sqlite3_prepare_v2(db, sql.data(), static_cast<int>(sql.size()), &raw, nullptr);
-    statement_.reset(raw);
-  }
-
-  Statement& bind(int index, std::string_view text) {
-    // A null pointer would bind NULL rather than an empty string.
-    const char* data = text.data() != nullptr ? text.data() : "";
-    if (ok()) {
-      rc_ = sqlite3_bind_text(statement_.get(), index, data, static_cast<int>(text.size()), SQLITE_TRANSIENT);
-    }
-    return *this;
-  }
-  Statement& bind(int index, std::int64_t value) {
-    if (ok()) rc_ = sqlite3_bind_int64(statement_.get(), index, value);
-    return *this;
-  }
-
-  /// SQLITE_ROW, SQLITE_DONE, or the error that preparing, binding or stepping met.
-  int step() {
-    if (!ok()) return rc_ == SQLITE_OK ? SQLITE_ERROR : rc_;
-    return sqlite3_step(statement_.get());
-  }
-  /// True when the statement ran to completion.
-  bool run() { return step() == SQLITE_DONE; }
-
-  std::string text(int column) const {
-    const unsigned char* data = sqlite3_column_text(statement_.get(), column);
-    if (data == nullptr) return {};
-    return std::string(reinterpret_cast<const char*>(data),
-                       static_cast<std::size_t>(sqlite3_column_bytes(statement_.get(), column)));
-  }
-  std::int64_t integer(int column) const { return sqlite3_column_int64(statement_.get(), column); }
-
- private:
-  bool ok() const { return statement_ != nullptr && rc_ == SQLITE_OK; }
-
-  std::unique_ptr<sqlite3_stmt, FinalizeStatement> statement_;
-  int rc_ = SQLITE_OK;
-};
+using storage::Database;
+using storage::Statement;
 
 /// The lookup key of a name: ASCII lower case (Windows names compare without case).
 std::string fold(std::string_view name) {
