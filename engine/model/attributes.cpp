@@ -27,6 +27,13 @@ Json to_json(const Value& value) {
 
 bool is_meta_attribute(std::string_view name) { return name == "depends_on" || name == "allow_destroy"; }
 
+std::optional<std::string> string_attribute(const AttributeMap* attributes, std::string_view name) {
+  if (!attributes) return std::nullopt;
+  auto it = attributes->find(name);
+  if (it == attributes->end() || !it->second.is_string()) return std::nullopt;
+  return it->second.get<std::string>();
+}
+
 bool is_secret_reference(const Json& value) {
   if (!value.is_object() || value.size() != 1) return false;
   auto it = value.begin();

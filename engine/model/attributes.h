@@ -24,6 +24,9 @@ AttributeMap desired_attributes(const Resource& resource);
 /// True when `name` is an engine setting rather than a setting of the resource itself.
 bool is_meta_attribute(std::string_view name);
 
+/// The string value of an attribute, or nullopt when the map is null, lacks it, or holds another type.
+std::optional<std::string> string_attribute(const AttributeMap* attributes, std::string_view name);
+
 /// True for a secret reference, {"env": NAME} or {"file": PATH}: where a secret lives, not the secret.
 bool is_secret_reference(const Json& value);
 

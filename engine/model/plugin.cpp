@@ -40,14 +40,14 @@ std::set<std::string> as_set(const AttributeSchema& schema, const Json& array) {
   return items;
 }
 
-diag::Diagnostic& add_error(diag::Diagnostics& out, const Address& address, std::string code, std::string summary) {
+}  // namespace
+
+diag::Diagnostic& resource_error(diag::Diagnostics& out, const Address& address, std::string code, std::string summary) {
   diag::Diagnostic& d = out.error(std::move(code), std::move(summary));
   d.address = address.str();
   d.key_path = d.address;
   return d;
 }
-
-}  // namespace
 
 std::string_view action_name(Action action) {
   switch (action) {
@@ -116,7 +116,7 @@ DiffResponse generic_diff(const DiffRequest& request) {
   if (schema && schema->read_only) {
     response.action = Action::kRead;
     if (!request.observed) {
-      add_error(response.diagnostics, request.address, "not-found",
+      resource_error(response.diagnostics, request.address, "not-found",
                 fmt::format("{} does not exist on its server", request.address.str()))
           .help = "supctl reads and checks this kind of resource but never creates it: create it, or fix the manifest";
       return response;
@@ -125,7 +125,7 @@ DiffResponse generic_diff(const DiffRequest& request) {
       const AttributeSchema* attribute = schema->attribute(name);
       auto found = request.observed->find(name);
       if (!attribute || found == request.observed->end() || same_value(*attribute, value, found->second)) continue;
-      auto& d = add_error(response.diagnostics, request.address, "read-only-mismatch",
+      auto& d = resource_error(response.diagnostics, request.address, "read-only-mismatch",
                           fmt::format("{} has {} = {} on its server; the manifest says {}", request.address.str(), name,
                                       found->second.dump(), value.dump()));
       d.key_path = request.address.str() + "." + name;
@@ -185,14 +185,14 @@ std::string Plugin::host_of_recorded(const Address& address, const AttributeMap&
 
 ReadResponse Plugin::read(const ReadRequest& request) const {
   ReadResponse response;
-  add_error(response.diagnostics, request.address, "not-implemented",
+  resource_error(response.diagnostics, request.address, "not-implemented",
             fmt::format("the {} plugin cannot read {} yet", name(), request.address.kind));
   return response;
 }
 
 ObserveResponse Plugin::observe(const ObserveRequest& request) const {
   ObserveResponse response;
-  add_error(response.diagnostics, request.address, "not-implemented",
+  resource_error(response.diagnostics, request.address, "not-implemented",
             fmt::format("the {} plugin cannot read {} yet", name(), request.address.kind));
   return response;
 }
@@ -201,7 +201,7 @@ DiffResponse Plugin::diff(const DiffRequest& request) const { return generic_dif
 
 ApplyResponse Plugin::apply(const ApplyRequest& request) const {
   ApplyResponse response;
-  add_error(response.diagnostics, request.address, "not-implemented",
+  resource_error(response.diagnostics, request.address, "not-implemented",
             fmt::format("the {} plugin cannot change {} yet", name(), request.address.kind));
   return response;
 }
@@ -214,13 +214,13 @@ VerifyResponse Plugin::verify(const VerifyRequest& request) const {
   response.converged = diffed.action == Action::kNoOp || diffed.action == Action::kRead;
   for (const AttributeDiff& a : diffed.attributes) {
     if (a.sensitive) continue;  // a secret cannot be read back; its fingerprint is the proof
-    auto& d = add_error(response.diagnostics, request.address, "not-converged",
+    auto& d = resource_error(response.diagnostics, request.address, "not-converged",
                         fmt::format("{} has {} = {} after apply; expected {}", request.address.str(), a.name,
                                     a.before.dump(), a.after.dump()));
     d.key_path = request.address.str() + "." + a.name;
   }
   if (!request.observed && request.desired) {
-    add_error(response.diagnostics, request.address, "not-converged", fmt::format("{} is still absent after apply", request.address.str()));
+    resource_error(response.diagnostics, request.address, "not-converged", fmt::format("{} is still absent after apply", request.address.str()));
     response.converged = false;
   }
   return response;

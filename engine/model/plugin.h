@@ -138,6 +138,9 @@ class Plugin {
   virtual VerifyResponse verify(const VerifyRequest& request) const;
 };
 
+/// An error about one resource: its address is the diagnostic's address and key path.
+diag::Diagnostic& resource_error(diag::Diagnostics& out, const Address& address, std::string code, std::string summary);
+
 /// True when a desired value and an observed one mean the same for this attribute: sets compare
 /// as sets (include/exclude as containment), machine names and enumerations without case.
 bool same_value(const AttributeSchema& schema, const Json& desired, const Json& observed);

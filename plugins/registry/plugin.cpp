@@ -129,42 +129,28 @@ bool is_hex_bytes(std::string_view text, std::size_t* bad) {
 /// cannot differ from what the host shows.
 constexpr std::array<std::string_view, 3> kIdentity{"host", "key", "name"};
 
-diag::Diagnostic& add_error(diag::Diagnostics& out, const model::Address& address, std::string code, std::string summary) {
-  diag::Diagnostic& d = out.error(std::move(code), std::move(summary));
-  d.address = address.str();
-  d.key_path = d.address;
-  return d;
-}
-
-std::optional<std::string> string_in(const AttributeMap* attributes, std::string_view name) {
-  if (!attributes) return std::nullopt;
-  auto it = attributes->find(name);
-  if (it == attributes->end() || !it->second.is_string()) return std::nullopt;
-  return it->second.get<std::string>();
-}
-
 /// An attribute of a resource being read: from the manifest, or from the state once it left it.
 std::optional<std::string> read_attribute(const model::ReadRequest& request, std::string_view name) {
   if (request.desired) {
     auto value = request.desired->string(name);
     return value ? std::optional<std::string>(*value) : std::nullopt;
   }
-  return string_in(request.recorded, name);
+  return model::string_attribute(request.recorded, name);
 }
 
 /// "present" unless the attributes say "absent".
-std::string_view ensure_of(const AttributeMap& attributes) { return string_in(&attributes, "ensure") == "absent" ? "absent" : "present"; }
+std::string_view ensure_of(const AttributeMap& attributes) { return model::string_attribute(&attributes, "ensure") == "absent" ? "absent" : "present"; }
 
 /// The read's one result, or nullptr with an error naming the resource, the failure and its kind.
 const Json* read_result(const model::ObserveRequest& request, std::string_view operation, diag::Diagnostics& out) {
   if (request.results.size() != 1) {
-    add_error(out, request.address, "read-failed",
+    model::resource_error(out, request.address, "read-failed",
               fmt::format("cannot read {}: expected one result of {}, found {}", request.address.str(), operation, request.results.size()));
     return nullptr;
   }
   const model::OperationResult& result = request.results[0];
   if (!result.ok()) {
-    auto& d = add_error(out, request.address, "read-failed",
+    auto& d = model::resource_error(out, request.address, "read-failed",
                         fmt::format("cannot read {}: {} ({}): {}", request.address.str(), operation, model::failure_kind_name(result.failure),
                                     result.error));
     if (result.failure == model::FailureKind::kUnreachable) d.help = "check that the host is up and that supctl can reach it";
@@ -172,7 +158,7 @@ const Json* read_result(const model::ObserveRequest& request, std::string_view o
     return nullptr;
   }
   if (!result.value.is_object()) {
-    add_error(out, request.address, "read-failed",
+    model::resource_error(out, request.address, "read-failed",
               fmt::format("cannot read {}: {} returned {}, not an object", request.address.str(), operation, result.value.dump()));
     return nullptr;
   }
@@ -181,7 +167,7 @@ const Json* read_result(const model::ObserveRequest& request, std::string_view o
 
 /// Binary data in its canonical spelling, so that equal bytes compare equal.
 AttributeMap canonical(AttributeMap attributes) {
-  if (string_in(&attributes, "type") == "binary") {
+  if (model::string_attribute(&attributes, "type") == "binary") {
     auto data = attributes.find("data");
     if (data != attributes.end()) {
       if (auto hex = canonical_binary(data->second)) data->second = *hex;
@@ -252,7 +238,7 @@ class RegistryPlugin final : public model::Plugin {
     auto key = read_attribute(request, "key");
     auto name = read_attribute(request, "name");
     if (!key || (request.address.kind == "registry_value" && !name)) {
-      add_error(response.diagnostics, request.address, "read-failed",
+      model::resource_error(response.diagnostics, request.address, "read-failed",
                 fmt::format("cannot read {}: it has no {}", request.address.str(), key ? "'name'" : "'key'"));
       return response;
     }
@@ -275,7 +261,7 @@ class RegistryPlugin final : public model::Plugin {
     for (std::string_view name : kIdentity) {
       if (is_key && name == "name") continue;
       auto written = desired ? desired->string(name) : std::nullopt;
-      auto recorded = desired ? std::nullopt : string_in(request.recorded, name);
+      auto recorded = desired ? std::nullopt : model::string_attribute(request.recorded, name);
       if (written) {
         observed[std::string(name)] = std::string(*written);
       } else if (recorded) {
@@ -332,7 +318,7 @@ class RegistryPlugin final : public model::Plugin {
     model::VerifyResponse response;
     response.converged = !request.observed || ensure_of(*request.observed) == "absent";
     if (!response.converged) {
-      add_error(response.diagnostics, request.address, "not-converged",
+      model::resource_error(response.diagnostics, request.address, "not-converged",
                 fmt::format("{} still exists after apply; ensure = \"absent\"", request.address.str()));
     }
     return response;
@@ -342,14 +328,14 @@ class RegistryPlugin final : public model::Plugin {
     model::ApplyResponse response;
     // A resource that left the manifests has no desired attributes: it is named by what was read.
     auto identity = [&](std::string_view name) {
-      auto value = string_in(request.desired, name);
-      return value ? value : string_in(request.observed, name);
+      auto value = model::string_attribute(request.desired, name);
+      return value ? value : model::string_attribute(request.observed, name);
     };
     auto key = identity("key");
     auto name = identity("name");
     bool is_key = request.address.kind == "registry_key";
     if (!key || (!is_key && !name)) {
-      add_error(response.diagnostics, request.address, "apply-failed",
+      model::resource_error(response.diagnostics, request.address, "apply-failed",
                 fmt::format("cannot change {}: its {} is not known", request.address.str(), key ? "value name" : "key"));
       return response;
     }
@@ -362,14 +348,14 @@ class RegistryPlugin final : public model::Plugin {
       response.operations.push_back({"registry.delete_value", Json{{"key", *key}, {"name", *name}}});
       return response;
     }
-    auto type = string_in(request.desired, "type");
+    auto type = model::string_attribute(request.desired, "type");
     const Json* data = nullptr;
     if (request.desired) {
       auto it = request.desired->find("data");
       if (it != request.desired->end()) data = &it->second;
     }
     if (!type || !data) {
-      add_error(response.diagnostics, request.address, "apply-failed",
+      model::resource_error(response.diagnostics, request.address, "apply-failed",
                 fmt::format("cannot set {}: it has no {}", request.address.str(), type ? "'data'" : "'type'"));
       return response;
     }
@@ -377,7 +363,7 @@ class RegistryPlugin final : public model::Plugin {
     if (*type == "binary") {
       auto hex = canonical_binary(value);
       if (!hex) {
-        add_error(response.diagnostics, request.address, "registry-data",
+        model::resource_error(response.diagnostics, request.address, "registry-data",
                   fmt::format("cannot set {}: binary data {} is not hex bytes or an array of bytes", request.address.str(), value.dump()));
         return response;
       }

@@ -65,30 +65,16 @@ constexpr diag::RuleInfo kRules[] = {
 /// How long service.set waits for a service to reach its state.
 constexpr int kTimeoutSeconds = 60;
 
-diag::Diagnostic& add_error(diag::Diagnostics& out, const model::Address& address, std::string code, std::string summary) {
-  diag::Diagnostic& d = out.error(std::move(code), std::move(summary));
-  d.address = address.str();
-  d.key_path = d.address;
-  return d;
-}
-
-std::optional<std::string> string_in(const AttributeMap* attributes, std::string_view name) {
-  if (!attributes) return std::nullopt;
-  auto it = attributes->find(name);
-  if (it == attributes->end() || !it->second.is_string()) return std::nullopt;
-  return it->second.get<std::string>();
-}
-
 /// The read's one result, or nullptr with an error naming the resource, the failure and its kind.
 const Json* read_result(const model::ObserveRequest& request, diag::Diagnostics& out) {
   if (request.results.size() != 1) {
-    add_error(out, request.address, "read-failed",
+    model::resource_error(out, request.address, "read-failed",
               fmt::format("cannot read {}: expected one result of service.get, found {}", request.address.str(), request.results.size()));
     return nullptr;
   }
   const model::OperationResult& result = request.results[0];
   if (!result.ok()) {
-    auto& d = add_error(out, request.address, "read-failed",
+    auto& d = model::resource_error(out, request.address, "read-failed",
                         fmt::format("cannot read {}: service.get ({}): {}", request.address.str(), model::failure_kind_name(result.failure),
                                     result.error));
     if (result.failure == model::FailureKind::kUnreachable) d.help = "check that the host is up and that supctl can reach it";
@@ -96,7 +82,7 @@ const Json* read_result(const model::ObserveRequest& request, diag::Diagnostics&
     return nullptr;
   }
   if (!result.value.is_object()) {
-    add_error(out, request.address, "read-failed",
+    model::resource_error(out, request.address, "read-failed",
               fmt::format("cannot read {}: service.get returned {}, not an object", request.address.str(), result.value.dump()));
     return nullptr;
   }
@@ -145,10 +131,10 @@ class ServicePlugin final : public model::Plugin {
     if (request.desired) {
       if (auto written = request.desired->string("name")) name = std::string(*written);
     } else {
-      name = string_in(request.recorded, "name");
+      name = model::string_attribute(request.recorded, "name");
     }
     if (!name) {
-      add_error(response.diagnostics, request.address, "read-failed", fmt::format("cannot read {}: it has no 'name'", request.address.str()));
+      model::resource_error(response.diagnostics, request.address, "read-failed", fmt::format("cannot read {}: it has no 'name'", request.address.str()));
       return response;
     }
     response.operations.push_back({"service.get", Json{{"name", *name}}});
@@ -162,12 +148,12 @@ class ServicePlugin final : public model::Plugin {
     const Resource* desired = request.desired;
     std::string host;  // as the manifest or the last apply names it
     if (desired) host = std::string(desired->string("host").value_or(""));
-    else host = string_in(request.recorded, "host").value_or("");
+    else host = model::string_attribute(request.recorded, "host").value_or("");
     if (!result->value("exists", false)) {
       // Gone from a host after it left the manifests: nothing to report, the plan forgets it.
       if (!desired) return response;
       auto name = desired->string("name");
-      auto& d = add_error(response.diagnostics, request.address, "not-found",
+      auto& d = model::resource_error(response.diagnostics, request.address, "not-found",
                           fmt::format("the service '{}' does not exist on '{}': supctl sets startup and state; it does not install services",
                                       name.value_or(""), host));
       d.range = desired->range_of("name");
@@ -196,20 +182,20 @@ class ServicePlugin final : public model::Plugin {
   model::ApplyResponse apply(const model::ApplyRequest& request) const override {
     model::ApplyResponse response;
     if (request.action != Action::kUpdate) {
-      add_error(response.diagnostics, request.address, "apply-failed",
+      model::resource_error(response.diagnostics, request.address, "apply-failed",
                 fmt::format("cannot {} {}: supctl sets a service's startup and state; it does not install or remove services",
                             model::action_name(request.action), request.address.str()));
       return response;
     }
-    auto name = string_in(request.desired, "name");
-    if (!name) name = string_in(request.observed, "name");
+    auto name = model::string_attribute(request.desired, "name");
+    if (!name) name = model::string_attribute(request.observed, "name");
     if (!name) {
-      add_error(response.diagnostics, request.address, "apply-failed", fmt::format("cannot change {}: it has no 'name'", request.address.str()));
+      model::resource_error(response.diagnostics, request.address, "apply-failed", fmt::format("cannot change {}: it has no 'name'", request.address.str()));
       return response;
     }
     Json params{{"name", *name}};
-    if (auto startup = string_in(request.desired, "startup")) params["startup"] = *startup;
-    if (auto state = string_in(request.desired, "state")) params["state"] = *state;
+    if (auto startup = model::string_attribute(request.desired, "startup")) params["startup"] = *startup;
+    if (auto state = model::string_attribute(request.desired, "state")) params["state"] = *state;
     params["timeout_seconds"] = kTimeoutSeconds;
     response.operations.push_back({"service.set", std::move(params)});
     return response;
