@@ -1,10 +1,12 @@
 #include "plugins/plugins.h"
 
+#include "plugins/configmgr/lab.h"
 #include "plugins/configmgr/plugin.h"
 #include "plugins/registry/lab.h"
 #include "plugins/registry/plugin.h"
 #include "plugins/service/lab.h"
 #include "plugins/service/plugin.h"
+#include "plugins/wsus/lab.h"
 #include "plugins/wsus/plugin.h"
 
 namespace supctl::plugins {
@@ -19,12 +21,16 @@ PluginSet::PluginSet() {
 
 lab::OperationTable lab_operations() {
   lab::OperationTable table;
+  configmgr::add_lab_operations(table);
+  wsus::add_lab_operations(table);
   registry::add_lab_operations(table);
   service::add_lab_operations(table);
   return table;
 }
 
 void seed_lab(const model::Manifest& manifest, lab::Estate& estate) {
+  configmgr::seed_lab(manifest, estate);  // sites, and the group memberships ConfigMgr takes for granted
+  wsus::seed_lab(manifest, estate);       // WSUS on a SUP host that has no wsus_server resource
   // `service` manages startup and state; it never installs a service. In the lab the services the
   // manifests name exist (stopped, started manually) until something else says otherwise.
   for (const model::Resource& service : manifest.of_kind("service")) {

@@ -114,6 +114,14 @@ std::optional<std::string> stale_reason(const plan::Plan& plan, const state::Sta
   return std::nullopt;
 }
 
+// The backend for a run, or nullptr after saying why it cannot be had.
+std::unique_ptr<ops::Backend> backend_for(const std::string& dir, const Loaded& loaded, bool lab, const Context& context, Io& io) {
+  std::string error;
+  auto backend = context.make_backend(dir, loaded.validation.manifest, lab, &error);
+  if (!backend) io.err << "error: " << error << "\n";
+  return backend;
+}
+
 std::string apply_table(const apply::ApplyReport& report) {
   std::string text = fmt::format("Apply: {} succeeded, {} failed, {} skipped.\n", report.count(apply::StepStatus::kSucceeded),
                                  report.count(apply::StepStatus::kFailed), report.count(apply::StepStatus::kSkipped));
@@ -161,12 +169,8 @@ int plan_command(const PlanCommandOptions& options, const Context& context, Io& 
   bool failed = false;
   auto state = open_state(state_path(options.dir, options.state, io), false, io, &failed);
   if (failed) return 1;
-  std::string error;
-  auto backend = context.make_backend(options.dir, loaded->validation.manifest, options.lab, &error);
-  if (!backend) {
-    io.err << "error: " << error << "\n";
-    return 1;
-  }
+  auto backend = backend_for(options.dir, *loaded, options.lab, context, io);
+  if (!backend) return 1;
   plan::EnvFileSecrets secrets(io.getenv);
   plan::PlanInputs inputs{&loaded->validation.manifest, context.plugins, state.get(), backend.get(), &secrets};
   plan::PlanOptions plan_options{targets, options.refresh_only, 10, SUPCTL_VERSION, loaded->hash, context.now()};
@@ -179,6 +183,7 @@ int plan_command(const PlanCommandOptions& options, const Context& context, Io& 
   }
   if (!result.diagnostics.all().empty()) print_plan_problems(result.diagnostics, io);
   if (!options.out.empty()) {
+    std::string error;
     if (!write_private(options.out, plan::render_json(result.plan), &error)) {
       io.err << "error: " << error << "\n";
       return 1;
@@ -217,12 +222,8 @@ int apply_command(const ApplyCommandOptions& options, const Context& context, Io
     ~Unlock() { store.unlock(); }
   } unlock{*state};
 
-  std::string error;
-  auto backend = context.make_backend(options.dir, loaded->validation.manifest, options.lab, &error);
-  if (!backend) {
-    io.err << "error: " << error << "\n";
-    return 1;
-  }
+  auto backend = backend_for(options.dir, *loaded, options.lab, context, io);
+  if (!backend) return 1;
   plan::EnvFileSecrets secrets(io.getenv);
   plan::Plan plan;
   if (!options.plan_file.empty()) {
@@ -232,6 +233,7 @@ int apply_command(const ApplyCommandOptions& options, const Context& context, Io
       return 1;
     }
     auto json = model::Json::parse(*text, nullptr, false);
+    std::string error;
     auto parsed = json.is_discarded() ? std::nullopt : plan::plan_from_json(json, &error);
     if (!parsed) {
       io.err << fmt::format("error: '{}' is not a supctl plan{}\n", options.plan_file, error.empty() ? "" : ": " + error);

@@ -55,6 +55,7 @@ std::vector<KindSchema> make_kinds() {
       .plugin = "configmgr",
       .description = "An existing ConfigMgr site, named by its site code: read and checked, never created.",
       .name_format = &formats::kSiteCode,
+      .read_only = true,
       .attributes = {
           depends_on(),
           {.name = "mode", .type = AttrType::kEnum, .description = "ConfigMgr 2007 site mode", .enum_values = {"mixed", "native"}},

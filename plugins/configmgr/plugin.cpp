@@ -1,7 +1,8 @@
 #include "plugins/configmgr/plugin.h"
 
-#include "plugins/configmgr/kinds.h"
 #include "plugins/configmgr/edges.h"
+#include "plugins/configmgr/kinds.h"
+#include "plugins/configmgr/resources.h"
 #include "plugins/configmgr/rules.h"
 
 namespace supctl::plugins::configmgr {
@@ -14,6 +15,22 @@ class ConfigMgrPlugin final : public model::Plugin {
   std::span<const diag::RuleInfo> rules() const override { return configmgr::rules(); }
   void check(const model::Manifest& manifest, diag::Diagnostics& out) const override { check_rules(manifest, out); }
   std::vector<model::Edge> edges(const model::Manifest& manifest) const override { return implied_edges(manifest); }
+
+  /// Every ConfigMgr resource is read and changed through the SMS Provider on its site's server.
+  std::string host_of(const model::Resource& resource, const model::Manifest& manifest) const override {
+    return server_of(resource, manifest);
+  }
+  /// The state records the server each resource was applied on: the planner falls back to it.
+  std::string host_of_recorded(const model::Address&, const model::AttributeMap&) const override { return {}; }
+
+  model::ReadResponse read(const model::ReadRequest& request) const override { return read_resource(request); }
+  model::ObserveResponse observe(const model::ObserveRequest& request) const override { return observe_resource(request); }
+  model::DiffResponse diff(const model::DiffRequest& request) const override { return diff_resource(request); }
+  model::ApplyResponse apply(const model::ApplyRequest& request) const override { return apply_resource(request); }
+  model::VerifyResponse verify(const model::VerifyRequest& request) const override {
+    if (request.address.kind == "site_system" || request.address.kind == "software_update_point") return verify_resource(request);
+    return Plugin::verify(request);
+  }
 };
 
 }  // namespace

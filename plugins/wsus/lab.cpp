@@ -26,7 +26,8 @@ OperationResult failed(std::string error) { return {FailureKind::kFailed, nullpt
 bool starts_with_text(std::string_view text, std::string_view prefix) {
   if (text.size() < prefix.size()) return false;
   for (std::size_t i = 0; i < prefix.size(); ++i) {
-    if (std::tolower(static_cast<unsigned char>(text[i])) != std::tolower(static_cast<unsigned char>(prefix[i]))) return false;
+    if (std::tolower(static_cast<unsigned char>(text[i])) != std::tolower(static_cast<unsigned char>(prefix[i])))
+      return false;
   }
   return true;
 }
@@ -46,14 +47,16 @@ std::optional<Json> installed_document(const lab::Estate& estate, const std::str
 
 /// A string set as WSUS would hold it after `value` is set over `current`: an array replaces it,
 /// {include, exclude} adds and removes items. Items compare without case; `normalize` spells them.
-std::optional<Json> merged_set(const Json& current, const Json& value, bool guids, std::string* error, std::string_view name) {
+std::optional<Json> merged_set(const Json& current, const Json& value, bool guids, std::string* error,
+                               std::string_view name) {
   auto spell = [&](const Json& item) -> std::optional<std::string> {
     if (!item.is_string()) return std::nullopt;
     return guids ? upper(item.get<std::string>()) : item.get<std::string>();
   };
   std::vector<std::string> out;
   auto contains = [&](std::string_view item) {
-    return std::any_of(out.begin(), out.end(), [&](const std::string& o) { return o.size() == item.size() && starts_with_text(o, item); });
+    return std::any_of(out.begin(), out.end(),
+                       [&](const std::string& o) { return o.size() == item.size() && starts_with_text(o, item); });
   };
   auto add_all = [&](const Json& items) {
     if (!items.is_array()) return false;
@@ -71,15 +74,17 @@ std::optional<Json> merged_set(const Json& current, const Json& value, bool guid
     }
   } else if (value.is_object()) {
     if (current.is_array()) add_all(current);
-    if ((value.contains("include") && !add_all(value["include"])) || (value.contains("exclude") && !value["exclude"].is_array())) {
-      *error = fmt::format("wsus.configure: '{}' must hold arrays of strings in include and exclude; found {}", name, value.dump());
+    if ((value.contains("include") && !add_all(value["include"])) ||
+        (value.contains("exclude") && !value["exclude"].is_array())) {
+      *error = fmt::format("wsus.configure: '{}' must hold arrays of strings in include and exclude; found {}", name,
+                           value.dump());
       return std::nullopt;
     }
     if (value.contains("exclude")) {
       for (const Json& item : value["exclude"]) {
         auto text = spell(item);
         if (!text) continue;
-        std::erase_if(out, [&](const std::string& o) { return o.size() == text->size() && starts_with_text(o, *text); });
+        std::erase_if(out, [&](const std::string& o) { return glob_match(*text, o); });
       }
     }
   } else {
@@ -104,7 +109,8 @@ OperationResult get(lab::Estate& estate, const std::string& host, const Json&) {
 
 OperationResult install(lab::Estate& estate, const std::string& host, const Json& params) {
   for (const char* name : {"content_dir", "database"}) {
-    if (!params.is_object() || !params.contains(name) || !params[name].is_string() || params[name].get<std::string>().empty()) {
+    if (!params.is_object() || !params.contains(name) || !params[name].is_string() ||
+        params[name].get<std::string>().empty()) {
       return failed(fmt::format("wsus.install: the parameter '{}' is missing or not a non-empty string", name));
     }
   }
@@ -115,7 +121,8 @@ OperationResult install(lab::Estate& estate, const std::string& host, const Json
 OperationResult configure(lab::Estate& estate, const std::string& host, const Json& params) {
   auto document = installed_document(estate, host);
   if (!document) {
-    return failed(fmt::format("WSUS is not installed on '{}': Get-WsusServer finds no update server (run wsus.install first)", host));
+    return failed(fmt::format(
+        "WSUS is not installed on '{}': Get-WsusServer finds no update server (run wsus.install first)", host));
   }
   if (!params.is_object()) return failed("wsus.configure: the parameters must be an object");
   for (const char* part : {"configuration", "subscription"}) {
@@ -132,7 +139,8 @@ OperationResult configure(lab::Estate& estate, const std::string& host, const Js
     for (const auto& [name, value] : params["configuration"].items()) {
       if (name == "proxy") {
         if (!value.is_object() || !value.contains("server") || !value["server"].is_string()) {
-          return failed("wsus.configure: 'proxy' must be an object {server, port, user?, password?} with 'server' a string");
+          return failed(
+              "wsus.configure: 'proxy' must be an object {server, port, user?, password?} with 'server' a string");
         }
         // The password goes to WSUS only: the estate remembers that one was set.
         configuration["proxy"] = Json{{"server", value["server"]},
@@ -151,7 +159,8 @@ OperationResult configure(lab::Estate& estate, const std::string& host, const Js
   if (params.contains("subscription")) {
     for (const auto& [name, value] : params["subscription"].items()) {
       if (name == "classifications" || name == "products") {
-        auto merged = merged_set(subscription.value(name, Json::array()), value, name == "classifications", &error, name);
+        auto merged =
+            merged_set(subscription.value(name, Json::array()), value, name == "classifications", &error, name);
         if (!merged) return failed(error);
         subscription[name] = std::move(*merged);
       } else {
@@ -165,6 +174,16 @@ OperationResult configure(lab::Estate& estate, const std::string& host, const Js
 
 }  // namespace
 
+bool glob_match(std::string_view pattern, std::string_view text) {
+  if (pattern.empty()) return text.empty();
+  if (pattern[0] == '*')
+    return glob_match(pattern.substr(1), text) || (!text.empty() && glob_match(pattern, text.substr(1)));
+  if (text.empty()) return false;
+  bool same = pattern[0] == '?' ||
+              std::tolower(static_cast<unsigned char>(pattern[0])) == std::tolower(static_cast<unsigned char>(text[0]));
+  return same && glob_match(pattern.substr(1), text.substr(1));
+}
+
 std::string wsus_version_of(std::string_view os_version) {
   for (std::string_view known : {"10.0.20348", "10.0.17763", "10.0.14393"}) {
     if (os_version.starts_with(known)) return std::string(known);
@@ -175,10 +194,11 @@ std::string wsus_version_of(std::string_view os_version) {
   return std::string(os_version);
 }
 
-void install_in_lab(lab::Estate& estate, std::string_view host, std::string_view content_dir, std::string_view database) {
+void install_in_lab(lab::Estate& estate, std::string_view host, std::string_view content_dir,
+                    std::string_view database) {
   bool wid = database == "wid";
-  for (std::string_view feature : {"UpdateServices-Services", wid ? "UpdateServices-WidDB" : "UpdateServices-DB", "UpdateServices-API",
-                                   "UpdateServices-UI"}) {
+  for (std::string_view feature : {"UpdateServices-Services", wid ? "UpdateServices-WidDB" : "UpdateServices-DB",
+                                   "UpdateServices-API", "UpdateServices-UI"}) {
     estate.install_feature(host, feature);
   }
   auto info = estate.host(host);
@@ -192,9 +212,12 @@ void install_in_lab(lab::Estate& estate, std::string_view host, std::string_view
   if (!document.contains("subscription")) document["subscription"] = Json::object();
   estate.put_document(host, kCollection, kKey, document);
   estate.set_value(host, kSetupKey, "ContentDir", lab::RegistryValue{"string", std::string(content_dir)});
-  estate.set_value(host, kSetupKey, "SqlServerName", lab::RegistryValue{"string", wid ? "MICROSOFT##WID" : std::string(database)});
+  estate.set_value(host, kSetupKey, "SqlServerName",
+                   lab::RegistryValue{"string", wid ? "MICROSOFT##WID" : std::string(database)});
   estate.set_value(host, kSetupKey, "SqlDatabaseName", lab::RegistryValue{"string", "SUSDB"});
-  estate.put_service(host, lab::Service{.name = "WsusService", .display_name = "WSUS Service", .startup = "automatic", .state = "running"});
+  estate.put_service(
+      host,
+      lab::Service{.name = "WsusService", .display_name = "WSUS Service", .startup = "automatic", .state = "running"});
 }
 
 void seed_lab(const model::Manifest& manifest, lab::Estate& estate) {

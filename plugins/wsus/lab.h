@@ -12,6 +12,7 @@
 /// or a SQL Server ("SQL01" or "SQL01\WSUS").
 
 #include <span>
+#include <string>
 #include <string_view>
 
 #include "backends/lab/backend.h"
@@ -28,12 +29,17 @@ void add_lab_operations(lab::OperationTable& table);
 /// supctl_powershell() from powershell/*.ps1).
 std::span<const model::ScriptFragment> powershell_fragments();
 
+/// True when `text` matches `pattern` without case, where '*' stands for any run of characters
+/// and '?' for one, as PowerShell's -like does (product titles and globs).
+bool glob_match(std::string_view pattern, std::string_view text);
+
 /// The WSUS version that a Windows Server version ships ("10.0.20348" -> "10.0.20348",
 /// "6.3.9600" -> "6.3"); the OS version itself when it is not a known one.
 std::string wsus_version_of(std::string_view os_version);
 
 /// Installs WSUS in the estate as `wsus.install` does: features, Setup registry values, WsusService.
-void install_in_lab(lab::Estate& estate, std::string_view host, std::string_view content_dir, std::string_view database);
+void install_in_lab(lab::Estate& estate, std::string_view host, std::string_view content_dir,
+                    std::string_view database);
 
 /// Gives every software_update_point host that declares no wsus_server an installed WSUS (WID,
 /// C:\WSUS), as ConfigMgr assumes, with the version of the host's OS. Hosts not in the estate and

@@ -8,12 +8,16 @@
 
 #include "model/formats.h"
 #include "plugins/common/catalog.h"
+#include "plugins/wsus/lab.h"
 
 namespace supctl::plugins::wsus {
 namespace {
 
 using diag::Severity;
+using model::Action;
+using model::AttributeMap;
 using model::AttributeSchema;
+using model::Json;
 using model::AttrType;
 using model::KindSchema;
 using model::Resource;
@@ -128,6 +132,110 @@ constexpr diag::RuleInfo kRules[] = {
     {"proxy-settings", "Proxy options without a proxy."},
 };
 
+
+// ---- Reading and changing WSUS on its server, through the wsus.* operations (lab.h).
+
+/// Settings that postinstall fixes: they are installed, then only checked.
+constexpr std::string_view kInstallAttributes[] = {"content_dir", "database"};
+/// Settings of ISubscription rather than IUpdateServerConfiguration.
+constexpr std::string_view kSubscriptionAttributes[] = {"classifications", "products", "synchronize_automatically",
+                                                        "synchronize_automatically_time_of_day", "synchronizations_per_day"};
+/// References whose target's settings (a proxy's server, an account's password) the plugin contract
+/// does not hand to diff and apply: declaring one is an error for now (setup_account: a warning).
+constexpr std::string_view kUnmanagedReferences[] = {"email_server_account", "proxy", "setup_account"};
+/// What postinstall uses when the manifest leaves it open (UpdateServicesDsc's defaults).
+constexpr std::string_view kDefaultContentDir = "C:\\WSUS";
+constexpr std::string_view kDefaultDatabase = "wid";
+
+template <std::size_t N>
+bool is_one_of(const std::string_view (&names)[N], std::string_view name) {
+  return std::find(std::begin(names), std::end(names), name) != std::end(names);
+}
+
+/// True for the settings that wsus.configure sets.
+bool is_configured(std::string_view name) {
+  return name != "version" && !is_one_of(kInstallAttributes, name) && !is_one_of(kUnmanagedReferences, name);
+}
+
+/// An error about one attribute of a resource.
+diag::Diagnostic& attribute_error(diag::Diagnostics& out, const model::Address& address, std::string code, std::string summary,
+                                  std::string_view attribute) {
+  diag::Diagnostic& d = model::resource_error(out, address, std::move(code), std::move(summary));
+  d.key_path = d.address + "." + std::string(attribute);
+  return d;
+}
+
+/// wsus.get's one result, or nullptr with an error naming the resource, the failure and its kind.
+const Json* read_result(const model::ObserveRequest& request, diag::Diagnostics& out) {
+  if (request.results.size() != 1) {
+    model::resource_error(out, request.address, "read-failed",
+              fmt::format("cannot read {}: expected one result of wsus.get, found {}", request.address.str(), request.results.size()));
+    return nullptr;
+  }
+  const model::OperationResult& result = request.results[0];
+  if (!result.ok()) {
+    auto& d = model::resource_error(out, request.address, "read-failed",
+                        fmt::format("cannot read {}: wsus.get ({}): {}", request.address.str(), model::failure_kind_name(result.failure),
+                                    result.error));
+    if (result.failure == model::FailureKind::kUnreachable) d.help = "check that the host is up and that supctl can reach it";
+    if (result.failure == model::FailureKind::kAccessDenied) d.help = "check that supctl's account is a WSUS administrator on the host";
+    return nullptr;
+  }
+  if (!result.value.is_object()) {
+    model::resource_error(out, request.address, "read-failed",
+              fmt::format("cannot read {}: wsus.get returned {}, not an object", request.address.str(), result.value.dump()));
+    return nullptr;
+  }
+  return &result.value;
+}
+
+/// The wsus.configure parameters that set `settings` (attribute name -> value), or nullopt when none is configurable.
+std::optional<Json> configure_params(const std::vector<std::pair<std::string, Json>>& settings) {
+  Json configuration = Json::object();
+  Json subscription = Json::object();
+  for (const auto& [name, value] : settings) {
+    if (!is_configured(name)) continue;
+    (is_one_of(kSubscriptionAttributes, name) ? subscription : configuration)[name] = value;
+  }
+  if (configuration.empty() && subscription.empty()) return std::nullopt;
+  Json params = Json::object();
+  if (!configuration.empty()) params["configuration"] = std::move(configuration);
+  if (!subscription.empty()) params["subscription"] = std::move(subscription);
+  return params;
+}
+
+/// True when the products a manifest writes (titles or globs; an array, or {include, exclude})
+/// name what the server subscribes to: WSUS reports the titles that the globs matched.
+bool products_match(const Json& desired, const Json& observed) {
+  if (!observed.is_array()) return false;
+  auto matched_by = [&](const Json& pattern) {
+    return pattern.is_string() && std::any_of(observed.begin(), observed.end(), [&](const Json& title) {
+             return title.is_string() && glob_match(pattern.get<std::string>(), title.get<std::string>());
+           });
+  };
+  if (desired.is_array()) {
+    bool every_pattern_matched = std::all_of(desired.begin(), desired.end(), matched_by);
+    bool every_title_asked = std::all_of(observed.begin(), observed.end(), [&](const Json& title) {
+      return title.is_string() && std::any_of(desired.begin(), desired.end(), [&](const Json& pattern) {
+               return pattern.is_string() && glob_match(pattern.get<std::string>(), title.get<std::string>());
+             });
+    });
+    return every_pattern_matched && every_title_asked;
+  }
+  if (!desired.is_object()) return false;
+  const Json none = Json::array();
+  const Json& include = desired.contains("include") ? desired["include"] : none;
+  const Json& exclude = desired.contains("exclude") ? desired["exclude"] : none;
+  return std::all_of(include.begin(), include.end(), matched_by) && std::none_of(exclude.begin(), exclude.end(), matched_by);
+}
+
+/// A string as it is, anything else as JSON.
+std::string text_of(const Json& value) { return value.is_string() ? value.get<std::string>() : value.dump(); }
+
+std::string string_or(const AttributeMap* attributes, std::string_view name, std::string_view fallback) {
+  return model::string_attribute(attributes, name).value_or(std::string(fallback));
+}
+
 class WsusPlugin final : public model::Plugin {
  public:
   std::string_view name() const override { return "wsus"; }
@@ -199,6 +307,139 @@ class WsusPlugin final : public model::Plugin {
             .help = "add proxy = \"<proxy name>\", or remove it";
       }
     }
+  }
+
+  model::ReadResponse read(const model::ReadRequest&) const override {
+    model::ReadResponse response;
+    response.operations.push_back({"wsus.get", Json::object()});
+    return response;
+  }
+
+  model::ObserveResponse observe(const model::ObserveRequest& request) const override {
+    model::ObserveResponse response;
+    const Json* result = read_result(request, response.diagnostics);
+    if (!result || !result->value("installed", false)) return response;
+    AttributeMap observed;
+    for (std::string_view name : {"content_dir", "database", "version"}) {
+      if (result->contains(name) && !(*result)[std::string(name)].is_null()) observed[std::string(name)] = (*result)[std::string(name)];
+    }
+    for (const char* part : {"configuration", "subscription"}) {
+      if (!result->contains(part) || !(*result)[part].is_object()) continue;
+      for (const auto& [name, value] : (*result)[part].items()) {
+        if (name == "proxy") {
+          // WSUS knows the proxy's address, not the manifest's name for it.
+          if (value.is_object()) observed["proxy"] = Json{{"server", value.value("server", Json(nullptr))}, {"port", value.value("port", Json(nullptr))}};
+          continue;
+        }
+        observed[name] = value;
+      }
+    }
+    // Products that the manifest's globs name are shown as the manifest spells them, so that
+    // state, drift and diff all compare equal (WSUS reports the titles the globs matched).
+    const model::Attribute* products = request.desired ? request.desired->find("products") : nullptr;
+    auto seen = observed.find("products");
+    if (products && seen != observed.end()) {
+      Json written = model::to_json(products->value);
+      if (products_match(written, seen->second)) {
+        if (written.is_array()) {
+          seen->second = written;
+        } else if (written.contains("include")) {
+          for (const Json& item : written["include"]) seen->second.push_back(item);
+        }
+      }
+    }
+    // Who ran postinstall cannot be read back: taken as written.
+    const model::Attribute* setup_account = request.desired ? request.desired->find("setup_account") : nullptr;
+    if (setup_account) observed["setup_account"] = model::to_json(setup_account->value);
+    response.observed = std::move(observed);
+    return response;
+  }
+
+  model::DiffResponse diff(const model::DiffRequest& request) const override {
+    if (!request.desired) return model::generic_diff(request);
+    model::DiffResponse checks;
+    AttributeMap desired;
+    for (const auto& [name, value] : *request.desired) {
+      if (name == "setup_account") {
+        // Who ran postinstall cannot be read back: observe() takes it as written.
+        if (!request.observed) {
+          auto& d = checks.diagnostics.warning("unmanaged-attribute",
+                                               fmt::format("{}: wsusutil postinstall runs as supctl's own account; 'setup_account' is not used yet",
+                                                           request.address.str()));
+          d.address = request.address.str();
+          d.key_path = d.address + ".setup_account";
+        }
+        continue;
+      }
+      if (is_one_of(kUnmanagedReferences, name)) {
+        // The referenced proxy's address or account's password never reaches diff and apply.
+        auto& d = attribute_error(checks.diagnostics, request.address, "unsupported-attribute",
+                            fmt::format("{}: supctl cannot set '{}' on a standalone WSUS server yet", request.address.str(), name), name);
+        d.help = "remove it and set it on the server by hand for now";
+        continue;
+      }
+      bool fixed = name == "version" || is_one_of(kInstallAttributes, name);
+      if (fixed && request.observed) {
+        const AttributeSchema* attribute = request.schema ? request.schema->attribute(name) : nullptr;
+        auto found = request.observed->find(name);
+        if (attribute && found != request.observed->end() && !model::same_value(*attribute, value, found->second)) {
+          std::string summary =
+              name == "version"
+                  ? fmt::format("{} runs WSUS {}; the manifest says version = '{}'", request.address.str(), text_of(found->second), text_of(value))
+                  : fmt::format("{} is set at install by wsusutil postinstall; supctl does not move WSUS {}: the server has '{}', "
+                                "the manifest says '{}'",
+                                name, name == "content_dir" ? "content" : "to another database", text_of(found->second), text_of(value));
+          auto& d = attribute_error(checks.diagnostics, request.address, name == "version" ? "wsus-version-mismatch" : "install-setting-changed",
+                              std::move(summary), name);
+          d.help = name == "version" ? "supctl checks the WSUS version but never installs another: upgrade the server's OS, or fix the manifest"
+                                     : "write the value the server has, or move WSUS by hand (wsusutil movecontent / a database migration)";
+        }
+        continue;
+      }
+      if (name == "version" && !request.observed) continue;  // checked once WSUS is installed
+      if (name == "products" && request.observed) {
+        auto found = request.observed->find("products");
+        if (found != request.observed->end() && products_match(value, found->second)) continue;
+      }
+      desired.emplace(name, value);
+    }
+    model::DiffRequest narrowed = request;
+    narrowed.desired = &desired;
+    model::DiffResponse response = model::generic_diff(narrowed);
+    if (!request.observed) response.action = Action::kCreate;
+    response.diagnostics.append(std::move(checks.diagnostics));
+    return response;
+  }
+
+  /// The default verify, except that a check that fails (the version, an install setting) means
+  /// the server is not what the manifest asks for.
+  model::VerifyResponse verify(const model::VerifyRequest& request) const override {
+    model::VerifyResponse response = Plugin::verify(request);
+    if (response.diagnostics.has_errors()) response.converged = false;
+    return response;
+  }
+
+  model::ApplyResponse apply(const model::ApplyRequest& request) const override {
+    model::ApplyResponse response;
+    if (request.action == Action::kDelete || request.action == Action::kReplace) {
+      model::resource_error(response.diagnostics, request.address, "apply-failed",
+                fmt::format("cannot {} {}: supctl does not uninstall WSUS", request.action == Action::kDelete ? "delete" : "replace",
+                            request.address.str()))
+          .help = "remove WSUS by hand (Uninstall-WindowsFeature UpdateServices), or keep it in the manifest";
+      return response;
+    }
+    std::vector<std::pair<std::string, Json>> settings;
+    if (request.action == Action::kCreate) {
+      response.operations.push_back({"wsus.install", Json{{"content_dir", string_or(request.desired, "content_dir", kDefaultContentDir)},
+                                                          {"database", string_or(request.desired, "database", kDefaultDatabase)}}});
+      if (request.desired) {
+        for (const auto& [name, value] : *request.desired) settings.emplace_back(name, value);
+      }
+    } else {
+      for (const model::AttributeDiff& a : request.attributes) settings.emplace_back(a.name, a.after);
+    }
+    if (auto params = configure_params(settings)) response.operations.push_back({"wsus.configure", std::move(*params)});
+    return response;
   }
 };
 

@@ -1,1 +1,617 @@
-// placeholder
+// The wsus plugin over the lab: its lab interpreters on their own, then whole plan -> apply ->
+// plan cycles through the real planner and applier, and the parity of lab and PowerShell.
+
+#include <unistd.h>
+
+#include <fmt/format.h>
+#include <catch2/catch.hpp>
+
+#include <filesystem>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "apply/applier.h"
+#include "backends/lab/backend.h"
+#include "backends/lab/estate.h"
+#include "diag/render.h"
+#include "manifest/validate.h"
+#include "plan/planner.h"
+#include "plugins/registry/lab.h"
+#include "plugins/registry/plugin.h"
+#include "plugins/service/lab.h"
+#include "plugins/service/plugin.h"
+#include "plugins/wsus/lab.h"
+#include "plugins/wsus/plugin.h"
+#include "state/state.h"
+
+namespace supctl::plugins::wsus {
+namespace {
+
+using model::Json;
+
+constexpr const char* kHost = "h1.test";
+constexpr const char* kAddress = "wsus_server[\"h1.test\"]";
+constexpr const char* kSetupKey = "HKLM\\SOFTWARE\\Microsoft\\Update Services\\Server\\Setup";
+constexpr const char* kCritical = "E6CF1350-C01B-414D-A61F-263D14D133B4";
+constexpr const char* kDefinition = "E0789628-CE08-4437-BE74-2495B842F43B";
+constexpr const char* kSecurity = "0FA1201D-4330-4FA8-8AE9-B877473B6441";
+
+std::string steps_of(const apply::ApplyReport& report) {
+  std::string out;
+  for (const auto& step : report.steps) {
+    out += fmt::format("{} {}: {}\n", step.address.str(), apply::step_status_name(step.status), step.message);
+  }
+  return out;
+}
+
+std::string changes_of(const plan::Plan& plan) {
+  std::string out;
+  for (const auto& change : plan.changes) {
+    out += fmt::format("{} {}:", change.address.str(), model::action_name(change.action));
+    for (const auto& a : change.attributes)
+      out += fmt::format(" {} {} -> {};", a.name, a.before.dump(), a.after.dump());
+    out += "\n";
+  }
+  for (const auto& drift : plan.drift) {
+    out += fmt::format("drift {}:", drift.address.str());
+    for (const auto& a : drift.attributes) out += fmt::format(" {} {} -> {};", a.name, a.before.dump(), a.after.dump());
+    out += "\n";
+  }
+  return out;
+}
+
+/// A temporary lab estate and state, the wsus, registry and service plugins, and the real planner
+/// and applier over the lab backend.
+class Lab {
+ public:
+  explicit Lab(const std::string& name, lab::HostInfo host = lab::HostInfo{.name = kHost})
+      : dir_(std::filesystem::temp_directory_path() / fmt::format("supctl-lab-wsus-{}-{}", name, ::getpid())),
+        secrets_([](const std::string&) { return std::optional<std::string>(); }) {
+    std::filesystem::remove_all(dir_);
+    std::filesystem::create_directories(dir_);
+    std::string error;
+    estate = lab::Estate::open(dir_ / "lab", &error);
+    state = state::StateStore::open(dir_ / "state.db", &error);
+    INFO(error);
+    REQUIRE(estate);
+    REQUIRE(state);
+    estate->add_host(host);
+    add_lab_operations(table_);
+    registry::add_lab_operations(table_);
+    service::add_lab_operations(table_);
+    backend_ = std::make_unique<lab::LabBackend>(*estate, table_);
+    owned_.push_back(make_plugin());
+    owned_.push_back(registry::make_plugin());
+    owned_.push_back(service::make_plugin());
+    for (const auto& plugin : owned_) plugins_.push_back(plugin.get());
+  }
+  ~Lab() {
+    estate.reset();
+    state.reset();
+    std::filesystem::remove_all(dir_);
+  }
+
+  /// Validates the manifest (after a [host] for h1.test); any diagnostic fails the test.
+  void load(const std::string& toml) {
+    sources_.push_back(std::make_unique<diag::SourceSet>());
+    validation_ =
+        manifest::validate_files({{"main.toml", fmt::format("[host.\"{}\"]\ntransport = \"lab\"\n{}", kHost, toml)}},
+                                 plugins_, *sources_.back());
+    INFO(text(validation_.diagnostics));
+    REQUIRE(validation_.diagnostics.all().empty());
+  }
+
+  plan::PlanResult plan() {
+    plan::PlanOptions options;
+    options.created_at = "2026-11-21T00:00:00Z";
+    return plan::make_plan(plan::PlanInputs{&validation_.manifest, plugins_, state.get(), backend_.get(), &secrets_},
+                           options);
+  }
+
+  apply::ApplyReport apply(const plan::Plan& plan) {
+    state::LockInfo holder;
+    REQUIRE(state->lock("apply", std::chrono::milliseconds(0), &holder));
+    const model::Manifest& manifest = validation_.manifest;
+    apply::ApplyInputs inputs{
+        &plan,       plugins_,  backend_.get(),
+        state.get(), &secrets_, [&manifest](const std::string& host) { return plan::host_target(manifest, host); },
+        {}};
+    auto report = apply::apply_plan(inputs, {});
+    state->unlock();
+    return report;
+  }
+
+  /// Plans without errors, applies with every step succeeding, and returns the plan applied.
+  plan::Plan converge() {
+    auto planned = plan();
+    INFO(text(planned.diagnostics));
+    REQUIRE_FALSE(planned.diagnostics.has_errors());
+    auto report = apply(planned.plan);
+    INFO(steps_of(report));
+    REQUIRE(report.ok());
+    return planned.plan;
+  }
+
+  /// Plans and requires no change and no drift.
+  void require_converged() {
+    auto again = plan();
+    INFO(text(again.diagnostics));
+    REQUIRE_FALSE(again.diagnostics.has_errors());
+    INFO(changes_of(again.plan));
+    CHECK_FALSE(again.plan.has_changes());
+    CHECK(again.plan.drift.empty());
+  }
+
+  model::OperationResult run(std::string_view operation, const Json& params) {
+    const lab::Interpreter* interpreter = table_.find(operation);
+    REQUIRE(interpreter);
+    return (*interpreter)(*estate, kHost, params);
+  }
+
+  Json document() const { return estate->document(kHost, "wsus", "server").value_or(Json(nullptr)); }
+
+  std::string text(const diag::Diagnostics& diagnostics) const {
+    return sources_.empty() ? std::string() : diag::render_text(diagnostics, *sources_.back(), {});
+  }
+
+  std::unique_ptr<lab::Estate> estate;
+  std::unique_ptr<state::StateStore> state;
+
+ private:
+  std::filesystem::path dir_;
+  plan::EnvFileSecrets secrets_;
+  lab::OperationTable table_;
+  std::unique_ptr<lab::LabBackend> backend_;
+  std::vector<std::unique_ptr<model::Plugin>> owned_;
+  std::vector<const model::Plugin*> plugins_;
+  std::vector<std::unique_ptr<diag::SourceSet>> sources_;
+  manifest::Validation validation_;
+};
+
+const plan::Change& change_of(const plan::Plan& plan, std::string_view address) {
+  for (const plan::Change& change : plan.changes) {
+    if (change.address.str() == address) return change;
+  }
+  FAIL("the plan has no change for " << address);
+  throw;
+}
+
+std::string attribute_names(const plan::Change& change) {
+  std::string out;
+  for (const auto& a : change.attributes) out += (out.empty() ? "" : ",") + a.name;
+  return out;
+}
+
+std::optional<Json> setup_value(const Lab& lab, std::string_view name) {
+  auto value = lab.estate->value(kHost, kSetupKey, name);
+  return value ? std::optional<Json>(value->data) : std::nullopt;
+}
+
+constexpr const char* kInstallOnly = R"(
+[wsus_server."h1.test"]
+content_dir = 'D:\WSUS'
+database = "wid"
+)";
+
+TEST_CASE("wsus: install from nothing, then nothing to do") {
+  Lab lab("install");
+  lab.load(kInstallOnly);
+  auto planned = lab.plan();
+  REQUIRE_FALSE(planned.diagnostics.has_errors());
+  const plan::Change& change = change_of(planned.plan, kAddress);
+  CHECK(change.action == model::Action::kCreate);
+  CHECK(attribute_names(change) == "content_dir,database");
+  lab.converge();
+
+  CHECK(lab.estate->features(kHost) == std::vector<std::string>{"UpdateServices-API", "UpdateServices-Services",
+                                                                "UpdateServices-UI", "UpdateServices-WidDB"});
+  CHECK(setup_value(lab, "ContentDir") == Json("D:\\WSUS"));
+  CHECK(setup_value(lab, "SqlServerName") == Json("MICROSOFT##WID"));
+  CHECK(setup_value(lab, "SqlDatabaseName") == Json("SUSDB"));
+  auto service = lab.estate->service(kHost, "WsusService");
+  REQUIRE(service);
+  CHECK(service->startup == "automatic");
+  CHECK(service->state == "running");
+  Json document = lab.document();
+  CHECK(document["installed"] == true);
+  CHECK(document["version"] == "10.0.20348");
+  CHECK(document["content_dir"] == "D:\\WSUS");
+  CHECK(document["database"] == "wid");
+  lab.require_converged();
+}
+
+TEST_CASE("wsus: a SQL Server database installs UpdateServices-DB, and the version follows the OS") {
+  Lab lab("sql", lab::HostInfo{.name = kHost, .os = "Windows Server 2019", .os_version = "10.0.17763"});
+  lab.load(R"(
+[wsus_server."h1.test"]
+content_dir = 'E:\WSUS'
+database = 'SQL01\WSUS'
+version = "10.0.17763"
+)");
+  lab.converge();
+  CHECK(lab.estate->features(kHost) == std::vector<std::string>{"UpdateServices-API", "UpdateServices-DB",
+                                                                "UpdateServices-Services", "UpdateServices-UI"});
+  CHECK(setup_value(lab, "SqlServerName") == Json("SQL01\\WSUS"));
+  CHECK(lab.document()["version"] == "10.0.17763");
+  lab.require_converged();
+}
+
+TEST_CASE("wsus: the WSUS version of each Windows Server version") {
+  CHECK(wsus_version_of("10.0.20348") == "10.0.20348");
+  CHECK(wsus_version_of("10.0.17763") == "10.0.17763");
+  CHECK(wsus_version_of("10.0.14393") == "10.0.14393");
+  CHECK(wsus_version_of("6.3.9600") == "6.3");
+  CHECK(wsus_version_of("6.2.9200") == "6.2");
+  CHECK(wsus_version_of("6.3") == "6.3");
+}
+
+TEST_CASE("wsus: a standalone server's configuration and subscription converge") {
+  Lab lab("configure");
+  lab.load(fmt::format(R"(
+[wsus_server."h1.test"]
+content_dir = 'D:\WSUS'
+database = "wid"
+classifications = ["{}", "{}"]
+products = ["Windows Server 2022"]
+languages = {{ include = ["en", "de"] }}
+synchronize_automatically = true
+synchronize_automatically_time_of_day = "02:00"
+synchronizations_per_day = 2
+client_targeting_mode = "server"
+update_improvement_program = false
+download_express_packages = false
+)",
+                       kCritical, kSecurity));
+  lab.converge();
+  Json document = lab.document();
+  CHECK(document["subscription"]["classifications"] == Json::array({kSecurity, kCritical}));
+  CHECK(document["subscription"]["products"] == Json::array({"Windows Server 2022"}));
+  CHECK(document["subscription"]["synchronize_automatically"] == true);
+  CHECK(document["subscription"]["synchronize_automatically_time_of_day"] == "02:00");
+  CHECK(document["subscription"]["synchronizations_per_day"] == 2);
+  CHECK(document["configuration"]["languages"] == Json::array({"de", "en"}));
+  CHECK(document["configuration"]["client_targeting_mode"] == "server");
+  CHECK(document["configuration"]["update_improvement_program"] == false);
+  lab.require_converged();
+
+  SECTION("a language the server has beyond the included ones is left alone") {
+    Json changed = lab.document();
+    changed["configuration"]["languages"] = Json::array({"de", "en", "fr"});
+    lab.estate->put_document(kHost, "wsus", "server", changed);
+    lab.require_converged();
+  }
+
+  SECTION("a change in the manifest sends only the changed settings") {
+    lab.load(fmt::format(R"(
+[wsus_server."h1.test"]
+content_dir = 'D:\WSUS'
+database = "wid"
+classifications = ["{}", "{}"]
+products = ["Windows Server 2022"]
+languages = {{ include = ["en"], exclude = ["de"] }}
+synchronize_automatically = true
+synchronize_automatically_time_of_day = "02:00"
+synchronizations_per_day = 4
+client_targeting_mode = "server"
+update_improvement_program = false
+download_express_packages = false
+)",
+                         kCritical, kDefinition));
+    auto planned = lab.plan();
+    REQUIRE_FALSE(planned.diagnostics.has_errors());
+    const plan::Change& change = change_of(planned.plan, kAddress);
+    CHECK(change.action == model::Action::kUpdate);
+    CHECK(attribute_names(change) == "classifications,languages,synchronizations_per_day");
+    auto report = lab.apply(planned.plan);
+    INFO(steps_of(report));
+    REQUIRE(report.ok());
+    Json after = lab.document();
+    CHECK(after["subscription"]["classifications"] == Json::array({kDefinition, kCritical}));
+    CHECK(after["configuration"]["languages"] == Json::array({"en"}));
+    CHECK(after["subscription"]["synchronizations_per_day"] == 4);
+    lab.require_converged();
+  }
+}
+
+TEST_CASE("wsus: product globs compare against the titles WSUS reports") {
+  Lab lab("globs");
+  lab.load(R"(
+[wsus_server."h1.test"]
+content_dir = 'D:\WSUS'
+products = ["Windows Server 2022*", "Microsoft Defender Antivirus"]
+)");
+  lab.converge();
+  Json document = lab.document();
+  // What a real server reports: the titles the glob matched.
+  document["subscription"]["products"] =
+      Json::array({"Microsoft Defender Antivirus", "Windows Server 2022", "Windows Server 2022 Hotpatch"});
+  lab.estate->put_document(kHost, "wsus", "server", document);
+  lab.require_converged();
+
+  document["subscription"]["products"] =
+      Json::array({"Microsoft Defender Antivirus", "Windows Server 2022", "Windows 11"});
+  lab.estate->put_document(kHost, "wsus", "server", document);
+  auto planned = lab.plan();
+  REQUIRE_FALSE(planned.diagnostics.has_errors());
+  CHECK(attribute_names(change_of(planned.plan, kAddress)) == "products");
+
+  CHECK(glob_match("Windows Server 2022*", "windows server 2022 hotpatch"));
+  CHECK(glob_match("Office 20??", "Office 2016"));
+  CHECK_FALSE(glob_match("Windows Server 2022*", "Windows 11"));
+}
+
+TEST_CASE("wsus: drift made on the server is detected and repaired") {
+  Lab lab("drift");
+  lab.load(fmt::format(R"(
+[wsus_server."h1.test"]
+content_dir = 'D:\WSUS'
+database = "wid"
+classifications = ["{}"]
+synchronize_automatically = true
+synchronizations_per_day = 1
+client_targeting_mode = "client"
+)",
+                       kCritical));
+  lab.converge();
+  Json drifted = lab.document();
+  drifted["subscription"]["classifications"] = Json::array({kCritical, kDefinition});
+  drifted["subscription"]["synchronizations_per_day"] = 6;
+  drifted["configuration"]["client_targeting_mode"] = "server";
+  lab.estate->put_document(kHost, "wsus", "server", drifted);
+
+  auto planned = lab.plan();
+  REQUIRE_FALSE(planned.diagnostics.has_errors());
+  const plan::Change& change = change_of(planned.plan, kAddress);
+  CHECK(change.action == model::Action::kUpdate);
+  CHECK(change.reason == plan::Reason::kDrift);
+  CHECK(attribute_names(change) == "classifications,client_targeting_mode,synchronizations_per_day");
+  REQUIRE(planned.plan.drift.size() == 1);
+  auto report = lab.apply(planned.plan);
+  INFO(steps_of(report));
+  REQUIRE(report.ok());
+  CHECK(lab.document()["subscription"]["classifications"] == Json::array({kCritical}));
+  CHECK(lab.document()["configuration"]["client_targeting_mode"] == "client");
+  lab.require_converged();
+}
+
+TEST_CASE("wsus: content_dir and database of an installed server are errors, not updates") {
+  Lab lab("content-dir");
+  install_in_lab(*lab.estate, kHost, "D:\\WSUS", "wid");
+  lab.load(R"(
+[wsus_server."h1.test"]
+content_dir = 'E:\WSUS'
+database = 'SQL01\WSUS'
+)");
+  auto planned = lab.plan();
+  INFO(lab.text(planned.diagnostics));
+  REQUIRE(planned.diagnostics.error_count() == 2);
+  const diag::Diagnostic& content = planned.diagnostics.all()[0];
+  CHECK(content.code == "install-setting-changed");
+  CHECK(content.key_path == "wsus_server[\"h1.test\"].content_dir");
+  CHECK(content.summary ==
+        "content_dir is set at install by wsusutil postinstall; supctl does not move WSUS content: the server has "
+        "'D:\\WSUS', "
+        "the manifest says 'E:\\WSUS'");
+  const diag::Diagnostic& database = planned.diagnostics.all()[1];
+  CHECK(database.key_path == "wsus_server[\"h1.test\"].database");
+  CHECK(database.summary ==
+        "database is set at install by wsusutil postinstall; supctl does not move WSUS to another database: the server "
+        "has 'wid', "
+        "the manifest says 'SQL01\\WSUS'");
+}
+
+TEST_CASE("wsus: a version that differs is an error naming both") {
+  Lab lab("version");
+  install_in_lab(*lab.estate, kHost, "D:\\WSUS", "wid");
+  lab.load(R"(
+[wsus_server."h1.test"]
+content_dir = 'D:\WSUS'
+version = "10.0.17763"
+)");
+  auto planned = lab.plan();
+  INFO(lab.text(planned.diagnostics));
+  REQUIRE(planned.diagnostics.error_count() == 1);
+  const diag::Diagnostic& d = planned.diagnostics.all()[0];
+  CHECK(d.code == "wsus-version-mismatch");
+  CHECK(d.key_path == "wsus_server[\"h1.test\"].version");
+  CHECK(d.summary == "wsus_server[\"h1.test\"] runs WSUS 10.0.20348; the manifest says version = '10.0.17763'");
+}
+
+TEST_CASE("wsus: installing a version other than the manifest's fails the step clearly") {
+  Lab lab("install-version");
+  lab.load(R"(
+[wsus_server."h1.test"]
+content_dir = 'D:\WSUS'
+version = "10.0.17763"
+)");
+  auto planned = lab.plan();
+  REQUIRE_FALSE(planned.diagnostics.has_errors());
+  auto report = lab.apply(planned.plan);
+  REQUIRE(report.steps.size() == 1);
+  CHECK(report.steps[0].status == apply::StepStatus::kFailed);
+  CHECK(report.steps[0].message ==
+        "not converged after apply: wsus_server[\"h1.test\"] runs WSUS 10.0.20348; the manifest says version = "
+        "'10.0.17763'");
+}
+
+TEST_CASE("wsus: a failed install fails its step, and a re-run converges") {
+  Lab lab("fault");
+  lab.load(fmt::format(R"(
+[wsus_server."h1.test"]
+content_dir = 'D:\WSUS'
+database = "wid"
+classifications = ["{}"]
+)",
+                       kCritical));
+  lab.estate->add_fault(lab::Fault{.host = kHost,
+                                   .operation = "wsus.install",
+                                   .kind = "failed",
+                                   .message = "wsusutil postinstall failed (exit code 1)",
+                                   .remaining = 1});
+  auto planned = lab.plan();
+  REQUIRE_FALSE(planned.diagnostics.has_errors());
+  auto report = lab.apply(planned.plan);
+  INFO(steps_of(report));
+  REQUIRE_FALSE(report.ok());
+  REQUIRE(report.steps.size() == 1);
+  CHECK(report.steps[0].status == apply::StepStatus::kFailed);
+  CHECK(report.steps[0].message.find("wsusutil postinstall failed (exit code 1)") != std::string::npos);
+  CHECK(lab.document().is_null());
+  CHECK(lab.estate->features(kHost).empty());
+
+  lab.converge();
+  CHECK(lab.document()["subscription"]["classifications"] == Json::array({kCritical}));
+  lab.require_converged();
+}
+
+TEST_CASE("wsus: a proxy or e-mail account on a standalone server is refused, not ignored") {
+  auto plugin = make_plugin();
+  const model::KindSchema* schema = &plugin->kinds()[0];
+  model::AttributeMap desired{{"content_dir", "D:\\WSUS"}, {"proxy", "corp"}, {"setup_account", "installer"}};
+  model::AttributeMap observed{{"content_dir", "D:\\WSUS"},
+                               {"setup_account", "installer"},
+                               {"proxy", Json{{"server", "proxy.contoso.com"}, {"port", 8080}}}};
+  model::Address address{"wsus_server", kHost};
+  auto diffed = plugin->diff(model::DiffRequest{address, schema, &desired, &observed, {}});
+  CHECK(diffed.action == model::Action::kNoOp);
+  REQUIRE(diffed.diagnostics.all().size() == 1);
+  const diag::Diagnostic& d = diffed.diagnostics.all()[0];
+  CHECK(d.code == "unsupported-attribute");
+  CHECK(d.key_path == "wsus_server[\"h1.test\"].proxy");
+  CHECK(d.summary == "wsus_server[\"h1.test\"]: supctl cannot set 'proxy' on a standalone WSUS server yet");
+
+  auto created = plugin->diff(model::DiffRequest{address, schema, &desired, nullptr, {}});
+  CHECK(created.action == model::Action::kCreate);
+  CHECK(created.diagnostics.error_count() == 1);
+  CHECK(created.diagnostics.all().size() == 2);  // and a warning: postinstall does not run as setup_account
+}
+
+TEST_CASE("wsus: a read that fails names the resource and the failure") {
+  Lab lab("read-fault");
+  lab.load(kInstallOnly);
+  lab.estate->add_fault(lab::Fault{.host = kHost, .operation = "wsus.get", .kind = "timeout", .remaining = 1});
+  auto planned = lab.plan();
+  REQUIRE(planned.diagnostics.error_count() == 1);
+  const diag::Diagnostic& d = planned.diagnostics.all()[0];
+  CHECK(d.code == "read-failed");
+  CHECK(d.summary == "cannot read wsus_server[\"h1.test\"]: wsus.get (timeout): the operation timed out");
+}
+
+TEST_CASE("wsus: the lab interpreters on their own") {
+  Lab lab("ops");
+  auto absent = lab.run("wsus.get", Json::object());
+  REQUIRE(absent.ok());
+  CHECK(absent.value == Json{{"installed", false}});
+
+  auto early = lab.run("wsus.configure", Json{{"configuration", {{"update_improvement_program", true}}}});
+  CHECK_FALSE(early.ok());
+  CHECK(early.error ==
+        "WSUS is not installed on 'h1.test': Get-WsusServer finds no update server (run wsus.install first)");
+
+  auto bad = lab.run("wsus.install", Json{{"content_dir", "D:\\WSUS"}});
+  CHECK_FALSE(bad.ok());
+  CHECK(bad.error == "wsus.install: the parameter 'database' is missing or not a non-empty string");
+
+  REQUIRE(lab.run("wsus.install", Json{{"content_dir", "D:\\WSUS"}, {"database", "wid"}}).ok());
+  auto configured = lab.run(
+      "wsus.configure",
+      Json{
+          {"configuration",
+           {{"proxy",
+             {{"server", "proxy.contoso.com"}, {"port", 8080}, {"user", "CONTOSO\\proxy"}, {"password", "s3cret"}}}}}});
+  REQUIRE(configured.ok());
+  auto got = lab.run("wsus.get", Json::object());
+  REQUIRE(got.ok());
+  CHECK(got.value["configuration"]["proxy"] ==
+        Json{{"server", "proxy.contoso.com"}, {"port", 8080}, {"account", "CONTOSO\\proxy"}, {"has_password", true}});
+  CHECK(lab.document().dump().find("s3cret") == std::string::npos);
+  CHECK(got.value["features"] ==
+        Json::array({"UpdateServices-API", "UpdateServices-Services", "UpdateServices-UI", "UpdateServices-WidDB"}));
+}
+
+TEST_CASE("wsus: seeding gives a SUP host with no wsus_server an installed WSUS") {
+  Lab lab("seed", lab::HostInfo{.name = kHost, .os = "Windows Server 2016", .os_version = "10.0.14393"});
+  lab.estate->add_host(lab::HostInfo{.name = "h2.test"});
+  model::Resource sup1{model::Address{"software_update_point", kHost}, {}, {}};
+  model::Resource sup2{model::Address{"software_update_point", "h2.test"}, {}, {}};
+  model::Resource wsus2{model::Address{"wsus_server", "h2.test"}, {}, {}};
+  model::Resource sup3{model::Address{"software_update_point", "missing.test"}, {}, {}};
+  model::Manifest manifest({sup1, sup2, wsus2, sup3});
+  seed_lab(manifest, *lab.estate);
+  Json document = lab.document();
+  CHECK(document["installed"] == true);
+  CHECK(document["version"] == "10.0.14393");
+  CHECK(document["database"] == "wid");
+  CHECK(lab.estate->service(kHost, "WsusService"));
+  CHECK_FALSE(lab.estate->document("h2.test", "wsus", "server"));
+  CHECK_FALSE(lab.estate->document("missing.test", "wsus", "server"));
+}
+
+/// Brackets outside strings and comments balance, and no PowerShell 7-only syntax appears.
+std::string lint_powershell(std::string_view script) {
+  for (std::string_view banned : {"??", "-AsHashtable", "&&", "||", "?."}) {
+    if (script.find(banned) != std::string_view::npos) return fmt::format("'{}' is not Windows PowerShell 5.1", banned);
+  }
+  enum class Mode { kCode, kSingle, kDouble, kComment } mode = Mode::kCode;
+  std::string open;
+  for (std::size_t i = 0; i < script.size(); ++i) {
+    char c = script[i];
+    switch (mode) {
+      case Mode::kCode:
+        if (c == '#')
+          mode = Mode::kComment;
+        else if (c == '\'')
+          mode = Mode::kSingle;
+        else if (c == '"')
+          mode = Mode::kDouble;
+        else if (c == '`')
+          ++i;
+        else if (c == '(' || c == '{' || c == '[')
+          open += c;
+        else if (c == ')' || c == '}' || c == ']') {
+          char expected = c == ')' ? '(' : c == '}' ? '{' : '[';
+          if (open.empty() || open.back() != expected) return fmt::format("unbalanced '{}' at offset {}", c, i);
+          open.pop_back();
+        }
+        break;
+      case Mode::kSingle:
+        if (c == '\'') mode = Mode::kCode;
+        break;
+      case Mode::kDouble:
+        if (c == '`')
+          ++i;
+        else if (c == '"')
+          mode = Mode::kCode;
+        break;
+      case Mode::kComment:
+        if (c == '\n') mode = Mode::kCode;
+        break;
+    }
+  }
+  if (mode == Mode::kSingle || mode == Mode::kDouble) return "an unterminated string";
+  if (!open.empty()) return fmt::format("'{}' is never closed", open.back());
+  return {};
+}
+
+TEST_CASE("wsus: every operation has a lab interpreter and a powershell fragment") {
+  lab::OperationTable table;
+  add_lab_operations(table);
+  CHECK(table.duplicates().empty());
+  std::vector<std::string> fragments;
+  for (const model::ScriptFragment& fragment : powershell_fragments()) {
+    fragments.emplace_back(fragment.operation);
+    INFO(fragment.operation);
+    CHECK(lint_powershell(fragment.script) == "");
+    CHECK(fragment.script.find("return ") != std::string_view::npos);
+    // wsus.get takes no parameters; the others read theirs from $p.
+    if (fragment.operation != "wsus.get") CHECK(fragment.script.find("$p.") != std::string_view::npos);
+    // Values come from $p, never spliced into the script text.
+    CHECK(fragment.script.find("Invoke-Expression") == std::string_view::npos);
+  }
+  CHECK(table.names() == fragments);
+  CHECK(fragments == std::vector<std::string>{"wsus.configure", "wsus.get", "wsus.install"});
+}
+
+}  // namespace
+}  // namespace supctl::plugins::wsus

@@ -1,0 +1,563 @@
+#include "plugins/configmgr/lab.h"
+
+#include <fmt/format.h>
+
+#include <array>
+#include <cctype>
+#include <ctime>
+#include <optional>
+#include <set>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "plugins/configmgr/resources.h"
+
+namespace supctl::plugins::configmgr {
+namespace {
+
+using model::FailureKind;
+using model::Json;
+using model::OperationResult;
+
+constexpr std::string_view kInstallDir = "E:\\ConfigMgr";
+constexpr std::string_view kRoleKey = "HKLM\\SOFTWARE\\Microsoft\\SMS\\Operations Management\\SMS Server Role\\SMS Software Update Point";
+constexpr std::array<std::string_view, 2> kSupGroups{"Administrators", "WSUS Administrators"};
+/// The SUP attributes the role document keeps, with the values Add-CMSoftwareUpdatePoint gives
+/// the ones it is not passed.
+const std::array<std::pair<std::string_view, Json>, 12>& sup_defaults() {
+  static const std::array<std::pair<std::string_view, Json>, 12> kDefaults{{
+      {"active", Json(nullptr)},
+      {"anonymous_wsus_access", false},
+      {"client_connection_type", "intranet"},
+      {"connection_account", Json(nullptr)},
+      {"enable_cloud_gateway", false},
+      {"nlb_virtual_ip", Json(nullptr)},
+      {"public_virtual_ip", Json(nullptr)},
+      {"use_proxy", false},
+      {"use_proxy_for_adr", false},
+      {"wsus_iis_port", 8530},
+      {"wsus_iis_ssl_port", 8531},
+      {"wsus_ssl", false},
+  }};
+  return kDefaults;
+}
+constexpr std::array<std::string_view, 4> kSiteSystemSettings{"public_fqdn", "fdm_operation", "use_site_server_account",
+                                                              "installation_account"};
+
+OperationResult succeeded(Json value = Json::object()) { return {FailureKind::kNone, std::move(value), {}}; }
+OperationResult failed(std::string error) { return {FailureKind::kFailed, nullptr, std::move(error)}; }
+
+std::string upper(std::string_view s) {
+  std::string out(s);
+  for (char& c : out) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+  return out;
+}
+
+bool same_text(std::string_view a, std::string_view b) { return upper(a) == upper(b); }
+
+std::optional<std::string> text(const Json& params, std::string_view operation, const char* name, std::string* error) {
+  if (params.is_object() && params.contains(name) && params[name].is_string() && !params[name].get<std::string>().empty()) {
+    return params[name].get<std::string>();
+  }
+  *error = fmt::format("{}: the parameter '{}' is missing or not a string", operation, name);
+  return std::nullopt;
+}
+
+Json resolved_of(const Json& params) {
+  return params.is_object() && params.contains("resolved") ? params["resolved"] : Json::object();
+}
+
+// ---- Logs in the formats of the real ones, stamped with the simulated clock.
+
+std::tm utc(std::int64_t seconds) {
+  std::time_t t = static_cast<std::time_t>(seconds);
+  std::tm tm{};
+  gmtime_r(&t, &tm);
+  return tm;
+}
+
+struct LogSpec {
+  std::string_view log;
+  std::string_view component;
+  std::string_view thread;
+  std::string_view file;
+};
+constexpr LogSpec kSmsProv{"SMSProv.log", "SMS Provider", "4144", "sspobjectquery.cpp:1543"};
+constexpr LogSpec kSiteComp{"SiteComp.log", "SMS_SITE_COMPONENT_MANAGER", "3972", "sitecomp.cpp:1780"};
+constexpr LogSpec kWcm{"WCM.log", "SMS_WSUS_CONFIGURATION_MANAGER", "5080", "wsyncmgr.cpp:2207"};
+
+/// Writes the log lines of one operation and keeps them for its result.
+class Logger {
+ public:
+  explicit Logger(lab::Estate& estate) : estate_(estate) {}
+
+  /// A CMTrace line; type 1 information, 2 warning, 3 error.
+  void cmtrace(std::string_view host, const LogSpec& spec, std::string_view message, int type = 1) {
+    std::tm tm = utc(estate_.now());
+    std::string line = fmt::format(
+        "<![LOG[{}]LOG]!><time=\"{:02}:{:02}:{:02}.{:03}+000\" date=\"{:02}-{:02}-{:04}\" component=\"{}\" context=\"\" type=\"{}\" "
+        "thread=\"{}\" file=\"{}\">",
+        message, tm.tm_hour, tm.tm_min, tm.tm_sec, (sequence_++ * 17) % 1000, tm.tm_mon + 1, tm.tm_mday, tm.tm_year + 1900,
+        spec.component, type, spec.thread, spec.file);
+    write(host, spec.log, line, message);
+  }
+
+  /// A SUPSetup.log line: "<MM/DD/YY HH:MM:SS> message".
+  void setup(std::string_view host, std::string_view message) {
+    std::tm tm = utc(estate_.now());
+    write(host, "SUPSetup.log",
+          fmt::format("<{:02}/{:02}/{:02} {:02}:{:02}:{:02}> {}", tm.tm_mon + 1, tm.tm_mday, tm.tm_year % 100, tm.tm_hour, tm.tm_min,
+                      tm.tm_sec, message),
+          message);
+  }
+
+  Json lines() const { return lines_; }
+
+ private:
+  void write(std::string_view host, std::string_view log, const std::string& line, std::string_view message) {
+    estate_.append_log(host, log, line);
+    lines_.push_back(fmt::format("{} {}: {}", host, log, message));
+  }
+
+  lab::Estate& estate_;
+  int sequence_ = 0;
+  Json lines_ = Json::array();
+};
+
+// ---- WSUS versions, as the role setup checks them.
+
+struct WsusCheck {
+  bool supported = false;
+  std::string file_version;  ///< empty when WSUS is not installed
+  std::string reason;        ///< why not, when not supported
+};
+
+std::string file_version_of(const std::string& version) {
+  if (version == "6.2") return "6.2.9200.16384";
+  if (version == "6.3") return "6.3.9600.16384";
+  if (version.starts_with("3.0")) return "3.2.7600.256";
+  std::size_t dots = 0;
+  for (char c : version) dots += c == '.';
+  return dots >= 3 ? version : version + ".1";
+}
+
+WsusCheck check_wsus(const std::optional<Json>& wsus, std::string_view generation) {
+  WsusCheck check;
+  if (!wsus || !wsus->value("installed", false) || !(*wsus)["version"].is_string()) {
+    check.reason = "WSUS is not installed";
+    return check;
+  }
+  std::string version = (*wsus)["version"].get<std::string>();
+  check.file_version = file_version_of(version);
+  auto has_prefix = [&](std::string_view prefix) {
+    return version == prefix || (version.starts_with(prefix) && version.size() > prefix.size() && version[prefix.size()] == '.');
+  };
+  if (generation == "2007") {
+    check.supported = version.starts_with("3.0");
+    if (!check.supported) check.reason = fmt::format("WSUS {} is not supported by ConfigMgr 2007 (supported: WSUS 3.0 SP1 or SP2)", version);
+    return check;
+  }
+  for (std::string_view v : {"6.2", "6.3", "10.0.14393", "10.0.17763", "10.0.20348"}) check.supported |= has_prefix(v);
+  if (!check.supported) {
+    check.reason = fmt::format(
+        "WSUS {} is not supported by ConfigMgr current branch (supported: 6.2, 6.3, 10.0.14393, 10.0.17763, 10.0.20348)", version);
+  }
+  return check;
+}
+
+// ---- The operations.
+
+OperationResult get_site(lab::Estate& estate, const std::string& host, const Json& params) {
+  std::string error;
+  auto code = text(params, "configmgr.get_site", "code", &error);
+  if (!code) return failed(error);
+  Json result{{"exists", false}, {"code", upper(*code)}, {"type", nullptr}, {"parent", nullptr}, {"server", nullptr}};
+  if (auto site = estate.document(host, "configmgr.site", upper(*code))) {
+    result["exists"] = true;
+    for (const char* key : {"type", "parent", "server"}) result[key] = site->value(key, Json(nullptr));
+  }
+  return succeeded(std::move(result));
+}
+
+OperationResult get_account(lab::Estate& estate, const std::string& host, const Json& params) {
+  std::string error;
+  auto user = text(params, "configmgr.get_account", "user", &error);
+  if (!user) return failed(error);
+  Json result{{"exists", false}, {"user", *user}, {"site", nullptr}};
+  for (const auto& [key, account] : estate.documents(host, "configmgr.account")) {
+    if (!same_text(key, *user)) continue;
+    result["exists"] = true;
+    result["user"] = account.value("user", *user);
+    result["site"] = account.value("site", Json(nullptr));
+  }
+  return succeeded(std::move(result));
+}
+
+/// The code of the site whose SMS Provider this host is: the one given, or the site documented here.
+std::optional<std::string> local_site(lab::Estate& estate, const std::string& host, const Json& params) {
+  if (params.contains("site") && params["site"].is_string()) {
+    std::string code = upper(params["site"].get<std::string>());
+    if (estate.document(host, "configmgr.site", code)) return code;
+    return std::nullopt;
+  }
+  auto sites = estate.documents(host, "configmgr.site");
+  if (sites.empty()) return std::nullopt;
+  return sites.front().first;
+}
+
+OperationResult set_account(lab::Estate& estate, const std::string& host, const Json& params) {
+  std::string error;
+  auto user = text(params, "configmgr.set_account", "user", &error);
+  if (!user) return failed(error);
+  if (!params.contains("password") || !params["password"].is_string()) {
+    return failed("configmgr.set_account: the parameter 'password' is missing or not a string");
+  }
+  auto site = local_site(estate, host, params);
+  if (!site) return failed(fmt::format("'{}' is not the SMS Provider of site '{}'", host, params.value("site", Json("")).dump()));
+  for (const auto& [key, account] : estate.documents(host, "configmgr.account")) {
+    if (same_text(key, *user)) return succeeded();  // the password is never kept, so there is nothing to change
+  }
+  estate.put_document(host, "configmgr.account", *user, Json{{"user", *user}, {"site", *site}});
+  return succeeded();
+}
+
+/// The site system or SUP document of `fqdn`, under whatever case it was written.
+std::optional<std::pair<std::string, Json>> find_document(lab::Estate& estate, const std::string& host, std::string_view collection,
+                                                          std::string_view fqdn) {
+  for (auto& [key, document] : estate.documents(host, collection)) {
+    if (same_text(key, fqdn)) return std::make_pair(key, document);
+  }
+  return std::nullopt;
+}
+
+OperationResult get_site_system(lab::Estate& estate, const std::string& host, const Json& params) {
+  std::string error;
+  auto fqdn = text(params, "configmgr.get_site_system", "fqdn", &error);
+  if (!fqdn) return failed(error);
+  Json result{{"exists", false}, {"fqdn", *fqdn}, {"site", params.value("site", Json(nullptr))}, {"proxy", nullptr}};
+  for (std::string_view key : kSiteSystemSettings) result[std::string(key)] = nullptr;
+  if (auto found = find_document(estate, host, "configmgr.site_system", *fqdn)) {
+    result["exists"] = true;
+    result["site"] = found->second.value("site", Json(nullptr));
+    result["proxy"] = found->second.value("proxy", Json(nullptr));
+    for (std::string_view key : kSiteSystemSettings) result[std::string(key)] = found->second.value(std::string(key), Json(nullptr));
+  }
+  result["resolved"] = resolved_of(params);
+  return succeeded(std::move(result));
+}
+
+OperationResult set_site_system(lab::Estate& estate, const std::string& host, const Json& params) {
+  std::string error;
+  auto fqdn = text(params, "configmgr.set_site_system", "fqdn", &error);
+  auto site = fqdn ? text(params, "configmgr.set_site_system", "site", &error) : std::nullopt;
+  if (!fqdn || !site) return failed(error);
+  if (!estate.document(host, "configmgr.site", upper(*site))) {
+    return failed(fmt::format("site '{}' is not a site of the SMS Provider on '{}'", upper(*site), host));
+  }
+  auto found = find_document(estate, host, "configmgr.site_system", *fqdn);
+  std::string key = found ? found->first : *fqdn;
+  Json document = found ? found->second : Json{{"site", upper(*site)}, {"proxy", nullptr}};
+  document["site"] = upper(*site);
+  if (params.contains("proxy")) {
+    const Json& proxy = params["proxy"];
+    if (!proxy.is_null() && !(proxy.is_object() && proxy.value("server", Json(nullptr)).is_string() && proxy.contains("port") &&
+                              proxy["port"].is_number_integer())) {
+      return failed(fmt::format("configmgr.set_site_system: the proxy must be null or {{server, port, account}}; found {}", proxy.dump()));
+    }
+    document["proxy"] = proxy.is_null() ? Json(nullptr)
+                                        : Json{{"server", proxy["server"]}, {"port", proxy["port"]}, {"account", proxy.value("account", Json(nullptr))}};
+  }
+  for (std::string_view setting : kSiteSystemSettings) {
+    if (params.contains(setting)) document[std::string(setting)] = params[std::string(setting)];
+  }
+  estate.put_document(host, "configmgr.site_system", key, document);
+  return succeeded();
+}
+
+OperationResult get_sup(lab::Estate& estate, const std::string& host, const Json& params) {
+  std::string error;
+  auto fqdn = text(params, "configmgr.get_sup", "fqdn", &error);
+  if (!fqdn) return failed(error);
+  Json result{{"exists", false}, {"fqdn", *fqdn}, {"site", params.value("site", Json(nullptr))}, {"installed", false}};
+  if (auto found = find_document(estate, host, "configmgr.sup", *fqdn)) {
+    result = found->second;
+    result["exists"] = true;
+    result["fqdn"] = *fqdn;
+  }
+  result["resolved"] = resolved_of(params);
+  return succeeded(std::move(result));
+}
+
+/// The SUP settings among `params`, checked: the manifest's names with their types.
+std::optional<std::string> sup_settings(const Json& params, Json& document) {
+  for (const auto& [name, fallback] : sup_defaults()) {
+    std::string key(name);
+    if (!params.contains(key)) continue;
+    const Json& value = params[key];
+    bool ok = value.is_null() || (fallback.is_boolean() && value.is_boolean()) ||
+              (fallback.is_number_integer() && value.is_number_integer()) || value.is_string() || value.is_boolean();
+    if (!ok) return fmt::format("the SUP setting '{}' cannot be {}", key, value.dump());
+    document[key] = value;
+  }
+  return std::nullopt;
+}
+
+/// The role installation the seeds describe: SMS Provider, Site Component Manager, role setup on
+/// the SUP's server, then WSUS Configuration Manager; the clock moves a few seconds per stage.
+OperationResult add_sup(lab::Estate& estate, const std::string& host, const Json& params) {
+  constexpr std::string_view kOperation = "configmgr.add_sup";
+  std::string error;
+  auto fqdn = text(params, kOperation, "fqdn", &error);
+  auto site = fqdn ? text(params, kOperation, "site", &error) : std::nullopt;
+  if (!fqdn || !site) return failed(error);
+  std::string code = upper(*site);
+  if (!estate.document(host, "configmgr.site", code)) {
+    return failed(fmt::format("site '{}' is not a site of the SMS Provider on '{}'", code, host));
+  }
+  if (find_document(estate, host, "configmgr.sup", *fqdn)) {
+    return failed(fmt::format("{} already has the software update point role", *fqdn));
+  }
+  if (!estate.host(*fqdn)) {
+    return {FailureKind::kUnreachable, nullptr,
+            fmt::format("the site server '{}' cannot reach '{}' to install the software update point", host, *fqdn)};
+  }
+  Json document{{"site", code}};
+  for (const auto& [name, fallback] : sup_defaults()) document[std::string(name)] = fallback;
+  if (auto bad = sup_settings(params, document)) return failed(fmt::format("{}: {}", kOperation, *bad));
+  document["installed"] = false;
+  std::string generation = params.value("configmgr", std::string("current-branch"));
+
+  const std::string server = upper(*fqdn);
+  const std::string netbios = netbios_of(*fqdn);
+  const std::string site_server = upper(host);
+  const std::string site_netbios = netbios_of(host);
+  const std::string bootstrap = "SMS_SERVER_BOOTSTRAP_" + netbios;
+  const std::string rolesetup = fmt::format("{}\\bin\\x64\\rolesetup.exe", kInstallDir);
+  Logger log(estate);
+
+  // The SMS Provider stores the role in the site control data.
+  log.cmtrace(host, kSmsProv, "PutInstanceAsync SMS_SCI_SysResUse");
+  log.cmtrace(host, kSmsProv, "CExtProviderClassObject::DoPutInstanceInstance");
+  log.cmtrace(host, kSmsProv, fmt::format("INFO: '{}' is a valid FQDN.", server));
+  estate.put_document(host, "configmgr.sup", *fqdn, document);
+  estate.advance(3);
+
+  // Site Component Manager installs the component and bootstraps the role setup.
+  log.cmtrace(host, kSiteComp, fmt::format("Parsed the master site control file, serial number {}.", 3559422000 + estate.now() % 1000));
+  log.cmtrace(host, kSiteComp, "Synchronizing server table and polling servers as needed...");
+  log.cmtrace(host, kSiteComp, fmt::format("Synchronizing component server {}...", server));
+  log.cmtrace(host, kSiteComp, "Installing component SMS_WSUS_CONTROL_MANAGER...");
+  log.cmtrace(host, kSiteComp, fmt::format("INFO: '{}' is a valid FQDN.", server));
+  log.cmtrace(host, kSiteComp,
+              fmt::format("Creating registry keys Operations Management\\SMS Server Role\\SMS Software Update Point on server {}.", server));
+  estate.create_key(*fqdn, kRoleKey);
+  log.cmtrace(host, kSiteComp, fmt::format("Updated WSUS Configuration for {}.", server));
+  if (same_text(*fqdn, host)) {
+    log.cmtrace(host, kSiteComp,
+                fmt::format("The component is being installed on the site server, no files need to be installed in the \"{}\" directory "
+                            "because the files are already there.",
+                            kInstallDir));
+  }
+  log.cmtrace(host, kSiteComp, "All files installed.");
+  log.cmtrace(host, kSiteComp, "Starting bootstrap operations...");
+  estate.put_service(*fqdn, lab::Service{.name = bootstrap, .display_name = bootstrap, .startup = "manual", .state = "stopped"});
+  log.cmtrace(host, kSiteComp, fmt::format("Installed service {}.", bootstrap));
+  log.cmtrace(host, kSiteComp,
+              fmt::format("Starting service {} with command-line arguments \"{} {} /install {} SMSWSUS \"...", bootstrap, code,
+                          kInstallDir, rolesetup));
+  estate.put_service(*fqdn, lab::Service{.name = bootstrap, .display_name = bootstrap, .startup = "manual", .state = "running"});
+  estate.advance(2);
+
+  // Role setup on the SUP's server: prerequisites, then the WSUS version.
+  log.setup(*fqdn, "====================================================================");
+  log.setup(*fqdn, "SMSWSUS Setup Started....");
+  log.setup(*fqdn, fmt::format("Parameters: {} /install /siteserver:{} SMSWSUS 0", rolesetup, site_netbios));
+  log.setup(*fqdn, "Installing Pre Reqs for SMSWSUS");
+  log.setup(*fqdn, "   ======== Installing Pre Reqs for Role SMSWSUS ========");
+  log.setup(*fqdn, "Found 1 Pre Reqs for Role SMSWSUS");
+  log.setup(*fqdn, "Pre Req SqlNativeClient found.");
+  log.setup(*fqdn,
+            "SqlNativeClient already installed (Product Code: {D411E9C9-CE62-4DBF-9D92-4CB22B750ED5}). Would not install again.");
+  log.setup(*fqdn, "Pre Req SqlNativeClient is already installed. Skipping it.");
+  log.setup(*fqdn, "   ======== Completed Installation of Pre Reqs for Role SMSWSUS ========");
+  log.setup(*fqdn, "Installing the SMSWSUS");
+  log.setup(*fqdn, "Checking for supported version of WSUS (min WSUS 3.0 SP2 + KB2720211 + KB2734608)");
+  WsusCheck wsus = check_wsus(estate.document(*fqdn, "wsus", "server"), generation);
+  log.setup(*fqdn, "Checking runtime v2.0.50727...");
+  log.setup(*fqdn, "Did not find supported version of assembly Microsoft.UpdateServices.Administration.");
+  log.setup(*fqdn, "Checking runtime v4.0.30319...");
+  auto fail_setup = [&](const std::string& reason, std::string_view line) {
+    log.setup(*fqdn, line);
+    log.setup(*fqdn, "Installation failed.");
+    log.setup(*fqdn, "~RoleSetup().");
+    estate.advance(2);
+    log.cmtrace(host, kSiteComp,
+                fmt::format("\"{} /install /siteserver:{}\" failed on server {}; see SUPSetup.log on that server.", rolesetup, site_server,
+                            server),
+                3);
+    log.cmtrace(host, kSiteComp, "Bootstrap operation failed.", 3);
+    estate.remove_service(*fqdn, bootstrap);
+    log.cmtrace(host, kSiteComp, fmt::format("Deinstalled service {}.", bootstrap));
+    return OperationResult{FailureKind::kFailed, nullptr,
+                           fmt::format("the software update point role did not install on {}: {}; see SUPSetup.log on {}", *fqdn, reason,
+                                       *fqdn)};
+  };
+  if (wsus.file_version.empty()) {
+    log.setup(*fqdn, "Did not find supported version of assembly Microsoft.UpdateServices.Administration.");
+    return fail_setup(wsus.reason, "ERROR: WSUS is not installed on this server. Install WSUS before the software update point.");
+  }
+  if (!wsus.supported) {
+    log.setup(*fqdn, fmt::format("Found assembly Microsoft.UpdateServices.Administration, file version {}", wsus.file_version));
+    return fail_setup(wsus.reason, fmt::format("ERROR: Unsupported WSUS Server version ({}) is installed. {}.", wsus.file_version, wsus.reason));
+  }
+  log.setup(*fqdn, fmt::format("Found supported assembly Microsoft.UpdateServices.Administration version 4.0.0.0, file version {}",
+                               wsus.file_version));
+  log.setup(*fqdn, fmt::format("Found supported assembly Microsoft.UpdateServices.BaseApi version 4.0.0.0, file version {}",
+                               wsus.file_version));
+  log.setup(*fqdn, "Supported WSUS version found");
+  log.setup(*fqdn, fmt::format("Supported WSUS Server version ({}) is installed.", wsus.file_version));
+  std::string dll = fmt::format("{}\\bin\\x64\\wsusmsp.dll", kInstallDir);
+  log.setup(*fqdn, fmt::format("CTool::RegisterManagedBinary: run command line: "
+                               "\"C:\\Windows\\Microsoft.NET\\Framework64\\v2.0.50727\\RegAsm.exe\" \"{}\"",
+                               dll));
+  estate.advance(16);
+  log.setup(*fqdn, fmt::format("CTool::RegisterManagedBinary: Registered {} successfully", dll));
+  log.setup(*fqdn, fmt::format("Registered DLL {}", dll));
+  log.setup(*fqdn, "Installation was successful.");
+  log.setup(*fqdn, "~RoleSetup().");
+  estate.advance(2);
+
+  log.cmtrace(host, kSiteComp,
+              fmt::format("\"{} /install /siteserver:{}\" executed successfully on server {}.", rolesetup, site_server, server));
+  log.cmtrace(host, kSiteComp, "Bootstrap operation successful.");
+  estate.remove_service(*fqdn, bootstrap);
+  log.cmtrace(host, kSiteComp, fmt::format("Deinstalled service {}.", bootstrap));
+  log.cmtrace(host, kSiteComp, "Bootstrap operations completed.");
+  estate.advance(5);
+
+  // WSUS Configuration Manager connects to WSUS, pushes the proxy and checks its health.
+  log.cmtrace(host, kWcm,
+              fmt::format("Attempting connection to WSUS server: {}, port: {}, useSSL: {}", server,
+                          document["wsus_ssl"] == true ? document["wsus_iis_ssl_port"].dump() : document["wsus_iis_port"].dump(),
+                          document["wsus_ssl"] == true ? "True" : "False"));
+  if (!same_text(*fqdn, host)) {
+    std::string account = document["connection_account"].is_string() ? document["connection_account"].get<std::string>()
+                                                                       : computer_account_of(host);
+    std::vector<std::string> missing;
+    for (std::string_view group : kSupGroups) {
+      bool member = false;
+      for (const std::string& m : estate.members(*fqdn, group)) member |= same_text(m, account);
+      if (!member) missing.emplace_back(group);
+    }
+    if (!missing.empty()) {
+      std::string groups = missing.size() == 1 ? missing[0] : fmt::format("{} and {}", missing[0], missing[1]);
+      log.cmtrace(host, kWcm,
+                  fmt::format("Failed to connect to WSUS server {}: access denied for {} (not a member of the local {} group{} on {}).",
+                              server, account, groups, missing.size() == 1 ? "" : "s", server),
+                  3);
+      log.cmtrace(host, kWcm, "Setting new configuration state to 3 (WSUS_CONFIG_FAILED)", 3);
+      return failed(fmt::format(
+          "the software update point role installed on {}, but ConfigMgr cannot connect to its WSUS: {} is not in the local {} "
+          "group{} there; see WCM.log on {}",
+          *fqdn, account, groups, missing.size() == 1 ? "" : "s", host));
+    }
+  }
+  log.cmtrace(host, kWcm,
+              fmt::format("Successfully connected to server: {}, port: {}, useSSL: {}", server,
+                          document["wsus_ssl"] == true ? document["wsus_iis_ssl_port"].dump() : document["wsus_iis_port"].dump(),
+                          document["wsus_ssl"] == true ? "True" : "False"));
+  if (document["use_proxy"] == true) {
+    auto system = find_document(estate, host, "configmgr.site_system", *fqdn);
+    Json proxy = system ? system->second.value("proxy", Json(nullptr)) : Json(nullptr);
+    if (!proxy.is_object()) {
+      log.cmtrace(host, kWcm, "The address of the proxy server cannot be empty", 3);
+      return failed(fmt::format("{} uses a proxy, but its site system has none; see WCM.log on {}", *fqdn, host));
+    }
+    auto wsus_document = estate.document(*fqdn, "wsus", "server");
+    Json updated = wsus_document ? *wsus_document : Json::object();
+    if (!updated.contains("configuration") || !updated["configuration"].is_object()) updated["configuration"] = Json::object();
+    updated["configuration"]["proxy"] = proxy;
+    estate.put_document(*fqdn, "wsus", "server", updated);
+    log.cmtrace(host, kWcm,
+                fmt::format("Proxy settings set on WSUS Server {}: proxy server {}, port {}.", server, proxy["server"].get<std::string>(),
+                            proxy["port"].dump()));
+  }
+  log.cmtrace(host, kWcm, fmt::format("There are no unhealthy WSUS Server components on WSUS Server {}", server));
+  log.cmtrace(host, kWcm, fmt::format("Successfully checked database connection on WSUS server {}", server));
+  document["installed"] = true;
+  estate.put_document(host, "configmgr.sup", *fqdn, document);
+  return succeeded(Json{{"installed", true}, {"log_lines", log.lines()}});
+}
+
+OperationResult set_sup(lab::Estate& estate, const std::string& host, const Json& params) {
+  std::string error;
+  auto fqdn = text(params, "configmgr.set_sup", "fqdn", &error);
+  if (!fqdn) return failed(error);
+  auto found = find_document(estate, host, "configmgr.sup", *fqdn);
+  if (!found) return failed(fmt::format("{} has no software update point role to change", *fqdn));
+  Json document = found->second;
+  if (auto bad = sup_settings(params, document)) return failed(fmt::format("configmgr.set_sup: {}", *bad));
+  Logger log(estate);
+  log.cmtrace(host, kSmsProv, "PutInstanceAsync SMS_SCI_SysResUse");
+  log.cmtrace(host, kSmsProv, "CExtProviderClassObject::DoPutInstanceInstance");
+  estate.put_document(host, "configmgr.sup", found->first, document);
+  return succeeded();
+}
+
+OperationResult remove_sup(lab::Estate& estate, const std::string& host, const Json& params) {
+  std::string error;
+  auto fqdn = text(params, "configmgr.remove_sup", "fqdn", &error);
+  if (!fqdn) return failed(error);
+  auto found = find_document(estate, host, "configmgr.sup", *fqdn);
+  if (!found) return succeeded();
+  Logger log(estate);
+  log.cmtrace(host, kSmsProv, "DeleteInstanceAsync SMS_SCI_SysResUse");
+  estate.remove_document(host, "configmgr.sup", found->first);
+  log.cmtrace(host, kSiteComp, fmt::format("Deinstalling component SMS_WSUS_CONTROL_MANAGER on server {}...", upper(*fqdn)));
+  estate.delete_key(*fqdn, kRoleKey);
+  log.cmtrace(host, kSiteComp, "Bootstrap operations completed.");
+  return succeeded();
+}
+
+}  // namespace
+
+void add_lab_operations(lab::OperationTable& table) {
+  table.add("configmgr.get_site", get_site);
+  table.add("configmgr.get_account", get_account);
+  table.add("configmgr.set_account", set_account);
+  table.add("configmgr.get_site_system", get_site_system);
+  table.add("configmgr.set_site_system", set_site_system);
+  table.add("configmgr.get_sup", get_sup);
+  table.add("configmgr.add_sup", add_sup);
+  table.add("configmgr.set_sup", set_sup);
+  table.add("configmgr.remove_sup", remove_sup);
+}
+
+void seed_lab(const model::Manifest& manifest, lab::Estate& estate) {
+  for (const model::Resource& site : manifest.of_kind("site")) {
+    auto server = site.string("server");
+    if (!server) continue;
+    auto parent = site.string("parent");
+    estate.put_document(*server, "configmgr.site", upper(site.name()),
+                        Json{{"code", upper(site.name())},
+                             {"type", site.string("type") ? Json(std::string(*site.string("type"))) : Json(nullptr)},
+                             {"parent", parent ? Json(upper(*parent)) : Json(nullptr)},
+                             {"server", std::string(*server)}});
+  }
+  for (const model::Resource& sup : manifest.of_kind("software_update_point")) {
+    std::set<std::string> members;
+    std::string site_server = server_of(sup, manifest);
+    if (!site_server.empty()) members.insert(computer_account_of(site_server));
+    if (auto name = sup.string("connection_account")) {
+      const model::Resource* account = manifest.find("account", *name);
+      auto user = account ? account->string("user") : std::nullopt;
+      if (user && !account->boolean("manage_group_membership").value_or(false)) members.insert(std::string(*user));
+    }
+    for (const std::string& member : members) {
+      for (std::string_view group : kSupGroups) estate.add_member(sup.name(), group, member);
+    }
+  }
+}
+
+}  // namespace supctl::plugins::configmgr

@@ -1,0 +1,21 @@
+# configmgr.get_site {code} -> {exists, code, type, parent, server}: the site as this SMS Provider knows it.
+Import-Module "$($env:SMS_ADMIN_UI_PATH)\..\ConfigurationManager.psd1" -ErrorAction Stop
+$local = (Get-WmiObject -Namespace 'root\sms' -Class SMS_ProviderLocation | Where-Object { $_.ProviderForLocalSite } | Select-Object -First 1).SiteCode
+if (-not $local) { throw 'this server is not an SMS Provider: no local site found in root\sms' }
+$previous = Get-Location
+Set-Location "$($local):\"
+try {
+  $code = ([string]$p.code).ToUpperInvariant()
+  $site = Get-CMSite -SiteCode $code
+  $result = @{ exists = $false; code = $code; type = $null; parent = $null; server = $null }
+  if ($null -ne $site) {
+    $types = @{ 1 = 'secondary'; 2 = 'primary'; 4 = 'cas' }
+    $result.exists = $true
+    $result.type = $types[[int]$site.Type]
+    if ($site.ReportingSiteCode) { $result.parent = [string]$site.ReportingSiteCode }
+    $result.server = [string]$site.ServerName
+  }
+} finally {
+  Set-Location $previous
+}
+return $result

@@ -1,0 +1,47 @@
+# configmgr.get_sup {fqdn, site, resolved?} -> {exists, fqdn, site, <SUP attributes by their manifest names>, installed, resolved}
+Import-Module "$($env:SMS_ADMIN_UI_PATH)\..\ConfigurationManager.psd1" -ErrorAction Stop
+$site = ([string]$p.site).ToUpperInvariant()
+$fqdn = [string]$p.fqdn
+function Get-Prop($object, [string]$name, [string]$field) {
+  $prop = @($object.Props) | Where-Object { $_.PropertyName -eq $name } | Select-Object -First 1
+  if ($null -eq $prop) { return $null }
+  return $prop.$field
+}
+$result = @{ exists = $false; fqdn = $fqdn; site = $site; installed = $false; resolved = $p.resolved }
+$previous = Get-Location
+Set-Location "$($site):\"
+try {
+  $sup = Get-CMSoftwareUpdatePoint -SiteCode $site -SiteSystemServerName $fqdn
+  if ($null -ne $sup) {
+    $result.exists = $true
+    $result.wsus_iis_port = [int](Get-Prop $sup 'WSUSIISPort' 'Value')
+    $result.wsus_iis_ssl_port = [int](Get-Prop $sup 'WSUSIISSSLPort' 'Value')
+    $result.wsus_ssl = [int](Get-Prop $sup 'SSLWSUS' 'Value') -eq 1
+    $internet = [int](Get-Prop $sup 'IsINF' 'Value') -eq 1
+    $intranet = [int](Get-Prop $sup 'IsIntranet' 'Value') -eq 1
+    if ($internet -and $intranet) { $result.client_connection_type = 'internet_and_intranet' }
+    elseif ($internet) { $result.client_connection_type = 'internet' }
+    else { $result.client_connection_type = 'intranet' }
+    $result.use_proxy = [int](Get-Prop $sup 'UseProxy' 'Value') -eq 1
+    $result.use_proxy_for_adr = [int](Get-Prop $sup 'UseProxyForADR' 'Value') -eq 1
+    $result.enable_cloud_gateway = [int](Get-Prop $sup 'AllowProxyTraffic' 'Value') -eq 1
+    $account = Get-Prop $sup 'WSUSAccessAccount' 'Value2'
+    $result.connection_account = $null
+    if ($account) { $result.connection_account = [string]$account }
+    $result.anonymous_wsus_access = -not $account
+    # The role is installed once its registry key exists on the SUP's server (SiteComp creates it).
+    $result.installed = $true
+    try {
+      $base = [Microsoft.Win32.RegistryKey]::OpenRemoteBaseKey([Microsoft.Win32.RegistryHive]::LocalMachine, $fqdn)
+      $key = $base.OpenSubKey('SOFTWARE\Microsoft\SMS\Operations Management\SMS Server Role\SMS Software Update Point')
+      $result.installed = $null -ne $key
+      if ($null -ne $key) { $key.Close() }
+      $base.Close()
+    } catch {
+      $result.installed = $true
+    }
+  }
+} finally {
+  Set-Location $previous
+}
+return $result

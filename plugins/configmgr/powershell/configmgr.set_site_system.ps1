@@ -1,0 +1,37 @@
+# configmgr.set_site_system {fqdn, site, proxy?: {server, port, account} | null, public_fqdn?, fdm_operation?,
+# use_site_server_account?, installation_account?} -> {}: New-CMSiteSystemServer when missing, then
+# Set-CMSiteSystemServer with the settings given (an absent key is left as it is).
+Import-Module "$($env:SMS_ADMIN_UI_PATH)\..\ConfigurationManager.psd1" -ErrorAction Stop
+$site = ([string]$p.site).ToUpperInvariant()
+$fqdn = [string]$p.fqdn
+$names = @($p.PSObject.Properties | ForEach-Object { $_.Name })
+$previous = Get-Location
+Set-Location "$($site):\"
+try {
+  if ($null -eq (Get-CMSiteSystemServer -SiteCode $site -SiteSystemServerName $fqdn)) {
+    New-CMSiteSystemServer -SiteCode $site -SiteSystemServerName $fqdn | Out-Null
+  }
+  $set = @{ SiteCode = $site; SiteSystemServerName = $fqdn }
+  if ($names -contains 'proxy') {
+    if ($null -eq $p.proxy) {
+      $set.EnableProxy = $false
+    } else {
+      $set.EnableProxy = $true
+      $set.ProxyServerName = [string]$p.proxy.server
+      $set.ProxyServerPort = [uint32]$p.proxy.port
+      if ($p.proxy.account) {
+        $account = Get-CMAccount -UserName ([string]$p.proxy.account) | Select-Object -First 1
+        if ($null -eq $account) { throw ("the proxy account '{0}' is not a ConfigMgr account" -f $p.proxy.account) }
+        $set.ProxyAccessAccount = $account
+      }
+    }
+  }
+  if ($names -contains 'public_fqdn') { $set.PublicFqdn = [string]$p.public_fqdn }
+  if ($names -contains 'fdm_operation') { $set.FdmOperation = [bool]$p.fdm_operation }
+  if ($names -contains 'use_site_server_account' -and [bool]$p.use_site_server_account) { $set.UseSiteServerAccount = $true }
+  if ($names -contains 'installation_account' -and $p.installation_account) { $set.AccountName = [string]$p.installation_account }
+  if ($set.Count -gt 2) { Set-CMSiteSystemServer @set | Out-Null }
+} finally {
+  Set-Location $previous
+}
+return @{}

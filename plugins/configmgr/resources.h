@@ -1,0 +1,30 @@
+#pragma once
+/// How the ConfigMgr resources are placed, read and changed: the SMS Provider that answers for
+/// each, the read operations and what they observe, the diff, and the operations of a change.
+
+#include <string>
+
+#include "model/manifest.h"
+#include "model/plugin.h"
+
+namespace supctl::plugins::configmgr {
+
+/// The server of the site a resource belongs to: a site's own `server`; a site_system's, SUP's or
+/// sync's site's server; for an account or a proxy the top-level site's server (following
+/// parents). Empty when the manifest does not say (the hierarchy, or an unknown site).
+std::string server_of(const model::Resource& resource, const model::Manifest& manifest);
+
+/// "CONTOSO" for "pr1site.contoso.com": the second label, upper case; empty without one.
+std::string domain_of(std::string_view fqdn);
+/// "PR1SITE" for "pr1site.contoso.com".
+std::string netbios_of(std::string_view fqdn);
+/// The computer account of a server, "CONTOSO\PR1SITE$".
+std::string computer_account_of(std::string_view fqdn);
+
+model::ReadResponse read_resource(const model::ReadRequest& request);
+model::ObserveResponse observe_resource(const model::ObserveRequest& request);
+model::DiffResponse diff_resource(const model::DiffRequest& request);
+model::ApplyResponse apply_resource(const model::ApplyRequest& request);
+model::VerifyResponse verify_resource(const model::VerifyRequest& request);
+
+}  // namespace supctl::plugins::configmgr

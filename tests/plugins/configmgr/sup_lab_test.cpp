@@ -1,0 +1,520 @@
+// The site, site_system and software_update_point operations over the lab: whole plan -> apply ->
+// plan cycles through the real planner and applier, the seeds' install chain in the four logs,
+// the failures the seeds name, and the parity of lab and PowerShell.
+
+#include <unistd.h>
+
+#include <fmt/format.h>
+#include <catch2/catch.hpp>
+
+#include <filesystem>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "apply/applier.h"
+#include "backends/lab/backend.h"
+#include "backends/lab/estate.h"
+#include "diag/render.h"
+#include "manifest/validate.h"
+#include "plan/planner.h"
+#include "plugins/configmgr/lab.h"
+#include "plugins/configmgr/plugin.h"
+#include "state/state.h"
+
+namespace supctl::plugins::configmgr {
+namespace {
+
+using model::Json;
+
+constexpr const char* kCasServer = "cas01.contoso.com";
+constexpr const char* kSiteServer = "pr1site.contoso.com";
+constexpr const char* kSupHost = "pr1wsus.contoso.com";
+constexpr const char* kRoleKey = "HKLM\\SOFTWARE\\Microsoft\\SMS\\Operations Management\\SMS Server Role\\SMS Software Update Point";
+
+const std::string kManifest = R"(
+[hierarchy]
+name = "contoso"
+configmgr = "current-branch"
+
+[site.CAS]
+type = "cas"
+server = "cas01.contoso.com"
+
+[site.PR1]
+type = "primary"
+parent = "CAS"
+server = "pr1site.contoso.com"
+
+[account.wsus_connect]
+user = 'CONTOSO\svc-cm-wsus'
+password = { env = "CONTOSO_WSUS_CONNECT_PASSWORD" }
+
+[proxy.corp]
+server = "proxy.contoso.com"
+port = 8080
+
+[site_system."pr1wsus.contoso.com"]
+site = "PR1"
+proxy = "corp"
+
+[software_update_point."cas01.contoso.com"]
+site = "CAS"
+
+[software_update_point."pr1wsus.contoso.com"]
+site = "PR1"
+wsus_iis_port = 8530
+wsus_iis_ssl_port = 8531
+wsus_ssl = true
+client_connection_type = "intranet"
+use_proxy = true
+connection_account = "wsus_connect"
+)";
+
+std::string steps_of(const apply::ApplyReport& report) {
+  std::string out;
+  for (const auto& step : report.steps) {
+    out += fmt::format("{} {}: {}\n", step.address.str(), apply::step_status_name(step.status), step.message);
+  }
+  return out;
+}
+
+std::string changes_of(const plan::Plan& plan) {
+  std::string out;
+  for (const auto& change : plan.changes) {
+    out += fmt::format("{} {}:", change.address.str(), model::action_name(change.action));
+    for (const auto& a : change.attributes) out += fmt::format(" {} {} -> {};", a.name, a.before.dump(), a.after.dump());
+    out += "\n";
+  }
+  for (const auto& drift : plan.drift) {
+    out += fmt::format("drift {}:", drift.address.str());
+    for (const auto& a : drift.attributes) out += fmt::format(" {} {} -> {};", a.name, a.before.dump(), a.after.dump());
+    out += "\n";
+  }
+  return out;
+}
+
+/// A temporary lab estate with the three servers, the configmgr plugin, and the real planner and
+/// applier over the lab backend. WSUS is installed on the SUP hosts directly in the estate.
+class Lab {
+ public:
+  explicit Lab(const std::string& name)
+      : dir_(std::filesystem::temp_directory_path() / fmt::format("supctl-lab-configmgr-{}-{}", name, ::getpid())),
+        secrets_([](const std::string&) { return std::optional<std::string>("P@ssw0rd"); }) {
+    std::filesystem::remove_all(dir_);
+    std::filesystem::create_directories(dir_);
+    std::string error;
+    estate = lab::Estate::open(dir_ / "lab", &error);
+    state = state::StateStore::open(dir_ / "state.db", &error);
+    INFO(error);
+    REQUIRE(estate);
+    REQUIRE(state);
+    for (const char* host : {kCasServer, kSiteServer, kSupHost}) estate->add_host(lab::HostInfo{.name = host});
+    add_lab_operations(table_);
+    backend_ = std::make_unique<lab::LabBackend>(*estate, table_);
+    plugin_ = make_plugin();
+    plugins_.push_back(plugin_.get());
+  }
+  ~Lab() {
+    estate.reset();
+    state.reset();
+    std::filesystem::remove_all(dir_);
+  }
+
+  /// Validates the manifest (any diagnostic fails the test), seeds the estate from it and installs
+  /// WSUS on both SUP hosts: `version` on the remote one, 10.0.20348 on the CAS.
+  void load(const std::string& toml, const std::string& version = "10.0.20348") {
+    validation_ = manifest::validate_files({{"main.toml", toml}}, plugins_, sources_);
+    INFO(text(validation_.diagnostics));
+    REQUIRE(validation_.diagnostics.all().empty());
+    seed_lab(validation_.manifest, *estate);
+    for (const char* host : {kCasServer, kSupHost}) {
+      estate->put_document(host, "wsus", "server",
+                           Json{{"installed", true}, {"version", host == kSupHost ? version : "10.0.20348"}, {"content_dir", "D:\\WSUS"},
+                                {"database", "wid"}, {"configuration", Json::object()}});
+    }
+  }
+
+  plan::PlanResult plan() {
+    plan::PlanOptions options;
+    options.created_at = "2026-11-21T00:00:00Z";
+    return plan::make_plan(plan::PlanInputs{&validation_.manifest, plugins_, state.get(), backend_.get(), &secrets_}, options);
+  }
+
+  apply::ApplyReport apply(const plan::Plan& plan) {
+    state::LockInfo holder;
+    REQUIRE(state->lock("apply", std::chrono::milliseconds(0), &holder));
+    const model::Manifest& manifest = validation_.manifest;
+    apply::ApplyInputs inputs{
+        &plan,       plugins_,  backend_.get(),
+        state.get(), &secrets_, [&manifest](const std::string& host) { return plan::host_target(manifest, host); },
+        {}};
+    auto report = apply::apply_plan(inputs, {});
+    state->unlock();
+    return report;
+  }
+
+  /// Plans without errors and applies; returns the apply's report.
+  apply::ApplyReport plan_and_apply() {
+    auto planned = plan();
+    INFO(text(planned.diagnostics));
+    REQUIRE_FALSE(planned.diagnostics.has_errors());
+    return apply(planned.plan);
+  }
+
+  void require_converged() {
+    auto again = plan();
+    INFO(text(again.diagnostics));
+    REQUIRE_FALSE(again.diagnostics.has_errors());
+    INFO(changes_of(again.plan));
+    CHECK_FALSE(again.plan.has_changes());
+    CHECK(again.plan.drift.empty());
+  }
+
+  std::string text(const diag::Diagnostics& diagnostics) const { return diag::render_text(diagnostics, sources_, {}); }
+  const lab::OperationTable& table() const { return table_; }
+
+  std::unique_ptr<lab::Estate> estate;
+  std::unique_ptr<state::StateStore> state;
+
+ private:
+  std::filesystem::path dir_;
+  plan::EnvFileSecrets secrets_;
+  lab::OperationTable table_;
+  std::unique_ptr<lab::LabBackend> backend_;
+  std::unique_ptr<model::Plugin> plugin_;
+  std::vector<const model::Plugin*> plugins_;
+  diag::SourceSet sources_;
+  manifest::Validation validation_;
+};
+
+/// The messages of a log, in order: the text of CMTrace entries, or what follows the timestamp of
+/// a SUPSetup line.
+std::vector<std::string> messages(const Lab& lab, std::string_view host, std::string_view log) {
+  std::vector<std::string> out;
+  std::string text = lab.estate->read_log(host, log);
+  std::size_t start = 0;
+  while (start < text.size()) {
+    std::size_t end = text.find("\r\n", start);
+    if (end == std::string::npos) end = text.size();
+    std::string line = text.substr(start, end - start);
+    start = end + 2;
+    if (line.starts_with("<![LOG[")) {
+      std::size_t close = line.find("]LOG]!>");
+      REQUIRE(close != std::string::npos);
+      out.push_back(line.substr(7, close - 7));
+    } else if (line.starts_with("<")) {
+      std::size_t close = line.find("> ");
+      REQUIRE(close != std::string::npos);
+      out.push_back(line.substr(close + 2));
+    }
+  }
+  return out;
+}
+
+std::string joined(const std::vector<std::string>& lines) {
+  std::string out;
+  for (const std::string& line : lines) out += line + "\n";
+  return out;
+}
+
+const apply::StepResult& step_of(const apply::ApplyReport& report, std::string_view address) {
+  for (const auto& step : report.steps) {
+    if (step.address.str() == address) return step;
+  }
+  FAIL("the apply has no step for " << address);
+  throw;
+}
+
+/// Brackets outside strings and comments balance, and no PowerShell 7-only syntax appears.
+std::string lint_powershell(std::string_view script) {
+  for (std::string_view banned : {"??", "-AsHashtable", "&&", "||", "?."}) {
+    if (script.find(banned) != std::string_view::npos) return fmt::format("'{}' is not Windows PowerShell 5.1", banned);
+  }
+  enum class Mode { kCode, kSingle, kDouble, kComment } mode = Mode::kCode;
+  std::string open;
+  for (std::size_t i = 0; i < script.size(); ++i) {
+    char c = script[i];
+    switch (mode) {
+      case Mode::kCode:
+        if (c == '#') {
+          mode = Mode::kComment;
+        } else if (c == '\'') {
+          mode = Mode::kSingle;
+        } else if (c == '"') {
+          mode = Mode::kDouble;
+        } else if (c == '`') {
+          ++i;
+        } else if (c == '(' || c == '{' || c == '[') {
+          open += c;
+        } else if (c == ')' || c == '}' || c == ']') {
+          char expected = c == ')' ? '(' : c == '}' ? '{' : '[';
+          if (open.empty() || open.back() != expected) return fmt::format("unbalanced '{}' at offset {}", c, i);
+          open.pop_back();
+        }
+        break;
+      case Mode::kSingle:
+        if (c == '\'') mode = Mode::kCode;
+        break;
+      case Mode::kDouble:
+        if (c == '`') {
+          ++i;
+        } else if (c == '"') {
+          mode = Mode::kCode;
+        }
+        break;
+      case Mode::kComment:
+        if (c == '\n') mode = Mode::kCode;
+        break;
+    }
+  }
+  if (mode == Mode::kSingle || mode == Mode::kDouble) return "an unterminated string";
+  if (!open.empty()) return fmt::format("'{}' is never closed", open.back());
+  return {};
+}
+
+TEST_CASE("a remote software update point installs through the seeds' chain and converges") {
+  Lab lab("install");
+  lab.load(kManifest);
+  auto report = lab.plan_and_apply();
+  INFO(steps_of(report));
+  REQUIRE(report.ok());
+  lab.require_converged();
+
+  CHECK(messages(lab, kSiteServer, "SMSProv.log") ==
+        std::vector<std::string>{"PutInstanceAsync SMS_SCI_SysResUse", "CExtProviderClassObject::DoPutInstanceInstance",
+                                 "INFO: 'PR1WSUS.CONTOSO.COM' is a valid FQDN."});
+  auto sitecomp = messages(lab, kSiteServer, "SiteComp.log");
+  INFO(joined(sitecomp));
+  REQUIRE(sitecomp.size() == 15);
+  CHECK(sitecomp[0].starts_with("Parsed the master site control file, serial number "));
+  CHECK(std::vector<std::string>(sitecomp.begin() + 1, sitecomp.end()) ==
+        std::vector<std::string>{
+            "Synchronizing server table and polling servers as needed...",
+            "Synchronizing component server PR1WSUS.CONTOSO.COM...",
+            "Installing component SMS_WSUS_CONTROL_MANAGER...",
+            "INFO: 'PR1WSUS.CONTOSO.COM' is a valid FQDN.",
+            "Creating registry keys Operations Management\\SMS Server Role\\SMS Software Update Point on server PR1WSUS.CONTOSO.COM.",
+            "Updated WSUS Configuration for PR1WSUS.CONTOSO.COM.",
+            "All files installed.",
+            "Starting bootstrap operations...",
+            "Installed service SMS_SERVER_BOOTSTRAP_PR1WSUS.",
+            "Starting service SMS_SERVER_BOOTSTRAP_PR1WSUS with command-line arguments \"PR1 E:\\ConfigMgr /install "
+            "E:\\ConfigMgr\\bin\\x64\\rolesetup.exe SMSWSUS \"...",
+            "\"E:\\ConfigMgr\\bin\\x64\\rolesetup.exe /install /siteserver:PR1SITE.CONTOSO.COM\" executed successfully on server "
+            "PR1WSUS.CONTOSO.COM.",
+            "Bootstrap operation successful.",
+            "Deinstalled service SMS_SERVER_BOOTSTRAP_PR1WSUS.",
+            "Bootstrap operations completed.",
+        });
+  CHECK(messages(lab, kSupHost, "SUPSetup.log") ==
+        std::vector<std::string>{
+            "====================================================================",
+            "SMSWSUS Setup Started....",
+            "Parameters: E:\\ConfigMgr\\bin\\x64\\rolesetup.exe /install /siteserver:PR1SITE SMSWSUS 0",
+            "Installing Pre Reqs for SMSWSUS",
+            "   ======== Installing Pre Reqs for Role SMSWSUS ========",
+            "Found 1 Pre Reqs for Role SMSWSUS",
+            "Pre Req SqlNativeClient found.",
+            "SqlNativeClient already installed (Product Code: {D411E9C9-CE62-4DBF-9D92-4CB22B750ED5}). Would not install again.",
+            "Pre Req SqlNativeClient is already installed. Skipping it.",
+            "   ======== Completed Installation of Pre Reqs for Role SMSWSUS ========",
+            "Installing the SMSWSUS",
+            "Checking for supported version of WSUS (min WSUS 3.0 SP2 + KB2720211 + KB2734608)",
+            "Checking runtime v2.0.50727...",
+            "Did not find supported version of assembly Microsoft.UpdateServices.Administration.",
+            "Checking runtime v4.0.30319...",
+            "Found supported assembly Microsoft.UpdateServices.Administration version 4.0.0.0, file version 10.0.20348.1",
+            "Found supported assembly Microsoft.UpdateServices.BaseApi version 4.0.0.0, file version 10.0.20348.1",
+            "Supported WSUS version found",
+            "Supported WSUS Server version (10.0.20348.1) is installed.",
+            "CTool::RegisterManagedBinary: run command line: \"C:\\Windows\\Microsoft.NET\\Framework64\\v2.0.50727\\RegAsm.exe\" "
+            "\"E:\\ConfigMgr\\bin\\x64\\wsusmsp.dll\"",
+            "CTool::RegisterManagedBinary: Registered E:\\ConfigMgr\\bin\\x64\\wsusmsp.dll successfully",
+            "Registered DLL E:\\ConfigMgr\\bin\\x64\\wsusmsp.dll",
+            "Installation was successful.",
+            "~RoleSetup().",
+        });
+  CHECK(messages(lab, kSiteServer, "WCM.log") ==
+        std::vector<std::string>{
+            "Attempting connection to WSUS server: PR1WSUS.CONTOSO.COM, port: 8531, useSSL: True",
+            "Successfully connected to server: PR1WSUS.CONTOSO.COM, port: 8531, useSSL: True",
+            "Proxy settings set on WSUS Server PR1WSUS.CONTOSO.COM: proxy server proxy.contoso.com, port 8080.",
+            "There are no unhealthy WSUS Server components on WSUS Server PR1WSUS.CONTOSO.COM",
+            "Successfully checked database connection on WSUS server PR1WSUS.CONTOSO.COM",
+        });
+  // The co-located SUP of the CAS logs on its own site server, files already in place.
+  auto cas = messages(lab, kCasServer, "SiteComp.log");
+  CHECK(std::find(cas.begin(), cas.end(),
+                  "The component is being installed on the site server, no files need to be installed in the \"E:\\ConfigMgr\" "
+                  "directory because the files are already there.") != cas.end());
+
+  // The CMTrace lines carry the simulated clock and the component.
+  std::string wcm = lab.estate->read_log(kSiteServer, "WCM.log");
+  CHECK(wcm.find("date=\"11-21-2026\" component=\"SMS_WSUS_CONFIGURATION_MANAGER\" context=\"\" type=\"1\" thread=\"5080\"") !=
+        std::string::npos);
+  std::string setup = lab.estate->read_log(kSupHost, "SUPSetup.log");
+  CHECK(setup.starts_with("<11/21/26 08:"));
+
+  CHECK(lab.estate->key_exists(kSupHost, kRoleKey));
+  CHECK_FALSE(lab.estate->service(kSupHost, "SMS_SERVER_BOOTSTRAP_PR1WSUS"));
+  auto sup = lab.estate->document(kSiteServer, "configmgr.sup", kSupHost);
+  REQUIRE(sup);
+  CHECK((*sup)["installed"] == true);
+  CHECK((*sup)["connection_account"] == "CONTOSO\\svc-cm-wsus");
+  CHECK((*sup)["wsus_ssl"] == true);
+  auto system = lab.estate->document(kSiteServer, "configmgr.site_system", kSupHost);
+  REQUIRE(system);
+  CHECK((*system)["proxy"] == Json{{"server", "proxy.contoso.com"}, {"port", 8080}, {"account", nullptr}});
+  auto wsus = lab.estate->document(kSupHost, "wsus", "server");
+  REQUIRE(wsus);
+  CHECK((*wsus)["configuration"]["proxy"] == Json{{"server", "proxy.contoso.com"}, {"port", 8080}, {"account", nullptr}});
+  CHECK(lab.estate->document(kCasServer, "configmgr.account", "CONTOSO\\svc-cm-wsus"));
+}
+
+TEST_CASE("a proxy whose settings change updates the site system, compared by settings") {
+  Lab lab("proxy");
+  lab.load(kManifest);
+  auto report = lab.plan_and_apply();
+  INFO(steps_of(report));
+  REQUIRE(report.ok());
+  // Someone points the site system at another proxy: the plan shows the settings, and repairs them.
+  auto system = lab.estate->document(kSiteServer, "configmgr.site_system", kSupHost);
+  REQUIRE(system);
+  (*system)["proxy"]["port"] = 3128;
+  lab.estate->put_document(kSiteServer, "configmgr.site_system", kSupHost, *system);
+  auto planned = lab.plan();
+  INFO(lab.text(planned.diagnostics));
+  REQUIRE_FALSE(planned.diagnostics.has_errors());
+  INFO(changes_of(planned.plan));
+  // The sites are read only; the site system is the one change, and it is drift.
+  const plan::Change* found = nullptr;
+  for (const plan::Change& c : planned.plan.changes) {
+    if (c.action == model::Action::kRead) continue;
+    CHECK(c.address.str() == "site_system[\"pr1wsus.contoso.com\"]");
+    found = &c;
+  }
+  REQUIRE(found);
+  const plan::Change& change = *found;
+  CHECK(change.reason == plan::Reason::kDrift);
+  REQUIRE(planned.plan.drift.size() == 1);
+  REQUIRE(change.attributes.size() == 1);
+  CHECK(change.attributes[0].name == "proxy");
+  CHECK(change.attributes[0].before == Json{{"server", "proxy.contoso.com"}, {"port", 3128}, {"account", nullptr}});
+  CHECK(change.attributes[0].after == "corp");
+  auto repaired = lab.apply(planned.plan);
+  INFO(steps_of(repaired));
+  REQUIRE(repaired.ok());
+  CHECK((*lab.estate->document(kSiteServer, "configmgr.site_system", kSupHost))["proxy"]["port"] == 8080);
+  lab.require_converged();
+}
+
+TEST_CASE("an unsupported WSUS version fails the role setup with the reason in SUPSetup.log") {
+  Lab lab("version");
+  lab.load(kManifest, "3.0-sp2");
+  auto report = lab.plan_and_apply();
+  INFO(steps_of(report));
+  const auto& step = step_of(report, "software_update_point[\"pr1wsus.contoso.com\"]");
+  CHECK(step.status == apply::StepStatus::kFailed);
+  CHECK(step.message.find("WSUS 3.0-sp2 is not supported by ConfigMgr current branch") != std::string::npos);
+  CHECK(step.message.find("see SUPSetup.log on pr1wsus.contoso.com") != std::string::npos);
+  auto setup = messages(lab, kSupHost, "SUPSetup.log");
+  INFO(joined(setup));
+  REQUIRE(setup.size() >= 3);
+  CHECK(setup[setup.size() - 3].starts_with("ERROR: Unsupported WSUS Server version (3.2.7600.256) is installed."));
+  CHECK(setup[setup.size() - 2] == "Installation failed.");
+  CHECK(setup.back() == "~RoleSetup().");
+  CHECK(std::find(setup.begin(), setup.end(), "Installation was successful.") == setup.end());
+  CHECK_FALSE(lab.estate->document(kSiteServer, "configmgr.sup", kSupHost));
+  CHECK(messages(lab, kSiteServer, "WCM.log").empty());
+}
+
+TEST_CASE("a SUP host without WSUS fails the role setup saying so in SUPSetup.log") {
+  Lab lab("nowsus");
+  lab.load(kManifest);
+  lab.estate->remove_document(kSupHost, "wsus", "server");
+  auto report = lab.plan_and_apply();
+  const auto& step = step_of(report, "software_update_point[\"pr1wsus.contoso.com\"]");
+  CHECK(step.status == apply::StepStatus::kFailed);
+  CHECK(step.message.find("WSUS is not installed") != std::string::npos);
+  auto setup = messages(lab, kSupHost, "SUPSetup.log");
+  CHECK(std::find(setup.begin(), setup.end(),
+                  "ERROR: WSUS is not installed on this server. Install WSUS before the software update point.") != setup.end());
+}
+
+TEST_CASE("a connection account missing from WSUS Administrators fails in WCM.log") {
+  Lab lab("groups");
+  lab.load(kManifest);
+  REQUIRE(lab.estate->remove_member(kSupHost, "WSUS Administrators", "CONTOSO\\svc-cm-wsus"));
+  auto report = lab.plan_and_apply();
+  INFO(steps_of(report));
+  const auto& step = step_of(report, "software_update_point[\"pr1wsus.contoso.com\"]");
+  CHECK(step.status == apply::StepStatus::kFailed);
+  CHECK(step.message.find("CONTOSO\\svc-cm-wsus is not in the local WSUS Administrators group") != std::string::npos);
+  CHECK(step.message.find("see WCM.log on pr1site.contoso.com") != std::string::npos);
+  auto wcm = messages(lab, kSiteServer, "WCM.log");
+  INFO(joined(wcm));
+  CHECK(wcm == std::vector<std::string>{
+                   "Attempting connection to WSUS server: PR1WSUS.CONTOSO.COM, port: 8531, useSSL: True",
+                   "Failed to connect to WSUS server PR1WSUS.CONTOSO.COM: access denied for CONTOSO\\svc-cm-wsus (not a member of "
+                   "the local WSUS Administrators group on PR1WSUS.CONTOSO.COM).",
+                   "Setting new configuration state to 3 (WSUS_CONFIG_FAILED)",
+               });
+  // SUPSetup.log succeeded: the role installed, ConfigMgr cannot reach WSUS.
+  CHECK(messages(lab, kSupHost, "SUPSetup.log").back() == "~RoleSetup().");
+}
+
+TEST_CASE("a remote SUP without a connection account needs the site server's computer account") {
+  Lab lab("computer");
+  std::string manifest = kManifest;
+  manifest.replace(manifest.find("connection_account = \"wsus_connect\""), std::string("connection_account = \"wsus_connect\"").size(), "");
+  lab.load(manifest);
+  auto members = lab.estate->members(kSupHost, "Administrators");
+  CHECK(std::find(members.begin(), members.end(), "CONTOSO\\PR1SITE$") != members.end());
+  REQUIRE(lab.estate->remove_member(kSupHost, "Administrators", "CONTOSO\\PR1SITE$"));
+  auto report = lab.plan_and_apply();
+  const auto& step = step_of(report, "software_update_point[\"pr1wsus.contoso.com\"]");
+  CHECK(step.status == apply::StepStatus::kFailed);
+  CHECK(step.message.find("CONTOSO\\PR1SITE$ is not in the local Administrators group") != std::string::npos);
+}
+
+TEST_CASE("a site that does not exist on its server is a plan error") {
+  Lab lab("nosite");
+  lab.load(kManifest);
+  REQUIRE(lab.estate->remove_document(kSiteServer, "configmgr.site", "PR1"));
+  auto planned = lab.plan();
+  std::string text = lab.text(planned.diagnostics);
+  INFO(text);
+  CHECK(planned.diagnostics.has_errors());
+  CHECK(text.find("site.PR1 does not exist on its server") != std::string::npos);
+}
+
+TEST_CASE("a site whose type differs from the manifest is a plan error") {
+  Lab lab("sitetype");
+  lab.load(kManifest);
+  lab.estate->put_document(kSiteServer, "configmgr.site", "PR1",
+                           Json{{"code", "PR1"}, {"type", "secondary"}, {"parent", "CAS"}, {"server", kSiteServer}});
+  auto planned = lab.plan();
+  std::string text = lab.text(planned.diagnostics);
+  INFO(text);
+  CHECK(text.find("site.PR1 has type = \"secondary\" on its server") != std::string::npos);
+}
+
+TEST_CASE("every configmgr lab operation has a PowerShell twin and the other way round") {
+  lab::OperationTable table;
+  add_lab_operations(table);
+  CHECK(table.duplicates().empty());
+  std::vector<std::string> fragments;
+  for (const model::ScriptFragment& fragment : powershell_fragments()) {
+    fragments.emplace_back(fragment.operation);
+    INFO(fragment.operation);
+    CHECK(lint_powershell(fragment.script).empty());
+    CHECK(std::string_view(fragment.script).find("Import-Module \"$($env:SMS_ADMIN_UI_PATH)\\..\\ConfigurationManager.psd1\"") !=
+          std::string_view::npos);
+    CHECK(std::string_view(fragment.script).find("Set-Location") != std::string_view::npos);
+  }
+  CHECK(fragments == table.names());
+}
+
+}  // namespace
+}  // namespace supctl::plugins::configmgr
