@@ -191,8 +191,32 @@ std::string wsus_version_of(std::string_view os_version) {
   for (std::string_view known : {"6.3", "6.2"}) {
     if (os_version == known || os_version.starts_with(std::string(known) + ".")) return std::string(known);
   }
+  if (os_version.starts_with("6.1.")) return "3.0-sp2";  // Windows Server 2008 R2: WSUS 3.0 SP2
+  if (os_version.starts_with("6.0.")) return "3.0-sp1";  // Windows Server 2008
   return std::string(os_version);
 }
+
+namespace {
+
+/// The Windows Server release that runs a WSUS version: what a derived lab host is given.
+std::optional<lab::HostInfo> host_for(std::string_view name, std::string_view wsus_version) {
+  struct Release {
+    std::string_view wsus, os, os_version;
+  };
+  static constexpr Release kReleases[] = {{"3.0-sp1", "Windows Server 2008", "6.0.6002"},
+                                          {"3.0-sp2", "Windows Server 2008 R2", "6.1.7601"},
+                                          {"6.2", "Windows Server 2012", "6.2.9200"},
+                                          {"6.3", "Windows Server 2012 R2", "6.3.9600"},
+                                          {"10.0.14393", "Windows Server 2016", "10.0.14393"},
+                                          {"10.0.17763", "Windows Server 2019", "10.0.17763"},
+                                          {"10.0.20348", "Windows Server 2022", "10.0.20348"}};
+  for (const Release& r : kReleases) {
+    if (r.wsus == wsus_version) return lab::HostInfo{std::string(name), std::string(r.os), std::string(r.os_version)};
+  }
+  return std::nullopt;
+}
+
+}  // namespace
 
 void install_in_lab(lab::Estate& estate, std::string_view host, std::string_view content_dir,
                     std::string_view database) {
@@ -221,10 +245,22 @@ void install_in_lab(lab::Estate& estate, std::string_view host, std::string_view
 }
 
 void seed_lab(const model::Manifest& manifest, lab::Estate& estate) {
+  // A host whose wsus_server declares a version runs the Windows Server that has that version,
+  // so that a valid manifest converges on its derived lab.
+  for (const model::Resource& wsus : manifest.of_kind("wsus_server")) {
+    auto version = wsus.string("version");
+    auto info = version ? host_for(wsus.name(), *version) : std::nullopt;
+    if (info && estate.host(wsus.name()) && !installed_document(estate, wsus.name())) estate.add_host(*info);
+  }
+  // ConfigMgr takes WSUS for granted on a SUP host with no wsus_server resource; in a 2007
+  // hierarchy that is WSUS 3.0 SP2 on Windows Server 2008 R2.
+  const model::Resource* hierarchy = manifest.find("hierarchy", "");
+  bool legacy = hierarchy && hierarchy->string("configmgr") == "2007";
   for (const model::Resource& sup : manifest.of_kind("software_update_point")) {
     const std::string& host = sup.name();
     if (manifest.find("wsus_server", host) || !estate.host(host)) continue;
     if (installed_document(estate, host)) continue;
+    if (legacy) estate.add_host(*host_for(host, "3.0-sp2"));
     install_in_lab(estate, host, "C:\\WSUS", "wid");
   }
 }

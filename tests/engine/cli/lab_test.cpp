@@ -135,3 +135,28 @@ TEST_CASE("resources that leave the manifests are deleted or forgotten without f
 
 }  // namespace
 }  // namespace supctl::cli
+
+namespace supctl::cli {
+namespace {
+
+TEST_CASE("the derived lab runs the Windows Server of each declared WSUS version") {
+  fs::path dir = fs::temp_directory_path() / fmt::format("supctl-lab-os-{}", ::getpid());
+  fs::remove_all(dir);
+  for (const char* example : {"contoso", "legacy-2007"}) {
+    fs::create_directories(dir / example);
+    for (const auto& entry : fs::directory_iterator(test::source_dir() / "examples" / example)) {
+      fs::copy_file(entry.path(), dir / example / entry.path().filename());
+    }
+    REQUIRE(test::run_cli({"lab", "init", (dir / example).string()}).code == 0);
+  }
+  auto contoso = test::run_cli({"lab", "show", (dir / "contoso").string()}).out;
+  CHECK(contoso.find("pr2wsus.contoso.com (Windows Server 2019 10.0.17763)") != std::string::npos);
+  CHECK(contoso.find("pr1wsus.contoso.com (Windows Server 2022 10.0.20348)") != std::string::npos);
+  auto legacy = test::run_cli({"lab", "show", (dir / "legacy-2007").string()}).out;
+  CHECK(legacy.find("wsus-a.fabrikam.com (Windows Server 2008 R2 6.1.7601)") != std::string::npos);
+  CHECK(legacy.find("ch1site.fabrikam.com (Windows Server 2008 R2 6.1.7601)") != std::string::npos);
+  fs::remove_all(dir);
+}
+
+}  // namespace
+}  // namespace supctl::cli
