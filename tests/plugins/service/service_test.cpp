@@ -11,6 +11,7 @@
 #include <string>
 #include <vector>
 
+#include "plugins/lab_report.h"
 #include "apply/applier.h"
 #include "backends/lab/backend.h"
 #include "backends/lab/estate.h"
@@ -26,34 +27,14 @@
 namespace supctl::plugins::service {
 namespace {
 
+using test::changes_of;
+using test::steps_of;
+
 using model::Json;
 
 constexpr const char* kHost = "h1.test";
 
-std::string steps_of(const apply::ApplyReport& report) {
-  std::string out;
-  for (const auto& step : report.steps) {
-    out += fmt::format("{} {}: {}\n", step.address.str(), apply::step_status_name(step.status), step.message);
-  }
-  return out;
-}
 
-/// Each change and drift of a plan with its attributes, for failure output.
-std::string changes_of(const plan::Plan& plan) {
-  std::string out;
-  for (const auto& change : plan.changes) {
-    out += fmt::format("{} {}:", change.address.str(), model::action_name(change.action));
-    for (const auto& a : change.attributes)
-      out += fmt::format(" {} {} -> {};", a.name, a.before.dump(), a.after.dump());
-    out += "\n";
-  }
-  for (const auto& drift : plan.drift) {
-    out += fmt::format("drift {}:", drift.address.str());
-    for (const auto& a : drift.attributes) out += fmt::format(" {} {} -> {};", a.name, a.before.dump(), a.after.dump());
-    out += "\n";
-  }
-  return out;
-}
 
 /// A temporary lab estate and state, the registry and service plugins, and the real planner and
 /// applier over the lab backend.

@@ -11,6 +11,7 @@
 #include <string>
 #include <vector>
 
+#include "plugins/lab_report.h"
 #include "apply/applier.h"
 #include "backends/lab/backend.h"
 #include "backends/lab/estate.h"
@@ -28,6 +29,9 @@
 namespace supctl::plugins::wsus {
 namespace {
 
+using test::changes_of;
+using test::steps_of;
+
 using model::Json;
 
 constexpr const char* kHost = "h1.test";
@@ -37,29 +41,7 @@ constexpr const char* kCritical = "E6CF1350-C01B-414D-A61F-263D14D133B4";
 constexpr const char* kDefinition = "E0789628-CE08-4437-BE74-2495B842F43B";
 constexpr const char* kSecurity = "0FA1201D-4330-4FA8-8AE9-B877473B6441";
 
-std::string steps_of(const apply::ApplyReport& report) {
-  std::string out;
-  for (const auto& step : report.steps) {
-    out += fmt::format("{} {}: {}\n", step.address.str(), apply::step_status_name(step.status), step.message);
-  }
-  return out;
-}
 
-std::string changes_of(const plan::Plan& plan) {
-  std::string out;
-  for (const auto& change : plan.changes) {
-    out += fmt::format("{} {}:", change.address.str(), model::action_name(change.action));
-    for (const auto& a : change.attributes)
-      out += fmt::format(" {} {} -> {};", a.name, a.before.dump(), a.after.dump());
-    out += "\n";
-  }
-  for (const auto& drift : plan.drift) {
-    out += fmt::format("drift {}:", drift.address.str());
-    for (const auto& a : drift.attributes) out += fmt::format(" {} {} -> {};", a.name, a.before.dump(), a.after.dump());
-    out += "\n";
-  }
-  return out;
-}
 
 /// A temporary lab estate and state, the wsus, registry and service plugins, and the real planner
 /// and applier over the lab backend.
