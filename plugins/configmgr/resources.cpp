@@ -38,27 +38,13 @@ std::string upper(std::string_view s) {
 }
 bool same_text(std::string_view a, std::string_view b) { return upper(a) == upper(b); }
 
-diag::Diagnostic& add_error(diag::Diagnostics& out, const model::Address& address, std::string code, std::string summary) {
-  diag::Diagnostic& d = out.error(std::move(code), std::move(summary));
-  d.address = address.str();
-  d.key_path = d.address;
-  return d;
-}
-
-std::optional<std::string> string_in(const AttributeMap* attributes, std::string_view name) {
-  if (!attributes) return std::nullopt;
-  auto it = attributes->find(name);
-  if (it == attributes->end() || !it->second.is_string()) return std::nullopt;
-  return it->second.get<std::string>();
-}
-
 /// An attribute of a resource being read: from the manifest, or from what was last applied.
 std::optional<std::string> attribute_of(const model::ReadRequest& request, std::string_view name) {
   if (request.desired) {
     auto value = request.desired->string(name);
     return value ? std::optional<std::string>(*value) : std::nullopt;
   }
-  return string_in(request.recorded, name);
+  return model::string_attribute(request.recorded, name);
 }
 
 const Resource* top_of(const Resource* site, const model::Manifest& manifest) {
@@ -137,13 +123,13 @@ Json account_seen(const Json& seen, const Json& resolved) {
 
 const Json* read_result(const model::ObserveRequest& request, std::string_view operation, diag::Diagnostics& out) {
   if (request.results.size() != 1) {
-    add_error(out, request.address, "read-failed",
+    model::resource_error(out, request.address, "read-failed",
               fmt::format("cannot read {}: expected one result of {}, found {}", request.address.str(), operation, request.results.size()));
     return nullptr;
   }
   const model::OperationResult& result = request.results[0];
   if (!result.ok()) {
-    auto& d = add_error(out, request.address, "read-failed",
+    auto& d = model::resource_error(out, request.address, "read-failed",
                         fmt::format("cannot read {}: {} ({}): {}", request.address.str(), operation,
                                     model::failure_kind_name(result.failure), result.error));
     if (result.failure == model::FailureKind::kUnreachable) d.help = "check that the site server is up and that supctl can reach it";
@@ -151,7 +137,7 @@ const Json* read_result(const model::ObserveRequest& request, std::string_view o
     return nullptr;
   }
   if (!result.value.is_object()) {
-    add_error(out, request.address, "read-failed",
+    model::resource_error(out, request.address, "read-failed",
               fmt::format("cannot read {}: {} returned {}, not an object", request.address.str(), operation, result.value.dump()));
     return nullptr;
   }
@@ -222,7 +208,7 @@ model::ReadResponse read_resource(const model::ReadRequest& request) {
   if (kind == "proxy") return response;  // manifest data: it reaches servers through the site systems that use it
   std::string_view operation = read_operation(kind);
   if (operation.empty()) {
-    add_error(response.diagnostics, request.address, "not-implemented", fmt::format("the configmgr plugin cannot read {} yet", kind));
+    model::resource_error(response.diagnostics, request.address, "not-implemented", fmt::format("the configmgr plugin cannot read {} yet", kind));
     return response;
   }
   if (kind == "site") {
@@ -230,14 +216,14 @@ model::ReadResponse read_resource(const model::ReadRequest& request) {
   } else if (kind == "account") {
     auto user = attribute_of(request, "user");
     if (!user) {
-      add_error(response.diagnostics, request.address, "read-failed", fmt::format("cannot read {}: it has no 'user'", request.address.str()));
+      model::resource_error(response.diagnostics, request.address, "read-failed", fmt::format("cannot read {}: it has no 'user'", request.address.str()));
       return response;
     }
     response.operations.push_back({std::string(operation), Json{{"user", *user}}});
   } else {
     auto site = attribute_of(request, "site");
     if (!site) {
-      add_error(response.diagnostics, request.address, "read-failed", fmt::format("cannot read {}: it has no 'site'", request.address.str()));
+      model::resource_error(response.diagnostics, request.address, "read-failed", fmt::format("cannot read {}: it has no 'site'", request.address.str()));
       return response;
     }
     response.operations.push_back(
@@ -313,7 +299,7 @@ model::VerifyResponse verify_resource(const model::VerifyRequest& request) {
   model::VerifyResponse response;
   const AttributeMap* observed = request.observed && !request.observed->contains(kAbsent) ? request.observed : nullptr;
   if (!observed) {
-    add_error(response.diagnostics, request.address, "not-converged", fmt::format("{} is still absent after apply", request.address.str()));
+    model::resource_error(response.diagnostics, request.address, "not-converged", fmt::format("{} is still absent after apply", request.address.str()));
     return response;
   }
   if (!request.desired) {
@@ -338,7 +324,7 @@ model::VerifyResponse verify_resource(const model::VerifyRequest& request) {
   response.converged = diffed.action == Action::kNoOp || diffed.action == Action::kRead;
   for (const model::AttributeDiff& a : diffed.attributes) {
     if (a.sensitive) continue;
-    auto& d = add_error(response.diagnostics, request.address, "not-converged",
+    auto& d = model::resource_error(response.diagnostics, request.address, "not-converged",
                         fmt::format("{} has {} = {} after apply; expected {}", request.address.str(), a.name, a.before.dump(), a.after.dump()));
     d.key_path = request.address.str() + "." + a.name;
     response.converged = false;
@@ -351,15 +337,15 @@ model::ApplyResponse apply_resource(const model::ApplyRequest& request) {
   const std::string& kind = request.address.kind;
   const Json* resolved = resolved_in(request.observed);
   auto cannot = [&](std::string why) {
-    add_error(response.diagnostics, request.address, "apply-failed", fmt::format("cannot change {}: {}", request.address.str(), why));
+    model::resource_error(response.diagnostics, request.address, "apply-failed", fmt::format("cannot change {}: {}", request.address.str(), why));
     return response;
   };
-  auto site = string_in(request.desired, "site");
-  if (!site) site = string_in(request.observed, "site");
+  auto site = model::string_attribute(request.desired, "site");
+  if (!site) site = model::string_attribute(request.observed, "site");
   if (kind == "proxy") return response;  // nothing on a server: its site systems carry it
   if (kind == "account") {
     if (request.action == Action::kDelete) return cannot("removing ConfigMgr accounts is not supported yet");
-    auto user = string_in(request.desired, "user");
+    auto user = model::string_attribute(request.desired, "user");
     if (!user || !request.desired->contains("password")) return cannot("it has no 'user' or 'password'");
     Json params{{"user", *user}, {"password", {{"$secret", request.desired->at("password")}}}};
     if (site) params["site"] = *site;
