@@ -11,6 +11,7 @@
 #include <string>
 #include <vector>
 
+#include "plugins/lab_harness.h"
 #include "plugins/lab_report.h"
 #include "apply/applier.h"
 #include "backends/lab/backend.h"
@@ -43,112 +44,22 @@ constexpr const char* kSecurity = "0FA1201D-4330-4FA8-8AE9-B877473B6441";
 
 
 
-/// A temporary lab estate and state, the wsus, registry and service plugins, and the real planner
-/// and applier over the lab backend.
-class Lab {
+test::PluginLab::Plugins wsus_registry_and_service() {
+  test::PluginLab::Plugins plugins;
+  plugins.push_back(make_plugin());
+  plugins.push_back(registry::make_plugin());
+  plugins.push_back(service::make_plugin());
+  return plugins;
+}
+
+/// The WSUS, registry and service plugins over a temporary lab (tests/plugins/lab_harness.h).
+class Lab : public test::PluginLab {
  public:
   explicit Lab(const std::string& name, lab::HostInfo host = lab::HostInfo{.name = kHost})
-      : dir_(std::filesystem::temp_directory_path() / fmt::format("supctl-lab-wsus-{}-{}", name, ::getpid())),
-        secrets_([](const std::string&) { return std::optional<std::string>(); }) {
-    std::filesystem::remove_all(dir_);
-    std::filesystem::create_directories(dir_);
-    std::string error;
-    estate = lab::Estate::open(dir_ / "lab", &error);
-    state = state::StateStore::open(dir_ / "state.db", &error);
-    INFO(error);
-    REQUIRE(estate);
-    REQUIRE(state);
-    estate->add_host(host);
-    add_lab_operations(table_);
-    registry::add_lab_operations(table_);
-    service::add_lab_operations(table_);
-    backend_ = std::make_unique<lab::LabBackend>(*estate, table_);
-    owned_.push_back(make_plugin());
-    owned_.push_back(registry::make_plugin());
-    owned_.push_back(service::make_plugin());
-    for (const auto& plugin : owned_) plugins_.push_back(plugin.get());
-  }
-  ~Lab() {
-    estate.reset();
-    state.reset();
-    std::filesystem::remove_all(dir_);
-  }
-
-  /// Validates the manifest (after a [host] for h1.test); any diagnostic fails the test.
-  void load(const std::string& toml) {
-    sources_.push_back(std::make_unique<diag::SourceSet>());
-    validation_ =
-        manifest::validate_files({{"main.toml", fmt::format("[host.\"{}\"]\ntransport = \"lab\"\n{}", kHost, toml)}},
-                                 plugins_, *sources_.back());
-    INFO(text(validation_.diagnostics));
-    REQUIRE(validation_.diagnostics.all().empty());
-  }
-
-  plan::PlanResult plan() {
-    plan::PlanOptions options;
-    options.created_at = "2026-11-21T00:00:00Z";
-    return plan::make_plan(plan::PlanInputs{&validation_.manifest, plugins_, state.get(), backend_.get(), &secrets_},
-                           options);
-  }
-
-  apply::ApplyReport apply(const plan::Plan& plan) {
-    state::LockInfo holder;
-    REQUIRE(state->lock("apply", std::chrono::milliseconds(0), &holder));
-    const model::Manifest& manifest = validation_.manifest;
-    apply::ApplyInputs inputs{
-        &plan,       plugins_,  backend_.get(),
-        state.get(), &secrets_, [&manifest](const std::string& host) { return plan::host_target(manifest, host); },
-        {}};
-    auto report = apply::apply_plan(inputs, {});
-    state->unlock();
-    return report;
-  }
-
-  /// Plans without errors, applies with every step succeeding, and returns the plan applied.
-  plan::Plan converge() {
-    auto planned = plan();
-    INFO(text(planned.diagnostics));
-    REQUIRE_FALSE(planned.diagnostics.has_errors());
-    auto report = apply(planned.plan);
-    INFO(steps_of(report));
-    REQUIRE(report.ok());
-    return planned.plan;
-  }
-
-  /// Plans and requires no change and no drift.
-  void require_converged() {
-    auto again = plan();
-    INFO(text(again.diagnostics));
-    REQUIRE_FALSE(again.diagnostics.has_errors());
-    INFO(changes_of(again.plan));
-    CHECK_FALSE(again.plan.has_changes());
-    CHECK(again.plan.drift.empty());
-  }
-
-  model::OperationResult run(std::string_view operation, const Json& params) {
-    const lab::Interpreter* interpreter = table_.find(operation);
-    REQUIRE(interpreter);
-    return (*interpreter)(*estate, kHost, params);
-  }
+      : PluginLab("wsus-" + name, wsus_registry_and_service(),
+                  {&add_lab_operations, &registry::add_lab_operations, &service::add_lab_operations}, std::move(host)) {}
 
   Json document() const { return estate->document(kHost, "wsus", "server").value_or(Json(nullptr)); }
-
-  std::string text(const diag::Diagnostics& diagnostics) const {
-    return sources_.empty() ? std::string() : diag::render_text(diagnostics, *sources_.back(), {});
-  }
-
-  std::unique_ptr<lab::Estate> estate;
-  std::unique_ptr<state::StateStore> state;
-
- private:
-  std::filesystem::path dir_;
-  plan::EnvFileSecrets secrets_;
-  lab::OperationTable table_;
-  std::unique_ptr<lab::LabBackend> backend_;
-  std::vector<std::unique_ptr<model::Plugin>> owned_;
-  std::vector<const model::Plugin*> plugins_;
-  std::vector<std::unique_ptr<diag::SourceSet>> sources_;
-  manifest::Validation validation_;
 };
 
 const plan::Change& change_of(const plan::Plan& plan, std::string_view address) {

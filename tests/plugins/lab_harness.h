@@ -1,0 +1,139 @@
+#pragma once
+// A plugin test's world: a temporary lab estate and state, some plugins with their lab
+// interpreters, and the real planner and applier over the lab backend, on one lab host.
+
+#include <unistd.h>
+
+#include <catch2/catch.hpp>
+#include <fmt/format.h>
+
+#include <filesystem>
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "apply/applier.h"
+#include "backends/lab/backend.h"
+#include "backends/lab/estate.h"
+#include "diag/render.h"
+#include "manifest/validate.h"
+#include "plan/planner.h"
+#include "plugins/lab_report.h"
+#include "state/state.h"
+
+namespace supctl::test {
+
+class PluginLab {
+ public:
+  using Plugins = std::vector<std::unique_ptr<model::Plugin>>;
+  using Registrar = std::function<void(lab::OperationTable&)>;
+
+  /// `name` names the temporary directory; `host` is the one lab host the manifests use.
+  PluginLab(const std::string& name, Plugins plugins, const std::vector<Registrar>& registrars, lab::HostInfo host)
+      : dir_(std::filesystem::temp_directory_path() / fmt::format("supctl-lab-{}-{}", name, ::getpid())),
+        host_(std::move(host)),
+        secrets_([](const std::string&) { return std::optional<std::string>(); }),
+        owned_(std::move(plugins)) {
+    std::filesystem::remove_all(dir_);
+    std::filesystem::create_directories(dir_);
+    std::string error;
+    estate = lab::Estate::open(dir_ / "lab", &error);
+    state = state::StateStore::open(dir_ / "state.db", &error);
+    INFO(error);
+    REQUIRE(estate);
+    REQUIRE(state);
+    estate->add_host(host_);
+    for (const Registrar& add : registrars) add(table_);
+    backend_ = std::make_unique<lab::LabBackend>(*estate, table_);
+    for (const auto& plugin : owned_) plugins_.push_back(plugin.get());
+  }
+  ~PluginLab() {
+    estate.reset();
+    state.reset();
+    std::filesystem::remove_all(dir_);
+  }
+
+  /// Validates the manifest (after a [host] for the lab host); any diagnostic fails the test.
+  void load(const std::string& toml) {
+    sources_.push_back(std::make_unique<diag::SourceSet>());
+    validation_ = manifest::validate_files(
+        {{"main.toml", fmt::format("[host.\"{}\"]\ntransport = \"lab\"\n{}", host_.name, toml)}}, plugins_, *sources_.back());
+    INFO(text(validation_.diagnostics));
+    REQUIRE(validation_.diagnostics.all().empty());
+  }
+
+  plan::PlanResult plan() {
+    plan::PlanOptions options;
+    options.created_at = "2026-11-21T00:00:00Z";
+    return plan::make_plan(plan::PlanInputs{&validation_.manifest, plugins_, state.get(), backend_.get(), &secrets_}, options);
+  }
+
+  apply::ApplyReport apply(const plan::Plan& plan) {
+    state::LockInfo holder;
+    REQUIRE(state->lock("apply", std::chrono::milliseconds(0), &holder));
+    const model::Manifest& manifest = validation_.manifest;
+    apply::ApplyInputs inputs{&plan,     plugins_, backend_.get(), state.get(), &secrets_,
+                              [&manifest](const std::string& host) { return plan::host_target(manifest, host); }, {}};
+    auto report = apply::apply_plan(inputs, {});
+    state->unlock();
+    return report;
+  }
+
+  /// Applies and requires every step to succeed.
+  void apply_ok(const plan::Plan& plan) {
+    auto report = apply(plan);
+    INFO(steps_of(report));
+    REQUIRE(report.ok());
+  }
+
+  /// Plans without errors, applies with every step succeeding, and returns the plan applied.
+  plan::Plan converge() {
+    auto planned = plan();
+    INFO(text(planned.diagnostics));
+    REQUIRE_FALSE(planned.diagnostics.has_errors());
+    auto report = apply(planned.plan);
+    INFO(steps_of(report));
+    REQUIRE(report.ok());
+    return planned.plan;
+  }
+
+  /// Plans and requires no change and no drift.
+  void require_converged() {
+    auto again = plan();
+    INFO(text(again.diagnostics));
+    REQUIRE_FALSE(again.diagnostics.has_errors());
+    INFO(changes_of(again.plan));
+    CHECK_FALSE(again.plan.has_changes());
+    CHECK(again.plan.drift.empty());
+  }
+
+  /// Runs one operation's lab interpreter on the lab host directly.
+  model::OperationResult run(std::string_view operation, const model::Json& params) {
+    const lab::Interpreter* interpreter = table_.find(operation);
+    REQUIRE(interpreter);
+    return (*interpreter)(*estate, host_.name, params);
+  }
+
+  std::string text(const diag::Diagnostics& diagnostics) const {
+    return sources_.empty() ? std::string() : diag::render_text(diagnostics, *sources_.back(), {});
+  }
+
+  const lab::OperationTable& table() const { return table_; }
+
+  std::unique_ptr<lab::Estate> estate;
+  std::unique_ptr<state::StateStore> state;
+
+ private:
+  std::filesystem::path dir_;
+  lab::HostInfo host_;
+  plan::EnvFileSecrets secrets_;
+  lab::OperationTable table_;
+  std::unique_ptr<lab::LabBackend> backend_;
+  Plugins owned_;
+  std::vector<const model::Plugin*> plugins_;
+  std::vector<std::unique_ptr<diag::SourceSet>> sources_;
+  manifest::Validation validation_;
+};
+
+}  // namespace supctl::test
