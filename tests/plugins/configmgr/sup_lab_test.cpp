@@ -12,6 +12,7 @@
 #include <string>
 #include <vector>
 
+#include "plugins/powershell_lint.h"
 #include "plugins/lab_report.h"
 #include "apply/applier.h"
 #include "backends/lab/backend.h"
@@ -25,6 +26,8 @@
 
 namespace supctl::plugins::configmgr {
 namespace {
+
+using test::lint_powershell;
 
 using test::changes_of;
 using test::steps_of;
@@ -207,53 +210,6 @@ const apply::StepResult& step_of(const apply::ApplyReport& report, std::string_v
   }
   FAIL("the apply has no step for " << address);
   throw;
-}
-
-/// Brackets outside strings and comments balance, and no PowerShell 7-only syntax appears.
-std::string lint_powershell(std::string_view script) {
-  for (std::string_view banned : {"??", "-AsHashtable", "&&", "||", "?."}) {
-    if (script.find(banned) != std::string_view::npos) return fmt::format("'{}' is not Windows PowerShell 5.1", banned);
-  }
-  enum class Mode { kCode, kSingle, kDouble, kComment } mode = Mode::kCode;
-  std::string open;
-  for (std::size_t i = 0; i < script.size(); ++i) {
-    char c = script[i];
-    switch (mode) {
-      case Mode::kCode:
-        if (c == '#') {
-          mode = Mode::kComment;
-        } else if (c == '\'') {
-          mode = Mode::kSingle;
-        } else if (c == '"') {
-          mode = Mode::kDouble;
-        } else if (c == '`') {
-          ++i;
-        } else if (c == '(' || c == '{' || c == '[') {
-          open += c;
-        } else if (c == ')' || c == '}' || c == ']') {
-          char expected = c == ')' ? '(' : c == '}' ? '{' : '[';
-          if (open.empty() || open.back() != expected) return fmt::format("unbalanced '{}' at offset {}", c, i);
-          open.pop_back();
-        }
-        break;
-      case Mode::kSingle:
-        if (c == '\'') mode = Mode::kCode;
-        break;
-      case Mode::kDouble:
-        if (c == '`') {
-          ++i;
-        } else if (c == '"') {
-          mode = Mode::kCode;
-        }
-        break;
-      case Mode::kComment:
-        if (c == '\n') mode = Mode::kCode;
-        break;
-    }
-  }
-  if (mode == Mode::kSingle || mode == Mode::kDouble) return "an unterminated string";
-  if (!open.empty()) return fmt::format("'{}' is never closed", open.back());
-  return {};
 }
 
 TEST_CASE("a remote software update point installs through the seeds' chain and converges") {

@@ -11,6 +11,7 @@
 #include <string>
 #include <vector>
 
+#include "plugins/powershell_lint.h"
 #include "plugins/lab_harness.h"
 #include "plugins/lab_report.h"
 #include "apply/applier.h"
@@ -27,6 +28,8 @@
 
 namespace supctl::plugins::registry {
 namespace {
+
+using test::lint_powershell;
 
 using test::changes_of;
 using test::steps_of;
@@ -69,53 +72,6 @@ std::string attribute_names(const plan::Change& change) {
 std::optional<Json> data_of(const Lab& lab, std::string_view key, std::string_view name) {
   auto value = lab.estate->value(kHost, key, name);
   return value ? std::optional<Json>(value->data) : std::nullopt;
-}
-
-/// Brackets outside strings and comments balance, and no PowerShell 7-only syntax appears: cheap
-/// checks for slips, since no PowerShell parser runs on Linux. Empty when the script passes.
-std::string lint_powershell(std::string_view script) {
-  for (std::string_view banned : {"??", "-AsHashtable", "&&", "||", "?."}) {
-    if (script.find(banned) != std::string_view::npos) return fmt::format("'{}' is not Windows PowerShell 5.1", banned);
-  }
-  enum class Mode { kCode, kSingle, kDouble, kComment } mode = Mode::kCode;
-  std::string open;
-  for (std::size_t i = 0; i < script.size(); ++i) {
-    char c = script[i];
-    switch (mode) {
-      case Mode::kCode:
-        if (c == '#')
-          mode = Mode::kComment;
-        else if (c == '\'')
-          mode = Mode::kSingle;
-        else if (c == '"')
-          mode = Mode::kDouble;
-        else if (c == '`')
-          ++i;
-        else if (c == '(' || c == '{' || c == '[')
-          open += c;
-        else if (c == ')' || c == '}' || c == ']') {
-          char expected = c == ')' ? '(' : c == '}' ? '{' : '[';
-          if (open.empty() || open.back() != expected) return fmt::format("unbalanced '{}' at offset {}", c, i);
-          open.pop_back();
-        }
-        break;
-      case Mode::kSingle:
-        if (c == '\'') mode = Mode::kCode;
-        break;
-      case Mode::kDouble:
-        if (c == '`')
-          ++i;
-        else if (c == '"')
-          mode = Mode::kCode;
-        break;
-      case Mode::kComment:
-        if (c == '\n') mode = Mode::kCode;
-        break;
-    }
-  }
-  if (mode == Mode::kSingle || mode == Mode::kDouble) return "an unterminated string";
-  if (!open.empty()) return fmt::format("'{}' is never closed", open.back());
-  return {};
 }
 
 const std::string kValues = R"(
