@@ -184,7 +184,7 @@ class Applier {
     }
 
     model::ApplyRequest request{change.address, change.action, &change.desired,
-                                change.observed ? &*change.observed : nullptr, change.attributes};
+                                change.observed ? &*change.observed : nullptr, change.attributes, &change.references};
     model::ApplyResponse response = kind->second.plugin->apply(request);
     if (response.diagnostics.has_errors()) return fail(step, first_error(response.diagnostics));
     for (model::Operation& op : response.operations) {
@@ -206,7 +206,8 @@ class Applier {
     std::optional<model::AttributeMap> observed;
     if (change.action != Action::kDelete) {
       if (auto error = reread(change, *kind->second.plugin, target, observed)) return fail(step, *error);
-      model::VerifyRequest verify{change.address, kind->second.schema, &change.desired, observed ? &*observed : nullptr};
+      model::VerifyRequest verify{change.address, kind->second.schema, &change.desired, observed ? &*observed : nullptr,
+                                  &change.references};
       model::VerifyResponse verified = kind->second.plugin->verify(verify);
       if (!verified.converged) return fail(step, "not converged after apply: " + first_error(verified.diagnostics));
     }
@@ -252,11 +253,12 @@ class Applier {
       observed = change.desired;
       return std::nullopt;
     }
-    model::ReadRequest read{change.address, nullptr, &change.desired, nullptr};
+    model::ReadRequest read{change.address, nullptr, &change.desired, nullptr, &change.references};
     model::ReadResponse response = plugin.read(read);
     if (response.diagnostics.has_errors()) return "cannot read it back: " + first_error(response.diagnostics);
     auto results = in_.backend->run(target, response.operations);
-    model::ObserveResponse seen = plugin.observe(model::ObserveRequest{change.address, nullptr, results, &change.desired});
+    model::ObserveResponse seen =
+        plugin.observe(model::ObserveRequest{change.address, nullptr, results, &change.desired, &change.references});
     if (seen.diagnostics.has_errors()) return "cannot read it back: " + first_error(seen.diagnostics);
     observed = std::move(seen.observed);
     return std::nullopt;

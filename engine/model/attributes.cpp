@@ -63,6 +63,48 @@ AttributeMap desired_attributes(const Resource& resource) {
   return map;
 }
 
+namespace {
+
+Json resolve(const Resource& resource, const Manifest& manifest, const SchemaLookup& schema_of, int depth) {
+  Json out = Json::object();
+  const KindSchema* schema = schema_of(resource.kind());
+  if (!schema || depth > 4) return out;  // references are short chains; a cycle is a validation error
+  for (const AttributeSchema& attribute : schema->attributes) {
+    if (attribute.type != AttrType::kReference) continue;
+    auto name = resource.string(attribute.name);
+    const Resource* target = name ? manifest.find(attribute.ref_kind, *name) : nullptr;
+    if (!target) continue;
+    Json entry{{"kind", target->kind()}, {"name", target->name()}, {"attributes", Json::object()}};
+    for (const auto& [key, value] : desired_attributes(*target)) entry["attributes"][key] = value;
+    Json nested = resolve(*target, manifest, schema_of, depth + 1);
+    if (!nested.empty()) entry["references"] = std::move(nested);
+    out[std::string(attribute.name)] = std::move(entry);
+  }
+  return out;
+}
+
+}  // namespace
+
+Json resolve_references(const Resource& resource, const Manifest& manifest, const SchemaLookup& schema_of) {
+  return resolve(resource, manifest, schema_of, 0);
+}
+
+const Json* referenced(const Json* references, std::string_view attribute) {
+  if (!references || !references->is_object()) return nullptr;
+  auto it = references->find(attribute);
+  if (it == references->end() || !it->is_object()) return nullptr;
+  auto attributes = it->find("attributes");
+  return attributes != it->end() && attributes->is_object() ? &*attributes : nullptr;
+}
+
+std::optional<std::string> referenced_string(const Json* references, std::string_view attribute, std::string_view field) {
+  const Json* attributes = referenced(references, attribute);
+  if (!attributes) return std::nullopt;
+  auto it = attributes->find(field);
+  if (it == attributes->end() || !it->is_string()) return std::nullopt;
+  return it->get<std::string>();
+}
+
 std::string_view failure_kind_name(FailureKind kind) {
   switch (kind) {
     case FailureKind::kNone: return "none";

@@ -2,6 +2,7 @@
 /// Attribute maps: the desired, recorded and observed settings of one resource, as JSON values
 /// keyed by attribute name. This is the form diffs, plans, state and operations share.
 
+#include <functional>
 #include <map>
 #include <optional>
 #include <string>
@@ -33,5 +34,18 @@ bool is_secret_reference(const Json& value);
 /// `value` with every secret in it shown as "(sensitive)": the value of a secret-like key
 /// (diag::looks_sensitive) unless it is a reference, at any depth of tables and arrays.
 Json redact_secrets(std::string_view key, const Json& value);
+
+/// What a resource's references name, captured from the manifest at plan time so that apply and
+/// verify, which have no manifest, still know it: for each reference attribute that resolves,
+/// `{attribute: {"kind", "name", "attributes": {...}, "references": {...}}}`, where `attributes`
+/// are the referenced resource's desired attributes (secrets stay references) and `references`
+/// resolve its own references in turn (a proxy's account). Unresolved references are left out.
+using SchemaLookup = std::function<const KindSchema*(std::string_view kind)>;
+Json resolve_references(const Resource& resource, const Manifest& manifest, const SchemaLookup& schema_of);
+
+/// The attributes of the resource that a reference attribute resolved to, or nullptr.
+const Json* referenced(const Json* references, std::string_view attribute);
+/// One attribute of a referenced resource as a string, e.g. ("proxy", "server"), or nullopt.
+std::optional<std::string> referenced_string(const Json* references, std::string_view attribute, std::string_view field);
 
 }  // namespace supctl::model

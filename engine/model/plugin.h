@@ -47,7 +47,8 @@ struct ReadRequest {
   Address address;
   const Resource* desired = nullptr;      ///< nullptr when the resource left the manifests
   const AttributeMap* recorded = nullptr; ///< last applied, nullptr when not in state
-  const Manifest* manifest = nullptr;     ///< the whole manifest, for context (never null)
+  const Manifest* manifest = nullptr;     ///< the whole manifest, for context (null when reading back after apply)
+  const Json* references = nullptr;       ///< what its references name (resolve_references), or null
 };
 struct ReadResponse {
   std::vector<Operation> operations;
@@ -62,6 +63,7 @@ struct ObserveRequest {
   /// What was last applied (the state's record, or the change just applied when reading back),
   /// nullptr when nothing was; lets a plugin name a resource that left the manifests.
   const AttributeMap* recorded = nullptr;
+  const Json* references = nullptr;  ///< as in ReadRequest
 };
 struct ObserveResponse {
   std::optional<AttributeMap> observed;  ///< nullopt: absent on the host, never an empty map
@@ -91,6 +93,9 @@ struct ApplyRequest {
   const AttributeMap* desired = nullptr;   ///< secrets as {"env"|"file": ...} references
   const AttributeMap* observed = nullptr;  ///< as planned; nullptr when absent
   std::span<const AttributeDiff> attributes;
+  /// What its references named when the plan was made (resolve_references): apply has no
+  /// manifest, so a site system's proxy or a SUP's connection account reaches it this way.
+  const Json* references = nullptr;
 };
 struct ApplyResponse {
   std::vector<Operation> operations;
@@ -103,6 +108,7 @@ struct VerifyRequest {
   const KindSchema* schema = nullptr;
   const AttributeMap* desired = nullptr;
   const AttributeMap* observed = nullptr;  ///< re-read after apply; nullptr when absent
+  const Json* references = nullptr;        ///< as in ApplyRequest
 };
 struct VerifyResponse {
   bool converged = false;

@@ -245,6 +245,13 @@ std::optional<Change> read_change(const Json& item, const std::string& path, std
   read_enum_reason(r, c.reason);
   r.attributes(c.attributes);
   r.map("desired", c.desired);
+  if (auto references = item.find("references"); references != item.end()) {  // optional: only when it has some
+    if (references->is_object()) {
+      c.references = *references;
+    } else {
+      r.fail(fmt::format("{}: expected an object, found {}", r.path("references"), type_name(*references)));
+    }
+  }
   if (const Json* observed = r.member("observed")) {
     if (observed->is_object()) {
       c.observed.emplace();
@@ -363,6 +370,7 @@ Json to_json(const Plan& plan) {
     item["reason"] = reason_name(c.reason);
     item["attributes"] = attributes_json(c.attributes);
     item["desired"] = map_json(c.desired);
+    if (!c.references.empty()) item["references"] = c.references;
     item["observed"] = c.observed ? map_json(*c.observed) : Json(nullptr);
     Json fingerprints = Json::object();
     for (const auto& [key, value] : c.fingerprints) fingerprints[key] = value;

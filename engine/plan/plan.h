@@ -35,6 +35,7 @@ struct Change {
   Reason reason = Reason::kNone;
   std::vector<AttributeDiff> attributes;   ///< only what changes; unchanged attributes are hidden
   model::AttributeMap desired;             ///< the declared attributes (secrets as references)
+  Json references = Json::object();        ///< what its references named at plan time (model::resolve_references)
   std::optional<model::AttributeMap> observed;  ///< nullopt: absent on the host
   std::map<std::string, std::string> fingerprints;  ///< secret attribute -> keyed fingerprint planned
   std::vector<std::string> depends_on;     ///< addresses (as text) of the changes this one waits for

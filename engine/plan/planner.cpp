@@ -34,6 +34,7 @@ struct Item {
   std::string host;  ///< empty: pure data, never read or changed
   std::optional<ops::ReadBatch::Ticket> ticket;
   AttributeMap desired_map;
+  Json references = Json::object();  ///< what its references name (model::resolve_references)
   std::optional<AttributeMap> observed;
   bool read_ok = true;
 };
@@ -153,6 +154,10 @@ class Planner {
     Item item{address, desired, record, kind->second};
     if (desired) {
       item.desired_map = model::desired_attributes(*desired);
+      item.references = model::resolve_references(*desired, *in_.manifest, [this](std::string_view k) -> const model::KindSchema* {
+        auto found = kinds_.find(k);
+        return found == kinds_.end() ? nullptr : found->second.schema;
+      });
       item.host = kind->second.plugin->host_of(*desired, *in_.manifest);
     } else {
       item.host = kind->second.plugin->host_of_recorded(address, record->attributes);
@@ -168,7 +173,8 @@ class Planner {
         item.observed = item.desired_map;  // pure data: nothing on a host to read
         continue;
       }
-      model::ReadRequest request{item.address, item.desired, item.record ? &item.record->attributes : nullptr, in_.manifest};
+      model::ReadRequest request{item.address, item.desired, item.record ? &item.record->attributes : nullptr, in_.manifest,
+                                 &item.references};
       model::ReadResponse response = item.kind.plugin->read(request);
       item.read_ok = !response.diagnostics.has_errors();
       out_.append(std::move(response.diagnostics));
@@ -179,7 +185,7 @@ class Planner {
     for (Item& item : items_) {
       if (!item.ticket) continue;
       model::ObserveRequest request{item.address, item.desired, batch.results(*item.ticket),
-                                    item.record ? &item.record->attributes : nullptr};
+                                    item.record ? &item.record->attributes : nullptr, &item.references};
       model::ObserveResponse response = item.kind.plugin->observe(request);
       item.read_ok = !response.diagnostics.has_errors();
       out_.append(std::move(response.diagnostics));
@@ -224,6 +230,7 @@ class Planner {
     change.address = item.address;
     change.host = item.host;
     change.desired = item.desired_map;
+    change.references = item.references;
     change.observed = item.observed;
     std::vector<std::string> rotated;
     if (item.desired) rotated = rotated_secrets(item, change);

@@ -22,6 +22,9 @@ using model::OperationResult;
 
 constexpr std::string_view kInstallDir = "E:\\ConfigMgr";
 constexpr std::string_view kRoleKey = "HKLM\\SOFTWARE\\Microsoft\\SMS\\Operations Management\\SMS Server Role\\SMS Software Update Point";
+/// Site versions: ConfigMgr 2007 SP2, and current branch 2403.
+constexpr std::string_view kConfigMgr2007Version = "4.00.6487.2000";
+constexpr std::string_view kCurrentBranchVersion = "5.00.9128.1000";
 constexpr std::array<std::string_view, 2> kSupGroups{"Administrators", "WSUS Administrators"};
 /// The SUP attributes the role document keeps, with the values Add-CMSoftwareUpdatePoint gives
 /// the ones it is not passed.
@@ -62,10 +65,6 @@ std::optional<std::string> text(const Json& params, std::string_view operation, 
   }
   *error = fmt::format("{}: the parameter '{}' is missing or not a string", operation, name);
   return std::nullopt;
-}
-
-Json resolved_of(const Json& params) {
-  return params.is_object() && params.contains("resolved") ? params["resolved"] : Json::object();
 }
 
 // ---- Logs in the formats of the real ones, stamped with the simulated clock.
@@ -243,7 +242,6 @@ OperationResult get_site_system(lab::Estate& estate, const std::string& host, co
     result["proxy"] = found->second.value("proxy", Json(nullptr));
     for (std::string_view key : kSiteSystemSettings) result[std::string(key)] = found->second.value(std::string(key), Json(nullptr));
   }
-  result["resolved"] = resolved_of(params);
   return succeeded(std::move(result));
 }
 
@@ -285,7 +283,6 @@ OperationResult get_sup(lab::Estate& estate, const std::string& host, const Json
     result["exists"] = true;
     result["fqdn"] = *fqdn;
   }
-  result["resolved"] = resolved_of(params);
   return succeeded(std::move(result));
 }
 
@@ -312,9 +309,8 @@ OperationResult add_sup(lab::Estate& estate, const std::string& host, const Json
   auto site = fqdn ? text(params, kOperation, "site", &error) : std::nullopt;
   if (!fqdn || !site) return failed(error);
   std::string code = upper(*site);
-  if (!estate.document(host, "configmgr.site", code)) {
-    return failed(fmt::format("site '{}' is not a site of the SMS Provider on '{}'", code, host));
-  }
+  auto site_document = estate.document(host, "configmgr.site", code);
+  if (!site_document) return failed(fmt::format("site '{}' is not a site of the SMS Provider on '{}'", code, host));
   if (find_document(estate, host, "configmgr.sup", *fqdn)) {
     return failed(fmt::format("{} already has the software update point role", *fqdn));
   }
@@ -326,7 +322,7 @@ OperationResult add_sup(lab::Estate& estate, const std::string& host, const Json
   for (const auto& [name, fallback] : sup_defaults()) document[std::string(name)] = fallback;
   if (auto bad = sup_settings(params, document)) return failed(fmt::format("{}: {}", kOperation, *bad));
   document["installed"] = false;
-  std::string generation = params.value("configmgr", std::string("current-branch"));
+  std::string generation = site_document->value("version", std::string(kCurrentBranchVersion)).starts_with("4.") ? "2007" : "current-branch";
 
   const std::string server = upper(*fqdn);
   const std::string netbios = netbios_of(*fqdn);
@@ -535,12 +531,15 @@ void add_lab_operations(lab::OperationTable& table) {
 }
 
 void seed_lab(const model::Manifest& manifest, lab::Estate& estate) {
+  const model::Resource* hierarchy = manifest.find("hierarchy", "");
+  bool legacy = hierarchy && hierarchy->string("configmgr") == "2007";
   for (const model::Resource& site : manifest.of_kind("site")) {
     auto server = site.string("server");
     if (!server) continue;
     auto parent = site.string("parent");
     estate.put_document(*server, "configmgr.site", upper(site.name()),
                         Json{{"code", upper(site.name())},
+                             {"version", std::string(legacy ? kConfigMgr2007Version : kCurrentBranchVersion)},
                              {"type", site.string("type") ? Json(std::string(*site.string("type"))) : Json(nullptr)},
                              {"parent", parent ? Json(upper(*parent)) : Json(nullptr)},
                              {"server", std::string(*server)}});

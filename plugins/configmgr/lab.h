@@ -6,18 +6,18 @@
 ///   configmgr.get_site        {code}                  -> {exists, code, type, parent, server}
 ///   configmgr.get_account     {user}                  -> {exists, user, site}
 ///   configmgr.set_account     {user, site?, password} -> {}   (New-CMAccount when missing)
-///   configmgr.get_site_system {fqdn, site, resolved?} -> {exists, fqdn, site, proxy, public_fqdn, fdm_operation,
-///                                                         use_site_server_account, installation_account, resolved}
+///   configmgr.get_site_system {fqdn, site}            -> {exists, fqdn, site, proxy, public_fqdn, fdm_operation,
+///                                                         use_site_server_account, installation_account}
 ///   configmgr.set_site_system {fqdn, site, proxy?: {server, port, account} | null, public_fqdn?, fdm_operation?,
 ///                              use_site_server_account?, installation_account?} -> {}
-///   configmgr.get_sup         {fqdn, site, resolved?} -> {exists, fqdn, site, <SUP attributes>, installed, resolved}
-///   configmgr.add_sup         {fqdn, site, configmgr, <SUP attributes>} -> {installed, log_lines}
+///   configmgr.get_sup         {fqdn, site}            -> {exists, fqdn, site, <SUP attributes>, installed}
+///   configmgr.add_sup         {fqdn, site, <SUP attributes>} -> {installed, log_lines}
 ///   configmgr.set_sup         {fqdn, site, <changed SUP attributes>} -> {}
 ///   configmgr.remove_sup      {fqdn, site}            -> {}
 /// SUP attributes carry the manifest's names (wsus_iis_port, wsus_ssl, use_proxy, ...); accounts
-/// travel as DOMAIN\user, never by manifest name. `resolved` is what the plan resolved from the
-/// manifest (references, the ConfigMgr generation); the reads return it unchanged, so that it rides
-/// in the observation to apply, which has no manifest (see resources.cpp).
+/// travel as DOMAIN\user, never by manifest name (apply learns them from the references the plan
+/// resolved). The site's own version (4.00.x: ConfigMgr 2007; 5.00.x: current branch) decides
+/// how a role installs, as on a real site server.
 
 #include <span>
 

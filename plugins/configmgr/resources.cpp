@@ -17,13 +17,6 @@ using model::AttributeMap;
 using model::Json;
 using model::Resource;
 
-/// Keys of an observation that are not attributes. "$resolved": what the plan resolved from the
-/// manifest (references as ConfigMgr knows them, the ConfigMgr generation), for apply, which has no
-/// manifest. "$absent": the resource does not exist on its server; the observation is there only
-/// to carry "$resolved" to the create.
-constexpr std::string_view kResolved = "$resolved";
-constexpr std::string_view kAbsent = "$absent";
-
 /// The SUP settings the role document keeps, by their manifest names.
 constexpr std::array<std::string_view, 11> kSupSettings{"active", "anonymous_wsus_access", "client_connection_type",
                                                         "enable_cloud_gateway", "nlb_virtual_ip", "public_virtual_ip",
@@ -63,46 +56,14 @@ const Resource* top_level_site(const model::Manifest& manifest) {
   return nullptr;
 }
 
-/// {name, user} of an account, or null when the manifest does not declare it.
-Json resolve_account(const model::Manifest& manifest, std::string_view name) {
-  const Resource* account = manifest.find("account", name);
-  auto user = account ? account->string("user") : std::nullopt;
-  if (!user) return nullptr;
-  return Json{{"name", std::string(name)}, {"user", std::string(*user)}};
-}
-
-/// {name, server, port, account (DOMAIN\user or null)} of a proxy, or null.
-Json resolve_proxy(const model::Manifest& manifest, std::string_view name) {
-  const Resource* proxy = manifest.find("proxy", name);
-  if (!proxy || !proxy->string("server") || !proxy->integer("port")) return nullptr;
-  Json account = nullptr;
-  if (auto account_name = proxy->string("account")) {
-    Json resolved = resolve_account(manifest, *account_name);
-    if (resolved.is_object()) account = resolved["user"];
-  }
-  return Json{{"name", std::string(name)}, {"server", std::string(*proxy->string("server"))}, {"port", *proxy->integer("port")},
-              {"account", account}};
-}
-
-/// What the plan resolves from the manifest for a site system or a SUP.
-Json resolved_for(const model::ReadRequest& request) {
-  Json resolved = Json::object();
-  if (!request.desired || !request.manifest) return resolved;
-  const model::Manifest& manifest = *request.manifest;
-  if (request.address.kind == "site_system") {
-    if (auto proxy = request.desired->string("proxy")) resolved["proxy"] = resolve_proxy(manifest, *proxy);
-    if (auto account = request.desired->string("installation_account")) {
-      resolved["installation_account"] = resolve_account(manifest, *account);
-    }
-  } else {
-    if (auto account = request.desired->string("connection_account")) {
-      resolved["connection_account"] = resolve_account(manifest, *account);
-    }
-    const Resource* hierarchy = manifest.find("hierarchy", "");
-    auto generation = hierarchy ? hierarchy->string("configmgr") : std::nullopt;
-    resolved["configmgr"] = generation ? std::string(*generation) : "current-branch";
-  }
-  return resolved;
+/// A proxy as ConfigMgr takes it, {server, port, account: DOMAIN\user or null}, from what the
+/// plan resolved; null when the reference did not resolve.
+Json proxy_of(const Json* references) {
+  const Json* proxy = model::referenced(references, "proxy");
+  if (!proxy || !proxy->contains("server") || !proxy->contains("port")) return nullptr;
+  const Json& nested = (*references)["proxy"].value("references", Json::object());
+  auto account = model::referenced_string(&nested, "account", "user");
+  return Json{{"server", (*proxy)["server"]}, {"port", (*proxy)["port"]}, {"account", account ? Json(*account) : Json(nullptr)}};
 }
 
 bool same_proxy(const Json& wanted, const Json& seen) {
@@ -112,12 +73,11 @@ bool same_proxy(const Json& wanted, const Json& seen) {
          text_of(wanted, "account") == text_of(seen, "account");
 }
 
-/// An account as the host shows it (DOMAIN\user), by its manifest name when it is the one resolved.
-Json account_seen(const Json& seen, const Json& resolved) {
-  if (seen.is_string() && resolved.is_object() && resolved["user"].is_string() &&
-      same_text(seen.get<std::string>(), resolved["user"].get<std::string>())) {
-    return resolved["name"];
-  }
+/// An account as the host shows it (DOMAIN\user), by its manifest name when it is the one the
+/// reference `attribute` resolved to.
+Json account_seen(const Json& seen, const Json* references, std::string_view attribute) {
+  auto user = model::referenced_string(references, attribute, "user");
+  if (seen.is_string() && user && same_text(seen.get<std::string>(), *user)) return (*references)[std::string(attribute)]["name"];
   return seen;
 }
 
@@ -150,23 +110,6 @@ std::string_view read_operation(std::string_view kind) {
   if (kind == "site_system") return "configmgr.get_site_system";
   if (kind == "software_update_point") return "configmgr.get_sup";
   return {};
-}
-
-const Json* resolved_in(const AttributeMap* observed) {
-  if (!observed) return nullptr;
-  auto it = observed->find(kResolved);
-  return it != observed->end() && it->second.is_object() ? &it->second : nullptr;
-}
-
-/// A reference's value as ConfigMgr takes it: what the plan resolved, else null.
-Json resolved_value(const Json* resolved, const char* name, const char* field) {
-  if (!resolved || !resolved->contains(name) || !(*resolved)[name].is_object()) return nullptr;
-  if (!field) {
-    Json out = (*resolved)[name];
-    out.erase("name");
-    return out;
-  }
-  return (*resolved)[name].value(field, Json(nullptr));
 }
 
 }  // namespace
@@ -226,8 +169,7 @@ model::ReadResponse read_resource(const model::ReadRequest& request) {
       model::resource_error(response.diagnostics, request.address, "read-failed", fmt::format("cannot read {}: it has no 'site'", request.address.str()));
       return response;
     }
-    response.operations.push_back(
-        {std::string(operation), Json{{"fqdn", request.address.name}, {"site", *site}, {"resolved", resolved_for(request)}}});
+    response.operations.push_back({std::string(operation), Json{{"fqdn", request.address.name}, {"site", *site}}});
   }
   return response;
 }
@@ -247,11 +189,7 @@ model::ObserveResponse observe_resource(const model::ObserveRequest& request) {
   }
   const Json* result = read_result(request, read_operation(kind), response.diagnostics);
   if (!result) return response;
-  Json resolved = result->value("resolved", Json::object());
-  if (!result->value("exists", false)) {
-    if (resolved.is_object() && !resolved.empty()) response.observed = AttributeMap{{std::string(kAbsent), true}, {std::string(kResolved), resolved}};
-    return response;
-  }
+  if (!result->value("exists", false)) return response;
   AttributeMap observed;
   if (kind == "site") {
     for (const char* key : {"type", "parent", "server"}) observed[key] = result->value(key, Json(nullptr));
@@ -269,73 +207,23 @@ model::ObserveResponse observe_resource(const model::ObserveRequest& request) {
     observed["site"] = result->value("site", Json(nullptr));
     for (std::string_view key : kSiteSystemSettings) observed[std::string(key)] = result->value(std::string(key), Json(nullptr));
     observed["installation_account"] =
-        account_seen(result->value("installation_account", Json(nullptr)), resolved.value("installation_account", Json(nullptr)));
+        account_seen(result->value("installation_account", Json(nullptr)), request.references, "installation_account");
     // The proxy by its manifest name when its settings are the ones the manifest gives it.
     Json proxy = result->value("proxy", Json(nullptr));
-    Json wanted = resolved.value("proxy", Json(nullptr));
-    observed["proxy"] = same_proxy(wanted, proxy) ? wanted["name"] : proxy;
-    observed[std::string(kResolved)] = resolved;
+    observed["proxy"] = same_proxy(proxy_of(request.references), proxy) ? (*request.references)["proxy"]["name"] : proxy;
   } else {
     observed["site"] = result->value("site", Json(nullptr));
     for (std::string_view key : kSupSettings) observed[std::string(key)] = result->value(std::string(key), Json(nullptr));
     observed["connection_account"] =
-        account_seen(result->value("connection_account", Json(nullptr)), resolved.value("connection_account", Json(nullptr)));
-    observed[std::string(kResolved)] = resolved;
+        account_seen(result->value("connection_account", Json(nullptr)), request.references, "connection_account");
   }
   response.observed = std::move(observed);
-  return response;
-}
-
-model::DiffResponse diff_resource(const model::DiffRequest& request) {
-  if (request.observed && request.observed->contains(kAbsent)) {
-    model::DiffRequest absent = request;
-    absent.observed = nullptr;
-    return model::generic_diff(absent);
-  }
-  return model::generic_diff(request);
-}
-
-model::VerifyResponse verify_resource(const model::VerifyRequest& request) {
-  model::VerifyResponse response;
-  const AttributeMap* observed = request.observed && !request.observed->contains(kAbsent) ? request.observed : nullptr;
-  if (!observed) {
-    model::resource_error(response.diagnostics, request.address, "not-converged", fmt::format("{} is still absent after apply", request.address.str()));
-    return response;
-  }
-  if (!request.desired) {
-    response.converged = true;
-    return response;
-  }
-  // Read back without the manifest, references show as ConfigMgr holds them (settings, DOMAIN\user):
-  // the change set what the plan resolved, so here a reference only has to be set.
-  AttributeMap desired = *request.desired;
-  AttributeMap seen = *observed;
-  if (!resolved_in(observed) || resolved_in(observed)->empty()) {
-    for (const char* reference : {"proxy", "installation_account", "connection_account"}) {
-      auto want = desired.find(reference);
-      auto have = seen.find(reference);
-      if (want == desired.end() || have == seen.end() || have->second.is_null()) continue;
-      have->second = want->second;
-    }
-  }
-  model::DiffRequest diff{request.address, request.schema, &desired, &seen, {}};
-  model::DiffResponse diffed = diff_resource(diff);
-  response.diagnostics = std::move(diffed.diagnostics);
-  response.converged = diffed.action == Action::kNoOp || diffed.action == Action::kRead;
-  for (const model::AttributeDiff& a : diffed.attributes) {
-    if (a.sensitive) continue;
-    auto& d = model::resource_error(response.diagnostics, request.address, "not-converged",
-                        fmt::format("{} has {} = {} after apply; expected {}", request.address.str(), a.name, a.before.dump(), a.after.dump()));
-    d.key_path = request.address.str() + "." + a.name;
-    response.converged = false;
-  }
   return response;
 }
 
 model::ApplyResponse apply_resource(const model::ApplyRequest& request) {
   model::ApplyResponse response;
   const std::string& kind = request.address.kind;
-  const Json* resolved = resolved_in(request.observed);
   auto cannot = [&](std::string why) {
     model::resource_error(response.diagnostics, request.address, "apply-failed", fmt::format("cannot change {}: {}", request.address.str(), why));
     return response;
@@ -366,14 +254,14 @@ model::ApplyResponse apply_resource(const model::ApplyRequest& request) {
       return false;
     };
     if (wants("proxy")) {
-      Json proxy = resolved_value(resolved, "proxy", nullptr);
+      Json proxy = proxy_of(request.references);
       if (proxy.is_null()) return cannot("the proxy it names was not resolved at plan time; plan again");
       params["proxy"] = proxy;
     }
     if (wants("installation_account")) {
-      Json user = resolved_value(resolved, "installation_account", "user");
-      if (user.is_null()) return cannot("the installation account it names was not resolved at plan time; plan again");
-      params["installation_account"] = user;
+      auto user = model::referenced_string(request.references, "installation_account", "user");
+      if (!user) return cannot("the installation account it names was not resolved at plan time; plan again");
+      params["installation_account"] = *user;
     }
     for (std::string_view setting : kSiteSystemSettings) {
       if (wants(setting)) params[std::string(setting)] = request.desired->find(setting)->second;
@@ -398,16 +286,14 @@ model::ApplyResponse apply_resource(const model::ApplyRequest& request) {
     for (const std::string& name : names) {
       if (name == "site" || !request.desired->contains(name)) continue;
       if (name == "connection_account") {
-        Json user = resolved_value(resolved, "connection_account", "user");
-        if (user.is_null()) return cannot("the connection account it names was not resolved at plan time; plan again");
-        params["connection_account"] = user;
+        auto user = model::referenced_string(request.references, "connection_account", "user");
+        if (!user) return cannot("the connection account it names was not resolved at plan time; plan again");
+        params["connection_account"] = *user;
       } else if (std::find(kSupSettings.begin(), kSupSettings.end(), name) != kSupSettings.end()) {
         params[name] = request.desired->at(name);
       }
     }
     if (creating) {
-      Json generation = resolved ? resolved->value("configmgr", Json("current-branch")) : Json("current-branch");
-      params["configmgr"] = generation;
       response.operations.push_back({"configmgr.add_sup", std::move(params)});
     } else {
       response.operations.push_back({"configmgr.set_sup", std::move(params)});

@@ -23,8 +23,6 @@ std::string computer_account_of(std::string_view fqdn);
 
 model::ReadResponse read_resource(const model::ReadRequest& request);
 model::ObserveResponse observe_resource(const model::ObserveRequest& request);
-model::DiffResponse diff_resource(const model::DiffRequest& request);
 model::ApplyResponse apply_resource(const model::ApplyRequest& request);
-model::VerifyResponse verify_resource(const model::VerifyRequest& request);
 
 }  // namespace supctl::plugins::configmgr

@@ -41,7 +41,9 @@ std::vector<model::KindSchema> make_kinds() {
           .description = "a role whose removal needs consent",
           .name_format = &model::formats::kIdentifier,
           .destroy_needs_consent = true,
-          .attributes = {allow, depends, host, {.name = "level", .type = AttrType::kInteger, .description = "level", .min = 0, .max = 9}},
+          .attributes = {allow, depends,
+                         {.name = "file", .type = AttrType::kReference, .description = "a file it uses", .ref_kind = "fake_file"},
+                         host, {.name = "level", .type = AttrType::kInteger, .description = "level", .min = 0, .max = 9}},
       },
       model::KindSchema{
           .kind = "fake_site",
@@ -99,6 +101,11 @@ model::ApplyResponse FakePlugin::apply(const model::ApplyRequest& request) const
   Json params{{"address", request.address.str()}};
   if (request.action == model::Action::kDelete) {
     response.operations.push_back({"fake.delete", params});
+    return response;
+  }
+  // A role that uses a file needs what the plan resolved of it: apply has no manifest.
+  if (request.desired->contains("file") && !model::referenced_string(request.references, "file", "content")) {
+    model::resource_error(response.diagnostics, request.address, "apply-failed", "the file it uses was not resolved at plan time");
     return response;
   }
   Json attributes = Json::object();

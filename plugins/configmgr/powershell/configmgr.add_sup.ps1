@@ -1,4 +1,4 @@
-# configmgr.add_sup {fqdn, site, configmgr, <SUP attributes>} -> {installed, log_lines}: creates the site system
+# configmgr.add_sup {fqdn, site, <SUP attributes>} -> {installed, log_lines}: creates the site system
 # when missing, then Add-CMSoftwareUpdatePoint with the desired ports, SSL, proxy use and connection account at once
 # (not Add- with defaults then Set-, the ConfigMgrCBDsc defect). Site Component Manager installs the role afterwards.
 Import-Module "$($env:SMS_ADMIN_UI_PATH)\..\ConfigurationManager.psd1" -ErrorAction Stop

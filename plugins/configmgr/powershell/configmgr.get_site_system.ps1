@@ -1,5 +1,5 @@
-# configmgr.get_site_system {fqdn, site, resolved?} -> {exists, fqdn, site, proxy, public_fqdn, fdm_operation,
-# use_site_server_account, installation_account, resolved}; proxy is {server, port, account} or null.
+# configmgr.get_site_system {fqdn, site} -> {exists, fqdn, site, proxy, public_fqdn, fdm_operation,
+# use_site_server_account, installation_account}; proxy is {server, port, account} or null.
 Import-Module "$($env:SMS_ADMIN_UI_PATH)\..\ConfigurationManager.psd1" -ErrorAction Stop
 $site = ([string]$p.site).ToUpperInvariant()
 $fqdn = [string]$p.fqdn
@@ -9,7 +9,7 @@ function Get-Prop($object, [string]$name, [string]$field) {
   return $prop.$field
 }
 $result = @{ exists = $false; fqdn = $fqdn; site = $site; proxy = $null; public_fqdn = $null; fdm_operation = $null
-             use_site_server_account = $null; installation_account = $null; resolved = $p.resolved }
+             use_site_server_account = $null; installation_account = $null }
 $previous = Get-Location
 Set-Location "$($site):\"
 try {

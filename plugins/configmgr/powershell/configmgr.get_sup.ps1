@@ -1,4 +1,4 @@
-# configmgr.get_sup {fqdn, site, resolved?} -> {exists, fqdn, site, <SUP attributes by their manifest names>, installed, resolved}
+# configmgr.get_sup {fqdn, site} -> {exists, fqdn, site, <SUP attributes by their manifest names>, installed}
 Import-Module "$($env:SMS_ADMIN_UI_PATH)\..\ConfigurationManager.psd1" -ErrorAction Stop
 $site = ([string]$p.site).ToUpperInvariant()
 $fqdn = [string]$p.fqdn
@@ -7,7 +7,7 @@ function Get-Prop($object, [string]$name, [string]$field) {
   if ($null -eq $prop) { return $null }
   return $prop.$field
 }
-$result = @{ exists = $false; fqdn = $fqdn; site = $site; installed = $false; resolved = $p.resolved }
+$result = @{ exists = $false; fqdn = $fqdn; site = $site; installed = $false }
 $previous = Get-Location
 Set-Location "$($site):\"
 try {

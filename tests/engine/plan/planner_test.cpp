@@ -272,6 +272,39 @@ TEST_CASE("changes come in dependency order and carry their dependencies") {
   CHECK(find(result.plan, "fake_role.r")->depends_on == std::vector<std::string>{"fake_file.z"});
 }
 
+TEST_CASE("a reference carries what it names to apply through a saved plan with secrets as references") {
+  test::Harness h("references");
+  h.secrets.values["PW"] = "never-in-a-plan";
+  h.load(kHosts + "[fake_file.a]\nhost = \"h1.test\"\ncontent = \"hello\"\npassword = { env = \"PW\" }\n"
+                  "[fake_role.r]\nhost = \"h1.test\"\nfile = \"a\"\n");
+  auto result = h.plan();
+  REQUIRE_FALSE(result.diagnostics.has_errors());
+  const Change* role = find(result.plan, "fake_role.r");
+  REQUIRE(role);
+  const Json& file = role->references.at("file");
+  CHECK(file.at("kind") == "fake_file");
+  CHECK(file.at("name") == "a");
+  CHECK(file.at("attributes").at("content") == "hello");
+  CHECK(file.at("attributes").at("password") == Json{{"env", "PW"}});
+  CHECK(find(result.plan, "fake_file.a")->references.empty());
+
+  std::string saved = to_json(result.plan).dump();
+  CHECK(saved.find("never-in-a-plan") == std::string::npos);
+  std::string error;
+  auto back = plan_from_json(Json::parse(saved), &error);
+  REQUIRE(back);
+  CHECK(find(*back, "fake_role.r")->references == role->references);
+  CHECK(h.apply(*back).ok());
+
+  // Without what the plan resolved, the plugin cannot apply the role: the references matter.
+  h.load(kHosts + "[fake_file.a]\nhost = \"h1.test\"\ncontent = \"hello\"\npassword = { env = \"PW\" }\n"
+                  "[fake_role.r]\nhost = \"h1.test\"\nfile = \"a\"\nlevel = 2\n");
+  auto update = h.plan();
+  REQUIRE(find(update.plan, "fake_role.r"));
+  for (Change& c : update.plan.changes) c.references = Json::object();
+  CHECK_FALSE(h.apply(update.plan).ok());
+}
+
 TEST_CASE("a dependency cycle stops the plan with its path") {
   test::Harness h("cycle");
   h.load(kHosts + "[fake_file.a]\nhost = \"h1.test\"\ndepends_on = [\"fake_file.b\"]\n"
