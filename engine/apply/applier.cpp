@@ -183,22 +183,26 @@ class Applier {
       return;
     }
 
-    model::ApplyRequest request{change.address, change.action, &change.desired,
-                                change.observed ? &*change.observed : nullptr, change.attributes, &change.references};
-    model::ApplyResponse response = kind->second.plugin->apply(request);
-    if (response.diagnostics.has_errors()) return fail(step, first_error(response.diagnostics));
-    for (model::Operation& op : response.operations) {
-      std::string error;
-      if (!resolve_secret_placeholders(op.params, *in_.secrets, &error)) return fail(step, error);
-    }
+    // A change without a host is pure data (a proxy, an account no site server holds): the state
+    // records it and the resources that name it carry it to their hosts.
     ops::HostTarget target = in_.target_of ? in_.target_of(change.host) : ops::HostTarget{change.host, nullptr};
-    if (!response.operations.empty()) {
-      auto results = in_.backend->run(target, response.operations);
-      for (std::size_t i = 0; i < response.operations.size(); ++i) {
-        if (i >= results.size()) return fail(step, "the backend returned fewer results than operations");
-        if (!results[i].ok()) {
-          return fail(step, fmt::format("{} ({}): {}", response.operations[i].name, model::failure_kind_name(results[i].failure),
-                                        results[i].error));
+    if (!change.host.empty()) {
+      model::ApplyRequest request{change.address, change.action, &change.desired,
+                                  change.observed ? &*change.observed : nullptr, change.attributes, &change.references};
+      model::ApplyResponse response = kind->second.plugin->apply(request);
+      if (response.diagnostics.has_errors()) return fail(step, first_error(response.diagnostics));
+      for (model::Operation& op : response.operations) {
+        std::string error;
+        if (!resolve_secret_placeholders(op.params, *in_.secrets, &error)) return fail(step, error);
+      }
+      if (!response.operations.empty()) {
+        auto results = in_.backend->run(target, response.operations);
+        for (std::size_t i = 0; i < response.operations.size(); ++i) {
+          if (i >= results.size()) return fail(step, "the backend returned fewer results than operations");
+          if (!results[i].ok()) {
+            return fail(step, fmt::format("{} ({}): {}", response.operations[i].name, model::failure_kind_name(results[i].failure),
+                                          results[i].error));
+          }
         }
       }
     }

@@ -1,5 +1,8 @@
 #include "model/attributes.h"
 
+#include <algorithm>
+#include <cctype>
+
 #include "diag/redact.h"
 
 namespace supctl::model {
@@ -103,6 +106,16 @@ std::optional<std::string> referenced_string(const Json* references, std::string
   auto it = attributes->find(field);
   if (it == attributes->end() || !it->is_string()) return std::nullopt;
   return it->get<std::string>();
+}
+
+Json as_reference(const Json& seen, const Json* references, std::string_view attribute, std::string_view field) {
+  auto wanted = referenced_string(references, attribute, field);
+  if (!seen.is_string() || !wanted) return seen;
+  const std::string& text = seen.get_ref<const std::string&>();
+  bool same = text.size() == wanted->size() && std::equal(text.begin(), text.end(), wanted->begin(), [](char a, char b) {
+                return std::tolower(static_cast<unsigned char>(a)) == std::tolower(static_cast<unsigned char>(b));
+              });
+  return same ? (*references)[std::string(attribute)]["name"] : seen;
 }
 
 std::string_view failure_kind_name(FailureKind kind) {

@@ -48,4 +48,9 @@ const Json* referenced(const Json* references, std::string_view attribute);
 /// One attribute of a referenced resource as a string, e.g. ("proxy", "server"), or nullopt.
 std::optional<std::string> referenced_string(const Json* references, std::string_view attribute, std::string_view field);
 
+/// The manifest's name for what the reference `attribute` resolved to, when that resource's `field`
+/// is `seen` (without case: servers report DOMAIN\user and host names as they like); otherwise
+/// `seen` itself. Lets observe show an account a server reports by the name the manifest uses.
+Json as_reference(const Json& seen, const Json* references, std::string_view attribute, std::string_view field);
+
 }  // namespace supctl::model

@@ -29,7 +29,6 @@ std::string upper(std::string_view s) {
   for (char& c : out) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
   return out;
 }
-bool same_text(std::string_view a, std::string_view b) { return upper(a) == upper(b); }
 
 /// An attribute of a resource being read: from the manifest, or from what was last applied.
 std::optional<std::string> attribute_of(const model::ReadRequest& request, std::string_view name) {
@@ -71,14 +70,6 @@ bool same_proxy(const Json& wanted, const Json& seen) {
   auto text_of = [](const Json& j, const char* key) { return j.contains(key) && j[key].is_string() ? upper(j[key].get<std::string>()) : ""; };
   return text_of(wanted, "server") == text_of(seen, "server") && wanted.value("port", Json(nullptr)) == seen.value("port", Json(nullptr)) &&
          text_of(wanted, "account") == text_of(seen, "account");
-}
-
-/// An account as the host shows it (DOMAIN\user), by its manifest name when it is the one the
-/// reference `attribute` resolved to.
-Json account_seen(const Json& seen, const Json* references, std::string_view attribute) {
-  auto user = model::referenced_string(references, attribute, "user");
-  if (seen.is_string() && user && same_text(seen.get<std::string>(), *user)) return (*references)[std::string(attribute)]["name"];
-  return seen;
 }
 
 const Json* read_result(const model::ObserveRequest& request, std::string_view operation, diag::Diagnostics& out) {
@@ -207,7 +198,7 @@ model::ObserveResponse observe_resource(const model::ObserveRequest& request) {
     observed["site"] = result->value("site", Json(nullptr));
     for (std::string_view key : kSiteSystemSettings) observed[std::string(key)] = result->value(std::string(key), Json(nullptr));
     observed["installation_account"] =
-        account_seen(result->value("installation_account", Json(nullptr)), request.references, "installation_account");
+        model::as_reference(result->value("installation_account", Json(nullptr)), request.references, "installation_account", "user");
     // The proxy by its manifest name when its settings are the ones the manifest gives it.
     Json proxy = result->value("proxy", Json(nullptr));
     observed["proxy"] = same_proxy(proxy_of(request.references), proxy) ? (*request.references)["proxy"]["name"] : proxy;
@@ -215,7 +206,7 @@ model::ObserveResponse observe_resource(const model::ObserveRequest& request) {
     observed["site"] = result->value("site", Json(nullptr));
     for (std::string_view key : kSupSettings) observed[std::string(key)] = result->value(std::string(key), Json(nullptr));
     observed["connection_account"] =
-        account_seen(result->value("connection_account", Json(nullptr)), request.references, "connection_account");
+        model::as_reference(result->value("connection_account", Json(nullptr)), request.references, "connection_account", "user");
   }
   response.observed = std::move(observed);
   return response;

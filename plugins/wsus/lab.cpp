@@ -147,6 +147,11 @@ OperationResult configure(lab::Estate& estate, const std::string& host, const Js
                                       {"port", value.value("port", Json(80))},
                                       {"account", value.value("user", Json(nullptr))},
                                       {"has_password", value.contains("password") && !value["password"].is_null()}};
+      } else if (name == "email_server_account") {
+        if (!value.is_object() || !value.contains("user") || !value["user"].is_string()) {
+          return failed("wsus.configure: 'email_server_account' must be an object {user, password?} with 'user' a string");
+        }
+        configuration[name] = value["user"];  // SmtpUserName; the password goes to WSUS only
       } else if (name == "languages") {
         auto merged = merged_set(configuration.value("languages", Json::array()), value, false, &error, name);
         if (!merged) return failed(error);

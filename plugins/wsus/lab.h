@@ -8,7 +8,8 @@
 ///   wsus.configure {configuration?, subscription?} -> {}  (sets only the settings given)
 /// `configuration` and `subscription` use the wsus_server attribute names. A string set is an array
 /// (the exact set) or {include, exclude}. `configuration.proxy` is {server, port, user?, password?};
-/// the estate keeps {server, port, account, has_password}, never the password. `database` is "wid"
+/// the estate keeps {server, port, account, has_password}, never the password.
+/// `configuration.email_server_account` is {user, password?}; read back as the user (SmtpUserName). `database` is "wid"
 /// or a SQL Server ("SQL01" or "SQL01\WSUS").
 
 #include <span>

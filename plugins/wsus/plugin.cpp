@@ -140,9 +140,8 @@ constexpr std::string_view kInstallAttributes[] = {"content_dir", "database"};
 /// Settings of ISubscription rather than IUpdateServerConfiguration.
 constexpr std::string_view kSubscriptionAttributes[] = {"classifications", "products", "synchronize_automatically",
                                                         "synchronize_automatically_time_of_day", "synchronizations_per_day"};
-/// References whose target's settings (a proxy's server, an account's password) the plugin contract
-/// does not hand to diff and apply: declaring one is an error for now (setup_account: a warning).
-constexpr std::string_view kUnmanagedReferences[] = {"email_server_account", "proxy", "setup_account"};
+/// The account that runs postinstall: supctl runs it as its own account, so it is only a warning.
+constexpr std::string_view kUnmanagedReferences[] = {"setup_account"};
 /// What postinstall uses when the manifest leaves it open (UpdateServicesDsc's defaults).
 constexpr std::string_view kDefaultContentDir = "C:\\WSUS";
 constexpr std::string_view kDefaultDatabase = "wid";
@@ -189,13 +188,66 @@ const Json* read_result(const model::ObserveRequest& request, diag::Diagnostics&
   return &result.value;
 }
 
-/// The wsus.configure parameters that set `settings` (attribute name -> value), or nullopt when none is configurable.
-std::optional<Json> configure_params(const std::vector<std::pair<std::string, Json>>& settings) {
+/// The proxy WSUS uses, {server, port, account}, by the manifest's name when it is the one the
+/// manifest's proxy resolves to (server without case, port, account without case).
+Json proxy_seen(const Json& seen, const Json* references) {
+  if (!seen.is_object()) return seen;
+  Json shown{{"server", seen.value("server", Json(nullptr))}, {"port", seen.value("port", Json(nullptr))},
+             {"account", seen.value("account", Json(nullptr))}};
+  const Json* proxy = model::referenced(references, "proxy");
+  if (!proxy) return shown;
+  const Json& nested = (*references)["proxy"].value("references", Json::object());
+  Json account = model::as_reference(shown["account"], &nested, "account", "user");
+  bool same_account = shown["account"].is_null() ? !model::referenced(&nested, "account") : account != shown["account"];
+  bool same = model::as_reference(shown["server"], references, "proxy", "server") == (*references)["proxy"]["name"] &&
+              shown["port"] == proxy->value("port", Json(80)) && same_account;
+  return same ? (*references)["proxy"]["name"] : shown;
+}
+
+/// A string as it is, anything else as JSON.
+std::string text_of(const Json& value) { return value.is_string() ? value.get<std::string>() : value.dump(); }
+
+/// The proxy a wsus_server names, as wsus.configure takes it: {server, port, user, password}, the
+/// password a secret placeholder that apply fills in; null when the reference did not resolve.
+Json proxy_setting(const Json* references) {
+  const Json* proxy = model::referenced(references, "proxy");
+  if (!proxy || !proxy->contains("server")) return nullptr;
+  Json setting{{"server", (*proxy)["server"]}, {"port", proxy->value("port", Json(80))}, {"user", nullptr}};
+  const Json& nested = (*references)["proxy"].value("references", Json::object());
+  if (const Json* account = model::referenced(&nested, "account"); account && account->contains("user")) {
+    setting["user"] = (*account)["user"];
+    if (account->contains("password")) setting["password"] = Json{{"$secret", (*account)["password"]}};
+  }
+  return setting;
+}
+
+/// The SMTP account a wsus_server names: {user, password placeholder}; null when unresolved.
+Json email_account_setting(const Json* references) {
+  const Json* account = model::referenced(references, "email_server_account");
+  if (!account || !account->contains("user")) return nullptr;
+  Json setting{{"user", (*account)["user"]}};
+  if (account->contains("password")) setting["password"] = Json{{"$secret", (*account)["password"]}};
+  return setting;
+}
+
+/// The wsus.configure parameters that set `settings` (attribute name -> value), or nullopt when
+/// none is configurable. References become the settings they name; `error` says which did not resolve.
+std::optional<Json> configure_params(const std::vector<std::pair<std::string, Json>>& settings, const Json* references,
+                                     std::string* error) {
   Json configuration = Json::object();
   Json subscription = Json::object();
   for (const auto& [name, value] : settings) {
     if (!is_configured(name)) continue;
-    (is_one_of(kSubscriptionAttributes, name) ? subscription : configuration)[name] = value;
+    Json setting = value;
+    if (name == "proxy" || name == "email_server_account") {
+      setting = name == "proxy" ? proxy_setting(references) : email_account_setting(references);
+      if (setting.is_null()) {
+        *error = fmt::format("the {} '{}' it names was not resolved at plan time; plan again", name == "proxy" ? "proxy" : "account",
+                             text_of(value));
+        return std::nullopt;
+      }
+    }
+    (is_one_of(kSubscriptionAttributes, name) ? subscription : configuration)[name] = std::move(setting);
   }
   if (configuration.empty() && subscription.empty()) return std::nullopt;
   Json params = Json::object();
@@ -228,9 +280,6 @@ bool products_match(const Json& desired, const Json& observed) {
   const Json& exclude = desired.contains("exclude") ? desired["exclude"] : none;
   return std::all_of(include.begin(), include.end(), matched_by) && std::none_of(exclude.begin(), exclude.end(), matched_by);
 }
-
-/// A string as it is, anything else as JSON.
-std::string text_of(const Json& value) { return value.is_string() ? value.get<std::string>() : value.dump(); }
 
 std::string string_or(const AttributeMap* attributes, std::string_view name, std::string_view fallback) {
   return model::string_attribute(attributes, name).value_or(std::string(fallback));
@@ -327,8 +376,12 @@ class WsusPlugin final : public model::Plugin {
       if (!result->contains(part) || !(*result)[part].is_object()) continue;
       for (const auto& [name, value] : (*result)[part].items()) {
         if (name == "proxy") {
-          // WSUS knows the proxy's address, not the manifest's name for it.
-          if (value.is_object()) observed["proxy"] = Json{{"server", value.value("server", Json(nullptr))}, {"port", value.value("port", Json(nullptr))}};
+          // WSUS knows the proxy's address and account, not the manifest's name for it.
+          observed["proxy"] = proxy_seen(value, request.references);
+          continue;
+        }
+        if (name == "email_server_account") {
+          observed[name] = model::as_reference(value, request.references, name, "user");
           continue;
         }
         observed[name] = value;
@@ -369,13 +422,6 @@ class WsusPlugin final : public model::Plugin {
           d.address = request.address.str();
           d.key_path = d.address + ".setup_account";
         }
-        continue;
-      }
-      if (is_one_of(kUnmanagedReferences, name)) {
-        // The referenced proxy's address or account's password never reaches diff and apply.
-        auto& d = attribute_error(checks.diagnostics, request.address, "unsupported-attribute",
-                            fmt::format("{}: supctl cannot set '{}' on a standalone WSUS server yet", request.address.str(), name), name);
-        d.help = "remove it and set it on the server by hand for now";
         continue;
       }
       bool fixed = name == "version" || is_one_of(kInstallAttributes, name);
@@ -438,7 +484,13 @@ class WsusPlugin final : public model::Plugin {
     } else {
       for (const model::AttributeDiff& a : request.attributes) settings.emplace_back(a.name, a.after);
     }
-    if (auto params = configure_params(settings)) response.operations.push_back({"wsus.configure", std::move(*params)});
+    std::string error;
+    auto params = configure_params(settings, request.references, &error);
+    if (!error.empty()) {
+      model::resource_error(response.diagnostics, request.address, "apply-failed", fmt::format("cannot change {}: {}", request.address.str(), error));
+      return response;
+    }
+    if (params) response.operations.push_back({"wsus.configure", std::move(*params)});
     return response;
   }
 };

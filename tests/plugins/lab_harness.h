@@ -9,6 +9,7 @@
 
 #include <filesystem>
 #include <functional>
+#include <map>
 #include <memory>
 #include <string>
 #include <vector>
@@ -33,7 +34,10 @@ class PluginLab {
   PluginLab(const std::string& name, Plugins plugins, const std::vector<Registrar>& registrars, lab::HostInfo host)
       : dir_(std::filesystem::temp_directory_path() / fmt::format("supctl-lab-{}-{}", name, ::getpid())),
         host_(std::move(host)),
-        secrets_([](const std::string&) { return std::optional<std::string>(); }),
+        secrets_([this](const std::string& variable) {
+          auto it = env.find(variable);
+          return it == env.end() ? std::optional<std::string>() : std::optional<std::string>(it->second);
+        }),
         owned_(std::move(plugins)) {
     std::filesystem::remove_all(dir_);
     std::filesystem::create_directories(dir_);
@@ -123,6 +127,7 @@ class PluginLab {
 
   std::unique_ptr<lab::Estate> estate;
   std::unique_ptr<state::StateStore> state;
+  std::map<std::string, std::string> env;  ///< the environment that { env = "NAME" } secrets read
 
  private:
   std::filesystem::path dir_;

@@ -1,7 +1,7 @@
 # wsus.configure {configuration?, subscription?} -> {}: sets only the settings given, by their
 # wsus_server attribute names. A string set is an array (the exact set) or {include, exclude}.
-# configuration.proxy is {server, port, user?, password?}; the password arrives resolved and is
-# handed to WSUS only. Times of day are UTC, as HH:MM.
+# configuration.proxy is {server, port, user?, password?} and configuration.email_server_account
+# {user, password?}; passwords arrive resolved and are handed to WSUS only. Times of day are UTC, as HH:MM.
 $cfg = $p.configuration
 $sub = $p.subscription
 
@@ -97,6 +97,7 @@ if ($null -ne $cfg) {
 
   $email = @('sync_notification_recipients', 'status_notification_recipients', 'status_notification_frequency', 'status_notification_time_of_day',
              'email_language', 'smtp_host_name', 'smtp_port', 'sender_display_name', 'sender_email_address')
+  $email += 'email_server_account'
   if (@($email | Where-Object { Test-Setting $cfg $_ }).Count -gt 0) {
     $e = $server.GetEmailNotificationConfiguration()
     if (Test-Setting $cfg 'sync_notification_recipients') {
@@ -116,6 +117,13 @@ if ($null -ne $cfg) {
     if (Test-Setting $cfg 'smtp_port') { $e.SmtpPort = [int]$cfg.smtp_port }
     if (Test-Setting $cfg 'sender_display_name') { $e.SenderDisplayName = [string]$cfg.sender_display_name }
     if (Test-Setting $cfg 'sender_email_address') { $e.SenderEmailAddress = [string]$cfg.sender_email_address }
+    if (Test-Setting $cfg 'email_server_account') {
+      # {user, password?}: the SMTP server's account; the password arrives resolved and goes to WSUS only.
+      $account = $cfg.email_server_account
+      $e.SmtpServerRequireAuthentication = $true
+      $e.SmtpUserName = [string]$account.user
+      if ((Test-Setting $account 'password') -and $null -ne $account.password) { $e.SetSmtpUserPassword([string]$account.password) }
+    }
     Save-WithRetry $e 'IEmailNotificationConfiguration'
   }
 

@@ -73,6 +73,7 @@ $configuration.smtp_host_name = [string]$e.SmtpHostName
 $configuration.smtp_port = [int]$e.SmtpPort
 $configuration.sender_display_name = [string]$e.SenderDisplayName
 $configuration.sender_email_address = [string]$e.SenderEmailAddress
+$configuration.email_server_account = if ($e.SmtpServerRequireAuthentication) { [string]$e.SmtpUserName } else { $null }
 
 if (Get-Module -ListAvailable -Name WebAdministration) {
   Import-Module WebAdministration -ErrorAction Stop

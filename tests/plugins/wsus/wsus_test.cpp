@@ -20,6 +20,8 @@
 #include "diag/render.h"
 #include "manifest/validate.h"
 #include "plan/planner.h"
+#include "plugins/configmgr/lab.h"
+#include "plugins/configmgr/plugin.h"
 #include "plugins/registry/lab.h"
 #include "plugins/registry/plugin.h"
 #include "plugins/service/lab.h"
@@ -64,6 +66,46 @@ class Lab : public test::PluginLab {
 
   Json document() const { return estate->document(kHost, "wsus", "server").value_or(Json(nullptr)); }
 };
+
+/// The same with the ConfigMgr plugin too, whose `proxy` and `account` kinds a wsus_server names.
+class ProxyLab : public test::PluginLab {
+ public:
+  explicit ProxyLab(const std::string& name)
+      : PluginLab("wsus-" + name, with_configmgr(), {&add_lab_operations, &configmgr::add_lab_operations}, lab::HostInfo{.name = kHost}) {}
+  Json document() const { return estate->document(kHost, "wsus", "server").value_or(Json(nullptr)); }
+
+ private:
+  static test::PluginLab::Plugins with_configmgr() {
+    test::PluginLab::Plugins plugins;
+    plugins.push_back(make_plugin());
+    plugins.push_back(configmgr::make_plugin());
+    return plugins;
+  }
+};
+
+constexpr const char* kWithProxy = R"(
+[hierarchy]
+name = "test"
+configmgr = "current-branch"
+
+[account.proxy_user]
+user = 'TEST\svc-proxy'
+password = { env = "PROXY_PW" }
+
+[account.mail]
+user = "mail@test.example"
+password = { env = "SMTP_PW" }
+
+[proxy.edge]
+server = "edge.test"
+port = 3128
+account = "proxy_user"
+
+[wsus_server."h1.test"]
+proxy = "edge"
+smtp_host_name = "smtp.test.example"
+email_server_account = "mail"
+)";
 
 const plan::Change& change_of(const plan::Plan& plan, std::string_view address) {
   for (const plan::Change& change : plan.changes) {
@@ -361,26 +403,68 @@ classifications = ["{}"]
   lab.require_converged();
 }
 
-TEST_CASE("wsus: a proxy or e-mail account on a standalone server is refused, not ignored") {
-  auto plugin = make_plugin();
-  const model::KindSchema* schema = &plugin->kinds()[0];
-  model::AttributeMap desired{{"content_dir", "D:\\WSUS"}, {"proxy", "corp"}, {"setup_account", "installer"}};
-  model::AttributeMap observed{{"content_dir", "D:\\WSUS"},
-                               {"setup_account", "installer"},
-                               {"proxy", Json{{"server", "proxy.contoso.com"}, {"port", 8080}}}};
-  model::Address address{"wsus_server", kHost};
-  auto diffed = plugin->diff(model::DiffRequest{address, schema, &desired, &observed, {}});
-  CHECK(diffed.action == model::Action::kNoOp);
-  REQUIRE(diffed.diagnostics.all().size() == 1);
-  const diag::Diagnostic& d = diffed.diagnostics.all()[0];
-  CHECK(d.code == "unsupported-attribute");
-  CHECK(d.key_path == "wsus_server[\"h1.test\"].proxy");
-  CHECK(d.summary == "wsus_server[\"h1.test\"]: supctl cannot set 'proxy' on a standalone WSUS server yet");
+TEST_CASE("wsus: a standalone server gets the proxy and e-mail account it names with their passwords") {
+  ProxyLab lab("proxy");
+  lab.env["PROXY_PW"] = "proxy-secret-1";
+  lab.env["SMTP_PW"] = "smtp-secret-1";
+  lab.load(kWithProxy);
+  auto planned = lab.plan();
+  INFO(lab.text(planned.diagnostics));
+  REQUIRE_FALSE(planned.diagnostics.has_errors());
+  std::string saved = plan::to_json(planned.plan).dump();
+  CHECK(saved.find("proxy-secret-1") == std::string::npos);
+  CHECK(saved.find("smtp-secret-1") == std::string::npos);
+  lab.apply_ok(planned.plan);
+  Json configuration = lab.document()["configuration"];
+  CHECK(configuration["proxy"] ==
+        Json{{"server", "edge.test"}, {"port", 3128}, {"account", "TEST\\svc-proxy"}, {"has_password", true}});
+  CHECK(configuration["email_server_account"] == "mail@test.example");
+  CHECK(lab.estate->document(kHost, "wsus", "server")->dump().find("secret-1") == std::string::npos);
+  lab.require_converged();
 
-  auto created = plugin->diff(model::DiffRequest{address, schema, &desired, nullptr, {}});
-  CHECK(created.action == model::Action::kCreate);
-  CHECK(created.diagnostics.error_count() == 1);
-  CHECK(created.diagnostics.all().size() == 2);  // and a warning: postinstall does not run as setup_account
+  // Out of band, someone points WSUS at another port: drift, repaired by the next apply.
+  Json document = lab.document();
+  document["configuration"]["proxy"]["port"] = 8080;
+  lab.estate->put_document(kHost, "wsus", "server", document);
+  auto drifted = lab.plan();
+  REQUIRE_FALSE(drifted.diagnostics.has_errors());
+  const plan::Change& change = change_of(drifted.plan, kAddress);
+  CHECK(attribute_names(change) == "proxy");
+  CHECK(change.attributes[0].after == "edge");
+  lab.apply_ok(drifted.plan);
+  CHECK(lab.document()["configuration"]["proxy"]["port"] == 3128);
+  lab.require_converged();
+}
+
+TEST_CASE("wsus: a proxy without an account is anonymous and still converges") {
+  ProxyLab lab("anonymous-proxy");
+  lab.load(R"(
+[hierarchy]
+name = "test"
+configmgr = "current-branch"
+
+[proxy.edge]
+server = "edge.test"
+port = 80
+
+[wsus_server."h1.test"]
+proxy = "edge"
+)");
+  lab.converge();
+  CHECK(lab.document()["configuration"]["proxy"] == Json{{"server", "edge.test"}, {"port", 80}, {"account", nullptr}, {"has_password", false}});
+  lab.require_converged();
+}
+
+TEST_CASE("wsus: an apply without what the plan resolved for the proxy is refused") {
+  auto plugin = make_plugin();
+  model::AttributeMap desired{{"proxy", "corp"}};
+  model::AttributeMap observed{{"content_dir", "C:\\WSUS"}};
+  std::vector<model::AttributeDiff> diffs{{"proxy", nullptr, "corp", false}};
+  auto applied = plugin->apply(model::ApplyRequest{{"wsus_server", kHost}, model::Action::kUpdate, &desired, &observed, diffs, nullptr});
+  REQUIRE(applied.diagnostics.has_errors());
+  CHECK(applied.diagnostics.all()[0].summary ==
+        "cannot change wsus_server[\"h1.test\"]: the proxy 'corp' it names was not resolved at plan time; plan again");
+  CHECK(applied.operations.empty());
 }
 
 TEST_CASE("wsus: a read that fails names the resource and the failure") {
