@@ -7,6 +7,7 @@
 #include "backends/lab/backend.h"
 #include "cli/commands.h"
 #include "cli/common.h"
+#include "cli/lab_estate.h"
 #include "ops/batch.h"
 #include "plan/planner.h"
 #include "plugins/plugins.h"
@@ -92,6 +93,57 @@ class RoutingBackend final : public ops::Backend {
   bool all_lab_;
 };
 
+/// `lab init`: from DIR/lab/estate.toml when it exists, checked in full before the estate is
+/// touched and seeded in one transaction on an emptied estate; otherwise the lab the manifests
+/// derive, completing an estate that exists.
+int init_command(const LabOptions& options, const Context& context, Io& io) {
+  auto loaded = load_valid(options.dir, context, io);
+  if (!loaded) return 1;
+  const model::Manifest& manifest = loaded->validation.manifest;
+  const std::vector<std::string> names = machines(manifest, context.plugins);
+  std::unique_ptr<EstateFile> file;
+  std::error_code ec;
+  if (std::filesystem::exists(estate_file_path(options.dir), ec)) {
+    file = load_estate_file(options.dir, manifest, names, io);
+    if (!file) return 1;
+  }
+  std::string error;
+  auto estate = lab::Estate::open(lab_dir(options.dir), &error);
+  if (!estate) {
+    io.err << fmt::format("error: cannot open the lab estate in '{}': {}\n", lab_dir(options.dir).string(), error);
+    return 1;
+  }
+  const bool fresh = estate->hosts().empty();
+  auto derive = [&] {
+    for (const std::string& name : names) {
+      if (!estate->host(name)) estate->add_host(lab::HostInfo{name});
+    }
+    plugins::seed_lab(manifest, *estate);
+  };
+  if (!file) {
+    derive();
+    io.out << fmt::format("{} the lab estate in '{}': {} hosts.\n", fresh ? "Seeded" : "Completed",
+                          lab_dir(options.dir).string(), estate->hosts().size());
+    return 0;
+  }
+  bool seeded = estate->transaction([&] {
+    estate->reset();
+    if (file->on_manifests) derive();
+    plugins::seed_lab_estate(file->file, manifest, *estate);
+    return true;
+  });
+  if (!seeded) {
+    io.err << fmt::format("error: cannot write the lab estate in '{}'; it is unchanged\n",
+                          lab_dir(options.dir).string());
+    return 1;
+  }
+  io.out << fmt::format("{} the lab estate in '{}' from lab/estate.toml ({}): {} hosts.\n",
+                        fresh ? "Seeded" : "Reseeded", lab_dir(options.dir).string(),
+                        file->on_manifests ? "on the lab derived from the manifests" : "on an empty lab",
+                        estate->hosts().size());
+  return 0;
+}
+
 }  // namespace
 
 std::unique_ptr<ops::Backend> make_default_backend(const std::filesystem::path& dir, bool lab, std::string* error) {
@@ -109,6 +161,7 @@ std::unique_ptr<ops::Backend> make_default_backend(const std::filesystem::path& 
 }
 
 int lab_command(const LabOptions& options, const Context& context, Io& io) {
+  if (options.action == "init") return init_command(options, context, io);
   std::string error;
   if (options.action == "reset" || options.action == "show") {
     std::error_code ec;
@@ -134,6 +187,15 @@ int lab_command(const LabOptions& options, const Context& context, Io& io) {
         io.out << fmt::format("  service {:<28} {:<10} {}\n", s.name, s.startup, s.state);
       }
       for (const std::string& feature : estate->features(host.name)) io.out << fmt::format("  feature {}\n", feature);
+      for (std::string_view group : {"Administrators", "WSUS Administrators"}) {
+        std::vector<std::string> members = estate->members(host.name, group);
+        if (!members.empty()) io.out << fmt::format("  group   {:<28} {}\n", group, fmt::join(members, ", "));
+      }
+      auto wsus = estate->document(host.name, "wsus", "server");
+      if (wsus && wsus->is_object() && wsus->value("installed", false)) {
+        io.out << fmt::format("  wsus    {:<28} {} {}\n", wsus->value("version", std::string("?")),
+                              wsus->value("content_dir", std::string("?")), wsus->value("database", std::string("?")));
+      }
     }
     io.out << fmt::format("clock: {} seconds since 1970-01-01T00:00:00Z; {} fault(s) injected\n", estate->now(), estate->faults().size());
     return 0;
@@ -142,17 +204,6 @@ int lab_command(const LabOptions& options, const Context& context, Io& io) {
   auto loaded = load_valid(options.dir, context, io);
   if (!loaded) return 1;
   const model::Manifest& manifest = loaded->validation.manifest;
-  if (options.action == "init") {
-    bool fresh = estate->hosts().empty();
-    for (const std::string& name : machines(manifest, context.plugins)) {
-      if (!estate->host(name)) estate->add_host(lab::HostInfo{name});
-    }
-    plugins::seed_lab(manifest, *estate);
-    io.out << fmt::format("{} the lab estate in '{}': {} hosts.\n", fresh ? "Seeded" : "Completed", lab_dir(options.dir).string(),
-                          estate->hosts().size());
-    return 0;
-  }
-
   // drift: change a resource on its host out of band, through the plugin's own operations.
   auto address = model::parse_address(options.address);
   const model::Resource* resource = address ? manifest.find(*address) : nullptr;
