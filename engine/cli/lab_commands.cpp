@@ -239,9 +239,17 @@ int lab_command(const LabOptions& options, const Context& context, Io& io) {
   lab::OperationTable table = plugins::lab_operations();
   lab::LabBackend backend(*estate, table);
   ops::HostTarget target{host, nullptr};
-  model::ReadResponse read = plugin->read(model::ReadRequest{*address, resource, nullptr, &manifest});
+  model::Json references = model::resolve_references(*resource, manifest, [&](std::string_view kind) -> const model::KindSchema* {
+    for (const model::Plugin* p : context.plugins) {
+      for (const model::KindSchema& k : p->kinds()) {
+        if (k.kind == kind) return &k;
+      }
+    }
+    return nullptr;
+  });
+  model::ReadResponse read = plugin->read(model::ReadRequest{*address, resource, nullptr, &manifest, &references});
   auto results = backend.run(target, read.operations);
-  model::ObserveResponse seen = plugin->observe(model::ObserveRequest{*address, resource, results});
+  model::ObserveResponse seen = plugin->observe(model::ObserveRequest{*address, resource, results, nullptr, &references});
   if (read.diagnostics.has_errors() || seen.diagnostics.has_errors()) {
     io.err << "error: cannot read " << options.address << " in the lab: "
            << (seen.diagnostics.has_errors() ? seen.diagnostics.all()[0].summary : read.diagnostics.all()[0].summary) << "\n";
@@ -254,7 +262,8 @@ int lab_command(const LabOptions& options, const Context& context, Io& io) {
     desired[key] = value;
   }
   model::Action action = seen.observed ? model::Action::kUpdate : model::Action::kCreate;
-  model::ApplyResponse change = plugin->apply(model::ApplyRequest{*address, action, &desired, seen.observed ? &*seen.observed : nullptr, diffs});
+  model::ApplyResponse change =
+      plugin->apply(model::ApplyRequest{*address, action, &desired, seen.observed ? &*seen.observed : nullptr, diffs, &references});
   if (change.diagnostics.has_errors()) {
     io.err << "error: " << change.diagnostics.all()[0].summary << "\n";
     return 1;

@@ -62,9 +62,9 @@ std::unique_ptr<state::StateStore> open_state(const std::filesystem::path& path,
   return store;
 }
 
-void print_plan_problems(const diag::Diagnostics& diagnostics, Io& io) {
-  diag::SourceSet none;
-  io.err << diag::render_text(diagnostics, none, diag::TextStyle{.color = false});
+// Plan problems point into the manifests they were made from, with their source lines.
+void print_plan_problems(const diag::Diagnostics& diagnostics, const diag::SourceSet& sources, Io& io) {
+  io.err << diag::render_text(diagnostics, sources, diag::TextStyle{.color = false});
 }
 
 std::string lock_message(const state::LockInfo& holder) {
@@ -177,11 +177,11 @@ int plan_command(const PlanCommandOptions& options, const Context& context, Io& 
   io.err << "Reading the hosts...\n";
   plan::PlanResult result = plan::make_plan(inputs, plan_options);
   if (result.diagnostics.has_errors()) {
-    print_plan_problems(result.diagnostics, io);
+    print_plan_problems(result.diagnostics, loaded->sources, io);
     io.err << "No plan: fix the problems above and plan again.\n";
     return 1;
   }
-  if (!result.diagnostics.all().empty()) print_plan_problems(result.diagnostics, io);
+  if (!result.diagnostics.all().empty()) print_plan_problems(result.diagnostics, loaded->sources, io);
   if (!options.out.empty()) {
     std::string error;
     if (!write_private(options.out, plan::render_json(result.plan), &error)) {
@@ -250,7 +250,7 @@ int apply_command(const ApplyCommandOptions& options, const Context& context, Io
     plan::PlanOptions plan_options{{}, false, options.parallelism, SUPCTL_VERSION, loaded->hash, context.now()};
     plan::PlanResult result = plan::make_plan(inputs, plan_options);
     if (result.diagnostics.has_errors()) {
-      print_plan_problems(result.diagnostics, io);
+      print_plan_problems(result.diagnostics, loaded->sources, io);
       io.err << "Nothing was changed: fix the problems above and apply again.\n";
       return 1;
     }

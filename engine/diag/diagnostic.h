@@ -47,6 +47,7 @@ class Diagnostics {
   Diagnostic& warning(std::string code, std::string summary);
 
   const std::vector<Diagnostic>& all() const { return items_; }
+  std::vector<Diagnostic>& mutable_all() { return items_; }  ///< to add detail; never to change severities
   std::size_t error_count() const { return errors_; }
   std::size_t warning_count() const { return items_.size() - errors_; }
   bool has_errors() const { return errors_ > 0; }

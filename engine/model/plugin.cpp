@@ -24,19 +24,26 @@ bool ignores_case(const AttributeSchema& schema) {
   }
 }
 
+/// A string as the attribute compares it: in its format's normal form (a classification title as
+/// its GUID, a schedule in canonical words), without case where the attribute ignores it.
+std::string comparable(const AttributeSchema& schema, std::string text) {
+  if (schema.format && schema.format->check) {
+    std::string normalized;
+    if (!schema.format->check(text, &normalized) && !normalized.empty()) text = std::move(normalized);
+  }
+  return ignores_case(schema) ? lower(text) : text;
+}
+
 bool same_string(const AttributeSchema& schema, const Json& a, const Json& b) {
   if (!a.is_string() || !b.is_string()) return a == b;
-  return ignores_case(schema) ? lower(a.get<std::string>()) == lower(b.get<std::string>()) : a == b;
+  return comparable(schema, a.get<std::string>()) == comparable(schema, b.get<std::string>());
 }
 
 // The items of a JSON array as a set, compared the way the attribute compares.
 std::set<std::string> as_set(const AttributeSchema& schema, const Json& array) {
   std::set<std::string> items;
   if (!array.is_array()) return items;
-  for (const Json& item : array) {
-    std::string text = item.is_string() ? item.get<std::string>() : item.dump();
-    items.insert(schema.format && schema.format->ignore_case ? lower(text) : text);
-  }
+  for (const Json& item : array) items.insert(item.is_string() ? comparable(schema, item.get<std::string>()) : item.dump());
   return items;
 }
 
@@ -208,7 +215,7 @@ ApplyResponse Plugin::apply(const ApplyRequest& request) const {
 
 VerifyResponse Plugin::verify(const VerifyRequest& request) const {
   VerifyResponse response;
-  DiffRequest diff_request{request.address, request.schema, request.desired, request.observed, {}};
+  DiffRequest diff_request{request.address, request.schema, request.desired, request.observed, {}, request.references};
   DiffResponse diffed = diff(diff_request);
   response.diagnostics = std::move(diffed.diagnostics);
   response.converged = diffed.action == Action::kNoOp || diffed.action == Action::kRead;

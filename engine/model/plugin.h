@@ -79,6 +79,7 @@ struct DiffRequest {
   /// Secret attributes whose value differs from the one last applied (by keyed fingerprint),
   /// or is being set for the first time.
   std::span<const std::string> rotated_secrets;
+  const Json* references = nullptr;  ///< what its references name (resolve_references), or null
 };
 struct DiffResponse {
   Action action = Action::kNoOp;

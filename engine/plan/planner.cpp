@@ -187,9 +187,26 @@ class Planner {
       model::ObserveRequest request{item.address, item.desired, batch.results(*item.ticket),
                                     item.record ? &item.record->attributes : nullptr, &item.references};
       model::ObserveResponse response = item.kind.plugin->observe(request);
+      locate(item, response.diagnostics);
       item.read_ok = !response.diagnostics.has_errors();
       out_.append(std::move(response.diagnostics));
       item.observed = std::move(response.observed);
+    }
+  }
+
+  // A plugin's diagnostic about a declared resource points at the attribute its key path names,
+  // or at the resource, in the manifest: plugins know addresses, not source lines.
+  static void locate(const Item& item, diag::Diagnostics& diagnostics) {
+    if (!item.desired) return;
+    std::string prefix = item.address.str() + ".";
+    for (diag::Diagnostic& d : diagnostics.mutable_all()) {
+      if (d.range) continue;
+      diag::SourceRange where = item.desired->range;
+      if (d.key_path.starts_with(prefix)) {
+        diag::SourceRange attribute = item.desired->range_of(d.key_path.substr(prefix.size()));
+        if (attribute.file != diag::kNoFile) where = attribute;
+      }
+      if (where.file != diag::kNoFile && (d.address == item.address.str() || d.key_path.starts_with(prefix))) d.range = where;
     }
   }
 
@@ -208,7 +225,9 @@ class Planner {
         d.address = item.address.str();
         d.key_path = d.address + "." + std::string(attribute.name);
         if (item.desired) d.range = item.desired->range_of(attribute.name);
-        d.help = "set it in the environment of this run (or create the file); supctl never stores secrets";
+        d.help = desired->second.contains("env")
+                     ? fmt::format("set {} in the environment of this run; supctl never stores secrets", desired->second["env"].get<std::string>())
+                     : "create the file, readable by the account that runs supctl; supctl never stores secrets";
         continue;
       }
       std::string fingerprint = in_.state ? in_.state->fingerprint(*secret) : std::string();
@@ -236,8 +255,9 @@ class Planner {
     if (item.desired) rotated = rotated_secrets(item, change);
 
     model::DiffRequest request{item.address, &schema, item.desired ? &item.desired_map : nullptr,
-                               item.observed ? &*item.observed : nullptr, rotated};
+                               item.observed ? &*item.observed : nullptr, rotated, &item.references};
     model::DiffResponse diffed = item.kind.plugin->diff(request);
+    locate(item, diffed.diagnostics);
     out_.append(std::move(diffed.diagnostics));
     change.action = diffed.action;
     change.attributes = std::move(diffed.attributes);

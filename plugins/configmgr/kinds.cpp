@@ -104,6 +104,7 @@ std::vector<KindSchema> make_kinds() {
       .description = "A site system server (New-/Set-CMSiteSystemServer) and its proxy.",
       .names_machine = true,
       .name_format = &formats::kFqdn,
+      .destroy_needs_consent = true,
       .attributes = {
           boolean("allow_destroy", "let supctl remove the site system when it leaves the manifests"),
           depends_on(),
@@ -122,6 +123,7 @@ std::vector<KindSchema> make_kinds() {
       .description = "The software update point role (Add-/Set-CMSoftwareUpdatePoint) on a site system.",
       .names_machine = true,
       .name_format = &formats::kFqdn,
+      .destroy_needs_consent = true,
       .attributes = {
           boolean("active", "ConfigMgr 2007: the site's active software update point"),
           boolean("allow_destroy", "let supctl remove the role when it leaves the manifests"),
@@ -148,6 +150,7 @@ std::vector<KindSchema> make_kinds() {
       .plugin = "configmgr",
       .description = "Software update point component settings of a site (Set-CMSoftwareUpdatePointComponent), named by site code.",
       .name_format = &formats::kSiteCode,
+      .deletable = false,  // every site has the component: leaving the manifests stops managing it
       .attributes = {
           set_of("classifications", common::kClassificationFormat, "update classifications to synchronize, by title or GUID"),
           {.name = "content_file_option", .type = AttrType::kEnum, .description = "full files only, or express files for Windows 10",

@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <array>
 #include <cctype>
 #include <ctime>
@@ -9,9 +10,14 @@
 #include <set>
 #include <string>
 #include <string_view>
+#include <variant>
 #include <vector>
 
+#include "plugins/common/catalog.h"
+#include "plugins/common/products.h"
+#include "plugins/configmgr/kinds.h"
 #include "plugins/configmgr/resources.h"
+#include "plugins/configmgr/schedule.h"
 
 namespace supctl::plugins::configmgr {
 namespace {
@@ -300,6 +306,208 @@ std::optional<std::string> sup_settings(const Json& params, Json& document) {
   return std::nullopt;
 }
 
+/// Adds the member to the local groups `ensure_members` names on the SUP's server, as supctl does
+/// for an account with manage_group_membership = true (remotely, before ConfigMgr needs them).
+std::optional<std::string> ensure_members(lab::Estate& estate, const std::string& fqdn, const Json& params) {
+  if (!params.contains("ensure_members")) return std::nullopt;
+  const Json& ensure = params["ensure_members"];
+  if (!ensure.is_object() || !ensure.value("member", Json(nullptr)).is_string() || !ensure.value("groups", Json(nullptr)).is_array()) {
+    return fmt::format("'ensure_members' must be {{member, groups}}; found {}", ensure.dump());
+  }
+  if (!estate.host(fqdn)) return fmt::format("cannot reach '{}' to add {} to its local groups", fqdn, ensure["member"].get<std::string>());
+  for (const Json& group : ensure["groups"]) {
+    if (!group.is_string()) return fmt::format("'ensure_members.groups' must hold group names; found {}", group.dump());
+    std::string member = ensure["member"].get<std::string>();
+    bool present = false;
+    for (const std::string& m : estate.members(fqdn, group.get<std::string>())) present |= same_text(m, member);
+    if (!present) estate.add_member(fqdn, group.get<std::string>(), member);
+  }
+  return std::nullopt;
+}
+
+/// The local groups of the SUP's server, among Administrators and WSUS Administrators, that the member is in.
+OperationResult get_members(lab::Estate& estate, const std::string&, const Json& params) {
+  std::string error;
+  auto fqdn = text(params, "configmgr.get_members", "fqdn", &error);
+  auto member = fqdn ? text(params, "configmgr.get_members", "member", &error) : std::nullopt;
+  if (!fqdn || !member) return failed(error);
+  if (!estate.host(*fqdn)) return {FailureKind::kUnreachable, nullptr, fmt::format("cannot reach '{}' to read its local groups", *fqdn)};
+  Json groups = Json::array();
+  for (std::string_view group : kSupGroups) {
+    for (const std::string& m : estate.members(*fqdn, group)) {
+      if (same_text(m, *member)) {
+        groups.push_back(std::string(group));
+        break;
+      }
+    }
+  }
+  return succeeded(Json{{"groups", std::move(groups)}});
+}
+
+/// "2007" for a ConfigMgr 2007 site (version 4.00.x), else "current-branch".
+std::string generation_of(const Json& site) {
+  return site.value("version", std::string(kCurrentBranchVersion)).starts_with("4.") ? "2007" : "current-branch";
+}
+
+/// Site Component Manager's part of a role installation: the component, the bootstrap service,
+/// the role setup on the SUP's server (SUPSetup.log), then WSUS Configuration Manager's connection,
+/// proxy and health checks (WCM.log). Run by add_sup, and again by set_sup while the role has not
+/// installed (as SiteComp retries it). Marks the document installed when every stage passes.
+OperationResult install_role(lab::Estate& estate, const std::string& host, const std::string& fqdn, const std::string& code, Json& document,
+                             const std::string& generation, Logger& log) {
+  const std::string server = upper(fqdn);
+  const std::string netbios = netbios_of(fqdn);
+  const std::string site_server = upper(host);
+  const std::string site_netbios = netbios_of(host);
+  const std::string bootstrap = "SMS_SERVER_BOOTSTRAP_" + netbios;
+  const std::string rolesetup = fmt::format("{}\\bin\\x64\\rolesetup.exe", kInstallDir);
+  // Site Component Manager installs the component and bootstraps the role setup.
+  log.cmtrace(host, kSiteComp, fmt::format("Parsed the master site control file, serial number {}.", 3559422000 + estate.now() % 1000));
+  log.cmtrace(host, kSiteComp, "Synchronizing server table and polling servers as needed...");
+  log.cmtrace(host, kSiteComp, fmt::format("Synchronizing component server {}...", server));
+  log.cmtrace(host, kSiteComp, "Installing component SMS_WSUS_CONTROL_MANAGER...");
+  log.cmtrace(host, kSiteComp, fmt::format("INFO: '{}' is a valid FQDN.", server));
+  log.cmtrace(host, kSiteComp,
+              fmt::format("Creating registry keys Operations Management\\SMS Server Role\\SMS Software Update Point on server {}.", server));
+  estate.create_key(fqdn, kRoleKey);
+  log.cmtrace(host, kSiteComp, fmt::format("Updated WSUS Configuration for {}.", server));
+  if (same_text(fqdn, host)) {
+    log.cmtrace(host, kSiteComp,
+                fmt::format("The component is being installed on the site server, no files need to be installed in the \"{}\" directory "
+                            "because the files are already there.",
+                            kInstallDir));
+  }
+  log.cmtrace(host, kSiteComp, "All files installed.");
+  log.cmtrace(host, kSiteComp, "Starting bootstrap operations...");
+  estate.put_service(fqdn, lab::Service{.name = bootstrap, .display_name = bootstrap, .startup = "manual", .state = "stopped"});
+  log.cmtrace(host, kSiteComp, fmt::format("Installed service {}.", bootstrap));
+  log.cmtrace(host, kSiteComp,
+              fmt::format("Starting service {} with command-line arguments \"{} {} /install {} SMSWSUS \"...", bootstrap, code,
+                          kInstallDir, rolesetup));
+  estate.put_service(fqdn, lab::Service{.name = bootstrap, .display_name = bootstrap, .startup = "manual", .state = "running"});
+  estate.advance(2);
+
+  // Role setup on the SUP's server: prerequisites, then the WSUS version.
+  log.setup(fqdn, "====================================================================");
+  log.setup(fqdn, "SMSWSUS Setup Started....");
+  log.setup(fqdn, fmt::format("Parameters: {} /install /siteserver:{} SMSWSUS 0", rolesetup, site_netbios));
+  log.setup(fqdn, "Installing Pre Reqs for SMSWSUS");
+  log.setup(fqdn, "   ======== Installing Pre Reqs for Role SMSWSUS ========");
+  log.setup(fqdn, "Found 1 Pre Reqs for Role SMSWSUS");
+  log.setup(fqdn, "Pre Req SqlNativeClient found.");
+  log.setup(fqdn,
+            "SqlNativeClient already installed (Product Code: {D411E9C9-CE62-4DBF-9D92-4CB22B750ED5}). Would not install again.");
+  log.setup(fqdn, "Pre Req SqlNativeClient is already installed. Skipping it.");
+  log.setup(fqdn, "   ======== Completed Installation of Pre Reqs for Role SMSWSUS ========");
+  log.setup(fqdn, "Installing the SMSWSUS");
+  log.setup(fqdn, "Checking for supported version of WSUS (min WSUS 3.0 SP2 + KB2720211 + KB2734608)");
+  WsusCheck wsus = check_wsus(estate.document(fqdn, "wsus", "server"), generation);
+  log.setup(fqdn, "Checking runtime v2.0.50727...");
+  log.setup(fqdn, "Did not find supported version of assembly Microsoft.UpdateServices.Administration.");
+  log.setup(fqdn, "Checking runtime v4.0.30319...");
+  auto fail_setup = [&](const std::string& reason, std::string_view line) {
+    log.setup(fqdn, line);
+    log.setup(fqdn, "Installation failed.");
+    log.setup(fqdn, "~RoleSetup().");
+    estate.advance(2);
+    log.cmtrace(host, kSiteComp,
+                fmt::format("\"{} /install /siteserver:{}\" failed on server {}; see SUPSetup.log on that server.", rolesetup, site_server,
+                            server),
+                3);
+    log.cmtrace(host, kSiteComp, "Bootstrap operation failed.", 3);
+    estate.remove_service(fqdn, bootstrap);
+    log.cmtrace(host, kSiteComp, fmt::format("Deinstalled service {}.", bootstrap));
+    return OperationResult{FailureKind::kFailed, nullptr,
+                           fmt::format("the software update point role did not install on {}: {}; see SUPSetup.log on {}", fqdn, reason,
+                                       fqdn)};
+  };
+  if (wsus.file_version.empty()) {
+    log.setup(fqdn, "Did not find supported version of assembly Microsoft.UpdateServices.Administration.");
+    return fail_setup(wsus.reason, "ERROR: WSUS is not installed on this server. Install WSUS before the software update point.");
+  }
+  if (!wsus.supported) {
+    log.setup(fqdn, fmt::format("Found assembly Microsoft.UpdateServices.Administration, file version {}", wsus.file_version));
+    return fail_setup(wsus.reason, fmt::format("ERROR: Unsupported WSUS Server version ({}) is installed. {}.", wsus.file_version, wsus.reason));
+  }
+  log.setup(fqdn, fmt::format("Found supported assembly Microsoft.UpdateServices.Administration version 4.0.0.0, file version {}",
+                               wsus.file_version));
+  log.setup(fqdn, fmt::format("Found supported assembly Microsoft.UpdateServices.BaseApi version 4.0.0.0, file version {}",
+                               wsus.file_version));
+  log.setup(fqdn, "Supported WSUS version found");
+  log.setup(fqdn, fmt::format("Supported WSUS Server version ({}) is installed.", wsus.file_version));
+  std::string dll = fmt::format("{}\\bin\\x64\\wsusmsp.dll", kInstallDir);
+  log.setup(fqdn, fmt::format("CTool::RegisterManagedBinary: run command line: "
+                               "\"C:\\Windows\\Microsoft.NET\\Framework64\\v2.0.50727\\RegAsm.exe\" \"{}\"",
+                               dll));
+  estate.advance(16);
+  log.setup(fqdn, fmt::format("CTool::RegisterManagedBinary: Registered {} successfully", dll));
+  log.setup(fqdn, fmt::format("Registered DLL {}", dll));
+  log.setup(fqdn, "Installation was successful.");
+  log.setup(fqdn, "~RoleSetup().");
+  estate.advance(2);
+
+  log.cmtrace(host, kSiteComp,
+              fmt::format("\"{} /install /siteserver:{}\" executed successfully on server {}.", rolesetup, site_server, server));
+  log.cmtrace(host, kSiteComp, "Bootstrap operation successful.");
+  estate.remove_service(fqdn, bootstrap);
+  log.cmtrace(host, kSiteComp, fmt::format("Deinstalled service {}.", bootstrap));
+  log.cmtrace(host, kSiteComp, "Bootstrap operations completed.");
+  estate.advance(5);
+
+  // WSUS Configuration Manager connects to WSUS, pushes the proxy and checks its health.
+  log.cmtrace(host, kWcm,
+              fmt::format("Attempting connection to WSUS server: {}, port: {}, useSSL: {}", server,
+                          document["wsus_ssl"] == true ? document["wsus_iis_ssl_port"].dump() : document["wsus_iis_port"].dump(),
+                          document["wsus_ssl"] == true ? "True" : "False"));
+  if (!same_text(fqdn, host)) {
+    std::string account = document["connection_account"].is_string() ? document["connection_account"].get<std::string>()
+                                                                       : computer_account_of(host);
+    std::vector<std::string> missing;
+    for (std::string_view group : kSupGroups) {
+      bool member = false;
+      for (const std::string& m : estate.members(fqdn, group)) member |= same_text(m, account);
+      if (!member) missing.emplace_back(group);
+    }
+    if (!missing.empty()) {
+      std::string groups = missing.size() == 1 ? missing[0] : fmt::format("{} and {}", missing[0], missing[1]);
+      log.cmtrace(host, kWcm,
+                  fmt::format("Failed to connect to WSUS server {}: access denied for {} (not a member of the local {} group{} on {}).",
+                              server, account, groups, missing.size() == 1 ? "" : "s", server),
+                  3);
+      log.cmtrace(host, kWcm, "Setting new configuration state to 3 (WSUS_CONFIG_FAILED)", 3);
+      return failed(fmt::format(
+          "the software update point role installed on {}, but ConfigMgr cannot connect to its WSUS: {} is not in the local {} "
+          "group{} there; see WCM.log on {}",
+          fqdn, account, groups, missing.size() == 1 ? "" : "s", host));
+    }
+  }
+  log.cmtrace(host, kWcm,
+              fmt::format("Successfully connected to server: {}, port: {}, useSSL: {}", server,
+                          document["wsus_ssl"] == true ? document["wsus_iis_ssl_port"].dump() : document["wsus_iis_port"].dump(),
+                          document["wsus_ssl"] == true ? "True" : "False"));
+  if (document["use_proxy"] == true) {
+    auto system = find_document(estate, host, "configmgr.site_system", fqdn);
+    Json proxy = system ? system->second.value("proxy", Json(nullptr)) : Json(nullptr);
+    if (!proxy.is_object()) {
+      log.cmtrace(host, kWcm, "The address of the proxy server cannot be empty", 3);
+      return failed(fmt::format("{} uses a proxy, but its site system has none; see WCM.log on {}", fqdn, host));
+    }
+    auto wsus_document = estate.document(fqdn, "wsus", "server");
+    Json updated = wsus_document ? *wsus_document : Json::object();
+    if (!updated.contains("configuration") || !updated["configuration"].is_object()) updated["configuration"] = Json::object();
+    updated["configuration"]["proxy"] = proxy;
+    estate.put_document(fqdn, "wsus", "server", updated);
+    log.cmtrace(host, kWcm,
+                fmt::format("Proxy settings set on WSUS Server {}: proxy server {}, port {}.", server, proxy["server"].get<std::string>(),
+                            proxy["port"].dump()));
+  }
+  log.cmtrace(host, kWcm, fmt::format("There are no unhealthy WSUS Server components on WSUS Server {}", server));
+  log.cmtrace(host, kWcm, fmt::format("Successfully checked database connection on WSUS server {}", server));
+  document["installed"] = true;
+  estate.put_document(host, "configmgr.sup", fqdn, document);
+  return succeeded(Json{{"installed", true}, {"log_lines", log.lines()}});
+}
+
 /// The role installation the seeds describe: SMS Provider, Site Component Manager, role setup on
 /// the SUP's server, then WSUS Configuration Manager; the clock moves a few seconds per stage.
 OperationResult add_sup(lab::Estate& estate, const std::string& host, const Json& params) {
@@ -318,172 +526,23 @@ OperationResult add_sup(lab::Estate& estate, const std::string& host, const Json
     return {FailureKind::kUnreachable, nullptr,
             fmt::format("the site server '{}' cannot reach '{}' to install the software update point", host, *fqdn)};
   }
+  if (auto bad = ensure_members(estate, *fqdn, params)) return failed(fmt::format("{}: {}", kOperation, *bad));
   Json document{{"site", code}};
   for (const auto& [name, fallback] : sup_defaults()) document[std::string(name)] = fallback;
   if (auto bad = sup_settings(params, document)) return failed(fmt::format("{}: {}", kOperation, *bad));
   document["installed"] = false;
-  std::string generation = site_document->value("version", std::string(kCurrentBranchVersion)).starts_with("4.") ? "2007" : "current-branch";
+  std::string generation = generation_of(*site_document);
 
-  const std::string server = upper(*fqdn);
-  const std::string netbios = netbios_of(*fqdn);
-  const std::string site_server = upper(host);
-  const std::string site_netbios = netbios_of(host);
-  const std::string bootstrap = "SMS_SERVER_BOOTSTRAP_" + netbios;
-  const std::string rolesetup = fmt::format("{}\\bin\\x64\\rolesetup.exe", kInstallDir);
   Logger log(estate);
 
   // The SMS Provider stores the role in the site control data.
   log.cmtrace(host, kSmsProv, "PutInstanceAsync SMS_SCI_SysResUse");
   log.cmtrace(host, kSmsProv, "CExtProviderClassObject::DoPutInstanceInstance");
-  log.cmtrace(host, kSmsProv, fmt::format("INFO: '{}' is a valid FQDN.", server));
+  log.cmtrace(host, kSmsProv, fmt::format("INFO: '{}' is a valid FQDN.", upper(*fqdn)));
   estate.put_document(host, "configmgr.sup", *fqdn, document);
   estate.advance(3);
 
-  // Site Component Manager installs the component and bootstraps the role setup.
-  log.cmtrace(host, kSiteComp, fmt::format("Parsed the master site control file, serial number {}.", 3559422000 + estate.now() % 1000));
-  log.cmtrace(host, kSiteComp, "Synchronizing server table and polling servers as needed...");
-  log.cmtrace(host, kSiteComp, fmt::format("Synchronizing component server {}...", server));
-  log.cmtrace(host, kSiteComp, "Installing component SMS_WSUS_CONTROL_MANAGER...");
-  log.cmtrace(host, kSiteComp, fmt::format("INFO: '{}' is a valid FQDN.", server));
-  log.cmtrace(host, kSiteComp,
-              fmt::format("Creating registry keys Operations Management\\SMS Server Role\\SMS Software Update Point on server {}.", server));
-  estate.create_key(*fqdn, kRoleKey);
-  log.cmtrace(host, kSiteComp, fmt::format("Updated WSUS Configuration for {}.", server));
-  if (same_text(*fqdn, host)) {
-    log.cmtrace(host, kSiteComp,
-                fmt::format("The component is being installed on the site server, no files need to be installed in the \"{}\" directory "
-                            "because the files are already there.",
-                            kInstallDir));
-  }
-  log.cmtrace(host, kSiteComp, "All files installed.");
-  log.cmtrace(host, kSiteComp, "Starting bootstrap operations...");
-  estate.put_service(*fqdn, lab::Service{.name = bootstrap, .display_name = bootstrap, .startup = "manual", .state = "stopped"});
-  log.cmtrace(host, kSiteComp, fmt::format("Installed service {}.", bootstrap));
-  log.cmtrace(host, kSiteComp,
-              fmt::format("Starting service {} with command-line arguments \"{} {} /install {} SMSWSUS \"...", bootstrap, code,
-                          kInstallDir, rolesetup));
-  estate.put_service(*fqdn, lab::Service{.name = bootstrap, .display_name = bootstrap, .startup = "manual", .state = "running"});
-  estate.advance(2);
-
-  // Role setup on the SUP's server: prerequisites, then the WSUS version.
-  log.setup(*fqdn, "====================================================================");
-  log.setup(*fqdn, "SMSWSUS Setup Started....");
-  log.setup(*fqdn, fmt::format("Parameters: {} /install /siteserver:{} SMSWSUS 0", rolesetup, site_netbios));
-  log.setup(*fqdn, "Installing Pre Reqs for SMSWSUS");
-  log.setup(*fqdn, "   ======== Installing Pre Reqs for Role SMSWSUS ========");
-  log.setup(*fqdn, "Found 1 Pre Reqs for Role SMSWSUS");
-  log.setup(*fqdn, "Pre Req SqlNativeClient found.");
-  log.setup(*fqdn,
-            "SqlNativeClient already installed (Product Code: {D411E9C9-CE62-4DBF-9D92-4CB22B750ED5}). Would not install again.");
-  log.setup(*fqdn, "Pre Req SqlNativeClient is already installed. Skipping it.");
-  log.setup(*fqdn, "   ======== Completed Installation of Pre Reqs for Role SMSWSUS ========");
-  log.setup(*fqdn, "Installing the SMSWSUS");
-  log.setup(*fqdn, "Checking for supported version of WSUS (min WSUS 3.0 SP2 + KB2720211 + KB2734608)");
-  WsusCheck wsus = check_wsus(estate.document(*fqdn, "wsus", "server"), generation);
-  log.setup(*fqdn, "Checking runtime v2.0.50727...");
-  log.setup(*fqdn, "Did not find supported version of assembly Microsoft.UpdateServices.Administration.");
-  log.setup(*fqdn, "Checking runtime v4.0.30319...");
-  auto fail_setup = [&](const std::string& reason, std::string_view line) {
-    log.setup(*fqdn, line);
-    log.setup(*fqdn, "Installation failed.");
-    log.setup(*fqdn, "~RoleSetup().");
-    estate.advance(2);
-    log.cmtrace(host, kSiteComp,
-                fmt::format("\"{} /install /siteserver:{}\" failed on server {}; see SUPSetup.log on that server.", rolesetup, site_server,
-                            server),
-                3);
-    log.cmtrace(host, kSiteComp, "Bootstrap operation failed.", 3);
-    estate.remove_service(*fqdn, bootstrap);
-    log.cmtrace(host, kSiteComp, fmt::format("Deinstalled service {}.", bootstrap));
-    return OperationResult{FailureKind::kFailed, nullptr,
-                           fmt::format("the software update point role did not install on {}: {}; see SUPSetup.log on {}", *fqdn, reason,
-                                       *fqdn)};
-  };
-  if (wsus.file_version.empty()) {
-    log.setup(*fqdn, "Did not find supported version of assembly Microsoft.UpdateServices.Administration.");
-    return fail_setup(wsus.reason, "ERROR: WSUS is not installed on this server. Install WSUS before the software update point.");
-  }
-  if (!wsus.supported) {
-    log.setup(*fqdn, fmt::format("Found assembly Microsoft.UpdateServices.Administration, file version {}", wsus.file_version));
-    return fail_setup(wsus.reason, fmt::format("ERROR: Unsupported WSUS Server version ({}) is installed. {}.", wsus.file_version, wsus.reason));
-  }
-  log.setup(*fqdn, fmt::format("Found supported assembly Microsoft.UpdateServices.Administration version 4.0.0.0, file version {}",
-                               wsus.file_version));
-  log.setup(*fqdn, fmt::format("Found supported assembly Microsoft.UpdateServices.BaseApi version 4.0.0.0, file version {}",
-                               wsus.file_version));
-  log.setup(*fqdn, "Supported WSUS version found");
-  log.setup(*fqdn, fmt::format("Supported WSUS Server version ({}) is installed.", wsus.file_version));
-  std::string dll = fmt::format("{}\\bin\\x64\\wsusmsp.dll", kInstallDir);
-  log.setup(*fqdn, fmt::format("CTool::RegisterManagedBinary: run command line: "
-                               "\"C:\\Windows\\Microsoft.NET\\Framework64\\v2.0.50727\\RegAsm.exe\" \"{}\"",
-                               dll));
-  estate.advance(16);
-  log.setup(*fqdn, fmt::format("CTool::RegisterManagedBinary: Registered {} successfully", dll));
-  log.setup(*fqdn, fmt::format("Registered DLL {}", dll));
-  log.setup(*fqdn, "Installation was successful.");
-  log.setup(*fqdn, "~RoleSetup().");
-  estate.advance(2);
-
-  log.cmtrace(host, kSiteComp,
-              fmt::format("\"{} /install /siteserver:{}\" executed successfully on server {}.", rolesetup, site_server, server));
-  log.cmtrace(host, kSiteComp, "Bootstrap operation successful.");
-  estate.remove_service(*fqdn, bootstrap);
-  log.cmtrace(host, kSiteComp, fmt::format("Deinstalled service {}.", bootstrap));
-  log.cmtrace(host, kSiteComp, "Bootstrap operations completed.");
-  estate.advance(5);
-
-  // WSUS Configuration Manager connects to WSUS, pushes the proxy and checks its health.
-  log.cmtrace(host, kWcm,
-              fmt::format("Attempting connection to WSUS server: {}, port: {}, useSSL: {}", server,
-                          document["wsus_ssl"] == true ? document["wsus_iis_ssl_port"].dump() : document["wsus_iis_port"].dump(),
-                          document["wsus_ssl"] == true ? "True" : "False"));
-  if (!same_text(*fqdn, host)) {
-    std::string account = document["connection_account"].is_string() ? document["connection_account"].get<std::string>()
-                                                                       : computer_account_of(host);
-    std::vector<std::string> missing;
-    for (std::string_view group : kSupGroups) {
-      bool member = false;
-      for (const std::string& m : estate.members(*fqdn, group)) member |= same_text(m, account);
-      if (!member) missing.emplace_back(group);
-    }
-    if (!missing.empty()) {
-      std::string groups = missing.size() == 1 ? missing[0] : fmt::format("{} and {}", missing[0], missing[1]);
-      log.cmtrace(host, kWcm,
-                  fmt::format("Failed to connect to WSUS server {}: access denied for {} (not a member of the local {} group{} on {}).",
-                              server, account, groups, missing.size() == 1 ? "" : "s", server),
-                  3);
-      log.cmtrace(host, kWcm, "Setting new configuration state to 3 (WSUS_CONFIG_FAILED)", 3);
-      return failed(fmt::format(
-          "the software update point role installed on {}, but ConfigMgr cannot connect to its WSUS: {} is not in the local {} "
-          "group{} there; see WCM.log on {}",
-          *fqdn, account, groups, missing.size() == 1 ? "" : "s", host));
-    }
-  }
-  log.cmtrace(host, kWcm,
-              fmt::format("Successfully connected to server: {}, port: {}, useSSL: {}", server,
-                          document["wsus_ssl"] == true ? document["wsus_iis_ssl_port"].dump() : document["wsus_iis_port"].dump(),
-                          document["wsus_ssl"] == true ? "True" : "False"));
-  if (document["use_proxy"] == true) {
-    auto system = find_document(estate, host, "configmgr.site_system", *fqdn);
-    Json proxy = system ? system->second.value("proxy", Json(nullptr)) : Json(nullptr);
-    if (!proxy.is_object()) {
-      log.cmtrace(host, kWcm, "The address of the proxy server cannot be empty", 3);
-      return failed(fmt::format("{} uses a proxy, but its site system has none; see WCM.log on {}", *fqdn, host));
-    }
-    auto wsus_document = estate.document(*fqdn, "wsus", "server");
-    Json updated = wsus_document ? *wsus_document : Json::object();
-    if (!updated.contains("configuration") || !updated["configuration"].is_object()) updated["configuration"] = Json::object();
-    updated["configuration"]["proxy"] = proxy;
-    estate.put_document(*fqdn, "wsus", "server", updated);
-    log.cmtrace(host, kWcm,
-                fmt::format("Proxy settings set on WSUS Server {}: proxy server {}, port {}.", server, proxy["server"].get<std::string>(),
-                            proxy["port"].dump()));
-  }
-  log.cmtrace(host, kWcm, fmt::format("There are no unhealthy WSUS Server components on WSUS Server {}", server));
-  log.cmtrace(host, kWcm, fmt::format("Successfully checked database connection on WSUS server {}", server));
-  document["installed"] = true;
-  estate.put_document(host, "configmgr.sup", *fqdn, document);
-  return succeeded(Json{{"installed", true}, {"log_lines", log.lines()}});
+  return install_role(estate, host, *fqdn, code, document, generation, log);
 }
 
 OperationResult set_sup(lab::Estate& estate, const std::string& host, const Json& params) {
@@ -492,12 +551,49 @@ OperationResult set_sup(lab::Estate& estate, const std::string& host, const Json
   if (!fqdn) return failed(error);
   auto found = find_document(estate, host, "configmgr.sup", *fqdn);
   if (!found) return failed(fmt::format("{} has no software update point role to change", *fqdn));
+  if (auto bad = ensure_members(estate, *fqdn, params)) return failed(fmt::format("configmgr.set_sup: {}", *bad));
   Json document = found->second;
   if (auto bad = sup_settings(params, document)) return failed(fmt::format("configmgr.set_sup: {}", *bad));
   Logger log(estate);
   log.cmtrace(host, kSmsProv, "PutInstanceAsync SMS_SCI_SysResUse");
   log.cmtrace(host, kSmsProv, "CExtProviderClassObject::DoPutInstanceInstance");
   estate.put_document(host, "configmgr.sup", found->first, document);
+  if (document.value("installed", false) != true) {
+    // The role never installed (no WSUS, a missing group membership): Site Component Manager
+    // tries again, now with what this change fixed.
+    std::string code = document.value("site", std::string());
+    auto site_document = estate.document(host, "configmgr.site", code);
+    if (!site_document) return failed(fmt::format("site '{}' is not a site of the SMS Provider on '{}'", code, host));
+    std::string generation = generation_of(*site_document);
+    return install_role(estate, host, found->first, code, document, generation, log);
+  }
+  return succeeded();
+}
+
+/// Remove-CMSiteSystemServer: refused while the server still holds a role (a SUP).
+OperationResult remove_site_system(lab::Estate& estate, const std::string& host, const Json& params) {
+  std::string error;
+  auto fqdn = text(params, "configmgr.remove_site_system", "fqdn", &error);
+  if (!fqdn) return failed(error);
+  auto found = find_document(estate, host, "configmgr.site_system", *fqdn);
+  if (!found) return succeeded();
+  if (find_document(estate, host, "configmgr.sup", *fqdn)) {
+    return failed(fmt::format("{} still holds the software update point role: remove the role before the site system", *fqdn));
+  }
+  Logger log(estate);
+  log.cmtrace(host, kSmsProv, "DeleteInstanceAsync SMS_SCI_SysResUse");
+  estate.remove_document(host, "configmgr.site_system", found->first);
+  return succeeded();
+}
+
+/// Remove-CMAccount: the account leaves the site; nothing that still uses it is checked here.
+OperationResult remove_account(lab::Estate& estate, const std::string& host, const Json& params) {
+  std::string error;
+  auto user = text(params, "configmgr.remove_account", "user", &error);
+  if (!user) return failed(error);
+  for (const auto& [key, account] : estate.documents(host, "configmgr.account")) {
+    if (same_text(key, *user)) estate.remove_document(host, "configmgr.account", key);
+  }
   return succeeded();
 }
 
@@ -516,6 +612,172 @@ OperationResult remove_sup(lab::Estate& estate, const std::string& host, const J
   return succeeded();
 }
 
+// ---- The software update point component of a site: what it synchronizes, and how.
+
+/// The sync settings the component document keeps, by the manifest's names: every sync
+/// attribute but depends_on. Products and classifications are kept as GUIDs.
+std::vector<std::string> sync_settings() {
+  std::vector<std::string> out;
+  for (const model::KindSchema& kind : kinds()) {
+    if (kind.kind != "sync") continue;
+    for (const model::AttributeSchema& a : kind.attributes) {
+      if (a.name != "depends_on") out.emplace_back(a.name);
+    }
+  }
+  return out;
+}
+
+/// A set setting after a change: an array is the new set; {include, exclude} adds and removes.
+/// Items compare without case. nullopt when `value` is neither.
+std::optional<Json> changed_set(const Json& current, const Json& value) {
+  std::vector<std::string> items;
+  auto has = [&](const std::string& item) {
+    return std::any_of(items.begin(), items.end(), [&](const std::string& i) { return same_text(i, item); });
+  };
+  auto add = [&](const Json& array) {
+    if (!array.is_array()) return false;
+    for (const Json& item : array) {
+      if (!item.is_string()) return false;
+      if (!has(item.get<std::string>())) items.push_back(item.get<std::string>());
+    }
+    return true;
+  };
+  if (value.is_array()) {
+    if (!add(value)) return std::nullopt;
+  } else if (value.is_object()) {
+    if (current.is_array()) add(current);
+    if (value.contains("include") && !add(value["include"])) return std::nullopt;
+    if (value.contains("exclude")) {
+      if (!value["exclude"].is_array()) return std::nullopt;
+      for (const Json& item : value["exclude"]) {
+        if (item.is_string()) std::erase_if(items, [&](const std::string& i) { return same_text(i, item.get<std::string>()); });
+      }
+    }
+  } else {
+    return std::nullopt;
+  }
+  return Json(items);
+}
+
+/// Classification titles as their GUIDs (Set-CMSoftwareUpdatePointComponent takes either).
+std::optional<Json> classification_guids(const Json& items, std::string* bad) {
+  Json out = Json::array();
+  for (const Json& item : items) {
+    std::string text = item.is_string() ? item.get<std::string>() : item.dump();
+    std::string guid;
+    if (!item.is_string() || common::kClassificationFormat.check(text, &guid)) {
+      *bad = text;
+      return std::nullopt;
+    }
+    out.push_back(guid);
+  }
+  return out;
+}
+
+/// Product GUIDs that the catalog has (the site's SMS_UpdateCategoryInstance rows).
+bool known_products(const Json& items, std::string* bad) {
+  for (const Json& item : items) {
+    const common::Product* product = item.is_string() ? common::product_by_guid(item.get<std::string>()) : nullptr;
+    if (!product) {
+      *bad = item.is_string() ? item.get<std::string>() : item.dump();
+      return false;
+    }
+  }
+  return true;
+}
+
+OperationResult get_sync(lab::Estate& estate, const std::string& host, const Json& params) {
+  std::string error;
+  auto code = text(params, "configmgr.get_sync", "site", &error);
+  if (!code) return failed(error);
+  auto site = estate.document(host, "configmgr.site", upper(*code));
+  if (!site) return succeeded(Json{{"exists", false}, {"site", upper(*code)}});
+  Json component = estate.document(host, "configmgr.component", upper(*code)).value_or(Json::object());
+  Json result{{"exists", true}, {"site", upper(*code)}, {"child", !site->value("parent", Json(nullptr)).is_null()}};
+  for (const std::string& name : sync_settings()) result[name] = component.value(name, Json(nullptr));
+  return succeeded(std::move(result));
+}
+
+/// Set-CMSoftwareUpdatePointComponent: the site control file changes, and WSUS Configuration
+/// Manager pushes the subscription to the WSUS of each of the site's software update points.
+OperationResult set_sync(lab::Estate& estate, const std::string& host, const Json& params) {
+  constexpr std::string_view kOperation = "configmgr.set_sync";
+  std::string error;
+  auto code = text(params, kOperation, "site", &error);
+  if (!code) return failed(error);
+  auto site = estate.document(host, "configmgr.site", upper(*code));
+  if (!site) return failed(fmt::format("site '{}' is not a site of the SMS Provider on '{}'", upper(*code), host));
+  bool child = !site->value("parent", Json(nullptr)).is_null();
+  Json component = estate.document(host, "configmgr.component", upper(*code)).value_or(Json::object());
+  for (const std::string& name : sync_settings()) {
+    if (!params.contains(name)) continue;
+    if (child && top_level_only(name)) {
+      return failed(fmt::format("The specified site is a child site. The {} parameter cannot be changed (site {})", name, upper(*code)));
+    }
+    Json value = params[name];
+    std::string bad;
+    if (name == "products" || name == "classifications" || name == "languages" || name == "update_file_languages") {
+      auto items = changed_set(component.value(name, Json::array()), value);
+      if (!items) return failed(fmt::format("{}: '{}' must be an array of strings or {{include, exclude}}; found {}", kOperation, name, value.dump()));
+      if (name == "classifications") {
+        items = classification_guids(*items, &bad);
+        if (!items) return failed(fmt::format("{}: '{}' is not an update classification", kOperation, bad));
+      }
+      if (name == "products" && !known_products(*items, &bad)) {
+        return failed(fmt::format("{}: no software update category has the ID '{}' at site {}", kOperation, bad, upper(*code)));
+      }
+      if ((name == "languages" || name == "update_file_languages") && items->empty()) {
+        return failed(fmt::format("{}: removing every language from '{}' is not allowed", kOperation, name));
+      }
+      value = std::move(*items);
+    } else if (name == "schedule" && (value.is_string() || value.is_object())) {
+      if (value.is_object()) value = value.value("text", Json(nullptr));  // {text, recurrence, ...}: the lab keeps the text
+      if (!value.is_string()) return failed(fmt::format("{}: 'schedule' must be a schedule's text or {{text, ...}}", kOperation));
+      auto parsed = parse_schedule(value.get<std::string>());
+      if (auto* wrong = std::get_if<model::FormatError>(&parsed)) return failed(fmt::format("{}: schedule: {}", kOperation, wrong->message));
+      value = std::get<Schedule>(parsed).str();
+    }
+    component[name] = std::move(value);
+  }
+  Logger log(estate);
+  log.cmtrace(host, kSmsProv, "PutInstanceAsync SMS_SCI_Component");
+  log.cmtrace(host, kSmsProv, "CExtProviderClassObject::DoPutInstanceInstance");
+  estate.put_document(host, "configmgr.component", upper(*code), component);
+  estate.advance(2);
+  log.cmtrace(host, kWcm, "SCF change notification triggered.");
+  for (const auto& [fqdn, sup] : estate.documents(host, "configmgr.sup")) {
+    if (!same_text(sup.value("site", ""), *code) || sup.value("installed", false) != true) continue;
+    auto wsus = estate.document(fqdn, "wsus", "server");
+    if (!wsus) continue;
+    bool ssl = sup.value("wsus_ssl", false);
+    std::string port = (ssl ? sup.value("wsus_iis_ssl_port", Json(8531)) : sup.value("wsus_iis_port", Json(8530))).dump();
+    log.cmtrace(host, kWcm, fmt::format("Attempting connection to WSUS server: {}, port: {}, useSSL: {}", upper(fqdn), port, ssl ? "True" : "False"));
+    log.cmtrace(host, kWcm, fmt::format("Successfully connected to server: {}, port: {}, useSSL: {}", upper(fqdn), port, ssl ? "True" : "False"));
+    Json& subscription = (*wsus)["subscription"];
+    if (!subscription.is_object()) subscription = Json::object();
+    Json categories = Json::array();
+    if (component.contains("products") && component["products"].is_array()) {
+      subscription["products"] = component["products"];
+      for (const Json& guid : component["products"]) categories.push_back("Product:" + guid.get<std::string>());
+    }
+    if (component.contains("classifications") && component["classifications"].is_array()) {
+      subscription["classifications"] = component["classifications"];
+      for (const Json& guid : component["classifications"]) categories.push_back("UpdateClassification:" + guid.get<std::string>());
+    }
+    if (component.contains("languages") && component["languages"].is_array()) {
+      if (!(*wsus)["configuration"].is_object()) (*wsus)["configuration"] = Json::object();
+      (*wsus)["configuration"]["languages"] = component["languages"];
+    }
+    estate.put_document(fqdn, "wsus", "server", *wsus);
+    if (!categories.empty()) log.cmtrace(host, kWcm, fmt::format("Subscribed Update Categories {}", categories.dump()));
+    log.cmtrace(host, kWcm, "Configuration successful. Will wait for 1 minute for any subscription or proxy changes before setting configuration "
+                            "status to 'Success'.");
+  }
+  estate.advance(60);
+  log.cmtrace(host, kWcm, "Setting new configuration state to 2 (WSUS_CONFIG_SUCCESS)");
+  return succeeded(Json{{"log_lines", log.lines()}});
+}
+
 }  // namespace
 
 void add_lab_operations(lab::OperationTable& table) {
@@ -528,6 +790,11 @@ void add_lab_operations(lab::OperationTable& table) {
   table.add("configmgr.add_sup", add_sup);
   table.add("configmgr.set_sup", set_sup);
   table.add("configmgr.remove_sup", remove_sup);
+  table.add("configmgr.get_sync", get_sync);
+  table.add("configmgr.get_members", get_members);
+  table.add("configmgr.remove_site_system", remove_site_system);
+  table.add("configmgr.remove_account", remove_account);
+  table.add("configmgr.set_sync", set_sync);
 }
 
 void seed_lab(const model::Manifest& manifest, lab::Estate& estate) {

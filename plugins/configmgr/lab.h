@@ -14,6 +14,14 @@
 ///   configmgr.add_sup         {fqdn, site, <SUP attributes>} -> {installed, log_lines}
 ///   configmgr.set_sup         {fqdn, site, <changed SUP attributes>} -> {}
 ///   configmgr.remove_sup      {fqdn, site}            -> {}
+///   configmgr.remove_site_system {fqdn, site}         -> {}   (refused while it holds a SUP)
+///   configmgr.remove_account  {user}                  -> {}
+///   configmgr.get_members     {fqdn, member}          -> {groups}  (Administrators / WSUS Administrators on fqdn)
+///   configmgr.get_sync        {site}                  -> {exists, site, child, <sync attributes; products and
+///                                                         classifications as GUIDs>}
+///   configmgr.set_sync        {site, <changed sync attributes>} -> {log_lines}
+/// add_sup and set_sup also take ensure_members {member, groups}: supctl's own membership changes
+/// for an account with manage_group_membership = true.
 /// SUP attributes carry the manifest's names (wsus_iis_port, wsus_ssl, use_proxy, ...); accounts
 /// travel as DOMAIN\user, never by manifest name (apply learns them from the references the plan
 /// resolved). The site's own version (4.00.x: ConfigMgr 2007; 5.00.x: current branch) decides
@@ -38,7 +46,7 @@ std::span<const model::ScriptFragment> powershell_fragments();
 /// Makes the estate hold what the manifests take as given: every declared site as a
 /// `configmgr.site` document on its server, and on every SUP host the connection accounts and the
 /// site server's computer account (DOMAIN\SERVER$) in Administrators and WSUS Administrators.
-/// Accounts with manage_group_membership = true are left out: supctl is to add them (not yet).
+/// Accounts with manage_group_membership = true are left out: supctl adds them.
 void seed_lab(const model::Manifest& manifest, lab::Estate& estate);
 
 }  // namespace supctl::plugins::configmgr

@@ -25,6 +25,7 @@ class ConfigMgrPlugin final : public model::Plugin {
 
   model::ReadResponse read(const model::ReadRequest& request) const override { return read_resource(request); }
   model::ObserveResponse observe(const model::ObserveRequest& request) const override { return observe_resource(request); }
+  model::DiffResponse diff(const model::DiffRequest& request) const override { return diff_resource(request); }
   model::ApplyResponse apply(const model::ApplyRequest& request) const override { return apply_resource(request); }
 };
 

@@ -6,8 +6,13 @@
 #include <array>
 #include <cctype>
 #include <optional>
+#include <set>
+#include <variant>
 
 #include "model/attributes.h"
+#include "plugins/common/catalog.h"
+#include "plugins/common/products.h"
+#include "plugins/configmgr/schedule.h"
 
 namespace supctl::plugins::configmgr {
 namespace {
@@ -29,6 +34,7 @@ std::string upper(std::string_view s) {
   for (char& c : out) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
   return out;
 }
+bool same_text(std::string_view a, std::string_view b) { return upper(a) == upper(b); }
 
 /// An attribute of a resource being read: from the manifest, or from what was last applied.
 std::optional<std::string> attribute_of(const model::ReadRequest& request, std::string_view name) {
@@ -72,13 +78,21 @@ bool same_proxy(const Json& wanted, const Json& seen) {
          text_of(wanted, "account") == text_of(seen, "account");
 }
 
+const Json* operation_result(const model::ObserveRequest& request, const model::OperationResult& result, std::string_view operation,
+                             diag::Diagnostics& out);
+
+/// The first read operation's result, or nullptr with an error naming the resource and the failure.
 const Json* read_result(const model::ObserveRequest& request, std::string_view operation, diag::Diagnostics& out) {
-  if (request.results.size() != 1) {
+  if (request.results.empty()) {
     model::resource_error(out, request.address, "read-failed",
-              fmt::format("cannot read {}: expected one result of {}, found {}", request.address.str(), operation, request.results.size()));
+              fmt::format("cannot read {}: expected a result of {}, found none", request.address.str(), operation));
     return nullptr;
   }
-  const model::OperationResult& result = request.results[0];
+  return operation_result(request, request.results[0], operation, out);
+}
+
+const Json* operation_result(const model::ObserveRequest& request, const model::OperationResult& result, std::string_view operation,
+                             diag::Diagnostics& out) {
   if (!result.ok()) {
     auto& d = model::resource_error(out, request.address, "read-failed",
                         fmt::format("cannot read {}: {} ({}): {}", request.address.str(), operation,
@@ -95,11 +109,132 @@ const Json* read_result(const model::ObserveRequest& request, std::string_view o
   return &result.value;
 }
 
+// ---- sync: products resolved against the catalog, shown by title.
+
+/// What the products a manifest writes select: the GUIDs of an exact set (an array), or of
+/// include and exclude. `unknown` collects the patterns that select nothing.
+struct ProductSelection {
+  bool exact = true;
+  std::set<std::string> include;
+  std::set<std::string> exclude;
+  std::vector<std::string> unknown;
+};
+
+ProductSelection select_products(const Json& written) {
+  ProductSelection selection;
+  auto add = [&](const Json& patterns, std::set<std::string>& into) {
+    if (!patterns.is_array()) return;
+    for (const Json& pattern : patterns) {
+      if (!pattern.is_string()) continue;
+      auto matches = common::match_products(pattern.get<std::string>());
+      if (matches.empty()) selection.unknown.push_back(pattern.get<std::string>());
+      for (const common::Product* p : matches) into.insert(std::string(p->guid));
+    }
+  };
+  if (written.is_array()) {
+    add(written, selection.include);
+  } else if (written.is_object()) {
+    selection.exact = false;
+    add(written.value("include", Json::array()), selection.include);
+    add(written.value("exclude", Json::array()), selection.exclude);
+  }
+  return selection;
+}
+
+/// True when the subscribed GUIDs are what the selection asks for.
+bool selection_holds(const ProductSelection& selection, const Json& subscribed) {
+  std::set<std::string> have;
+  if (subscribed.is_array()) {
+    for (const Json& guid : subscribed) {
+      if (guid.is_string()) have.insert(upper(guid.get<std::string>()));
+    }
+  }
+  if (selection.exact) return have == selection.include;
+  return std::all_of(selection.include.begin(), selection.include.end(), [&](const std::string& g) { return have.contains(g); }) &&
+         std::none_of(selection.exclude.begin(), selection.exclude.end(), [&](const std::string& g) { return have.contains(g); });
+}
+
+/// GUIDs shown as titles (a GUID the catalog does not know stays a GUID), sorted.
+Json titles_of(const Json& guids, bool classifications) {
+  std::vector<std::string> titles;
+  if (guids.is_array()) {
+    for (const Json& item : guids) {
+      if (!item.is_string()) continue;
+      const std::string& guid = item.get_ref<const std::string&>();
+      if (classifications) {
+        const common::Classification* c = common::classification_by_guid(upper(guid));
+        titles.emplace_back(c ? std::string(c->title) : guid);
+      } else {
+        const common::Product* p = common::product_by_guid(guid);
+        titles.emplace_back(p ? std::string(p->title) : guid);
+      }
+    }
+  }
+  std::sort(titles.begin(), titles.end());
+  return Json(titles);
+}
+
+/// The sync settings as the component reports them, by the manifest's names. Products read as
+/// the manifest writes them when they select exactly what is subscribed, else as titles.
+AttributeMap observe_sync(const Json& result, const Json* written_products) {
+  AttributeMap observed;
+  for (const auto& [name, value] : result.items()) {
+    if (name == "exists" || name == "site" || name == "child") continue;
+    if (name == "classifications") {
+      observed[name] = value.is_null() ? value : titles_of(value, true);
+    } else if (name == "products") {
+      bool same = written_products && !value.is_null() && selection_holds(select_products(*written_products), value);
+      observed[name] = same ? *written_products : (value.is_null() ? value : titles_of(value, false));
+    } else {
+      observed[name] = value;
+    }
+  }
+  return observed;
+}
+
+/// A schedule as set_sync takes it: the canonical text and the fields New-CMSchedule needs.
+Json schedule_param(const Json& written) {
+  if (!written.is_string()) return written;
+  auto parsed = parse_schedule(written.get<std::string>());
+  const Schedule* schedule = std::get_if<Schedule>(&parsed);
+  if (!schedule) return written;
+  static constexpr std::array<std::string_view, 5> kRecurrence{"hours", "days", "weekly", "monthly_by_day", "monthly_by_week"};
+  return Json{{"text", schedule->str()},
+              {"recurrence", kRecurrence[static_cast<std::size_t>(schedule->recurrence)]},
+              {"interval", schedule->interval},
+              {"start", fmt::format("{:02}:{:02}", schedule->hour, schedule->minute)},
+              {"day_of_week", schedule->day_of_week},
+              {"week_order", schedule->week_order},
+              {"day_of_month", schedule->day_of_month}};
+}
+
+/// The products a manifest writes, as set_sync takes them: GUIDs, an array or {include, exclude}.
+Json products_param(const Json& written) {
+  ProductSelection selection = select_products(written);
+  if (selection.exact) return Json(std::vector<std::string>(selection.include.begin(), selection.include.end()));
+  return Json{{"include", std::vector<std::string>(selection.include.begin(), selection.include.end())},
+              {"exclude", std::vector<std::string>(selection.exclude.begin(), selection.exclude.end())}};
+}
+
+// ---- software_update_point: the connection account's group memberships, when supctl manages them.
+
+/// The local groups of a SUP's server that its connection account must be in.
+constexpr std::array<std::string_view, 2> kSupGroups{"Administrators", "WSUS Administrators"};
+
+/// The connection account (DOMAIN\user) whose memberships supctl manages on the SUP's server:
+/// manage_group_membership = true on the account the SUP names; nullopt otherwise.
+std::optional<std::string> managed_member(const Json* references) {
+  const Json* account = model::referenced(references, "connection_account");
+  if (!account || account->value("manage_group_membership", false) != true) return std::nullopt;
+  return model::referenced_string(references, "connection_account", "user");
+}
+
 std::string_view read_operation(std::string_view kind) {
   if (kind == "site") return "configmgr.get_site";
   if (kind == "account") return "configmgr.get_account";
   if (kind == "site_system") return "configmgr.get_site_system";
   if (kind == "software_update_point") return "configmgr.get_sup";
+  if (kind == "sync") return "configmgr.get_sync";
   return {};
 }
 
@@ -147,6 +282,8 @@ model::ReadResponse read_resource(const model::ReadRequest& request) {
   }
   if (kind == "site") {
     response.operations.push_back({std::string(operation), Json{{"code", request.address.name}}});
+  } else if (kind == "sync") {
+    response.operations.push_back({std::string(operation), Json{{"site", request.address.name}}});
   } else if (kind == "account") {
     auto user = attribute_of(request, "user");
     if (!user) {
@@ -161,6 +298,9 @@ model::ReadResponse read_resource(const model::ReadRequest& request) {
       return response;
     }
     response.operations.push_back({std::string(operation), Json{{"fqdn", request.address.name}, {"site", *site}}});
+    if (auto member = kind == "software_update_point" ? managed_member(request.references) : std::nullopt) {
+      response.operations.push_back({"configmgr.get_members", Json{{"fqdn", request.address.name}, {"member", *member}}});
+    }
   }
   return response;
 }
@@ -180,6 +320,22 @@ model::ObserveResponse observe_resource(const model::ObserveRequest& request) {
   }
   const Json* result = read_result(request, read_operation(kind), response.diagnostics);
   if (!result) return response;
+  if (kind == "sync") {
+    if (!result->value("exists", false)) {
+      auto& d = model::resource_error(response.diagnostics, request.address, "not-found",
+                                      fmt::format("{}: site '{}' does not exist on its server", request.address.str(), request.address.name));
+      d.help = "supctl configures a site's software update point component but never creates sites: install the site first";
+      return response;
+    }
+    std::optional<Json> written;
+    if (const model::Attribute* products = request.desired ? request.desired->find("products") : nullptr) {
+      written = model::to_json(products->value);
+    } else if (request.recorded && request.recorded->contains("products")) {
+      written = request.recorded->at("products");
+    }
+    response.observed = observe_sync(*result, written ? &*written : nullptr);
+    return response;
+  }
   if (!result->value("exists", false)) return response;
   AttributeMap observed;
   if (kind == "site") {
@@ -207,8 +363,49 @@ model::ObserveResponse observe_resource(const model::ObserveRequest& request) {
     for (std::string_view key : kSupSettings) observed[std::string(key)] = result->value(std::string(key), Json(nullptr));
     observed["connection_account"] =
         model::as_reference(result->value("connection_account", Json(nullptr)), request.references, "connection_account", "user");
+    observed["installed"] = result->value("installed", false);
+    if (request.results.size() > 1) {
+      const Json* members = operation_result(request, request.results[1], "configmgr.get_members", response.diagnostics);
+      if (!members) return response;
+      observed["group_membership"] = members->value("groups", Json::array());
+    }
   }
   response.observed = std::move(observed);
+  return response;
+}
+
+model::DiffResponse diff_resource(const model::DiffRequest& request) {
+  model::DiffResponse response = model::generic_diff(request);
+  if (request.address.kind == "software_update_point" && request.desired && request.observed && managed_member(request.references)) {
+    // manage_group_membership: the connection account belongs in both groups on the SUP's server.
+    Json groups = request.observed->contains("group_membership") ? request.observed->at("group_membership") : Json::array();
+    bool complete = std::all_of(kSupGroups.begin(), kSupGroups.end(), [&](std::string_view g) {
+      return std::any_of(groups.begin(), groups.end(), [&](const Json& have) { return have.is_string() && same_text(have.get<std::string>(), g); });
+    });
+    if (!complete) {
+      response.attributes.push_back(model::AttributeDiff{"group_membership", groups, Json(std::vector<std::string>(kSupGroups.begin(), kSupGroups.end())), false});
+      std::sort(response.attributes.begin(), response.attributes.end(), [](const auto& a, const auto& b) { return a.name < b.name; });
+      if (response.action == Action::kNoOp) response.action = Action::kUpdate;
+    }
+  }
+  if (request.address.kind == "software_update_point" && request.desired && request.observed &&
+      request.observed->contains("installed") && request.observed->at("installed") == false) {
+    // The role is configured but never installed (see SUPSetup.log and WCM.log): install it again.
+    response.attributes.push_back(model::AttributeDiff{"installed", false, true, false});
+    std::sort(response.attributes.begin(), response.attributes.end(), [](const auto& a, const auto& b) { return a.name < b.name; });
+    if (response.action == Action::kNoOp) response.action = Action::kUpdate;
+  }
+  if (request.address.kind != "sync" || !request.desired) return response;
+  auto products = request.desired->find("products");
+  if (products == request.desired->end()) return response;
+  for (const std::string& pattern : select_products(products->second).unknown) {
+    auto& d = model::resource_error(response.diagnostics, request.address, "unknown-product",
+                                    fmt::format("{}: no WSUS product is called '{}'", request.address.str(), pattern));
+    d.key_path = request.address.str() + ".products";
+    d.detail = "products are matched by title (with * and ? as wildcards) or by GUID against the catalog the site synchronizes";
+    d.help = common::suggest_product(pattern);
+    if (d.help.empty()) d.help = "check the title in the console under Software Library > Software Updates > Products";
+  }
   return response;
 }
 
@@ -223,7 +420,12 @@ model::ApplyResponse apply_resource(const model::ApplyRequest& request) {
   if (!site) site = model::string_attribute(request.observed, "site");
   if (kind == "proxy") return response;  // nothing on a server: its site systems carry it
   if (kind == "account") {
-    if (request.action == Action::kDelete) return cannot("removing ConfigMgr accounts is not supported yet");
+    if (request.action == Action::kDelete) {
+      auto user = model::string_attribute(request.observed, "user");
+      if (!user) return cannot("the state does not say which user it is");
+      response.operations.push_back({"configmgr.remove_account", Json{{"user", *user}}});
+      return response;
+    }
     auto user = model::string_attribute(request.desired, "user");
     if (!user || !request.desired->contains("password")) return cannot("it has no 'user' or 'password'");
     Json params{{"user", *user}, {"password", {{"$secret", request.desired->at("password")}}}};
@@ -232,8 +434,11 @@ model::ApplyResponse apply_resource(const model::ApplyRequest& request) {
     return response;
   }
   if (kind == "site_system") {
-    if (request.action == Action::kDelete) return cannot("removing site systems is not supported yet");
     if (!site) return cannot("it has no 'site'");
+    if (request.action == Action::kDelete) {
+      response.operations.push_back({"configmgr.remove_site_system", Json{{"fqdn", request.address.name}, {"site", *site}}});
+      return response;
+    }
     Json params{{"fqdn", request.address.name}, {"site", *site}};
     bool creating = request.action == Action::kCreate;
     auto wants = [&](std::string_view name) {
@@ -284,11 +489,25 @@ model::ApplyResponse apply_resource(const model::ApplyRequest& request) {
         params[name] = request.desired->at(name);
       }
     }
+    if (auto member = managed_member(request.references)) {
+      params["ensure_members"] = Json{{"member", *member}, {"groups", std::vector<std::string>(kSupGroups.begin(), kSupGroups.end())}};
+    }
     if (creating) {
       response.operations.push_back({"configmgr.add_sup", std::move(params)});
     } else {
       response.operations.push_back({"configmgr.set_sup", std::move(params)});
     }
+    return response;
+  }
+  if (kind == "sync") {
+    if (request.action == Action::kDelete) return response;  // not deletable: the planner forgets it
+    Json params{{"site", request.address.name}};
+    for (const model::AttributeDiff& a : request.attributes) {
+      if (!request.desired || !request.desired->contains(a.name)) continue;
+      const Json& written = request.desired->at(a.name);
+      params[a.name] = a.name == "products" ? products_param(written) : a.name == "schedule" ? schedule_param(written) : written;
+    }
+    response.operations.push_back({"configmgr.set_sync", std::move(params)});
     return response;
   }
   return cannot(fmt::format("the configmgr plugin cannot change {} yet", kind));

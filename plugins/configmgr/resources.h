@@ -23,6 +23,8 @@ std::string computer_account_of(std::string_view fqdn);
 
 model::ReadResponse read_resource(const model::ReadRequest& request);
 model::ObserveResponse observe_resource(const model::ObserveRequest& request);
+/// The generic diff; for sync also every product pattern that the catalog does not know.
+model::DiffResponse diff_resource(const model::DiffRequest& request);
 model::ApplyResponse apply_resource(const model::ApplyRequest& request);
 
 }  // namespace supctl::plugins::configmgr

@@ -228,9 +228,10 @@ std::variant<Schedule, model::FormatError> parse_schedule(std::string_view text)
 
 namespace {
 
-std::optional<model::FormatError> check_schedule(std::string_view text, std::string*) {
+std::optional<model::FormatError> check_schedule(std::string_view text, std::string* normalized) {
   auto parsed = parse_schedule(text);
   if (auto* error = std::get_if<model::FormatError>(&parsed)) return *error;
+  if (normalized) *normalized = std::get<Schedule>(parsed).str();
   return std::nullopt;
 }
 

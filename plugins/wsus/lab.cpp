@@ -4,9 +4,14 @@
 
 #include <algorithm>
 #include <cctype>
+#include <optional>
 #include <set>
+#include <span>
 #include <string>
+#include <utility>
 #include <vector>
+
+#include "plugins/common/products.h"
 
 namespace supctl::plugins::wsus {
 namespace {
@@ -95,10 +100,103 @@ std::optional<Json> merged_set(const Json& current, const Json& value, bool guid
   return Json(out);
 }
 
-OperationResult get(lab::Estate& estate, const std::string& host, const Json&) {
+/// The product GUIDs the lab server's catalog (supctl's, plugins/common/products.h) selects for a
+/// pattern, as wsus.configure.ps1 selects them from GetUpdateCategories().
+std::vector<std::string> catalog_ids(std::string_view pattern) {
+  std::vector<std::string> out;
+  for (const common::Product* product : common::match_products(pattern)) out.emplace_back(product->guid);
+  return out;
+}
+
+/// The product GUIDs subscribed after `value` is set over `current` (GUIDs): an array of patterns
+/// is the exact set, {include, exclude} adds what include selects and then removes what exclude
+/// selects. Every pattern must select something in the catalog.
+std::optional<Json> merged_products(const Json& current, const Json& value, const std::string& host, std::string* error) {
+  std::set<std::string> ids;
+  auto resolve = [&](const Json& patterns, bool add) {
+    if (!patterns.is_array()) return false;
+    for (const Json& pattern : patterns) {
+      if (!pattern.is_string()) return false;
+      std::vector<std::string> selected = catalog_ids(pattern.get<std::string>());
+      if (selected.empty()) {
+        *error = fmt::format("no product or product family in the WSUS catalog of '{}' matches '{}'", host,
+                             pattern.get<std::string>());
+        return false;
+      }
+      for (std::string& id : selected) {
+        if (add) {
+          ids.insert(std::move(id));
+        } else {
+          ids.erase(id);
+        }
+      }
+    }
+    return true;
+  };
+  auto shape_error = [&] {
+    if (error->empty()) {
+      *error = fmt::format("wsus.configure: 'products' must be an array of strings or {{include, exclude}}; found {}",
+                           value.dump());
+    }
+    return std::nullopt;
+  };
+  if (value.is_array()) {
+    if (!resolve(value, true)) return shape_error();
+  } else if (value.is_object()) {
+    if (current.is_array()) {
+      for (const Json& id : current) {
+        if (id.is_string()) ids.insert(upper(id.get<std::string>()));
+      }
+    }
+    if ((value.contains("include") && !resolve(value["include"], true)) ||
+        (value.contains("exclude") && !resolve(value["exclude"], false))) {
+      return shape_error();
+    }
+  } else {
+    return shape_error();
+  }
+  return Json(std::vector<std::string>(ids.begin(), ids.end()));
+}
+
+/// wsus.get's subscription: the stored product GUIDs become `products` (titles) and
+/// `product_ids`, sorted by title as the catalog is. A GUID the catalog does not know is its own title.
+void report_products(Json& subscription) {
+  if (!subscription.is_object()) return;
+  std::vector<std::pair<std::string, std::string>> products;  // title, GUID
+  for (const Json& item : subscription.value("products", Json::array())) {
+    if (!item.is_string()) continue;
+    const common::Product* product = common::product_by_guid(item.get<std::string>());
+    products.emplace_back(product ? std::string(product->title) : item.get<std::string>(),
+                          product ? std::string(product->guid) : item.get<std::string>());
+  }
+  std::sort(products.begin(), products.end());
+  Json titles = Json::array();
+  Json ids = Json::array();
+  for (const auto& [title, id] : products) {
+    titles.push_back(title);
+    ids.push_back(id);
+  }
+  subscription["products"] = std::move(titles);
+  subscription["product_ids"] = std::move(ids);
+}
+
+OperationResult get(lab::Estate& estate, const std::string& host, const Json& params) {
+  const bool has_catalog = params.is_object() && params.contains("catalog");
+  if (has_catalog && !params["catalog"].is_boolean()) {
+    return failed(fmt::format("wsus.get: 'catalog' must be true or false; found {}", params["catalog"].dump()));
+  }
   auto document = installed_document(estate, host);
   if (!document) return succeeded(Json{{"installed", false}});
   Json result = *document;
+  if (result.contains("subscription")) report_products(result["subscription"]);
+  if (has_catalog && params["catalog"].get<bool>()) {
+    // The lab server has synchronized its categories once: it offers supctl's whole catalog.
+    Json catalog = Json::array();
+    for (const common::Product& product : common::products()) {
+      catalog.push_back(Json{{"title", product.title}, {"id", product.guid}, {"family", product.family}});
+    }
+    result["catalog"] = std::move(catalog);
+  }
   Json features = Json::array();
   for (const std::string& feature : estate.features(host)) {
     if (starts_with_text(feature, kFeaturePrefix)) features.push_back(feature);
@@ -163,9 +261,12 @@ OperationResult configure(lab::Estate& estate, const std::string& host, const Js
   }
   if (params.contains("subscription")) {
     for (const auto& [name, value] : params["subscription"].items()) {
-      if (name == "classifications" || name == "products") {
-        auto merged =
-            merged_set(subscription.value(name, Json::array()), value, name == "classifications", &error, name);
+      if (name == "classifications") {
+        auto merged = merged_set(subscription.value(name, Json::array()), value, true, &error, name);
+        if (!merged) return failed(error);
+        subscription[name] = std::move(*merged);
+      } else if (name == "products") {
+        auto merged = merged_products(subscription.value(name, Json::array()), value, host, &error);
         if (!merged) return failed(error);
         subscription[name] = std::move(*merged);
       } else {
@@ -180,13 +281,63 @@ OperationResult configure(lab::Estate& estate, const std::string& host, const Js
 }  // namespace
 
 bool glob_match(std::string_view pattern, std::string_view text) {
-  if (pattern.empty()) return text.empty();
-  if (pattern[0] == '*')
-    return glob_match(pattern.substr(1), text) || (!text.empty() && glob_match(pattern, text.substr(1)));
-  if (text.empty()) return false;
-  bool same = pattern[0] == '?' ||
-              std::tolower(static_cast<unsigned char>(pattern[0])) == std::tolower(static_cast<unsigned char>(text[0]));
-  return same && glob_match(pattern.substr(1), text.substr(1));
+  auto lower = [](char c) { return std::tolower(static_cast<unsigned char>(c)); };
+  // The index after the UTF-8 character that starts at `i`: '?' stands for one character.
+  auto next_char = [&](std::size_t i) {
+    ++i;
+    while (i < text.size() && (static_cast<unsigned char>(text[i]) & 0xC0) == 0x80) ++i;
+    return i;
+  };
+  std::size_t p = 0, t = 0;
+  std::size_t star = std::string_view::npos, resume = 0;  // the last '*' and where its run ends
+  while (t < text.size()) {
+    if (p < pattern.size() && pattern[p] == '*') {
+      star = p++;
+      resume = t;
+    } else if (p < pattern.size() && pattern[p] == '?') {
+      ++p;
+      t = next_char(t);
+    } else if (p < pattern.size() && lower(pattern[p]) == lower(text[t])) {
+      ++p;
+      ++t;
+    } else if (star != std::string_view::npos) {
+      p = star + 1;
+      resume = next_char(resume);
+      t = resume;
+    } else {
+      return false;
+    }
+  }
+  while (p < pattern.size() && pattern[p] == '*') ++p;
+  return p == pattern.size();
+}
+
+namespace {
+
+/// The GUID in upper case without braces, or nullopt when the text is not one.
+std::optional<std::string> normalized_guid(std::string_view text) {
+  if (text.size() == 38 && text.front() == '{' && text.back() == '}') text = text.substr(1, 36);
+  if (text.size() != 36) return std::nullopt;
+  for (std::size_t i = 0; i < text.size(); ++i) {
+    bool dash = i == 8 || i == 13 || i == 18 || i == 23;
+    if (dash ? text[i] != '-' : !std::isxdigit(static_cast<unsigned char>(text[i]))) return std::nullopt;
+  }
+  return upper(text);
+}
+
+bool same_text(std::string_view a, std::string_view b) { return a.size() == b.size() && starts_with_text(a, b); }
+
+}  // namespace
+
+std::vector<const Category*> match_categories(std::string_view pattern, std::span<const Category> catalog) {
+  std::vector<const Category*> out;
+  std::optional<std::string> guid = normalized_guid(pattern);
+  for (const Category& category : catalog) {
+    bool selected = guid ? upper(category.id) == *guid
+                         : (category.family ? same_text(pattern, category.title) : glob_match(pattern, category.title));
+    if (selected) out.push_back(&category);
+  }
+  return out;
 }
 
 std::string wsus_version_of(std::string_view os_version) {

@@ -2,12 +2,18 @@
 /// The wsus operations' two interpreters: in C++ over the lab estate (the `wsus`/`server`
 /// document of engine/backends/lab/LAYOUT.md), and as PowerShell fragments for real servers
 /// (powershell/<operation>.ps1). Their names, parameters and results:
-///   wsus.get       {}                              -> {installed: false}, or {installed: true, version,
-///                                                     content_dir, database, configuration, subscription, features}
+///   wsus.get       {catalog?: bool}                -> {installed: false}, or {installed: true, version,
+///                                                     content_dir, database, configuration, subscription, features,
+///                                                     catalog (only when asked for)}
 ///   wsus.install   {content_dir, database}         -> {}  (Windows features, then wsusutil postinstall)
 ///   wsus.configure {configuration?, subscription?} -> {}  (sets only the settings given)
 /// `configuration` and `subscription` use the wsus_server attribute names. A string set is an array
-/// (the exact set) or {include, exclude}. `configuration.proxy` is {server, port, user?, password?};
+/// (the exact set) or {include, exclude}. wsus.get reports the subscribed products twice, in the same
+/// order: `subscription.products` their titles, `subscription.product_ids` their GUIDs (upper case);
+/// `catalog` is [{title, id, family}], every product and product family the server offers
+/// (GetUpdateCategories()). wsus.configure takes `subscription.products` as patterns (an array, the
+/// exact set, or {include, exclude}) and resolves each against the server's catalog as
+/// match_categories() does; a pattern that selects nothing fails it. `configuration.proxy` is {server, port, user?, password?};
 /// the estate keeps {server, port, account, has_password}, never the password.
 /// `configuration.email_server_account` is {user, password?}; read back as the user (SmtpUserName). `database` is "wid"
 /// or a SQL Server ("SQL01" or "SQL01\WSUS").
@@ -15,6 +21,7 @@
 #include <span>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "backends/lab/backend.h"
 #include "backends/lab/estate.h"
@@ -33,6 +40,20 @@ std::span<const model::ScriptFragment> powershell_fragments();
 /// True when `text` matches `pattern` without case, where '*' stands for any run of characters
 /// and '?' for one, as PowerShell's -like does (product titles and globs).
 bool glob_match(std::string_view pattern, std::string_view text);
+
+/// One update category a WSUS server offers to subscribe to, as wsus.get's `catalog` lists it.
+struct Category {
+  std::string title;
+  std::string id;  ///< UpdateCategory.Id, upper case, no braces
+  bool family = false;  ///< a ProductFamily, not a Product
+};
+
+/// The categories of a server's catalog that a manifest pattern selects, in catalog order, as
+/// wsus.configure.ps1 selects them from GetUpdateCategories() and common::match_products from
+/// supctl's own catalog: a GUID (braces tolerated, any case) selects the category with that Id;
+/// any other pattern the products whose title is -like it and the families whose title equals it,
+/// both without case. Empty when nothing matches.
+std::vector<const Category*> match_categories(std::string_view pattern, std::span<const Category> catalog);
 
 /// The WSUS version that a Windows Server version ships ("10.0.20348" -> "10.0.20348",
 /// "6.3.9600" -> "6.3"); the OS version itself when it is not a known one.

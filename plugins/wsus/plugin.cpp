@@ -4,10 +4,17 @@
 
 #include <algorithm>
 #include <cctype>
+#include <functional>
+#include <iterator>
+#include <optional>
+#include <set>
+#include <span>
+#include <string>
 #include <vector>
 
 #include "model/formats.h"
 #include "plugins/common/catalog.h"
+#include "plugins/common/products.h"
 #include "plugins/wsus/lab.h"
 
 namespace supctl::plugins::wsus {
@@ -256,29 +263,162 @@ std::optional<Json> configure_params(const std::vector<std::pair<std::string, Js
   return params;
 }
 
-/// True when the products a manifest writes (titles or globs; an array, or {include, exclude})
-/// name what the server subscribes to: WSUS reports the titles that the globs matched.
-bool products_match(const Json& desired, const Json& observed) {
-  if (!observed.is_array()) return false;
-  auto matched_by = [&](const Json& pattern) {
-    return pattern.is_string() && std::any_of(observed.begin(), observed.end(), [&](const Json& title) {
-             return title.is_string() && glob_match(pattern.get<std::string>(), title.get<std::string>());
-           });
+// ---- Products: the manifest's patterns resolved against a catalog, compared as GUIDs, shown as titles.
+
+/// One pattern of a wsus_server's `products`.
+struct ProductPattern {
+  std::string text;
+  bool excluded = false;                   ///< written in `exclude`
+  std::optional<diag::SourceRange> range;  ///< the item in the manifest; nullopt when read back after apply
+};
+
+/// The patterns of a products value (an array, or {include, exclude}); `value` is the manifest's
+/// own, for the items' source ranges, or null.
+std::vector<ProductPattern> product_patterns(const Json& written, const model::Value* value) {
+  std::vector<ProductPattern> out;
+  auto add = [&](const Json& items, const model::Value* values, bool excluded) {
+    if (!items.is_array()) return;
+    for (std::size_t i = 0; i < items.size(); ++i) {
+      if (!items[i].is_string()) continue;
+      ProductPattern pattern{items[i].get<std::string>(), excluded, std::nullopt};
+      if (values && values->is_array() && i < values->as_array().size()) pattern.range = values->as_array()[i].range();
+      out.push_back(std::move(pattern));
+    }
   };
-  if (desired.is_array()) {
-    bool every_pattern_matched = std::all_of(desired.begin(), desired.end(), matched_by);
-    bool every_title_asked = std::all_of(observed.begin(), observed.end(), [&](const Json& title) {
-      return title.is_string() && std::any_of(desired.begin(), desired.end(), [&](const Json& pattern) {
-               return pattern.is_string() && glob_match(pattern.get<std::string>(), title.get<std::string>());
-             });
-    });
-    return every_pattern_matched && every_title_asked;
+  if (written.is_array()) {
+    add(written, value, false);
+  } else if (written.is_object()) {
+    for (std::string_view part : {"include", "exclude"}) {
+      if (!written.contains(part)) continue;
+      const model::Field* field = value && value->is_table() ? value->field(part) : nullptr;
+      add(written[std::string(part)], field ? &field->value : nullptr, part == "exclude");
+    }
   }
-  if (!desired.is_object()) return false;
-  const Json none = Json::array();
-  const Json& include = desired.contains("include") ? desired["include"] : none;
-  const Json& exclude = desired.contains("exclude") ? desired["exclude"] : none;
-  return std::all_of(include.begin(), include.end(), matched_by) && std::none_of(exclude.begin(), exclude.end(), matched_by);
+  return out;
+}
+
+/// What a products value selects in one catalog, as GUIDs.
+struct ProductSelection {
+  bool exact = true;                          ///< an array: the subscription is exactly `wanted`
+  std::set<std::string> wanted;               ///< for {include, exclude}: what include selects and exclude does not
+  std::set<std::string> unwanted;             ///< what exclude selects
+  std::vector<const ProductPattern*> unknown;  ///< patterns that select nothing
+
+  /// True when a subscription (GUIDs) is what the manifest asks for.
+  bool holds(const std::set<std::string>& subscribed) const {
+    if (exact) return subscribed == wanted;
+    return std::includes(subscribed.begin(), subscribed.end(), wanted.begin(), wanted.end()) &&
+           std::none_of(unwanted.begin(), unwanted.end(), [&](const std::string& id) { return subscribed.contains(id); });
+  }
+};
+
+/// The GUIDs a pattern selects in some catalog.
+using ProductMatcher = std::function<std::vector<std::string>(std::string_view pattern)>;
+
+ProductSelection select_products(std::span<const ProductPattern> patterns, bool exact, const ProductMatcher& ids_of) {
+  ProductSelection selection;
+  selection.exact = exact;
+  std::set<std::string> included;
+  for (const ProductPattern& pattern : patterns) {
+    std::vector<std::string> ids = ids_of(pattern.text);
+    if (ids.empty()) selection.unknown.push_back(&pattern);
+    (pattern.excluded ? selection.unwanted : included).insert(ids.begin(), ids.end());
+  }
+  // WSUS adds what include selects, then removes what exclude selects: include = ["Windows
+  // Server*"], exclude = ["Windows Server 2019"] asks for every other Windows Server product.
+  std::set_difference(included.begin(), included.end(), selection.unwanted.begin(), selection.unwanted.end(),
+                      std::inserter(selection.wanted, selection.wanted.end()));
+  return selection;
+}
+
+/// The catalog wsus.get reported ({title, id, family} items); empty when it reported none.
+std::vector<Category> catalog_of(const Json& result) {
+  std::vector<Category> catalog;
+  for (const Json& item : result.value("catalog", Json::array())) {
+    if (!item.is_object() || !item.contains("title") || !item["title"].is_string() || !item.contains("id") || !item["id"].is_string()) {
+      continue;
+    }
+    std::string id = item["id"].get<std::string>();
+    for (char& c : id) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+    catalog.push_back(Category{item["title"].get<std::string>(), std::move(id), item.value("family", false) == true});
+  }
+  return catalog;
+}
+
+/// The products a server subscribes to: GUIDs (upper case), each with its title.
+struct Subscribed {
+  std::set<std::string> ids;
+  std::vector<std::pair<std::string, std::string>> products;  ///< GUID, title; as reported
+};
+
+Subscribed subscribed_of(const Json& subscription) {
+  Subscribed out;
+  const Json ids = subscription.value("product_ids", Json::array());
+  const Json titles = subscription.value("products", Json::array());
+  if (!ids.is_array()) return out;
+  for (std::size_t i = 0; i < ids.size(); ++i) {
+    if (!ids[i].is_string()) continue;
+    std::string id = ids[i].get<std::string>();
+    for (char& c : id) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+    std::string title = titles.is_array() && i < titles.size() && titles[i].is_string() ? titles[i].get<std::string>() : id;
+    out.ids.insert(id);
+    out.products.emplace_back(std::move(id), std::move(title));
+  }
+  return out;
+}
+
+/// How the products read when the subscription is what the manifest asks for: as written, so that
+/// diff, drift and state compare equal. For {include, exclude}, the include list (an array, which
+/// holds every included item and no excluded one, as the generic set comparison of drift expects).
+Json products_as_written(const Json& written) {
+  if (!written.is_object()) return written;
+  Json include = written.value("include", Json::array());
+  return include.is_array() ? include : Json::array();
+}
+
+/// The subscribed products by title, sorted. A title that several categories of the catalog share
+/// (a product and a family, or two products) is followed by its GUID when some of them are not
+/// subscribed, so that 'Windows Server 2019' never reads as both; every title is, with `with_ids`.
+Json readable_products(const Subscribed& subscribed, std::span<const Category> catalog, bool with_ids) {
+  std::vector<std::string> titles;
+  for (const auto& [id, title] : subscribed.products) {
+    bool ambiguous = with_ids || std::any_of(catalog.begin(), catalog.end(), [&](const Category& c) {
+                       return c.id != id && c.title == title && !subscribed.ids.contains(c.id);
+                     });
+    titles.push_back(ambiguous && title != id ? fmt::format("{} ({})", title, id) : title);
+  }
+  std::sort(titles.begin(), titles.end());
+  return Json(titles);
+}
+
+/// The products the manifest asks for: as written when planning, as the plan recorded them when
+/// reading back after apply; null when not managed.
+std::optional<Json> written_products(const model::ObserveRequest& request) {
+  if (request.desired) {
+    const model::Attribute* products = request.desired->find("products");
+    return products ? std::optional<Json>(model::to_json(products->value)) : std::nullopt;
+  }
+  if (request.recorded) {
+    auto products = request.recorded->find("products");
+    if (products != request.recorded->end()) return products->second;
+  }
+  return std::nullopt;
+}
+
+/// An `unknown-product` error for each pattern that selects nothing.
+void report_unknown_products(const model::ObserveRequest& request, const ProductSelection& selection, std::string_view where,
+                             std::string_view detail, diag::Diagnostics& out) {
+  for (const ProductPattern* pattern : selection.unknown) {
+    auto& d = attribute_error(out, request.address, "unknown-product",
+                              fmt::format("no product or product family in {} matches '{}'", where, pattern->text), "products");
+    if (pattern->range) {
+      d.range = pattern->range;
+    } else if (request.desired) {
+      d.range = request.desired->range_of("products");
+    }
+    d.detail = std::string(detail);
+    d.help = common::suggest_product(pattern->text);
+  }
 }
 
 std::string string_or(const AttributeMap* attributes, std::string_view name, std::string_view fallback) {
@@ -358,16 +498,37 @@ class WsusPlugin final : public model::Plugin {
     }
   }
 
-  model::ReadResponse read(const model::ReadRequest&) const override {
+  model::ReadResponse read(const model::ReadRequest& request) const override {
     model::ReadResponse response;
-    response.operations.push_back({"wsus.get", Json::object()});
+    // The catalog (hundreds of categories) only when there are products to resolve against it.
+    bool products = request.desired ? request.desired->find("products") != nullptr
+                                    : request.recorded && request.recorded->contains("products");
+    response.operations.push_back({"wsus.get", products ? Json{{"catalog", true}} : Json::object()});
     return response;
   }
 
   model::ObserveResponse observe(const model::ObserveRequest& request) const override {
     model::ObserveResponse response;
     const Json* result = read_result(request, response.diagnostics);
-    if (!result || !result->value("installed", false)) return response;
+    if (!result) return response;
+    const std::optional<Json> written = written_products(request);
+    const model::Attribute* attribute = request.desired ? request.desired->find("products") : nullptr;
+    std::vector<ProductPattern> patterns =
+        written ? product_patterns(*written, attribute ? &attribute->value : nullptr) : std::vector<ProductPattern>();
+    if (!result->value("installed", false)) {
+      // No server catalog to read yet: a misspelt product still fails the plan, against supctl's.
+      ProductSelection selection = select_products(patterns, true, [](std::string_view pattern) {
+        std::vector<std::string> ids;
+        for (const common::Product* p : common::match_products(pattern)) ids.emplace_back(p->guid);
+        return ids;
+      });
+      report_unknown_products(request, selection, "supctl's WSUS catalog",
+                              fmt::format("WSUS is not installed on '{}' yet, so the products are checked against supctl's "
+                                          "catalog of WSUS products rather than the server's",
+                                          request.address.name),
+                              response.diagnostics);
+      return response;
+    }
     AttributeMap observed;
     for (std::string_view name : {"content_dir", "database", "version"}) {
       if (result->contains(name) && !(*result)[std::string(name)].is_null()) observed[std::string(name)] = (*result)[std::string(name)];
@@ -384,22 +545,36 @@ class WsusPlugin final : public model::Plugin {
           observed[name] = model::as_reference(value, request.references, name, "user");
           continue;
         }
+        if (name == "products" || name == "product_ids") continue;  // below
         observed[name] = value;
       }
     }
-    // Products that the manifest's globs name are shown as the manifest spells them, so that
-    // state, drift and diff all compare equal (WSUS reports the titles the globs matched).
-    const model::Attribute* products = request.desired ? request.desired->find("products") : nullptr;
-    auto seen = observed.find("products");
-    if (products && seen != observed.end()) {
-      Json written = model::to_json(products->value);
-      if (products_match(written, seen->second)) {
-        if (written.is_array()) {
-          seen->second = written;
-        } else if (written.contains("include")) {
-          for (const Json& item : written["include"]) seen->second.push_back(item);
-        }
+    // Products: the manifest's patterns resolve against the catalog the server reported, as
+    // wsus.configure resolves them. When they select what is subscribed, the products read as the
+    // manifest spells them (no change); otherwise as the titles subscribed.
+    if (const Json subscription = result->value("subscription", Json::object()); subscription.is_object()) {
+      const std::vector<Category> catalog = catalog_of(*result);
+      const Subscribed subscribed = subscribed_of(subscription);
+      bool holds = false;
+      if (written) {
+        ProductSelection selection = select_products(patterns, written->is_array(), [&](std::string_view pattern) {
+          std::vector<std::string> ids;
+          for (const Category* c : match_categories(pattern, catalog)) ids.push_back(c->id);
+          return ids;
+        });
+        report_unknown_products(
+            request, selection, fmt::format("the WSUS catalog of '{}'", request.address.name),
+            catalog.empty() ? "the server offers no products: WSUS has not synchronized its update categories yet"
+                            : "expected a title of a product or product family the server offers (GetUpdateCategories()), a "
+                              "glob of product titles with '*' and '?', or a category GUID",
+            response.diagnostics);
+        holds = selection.unknown.empty() && selection.holds(subscribed.ids);
       }
+      Json shown = holds ? products_as_written(*written) : readable_products(subscribed, catalog, false);
+      // Titles that happen to read as written (include = ["Windows 11"] with exclude = ["Windows
+      // 1?"]) must not read as agreement: diff() takes the products as written for no change.
+      if (!holds && written && shown == products_as_written(*written)) shown = readable_products(subscribed, catalog, true);
+      observed["products"] = std::move(shown);
     }
     // Who ran postinstall cannot be read back: taken as written.
     const model::Attribute* setup_account = request.desired ? request.desired->find("setup_account") : nullptr;
@@ -412,6 +587,7 @@ class WsusPlugin final : public model::Plugin {
     if (!request.desired) return model::generic_diff(request);
     model::DiffResponse checks;
     AttributeMap desired;
+    std::optional<model::AttributeDiff> products_change;
     for (const auto& [name, value] : *request.desired) {
       if (name == "setup_account") {
         // Who ran postinstall cannot be read back: observe() takes it as written.
@@ -444,8 +620,13 @@ class WsusPlugin final : public model::Plugin {
       }
       if (name == "version" && !request.observed) continue;  // checked once WSUS is installed
       if (name == "products" && request.observed) {
+        // observe() resolved the patterns: the products read as written exactly when the
+        // subscription is what they select, else as the titles subscribed.
         auto found = request.observed->find("products");
-        if (found != request.observed->end() && products_match(value, found->second)) continue;
+        if (found == request.observed->end() || found->second != products_as_written(value)) {
+          products_change = model::AttributeDiff{name, found == request.observed->end() ? Json(nullptr) : found->second, value, false};
+        }
+        continue;
       }
       desired.emplace(name, value);
     }
@@ -453,6 +634,12 @@ class WsusPlugin final : public model::Plugin {
     narrowed.desired = &desired;
     model::DiffResponse response = model::generic_diff(narrowed);
     if (!request.observed) response.action = Action::kCreate;
+    if (products_change) {
+      response.attributes.push_back(std::move(*products_change));
+      std::sort(response.attributes.begin(), response.attributes.end(),
+                [](const model::AttributeDiff& a, const model::AttributeDiff& b) { return a.name < b.name; });
+      if (response.action == Action::kNoOp) response.action = Action::kUpdate;
+    }
     response.diagnostics.append(std::move(checks.diagnostics));
     return response;
   }

@@ -4,6 +4,17 @@ $site = ([string]$p.site).ToUpperInvariant()
 $fqdn = [string]$p.fqdn
 $names = @($p.PSObject.Properties | ForEach-Object { $_.Name })
 $types = @{ intranet = 'Intranet'; internet = 'Internet'; internet_and_intranet = 'InternetAndIntranet' }
+# ensure_members {member, groups}: the connection account's memberships that supctl manages
+# (manage_group_membership = true), added on the SUP's server before ConfigMgr needs them.
+if ($names -contains 'ensure_members' -and $null -ne $p.ensure_members) {
+  Invoke-Command -ComputerName $fqdn -ErrorAction Stop -ArgumentList ([string]$p.ensure_members.member), @($p.ensure_members.groups) -ScriptBlock {
+    param([string]$member, [string[]]$groups)
+    foreach ($group in $groups) {
+      $present = @(Get-LocalGroupMember -Group $group -ErrorAction Stop | Where-Object { $_.Name -eq $member })
+      if ($present.Count -eq 0) { Add-LocalGroupMember -Group $group -Member $member -ErrorAction Stop }
+    }
+  }
+}
 $previous = Get-Location
 Set-Location "$($site):\"
 try {

@@ -1,5 +1,6 @@
 # wsus.configure {configuration?, subscription?} -> {}: sets only the settings given, by their
 # wsus_server attribute names. A string set is an array (the exact set) or {include, exclude}.
+# subscription.products are patterns resolved against the server's catalog (Find-Products); each must select something.
 # configuration.proxy is {server, port, user?, password?} and configuration.email_server_account
 # {user, password?}; passwords arrive resolved and are handed to WSUS only. Times of day are UTC, as HH:MM.
 $cfg = $p.configuration
@@ -20,6 +21,23 @@ function Resolve-Set($current, $value) {
     foreach ($item in @($value.exclude)) { $items = @($items | Where-Object { $_ -notlike [string]$item }) }
   }
   return ,$items
+}
+
+# The Ids (upper case) of the categories of $catalog that a products pattern selects, as the lab does
+# (lab.h, match_categories): a GUID, braces tolerated, selects that Id; any other pattern the products whose
+# Title is -like it and the product families whose Title equals it, without case. '[' and ']' are literal.
+function Find-Products($catalog, [string]$pattern) {
+  if ($pattern -match '^(\{[0-9A-Fa-f]{8}(-[0-9A-Fa-f]{4}){3}-[0-9A-Fa-f]{12}\}|[0-9A-Fa-f]{8}(-[0-9A-Fa-f]{4}){3}-[0-9A-Fa-f]{12})$') {
+    $id = ([guid]$pattern).ToString().ToUpperInvariant()
+    $found = @($catalog | Where-Object { $_.Id.ToString().ToUpperInvariant() -eq $id })
+  } else {
+    $like = $pattern -replace '([\[\]])', '`$1'
+    $found = @($catalog | Where-Object {
+      (($_.Type -eq 'ProductFamily') -and ([string]$_.Title -eq $pattern)) -or (($_.Type -eq 'Product') -and ([string]$_.Title -like $like))
+    })
+  }
+  if ($found.Count -eq 0) { throw ("no product or product family in the WSUS catalog of '{0}' matches '{1}'" -f $env:COMPUTERNAME, $pattern) }
+  return ,@($found | ForEach-Object { $_.Id.ToString().ToUpperInvariant() })
 }
 
 function Save-WithRetry($object, [string]$what) {
@@ -143,15 +161,28 @@ if ($null -ne $sub) {
     $s.SetUpdateClassifications($classifications)
   }
   if (Test-Setting $sub 'products') {
-    $current = @($s.GetUpdateCategories() | ForEach-Object { [string]$_.Title })
-    $catalog = @($server.GetUpdateCategories())
-    $products = New-Object Microsoft.UpdateServices.Administration.UpdateCategoryCollection
-    # By title, every match (a title or glob may name several categories).
-    foreach ($title in (Resolve-Set $current $sub.products)) {
-      $found = @($catalog | Where-Object { $_.Title -like [string]$title })
-      if ($found.Count -eq 0) { throw ("no product titled '{0}' in the WSUS catalog of '{1}'; synchronize the catalog first" -f $title, $env:COMPUTERNAME) }
-      foreach ($category in $found) { [void]$products.Add($category) }
+    $catalog = @($server.GetUpdateCategories() | Where-Object { $_.Type -eq 'Product' -or $_.Type -eq 'ProductFamily' })
+    $value = $sub.products
+    # An array is the exact set; {include, exclude} adds what include selects to the subscription, then removes what exclude selects.
+    $ids = @()
+    $include = @()
+    $exclude = @()
+    if ($value -is [System.Array]) {
+      $include = @($value)
+    } else {
+      $ids = @($s.GetUpdateCategories() | ForEach-Object { $_.Id.ToString().ToUpperInvariant() })
+      if (Test-Setting $value 'include') { $include = @($value.include) }
+      if (Test-Setting $value 'exclude') { $exclude = @($value.exclude) }
     }
+    foreach ($pattern in $include) {
+      foreach ($id in (Find-Products $catalog ([string]$pattern))) { if ($ids -notcontains $id) { $ids += $id } }
+    }
+    foreach ($pattern in $exclude) {
+      $excluded = Find-Products $catalog ([string]$pattern)
+      $ids = @($ids | Where-Object { $excluded -notcontains $_ })
+    }
+    $products = New-Object Microsoft.UpdateServices.Administration.UpdateCategoryCollection
+    foreach ($category in $catalog) { if ($ids -contains $category.Id.ToString().ToUpperInvariant()) { [void]$products.Add($category) } }
     $s.SetUpdateCategories($products)
   }
   if (Test-Setting $sub 'synchronize_automatically') { $s.SynchronizeAutomatically = [bool]$sub.synchronize_automatically }

@@ -1,6 +1,9 @@
-# wsus.get {} -> {installed: false}, or {installed: true, version, content_dir, database, configuration, subscription, features}.
-# configuration and subscription use the wsus_server attribute names; proxy is {server, port, account, has_password}.
-# Times of day are UTC, as HH:MM.
+# wsus.get {catalog?} -> {installed: false}, or {installed: true, version, content_dir, database, configuration, subscription,
+# features, catalog (when $p.catalog is true)}. configuration and subscription use the wsus_server attribute names; proxy is
+# {server, port, account, has_password}. subscription.products are the subscribed products' titles and
+# subscription.product_ids their GUIDs, in the same order; catalog is [{title, id, family}], every product and product
+# family the server offers. GUIDs are upper case without braces. Times of day are UTC, as HH:MM.
+$withCatalog = ($null -ne $p) -and (@($p.PSObject.Properties | ForEach-Object { $_.Name }) -contains 'catalog') -and [bool]$p.catalog
 $features = @(Get-WindowsFeature -Name 'UpdateServices*' -ErrorAction Stop | Where-Object { $_.Installed } | ForEach-Object { [string]$_.Name })
 if ($features -notcontains 'UpdateServices-Services') { return @{ installed = $false } }
 $base = [Microsoft.Win32.RegistryKey]::OpenBaseKey([Microsoft.Win32.RegistryHive]::LocalMachine, [Microsoft.Win32.RegistryView]::Registry64)
@@ -82,14 +85,16 @@ if (Get-Module -ListAvailable -Name WebAdministration) {
 }
 
 $s = $server.GetSubscription()
+$subscribed = @($s.GetUpdateCategories())
 $subscription = @{
   classifications = @($s.GetUpdateClassifications() | ForEach-Object { $_.Id.ToString().ToUpperInvariant() })
-  products = @($s.GetUpdateCategories() | ForEach-Object { [string]$_.Title })
+  products = @($subscribed | ForEach-Object { [string]$_.Title })
+  product_ids = @($subscribed | ForEach-Object { $_.Id.ToString().ToUpperInvariant() })
   synchronize_automatically = [bool]$s.SynchronizeAutomatically
   synchronize_automatically_time_of_day = $s.SynchronizeAutomaticallyTimeOfDay.ToString('hh\:mm')
   synchronizations_per_day = [int]$s.NumberOfSynchronizationsPerDay
 }
-return @{
+$result = @{
   installed = $true
   version = $version
   content_dir = $contentDir
@@ -98,3 +103,10 @@ return @{
   subscription = $subscription
   features = $features
 }
+if ($withCatalog) {
+  # What a subscription can name, once WSUS has synchronized its categories: products and product families.
+  $result.catalog = @($server.GetUpdateCategories() | Where-Object { $_.Type -eq 'Product' -or $_.Type -eq 'ProductFamily' } | ForEach-Object {
+    @{ title = [string]$_.Title; id = $_.Id.ToString().ToUpperInvariant(); family = ($_.Type -eq 'ProductFamily') }
+  })
+}
+return $result

@@ -20,6 +20,7 @@
 #include "diag/render.h"
 #include "manifest/validate.h"
 #include "plan/planner.h"
+#include "plugins/common/products.h"
 #include "plugins/configmgr/lab.h"
 #include "plugins/configmgr/plugin.h"
 #include "state/state.h"
@@ -158,6 +159,12 @@ class Lab {
   }
 
   std::string text(const diag::Diagnostics& diagnostics) const { return diag::render_text(diagnostics, sources_, {}); }
+  /// Runs one operation's lab interpreter on a host directly.
+  model::OperationResult run_on(const std::string& host, std::string_view operation, const Json& params) {
+    const lab::Interpreter* interpreter = table_.find(operation);
+    REQUIRE(interpreter);
+    return (*interpreter)(*estate, host, params);
+  }
   const lab::OperationTable& table() const { return table_; }
 
   std::unique_ptr<lab::Estate> estate;
@@ -403,6 +410,75 @@ TEST_CASE("a connection account missing from WSUS Administrators fails in WCM.lo
   CHECK(messages(lab, kSupHost, "SUPSetup.log").back() == "~RoleSetup().");
 }
 
+TEST_CASE("a role that failed to install is installed again once the cause is fixed") {
+  Lab lab("retry");
+  lab.load(kManifest);
+  REQUIRE(lab.estate->remove_member(kSupHost, "WSUS Administrators", "CONTOSO\\svc-cm-wsus"));
+  auto failed = lab.plan_and_apply();
+  REQUIRE_FALSE(failed.ok());
+  // The administrator fixes the membership by hand. The failed operation left nothing behind in
+  // the lab; a site whose role stays configured but not installed shows it as installed = false.
+  lab.estate->add_member(kSupHost, "WSUS Administrators", "CONTOSO\\svc-cm-wsus");
+  Json half = Json{{"site", "PR1"},         {"installed", false},     {"wsus_iis_port", 8530}, {"wsus_iis_ssl_port", 8531},
+                   {"wsus_ssl", true},      {"use_proxy", true},      {"client_connection_type", "intranet"},
+                   {"connection_account", "CONTOSO\\svc-cm-wsus"}};
+  lab.estate->put_document(kSiteServer, "configmgr.sup", kSupHost, half);
+  auto planned = lab.plan();
+  REQUIRE_FALSE(planned.diagnostics.has_errors());
+  const plan::Change* sup = nullptr;
+  for (const plan::Change& c : planned.plan.changes) {
+    if (c.address.str() == "software_update_point[\"pr1wsus.contoso.com\"]") sup = &c;
+  }
+  REQUIRE(sup);
+  CHECK(sup->action == model::Action::kUpdate);
+  REQUIRE(sup->attributes.size() == 1);
+  CHECK(sup->attributes[0].name == "installed");
+  auto report = lab.apply(planned.plan);
+  INFO(steps_of(report));
+  REQUIRE(report.ok());
+  auto wcm = messages(lab, kSiteServer, "WCM.log");
+  CHECK(wcm.back() == "Successfully checked database connection on WSUS server PR1WSUS.CONTOSO.COM");
+  lab.require_converged();
+}
+
+TEST_CASE("manage_group_membership puts the connection account in both groups and keeps it there") {
+  Lab lab("manage");
+  std::string manifest = kManifest;
+  manifest.replace(manifest.find("password = { env"), 0, "manage_group_membership = true\n");
+  lab.load(manifest);
+  // The lab seeds no membership for an account whose memberships supctl manages.
+  for (const char* group : {"Administrators", "WSUS Administrators"}) {
+    auto members = lab.estate->members(kSupHost, group);
+    CHECK(std::find(members.begin(), members.end(), "CONTOSO\\svc-cm-wsus") == members.end());
+  }
+  auto report = lab.plan_and_apply();
+  INFO(steps_of(report));
+  REQUIRE(report.ok());
+  for (const char* group : {"Administrators", "WSUS Administrators"}) {
+    auto members = lab.estate->members(kSupHost, group);
+    CHECK(std::find(members.begin(), members.end(), "CONTOSO\\svc-cm-wsus") != members.end());
+  }
+  lab.require_converged();
+
+  // Someone removes it from WSUS Administrators: the plan shows it, apply puts it back.
+  REQUIRE(lab.estate->remove_member(kSupHost, "WSUS Administrators", "CONTOSO\\svc-cm-wsus"));
+  auto drifted = lab.plan();
+  REQUIRE_FALSE(drifted.diagnostics.has_errors());
+  INFO(changes_of(drifted.plan));
+  REQUIRE(drifted.plan.summary().change == 1);
+  REQUIRE(drifted.plan.summary().add + drifted.plan.summary().destroy == 0);
+  const plan::Change& change = drifted.plan.changes.back();
+  CHECK(change.address.str() == "software_update_point[\"pr1wsus.contoso.com\"]");
+  REQUIRE(change.attributes.size() == 1);
+  CHECK(change.attributes[0].name == "group_membership");
+  CHECK(change.attributes[0].before == Json::array({"Administrators"}));
+  CHECK(change.attributes[0].after == Json::array({"Administrators", "WSUS Administrators"}));
+  auto repaired = lab.apply(drifted.plan);
+  INFO(steps_of(repaired));
+  REQUIRE(repaired.ok());
+  lab.require_converged();
+}
+
 TEST_CASE("a remote SUP without a connection account needs the site server's computer account") {
   Lab lab("computer");
   std::string manifest = kManifest;
@@ -439,6 +515,79 @@ TEST_CASE("a site whose type differs from the manifest is a plan error") {
   CHECK(text.find("site.PR1 has type = \"secondary\" on its server") != std::string::npos);
 }
 
+TEST_CASE("sync settings resolve products against the catalog and reach the SUP's WSUS through WCM") {
+  Lab lab("sync");
+  lab.load(kManifest + R"(
+[sync.CAS]
+source = "microsoft_update"
+enable_synchronization = true
+schedule = "daily 02:00"
+classifications = ["Critical Updates", "Security Updates"]
+products = ["Windows Server 2019", "Microsoft Server operating system-21H2"]
+languages = ["en", "de"]
+
+[sync.PR1]
+update_file_languages = ["en"]
+)");
+  auto report = lab.plan_and_apply();
+  INFO(steps_of(report));
+  REQUIRE(report.ok());
+  Json component = *lab.estate->document(kCasServer, "configmgr.component", "CAS");
+  CHECK(component["schedule"] == "every 1 day at 02:00");  // the canonical form of "daily 02:00"
+  CHECK(component["classifications"] == Json::array({"E6CF1350-C01B-414D-A61F-263D14D133B4", "0FA1201D-4330-4FA8-8AE9-B877473B6441"}));
+  // Every category with either title: WSUS has more than one "Windows Server 2019".
+  std::size_t expected = common::match_products("Windows Server 2019").size() + common::match_products("Microsoft Server operating system-21H2").size();
+  REQUIRE(component["products"].size() == expected);
+  for (const Json& guid : component["products"]) CHECK(common::product_by_guid(guid.get<std::string>()));
+  // WSUS Configuration Manager subscribed the CAS's own SUP (on the site server) to the same categories.
+  Json wsus = *lab.estate->document(kCasServer, "wsus", "server");
+  CHECK(wsus["subscription"]["products"] == component["products"]);
+  CHECK(wsus["configuration"]["languages"] == Json::array({"en", "de"}));
+  auto wcm = messages(lab, kCasServer, "WCM.log");
+  CHECK(std::find(wcm.begin(), wcm.end(), "SCF change notification triggered.") != wcm.end());
+  CHECK(wcm.back() == "Setting new configuration state to 2 (WSUS_CONFIG_SUCCESS)");
+  CHECK((*lab.estate->document(kSiteServer, "configmgr.component", "PR1"))["update_file_languages"] == Json::array({"en"}));
+  lab.require_converged();
+
+  // Out of band, someone unsubscribes a product in the console: the plan shows titles, apply restores it.
+  component["products"] = Json::array({component["products"][0]});
+  lab.estate->put_document(kCasServer, "configmgr.component", "CAS", component);
+  auto drifted = lab.plan();
+  REQUIRE_FALSE(drifted.diagnostics.has_errors());
+  INFO(changes_of(drifted.plan));
+  REQUIRE(drifted.plan.summary().change == 1);
+  const plan::Change& change = drifted.plan.changes.back();
+  CHECK(change.address.str() == "sync.CAS");
+  REQUIRE(change.attributes.size() == 1);
+  CHECK(change.attributes[0].before.size() == 1);
+  CHECK(change.attributes[0].before[0].get<std::string>().find('-') != 8);  // a title, not a GUID
+  REQUIRE(lab.apply(drifted.plan).ok());
+  lab.require_converged();
+}
+
+TEST_CASE("a product the catalog does not know stops the plan with a suggestion") {
+  Lab lab("unknown-product");
+  lab.load(kManifest + R"(
+[sync.CAS]
+products = ["Windows Server 2022"]
+)");
+  auto planned = lab.plan();
+  REQUIRE(planned.diagnostics.error_count() == 1);
+  const diag::Diagnostic& d = planned.diagnostics.all()[0];
+  CHECK(d.code == "unknown-product");
+  CHECK(d.key_path == "sync.CAS.products");
+  CHECK(d.help.find("Microsoft Server operating system-21H2") != std::string::npos);
+}
+
+TEST_CASE("the lab refuses top-level sync settings at a child site as ConfigMgr does") {
+  Lab lab("child-sync");
+  lab.load(kManifest);
+  auto refused = lab.run_on(kSiteServer, "configmgr.set_sync", Json{{"site", "PR1"}, {"products", Json::array()}});
+  CHECK_FALSE(refused.ok());
+  CHECK(refused.error == "The specified site is a child site. The products parameter cannot be changed (site PR1)");
+  CHECK(lab.run_on(kSiteServer, "configmgr.set_sync", Json{{"site", "PR1"}, {"update_file_languages", Json::array({"en"})}}).ok());
+}
+
 TEST_CASE("every configmgr lab operation has a PowerShell twin and the other way round") {
   lab::OperationTable table;
   add_lab_operations(table);
@@ -448,9 +597,11 @@ TEST_CASE("every configmgr lab operation has a PowerShell twin and the other way
     fragments.emplace_back(fragment.operation);
     INFO(fragment.operation);
     CHECK(lint_powershell(fragment.script).empty());
-    CHECK(std::string_view(fragment.script).find("Import-Module \"$($env:SMS_ADMIN_UI_PATH)\\..\\ConfigurationManager.psd1\"") !=
-          std::string_view::npos);
-    CHECK(std::string_view(fragment.script).find("Set-Location") != std::string_view::npos);
+    // A fragment that uses the ConfigurationManager module loads it and works in the site's drive.
+    std::string_view script(fragment.script);
+    if (script.find("-CM") == std::string_view::npos) continue;
+    CHECK(script.find("Import-Module \"$($env:SMS_ADMIN_UI_PATH)\\..\\ConfigurationManager.psd1\"") != std::string_view::npos);
+    CHECK(script.find("Set-Location") != std::string_view::npos);
   }
   CHECK(fragments == table.names());
 }

@@ -6,6 +6,7 @@
 #include <fmt/format.h>
 #include <catch2/catch.hpp>
 
+#include <algorithm>
 #include <filesystem>
 #include <memory>
 #include <string>
@@ -46,6 +47,15 @@ constexpr const char* kSetupKey = "HKLM\\SOFTWARE\\Microsoft\\Update Services\\S
 constexpr const char* kCritical = "E6CF1350-C01B-414D-A61F-263D14D133B4";
 constexpr const char* kDefinition = "E0789628-CE08-4437-BE74-2495B842F43B";
 constexpr const char* kSecurity = "0FA1201D-4330-4FA8-8AE9-B877473B6441";
+// Products and families of the catalog (plugins/common/products_data.inc).
+constexpr const char* kServer21H2 = "71718F13-7324-4B0F-8F9E-2CA9DC978E53";  // Microsoft Server operating system-21H2
+constexpr const char* kServer22H2 = "2C7888B6-F9E9-4EE9-87AF-A77705193893";
+constexpr const char* kServer23H2 = "607EFB8D-FEED-48A0-930E-14D0CF2DA71F";
+constexpr const char* kServer24H2 = "B256987D-4693-4C87-955D-DBB9341205EB";
+constexpr const char* kDefender = "8C3FCC84-7410-4A95-8B89-A166A0190486";  // Microsoft Defender Antivirus
+constexpr const char* kWindows11 = "72E7624A-5B00-45D2-B92F-E561C0A6A160";
+constexpr const char* kAdminCenterFamily = "A871EE2D-7499-6719-3781-8C63A1642990";  // Windows Admin Center, twice
+constexpr const char* kAdminCenterProduct = "B1B8F641-1FF2-4AE6-B247-4FE7503787BE";
 
 
 
@@ -191,7 +201,7 @@ TEST_CASE("wsus: a standalone server's configuration and subscription converge")
 content_dir = 'D:\WSUS'
 database = "wid"
 classifications = ["{}", "{}"]
-products = ["Windows Server 2022"]
+products = ["Microsoft Server operating system-21H2"]
 languages = {{ include = ["en", "de"] }}
 synchronize_automatically = true
 synchronize_automatically_time_of_day = "02:00"
@@ -204,7 +214,7 @@ download_express_packages = false
   lab.converge();
   Json document = lab.document();
   CHECK(document["subscription"]["classifications"] == Json::array({kSecurity, kCritical}));
-  CHECK(document["subscription"]["products"] == Json::array({"Windows Server 2022"}));
+  CHECK(document["subscription"]["products"] == Json::array({kServer21H2}));
   CHECK(document["subscription"]["synchronize_automatically"] == true);
   CHECK(document["subscription"]["synchronize_automatically_time_of_day"] == "02:00");
   CHECK(document["subscription"]["synchronizations_per_day"] == 2);
@@ -226,7 +236,7 @@ download_express_packages = false
 content_dir = 'D:\WSUS'
 database = "wid"
 classifications = ["{}", "{}"]
-products = ["Windows Server 2022"]
+products = ["Microsoft Server operating system-21H2"]
 languages = {{ include = ["en"], exclude = ["de"] }}
 synchronize_automatically = true
 synchronize_automatically_time_of_day = "02:00"
@@ -252,28 +262,288 @@ download_express_packages = false
   }
 }
 
-TEST_CASE("wsus: product globs compare against the titles WSUS reports") {
+/// The estate's subscribed products (GUIDs).
+Json subscribed(const Lab& lab) { return lab.document()["subscription"].value("products", Json(nullptr)); }
+
+/// Replaces the estate's subscribed products behind supctl's back.
+void subscribe_out_of_band(Lab& lab, const Json& guids) {
+  Json document = lab.document();
+  document["subscription"]["products"] = guids;
+  lab.estate->put_document(kHost, "wsus", "server", document);
+}
+
+constexpr const char* kGlobs = R"(
+[wsus_server."h1.test"]
+content_dir = 'D:\WSUS'
+products = ["Microsoft Server Operating System-2?H2", "microsoft defender antivirus"]
+)";
+
+TEST_CASE("wsus: product globs resolve to the catalog's GUIDs and the next plan has nothing to do") {
   Lab lab("globs");
+  lab.load(kGlobs);
+  auto planned = lab.plan();
+  INFO(lab.text(planned.diagnostics));
+  REQUIRE_FALSE(planned.diagnostics.has_errors());
+  CHECK(change_of(planned.plan, kAddress).action == model::Action::kCreate);
+  lab.apply_ok(planned.plan);
+  // WSUS keeps categories, not titles: the glob selected four products, the title one (sorted by GUID).
+  CHECK(subscribed(lab) == Json::array({kServer22H2, kServer23H2, kServer21H2, kDefender, kServer24H2}));
+  lab.require_converged();
+
+  // What wsus.get reports: titles and GUIDs in the same order, and the catalog when asked.
+  auto got = lab.run("wsus.get", Json{{"catalog", true}});
+  REQUIRE(got.ok());
+  CHECK(got.value["subscription"]["products"] ==
+        Json::array({"Microsoft Defender Antivirus", "Microsoft Server Operating System-22H2", "Microsoft Server Operating System-23H2",
+                     "Microsoft Server Operating System-24H2", "Microsoft Server operating system-21H2"}));
+  CHECK(got.value["subscription"]["product_ids"] == Json::array({kDefender, kServer22H2, kServer23H2, kServer24H2, kServer21H2}));
+  // The lab server offers supctl's catalog (plugins/common/products_data.inc), families included.
+  REQUIRE(got.value["catalog"].size() > 300);
+  CHECK(got.value["catalog"][0] == Json{{"title", ".NET 5.0"}, {"id", "B8267FAE-89AB-4540-B17D-21FFD5986E3A"}, {"family", false}});
+  CHECK(std::count(got.value["catalog"].begin(), got.value["catalog"].end(),
+                   Json{{"title", "Windows Admin Center"}, {"id", kAdminCenterFamily}, {"family", true}}) == 1);
+  CHECK_FALSE(lab.run("wsus.get", Json::object()).value.contains("catalog"));
+}
+
+TEST_CASE("wsus: the plugin asks for the catalog only when the manifest declares products") {
+  auto plugin = make_plugin();
+  model::Resource without{model::Address{"wsus_server", kHost}, {}, {}};
+  CHECK(plugin->read(model::ReadRequest{without.address, &without, nullptr, nullptr, nullptr}).operations[0].params == Json::object());
+  model::AttributeMap recorded{{"products", Json::array({"Windows 11"})}};
+  auto reread = plugin->read(model::ReadRequest{without.address, nullptr, &recorded, nullptr, nullptr});
+  CHECK(reread.operations[0].name == "wsus.get");
+  CHECK(reread.operations[0].params == Json{{"catalog", true}});
+}
+
+TEST_CASE("wsus: a misspelt product is an error at plan time on an installed server") {
+  Lab lab("unknown-product");
+  install_in_lab(*lab.estate, kHost, "D:\\WSUS", "wid");
+  lab.load(R"(
+[wsus_server."h1.test"]
+products = ["Microsoft Defender Antivirus", "Windows Server 2022"]
+)");
+  auto planned = lab.plan();
+  REQUIRE(planned.diagnostics.error_count() == 1);
+  const diag::Diagnostic& d = planned.diagnostics.all()[0];
+  CHECK(d.code == "unknown-product");
+  CHECK(d.key_path == "wsus_server[\"h1.test\"].products");
+  CHECK(d.summary == "no product or product family in the WSUS catalog of 'h1.test' matches 'Windows Server 2022'");
+  CHECK(lab.text(planned.diagnostics) ==
+        R"(error[unknown-product]: no product or product family in the WSUS catalog of 'h1.test' matches 'Windows Server 2022'
+  --> main.toml:5:45
+   |
+ 5 | products = ["Microsoft Defender Antivirus", "Windows Server 2022"]
+   |                                             ^^^^^^^^^^^^^^^^^^^^^
+   = at: wsus_server["h1.test"].products
+   = expected a title of a product or product family the server offers (GetUpdateCategories()), a glob of product titles with '*' and '?', or a category GUID
+   = help: did you mean 'Microsoft Server operating system-21H2', the WSUS title for 'Windows Server 2022'?
+
+)");
+}
+
+TEST_CASE("wsus: a misspelt product is an error at plan time before WSUS is installed") {
+  Lab lab("unknown-product-create");
   lab.load(R"(
 [wsus_server."h1.test"]
 content_dir = 'D:\WSUS'
-products = ["Windows Server 2022*", "Microsoft Defender Antivirus"]
+products = { include = ["Windows Sever*"], exclude = ["Windows 11"] }
 )");
+  auto planned = lab.plan();
+  REQUIRE(planned.diagnostics.error_count() == 1);
+  const diag::Diagnostic& d = planned.diagnostics.all()[0];
+  CHECK(d.code == "unknown-product");
+  CHECK(d.key_path == "wsus_server[\"h1.test\"].products");
+  CHECK(lab.text(planned.diagnostics) ==
+        R"(error[unknown-product]: no product or product family in supctl's WSUS catalog matches 'Windows Sever*'
+  --> main.toml:6:25
+   |
+ 6 | products = { include = ["Windows Sever*"], exclude = ["Windows 11"] }
+   |                         ^^^^^^^^^^^^^^^^
+   = at: wsus_server["h1.test"].products
+   = WSUS is not installed on 'h1.test' yet, so the products are checked against supctl's catalog of WSUS products rather than the server's
+   = help: did you mean 'Windows Server*'?
+
+)");
+  CHECK(lab.document().is_null());
+}
+
+TEST_CASE("wsus: products changed on the server show as titles and apply repairs them") {
+  Lab lab("product-drift");
+  lab.load(kGlobs);
   lab.converge();
-  Json document = lab.document();
-  // What a real server reports: the titles the glob matched.
-  document["subscription"]["products"] =
-      Json::array({"Microsoft Defender Antivirus", "Windows Server 2022", "Windows Server 2022 Hotpatch"});
-  lab.estate->put_document(kHost, "wsus", "server", document);
+  subscribe_out_of_band(lab, Json::array({kDefender, kWindows11, kServer21H2}));
+
+  auto planned = lab.plan();
+  INFO(lab.text(planned.diagnostics));
+  REQUIRE_FALSE(planned.diagnostics.has_errors());
+  const plan::Change& change = change_of(planned.plan, kAddress);
+  CHECK(change.action == model::Action::kUpdate);
+  CHECK(change.reason == plan::Reason::kDrift);
+  REQUIRE(attribute_names(change) == "products");
+  CHECK(change.attributes[0].before ==
+        Json::array({"Microsoft Defender Antivirus", "Microsoft Server operating system-21H2", "Windows 11"}));
+  CHECK(change.attributes[0].after ==
+        Json::array({"Microsoft Server Operating System-2?H2", "microsoft defender antivirus"}));
+  REQUIRE(planned.plan.drift.size() == 1);
+  CHECK(planned.plan.drift[0].attributes[0].name == "products");
+  lab.apply_ok(planned.plan);
+  CHECK(subscribed(lab) == Json::array({kServer22H2, kServer23H2, kServer21H2, kDefender, kServer24H2}));
+  lab.require_converged();
+}
+
+TEST_CASE("wsus: include requires and exclude forbids products and the rest is left alone") {
+  Lab lab("product-include");
+  REQUIRE(lab.run("wsus.install", Json{{"content_dir", "D:\\WSUS"}, {"database", "wid"}}).ok());
+  REQUIRE(lab.run("wsus.configure", Json{{"subscription", {{"products", Json::array({"Windows 11", kServer24H2})}}}}).ok());
+  lab.load(R"(
+[wsus_server."h1.test"]
+products = { include = ["Microsoft Server Operating System-2?H2"], exclude = ["Microsoft Server Operating System-24H2"] }
+)");
+  auto planned = lab.plan();
+  INFO(lab.text(planned.diagnostics));
+  REQUIRE_FALSE(planned.diagnostics.has_errors());
+  const plan::Change& change = change_of(planned.plan, kAddress);
+  REQUIRE(attribute_names(change) == "products");
+  CHECK(change.attributes[0].before == Json::array({"Microsoft Server Operating System-24H2", "Windows 11"}));
+  lab.apply_ok(planned.plan);
+  // The glob's other products are added, the excluded one removed, Windows 11 kept.
+  CHECK(subscribed(lab) == Json::array({kServer22H2, kServer23H2, kServer21H2, kWindows11}));
   lab.require_converged();
 
-  document["subscription"]["products"] =
-      Json::array({"Microsoft Defender Antivirus", "Windows Server 2022", "Windows 11"});
-  lab.estate->put_document(kHost, "wsus", "server", document);
+  SECTION("a product beyond the included ones is not a change") {
+    subscribe_out_of_band(lab, Json::array({kServer22H2, kServer23H2, kServer21H2, kWindows11, kDefender}));
+    lab.require_converged();
+  }
+  SECTION("an excluded product that comes back is removed") {
+    subscribe_out_of_band(lab, Json::array({kServer22H2, kServer23H2, kServer21H2, kServer24H2}));
+    auto drifted = lab.plan();
+    REQUIRE_FALSE(drifted.diagnostics.has_errors());
+    CHECK(attribute_names(change_of(drifted.plan, kAddress)) == "products");
+    lab.apply_ok(drifted.plan);
+    CHECK(subscribed(lab) == Json::array({kServer22H2, kServer23H2, kServer21H2}));
+    lab.require_converged();
+  }
+  SECTION("an included product that is missing is added") {
+    subscribe_out_of_band(lab, Json::array({kServer22H2, kServer21H2}));
+    auto drifted = lab.plan();
+    REQUIRE_FALSE(drifted.diagnostics.has_errors());
+    CHECK(change_of(drifted.plan, kAddress).attributes[0].before ==
+          Json::array({"Microsoft Server Operating System-22H2", "Microsoft Server operating system-21H2"}));
+    lab.apply_ok(drifted.plan);
+    CHECK(subscribed(lab) == Json::array({kServer22H2, kServer23H2, kServer21H2}));
+  }
+}
+
+TEST_CASE("wsus: products named by GUID converge") {
+  Lab lab("product-guids");
+  lab.load(fmt::format(R"(
+[wsus_server."h1.test"]
+content_dir = 'D:\WSUS'
+products = ["{{{}}}", "Microsoft Defender Antivirus"]
+)",
+                       "72e7624a-5b00-45d2-b92f-e561c0a6a160"));
+  lab.converge();
+  CHECK(subscribed(lab) == Json::array({kWindows11, kDefender}));
+  lab.require_converged();
+
+  subscribe_out_of_band(lab, Json::array({kDefender}));
   auto planned = lab.plan();
   REQUIRE_FALSE(planned.diagnostics.has_errors());
-  CHECK(attribute_names(change_of(planned.plan, kAddress)) == "products");
+  CHECK(change_of(planned.plan, kAddress).attributes[0].before == Json::array({"Microsoft Defender Antivirus"}));
 
+  lab.load(R"(
+[wsus_server."h1.test"]
+content_dir = 'D:\WSUS'
+products = ["00000000-0000-0000-0000-000000000000"]
+)");
+  auto unknown = lab.plan();
+  REQUIRE(unknown.diagnostics.error_count() == 1);
+  CHECK(unknown.diagnostics.all()[0].summary ==
+        "no product or product family in the WSUS catalog of 'h1.test' matches '00000000-0000-0000-0000-000000000000'");
+}
+
+TEST_CASE("wsus: a title that a product and a family share selects both") {
+  Lab lab("product-twins");
+  lab.load(R"(
+[wsus_server."h1.test"]
+content_dir = 'D:\WSUS'
+products = ["Windows Admin Center"]
+)");
+  lab.converge();
+  CHECK(subscribed(lab) == Json::array({kAdminCenterFamily, kAdminCenterProduct}));
+  lab.require_converged();
+
+  // Only one of the two: the plan says which, since the titles alone would read the same.
+  subscribe_out_of_band(lab, Json::array({kAdminCenterProduct}));
+  auto planned = lab.plan();
+  REQUIRE_FALSE(planned.diagnostics.has_errors());
+  const plan::Change& change = change_of(planned.plan, kAddress);
+  REQUIRE(attribute_names(change) == "products");
+  CHECK(change.attributes[0].before == Json::array({fmt::format("Windows Admin Center ({})", kAdminCenterProduct)}));
+  lab.apply_ok(planned.plan);
+  CHECK(subscribed(lab) == Json::array({kAdminCenterFamily, kAdminCenterProduct}));
+  lab.require_converged();
+}
+
+/// wsus.get's result for an installed server with `catalog`, subscribed to `ids`.
+model::OperationResult reported(const Json& catalog, const Json& ids, const Json& titles) {
+  return {model::FailureKind::kNone,
+          Json{{"installed", true}, {"subscription", {{"products", titles}, {"product_ids", ids}}}, {"catalog", catalog}},
+          {}};
+}
+
+TEST_CASE("wsus: products resolve against the catalog the server reports and not supctl's") {
+  auto plugin = make_plugin();
+  model::AttributeMap recorded{{"products", Json::array({"Windows 1?"})}};
+  Json catalog = Json::array({Json{{"title", "Windows 10"}, {"id", "A3C2375D-0C8A-42F9-BCE0-28333E198407"}, {"family", false}},
+                              Json{{"title", "Windows Contoso"}, {"id", "0D0D0D0D-0000-4000-8000-000000000001"}, {"family", false}}});
+  auto observe = [&](const model::AttributeMap& written, const model::OperationResult& result) {
+    std::vector<model::OperationResult> results{result};
+    return plugin->observe(model::ObserveRequest{{"wsus_server", kHost}, nullptr, results, &written, nullptr});
+  };
+  // Read back after apply: the server's catalog has Windows 10 only.
+  auto seen = observe(recorded, reported(catalog, Json::array({"a3c2375d-0c8a-42f9-bce0-28333e198407"}), Json::array({"Windows 10"})));
+  REQUIRE_FALSE(seen.diagnostics.has_errors());
+  REQUIRE(seen.observed);
+  CHECK(seen.observed->at("products") == Json::array({"Windows 1?"}));
+
+  // A product that only this server offers.
+  model::AttributeMap local{{"products", Json::array({"Windows Contoso"})}};
+  CHECK_FALSE(observe(local, reported(catalog, Json::array(), Json::array())).diagnostics.has_errors());
+
+  // Windows 11 is in supctl's catalog but not in this server's.
+  model::AttributeMap eleven{{"products", Json::array({"Windows 11"})}};
+  auto missing = observe(eleven, reported(catalog, Json::array(), Json::array()));
+  REQUIRE(missing.diagnostics.error_count() == 1);
+  CHECK(missing.diagnostics.all()[0].summary == "no product or product family in the WSUS catalog of 'h1.test' matches 'Windows 11'");
+
+  // Before its first synchronization a server offers nothing.
+  auto empty = observe(eleven, reported(Json::array(), Json::array(), Json::array()));
+  REQUIRE(empty.diagnostics.error_count() == 1);
+  CHECK(empty.diagnostics.all()[0].detail == "the server offers no products: WSUS has not synchronized its update categories yet");
+}
+
+TEST_CASE("wsus: plan time and the lab server select the same products for a pattern") {
+  // The plugin resolves against the catalog wsus.get reports (match_categories); the lab server
+  // resolves wsus.configure's patterns with common::match_products, as the PowerShell does with -like.
+  Lab lab("product-parity");
+  REQUIRE(lab.run("wsus.install", Json{{"content_dir", "D:\\WSUS"}, {"database", "wid"}}).ok());
+  auto got = lab.run("wsus.get", Json{{"catalog", true}});
+  REQUIRE(got.ok());
+  std::vector<Category> catalog;
+  for (const Json& c : got.value["catalog"]) catalog.push_back(Category{c["title"], c["id"], c["family"]});
+  for (std::string_view pattern : {"Windows*", "windows", "Windows Admin Center", "*server operating system-2?H2", "office 20??",
+                                   "{f702a48c-919b-45d6-9aef-ca4248d50397}", "Windows Server 2019",
+                                   "Windows Server Manager ? Windows Server Update Services (WSUS) Dynamic Installer", "*"}) {
+    INFO(pattern);
+    REQUIRE(lab.run("wsus.configure", Json{{"subscription", {{"products", Json::array({pattern})}}}}).ok());
+    std::vector<std::string> found;
+    for (const Category* c : match_categories(pattern, catalog)) found.push_back(c->id);
+    std::sort(found.begin(), found.end());
+    CHECK_FALSE(found.empty());
+    CHECK(subscribed(lab) == Json(found));
+  }
+  CHECK(match_categories("Windows Sever 2022", catalog).empty());
   CHECK(glob_match("Windows Server 2022*", "windows server 2022 hotpatch"));
   CHECK(glob_match("Office 20??", "Office 2016"));
   CHECK_FALSE(glob_match("Windows Server 2022*", "Windows 11"));
@@ -508,6 +778,23 @@ TEST_CASE("wsus: the lab interpreters on their own") {
   CHECK(lab.document().dump().find("s3cret") == std::string::npos);
   CHECK(got.value["features"] ==
         Json::array({"UpdateServices-API", "UpdateServices-Services", "UpdateServices-UI", "UpdateServices-WidDB"}));
+  CHECK(got.value["subscription"] == Json{{"products", Json::array()}, {"product_ids", Json::array()}});
+  CHECK_FALSE(got.value.contains("catalog"));
+
+  auto bad_catalog = lab.run("wsus.get", Json{{"catalog", "yes"}});
+  CHECK_FALSE(bad_catalog.ok());
+  CHECK(bad_catalog.error == "wsus.get: 'catalog' must be true or false; found \"yes\"");
+
+  auto unknown = lab.run("wsus.configure", Json{{"subscription", {{"products", Json::array({"Windows 11", "Windows Sever 2022"})}}}});
+  CHECK_FALSE(unknown.ok());
+  CHECK(unknown.error == "no product or product family in the WSUS catalog of 'h1.test' matches 'Windows Sever 2022'");
+  auto excluded = lab.run("wsus.configure", Json{{"subscription", {{"products", {{"exclude", Json::array({"Windows 12"})}}}}}});
+  CHECK_FALSE(excluded.ok());
+  CHECK(excluded.error == "no product or product family in the WSUS catalog of 'h1.test' matches 'Windows 12'");
+  auto malformed = lab.run("wsus.configure", Json{{"subscription", {{"products", "Windows 11"}}}});
+  CHECK_FALSE(malformed.ok());
+  CHECK(malformed.error == "wsus.configure: 'products' must be an array of strings or {include, exclude}; found \"Windows 11\"");
+  CHECK(lab.document()["subscription"].value("products", Json::array()).empty());
 }
 
 TEST_CASE("wsus: seeding gives a SUP host with no wsus_server an installed WSUS") {
@@ -538,8 +825,7 @@ TEST_CASE("wsus: every operation has a lab interpreter and a powershell fragment
     INFO(fragment.operation);
     CHECK(lint_powershell(fragment.script) == "");
     CHECK(fragment.script.find("return ") != std::string_view::npos);
-    // wsus.get takes no parameters; the others read theirs from $p.
-    if (fragment.operation != "wsus.get") CHECK(fragment.script.find("$p.") != std::string_view::npos);
+    CHECK(fragment.script.find("$p.") != std::string_view::npos);  // parameters come from $p
     // Values come from $p, never spliced into the script text.
     CHECK(fragment.script.find("Invoke-Expression") == std::string_view::npos);
   }

@@ -1,0 +1,75 @@
+# configmgr.get_sync {site} -> {exists, site, child, <sync attributes by their manifest names>}: the software update
+# point component of a site (Get-CMSoftwareUpdatePointComponent, the SMS_WSUS_SYNC_MANAGER component, the
+# subscribed categories). Products and classifications are GUIDs; languages are culture codes; the schedule is
+# the canonical text of plugins/configmgr/schedule.h.
+Import-Module "$($env:SMS_ADMIN_UI_PATH)\..\ConfigurationManager.psd1" -ErrorAction Stop
+$code = ([string]$p.site).ToUpperInvariant()
+$previous = Get-Location
+Set-Location "$($code):\"
+try {
+  $site = Get-CMSite -SiteCode $code
+  if ($null -eq $site) { return @{ exists = $false; site = $code } }
+  $result = @{ exists = $true; site = $code; child = [bool]$site.ReportingSiteCode }
+  $component = Get-CMSoftwareUpdatePointComponent -SiteCode $code
+  $sync = Get-CMSoftwareUpdatePointComponent -SiteCode $code -WsusSyncManager
+  function Get-Prop($object, [string]$name) {
+    foreach ($prop in @($object.Props)) { if ($prop.PropertyName -eq $name) { return $prop } }
+    return $null
+  }
+  $sources = @('microsoft_update', 'upstream', 'none')
+  $result.source = $sources[[int](Get-Prop $component 'DefaultUseParentWSUS').Value]
+  $parent = [string](Get-Prop $component 'ParentWSUS').Value2
+  $result.upstream = if ($parent) { $parent } else { $null }
+  $result.default_wsus_server = [string](Get-Prop $component 'DefaultWSUS').Value2
+  $levels = @('none', 'status_only', 'all')
+  $result.reporting_events = $levels[[int](Get-Prop $component 'ClientReportingLevel').Value]
+  $result.languages = @(([string](Get-Prop $component 'SupportedTitleLanguages').Value2).Split(',') | Where-Object { $_ } | ForEach-Object { $_.ToLowerInvariant() })
+  $result.update_file_languages = @(([string](Get-Prop $component 'SupportedUpdateLanguages').Value2).Split(',') | Where-Object { $_ } | ForEach-Object { $_.ToLowerInvariant() })
+  $result.enable_call_wsus_cleanup_wizard = [bool](Get-Prop $component 'Call WSUS Cleanup').Value
+  $nonFeature = [int](Get-Prop $component 'Sync Supersedence Mode For NonFeature').Value
+  $result.immediately_expire_supersedence = $nonFeature -eq 0
+  $result.wait_month = if ($nonFeature -eq 0) { $null } else { [int](Get-Prop $component 'Sync Supersedence Age For NonFeature').Value }
+  $feature = [int](Get-Prop $component 'Sync Supersedence Mode For Feature').Value
+  $result.immediately_expire_supersedence_for_feature = $feature -eq 0
+  $result.wait_month_for_feature = if ($feature -eq 0) { $null } else { [int](Get-Prop $component 'Sync Supersedence Age For Feature').Value }
+  $result.content_file_option = if ([int](Get-Prop $sync 'Sync ExpressFiles').Value -eq 0) { 'full_files_only' } else { 'express_for_windows10_only' }
+  $thirdParty = [int](Get-Prop $sync 'EnableThirdPartyUpdates').Value
+  $result.enable_third_party_updates = $thirdParty -ne 0
+  $result.enable_manual_cert_management = $thirdParty -eq 1
+  $result.feature_update_max_runtime_mins = [int]((Get-Prop $sync 'MaxInstallTime-ServicePack').Value / 60)
+  $result.non_feature_update_max_runtime_mins = [int]((Get-Prop $sync 'MaxInstallTime-Windows').Value / 60)
+  $result.enable_sync_failure_alert = $null -ne (Get-CMAlert -Name 'Synchronization failure alert for software update point:*')
+  $token = [string](Get-Prop $sync 'Sync Schedule').Value1
+  $result.enable_synchronization = [bool]$token
+  $result.schedule = $null
+  if ($token) {
+    $s = Convert-CMSchedule -ScheduleString $token
+    $at = '{0:HH:mm}' -f $s.StartTime
+    $days = @('sunday', 'monday', 'tuesday', 'wednesday', 'thursday', 'friday', 'saturday')
+    $orders = @('last', 'first', 'second', 'third', 'fourth')
+    switch ($s.SmsProviderObjectPath) {
+      'SMS_ST_RecurInterval' {
+        if ($s.HourSpan -gt 0) { $result.schedule = if ($s.HourSpan -eq 1) { "hourly from $at" } else { "every $($s.HourSpan) hours from $at" } }
+        else { $result.schedule = if ($s.DaySpan -eq 1) { "daily at $at" } else { "every $($s.DaySpan) days at $at" } }
+      }
+      'SMS_ST_RecurWeekly' {
+        $day = $days[$s.Day - 1]
+        $result.schedule = if ($s.ForNumberOfWeeks -eq 1) { "weekly on $day at $at" } else { "every $($s.ForNumberOfWeeks) weeks on $day at $at" }
+      }
+      'SMS_ST_RecurMonthlyByDate' {
+        $when = if ($s.MonthDay -eq 0) { 'last day' } else { "day $($s.MonthDay)" }
+        $result.schedule = if ($s.ForNumberOfMonths -eq 1) { "monthly on $when at $at" } else { "every $($s.ForNumberOfMonths) months on $when at $at" }
+      }
+      'SMS_ST_RecurMonthlyByWeekday' {
+        $when = "$($orders[$s.WeekOrder]) $($days[$s.Day - 1])"
+        $result.schedule = if ($s.ForNumberOfMonths -eq 1) { "monthly on $when at $at" } else { "every $($s.ForNumberOfMonths) months on $when at $at" }
+      }
+    }
+  }
+  $categories = @(Get-CMSoftwareUpdateCategory -Fast | Where-Object { $_.IsSubscribed -and $_.SourceSite -eq $code })
+  $result.products = @($categories | Where-Object { $_.CategoryTypeName -eq 'Product' } | ForEach-Object { ([string]$_.CategoryInstance_UniqueID).Split(':')[1].ToUpperInvariant() })
+  $result.classifications = @($categories | Where-Object { $_.CategoryTypeName -eq 'UpdateClassification' } | ForEach-Object { ([string]$_.CategoryInstance_UniqueID).Split(':')[1].ToUpperInvariant() })
+} finally {
+  Set-Location $previous
+}
+return $result
