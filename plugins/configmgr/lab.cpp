@@ -325,8 +325,11 @@ std::optional<std::string> ensure_members(lab::Estate& estate, const std::string
   return std::nullopt;
 }
 
-/// The local groups of the SUP's server, among Administrators and WSUS Administrators, that the member is in.
-OperationResult get_members(lab::Estate& estate, const std::string&, const Json& params) {
+std::string generation_of(const Json& site);
+
+/// The local groups of the SUP's server, among Administrators and WSUS Administrators, that the
+/// member is in; with `wsus`, also whether the WSUS there is one the site can use.
+OperationResult get_members(lab::Estate& estate, const std::string& host, const Json& params) {
   std::string error;
   auto fqdn = text(params, "configmgr.get_members", "fqdn", &error);
   auto member = fqdn ? text(params, "configmgr.get_members", "member", &error) : std::nullopt;
@@ -341,7 +344,14 @@ OperationResult get_members(lab::Estate& estate, const std::string&, const Json&
       }
     }
   }
-  return succeeded(Json{{"groups", std::move(groups)}});
+  Json result{{"groups", std::move(groups)}, {"member", *member}, {"remote", !same_text(*fqdn, host)}};
+  if (params.value("wsus", false) == true) {
+    // What the role setup will find: WSUS installed, in a version this site's ConfigMgr supports.
+    auto site = estate.document(host, "configmgr.site", upper(params.value("site", std::string())));
+    WsusCheck check = check_wsus(estate.document(*fqdn, "wsus", "server"), site ? generation_of(*site) : "current-branch");
+    result["wsus"] = Json{{"installed", !check.file_version.empty()}, {"supported", check.supported}, {"reason", check.reason}};
+  }
+  return succeeded(std::move(result));
 }
 
 /// "2007" for a ConfigMgr 2007 site (version 4.00.x), else "current-branch".

@@ -16,7 +16,8 @@
 ///   configmgr.remove_sup      {fqdn, site}            -> {}
 ///   configmgr.remove_site_system {fqdn, site}         -> {}   (refused while it holds a SUP)
 ///   configmgr.remove_account  {user}                  -> {}
-///   configmgr.get_members     {fqdn, member}          -> {groups}  (Administrators / WSUS Administrators on fqdn)
+///   configmgr.get_members     {fqdn, member, site?, wsus?} -> {groups, member, remote, wsus?: {installed, supported, reason}}:
+///                             the member's groups among Administrators / WSUS Administrators on fqdn
 ///   configmgr.get_sync        {site}                  -> {exists, site, child, <sync attributes; products and
 ///                                                         classifications as GUIDs>}
 ///   configmgr.set_sync        {site, <changed sync attributes>} -> {log_lines}

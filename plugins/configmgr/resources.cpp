@@ -229,6 +229,55 @@ std::optional<std::string> managed_member(const Json* references) {
   return model::referenced_string(references, "connection_account", "user");
 }
 
+/// The get_members parameters that check a SUP's server: the groups of the account ConfigMgr
+/// connects with (the connection account, else the site server's computer account) and, when the
+/// manifests install no WSUS there, the WSUS the role setup will find. nullopt when nothing needs
+/// checking (a SUP on its site server whose memberships supctl does not manage).
+std::optional<Json> sup_host_check(const model::ReadRequest& request, const std::string& site) {
+  auto managed = managed_member(request.references);
+  if (!request.desired || !request.manifest) {
+    if (!managed) return std::nullopt;  // reading back after apply: only what supctl changed
+    return Json{{"fqdn", request.address.name}, {"member", *managed}};
+  }
+  std::string server = server_of(*request.desired, *request.manifest);
+  bool remote = !server.empty() && !same_text(server, request.address.name);
+  auto member = managed ? managed : model::referenced_string(request.references, "connection_account", "user");
+  if (!member && remote) member = computer_account_of(server);
+  bool wsus = !request.manifest->find("wsus_server", request.address.name);
+  if (!member || (!remote && !managed && !wsus)) return std::nullopt;
+  return Json{{"fqdn", request.address.name}, {"member", *member}, {"site", site}, {"wsus", wsus}};
+}
+
+/// Plan-time errors for what would make the role fail on its server: an account ConfigMgr connects
+/// with that is missing from a group (unless supctl manages it), or no usable WSUS.
+void check_sup_host(const model::ObserveRequest& request, const Json& seen, diag::Diagnostics& out) {
+  if (seen.value("remote", false) && !managed_member(request.references)) {
+    std::vector<std::string> missing;
+    for (std::string_view group : kSupGroups) {
+      bool in = false;
+      for (const Json& g : seen.value("groups", Json::array())) in |= g.is_string() && same_text(g.get<std::string>(), group);
+      if (!in) missing.emplace_back(group);
+    }
+    if (!missing.empty()) {
+      std::string member = seen.value("member", std::string());
+      auto& d = model::resource_error(out, request.address, "wsus-access",
+                                      fmt::format("{}: {} is not in the local {} group{} on {}; WSUS Configuration Manager would fail to connect",
+                                                  request.address.str(), member, fmt::join(missing, " and "), missing.size() == 1 ? "" : "s",
+                                                  request.address.name));
+      d.key_path = request.address.str() + ".connection_account";
+      d.help = model::referenced(request.references, "connection_account")
+                   ? "add it to both groups on the server, or set manage_group_membership = true on the account"
+                   : "add the site server's computer account to both groups on the server, or name a connection_account";
+    }
+  }
+  if (seen.contains("wsus") && !seen["wsus"].value("supported", false)) {
+    auto& d = model::resource_error(out, request.address, "wsus-version",
+                                    fmt::format("{}: {}; the role setup would fail", request.address.str(), seen["wsus"].value("reason", std::string())));
+    d.help = seen["wsus"].value("installed", false) ? "run a supported WSUS on the server (a newer Windows Server), or remove the software update point"
+                                                     : "install WSUS first: declare a wsus_server for this host, or install it by hand";
+  }
+}
+
 std::string_view read_operation(std::string_view kind) {
   if (kind == "site") return "configmgr.get_site";
   if (kind == "account") return "configmgr.get_account";
@@ -298,8 +347,8 @@ model::ReadResponse read_resource(const model::ReadRequest& request) {
       return response;
     }
     response.operations.push_back({std::string(operation), Json{{"fqdn", request.address.name}, {"site", *site}}});
-    if (auto member = kind == "software_update_point" ? managed_member(request.references) : std::nullopt) {
-      response.operations.push_back({"configmgr.get_members", Json{{"fqdn", request.address.name}, {"member", *member}}});
+    if (kind == "software_update_point") {
+      if (auto check = sup_host_check(request, *site)) response.operations.push_back({"configmgr.get_members", std::move(*check)});
     }
   }
   return response;
@@ -336,6 +385,16 @@ model::ObserveResponse observe_resource(const model::ObserveRequest& request) {
     response.observed = observe_sync(*result, written ? &*written : nullptr);
     return response;
   }
+  const Json* sup_host = nullptr;
+  if (kind == "software_update_point" && request.results.size() > 1) {
+    sup_host = operation_result(request, request.results[1], "configmgr.get_members", response.diagnostics);
+    if (!sup_host) return response;
+  }
+  bool installed = result->value("exists", false) && result->value("installed", false) == true;
+  if (sup_host && !installed && request.desired) {
+    // Only a role still to be installed is checked: an installed one already proved it.
+    check_sup_host(request, *sup_host, response.diagnostics);
+  }
   if (!result->value("exists", false)) return response;
   AttributeMap observed;
   if (kind == "site") {
@@ -364,11 +423,7 @@ model::ObserveResponse observe_resource(const model::ObserveRequest& request) {
     observed["connection_account"] =
         model::as_reference(result->value("connection_account", Json(nullptr)), request.references, "connection_account", "user");
     observed["installed"] = result->value("installed", false);
-    if (request.results.size() > 1) {
-      const Json* members = operation_result(request, request.results[1], "configmgr.get_members", response.diagnostics);
-      if (!members) return response;
-      observed["group_membership"] = members->value("groups", Json::array());
-    }
+    if (sup_host && managed_member(request.references)) observed["group_membership"] = sup_host->value("groups", Json::array());
   }
   response.observed = std::move(observed);
   return response;

@@ -357,8 +357,18 @@ TEST_CASE("a proxy whose settings change updates the site system, compared by se
 
 TEST_CASE("an unsupported WSUS version fails the role setup with the reason in SUPSetup.log") {
   Lab lab("version");
-  lab.load(kManifest, "3.0-sp2");
-  auto report = lab.plan_and_apply();
+  lab.load(kManifest);
+  // Planned while the server was fine; broken before apply (a plan now stops: see the plan-time tests).
+  auto before = lab.plan();
+  REQUIRE_FALSE(before.diagnostics.has_errors());
+  Json wsus = *lab.estate->document(kSupHost, "wsus", "server");
+  wsus["version"] = "3.0-sp2";
+  lab.estate->put_document(kSupHost, "wsus", "server", wsus);
+  auto now = lab.plan();
+  REQUIRE(now.diagnostics.error_count() == 1);
+  CHECK(now.diagnostics.all()[0].code == "wsus-version");
+  CHECK(now.diagnostics.all()[0].summary.find("WSUS 3.0-sp2 is not supported by ConfigMgr current branch") != std::string::npos);
+  auto report = lab.apply(before.plan);
   INFO(steps_of(report));
   const auto& step = step_of(report, "software_update_point[\"pr1wsus.contoso.com\"]");
   CHECK(step.status == apply::StepStatus::kFailed);
@@ -378,8 +388,11 @@ TEST_CASE("an unsupported WSUS version fails the role setup with the reason in S
 TEST_CASE("a SUP host without WSUS fails the role setup saying so in SUPSetup.log") {
   Lab lab("nowsus");
   lab.load(kManifest);
+  // Planned while the server was fine; broken before apply (a plan now stops: see the plan-time tests).
+  auto before = lab.plan();
+  REQUIRE_FALSE(before.diagnostics.has_errors());
   lab.estate->remove_document(kSupHost, "wsus", "server");
-  auto report = lab.plan_and_apply();
+  auto report = lab.apply(before.plan);
   const auto& step = step_of(report, "software_update_point[\"pr1wsus.contoso.com\"]");
   CHECK(step.status == apply::StepStatus::kFailed);
   CHECK(step.message.find("WSUS is not installed") != std::string::npos);
@@ -391,8 +404,11 @@ TEST_CASE("a SUP host without WSUS fails the role setup saying so in SUPSetup.lo
 TEST_CASE("a connection account missing from WSUS Administrators fails in WCM.log") {
   Lab lab("groups");
   lab.load(kManifest);
+  // Planned while the server was fine; broken before apply (a plan now stops: see the plan-time tests).
+  auto before = lab.plan();
+  REQUIRE_FALSE(before.diagnostics.has_errors());
   REQUIRE(lab.estate->remove_member(kSupHost, "WSUS Administrators", "CONTOSO\\svc-cm-wsus"));
-  auto report = lab.plan_and_apply();
+  auto report = lab.apply(before.plan);
   INFO(steps_of(report));
   const auto& step = step_of(report, "software_update_point[\"pr1wsus.contoso.com\"]");
   CHECK(step.status == apply::StepStatus::kFailed);
@@ -413,8 +429,11 @@ TEST_CASE("a connection account missing from WSUS Administrators fails in WCM.lo
 TEST_CASE("a role that failed to install is installed again once the cause is fixed") {
   Lab lab("retry");
   lab.load(kManifest);
+  // Planned while the server was fine; broken before apply (a plan now stops: see the plan-time tests).
+  auto before = lab.plan();
+  REQUIRE_FALSE(before.diagnostics.has_errors());
   REQUIRE(lab.estate->remove_member(kSupHost, "WSUS Administrators", "CONTOSO\\svc-cm-wsus"));
-  auto failed = lab.plan_and_apply();
+  auto failed = lab.apply(before.plan);
   REQUIRE_FALSE(failed.ok());
   // The administrator fixes the membership by hand. The failed operation left nothing behind in
   // the lab; a site whose role stays configured but not installed shows it as installed = false.
@@ -484,10 +503,13 @@ TEST_CASE("a remote SUP without a connection account needs the site server's com
   std::string manifest = kManifest;
   manifest.replace(manifest.find("connection_account = \"wsus_connect\""), std::string("connection_account = \"wsus_connect\"").size(), "");
   lab.load(manifest);
+  // Planned while the server was fine; broken before apply (a plan now stops: see the plan-time tests).
+  auto before = lab.plan();
+  REQUIRE_FALSE(before.diagnostics.has_errors());
   auto members = lab.estate->members(kSupHost, "Administrators");
   CHECK(std::find(members.begin(), members.end(), "CONTOSO\\PR1SITE$") != members.end());
   REQUIRE(lab.estate->remove_member(kSupHost, "Administrators", "CONTOSO\\PR1SITE$"));
-  auto report = lab.plan_and_apply();
+  auto report = lab.apply(before.plan);
   const auto& step = step_of(report, "software_update_point[\"pr1wsus.contoso.com\"]");
   CHECK(step.status == apply::StepStatus::kFailed);
   CHECK(step.message.find("CONTOSO\\PR1SITE$ is not in the local Administrators group") != std::string::npos);
