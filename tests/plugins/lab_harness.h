@@ -30,10 +30,12 @@ class PluginLab {
   using Plugins = std::vector<std::unique_ptr<model::Plugin>>;
   using Registrar = std::function<void(lab::OperationTable&)>;
 
-  /// `name` names the temporary directory; `host` is the one lab host the manifests use.
-  PluginLab(const std::string& name, Plugins plugins, const std::vector<Registrar>& registrars, lab::HostInfo host)
+  /// `name` names the temporary directory; `hosts` are the lab's machines, the first the one
+  /// `load` declares as a [host] (the others are ConfigMgr site servers and site systems, which
+  /// the manifests name without one).
+  PluginLab(const std::string& name, Plugins plugins, const std::vector<Registrar>& registrars, std::vector<lab::HostInfo> hosts)
       : dir_(std::filesystem::temp_directory_path() / fmt::format("supctl-lab-{}-{}", name, ::getpid())),
-        host_(std::move(host)),
+        host_(hosts.at(0)),
         secrets_([this](const std::string& variable) {
           auto it = env.find(variable);
           return it == env.end() ? std::optional<std::string>() : std::optional<std::string>(it->second);
@@ -47,25 +49,29 @@ class PluginLab {
     INFO(error);
     REQUIRE(estate);
     REQUIRE(state);
-    estate->add_host(host_);
+    for (const lab::HostInfo& host : hosts) estate->add_host(host);
     for (const Registrar& add : registrars) add(table_);
     backend_ = std::make_unique<lab::LabBackend>(*estate, table_);
     for (const auto& plugin : owned_) plugins_.push_back(plugin.get());
   }
+  PluginLab(const std::string& name, Plugins plugins, const std::vector<Registrar>& registrars, lab::HostInfo host)
+      : PluginLab(name, std::move(plugins), registrars, std::vector<lab::HostInfo>{std::move(host)}) {}
   ~PluginLab() {
     estate.reset();
     state.reset();
     std::filesystem::remove_all(dir_);
   }
 
-  /// Validates the manifest (after a [host] for the lab host); any diagnostic fails the test.
-  void load(const std::string& toml) {
+  /// Validates the manifest (after a [host] for the first lab host); any diagnostic fails the test.
+  void load(const std::string& toml) { load_as_is(fmt::format("[host.\"{}\"]\ntransport = \"lab\"\n{}", host_.name, toml)); }
+  /// Validates the manifest as it is written; any diagnostic fails the test.
+  void load_as_is(const std::string& toml) {
     sources_.push_back(std::make_unique<diag::SourceSet>());
-    validation_ = manifest::validate_files(
-        {{"main.toml", fmt::format("[host.\"{}\"]\ntransport = \"lab\"\n{}", host_.name, toml)}}, plugins_, *sources_.back());
+    validation_ = manifest::validate_files({{"main.toml", toml}}, plugins_, *sources_.back());
     INFO(text(validation_.diagnostics));
     REQUIRE(validation_.diagnostics.all().empty());
   }
+  const model::Manifest& manifest() const { return validation_.manifest; }
 
   plan::PlanResult plan() {
     plan::PlanOptions options;
@@ -112,11 +118,13 @@ class PluginLab {
     CHECK(again.plan.drift.empty());
   }
 
-  /// Runs one operation's lab interpreter on the lab host directly.
-  model::OperationResult run(std::string_view operation, const model::Json& params) {
+  /// Runs one operation's lab interpreter on the first lab host directly.
+  model::OperationResult run(std::string_view operation, const model::Json& params) { return run_on(host_.name, operation, params); }
+  /// Runs one operation's lab interpreter on a host directly.
+  model::OperationResult run_on(const std::string& host, std::string_view operation, const model::Json& params) {
     const lab::Interpreter* interpreter = table_.find(operation);
     REQUIRE(interpreter);
-    return (*interpreter)(*estate, host_.name, params);
+    return (*interpreter)(*estate, host, params);
   }
 
   std::string text(const diag::Diagnostics& diagnostics) const {

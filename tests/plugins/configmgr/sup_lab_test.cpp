@@ -12,6 +12,7 @@
 #include <string>
 #include <vector>
 
+#include "plugins/lab_harness.h"
 #include "plugins/powershell_lint.h"
 #include "plugins/lab_report.h"
 #include "apply/applier.h"
@@ -81,64 +82,32 @@ connection_account = "wsus_connect"
 
 
 
-/// A temporary lab estate with the three servers, the configmgr plugin, and the real planner and
-/// applier over the lab backend. WSUS is installed on the SUP hosts directly in the estate.
-class Lab {
+test::PluginLab::Plugins configmgr_only() {
+  test::PluginLab::Plugins plugins;
+  plugins.push_back(make_plugin());
+  return plugins;
+}
+
+/// The three servers and the configmgr plugin over a temporary lab (tests/plugins/lab_harness.h).
+/// WSUS is installed on the SUP hosts directly in the estate.
+class Lab : public test::PluginLab {
  public:
   explicit Lab(const std::string& name)
-      : dir_(std::filesystem::temp_directory_path() / fmt::format("supctl-lab-configmgr-{}-{}", name, ::getpid())),
-        secrets_([](const std::string&) { return std::optional<std::string>("P@ssw0rd"); }) {
-    std::filesystem::remove_all(dir_);
-    std::filesystem::create_directories(dir_);
-    std::string error;
-    estate = lab::Estate::open(dir_ / "lab", &error);
-    state = state::StateStore::open(dir_ / "state.db", &error);
-    INFO(error);
-    REQUIRE(estate);
-    REQUIRE(state);
-    for (const char* host : {kCasServer, kSiteServer, kSupHost}) estate->add_host(lab::HostInfo{.name = host});
-    add_lab_operations(table_);
-    backend_ = std::make_unique<lab::LabBackend>(*estate, table_);
-    plugin_ = make_plugin();
-    plugins_.push_back(plugin_.get());
-  }
-  ~Lab() {
-    estate.reset();
-    state.reset();
-    std::filesystem::remove_all(dir_);
+      : PluginLab("configmgr-" + name, configmgr_only(), {&add_lab_operations},
+                  {lab::HostInfo{.name = kCasServer}, lab::HostInfo{.name = kSiteServer}, lab::HostInfo{.name = kSupHost}}) {
+    env["CONTOSO_WSUS_CONNECT_PASSWORD"] = "P@ssw0rd";
   }
 
   /// Validates the manifest (any diagnostic fails the test), seeds the estate from it and installs
   /// WSUS on both SUP hosts: `version` on the remote one, 10.0.20348 on the CAS.
   void load(const std::string& toml, const std::string& version = "10.0.20348") {
-    validation_ = manifest::validate_files({{"main.toml", toml}}, plugins_, sources_);
-    INFO(text(validation_.diagnostics));
-    REQUIRE(validation_.diagnostics.all().empty());
-    seed_lab(validation_.manifest, *estate);
+    load_as_is(toml);
+    seed_lab(manifest(), *estate);
     for (const char* host : {kCasServer, kSupHost}) {
       estate->put_document(host, "wsus", "server",
                            Json{{"installed", true}, {"version", host == kSupHost ? version : "10.0.20348"}, {"content_dir", "D:\\WSUS"},
                                 {"database", "wid"}, {"configuration", Json::object()}});
     }
-  }
-
-  plan::PlanResult plan() {
-    plan::PlanOptions options;
-    options.created_at = "2026-11-21T00:00:00Z";
-    return plan::make_plan(plan::PlanInputs{&validation_.manifest, plugins_, state.get(), backend_.get(), &secrets_}, options);
-  }
-
-  apply::ApplyReport apply(const plan::Plan& plan) {
-    state::LockInfo holder;
-    REQUIRE(state->lock("apply", std::chrono::milliseconds(0), &holder));
-    const model::Manifest& manifest = validation_.manifest;
-    apply::ApplyInputs inputs{
-        &plan,       plugins_,  backend_.get(),
-        state.get(), &secrets_, [&manifest](const std::string& host) { return plan::host_target(manifest, host); },
-        {}};
-    auto report = apply::apply_plan(inputs, {});
-    state->unlock();
-    return report;
   }
 
   /// Plans without errors and applies; returns the apply's report.
@@ -148,37 +117,6 @@ class Lab {
     REQUIRE_FALSE(planned.diagnostics.has_errors());
     return apply(planned.plan);
   }
-
-  void require_converged() {
-    auto again = plan();
-    INFO(text(again.diagnostics));
-    REQUIRE_FALSE(again.diagnostics.has_errors());
-    INFO(changes_of(again.plan));
-    CHECK_FALSE(again.plan.has_changes());
-    CHECK(again.plan.drift.empty());
-  }
-
-  std::string text(const diag::Diagnostics& diagnostics) const { return diag::render_text(diagnostics, sources_, {}); }
-  /// Runs one operation's lab interpreter on a host directly.
-  model::OperationResult run_on(const std::string& host, std::string_view operation, const Json& params) {
-    const lab::Interpreter* interpreter = table_.find(operation);
-    REQUIRE(interpreter);
-    return (*interpreter)(*estate, host, params);
-  }
-  const lab::OperationTable& table() const { return table_; }
-
-  std::unique_ptr<lab::Estate> estate;
-  std::unique_ptr<state::StateStore> state;
-
- private:
-  std::filesystem::path dir_;
-  plan::EnvFileSecrets secrets_;
-  lab::OperationTable table_;
-  std::unique_ptr<lab::LabBackend> backend_;
-  std::unique_ptr<model::Plugin> plugin_;
-  std::vector<const model::Plugin*> plugins_;
-  diag::SourceSet sources_;
-  manifest::Validation validation_;
 };
 
 /// The messages of a log, in order: the text of CMTrace entries, or what follows the timestamp of
