@@ -64,6 +64,7 @@ struct ObserveRequest {
   /// nullptr when nothing was; lets a plugin name a resource that left the manifests.
   const AttributeMap* recorded = nullptr;
   const Json* references = nullptr;  ///< as in ReadRequest
+  const Manifest* manifest = nullptr;  ///< as in ReadRequest: null when reading back after apply
 };
 struct ObserveResponse {
   std::optional<AttributeMap> observed;  ///< nullopt: absent on the host, never an empty map

@@ -185,7 +185,7 @@ class Planner {
     for (Item& item : items_) {
       if (!item.ticket) continue;
       model::ObserveRequest request{item.address, item.desired, batch.results(*item.ticket),
-                                    item.record ? &item.record->attributes : nullptr, &item.references};
+                                    item.record ? &item.record->attributes : nullptr, &item.references, in_.manifest};
       model::ObserveResponse response = item.kind.plugin->observe(request);
       locate(item, response.diagnostics);
       item.read_ok = !response.diagnostics.has_errors();

@@ -425,6 +425,44 @@ std::string string_or(const AttributeMap* attributes, std::string_view name, std
   return model::string_attribute(attributes, name).value_or(std::string(fallback));
 }
 
+/// On a WSUS that hosts a software update point, ConfigMgr's WSUS Configuration Manager owns the
+/// proxy: it sets the site system's proxy when the SUP uses one (and none otherwise). A proxy that
+/// differs is reported, pointing at WCM.log, where that push is logged or fails. Only a proxy the
+/// server has is compared: before the role installs, WSUS has none.
+void check_sup_proxy(const model::ObserveRequest& request, const Json& seen, diag::Diagnostics& out) {
+  if (!request.manifest || !request.desired || !seen.is_object()) return;
+  const Resource* sup = request.manifest->find("software_update_point", request.address.name);
+  if (!sup) return;
+  Json expected = nullptr;
+  if (sup->boolean("use_proxy") == true) {
+    const Resource* system = request.manifest->find("site_system", request.address.name);
+    auto name = system ? system->string("proxy") : std::nullopt;
+    const Resource* proxy = name ? request.manifest->find("proxy", *name) : nullptr;
+    if (proxy && proxy->string("server")) expected = Json{{"server", std::string(*proxy->string("server"))}, {"port", proxy->integer("port").value_or(80)}};
+  }
+  auto text = [](const Json& p) {
+    return p.is_object() ? fmt::format("{}:{}", p.value("server", std::string()), p.value("port", Json(80)).dump()) : std::string("none");
+  };
+  std::string have = text(seen), want = text(expected);
+  auto lower = [](std::string t) {
+    for (char& c : t) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    return t;
+  };
+  if (lower(have) == lower(want)) return;
+  auto site = sup->string("site");
+  const Resource* site_resource = site ? request.manifest->find("site", *site) : nullptr;
+  auto server = site_resource ? site_resource->string("server") : std::nullopt;
+  auto& d = out.warning("wsus-proxy-differs",
+                        fmt::format("{} uses proxy {}, but its software update point {}", request.address.str(), have,
+                                    expected.is_null() ? "uses none" : "uses the site system's proxy " + want));
+  d.address = request.address.str();
+  d.key_path = d.address;
+  d.detail = "ConfigMgr's WSUS Configuration Manager sets WSUS's proxy from the site system and sets it again on its next cycle";
+  d.help = fmt::format("look at WCM.log on {} for the proxy push (\"Proxy settings set on WSUS Server\" or \"The address of the proxy "
+                       "server cannot be empty\"); change the proxy in ConfigMgr, not in WSUS",
+                       server ? std::string(*server) : std::string("the site server"));
+}
+
 class WsusPlugin final : public model::Plugin {
  public:
   std::string_view name() const override { return "wsus"; }
@@ -576,6 +614,7 @@ class WsusPlugin final : public model::Plugin {
       if (!holds && written && shown == products_as_written(*written)) shown = readable_products(subscribed, catalog, true);
       observed["products"] = std::move(shown);
     }
+    check_sup_proxy(request, result->value("configuration", Json::object()).value("proxy", Json(nullptr)), response.diagnostics);
     // Who ran postinstall cannot be read back: taken as written.
     const model::Attribute* setup_account = request.desired ? request.desired->find("setup_account") : nullptr;
     if (setup_account) observed["setup_account"] = model::to_json(setup_account->value);

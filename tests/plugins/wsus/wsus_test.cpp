@@ -725,6 +725,53 @@ proxy = "edge"
   lab.require_converged();
 }
 
+TEST_CASE("wsus: a proxy on a SUP's WSUS that differs from the site system's is reported with the WCM.log hint") {
+  ProxyLab lab("sup-proxy");
+  lab.load(R"(
+[hierarchy]
+name = "test"
+configmgr = "current-branch"
+
+[site.CAS]
+type = "cas"
+server = "h1.test"
+
+[proxy.corp]
+server = "proxy.test"
+port = 8080
+
+[site_system."h1.test"]
+site = "CAS"
+proxy = "corp"
+
+[wsus_server."h1.test"]
+content_dir = 'D:\WSUS'
+
+[software_update_point."h1.test"]
+site = "CAS"
+use_proxy = true
+)");
+  auto plugin = make_plugin();
+  const model::Resource* wsus = lab.manifest().find("wsus_server", kHost);
+  REQUIRE(wsus);
+  auto observe_with = [&](Json proxy) {
+    Json document{{"installed", true}, {"version", "10.0.20348"}, {"content_dir", "D:\\WSUS"}, {"database", "wid"},
+                  {"configuration", Json{{"proxy", proxy}}}, {"subscription", Json::object()}};
+    std::vector<model::OperationResult> results{{model::FailureKind::kNone, document, {}}};
+    return plugin->observe(model::ObserveRequest{{"wsus_server", kHost}, wsus, results, nullptr, nullptr, &lab.manifest()});
+  };
+  CHECK(observe_with(Json{{"server", "PROXY.test"}, {"port", 8080}}).diagnostics.all().empty());
+  CHECK(observe_with(nullptr).diagnostics.all().empty());  // before the role installs, WSUS has none
+  auto differs = observe_with(Json{{"server", "other.test"}, {"port", 3128}});
+  REQUIRE(differs.diagnostics.all().size() == 1);
+  const diag::Diagnostic& d = differs.diagnostics.all()[0];
+  CHECK(d.severity == diag::Severity::kWarning);
+  CHECK(d.code == "wsus-proxy-differs");
+  CHECK(d.summary == "wsus_server[\"h1.test\"] uses proxy other.test:3128, but its software update point uses the site system's proxy "
+                     "proxy.test:8080");
+  CHECK(d.help.find("WCM.log on h1.test") != std::string::npos);
+}
+
 TEST_CASE("wsus: an apply without what the plan resolved for the proxy is refused") {
   auto plugin = make_plugin();
   model::AttributeMap desired{{"proxy", "corp"}};
