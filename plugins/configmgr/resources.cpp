@@ -271,9 +271,10 @@ void check_sup_host(const model::ObserveRequest& request, const Json& seen, diag
     }
   }
   if (seen.contains("wsus") && !seen["wsus"].value("supported", false)) {
-    auto& d = model::resource_error(out, request.address, "wsus-version",
+    bool installed = seen["wsus"].value("installed", false);
+    auto& d = model::resource_error(out, request.address, installed ? "wsus-version" : "wsus-missing",
                                     fmt::format("{}: {}; the role setup would fail", request.address.str(), seen["wsus"].value("reason", std::string())));
-    d.help = seen["wsus"].value("installed", false) ? "run a supported WSUS on the server (a newer Windows Server), or remove the software update point"
+    d.help = installed ? "run a supported WSUS on the server (a newer Windows Server), or remove the software update point"
                                                      : "install WSUS first: declare a wsus_server for this host, or install it by hand";
   }
 }

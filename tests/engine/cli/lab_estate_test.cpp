@@ -548,7 +548,7 @@ TEST_CASE("a SUP host whose WSUS the file removes stops the plan before the role
   auto apply = lab.apply();
   INFO(apply.out << apply.err);
   CHECK(apply.code == 1);
-  CHECK(apply.err.find("error[wsus-version]: software_update_point[\"pr1wsus.contoso.com\"]: WSUS is not installed; the role "
+  CHECK(apply.err.find("error[wsus-missing]: software_update_point[\"pr1wsus.contoso.com\"]: WSUS is not installed; the role "
                        "setup would fail") != std::string::npos);
   auto estate = lab.open();
   CHECK(messages(*estate, "pr1wsus.contoso.com", "SUPSetup.log").empty());
