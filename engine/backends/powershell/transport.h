@@ -7,19 +7,25 @@
 #include <chrono>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "model/operation.h"
 
 namespace supctl::powershell {
 
+/// Separates the script from its JSON parameters on stdin: four NUL characters, which neither
+/// PowerShell text nor JSON can contain.
+inline constexpr std::string_view kPayloadSentinel{"\0\0\0\0", 4};
+
 /// One PowerShell run: a small constant bootstrap on the command line, everything else on stdin.
 struct Invocation {
   /// The arguments after the program name, e.g. {"-NoProfile", "-NonInteractive",
   /// "-ExecutionPolicy", "Bypass", "-EncodedCommand", "<base64 of the UTF-16LE bootstrap>"}.
   std::vector<std::string> arguments;
-  /// The payload the bootstrap reads from stdin: the script, the sentinel, the JSON parameters
-  /// (UTF-8). Never on a command line, so no command-line limit applies.
+  /// The payload the bootstrap reads from stdin (all of it, to end of input): the script (UTF-8),
+  /// then the sentinel kPayloadSentinel, then the JSON parameters (UTF-8). Never on a command
+  /// line, so no command-line limit applies; parameters are data, never spliced into script text.
   std::string stdin_payload;
   std::chrono::milliseconds timeout{std::chrono::minutes(10)};  ///< the whole run, connection included
 };
