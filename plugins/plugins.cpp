@@ -1,5 +1,7 @@
 #include "plugins/plugins.h"
 
+#include <algorithm>
+
 #include "plugins/configmgr/lab.h"
 #include "plugins/configmgr/plugin.h"
 #include "plugins/registry/lab.h"
@@ -26,6 +28,17 @@ lab::OperationTable lab_operations() {
   registry::add_lab_operations(table);
   service::add_lab_operations(table);
   return table;
+}
+
+std::vector<model::ScriptFragment> powershell_fragments() {
+  std::vector<model::ScriptFragment> fragments;
+  for (auto plugin_fragments : {configmgr::powershell_fragments(), wsus::powershell_fragments(), registry::powershell_fragments(),
+                                service::powershell_fragments()}) {
+    fragments.insert(fragments.end(), plugin_fragments.begin(), plugin_fragments.end());
+  }
+  std::sort(fragments.begin(), fragments.end(),
+            [](const model::ScriptFragment& a, const model::ScriptFragment& b) { return a.operation < b.operation; });
+  return fragments;
 }
 
 void seed_lab(const model::Manifest& manifest, lab::Estate& estate) {

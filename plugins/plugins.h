@@ -26,6 +26,10 @@ class PluginSet {
 /// Every plugin's lab interpreters, one per operation: the lab backend's table.
 lab::OperationTable lab_operations();
 
+/// Every plugin's PowerShell fragments, one per operation, sorted by operation: the live twins
+/// of lab_operations(), for the PowerShell backend.
+std::vector<model::ScriptFragment> powershell_fragments();
+
 /// Puts in the lab estate what the manifests take for granted without managing it (for example
 /// the services that `service` resources configure), so that valid manifests converge on their
 /// derived lab. Every machine the manifests name is already a host.

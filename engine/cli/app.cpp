@@ -75,6 +75,8 @@ int run(std::span<const std::string> args, Io& io, const Context& context) {
   plan_app->add_flag("--refresh-only", plan.refresh_only, "Report drift only; propose no change");
   plan_app->add_flag("--lab", plan.lab, "Point every host at the lab estate");
   plan_app->add_option("--state", plan.state, "State database (default: DIR/.supctl/state.db, or SUPCTL_STATE)");
+  plan_app->add_option("--emit-scripts", plan.emit_scripts,
+                       "Write to OUT, per host, the PowerShell scripts the live path would send (secrets shown as (sensitive))");
 
   ApplyCommandOptions apply;
   CLI::App* apply_app = app.add_subcommand("apply", "Make the hosts match the manifests (or a saved plan)");

@@ -5,6 +5,7 @@
 #include <vector>
 
 #include "cli/app.h"
+#include "backends/powershell/transport.h"
 #include "cli/context.h"
 
 namespace supctl::cli {
@@ -31,6 +32,7 @@ struct PlanCommandOptions {
   bool refresh_only = false;
   bool lab = false;
   std::string state;            ///< --state PATH
+  std::string emit_scripts;     ///< --emit-scripts OUT: write the PowerShell the live path would send
 };
 int plan_command(const PlanCommandOptions& options, const Context& context, Io& io);
 
@@ -63,8 +65,12 @@ struct LabOptions {
 int lab_command(const LabOptions& options, const Context& context, Io& io);
 
 /// The backend of the real program: the lab estate in DIR/.supctl/lab for hosts with
-/// transport = "lab" (or every host with `lab`), and a clear error for the others.
+/// transport = "lab" (or every host with `lab`), and PowerShell over each other host's transport.
 std::unique_ptr<ops::Backend> make_default_backend(const std::filesystem::path& dir, bool lab, std::string* error);
+
+/// The live transport a host's [host] table asks for (WinRM for a machine without one); nullptr
+/// with `*error` when it cannot be made (a password that cannot be read). live_backend.cpp.
+std::unique_ptr<powershell::Transport> make_transport(const ops::HostTarget& target, std::string* error);
 int force_unlock_command(const StateOptions& options, Io& io);
 
 /// Prints the manifest JSON Schema (schemas/manifest.schema.json is this output).

@@ -5,6 +5,7 @@
 #include <set>
 
 #include "backends/lab/backend.h"
+#include "backends/powershell/backend.h"
 #include "cli/commands.h"
 #include "cli/common.h"
 #include "cli/lab_estate.h"
@@ -69,28 +70,29 @@ class OwnedLabBackend final : public ops::Backend {
   lab::LabBackend backend_;
 };
 
-/// Sends each host to the lab (with --lab, or when its [host] says transport = "lab") and fails
-/// the others, whose transports this version does not have yet.
+/// Sends each host to the lab (with --lab, or when its [host] says transport = "lab"), and the
+/// others to the live path: PowerShell over their own transport.
 class RoutingBackend final : public ops::Backend {
  public:
-  RoutingBackend(std::unique_ptr<ops::Backend> lab, bool all_lab) : lab_(std::move(lab)), all_lab_(all_lab) {}
+  RoutingBackend(std::unique_ptr<ops::Backend> lab, bool all_lab)
+      : lab_(std::move(lab)),
+        all_lab_(all_lab),
+        live_(powershell::fragment_lookup(plugins::powershell_fragments()), make_transport) {}
   std::vector<model::OperationResult> run(const ops::HostTarget& host, std::span<const model::Operation> batch) override {
     auto transport = host.host ? host.host->string("transport") : std::nullopt;
     if (all_lab_ || transport == "lab") {
       if (lab_) return lab_->run(host, batch);
-      return fail(batch, "the lab estate does not exist: run 'supctl lab init DIR' first");
+      return std::vector<model::OperationResult>(
+          batch.size(), model::OperationResult{model::FailureKind::kUnreachable, nullptr,
+                                               "the lab estate does not exist: run 'supctl lab init DIR' first"});
     }
-    return fail(batch, fmt::format("supctl {} cannot reach '{}' over {} yet (the WinRM, SSH and local transports come later); "
-                                   "use --lab, or transport = \"lab\"",
-                                   SUPCTL_VERSION, host.name, transport ? *transport : std::string_view("winrm")));
+    return live_.run(host, batch);
   }
 
  private:
-  static std::vector<model::OperationResult> fail(std::span<const model::Operation> batch, const std::string& why) {
-    return std::vector<model::OperationResult>(batch.size(), model::OperationResult{model::FailureKind::kUnreachable, nullptr, why});
-  }
   std::unique_ptr<ops::Backend> lab_;
   bool all_lab_;
+  powershell::PowerShellBackend live_;
 };
 
 /// `lab init`: from DIR/lab/estate.toml when it exists, checked in full before the estate is

@@ -8,14 +8,18 @@
 #include <cstring>
 #include <fstream>
 #include <iostream>
+#include <map>
+#include <mutex>
 
 #include "apply/applier.h"
+#include "backends/powershell/script.h"
 #include "cli/commands.h"
 #include "cli/common.h"
 #include "diag/render.h"
 #include "graph/graph.h"
 #include "plan/planner.h"
 #include "plan/render.h"
+#include "plugins/plugins.h"
 #include "state/state.h"
 
 namespace supctl::cli {
@@ -133,6 +137,137 @@ std::string apply_table(const apply::ApplyReport& report) {
   return text;
 }
 
+// Passes every batch on to another backend and keeps a copy, per host: the reads of a plan, for
+// --emit-scripts.
+class CapturingBackend final : public ops::Backend {
+ public:
+  explicit CapturingBackend(ops::Backend& inner) : inner_(inner) {}
+  std::vector<model::OperationResult> run(const ops::HostTarget& host, std::span<const model::Operation> batch) override {
+    {
+      std::lock_guard lock(mutex_);
+      std::vector<model::Operation>& operations = batches_[host.name];
+      operations.insert(operations.end(), batch.begin(), batch.end());
+    }
+    return inner_.run(host, batch);
+  }
+  std::map<std::string, std::vector<model::Operation>> batches() const {
+    std::lock_guard lock(mutex_);
+    return batches_;
+  }
+
+ private:
+  ops::Backend& inner_;
+  mutable std::mutex mutex_;
+  std::map<std::string, std::vector<model::Operation>> batches_;  ///< host -> its operations, in order
+};
+
+// A file or directory name from a host name or an address: lower case, [a-z0-9._] kept, any
+// other run of characters one '-'.
+std::string slug(std::string_view text) {
+  std::string out;
+  for (char c : text) {
+    char l = c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c;
+    bool kept = (l >= 'a' && l <= 'z') || (l >= '0' && l <= '9') || l == '.' || l == '_';
+    if (kept) out += l;
+    else if (!out.empty() && out.back() != '-') out += '-';
+  }
+  while (!out.empty() && (out.back() == '-' || out.back() == '.')) out.pop_back();
+  while (!out.empty() && out.front() == '.') out.erase(out.begin());
+  return out.empty() ? std::string("unnamed") : out;
+}
+
+bool write_text(const std::filesystem::path& path, const std::string& text, std::string* error) {
+  std::ofstream out(path, std::ios::binary | std::ios::trunc);
+  out << text;
+  out.close();
+  if (!out) *error = fmt::format("cannot write '{}'", path.string());
+  return static_cast<bool>(out);
+}
+
+// --emit-scripts OUT: per host, the script and parameters of the plan's reads (read.ps1) and of
+// each change's apply operations in apply order (apply-NNN-<address>.ps1), as the PowerShell
+// backend would send them, plus the bootstrap once. Apply operations come from each change's
+// plugin, as apply makes them, before secrets are resolved: the .json files show "(sensitive)".
+bool emit_scripts(const std::string& out_dir, const std::map<std::string, std::vector<model::Operation>>& reads,
+                  const plan::Plan* plan, std::span<const model::Plugin* const> plugins, Io& io) {
+  namespace fs = std::filesystem;
+  static const powershell::FragmentLookup fragments = powershell::fragment_lookup(plugins::powershell_fragments());
+  std::map<std::string, std::vector<std::pair<std::string, std::vector<model::Operation>>>> phases;  // host -> phases in order
+  for (const auto& [host, operations] : reads) {
+    if (!operations.empty()) phases[host].emplace_back("read", operations);
+  }
+  if (plan) {
+    std::map<std::string, const model::Plugin*, std::less<>> plugin_of;
+    for (const model::Plugin* plugin : plugins) {
+      for (const model::KindSchema& kind : plugin->kinds()) plugin_of[std::string(kind.kind)] = plugin;
+    }
+    std::map<std::string, int> applied;  // host -> apply phases so far
+    for (const plan::Change& change : plan->changes) {
+      if (change.host.empty() || change.action == model::Action::kNoOp || change.action == model::Action::kRead ||
+          change.action == model::Action::kForget) {
+        continue;
+      }
+      auto plugin = plugin_of.find(change.address.kind);
+      if (plugin == plugin_of.end()) continue;
+      model::ApplyRequest request{change.address, change.action, &change.desired,
+                                  change.observed ? &*change.observed : nullptr, change.attributes, &change.references};
+      model::ApplyResponse response = plugin->second->apply(request);
+      if (response.diagnostics.has_errors()) {
+        for (const diag::Diagnostic& d : response.diagnostics.all()) {
+          if (d.severity == diag::Severity::kError) {
+            io.err << fmt::format("warning: no script for {}: {}\n", change.address.str(), d.summary);
+            break;
+          }
+        }
+        continue;
+      }
+      if (response.operations.empty()) continue;
+      int number = ++applied[change.host];
+      phases[change.host].emplace_back(fmt::format("apply-{:03}-{}", number, slug(change.address.str())), std::move(response.operations));
+    }
+  }
+
+  std::string error;
+  std::error_code ec;
+  fs::path root(out_dir);
+  fs::create_directories(root, ec);
+  if (ec) {
+    io.err << fmt::format("error: cannot create '{}': {}\n", out_dir, ec.message());
+    return false;
+  }
+  if (!write_text(root / "bootstrap.ps1", std::string(powershell::bootstrap_script()), &error)) {
+    io.err << "error: " << error << "\n";
+    return false;
+  }
+  int scripts = 0;
+  for (const auto& [host, host_phases] : phases) {
+    fs::path dir = root / slug(host);
+    fs::create_directories(dir, ec);
+    if (ec) {
+      io.err << fmt::format("error: cannot create '{}': {}\n", dir.string(), ec.message());
+      return false;
+    }
+    for (auto [phase, operations] : host_phases) {
+      // As PowerShellBackend does: an operation without a fragment is never sent.
+      std::erase_if(operations, [](const model::Operation& op) { return !fragments(op.name); });
+      if (operations.empty()) continue;
+      if (!write_text(dir / (phase + ".ps1"), powershell::assemble_script(operations, fragments), &error) ||
+          !write_text(dir / (phase + ".json"), powershell::redacted_payload(operations), &error)) {
+        io.err << "error: " << error << "\n";
+        return false;
+      }
+      ++scripts;
+    }
+  }
+  io.err << fmt::format(
+      "Wrote the PowerShell the live path would send to '{}': bootstrap.ps1 (the command line) and {} script{} for {} host{} "
+      "(<host>/read.ps1 for the reads, <host>/apply-NNN-<address>.ps1 per change in apply order), each with its parameters "
+      "in the .json beside it, secrets as (sensitive).{}\n",
+      out_dir, scripts, scripts == 1 ? "" : "s", phases.size(), phases.size() == 1 ? "" : "s",
+      plan ? "" : " No plan was made, so only the reads are there.");
+  return true;
+}
+
 }  // namespace
 
 int graph_command(const GraphOptions& options, const Context& context, Io& io) {
@@ -171,11 +306,19 @@ int plan_command(const PlanCommandOptions& options, const Context& context, Io& 
   if (failed) return 1;
   auto backend = backend_for(options.dir, *loaded, options.lab, context, io);
   if (!backend) return 1;
+  // --emit-scripts: the backend still does the reads; a copy of each host's batch is kept.
+  std::optional<CapturingBackend> capture;
+  ops::Backend* reader = backend.get();
+  if (!options.emit_scripts.empty()) reader = &capture.emplace(*backend);
   plan::EnvFileSecrets secrets(io.getenv);
-  plan::PlanInputs inputs{&loaded->validation.manifest, context.plugins, state.get(), backend.get(), &secrets};
+  plan::PlanInputs inputs{&loaded->validation.manifest, context.plugins, state.get(), reader, &secrets};
   plan::PlanOptions plan_options{targets, options.refresh_only, 10, SUPCTL_VERSION, loaded->hash, context.now()};
   io.err << "Reading the hosts...\n";
   plan::PlanResult result = plan::make_plan(inputs, plan_options);
+  if (capture && !emit_scripts(options.emit_scripts, capture->batches(), result.diagnostics.has_errors() ? nullptr : &result.plan,
+                               context.plugins, io)) {
+    return 1;
+  }
   if (result.diagnostics.has_errors()) {
     print_plan_problems(result.diagnostics, loaded->sources, io);
     io.err << "No plan: fix the problems above and plan again.\n";

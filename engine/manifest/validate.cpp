@@ -99,7 +99,7 @@ void check_hosts(const model::Manifest& manifest, diag::Diagnostics& out) {
       d.address = address;
       d.key_path = address + ".winrm.auth";
       d.range = auth->value.range();
-      d.help = "use https = true, or auth = \"negotiate\" or \"ntlm\", which encrypt the messages";
+      d.help = "use https = true (supctl sends Basic credentials only over HTTPS), or auth = \"negotiate\" or \"ntlm\"";
     }
     bool allowed = unencrypted && unencrypted->value.is_boolean() && unencrypted->value.as_boolean();
     if (plain_http && !allowed) {
@@ -108,6 +108,13 @@ void check_hosts(const model::Manifest& manifest, diag::Diagnostics& out) {
       d.key_path = address + ".winrm.https";
       d.range = https->value.range();
       d.help = "use HTTPS (port 5986), or say allow_unencrypted = true to accept plain HTTP on a trusted network";
+    }
+    if (allowed && plain_http) {
+      auto& d = out.warning("insecure-transport", "WinRM over plain HTTP: supctl does not encrypt WinRM messages, so scripts and results travel in clear");
+      d.address = address;
+      d.key_path = address + ".winrm.allow_unencrypted";
+      d.range = unencrypted->value.range();
+      d.help = "for a lab on a trusted network only; use HTTPS (port 5986) for real servers";
     }
     if (allowed && !plain_http) {
       auto& d = out.warning("insecure-transport", "allow_unencrypted has no effect while https is on");

@@ -1,0 +1,69 @@
+#include "backends/powershell/backend.h"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+
+namespace supctl::powershell {
+namespace {
+
+using model::FailureKind;
+using model::OperationResult;
+
+std::string lower(std::string text) {
+  std::transform(text.begin(), text.end(), text.begin(),
+                 [](char c) { return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c; });
+  return text;
+}
+
+OperationResult failure(FailureKind kind, std::string error) {
+  OperationResult result;
+  result.failure = kind;
+  result.error = std::move(error);
+  return result;
+}
+
+}  // namespace
+
+PowerShellBackend::HostSlot& PowerShellBackend::slot(const std::string& host) {
+  std::lock_guard lock(mutex_);
+  std::unique_ptr<HostSlot>& slot = hosts_[lower(host)];
+  if (!slot) slot = std::make_unique<HostSlot>();
+  return *slot;
+}
+
+std::vector<OperationResult> PowerShellBackend::run(const ops::HostTarget& host,
+                                                    std::span<const model::Operation> batch) {
+  std::vector<OperationResult> results(batch.size());
+  // What goes out: the operations with a fragment, and where each one's result belongs.
+  std::vector<model::Operation> sent;
+  std::vector<std::size_t> positions;
+  for (std::size_t i = 0; i < batch.size(); ++i) {
+    if (fragments_ && fragments_(batch[i].name)) {
+      sent.push_back(batch[i]);
+      positions.push_back(i);
+    } else {
+      results[i] = failure(FailureKind::kFailed,
+                           fmt::format("supctl has no PowerShell fragment for the operation '{}'", batch[i].name));
+    }
+  }
+  if (sent.empty()) return results;
+
+  HostSlot& host_slot = slot(host.name);
+  std::lock_guard lock(host_slot.mutex);
+  if (!host_slot.transport) {
+    std::string error;
+    host_slot.transport = make_transport_ ? make_transport_(host, &error) : nullptr;
+    if (!host_slot.transport) {
+      if (error.empty()) error = fmt::format("no transport to reach '{}'", host.name);
+      return std::vector<OperationResult>(batch.size(), failure(FailureKind::kUnreachable, error));
+    }
+  }
+  Outcome outcome = host_slot.transport->run(assemble(sent, fragments_));
+  std::vector<OperationResult> answers = parse_outcome(sent.size(), outcome);
+  for (std::size_t i = 0; i < positions.size() && i < answers.size(); ++i)
+    results[positions[i]] = std::move(answers[i]);
+  return results;
+}
+
+}  // namespace supctl::powershell

@@ -1,0 +1,439 @@
+#include "backends/powershell/script.h"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <map>
+#include <memory>
+#include <set>
+
+#include "backends/powershell/clixml.h"
+
+namespace supctl::powershell {
+namespace {
+
+using model::FailureKind;
+using model::Json;
+using model::OperationResult;
+
+// The bootstrap, one statement per line. Kept small: it travels base64-encoded as UTF-16LE on the
+// command line, where cmd.exe allows 8,191 characters. Setting the console encodings fails when
+// there is no console (some WinRM shells): the payload is ASCII (the JSON by construction, see
+// payload_json; the fragments by test), and so is the result document the runner writes.
+constexpr std::string_view kBootstrap =
+    "$ErrorActionPreference='Stop'\n"
+    "$ProgressPreference='SilentlyContinue'\n"
+    "$u=New-Object Text.UTF8Encoding $false\n"
+    "try{[Console]::InputEncoding=$u}catch{}\n"
+    "try{[Console]::OutputEncoding=$u}catch{}\n"
+    "$i=[Console]::In.ReadToEnd()\n"
+    "$n=$i.IndexOf(\"`0`0`0`0\",[StringComparison]::Ordinal)\n"
+    "if($n -lt 0){throw 'supctl: stdin holds no script and parameters'}\n"
+    "$s=[ScriptBlock]::Create($i.Substring(0,$n))\n"
+    "$j=$i.Substring($n+4)\n"
+    "$i=$null\n"
+    "& $s $j\n";
+
+constexpr std::string_view kScriptHeader =
+    "# supctl: the operations of one batch for one host, assembled from the plugins' fragments.\n"
+    "# The bootstrap runs this text as a ScriptBlock and passes the JSON parameters as $SupctlPayload:\n"
+    "# parameter values are data, never part of this text. Windows PowerShell 5.1 or later.\n"
+    "param([string]$SupctlPayload)\n";
+
+// Converts a fragment's result into plain dictionaries, arrays and scalars before ConvertTo-Json,
+// which in Windows PowerShell 5.1 serialises extended strings as objects, enums as numbers,
+// dates as "\/Date()\/", NaN as invalid JSON and anything past -Depth as a type name.
+constexpr std::string_view kRunnerFunctions = R"ps1(
+# ---- the runner: every operation in its own try/catch, then one result document on stdout.
+function ConvertTo-SupctlJsonValue {
+  param($Value, [int]$Depth)
+  if ($null -eq $Value) { return $null }
+  if ($Depth -gt 24) { throw 'the result nests more than 24 levels deep' }
+  if ($Value -is [string] -or $Value -is [char]) { return [string]$Value }
+  if ($Value -is [bool]) { return [bool]$Value }
+  if ($Value -is [enum] -or $Value -is [guid] -or $Value -is [version] -or $Value -is [timespan]) { return $Value.ToString() }
+  if ($Value -is [datetime]) { return $Value.ToUniversalTime().ToString('yyyy-MM-ddTHH:mm:ssZ', [Globalization.CultureInfo]::InvariantCulture) }
+  if ($Value -is [double] -or $Value -is [single]) {
+    if ([double]::IsNaN($Value) -or [double]::IsInfinity($Value)) { return [string]$Value }
+    return [double]$Value
+  }
+  if ($Value -is [decimal] -or ($Value -is [ValueType] -and $Value.GetType().IsPrimitive)) { return $Value.PSObject.BaseObject }
+  if ($Value -is [System.Collections.IDictionary]) {
+    $object = [ordered]@{}
+    foreach ($entry in $Value.GetEnumerator()) { $object[[string]$entry.Key] = ConvertTo-SupctlJsonValue $entry.Value ($Depth + 1) }
+    return $object
+  }
+  if ($Value -is [System.Management.Automation.PSCustomObject]) {
+    $object = [ordered]@{}
+    foreach ($property in $Value.PSObject.Properties) { $object[[string]$property.Name] = ConvertTo-SupctlJsonValue $property.Value ($Depth + 1) }
+    return $object
+  }
+  if ($Value -is [System.Collections.IEnumerable]) {
+    $items = New-Object System.Collections.ArrayList
+    foreach ($item in $Value) { [void]$items.Add((ConvertTo-SupctlJsonValue $item ($Depth + 1))) }
+    return ,$items.ToArray()
+  }
+  return [string]$Value
+}
+
+function Get-SupctlFailureKind {
+  param($ErrorRecord)
+  $exception = $ErrorRecord.Exception
+  while ($null -ne $exception) {
+    if ($exception -is [System.UnauthorizedAccessException] -or $exception -is [System.Security.SecurityException]) { return 'access_denied' }
+    if ($exception.HResult -eq -2147024891) { return 'access_denied' }
+    if ($exception -is [System.TimeoutException]) { return 'timeout' }
+    $exception = $exception.InnerException
+  }
+  $category = [string]$ErrorRecord.CategoryInfo.Category
+  if ($category -eq 'PermissionDenied') { return 'access_denied' }
+  if ($category -eq 'OperationTimeout') { return 'timeout' }
+  $message = [string]$ErrorRecord.Exception.Message
+  if ($message -match 'access is denied|access denied') { return 'access_denied' }
+  if ($message -match 'timed out') { return 'timeout' }
+  return 'failed'
+}
+
+function Get-SupctlErrorText {
+  param($ErrorRecord)
+  $text = [string]$ErrorRecord.Exception.Message
+  if ($null -ne $ErrorRecord.ErrorDetails -and [string]$ErrorRecord.ErrorDetails.Message -ne '') { $text = [string]$ErrorRecord.ErrorDetails.Message }
+  if ($text -eq '') { $text = [string]$ErrorRecord }
+  return $text
+}
+
+# Windows PowerShell 5.1 gives arrays an extended Count property that ConvertTo-Json writes as {"value":[...],"Count":n}.
+try { Remove-TypeData -TypeName System.Array -ErrorAction Stop } catch { $null = $_ }
+$SupctlParts = New-Object System.Collections.ArrayList
+$SupctlProblem = $null
+$SupctlBatch = @()
+try {
+  $SupctlBatch = @((ConvertFrom-Json -InputObject $SupctlPayload).operations)
+} catch {
+  $SupctlProblem = 'the parameters on stdin are not the JSON supctl sends: ' + $_.Exception.Message
+}
+foreach ($SupctlOperation in $SupctlBatch) {
+  try {
+    $SupctlFunction = $SupctlOperations[[string]$SupctlOperation.operation]
+    if ($null -eq $SupctlFunction) { throw ('this script has no fragment for the operation ''{0}''' -f $SupctlOperation.operation) }
+    # A fragment returns its result; anything it let fall into the output before that is dropped.
+    $SupctlOutput = @(& $SupctlFunction $SupctlOperation.params)
+    $SupctlValue = $null
+    if ($SupctlOutput.Count -gt 0) { $SupctlValue = $SupctlOutput[$SupctlOutput.Count - 1] }
+    $SupctlRecord = [ordered]@{ ok = $true; value = (ConvertTo-SupctlJsonValue $SupctlValue 0) }
+    $SupctlPart = ConvertTo-Json -InputObject $SupctlRecord -Depth 32 -Compress
+  } catch {
+    $SupctlRecord = [ordered]@{ ok = $false; kind = (Get-SupctlFailureKind $_); error = (Get-SupctlErrorText $_) }
+    $SupctlPart = ConvertTo-Json -InputObject $SupctlRecord -Compress
+  }
+  [void]$SupctlParts.Add($SupctlPart)
+}
+$SupctlText = '{"supctl":1,"results":[' + ($SupctlParts -join ',') + ']'
+if ($null -ne $SupctlProblem) { $SupctlText += ',"error":' + (ConvertTo-Json -InputObject ([string]$SupctlProblem) -Compress) }
+$SupctlText += '}'
+# ASCII only, whatever the console's code page: JSON escapes for everything else.
+$SupctlText = [regex]::Replace($SupctlText, '[^\u0000-\u007F]', { param($m) '\u{0:x4}' -f [int]($m.Value[0]) })
+)ps1";
+
+std::string runner_output() {
+  return fmt::format(
+      "[Console]::Out.Write(\"`n\" + '{}' + \"`n\" + $SupctlText + \"`n\" + '{}' + \"`n\")\n"
+      "[Console]::Out.Flush()\n",
+      kResultBegin, kResultEnd);
+}
+
+// A PowerShell single-quoted string: quotes (including the typographic ones PowerShell also
+// takes as quotes) doubled.
+std::string single_quoted(std::string_view text) {
+  std::string out = "'";
+  for (std::size_t i = 0; i < text.size(); ++i) {
+    out += text[i];
+    if (text[i] == '\'') out += '\'';
+    // U+2018..U+201B in UTF-8: E2 80 98..9B.
+    if (static_cast<unsigned char>(text[i]) == 0xE2 && i + 2 < text.size() &&
+        static_cast<unsigned char>(text[i + 1]) == 0x80 && static_cast<unsigned char>(text[i + 2]) >= 0x98 &&
+        static_cast<unsigned char>(text[i + 2]) <= 0x9B) {
+      out.append(text.substr(i + 1, 2));
+      out.append(text.substr(i, 3));
+      i += 2;
+    }
+  }
+  return out + "'";
+}
+
+// A comment line cannot be ended early by a name with a line break in it.
+std::string one_line(std::string_view text) {
+  std::string out(text);
+  std::replace_if(
+      out.begin(), out.end(), [](char c) { return c == '\n' || c == '\r'; }, ' ');
+  return out;
+}
+
+std::string function_base_name(std::string_view operation) {
+  std::string name = "SupctlOp_";
+  for (char c : operation) {
+    bool alnum = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
+    name += alnum ? c : '_';
+  }
+  return name;
+}
+
+// Sorted distinct operation names of a batch, each with a unique function name.
+std::vector<std::pair<std::string, std::string>> functions_of(std::span<const model::Operation> batch) {
+  std::set<std::string> names;
+  for (const model::Operation& op : batch) names.insert(op.name);
+  std::vector<std::pair<std::string, std::string>> functions;
+  std::set<std::string> taken;
+  for (const std::string& name : names) {
+    std::string function = function_base_name(name);
+    std::string lower = function;
+    std::transform(lower.begin(), lower.end(), lower.begin(),
+                   [](char c) { return c >= 'A' && c <= 'Z' ? c - 'A' + 'a' : c; });
+    std::string candidate = lower;
+    for (int n = 2; taken.contains(candidate); ++n) candidate = fmt::format("{}_{}", lower, n);
+    if (candidate != lower) function += candidate.substr(lower.size());
+    taken.insert(candidate);
+    functions.emplace_back(name, function);
+  }
+  return functions;
+}
+
+Json payload_document(std::span<const model::Operation> batch) {
+  Json operations = Json::array();
+  for (const model::Operation& op : batch) {
+    operations.push_back(Json{{"operation", op.name}, {"params", op.params.is_null() ? Json::object() : op.params}});
+  }
+  return Json{{"operations", std::move(operations)}};
+}
+
+void redact(Json& value) {
+  if (value.is_object()) {
+    if (value.size() == 1 && value.contains("$secret")) {
+      value = "(sensitive)";
+      return;
+    }
+    for (auto& [key, item] : value.items()) redact(item);
+  } else if (value.is_array()) {
+    for (Json& item : value) redact(item);
+  }
+}
+
+std::string base64(std::string_view bytes) {
+  static constexpr char kAlphabet[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+  std::string out;
+  out.reserve((bytes.size() + 2) / 3 * 4);
+  std::size_t i = 0;
+  for (; i + 2 < bytes.size(); i += 3) {
+    unsigned v = static_cast<unsigned char>(bytes[i]) << 16 | static_cast<unsigned char>(bytes[i + 1]) << 8 |
+                 static_cast<unsigned char>(bytes[i + 2]);
+    out += kAlphabet[v >> 18 & 63];
+    out += kAlphabet[v >> 12 & 63];
+    out += kAlphabet[v >> 6 & 63];
+    out += kAlphabet[v & 63];
+  }
+  if (i + 1 == bytes.size()) {
+    unsigned v = static_cast<unsigned char>(bytes[i]) << 16;
+    out += kAlphabet[v >> 18 & 63];
+    out += kAlphabet[v >> 12 & 63];
+    out += "==";
+  } else if (i + 2 == bytes.size()) {
+    unsigned v = static_cast<unsigned char>(bytes[i]) << 16 | static_cast<unsigned char>(bytes[i + 1]) << 8;
+    out += kAlphabet[v >> 18 & 63];
+    out += kAlphabet[v >> 12 & 63];
+    out += kAlphabet[v >> 6 & 63];
+    out += '=';
+  }
+  return out;
+}
+
+// The bootstrap is ASCII, so each character is one UTF-16LE code unit: the byte and a zero.
+std::string utf16le_of_ascii(std::string_view text) {
+  std::string out;
+  out.reserve(text.size() * 2);
+  for (char c : text) {
+    out += c;
+    out += '\0';
+  }
+  return out;
+}
+
+OperationResult failure(FailureKind kind, std::string error) {
+  OperationResult result;
+  result.failure = kind;
+  result.error = std::move(error);
+  return result;
+}
+
+// The lines of a text without their line ends ("\n" or "\r\n").
+std::vector<std::string_view> lines_of(std::string_view text) {
+  std::vector<std::string_view> lines;
+  while (!text.empty()) {
+    std::size_t end = text.find('\n');
+    std::string_view line = text.substr(0, end);
+    if (line.ends_with('\r')) line.remove_suffix(1);
+    lines.push_back(line);
+    if (end == std::string_view::npos) break;
+    text.remove_prefix(end + 1);
+  }
+  return lines;
+}
+
+// The JSON between the last kResultBegin line and the kResultEnd line after it; nullopt when
+// there is none (the script never got there, or its output was cut short).
+std::optional<std::string> result_document(std::string_view stdout_text) {
+  std::vector<std::string_view> lines = lines_of(stdout_text);
+  for (std::size_t i = lines.size(); i-- > 0;) {
+    if (lines[i] != kResultBegin) continue;
+    std::string document;
+    for (std::size_t j = i + 1; j < lines.size(); ++j) {
+      if (lines[j] == kResultEnd) return document;
+      if (!document.empty()) document += '\n';
+      document.append(lines[j]);
+    }
+    return std::nullopt;
+  }
+  return std::nullopt;
+}
+
+std::string trimmed(std::string_view text) {
+  auto space = [](char c) { return c == ' ' || c == '\t' || c == '\r' || c == '\n'; };
+  while (!text.empty() && space(text.front())) text.remove_prefix(1);
+  while (!text.empty() && space(text.back())) text.remove_suffix(1);
+  return std::string(text);
+}
+
+// At most `limit` bytes of `text`, cut at a UTF-8 character boundary, with a note when cut.
+std::string shortened(const std::string& text, std::size_t limit) {
+  if (text.size() <= limit) return text;
+  std::size_t cut = limit;
+  while (cut > 0 && (static_cast<unsigned char>(text[cut]) & 0xC0) == 0x80) --cut;
+  return text.substr(0, cut) + fmt::format(" ... ({} more bytes)", text.size() - cut);
+}
+
+FailureKind kind_named(std::string_view kind) {
+  if (kind == "access_denied") return FailureKind::kAccessDenied;
+  if (kind == "timeout") return FailureKind::kTimeout;
+  if (kind == "unreachable") return FailureKind::kUnreachable;
+  return FailureKind::kFailed;
+}
+
+OperationResult result_of(const Json& record) {
+  if (!record.is_object() || !record.contains("ok") || !record["ok"].is_boolean()) {
+    return failure(FailureKind::kFailed, "the script returned a malformed result for this operation");
+  }
+  if (record["ok"].get<bool>()) {
+    OperationResult result;
+    result.value = record.contains("value") ? record["value"] : Json();
+    return result;
+  }
+  std::string error = record.contains("error") && record["error"].is_string() ? record["error"].get<std::string>() : "";
+  std::string kind =
+      record.contains("kind") && record["kind"].is_string() ? record["kind"].get<std::string>() : "failed";
+  return failure(kind_named(kind), error.empty() ? "the operation failed without a message" : error);
+}
+
+}  // namespace
+
+FragmentLookup fragment_lookup(std::vector<model::ScriptFragment> fragments) {
+  auto table = std::make_shared<std::map<std::string, std::string_view, std::less<>>>();
+  for (const model::ScriptFragment& fragment : fragments)
+    table->emplace(std::string(fragment.operation), fragment.script);
+  return [table](std::string_view operation) -> std::optional<std::string_view> {
+    auto it = table->find(operation);
+    if (it == table->end()) return std::nullopt;
+    return it->second;
+  };
+}
+
+std::string_view bootstrap_script() { return kBootstrap; }
+
+std::vector<std::string> bootstrap_arguments() {
+  return {"-NoProfile", "-NonInteractive", "-ExecutionPolicy",
+          "Bypass",     "-EncodedCommand", base64(utf16le_of_ascii(kBootstrap))};
+}
+
+std::string assemble_script(std::span<const model::Operation> batch, const FragmentLookup& fragments) {
+  std::string script(kScriptHeader);
+  auto functions = functions_of(batch);
+  for (const auto& [operation, function] : functions) {
+    std::optional<std::string_view> body = fragments ? fragments(operation) : std::nullopt;
+    script += fmt::format("\n# ---- {}\nfunction {} {{\nparam($p)\n", one_line(operation), function);
+    if (body) {
+      // The fragment as written, not indented: a here-string's terminator must stay in column 0.
+      std::string text(*body);
+      text.erase(std::remove(text.begin(), text.end(), '\0'), text.end());  // a NUL would split the payload early
+      script += text;
+      if (!text.ends_with('\n')) script += '\n';
+    } else {
+      script += "throw 'supctl has no PowerShell fragment for this operation'\n";
+    }
+    script += "}\n";
+  }
+  script += "\n$SupctlOperations = @{\n";
+  for (const auto& [operation, function] : functions)
+    script += fmt::format("  {} = '{}'\n", single_quoted(operation), function);
+  script += "}\n";
+  script += kRunnerFunctions;
+  script += runner_output();
+  return script;
+}
+
+std::string payload_json(std::span<const model::Operation> batch) {
+  return payload_document(batch).dump(-1, ' ', true, Json::error_handler_t::replace);
+}
+
+std::string redacted_payload(std::span<const model::Operation> batch) {
+  Json document = payload_document(batch);
+  redact(document);
+  return document.dump(2, ' ', false, Json::error_handler_t::replace) + "\n";
+}
+
+Invocation assemble(std::span<const model::Operation> batch, const FragmentLookup& fragments) {
+  Invocation invocation;
+  invocation.arguments = bootstrap_arguments();
+  invocation.stdin_payload = assemble_script(batch, fragments);
+  invocation.stdin_payload += kPayloadSentinel;
+  invocation.stdin_payload += payload_json(batch);
+  return invocation;
+}
+
+std::vector<OperationResult> parse_outcome(std::size_t count, const Outcome& outcome) {
+  auto fail_all = [&](FailureKind kind, const std::string& error) {
+    return std::vector<OperationResult>(count, failure(kind, error));
+  };
+  if (outcome.failure != FailureKind::kNone) {
+    return fail_all(outcome.failure, outcome.error.empty() ? "the transport failed without a message" : outcome.error);
+  }
+  // What PowerShell said, for when the script gave no usable answer.
+  auto no_result = [&](std::string_view what) {
+    std::string detail = trimmed(decode_clixml(outcome.stderr_text));
+    std::string where = "stderr";
+    if (detail.empty()) {
+      detail = trimmed(outcome.stdout_text);
+      where = "stdout";
+    }
+    std::string text = fmt::format("PowerShell exited with code {} and {}", outcome.exit_code, what);
+    if (!detail.empty()) text += fmt::format("; {}: {}", where, shortened(detail, 4000));
+    return fail_all(FailureKind::kFailed, text);
+  };
+  auto document = result_document(outcome.stdout_text);
+  if (!document) return no_result("without a result document");
+  Json json = Json::parse(*document, nullptr, false);
+  if (json.is_discarded() || !json.is_object()) return no_result("with a result document that is not JSON");
+  if (json.contains("error") && json["error"].is_string()) {
+    return fail_all(FailureKind::kFailed, "the script could not run the batch: " + json["error"].get<std::string>());
+  }
+  if (!json.contains("results") || !json["results"].is_array())
+    return no_result("with a result document without results");
+  const Json& results = json["results"];
+  if (results.size() != count) {
+    return fail_all(FailureKind::kFailed,
+                    fmt::format("the script returned {} results for {} operations", results.size(), count));
+  }
+  std::vector<OperationResult> out;
+  out.reserve(count);
+  for (const Json& record : results) out.push_back(result_of(record));
+  return out;
+}
+
+}  // namespace supctl::powershell

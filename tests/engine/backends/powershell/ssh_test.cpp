@@ -1,0 +1,646 @@
+#include "backends/powershell/ssh.h"
+
+#include <arpa/inet.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <pwd.h>
+#include <signal.h>
+#include <spawn.h>
+#include <stdlib.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <catch2/catch.hpp>
+#include <chrono>
+#include <filesystem>
+#include <fstream>
+#include <iterator>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "backends/powershell/process.h"
+
+namespace {
+
+namespace fs = std::filesystem;
+using supctl::model::FailureKind;
+using supctl::powershell::classify_ssh_log;
+using supctl::powershell::Invocation;
+using supctl::powershell::kPayloadSentinel;
+using supctl::powershell::Outcome;
+using supctl::powershell::ProcessRequest;
+using supctl::powershell::ProcessResult;
+using supctl::powershell::run_process;
+using supctl::powershell::SshProblem;
+using supctl::powershell::SshSettings;
+using supctl::powershell::SshTransport;
+using Clock = std::chrono::steady_clock;
+using namespace std::chrono_literals;
+
+const fs::path kFake = SUPCTL_FAKE_POWERSHELL;
+const fs::path kSshd = "/usr/sbin/sshd";
+constexpr std::string_view kHost = "win01.contoso.com";
+
+// ---- helpers shared in spirit with local_test.cpp -------------------------------------------
+
+class TempDir {
+ public:
+  explicit TempDir(std::string_view prefix) {
+    std::string pattern = "/tmp/" + std::string(prefix) + "-XXXXXX";  // short: sshd and ssh sockets live here
+    REQUIRE(::mkdtemp(pattern.data()) != nullptr);
+    path_ = pattern;
+  }
+  ~TempDir() {
+    std::error_code ec;
+    fs::remove_all(path_, ec);
+  }
+  const fs::path& path() const { return path_; }
+
+ private:
+  fs::path path_;
+};
+
+std::string read_file(const fs::path& path) {
+  std::ifstream in(path, std::ios::binary);
+  return std::string(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+}
+
+void write_file(const fs::path& path, std::string_view text) {
+  std::ofstream out(path, std::ios::binary | std::ios::trunc);
+  out << text;
+}
+
+std::size_t count(std::string_view text, std::string_view part) {
+  std::size_t n = 0;
+  for (std::size_t at = text.find(part); at != std::string_view::npos; at = text.find(part, at + 1)) ++n;
+  return n;
+}
+
+std::string base64(std::string_view bytes) {
+  static constexpr char kAlphabet[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+  std::string out;
+  for (std::size_t i = 0; i < bytes.size(); i += 3) {
+    unsigned n = static_cast<unsigned char>(bytes[i]) << 16;
+    if (i + 1 < bytes.size()) n |= static_cast<unsigned char>(bytes[i + 1]) << 8;
+    if (i + 2 < bytes.size()) n |= static_cast<unsigned char>(bytes[i + 2]);
+    out += kAlphabet[(n >> 18) & 63];
+    out += kAlphabet[(n >> 12) & 63];
+    out += i + 1 < bytes.size() ? kAlphabet[(n >> 6) & 63] : '=';
+    out += i + 2 < bytes.size() ? kAlphabet[n & 63] : '=';
+  }
+  return out;
+}
+
+std::string utf16le(std::string_view utf8) {
+  std::string out;
+  auto unit = [&](unsigned u) {
+    out += static_cast<char>(u & 0xFF);
+    out += static_cast<char>(u >> 8);
+  };
+  for (std::size_t i = 0; i < utf8.size();) {
+    unsigned c = static_cast<unsigned char>(utf8[i]);
+    int extra = c < 0x80 ? 0 : c < 0xE0 ? 1 : c < 0xF0 ? 2 : 3;
+    unsigned cp = extra == 0 ? c : c & (0x3F >> extra);
+    for (int k = 1; k <= extra; ++k) cp = (cp << 6) | (static_cast<unsigned char>(utf8[i + k]) & 0x3F);
+    i += 1 + extra;
+    if (cp >= 0x10000) {
+      unit(0xD800 + ((cp - 0x10000) >> 10));
+      unit(0xDC00 + ((cp - 0x10000) & 0x3FF));
+    } else {
+      unit(cp);
+    }
+  }
+  return out;
+}
+
+Invocation invocation(std::string_view bootstrap, std::string_view script, std::string_view json) {
+  Invocation invocation;
+  invocation.arguments = {"-NoProfile", "-NonInteractive", "-ExecutionPolicy",
+                          "Bypass",     "-EncodedCommand", base64(utf16le(bootstrap))};
+  invocation.stdin_payload = std::string(script) + std::string(kPayloadSentinel) + std::string(json);
+  invocation.timeout = 20s;
+  return invocation;
+}
+
+std::string expected_record(const Invocation& sent, std::string_view bootstrap, std::string_view script,
+                            std::string_view json) {
+  std::string record = "fake_powershell record\narguments " + std::to_string(sent.arguments.size()) + "\n";
+  for (const std::string& argument : sent.arguments) record += argument + "\n";
+  for (auto [name, bytes] : {std::pair{"bootstrap", bootstrap}, std::pair{"script", script}, std::pair{"json", json}}) {
+    record += std::string(name) + " " + std::to_string(bytes.size()) + "\n" + std::string(bytes) + "\n";
+  }
+  return record + "stdin " + std::to_string(sent.stdin_payload.size()) + "\n";
+}
+
+constexpr std::string_view kBootstrap = "$ErrorActionPreference = 'Stop'; # Grüße, ✓, 𝄞\n$input | Out-String";
+
+// ---- a private OpenSSH server ----------------------------------------------------------------
+
+std::string run_ok(std::vector<std::string> command) {
+  ProcessRequest request;
+  request.program = command.front();
+  request.arguments.assign(command.begin() + 1, command.end());
+  request.timeout = 20s;
+  ProcessResult result = run_process(request);
+  INFO(command.front() << ": " << result.error << result.stderr_text);
+  REQUIRE(result.status == ProcessResult::Status::kExited);
+  REQUIRE(result.exit_code == 0);
+  return result.stdout_text;
+}
+
+/// A loopback port nothing listens on (bound, read, released).
+int free_port() {
+  int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  REQUIRE(fd >= 0);
+  sockaddr_in address{};
+  address.sin_family = AF_INET;
+  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  socklen_t size = sizeof address;
+  REQUIRE(::bind(fd, reinterpret_cast<sockaddr*>(&address), size) == 0);
+  REQUIRE(::getsockname(fd, reinterpret_cast<sockaddr*>(&address), &size) == 0);
+  ::close(fd);
+  return ntohs(address.sin_port);
+}
+
+/// Whether sshd answers on the port with its "SSH-" greeting. It logs the connection before it
+/// greets, so a probe that waited for the greeting is in the log before anything that follows.
+bool greets(int port) {
+  int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  sockaddr_in address{};
+  address.sin_family = AF_INET;
+  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  address.sin_port = htons(static_cast<std::uint16_t>(port));
+  const timeval limit{2, 0};
+  ::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &limit, sizeof limit);
+  std::string greeting;
+  if (::connect(fd, reinterpret_cast<sockaddr*>(&address), sizeof address) == 0) {
+    char buffer[4];
+    while (greeting.size() < 4) {
+      ssize_t n = ::recv(fd, buffer, 4 - greeting.size(), 0);
+      if (n <= 0) break;
+      greeting.append(buffer, static_cast<std::size_t>(n));
+    }
+  }
+  ::close(fd);
+  return greeting == "SSH-";
+}
+
+std::string key_of(const fs::path& public_key) {
+  std::string text = read_file(public_key);
+  std::size_t second_space = text.find(' ', text.find(' ') + 1);
+  return text.substr(0, second_space);  // "ssh-ed25519 AAAA..."
+}
+
+/// Debian's sshd on a free loopback port, with a host key, an authorized client key and a PATH
+/// of its own in a temporary directory, where `powershell` is the fake. Stopped on destruction.
+class SshServer {
+ public:
+  /// `environment`: more variables for the far side (SetEnv), e.g. FAKE_POWERSHELL_SLEEP.
+  explicit SshServer(std::map<std::string, std::string> environment = {}) : dir_("supctl-sshd") {
+    if (!fs::exists(kSshd)) {
+      FAIL("the OpenSSH server " << kSshd << " is missing: run scripts/setup (it installs openssh-server)");
+    }
+    const passwd* account = ::getpwuid(::geteuid());
+    REQUIRE(account != nullptr);
+    user_ = account->pw_name;
+    for (const char* key : {"host_key", "client_key", "other_key"}) {
+      run_ok({"ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-C", key, "-f", (dir_.path() / key).string()});
+    }
+    fs::copy_file(dir_.path() / "client_key.pub", dir_.path() / "authorized_keys");
+    fs::create_directories(dir_.path() / "bin");
+    fs::create_directories(dir_.path() / "home");  // an empty HOME: no ~/.bashrc of the user runs
+    fs::create_symlink(kFake, dir_.path() / "bin" / "powershell");
+    port_ = free_port();
+    write_file(known_hosts(),
+               "[127.0.0.1]:" + std::to_string(port_) + " " + key_of(dir_.path() / "host_key.pub") + "\n");
+
+    environment["PATH"] = (dir_.path() / "bin").string() + ":/usr/bin:/bin";
+    environment["HOME"] = (dir_.path() / "home").string();
+    environment["FAKE_POWERSHELL_RECORD"] = record().string();
+    std::string set_env = "SetEnv";
+    for (const auto& [name, value] : environment) set_env += " " + name + "=" + value;
+    const fs::path config = dir_.path() / "sshd_config";
+    const std::vector<std::string> lines{
+        "Port " + std::to_string(port_),
+        "ListenAddress 127.0.0.1",
+        "HostKey " + (dir_.path() / "host_key").string(),
+        "PidFile " + (dir_.path() / "sshd.pid").string(),
+        "AuthorizedKeysFile " + (dir_.path() / "authorized_keys").string(),
+        "AllowUsers " + user_,
+        "PermitRootLogin prohibit-password",  // tests may run as root
+        "PubkeyAuthentication yes",
+        "PasswordAuthentication no",
+        "KbdInteractiveAuthentication no",
+        "UsePAM no",
+        "StrictModes no",
+        "PrintMotd no",
+        "PrintLastLog no",
+        "LogLevel VERBOSE",
+        set_env,
+    };
+    std::string text;
+    for (const std::string& line : lines) text += line + "\n";
+    write_file(config, text);
+    // sshd running as root wants its privilege separation directory, which Debian makes at boot.
+    if (::geteuid() == 0 && !fs::exists("/run/sshd")) {
+      fs::create_directories("/run/sshd");
+      fs::permissions("/run/sshd", fs::perms::owner_all | fs::perms::group_read | fs::perms::group_exec |
+                                       fs::perms::others_read | fs::perms::others_exec);
+    }
+    start(config);
+  }
+
+  ~SshServer() {
+    if (pid_ <= 0) return;
+    ::kill(pid_, SIGTERM);
+    int status = 0;
+    const auto until = Clock::now() + 3s;
+    while (::waitpid(pid_, &status, WNOHANG) == 0) {
+      if (Clock::now() > until) {
+        ::kill(pid_, SIGKILL);
+        ::waitpid(pid_, &status, 0);
+        break;
+      }
+      ::usleep(10'000);
+    }
+  }
+
+  SshServer(const SshServer&) = delete;
+  SshServer& operator=(const SshServer&) = delete;
+
+  int port() const { return port_; }
+  const fs::path& dir() const { return dir_.path(); }
+  fs::path record() const { return dir_.path() / "record"; }
+  fs::path known_hosts() const { return dir_.path() / "known_hosts"; }
+  std::string log() const { return read_file(dir_.path() / "sshd.log"); }
+
+  /// Settings that reach this server as the authorized user, checking its host key.
+  SshSettings settings() const {
+    SshSettings settings;
+    settings.host = kHost;
+    settings.address = "127.0.0.1";
+    settings.port = port_;
+    settings.user = user_;
+    settings.identity_file = (dir_.path() / "client_key").string();
+    settings.known_hosts_file = known_hosts().string();
+    settings.config_file = "none";                             // not the user's ~/.ssh/config
+    settings.environment = {{"SSH_AUTH_SOCK", std::nullopt}};  // nor the user's agent
+    settings.retry_delays = {50ms, 100ms};
+    return settings;
+  }
+
+ private:
+  void start(const fs::path& config) {
+    const std::string log = (dir_.path() / "sshd.log").string();
+    posix_spawn_file_actions_t actions;
+    posix_spawn_file_actions_init(&actions);
+    posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0);
+    posix_spawn_file_actions_addopen(&actions, 1, log.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0600);
+    posix_spawn_file_actions_adddup2(&actions, 1, 2);
+    std::vector<std::string> args{kSshd.string(), "-D", "-e", "-f", config.string()};
+    std::vector<char*> argv;
+    for (std::string& arg : args) argv.push_back(arg.data());
+    argv.push_back(nullptr);
+    int rc = ::posix_spawn(&pid_, kSshd.c_str(), &actions, nullptr, argv.data(), environ);
+    posix_spawn_file_actions_destroy(&actions);
+    REQUIRE(rc == 0);
+
+    // Ready when it greets a connection: polled, bounded.
+    const auto until = Clock::now() + 10s;
+    while (!greets(port_)) {
+      int status = 0;
+      if (::waitpid(pid_, &status, WNOHANG) == pid_) {
+        pid_ = -1;
+        FAIL("sshd ended at start:\n" << this->log());
+      }
+      if (Clock::now() > until) {
+        ::kill(pid_, SIGKILL);
+        ::waitpid(pid_, &status, 0);
+        pid_ = -1;
+        FAIL("sshd did not accept connections within 10 s:\n" << this->log());
+      }
+      ::usleep(10'000);
+    }
+  }
+
+  TempDir dir_;
+  std::string user_;
+  int port_ = 0;
+  pid_t pid_ = -1;
+};
+
+/// Whether a fake started by this server still runs (found by its record path in its environment).
+bool far_side_running(const SshServer& server) {
+  const std::string marker = "FAKE_POWERSHELL_RECORD=" + server.record().string();
+  std::error_code ec;
+  for (const auto& entry : fs::directory_iterator("/proc", ec)) {
+    std::string environment = read_file(entry.path() / "environ");
+    if (environment.find(marker + '\0') != std::string::npos) {
+      std::string stat = read_file(entry.path() / "stat");
+      std::size_t paren = stat.rfind(')');
+      if (paren != std::string::npos && paren + 2 < stat.size() && stat[paren + 2] != 'Z') return true;
+    }
+  }
+  return false;
+}
+
+}  // namespace
+
+TEST_CASE("ssh: the command line", "[ssh]") {
+  SshSettings settings;
+  settings.host = "win01.contoso.com";
+  settings.port = 2222;
+  settings.user = "CONTOSO\\svc-supctl";
+  settings.identity_file = "/home/ops/.ssh/id_supctl";
+  settings.known_hosts_file = "/etc/supctl/known hosts";
+  SshTransport transport(settings);
+  Invocation sent = invocation("$input | Out-String", "", "{}");
+  const std::string control = transport.control_directory().string();
+  REQUIRE(control.starts_with("/"));
+  CHECK((fs::status(control).permissions() & fs::perms::all) == fs::perms::owner_all);
+
+  std::vector<std::string> expected{"-T",
+                                    "-o",
+                                    "BatchMode=yes",
+                                    "-o",
+                                    "ConnectTimeout=7",
+                                    "-p",
+                                    "2222",
+                                    "-l",
+                                    "CONTOSO\\svc-supctl",
+                                    "-i",
+                                    "/home/ops/.ssh/id_supctl",
+                                    "-o",
+                                    "IdentitiesOnly=yes",
+                                    "-o",
+                                    "UserKnownHostsFile=\"/etc/supctl/known hosts\"",
+                                    "-o",
+                                    "StrictHostKeyChecking=yes",
+                                    "-o",
+                                    "ControlMaster=auto",
+                                    "-o",
+                                    "ControlPath=" + control + "/%C",
+                                    "-o",
+                                    "ControlPersist=60",
+                                    "-E",
+                                    control + "/ssh-1.log",
+                                    "--",
+                                    "win01.contoso.com",
+                                    "powershell"};
+  expected.insert(expected.end(), sent.arguments.begin(), sent.arguments.end());
+  CHECK(transport.command_line(sent, 7s, control + "/ssh-1.log") == expected);
+
+  // Without the optional settings only ssh's own choices remain; host key checking is never relaxed.
+  SshSettings plain;
+  plain.host = "win02.contoso.com";
+  plain.address = "10.0.0.2";
+  SshTransport plain_transport(plain);
+  std::vector<std::string> args = plain_transport.command_line(sent, 10s, "/tmp/x.log");
+  std::string joined;
+  for (const std::string& arg : args) joined += arg + " ";
+  const std::string plain_control = plain_transport.control_directory().string();
+  CHECK(joined == "-T -o BatchMode=yes -o ConnectTimeout=10 -o ControlMaster=auto -o ControlPath=" + plain_control +
+                      "/%C -o ControlPersist=60 -E /tmp/x.log -- 10.0.0.2 powershell -NoProfile -NonInteractive "
+                      "-ExecutionPolicy Bypass -EncodedCommand " +
+                      sent.arguments.back() + " ");
+}
+
+TEST_CASE("ssh: ssh's own messages are told apart", "[ssh]") {
+  using Kind = SshProblem::Kind;
+  CHECK(classify_ssh_log("").kind == Kind::kNone);
+  CHECK(classify_ssh_log("Warning: Identity file /x not accessible: No such file or directory.\n").kind == Kind::kNone);
+  CHECK(classify_ssh_log("ssh: connect to host 10.0.0.9 port 22: Connection refused\r\n").kind == Kind::kConnect);
+  CHECK(classify_ssh_log("ssh: Could not resolve hostname nope.invalid: Name or service not known\n").kind ==
+        Kind::kConnect);
+  CHECK(classify_ssh_log("ssh: connect to host 10.0.0.9 port 22: No route to host\n").kind == Kind::kConnect);
+  CHECK(classify_ssh_log("kex_exchange_identification: read: Connection reset by peer\n").kind == Kind::kConnect);
+  CHECK(classify_ssh_log("ssh: connect to host 10.0.0.9 port 22: Connection timed out\n").kind ==
+        Kind::kConnectTimeout);
+  CHECK(classify_ssh_log("Connection timed out during banner exchange\n").kind == Kind::kConnectTimeout);
+  CHECK(classify_ssh_log("ops@10.0.0.9: Permission denied (publickey,password).\n").kind == Kind::kAuth);
+  SshProblem changed = classify_ssh_log(
+      "@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@\n"
+      "@    WARNING: REMOTE HOST IDENTIFICATION HAS CHANGED!     @\n"
+      "@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@\n"
+      "IT IS POSSIBLE THAT SOMEONE IS DOING SOMETHING NASTY!\n"
+      "Host key verification failed.\n");
+  CHECK(changed.kind == Kind::kHostKey);
+  CHECK(changed.message == "@    WARNING: REMOTE HOST IDENTIFICATION HAS CHANGED!     @");
+  // Lost in the middle of a run: the script may have run, so this is never retried.
+  SshProblem lost = classify_ssh_log(
+      "Read from remote host 10.0.0.9: Connection reset by peer\r\n"
+      "client_loop: send disconnect: Broken pipe\n");
+  CHECK(lost.kind == Kind::kOther);
+  CHECK(lost.message ==
+        "Read from remote host 10.0.0.9: Connection reset by peer; client_loop: send disconnect: Broken pipe");
+}
+
+TEST_CASE("ssh: an argument that a remote shell would interpret is refused before connecting", "[ssh]") {
+  SshSettings settings;
+  settings.host = "win01.contoso.com";
+  SshTransport transport(settings);
+  Invocation sent = invocation("$input", "", "{}");
+  sent.arguments.back() += "&calc";
+  Outcome outcome = transport.run(sent);
+  CHECK(outcome.failure == FailureKind::kFailed);
+  CHECK(outcome.error.starts_with("ssh to 'win01.contoso.com': the PowerShell argument '"));
+}
+
+TEST_CASE("ssh: the payload reaches powershell on the far side byte for byte", "[ssh]") {
+  SshServer server;
+  std::string script = "Write-Output 'Grüße aus Köln ✓ 日本語 𝄞'\n";
+  while (script.size() < 3 * 1024 * 1024)
+    script += "# padding \u00e9\u00e8\u00ea " + std::to_string(script.size()) + "\n";
+  const std::string json = R"({"name":"WSUS Überwachung","path":"C:\\Program Files\\Update Services"})";
+  Invocation sent = invocation(kBootstrap, script, json);
+  {
+    SshTransport transport(server.settings());
+    CHECK(transport.name() == "ssh");
+    Outcome outcome = transport.run(sent);
+    INFO(outcome.error << outcome.stderr_text << server.log());
+    REQUIRE(outcome.failure == FailureKind::kNone);
+    CHECK(outcome.exit_code == 0);
+    CHECK(outcome.stdout_text == "{\"fake_powershell\":true,\"script_bytes\":" + std::to_string(script.size()) +
+                                     ",\"json_bytes\":" + std::to_string(json.size()) + "}\n");
+    CHECK(outcome.stderr_text.empty());  // ssh's own messages went to its log
+  }
+  const std::string record = read_file(server.record());
+  const std::string expected = expected_record(sent, kBootstrap, script, json);
+  REQUIRE(record.size() == expected.size());
+  CHECK((record == expected));
+}
+
+TEST_CASE("ssh: stdout, stderr and exit codes come back exactly", "[ssh]") {
+  TempDir replies("supctl-ssh-replies");
+  SshServer server(
+      std::map<std::string, std::string>{{"FAKE_POWERSHELL_REPLY_STDOUT", (replies.path() / "out").string()},
+                                         {"FAKE_POWERSHELL_REPLY_STDERR", (replies.path() / "err").string()},
+                                         {"FAKE_POWERSHELL_REPLY_EXIT", (replies.path() / "exit").string()}});
+  std::string out;
+  for (std::size_t i = 0; out.size() < 4 * 1024 * 1024; ++i) out += static_cast<char>(i % 256);
+  const std::string err =
+      "#< CLIXML\r\n<Objs Version=\"1.1.0.1\"><S S=\"Error\">Zugriff verweigert ✗_x000D__x000A_</S></Objs>";
+  write_file(replies.path() / "out", out);
+  write_file(replies.path() / "err", err);
+  write_file(replies.path() / "exit", "3");
+
+  SshTransport transport(server.settings());
+  Outcome outcome = transport.run(invocation(kBootstrap, "exit 3", "{}"));
+  INFO(outcome.error << server.log());
+  REQUIRE(outcome.failure == FailureKind::kNone);
+  CHECK(outcome.exit_code == 3);
+  REQUIRE(outcome.stdout_text.size() == out.size());
+  CHECK((outcome.stdout_text == out));
+  CHECK(outcome.stderr_text == err);
+
+  write_file(replies.path() / "out", "{\"ok\":true}\n");
+  write_file(replies.path() / "err", "");
+  write_file(replies.path() / "exit", "0");
+  Outcome ok = transport.run(invocation(kBootstrap, "", "{}"));
+  CHECK(ok.failure == FailureKind::kNone);
+  CHECK(ok.exit_code == 0);
+  CHECK(ok.stdout_text == "{\"ok\":true}\n");
+  CHECK(ok.stderr_text.empty());
+
+  // 255 is also ssh's own failure status: with no message of ssh's, it is PowerShell's.
+  write_file(replies.path() / "err", "boom\n");
+  write_file(replies.path() / "exit", "255");
+  Outcome high = transport.run(invocation(kBootstrap, "exit 255", "{}"));
+  CHECK(high.failure == FailureKind::kNone);
+  CHECK(high.exit_code == 255);
+  CHECK(high.stderr_text == "boom\n");
+}
+
+TEST_CASE("ssh: a host key that does not match is refused and nothing runs", "[ssh]") {
+  SshServer server;
+  SshSettings settings = server.settings();
+  TempDir other("supctl-ssh-keys");
+  const fs::path wrong = other.path() / "known_hosts";
+  write_file(wrong,
+             "[127.0.0.1]:" + std::to_string(server.port()) + " " + key_of(server.dir() / "other_key.pub") + "\n");
+  settings.known_hosts_file = wrong.string();
+
+  SshTransport transport(settings);
+  const auto start = Clock::now();
+  Outcome outcome = transport.run(invocation(kBootstrap, "", "{}"));
+  CHECK(Clock::now() - start < 5s);  // not retried
+  CHECK(outcome.failure == FailureKind::kUnreachable);
+  INFO(outcome.error);
+  CHECK(outcome.error.starts_with("ssh to 'win01.contoso.com' at '127.0.0.1' port " + std::to_string(server.port()) +
+                                  " as '"));
+  CHECK(outcome.error.find("the host key was refused (@    WARNING: REMOTE HOST IDENTIFICATION HAS CHANGED!     @)") !=
+        std::string::npos);
+  CHECK(outcome.error.find("check the host key") != std::string::npos);
+  CHECK(outcome.error.find("'" + wrong.string() + "'") != std::string::npos);
+  CHECK(outcome.error.find("StrictHostKeyChecking") == std::string::npos);  // never suggests turning it off
+  CHECK(outcome.stdout_text.empty());
+  CHECK_FALSE(fs::exists(server.record()));
+  CHECK(count(server.log(), "Accepted publickey") == 0);
+
+  // A host key that is not known at all is refused the same way, never accepted on first use.
+  const fs::path empty = other.path() / "empty_known_hosts";
+  write_file(empty, "");
+  settings.known_hosts_file = empty.string();
+  Outcome unknown = SshTransport(settings).run(invocation(kBootstrap, "", "{}"));
+  CHECK(unknown.failure == FailureKind::kUnreachable);
+  INFO(unknown.error);
+  CHECK(unknown.error.find("the host key was refused (Host key verification failed.); check the host key") !=
+        std::string::npos);
+  CHECK(read_file(empty).empty());
+  CHECK_FALSE(fs::exists(server.record()));
+}
+
+TEST_CASE("ssh: a key the server does not authorize is access denied, without retries", "[ssh]") {
+  SshServer server;
+  SshSettings settings = server.settings();
+  settings.identity_file = (server.dir() / "other_key").string();
+  SshTransport transport(settings);
+  const std::size_t connections = count(server.log(), "Connection from 127.0.0.1");  // the readiness probe
+  Outcome outcome = transport.run(invocation(kBootstrap, "", "{}"));
+  CHECK(outcome.failure == FailureKind::kAccessDenied);
+  INFO(outcome.error);
+  CHECK(outcome.error.find("the login was refused (") != std::string::npos);
+  CHECK(outcome.error.find(": Permission denied (publickey).)") != std::string::npos);
+  CHECK(outcome.error.find("the key '" + settings.identity_file + "' is authorized") != std::string::npos);
+  CHECK(outcome.error.find("passwords are never used (BatchMode)") != std::string::npos);
+  CHECK_FALSE(fs::exists(server.record()));
+  CHECK(count(server.log(), "Connection from 127.0.0.1") == connections + 1);
+}
+
+TEST_CASE("ssh: a closed port is unreachable after the retries", "[ssh]") {
+  TempDir dir("supctl-ssh-closed");
+  SshSettings settings;
+  settings.host = std::string(kHost);
+  settings.address = "127.0.0.1";
+  settings.port = free_port();
+  settings.known_hosts_file = (dir.path() / "known_hosts").string();
+  settings.config_file = "none";
+  settings.retry_delays = {100ms, 200ms};
+  SshTransport transport(settings);
+  const auto start = Clock::now();
+  Outcome outcome = transport.run(invocation(kBootstrap, "", "{}"));
+  const auto took = Clock::now() - start;
+  CHECK(took >= 300ms);  // both pauses were taken
+  CHECK(took < 10s);
+  CHECK(outcome.failure == FailureKind::kUnreachable);
+  CHECK(outcome.error ==
+        "ssh to 'win01.contoso.com' at '127.0.0.1' port " + std::to_string(*settings.port) +
+            ": no connection after 3 attempts (ssh: connect to host 127.0.0.1 port " + std::to_string(*settings.port) +
+            ": Connection refused); check that the host is up and its name resolves, that the "
+            "OpenSSH server (sshd) runs there and listens on that port, and that no firewall blocks it");
+}
+
+TEST_CASE("ssh: a run past its timeout is stopped on both sides", "[ssh]") {
+  SshServer server(std::map<std::string, std::string>{{"FAKE_POWERSHELL_SLEEP", "30"}});
+  SshTransport transport(server.settings());
+  Invocation sent = invocation(kBootstrap, "Start-Sleep 30", "{}");
+  sent.timeout = 1500ms;
+  const auto start = Clock::now();
+  Outcome outcome = transport.run(sent);
+  CHECK(Clock::now() - start < 6s);
+  CHECK(outcome.failure == FailureKind::kTimeout);
+  INFO(outcome.error);
+  CHECK(outcome.error.starts_with("ssh to 'win01.contoso.com' at '127.0.0.1' port " + std::to_string(server.port())));
+  CHECK(outcome.error.find(": stopped after 1.5 s without a result (the whole run, connection included); check") !=
+        std::string::npos);
+  CHECK(fs::exists(server.record()));  // it had started
+
+  // The far side's powershell ends too once its session is gone: polled, bounded.
+  const auto until = Clock::now() + 5s;
+  while (far_side_running(server) && Clock::now() < until) ::usleep(20'000);
+  CHECK_FALSE(far_side_running(server));
+}
+
+TEST_CASE("ssh: the second run reuses the first one's connection", "[ssh]") {
+  SshServer server;
+  fs::path control;
+  {
+    SshTransport transport(server.settings());
+    control = transport.control_directory();
+    CHECK_FALSE(transport.master_running());
+
+    Outcome first = transport.run(invocation(kBootstrap, "1", "{}"));
+    INFO(first.error << server.log());
+    REQUIRE(first.failure == FailureKind::kNone);
+    REQUIRE(transport.master_running());
+    std::vector<fs::path> sockets;
+    for (const auto& entry : fs::directory_iterator(control)) {
+      if (entry.is_socket()) sockets.push_back(entry.path());
+    }
+    REQUIRE(sockets.size() == 1);
+    struct stat before {};
+    REQUIRE(::stat(sockets.front().c_str(), &before) == 0);
+
+    Outcome second = transport.run(invocation(kBootstrap, "2", "{}"));
+    REQUIRE(second.failure == FailureKind::kNone);
+    struct stat after {};
+    REQUIRE(::stat(sockets.front().c_str(), &after) == 0);
+    CHECK(after.st_ino == before.st_ino);  // the same master, not a new one
+    // The server saw one login for the two runs.
+    CHECK(count(server.log(), "Accepted publickey") == 1);
+  }
+  CHECK_FALSE(fs::exists(control));  // the master was stopped and its directory removed
+}
