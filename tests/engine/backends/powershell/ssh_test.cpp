@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include <catch2/catch.hpp>
+#include <fmt/format.h>
 #include <chrono>
 #include <filesystem>
 #include <fstream>
@@ -22,6 +23,8 @@
 #include <vector>
 
 #include "backends/powershell/process.h"
+#include "backends/powershell/script.h"
+#include "support.h"
 
 namespace {
 
@@ -644,3 +647,42 @@ TEST_CASE("ssh: the second run reuses the first one's connection", "[ssh]") {
   }
   CHECK_FALSE(fs::exists(control));  // the master was stopped and its directory removed
 }
+
+namespace {
+
+/// A result document as the assembled script prints it (script.h), one result per operation.
+std::string result_document(const std::string& results) {
+  return fmt::format("{}\n{{\"supctl\":1,\"results\":[{}]}}\n{}\n", supctl::powershell::kResultBegin, results,
+                     supctl::powershell::kResultEnd);
+}
+
+TEST_CASE("ssh: supctl plan reads a host over ssh through the assembled script", "[ssh]") {
+  TempDir replies("supctl-ssh-cli");
+  SshServer server(std::map<std::string, std::string>{{"FAKE_POWERSHELL_REPLY_STDOUT", (replies.path() / "out").string()}});
+  TempDir dir("supctl-ssh-manifests");
+  write_file(dir.path() / "main.toml",
+             fmt::format("[hierarchy]\nname = \"test\"\nconfigmgr = \"current-branch\"\n\n[host.\"{}\"]\ntransport = \"ssh\"\naddress = \"127.0.0.1\"\n"
+                         "ssh = {{ port = {}, user = \"{}\", identity_file = \"{}\", known_hosts_file = \"{}\" }}\n\n"
+                         "[registry_key.marker]\nhost = \"{}\"\nkey = 'HKLM\\SOFTWARE\\Contoso\\Marker'\n",
+                         kHost, server.port(), server.settings().user, server.settings().identity_file, server.known_hosts().string(), kHost));
+
+  // The read: the key is absent on the far side.
+  write_file(replies.path() / "out", "profile noise\n" + result_document(R"({"ok":true,"value":{"exists":false,"key":"HKLM\\SOFTWARE\\Contoso\\Marker"}})"));
+  auto plan = supctl::test::run_cli({"plan", dir.path().string(), "--detailed-exitcode"});
+  INFO(plan.out << plan.err << server.log());
+  CHECK(plan.code == 2);
+  CHECK(plan.out.find("# registry_key.marker will be created (new) on " + std::string(kHost)) != std::string::npos);
+  // What arrived on the far side is the assembled script with the operation's parameters as data.
+  std::string record = read_file(server.record());
+  CHECK(record.find("function SupctlOp_") != std::string::npos);
+  CHECK(record.find(R"("operation":"registry.get_key")") != std::string::npos);
+  CHECK(record.find(R"(HKLM\\SOFTWARE\\Contoso\\Marker)") != std::string::npos);
+
+  // A failed read on the far side is reported with the host's words, and nothing is planned.
+  write_file(replies.path() / "out", result_document(R"({"ok":false,"kind":"access_denied","error":"Requested registry access is not allowed."})"));
+  auto denied = supctl::test::run_cli({"plan", dir.path().string()});
+  CHECK(denied.code == 1);
+  CHECK(denied.err.find("registry.get_key (access_denied): Requested registry access is not allowed.") != std::string::npos);
+}
+
+}  // namespace
