@@ -87,6 +87,23 @@ void check_hosts(const model::Manifest& manifest, diag::Diagnostics& out) {
         d.help = fmt::format("remove them, or set transport = \"{}\"", table);
       }
     }
+    // Settings a transport has no use for: ssh signs in with keys only (BatchMode); a local
+    // process runs as supctl's own account on this machine.
+    std::vector<std::string_view> unused;
+    if (*transport == "ssh") unused = {"password"};
+    if (*transport == "local" || *transport == "lab") unused = {"address", "user", "password"};
+    for (std::string_view name : unused) {
+      const model::Attribute* attribute = host.find(name);
+      if (!attribute) continue;
+      auto& d = out.error("transport-mismatch", fmt::format("'{}' on a host whose transport is '{}'", name, *transport));
+      d.address = host.address.str();
+      d.key_path = d.address + "." + std::string(name);
+      d.range = attribute->key_range;
+      d.detail = *transport == "ssh" ? "supctl signs in over ssh with keys only (BatchMode), never with a password"
+                                     : fmt::format("a {} host needs no connection settings", *transport);
+      d.help = *transport == "ssh" ? "remove it, and put the account's public key in its authorized_keys on the server"
+                                   : "remove it";
+    }
     const model::Attribute* winrm = host.find("winrm");
     if (!winrm || !winrm->value.is_table()) continue;
     const model::Field* https = winrm->value.field("https");
