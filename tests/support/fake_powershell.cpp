@@ -9,7 +9,9 @@
 ///   FAKE_POWERSHELL_REPLY_STDOUT=FILE  writes FILE's bytes to stdout (default: a JSON object
 ///                                      with the byte counts);
 ///   FAKE_POWERSHELL_REPLY_STDERR=FILE  writes FILE's bytes to stderr (default: nothing);
-///   FAKE_POWERSHELL_REPLY_EXIT=FILE    exits with the number in FILE (default: 0).
+///   FAKE_POWERSHELL_REPLY_EXIT=FILE    exits with the number in FILE (default: 0);
+///   FAKE_POWERSHELL_REPLY_SEQUENCE=DIR answers run N (counted in DIR/count) with the stdout in
+///                                      DIR/N (1, 2, ...), for a conversation of several runs.
 /// A reply file that is named but missing is an error (exit 66).
 ///
 /// The record, byte-exact: "fake_powershell record\n", then "arguments <n>\n" and one argument per
@@ -214,6 +216,19 @@ int main(int argc, char** argv) {
   if (const char* path = std::getenv("FAKE_POWERSHELL_REPLY_STDOUT")) {
     auto text = read_file(path);
     if (!text) return fail(kNoInput, std::string("no reply file '") + path + "'");
+    reply_out = *text;
+  }
+  if (const char* dir = std::getenv("FAKE_POWERSHELL_REPLY_SEQUENCE")) {
+    const std::string count_path = std::string(dir) + "/count";
+    auto count = read_file(count_path.c_str());
+    int n = (count ? std::atoi(count->c_str()) : 0) + 1;
+    std::FILE* out = std::fopen(count_path.c_str(), "wb");
+    if (!out) return fail(kNoInput, "cannot write " + count_path);
+    std::fputs(std::to_string(n).c_str(), out);
+    std::fclose(out);
+    const std::string path = std::string(dir) + "/" + std::to_string(n);
+    auto text = read_file(path.c_str());
+    if (!text) return fail(kNoInput, "no reply file '" + path + "'");
     reply_out = *text;
   }
   if (const char* path = std::getenv("FAKE_POWERSHELL_REPLY_STDERR")) {

@@ -685,4 +685,33 @@ TEST_CASE("ssh: supctl plan reads a host over ssh through the assembled script",
   CHECK(denied.err.find("registry.get_key (access_denied): Requested registry access is not allowed.") != std::string::npos);
 }
 
+TEST_CASE("ssh: supctl apply changes a host over ssh and proves it by reading it back", "[ssh]") {
+  TempDir replies("supctl-ssh-conversation");
+  SshServer server(std::map<std::string, std::string>{{"FAKE_POWERSHELL_REPLY_SEQUENCE", replies.path().string()}});
+  TempDir dir("supctl-ssh-apply");
+  write_file(dir.path() / "main.toml",
+             fmt::format("[hierarchy]\nname = \"test\"\nconfigmgr = \"current-branch\"\n\n[host.\"{}\"]\ntransport = \"ssh\"\naddress = \"127.0.0.1\"\n"
+                         "ssh = {{ port = {}, user = \"{}\", identity_file = \"{}\", known_hosts_file = \"{}\" }}\n\n"
+                         "[registry_key.marker]\nhost = \"{}\"\nkey = 'HKLM\\SOFTWARE\\Contoso\\Marker'\n",
+                         kHost, server.port(), server.settings().user, server.settings().identity_file, server.known_hosts().string(), kHost));
+  const std::string absent = result_document(R"({"ok":true,"value":{"exists":false,"key":"HKLM\\SOFTWARE\\Contoso\\Marker"}})");
+  const std::string present = result_document(R"({"ok":true,"value":{"exists":true,"key":"HKLM\\SOFTWARE\\Contoso\\Marker"}})");
+  // The conversation: the plan's read, the change, the read-back that proves it, the next plan's read.
+  write_file(replies.path() / "1", absent);
+  write_file(replies.path() / "2", result_document(R"({"ok":true,"value":{}})"));
+  write_file(replies.path() / "3", present);
+  write_file(replies.path() / "4", present);
+  auto apply = supctl::test::run_cli({"apply", dir.path().string(), "--auto-approve"});
+  INFO(apply.out << apply.err << server.log());
+  CHECK(apply.code == 0);
+  CHECK(apply.out.find("succeeded  create   registry_key.marker on " + std::string(kHost)) != std::string::npos);
+  // Three round trips: the read, the change, the read-back (the last one recorded).
+  CHECK(read_file(replies.path() / "count") == "3");
+  CHECK(read_file(server.record()).find(R"("operation":"registry.get_key")") != std::string::npos);
+  auto again = supctl::test::run_cli({"plan", dir.path().string(), "--detailed-exitcode"});
+  INFO(again.out << again.err);
+  CHECK(again.code == 0);
+  CHECK(read_file(replies.path() / "count") == "4");
+}
+
 }  // namespace
