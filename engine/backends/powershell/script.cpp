@@ -7,6 +7,7 @@
 #include <memory>
 #include <set>
 
+#include "backends/powershell/base64.h"
 #include "backends/powershell/clixml.h"
 
 namespace supctl::powershell {
@@ -218,34 +219,6 @@ void redact(Json& value) {
   }
 }
 
-std::string base64(std::string_view bytes) {
-  static constexpr char kAlphabet[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-  std::string out;
-  out.reserve((bytes.size() + 2) / 3 * 4);
-  std::size_t i = 0;
-  for (; i + 2 < bytes.size(); i += 3) {
-    unsigned v = static_cast<unsigned char>(bytes[i]) << 16 | static_cast<unsigned char>(bytes[i + 1]) << 8 |
-                 static_cast<unsigned char>(bytes[i + 2]);
-    out += kAlphabet[v >> 18 & 63];
-    out += kAlphabet[v >> 12 & 63];
-    out += kAlphabet[v >> 6 & 63];
-    out += kAlphabet[v & 63];
-  }
-  if (i + 1 == bytes.size()) {
-    unsigned v = static_cast<unsigned char>(bytes[i]) << 16;
-    out += kAlphabet[v >> 18 & 63];
-    out += kAlphabet[v >> 12 & 63];
-    out += "==";
-  } else if (i + 2 == bytes.size()) {
-    unsigned v = static_cast<unsigned char>(bytes[i]) << 16 | static_cast<unsigned char>(bytes[i + 1]) << 8;
-    out += kAlphabet[v >> 18 & 63];
-    out += kAlphabet[v >> 12 & 63];
-    out += kAlphabet[v >> 6 & 63];
-    out += '=';
-  }
-  return out;
-}
-
 // The bootstrap is ASCII, so each character is one UTF-16LE code unit: the byte and a zero.
 std::string utf16le_of_ascii(std::string_view text) {
   std::string out;
@@ -349,7 +322,7 @@ std::string_view bootstrap_script() { return kBootstrap; }
 
 std::vector<std::string> bootstrap_arguments() {
   return {"-NoProfile", "-NonInteractive", "-ExecutionPolicy",
-          "Bypass",     "-EncodedCommand", base64(utf16le_of_ascii(kBootstrap))};
+          "Bypass",     "-EncodedCommand", base64_encode(utf16le_of_ascii(kBootstrap))};
 }
 
 std::string assemble_script(std::span<const model::Operation> batch, const FragmentLookup& fragments) {

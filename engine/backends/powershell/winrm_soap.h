@@ -8,6 +8,8 @@
 #include <string>
 #include <string_view>
 
+#include "backends/powershell/base64.h"
+
 namespace supctl::powershell::wsman {
 
 inline constexpr std::string_view kActionCreate = "http://schemas.xmlsoap.org/ws/2004/09/transfer/Create";
@@ -89,9 +91,8 @@ struct ReceiveOutput {
 /// Reads streams and CommandState for `command_id` (elements naming another command are skipped).
 std::optional<ReceiveOutput> parse_receive(std::string_view text, std::string_view command_id, std::string* error);
 
-std::string base64_encode(std::string_view bytes);
-/// Ignores whitespace; nullopt on any other character outside the alphabet or bad padding.
-std::optional<std::string> base64_decode(std::string_view text);
+using powershell::base64_decode;
+using powershell::base64_encode;
 
 /// Quotes one argument the way CommandLineToArgvW and the MSVC runtime parse it back.
 std::string quote_windows_argument(std::string_view argument);

@@ -13,6 +13,7 @@
 #include <cstdlib>
 #include <set>
 
+#include "backends/powershell/base64.h"
 #include "backends/powershell/script.h"
 #include "plugins/plugins.h"
 #include "support.h"
@@ -24,31 +25,6 @@ namespace fs = std::filesystem;
 using model::FailureKind;
 using model::Json;
 using model::Operation;
-
-std::string base64_decode(std::string_view text) {
-  auto value = [](char c) -> int {
-    if (c >= 'A' && c <= 'Z') return c - 'A';
-    if (c >= 'a' && c <= 'z') return c - 'a' + 26;
-    if (c >= '0' && c <= '9') return c - '0' + 52;
-    if (c == '+') return 62;
-    if (c == '/') return 63;
-    return -1;
-  };
-  std::string out;
-  unsigned buffer = 0;
-  int bits = 0;
-  for (char c : text) {
-    int v = value(c);
-    if (v < 0) continue;
-    buffer = buffer << 6 | static_cast<unsigned>(v);
-    bits += 6;
-    if (bits >= 8) {
-      bits -= 8;
-      out += static_cast<char>((buffer >> bits) & 0xFF);
-    }
-  }
-  return out;
-}
 
 /// The script and the JSON halves of a payload.
 std::pair<std::string, std::string> split(const std::string& payload) {
@@ -122,7 +98,9 @@ TEST_CASE("the bootstrap is constant small and Windows PowerShell 5.1 syntax", "
   CHECK(bootstrap_arguments() == arguments);
 
   // The encoded command is the bootstrap as UTF-16LE.
-  std::string utf16 = base64_decode(arguments[5]);
+  auto encoded = base64_decode(arguments[5]);
+  REQUIRE(encoded);
+  std::string utf16 = *encoded;
   REQUIRE(utf16.size() == bootstrap_script().size() * 2);
   std::string decoded;
   for (std::size_t i = 0; i < utf16.size(); i += 2) {
