@@ -70,6 +70,9 @@ std::string_view action_name(Action action) {
 }
 
 bool same_value(const AttributeSchema& schema, const Json& desired, const Json& observed) {
+  // A value the plugin reports exactly as the manifest writes it (a products {include, exclude}
+  // that the server's subscription satisfies) is the same, whatever its shape.
+  if (desired == observed) return true;
   switch (schema.type) {
     case AttrType::kStringSet: {
       std::set<std::string> have = as_set(schema, observed);

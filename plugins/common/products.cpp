@@ -1,5 +1,6 @@
 #include "plugins/common/products.h"
 
+#include <algorithm>
 #include <array>
 #include <cctype>
 #include <functional>
@@ -106,31 +107,6 @@ std::size_t next_char(std::string_view text, std::size_t i) {
   return i;
 }
 
-/// Case-insensitive glob: '*' any run of characters, '?' one character; everything else literal.
-bool glob_match(std::string_view pattern, std::string_view text) {
-  std::size_t p = 0, t = 0;
-  std::size_t star = std::string_view::npos, resume = 0;  // the last '*' and where its run ends
-  while (t < text.size()) {
-    if (p < pattern.size() && pattern[p] == '*') {
-      star = p++;
-      resume = t;
-    } else if (p < pattern.size() && pattern[p] == '?') {
-      ++p;
-      t = next_char(text, t);
-    } else if (p < pattern.size() && lower(pattern[p]) == lower(text[t])) {
-      ++p;
-      ++t;
-    } else if (star != std::string_view::npos) {
-      p = star + 1;
-      resume = next_char(text, resume);
-      t = resume;
-    } else {
-      return false;
-    }
-  }
-  while (p < pattern.size() && pattern[p] == '*') ++p;
-  return p == pattern.size();
-}
 
 const Product* find_guid(std::string_view upper_guid) {
   for (const Product& p : kProducts) {
@@ -203,6 +179,81 @@ std::string suggest_product(std::string_view pattern) {
   if (renamed_to[i].empty()) return diag::did_you_mean(pattern, std::span<const std::string>(&names[i], 1));
   std::string former = trailing_star ? best->substr(0, best->size() - 1) : *best;
   return "did you mean '" + std::string(renamed_to[i]) + "', the WSUS title for '" + former + "'?";
+}
+
+
+bool glob_match(std::string_view pattern, std::string_view text) {
+  std::size_t p = 0, t = 0;
+  std::size_t star = std::string_view::npos, resume = 0;  // the last '*' and where its run ends
+  while (t < text.size()) {
+    if (p < pattern.size() && pattern[p] == '*') {
+      star = p++;
+      resume = t;
+    } else if (p < pattern.size() && pattern[p] == '?') {
+      ++p;
+      t = next_char(text, t);
+    } else if (p < pattern.size() && lower(pattern[p]) == lower(text[t])) {
+      ++p;
+      ++t;
+    } else if (star != std::string_view::npos) {
+      p = star + 1;
+      resume = next_char(text, resume);
+      t = resume;
+    } else {
+      return false;
+    }
+  }
+  while (p < pattern.size() && pattern[p] == '*') ++p;
+  return p == pattern.size();
+}
+
+std::vector<ProductPattern> product_patterns(const model::Json& written, const model::Value* value) {
+  std::vector<ProductPattern> out;
+  auto add = [&](const model::Json& items, const model::Value* values, bool excluded) {
+    if (!items.is_array()) return;
+    for (std::size_t i = 0; i < items.size(); ++i) {
+      if (!items[i].is_string()) continue;
+      ProductPattern pattern{items[i].get<std::string>(), excluded, std::nullopt};
+      if (values && values->is_array() && i < values->as_array().size()) pattern.range = values->as_array()[i].range();
+      out.push_back(std::move(pattern));
+    }
+  };
+  if (written.is_array()) {
+    add(written, value, false);
+  } else if (written.is_object()) {
+    for (std::string_view part : {"include", "exclude"}) {
+      if (!written.contains(part)) continue;
+      const model::Field* field = value && value->is_table() ? value->field(part) : nullptr;
+      add(written[std::string(part)], field ? &field->value : nullptr, part == "exclude");
+    }
+  }
+  return out;
+}
+
+bool ProductSelection::holds(const std::set<std::string>& subscribed) const {
+  if (exact) return subscribed == wanted;
+  return std::includes(subscribed.begin(), subscribed.end(), wanted.begin(), wanted.end()) &&
+         std::none_of(unwanted.begin(), unwanted.end(), [&](const std::string& id) { return subscribed.contains(id); });
+}
+
+std::vector<std::string> catalog_ids(std::string_view pattern) {
+  std::vector<std::string> ids;
+  for (const Product* p : match_products(pattern)) ids.emplace_back(p->guid);
+  return ids;
+}
+
+ProductSelection select_products(std::span<const ProductPattern> patterns, bool exact, const ProductMatcher& ids_of) {
+  ProductSelection selection;
+  selection.exact = exact;
+  std::set<std::string> included;
+  for (const ProductPattern& pattern : patterns) {
+    std::vector<std::string> ids = ids_of(pattern.text);
+    if (ids.empty()) selection.unknown.push_back(&pattern);
+    (pattern.excluded ? selection.unwanted : included).insert(ids.begin(), ids.end());
+  }
+  std::set_difference(included.begin(), included.end(), selection.unwanted.begin(), selection.unwanted.end(),
+                      std::inserter(selection.wanted, selection.wanted.end()));
+  return selection;
 }
 
 }  // namespace supctl::plugins::common

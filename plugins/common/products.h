@@ -1,10 +1,17 @@
 #pragma once
 /// The WSUS product catalog: real product categories and product families with their GUIDs.
 
+#include <functional>
+#include <optional>
+#include <set>
 #include <span>
 #include <string>
 #include <string_view>
 #include <vector>
+
+#include "diag/source.h"
+#include "model/manifest.h"
+#include "model/operation.h"
 
 namespace supctl::plugins::common {
 
@@ -43,5 +50,43 @@ std::vector<const Product*> match_products(std::string_view pattern);
 /// 365 Client") and points them at the current title. A glob is only helped when its one wildcard
 /// is a trailing '*' ("Windows Sever*" -> 'Windows Server*').
 std::string suggest_product(std::string_view pattern);
+
+/// Case-insensitive glob as PowerShell's -like: '*' any run of characters, '?' one (UTF-8)
+/// character, everything else literal.
+bool glob_match(std::string_view pattern, std::string_view text);
+
+// ---- A manifest's `products` resolved against a catalog (supctl's, or one a server reports).
+
+/// One pattern of a `products` value.
+struct ProductPattern {
+  std::string text;
+  bool excluded = false;                   ///< written in `exclude`
+  std::optional<diag::SourceRange> range;  ///< the item in the manifest; nullopt when read back after apply
+};
+
+/// The patterns of a products value (an array, or {include, exclude}); `value` is the manifest's
+/// own, for the items' source ranges, or null.
+std::vector<ProductPattern> product_patterns(const model::Json& written, const model::Value* value);
+
+/// What a products value selects in one catalog, as GUIDs.
+struct ProductSelection {
+  bool exact = true;                           ///< an array: the subscription is exactly `wanted`
+  std::set<std::string> wanted;                ///< for {include, exclude}: what include selects and exclude does not
+  std::set<std::string> unwanted;              ///< what exclude selects
+  std::vector<const ProductPattern*> unknown;  ///< patterns that select nothing
+
+  /// True when a subscription (GUIDs) is what the manifest asks for.
+  bool holds(const std::set<std::string>& subscribed) const;
+};
+
+/// The GUIDs a pattern selects in some catalog.
+using ProductMatcher = std::function<std::vector<std::string>(std::string_view pattern)>;
+/// Matches against supctl's own catalog (match_products).
+std::vector<std::string> catalog_ids(std::string_view pattern);
+
+/// Include adds, then exclude removes, as WSUS and ConfigMgr apply them: include = ["Windows
+/// Server*"], exclude = ["Windows Server 2019"] asks for every other Windows Server product.
+/// `patterns` must outlive the result (`unknown` points into it).
+ProductSelection select_products(std::span<const ProductPattern> patterns, bool exact, const ProductMatcher& ids_of);
 
 }  // namespace supctl::plugins::common

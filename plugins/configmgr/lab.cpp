@@ -31,7 +31,6 @@ constexpr std::string_view kRoleKey = "HKLM\\SOFTWARE\\Microsoft\\SMS\\Operation
 /// Site versions: ConfigMgr 2007 SP2, and current branch 2403.
 constexpr std::string_view kConfigMgr2007Version = "4.00.6487.2000";
 constexpr std::string_view kCurrentBranchVersion = "5.00.9128.1000";
-constexpr std::array<std::string_view, 2> kSupGroups{"Administrators", "WSUS Administrators"};
 /// The SUP attributes the role document keeps, with the values Add-CMSoftwareUpdatePoint gives
 /// the ones it is not passed.
 const std::array<std::pair<std::string_view, Json>, 12>& sup_defaults() {

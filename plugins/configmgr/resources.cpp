@@ -111,47 +111,18 @@ const Json* operation_result(const model::ObserveRequest& request, const model::
 
 // ---- sync: products resolved against the catalog, shown by title.
 
-/// What the products a manifest writes select: the GUIDs of an exact set (an array), or of
-/// include and exclude. `unknown` collects the patterns that select nothing.
-struct ProductSelection {
-  bool exact = true;
-  std::set<std::string> include;
-  std::set<std::string> exclude;
-  std::vector<std::string> unknown;
-};
-
-ProductSelection select_products(const Json& written) {
-  ProductSelection selection;
-  auto add = [&](const Json& patterns, std::set<std::string>& into) {
-    if (!patterns.is_array()) return;
-    for (const Json& pattern : patterns) {
-      if (!pattern.is_string()) continue;
-      auto matches = common::match_products(pattern.get<std::string>());
-      if (matches.empty()) selection.unknown.push_back(pattern.get<std::string>());
-      for (const common::Product* p : matches) into.insert(std::string(p->guid));
-    }
-  };
-  if (written.is_array()) {
-    add(written, selection.include);
-  } else if (written.is_object()) {
-    selection.exact = false;
-    add(written.value("include", Json::array()), selection.include);
-    add(written.value("exclude", Json::array()), selection.exclude);
-  }
-  return selection;
-}
-
-/// True when the subscribed GUIDs are what the selection asks for.
-bool selection_holds(const ProductSelection& selection, const Json& subscribed) {
+/// Whether the subscribed GUIDs are what the products a manifest writes select in the catalog
+/// the site synchronizes (common::select_products: include adds, exclude removes).
+bool selection_holds(const Json& written, const Json& subscribed) {
+  std::vector<common::ProductPattern> patterns = common::product_patterns(written, nullptr);
+  common::ProductSelection selection = common::select_products(patterns, written.is_array(), common::catalog_ids);
   std::set<std::string> have;
   if (subscribed.is_array()) {
     for (const Json& guid : subscribed) {
       if (guid.is_string()) have.insert(upper(guid.get<std::string>()));
     }
   }
-  if (selection.exact) return have == selection.include;
-  return std::all_of(selection.include.begin(), selection.include.end(), [&](const std::string& g) { return have.contains(g); }) &&
-         std::none_of(selection.exclude.begin(), selection.exclude.end(), [&](const std::string& g) { return have.contains(g); });
+  return selection.unknown.empty() && selection.holds(have);
 }
 
 /// GUIDs shown as titles (a GUID the catalog does not know stays a GUID), sorted.
@@ -183,7 +154,7 @@ AttributeMap observe_sync(const Json& result, const Json* written_products) {
     if (name == "classifications") {
       observed[name] = value.is_null() ? value : titles_of(value, true);
     } else if (name == "products") {
-      bool same = written_products && !value.is_null() && selection_holds(select_products(*written_products), value);
+      bool same = written_products && !value.is_null() && selection_holds(*written_products, value);
       observed[name] = same ? *written_products : (value.is_null() ? value : titles_of(value, false));
     } else {
       observed[name] = value;
@@ -210,16 +181,14 @@ Json schedule_param(const Json& written) {
 
 /// The products a manifest writes, as set_sync takes them: GUIDs, an array or {include, exclude}.
 Json products_param(const Json& written) {
-  ProductSelection selection = select_products(written);
-  if (selection.exact) return Json(std::vector<std::string>(selection.include.begin(), selection.include.end()));
-  return Json{{"include", std::vector<std::string>(selection.include.begin(), selection.include.end())},
-              {"exclude", std::vector<std::string>(selection.exclude.begin(), selection.exclude.end())}};
+  std::vector<common::ProductPattern> patterns = common::product_patterns(written, nullptr);
+  common::ProductSelection selection = common::select_products(patterns, written.is_array(), common::catalog_ids);
+  if (selection.exact) return Json(std::vector<std::string>(selection.wanted.begin(), selection.wanted.end()));
+  return Json{{"include", std::vector<std::string>(selection.wanted.begin(), selection.wanted.end())},
+              {"exclude", std::vector<std::string>(selection.unwanted.begin(), selection.unwanted.end())}};
 }
 
 // ---- software_update_point: the connection account's group memberships, when supctl manages them.
-
-/// The local groups of a SUP's server that its connection account must be in.
-constexpr std::array<std::string_view, 2> kSupGroups{"Administrators", "WSUS Administrators"};
 
 /// The connection account (DOMAIN\user) whose memberships supctl manages on the SUP's server:
 /// manage_group_membership = true on the account the SUP names; nullopt otherwise.
@@ -454,12 +423,14 @@ model::DiffResponse diff_resource(const model::DiffRequest& request) {
   if (request.address.kind != "sync" || !request.desired) return response;
   auto products = request.desired->find("products");
   if (products == request.desired->end()) return response;
-  for (const std::string& pattern : select_products(products->second).unknown) {
+  std::vector<common::ProductPattern> patterns = common::product_patterns(products->second, nullptr);
+  for (const common::ProductPattern* pattern :
+       common::select_products(patterns, products->second.is_array(), common::catalog_ids).unknown) {
     auto& d = model::resource_error(response.diagnostics, request.address, "unknown-product",
-                                    fmt::format("{}: no WSUS product is called '{}'", request.address.str(), pattern));
+                                    fmt::format("{}: no WSUS product is called '{}'", request.address.str(), pattern->text));
     d.key_path = request.address.str() + ".products";
     d.detail = "products are matched by title (with * and ? as wildcards) or by GUID against the catalog the site synchronizes";
-    d.help = common::suggest_product(pattern);
+    d.help = common::suggest_product(pattern->text);
     if (d.help.empty()) d.help = "check the title in the console under Software Library > Software Updates > Products";
   }
   return response;

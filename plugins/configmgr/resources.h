@@ -2,7 +2,9 @@
 /// How the ConfigMgr resources are placed, read and changed: the SMS Provider that answers for
 /// each, the read operations and what they observe, the diff, and the operations of a change.
 
+#include <array>
 #include <string>
+#include <string_view>
 
 #include "model/manifest.h"
 #include "model/plugin.h"
@@ -13,6 +15,9 @@ namespace supctl::plugins::configmgr {
 /// sync's site's server; for an account or a proxy the top-level site's server (following
 /// parents). Empty when the manifest does not say (the hierarchy, or an unknown site).
 std::string server_of(const model::Resource& resource, const model::Manifest& manifest);
+
+/// The local groups of a SUP's server that the account ConfigMgr connects with must be in.
+inline constexpr std::array<std::string_view, 2> kSupGroups{"Administrators", "WSUS Administrators"};
 
 /// "CONTOSO" for "pr1site.contoso.com": the second label, upper case; empty without one.
 std::string domain_of(std::string_view fqdn);

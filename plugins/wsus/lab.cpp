@@ -89,7 +89,7 @@ std::optional<Json> merged_set(const Json& current, const Json& value, bool guid
       for (const Json& item : value["exclude"]) {
         auto text = spell(item);
         if (!text) continue;
-        std::erase_if(out, [&](const std::string& o) { return glob_match(*text, o); });
+        std::erase_if(out, [&](const std::string& o) { return common::glob_match(*text, o); });
       }
     }
   } else {
@@ -280,38 +280,6 @@ OperationResult configure(lab::Estate& estate, const std::string& host, const Js
 
 }  // namespace
 
-bool glob_match(std::string_view pattern, std::string_view text) {
-  auto lower = [](char c) { return std::tolower(static_cast<unsigned char>(c)); };
-  // The index after the UTF-8 character that starts at `i`: '?' stands for one character.
-  auto next_char = [&](std::size_t i) {
-    ++i;
-    while (i < text.size() && (static_cast<unsigned char>(text[i]) & 0xC0) == 0x80) ++i;
-    return i;
-  };
-  std::size_t p = 0, t = 0;
-  std::size_t star = std::string_view::npos, resume = 0;  // the last '*' and where its run ends
-  while (t < text.size()) {
-    if (p < pattern.size() && pattern[p] == '*') {
-      star = p++;
-      resume = t;
-    } else if (p < pattern.size() && pattern[p] == '?') {
-      ++p;
-      t = next_char(t);
-    } else if (p < pattern.size() && lower(pattern[p]) == lower(text[t])) {
-      ++p;
-      ++t;
-    } else if (star != std::string_view::npos) {
-      p = star + 1;
-      resume = next_char(resume);
-      t = resume;
-    } else {
-      return false;
-    }
-  }
-  while (p < pattern.size() && pattern[p] == '*') ++p;
-  return p == pattern.size();
-}
-
 namespace {
 
 /// The GUID in upper case without braces, or nullopt when the text is not one.
@@ -334,7 +302,7 @@ std::vector<const Category*> match_categories(std::string_view pattern, std::spa
   std::optional<std::string> guid = normalized_guid(pattern);
   for (const Category& category : catalog) {
     bool selected = guid ? upper(category.id) == *guid
-                         : (category.family ? same_text(pattern, category.title) : glob_match(pattern, category.title));
+                         : (category.family ? same_text(pattern, category.title) : common::glob_match(pattern, category.title));
     if (selected) out.push_back(&category);
   }
   return out;

@@ -37,10 +37,6 @@ void add_lab_operations(lab::OperationTable& table);
 /// supctl_powershell() from powershell/*.ps1).
 std::span<const model::ScriptFragment> powershell_fragments();
 
-/// True when `text` matches `pattern` without case, where '*' stands for any run of characters
-/// and '?' for one, as PowerShell's -like does (product titles and globs).
-bool glob_match(std::string_view pattern, std::string_view text);
-
 /// One update category a WSUS server offers to subscribe to, as wsus.get's `catalog` lists it.
 struct Category {
   std::string title;

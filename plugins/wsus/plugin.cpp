@@ -265,71 +265,11 @@ std::optional<Json> configure_params(const std::vector<std::pair<std::string, Js
 
 // ---- Products: the manifest's patterns resolved against a catalog, compared as GUIDs, shown as titles.
 
-/// One pattern of a wsus_server's `products`.
-struct ProductPattern {
-  std::string text;
-  bool excluded = false;                   ///< written in `exclude`
-  std::optional<diag::SourceRange> range;  ///< the item in the manifest; nullopt when read back after apply
-};
-
-/// The patterns of a products value (an array, or {include, exclude}); `value` is the manifest's
-/// own, for the items' source ranges, or null.
-std::vector<ProductPattern> product_patterns(const Json& written, const model::Value* value) {
-  std::vector<ProductPattern> out;
-  auto add = [&](const Json& items, const model::Value* values, bool excluded) {
-    if (!items.is_array()) return;
-    for (std::size_t i = 0; i < items.size(); ++i) {
-      if (!items[i].is_string()) continue;
-      ProductPattern pattern{items[i].get<std::string>(), excluded, std::nullopt};
-      if (values && values->is_array() && i < values->as_array().size()) pattern.range = values->as_array()[i].range();
-      out.push_back(std::move(pattern));
-    }
-  };
-  if (written.is_array()) {
-    add(written, value, false);
-  } else if (written.is_object()) {
-    for (std::string_view part : {"include", "exclude"}) {
-      if (!written.contains(part)) continue;
-      const model::Field* field = value && value->is_table() ? value->field(part) : nullptr;
-      add(written[std::string(part)], field ? &field->value : nullptr, part == "exclude");
-    }
-  }
-  return out;
-}
-
-/// What a products value selects in one catalog, as GUIDs.
-struct ProductSelection {
-  bool exact = true;                          ///< an array: the subscription is exactly `wanted`
-  std::set<std::string> wanted;               ///< for {include, exclude}: what include selects and exclude does not
-  std::set<std::string> unwanted;             ///< what exclude selects
-  std::vector<const ProductPattern*> unknown;  ///< patterns that select nothing
-
-  /// True when a subscription (GUIDs) is what the manifest asks for.
-  bool holds(const std::set<std::string>& subscribed) const {
-    if (exact) return subscribed == wanted;
-    return std::includes(subscribed.begin(), subscribed.end(), wanted.begin(), wanted.end()) &&
-           std::none_of(unwanted.begin(), unwanted.end(), [&](const std::string& id) { return subscribed.contains(id); });
-  }
-};
-
-/// The GUIDs a pattern selects in some catalog.
-using ProductMatcher = std::function<std::vector<std::string>(std::string_view pattern)>;
-
-ProductSelection select_products(std::span<const ProductPattern> patterns, bool exact, const ProductMatcher& ids_of) {
-  ProductSelection selection;
-  selection.exact = exact;
-  std::set<std::string> included;
-  for (const ProductPattern& pattern : patterns) {
-    std::vector<std::string> ids = ids_of(pattern.text);
-    if (ids.empty()) selection.unknown.push_back(&pattern);
-    (pattern.excluded ? selection.unwanted : included).insert(ids.begin(), ids.end());
-  }
-  // WSUS adds what include selects, then removes what exclude selects: include = ["Windows
-  // Server*"], exclude = ["Windows Server 2019"] asks for every other Windows Server product.
-  std::set_difference(included.begin(), included.end(), selection.unwanted.begin(), selection.unwanted.end(),
-                      std::inserter(selection.wanted, selection.wanted.end()));
-  return selection;
-}
+using common::ProductMatcher;
+using common::ProductPattern;
+using common::ProductSelection;
+using common::product_patterns;
+using common::select_products;
 
 /// The catalog wsus.get reported ({title, id, family} items); empty when it reported none.
 std::vector<Category> catalog_of(const Json& result) {

@@ -525,6 +525,28 @@ update_file_languages = ["en"]
   lab.require_converged();
 }
 
+TEST_CASE("sync products with include and exclude that overlap converge as include minus exclude") {
+  Lab lab("sync-include-exclude");
+  lab.load(kManifest + R"(
+[sync.CAS]
+products = { include = ["Windows Server*"], exclude = ["Windows Server 2019"] }
+)");
+  auto report = lab.plan_and_apply();
+  INFO(steps_of(report));
+  REQUIRE(report.ok());
+  Json subscribed = (*lab.estate->document(kCasServer, "configmgr.component", "CAS"))["products"];
+  std::size_t expected = 0;
+  for (const std::string& id : common::catalog_ids("Windows Server*")) {
+    auto excluded = common::catalog_ids("Windows Server 2019");
+    if (std::find(excluded.begin(), excluded.end(), id) == excluded.end()) ++expected;
+  }
+  CHECK(subscribed.size() == expected);
+  for (const std::string& id : common::catalog_ids("Windows Server 2019")) {
+    CHECK(std::find(subscribed.begin(), subscribed.end(), Json(id)) == subscribed.end());
+  }
+  lab.require_converged();
+}
+
 TEST_CASE("a product the catalog does not know stops the plan with a suggestion") {
   Lab lab("unknown-product");
   lab.load(kManifest + R"(

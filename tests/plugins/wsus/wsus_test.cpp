@@ -21,6 +21,7 @@
 #include "diag/render.h"
 #include "manifest/validate.h"
 #include "plan/planner.h"
+#include "plugins/common/products.h"
 #include "plugins/configmgr/lab.h"
 #include "plugins/configmgr/plugin.h"
 #include "plugins/registry/lab.h"
@@ -544,9 +545,9 @@ TEST_CASE("wsus: plan time and the lab server select the same products for a pat
     CHECK(subscribed(lab) == Json(found));
   }
   CHECK(match_categories("Windows Sever 2022", catalog).empty());
-  CHECK(glob_match("Windows Server 2022*", "windows server 2022 hotpatch"));
-  CHECK(glob_match("Office 20??", "Office 2016"));
-  CHECK_FALSE(glob_match("Windows Server 2022*", "Windows 11"));
+  CHECK(common::glob_match("Windows Server 2022*", "windows server 2022 hotpatch"));
+  CHECK(common::glob_match("Office 20??", "Office 2016"));
+  CHECK_FALSE(common::glob_match("Windows Server 2022*", "Windows 11"));
 }
 
 TEST_CASE("wsus: drift made on the server is detected and repaired") {
