@@ -39,21 +39,8 @@ constexpr std::string_view kWsusSetupKey = "HKLM\\SOFTWARE\\Microsoft\\Update Se
 constexpr std::string_view kWsusFeaturePrefix = "UpdateServices-";
 constexpr std::string_view kDefaultContentDir = "C:\\WSUS";
 
-/// A Windows Server release a lab host can run, and the WSUS it ships (wsus::wsus_version_of).
-struct Release {
-  std::string_view os;
-  std::string_view version;
-  std::string_view wsus;
-};
-constexpr std::array<Release, 7> kReleases{{
-    {"Windows Server 2008", "6.0.6002", "3.0-sp1"},
-    {"Windows Server 2008 R2", "6.1.7601", "3.0-sp2"},
-    {"Windows Server 2012", "6.2.9200", "6.2"},
-    {"Windows Server 2012 R2", "6.3.9600", "6.3"},
-    {"Windows Server 2016", "10.0.14393", "10.0.14393"},
-    {"Windows Server 2019", "10.0.17763", "10.0.17763"},
-    {"Windows Server 2022", "10.0.20348", "10.0.20348"},
-}};
+using Release = wsus::WindowsRelease;
+const std::span<const Release> kReleases = wsus::windows_releases();
 
 std::string lower(std::string_view s) {
   std::string out(s);
@@ -72,9 +59,9 @@ const Release* release_named(std::string_view os) {
 
 /// True when `os_version` is the release's version or a build of it ("10.0.14393.6796").
 bool is_build_of(std::string_view os_version, const Release& release) {
-  return os_version == release.version ||
-         (os_version.starts_with(release.version) && os_version.size() > release.version.size() &&
-          os_version[release.version.size()] == '.');
+  return os_version == release.os_version ||
+         (os_version.starts_with(release.os_version) && os_version.size() > release.os_version.size() &&
+          os_version[release.os_version.size()] == '.');
 }
 
 const Release* release_of_version(std::string_view os_version) {
@@ -428,8 +415,8 @@ class EstateChecker {
     if (os_version && release && !is_build_of(*os_version, *release)) {
       auto& d = report("invalid-value", fmt::format("'{}' is not a version of {}", *os_version, release->os), host,
                        "os_version");
-      d.detail = fmt::format("expected: '{}', or a build of it such as '{}.6796'\nfound: '{}'", release->version,
-                             release->version, *os_version);
+      d.detail = fmt::format("expected: '{}', or a build of it such as '{}.6796'\nfound: '{}'", release->os_version,
+                             release->os_version, *os_version);
       d.help = "remove os_version: it follows os";
       return;
     }
@@ -437,7 +424,7 @@ class EstateChecker {
       release = release_of_version(*os_version);
       if (!release) {
         std::vector<std::string> versions;
-        for (const Release& r : kReleases) versions.push_back(fmt::format("'{}'", r.version));
+        for (const Release& r : kReleases) versions.push_back(fmt::format("'{}'", r.os_version));
         auto& d = report("invalid-value",
                          fmt::format("'{}' is not the version of a Windows Server the lab knows", *os_version), host,
                          "os_version");
@@ -636,7 +623,7 @@ void seed_host(lab::Estate& estate, const Resource& host) {
   if (auto version = field_string(wsus, "version"); version && !release) release = release_of_wsus(*version);
   if (release) {
     info.os = std::string(release->os);
-    info.os_version = std::string(os_version ? *os_version : release->version);
+    info.os_version = std::string(os_version ? *os_version : release->os_version);
   }
   estate.add_host(info);
 

@@ -324,23 +324,24 @@ namespace {
 
 /// The Windows Server release that runs a WSUS version: what a derived lab host is given.
 std::optional<lab::HostInfo> host_for(std::string_view name, std::string_view wsus_version) {
-  struct Release {
-    std::string_view wsus, os, os_version;
-  };
-  static constexpr Release kReleases[] = {{"3.0-sp1", "Windows Server 2008", "6.0.6002"},
-                                          {"3.0-sp2", "Windows Server 2008 R2", "6.1.7601"},
-                                          {"6.2", "Windows Server 2012", "6.2.9200"},
-                                          {"6.3", "Windows Server 2012 R2", "6.3.9600"},
-                                          {"10.0.14393", "Windows Server 2016", "10.0.14393"},
-                                          {"10.0.17763", "Windows Server 2019", "10.0.17763"},
-                                          {"10.0.20348", "Windows Server 2022", "10.0.20348"}};
-  for (const Release& r : kReleases) {
+  for (const WindowsRelease& r : windows_releases()) {
     if (r.wsus == wsus_version) return lab::HostInfo{std::string(name), std::string(r.os), std::string(r.os_version)};
   }
   return std::nullopt;
 }
 
 }  // namespace
+
+std::span<const WindowsRelease> windows_releases() {
+  static constexpr WindowsRelease kReleases[] = {{"Windows Server 2008", "6.0.6002", "3.0-sp1"},
+                                                 {"Windows Server 2008 R2", "6.1.7601", "3.0-sp2"},
+                                                 {"Windows Server 2012", "6.2.9200", "6.2"},
+                                                 {"Windows Server 2012 R2", "6.3.9600", "6.3"},
+                                                 {"Windows Server 2016", "10.0.14393", "10.0.14393"},
+                                                 {"Windows Server 2019", "10.0.17763", "10.0.17763"},
+                                                 {"Windows Server 2022", "10.0.20348", "10.0.20348"}};
+  return kReleases;
+}
 
 void install_in_lab(lab::Estate& estate, std::string_view host, std::string_view content_dir,
                     std::string_view database) {

@@ -51,6 +51,15 @@ struct Category {
 /// both without case. Empty when nothing matches.
 std::vector<const Category*> match_categories(std::string_view pattern, std::span<const Category> catalog);
 
+/// A Windows Server release a lab host can run, and the WSUS version it ships.
+struct WindowsRelease {
+  std::string_view os;          ///< "Windows Server 2019"
+  std::string_view os_version;  ///< "10.0.17763"
+  std::string_view wsus;        ///< "10.0.17763", "6.3", "3.0-sp2"
+};
+/// Windows Server 2008 to 2022, oldest first.
+std::span<const WindowsRelease> windows_releases();
+
 /// The WSUS version that a Windows Server version ships ("10.0.20348" -> "10.0.20348",
 /// "6.3.9600" -> "6.3"); the OS version itself when it is not a known one.
 std::string wsus_version_of(std::string_view os_version);
