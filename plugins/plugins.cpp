@@ -4,6 +4,7 @@
 
 #include "plugins/configmgr/lab.h"
 #include "plugins/configmgr/plugin.h"
+#include "plugins/host/lab.h"
 #include "plugins/registry/lab.h"
 #include "plugins/registry/plugin.h"
 #include "plugins/service/lab.h"
@@ -27,13 +28,14 @@ lab::OperationTable lab_operations() {
   wsus::add_lab_operations(table);
   registry::add_lab_operations(table);
   service::add_lab_operations(table);
+  host::add_lab_operations(table);
   return table;
 }
 
 std::vector<model::ScriptFragment> powershell_fragments() {
   std::vector<model::ScriptFragment> fragments;
   for (auto plugin_fragments : {configmgr::powershell_fragments(), wsus::powershell_fragments(), registry::powershell_fragments(),
-                                service::powershell_fragments()}) {
+                                service::powershell_fragments(), host::powershell_fragments()}) {
     fragments.insert(fragments.end(), plugin_fragments.begin(), plugin_fragments.end());
   }
   std::sort(fragments.begin(), fragments.end(),

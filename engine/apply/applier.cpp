@@ -195,6 +195,8 @@ class Applier {
         std::string error;
         if (!resolve_secret_placeholders(op.params, *in_.secrets, &error)) return fail(step, error);
       }
+      // Where the logs end before the change, so that only what it makes them say counts.
+      std::unique_ptr<Witness::Watch> watch = in_.witness ? in_.witness->watch(change, target) : nullptr;
       if (!response.operations.empty()) {
         auto results = in_.backend->run(target, response.operations);
         for (std::size_t i = 0; i < response.operations.size(); ++i) {
@@ -204,6 +206,9 @@ class Applier {
                                           results[i].error));
           }
         }
+      }
+      if (watch) {
+        if (auto why = watch->verdict()) return fail(step, *why);
       }
     }
     // Prove it: read the resource back and ask the plugin whether it converged.

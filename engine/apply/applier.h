@@ -2,6 +2,8 @@
 /// The Applier: carries out a Plan, step by step, and reports what succeeded, failed or was skipped.
 
 #include <functional>
+#include <memory>
+#include <optional>
 #include <span>
 #include <string>
 #include <vector>
@@ -37,6 +39,22 @@ struct ApplyReport {
   int count(StepStatus status) const;
 };
 
+/// Proves a change from the servers' own logs once its operations return (the install tracker in
+/// engine/verify): the applier asks for a watch before a change's operations run, and for the
+/// watch's verdict after they succeeded.
+class Witness {
+ public:
+  class Watch {
+   public:
+    virtual ~Watch() = default;
+    /// Waits for the evidence: nullopt when it proves the change, otherwise why not.
+    virtual std::optional<std::string> verdict() = 0;
+  };
+  virtual ~Witness() = default;
+  /// nullptr when the change leaves nothing in the logs to wait for. Called from several threads.
+  virtual std::unique_ptr<Watch> watch(const plan::Change& change, const ops::HostTarget& target) = 0;
+};
+
 struct ApplyInputs {
   const plan::Plan* plan = nullptr;
   std::span<const model::Plugin* const> plugins;
@@ -47,6 +65,8 @@ struct ApplyInputs {
   std::function<ops::HostTarget(const std::string& host)> target_of;
   /// Progress lines (e.g. "pr1wsus.contoso.com: creating software_update_point[...]"); may be empty.
   std::function<void(const std::string& line)> progress;
+  /// Proves changes from the servers' logs after their operations (may be null: no such proof).
+  Witness* witness = nullptr;
 };
 
 ApplyReport apply_plan(const ApplyInputs& inputs, const ApplyOptions& options);

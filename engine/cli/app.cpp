@@ -37,12 +37,6 @@ Context default_context() {
   return context;
 }
 
-namespace {
-
-// Commands of the design that later versions bring; named here so that users get a clear answer.
-constexpr std::array<std::string_view, 1> kComingCommands{"verify"};
-
-}  // namespace
 
 int run(std::span<const std::string> args, Io& io) {
   Context context = default_context();
@@ -88,6 +82,15 @@ int run(std::span<const std::string> args, Io& io, const Context& context) {
   apply_app->add_flag("--lab", apply.lab, "Point every host at the lab estate");
   apply_app->add_option("--lock-timeout", apply.lock_timeout, "Wait this long for the state lock (e.g. 30s; default 0)");
   apply_app->add_option("--state", apply.state, "State database (default: DIR/.supctl/state.db, or SUPCTL_STATE)");
+  apply_app->add_option("--install-timeout", apply.install_timeout,
+                        "How long to follow a role install through the logs (default 30m; the lab's clock makes it instant)");
+
+  VerifyOptions verify;
+  CLI::App* verify_app = app.add_subcommand("verify", "Prove the installs from ConfigMgr's logs and check the proxies");
+  verify_app->add_option("DIR", verify.dir, "Directory of *.toml manifests (default: .)");
+  verify_app->add_option("--timeout", verify.timeout, "Wait this long for an install still under way (e.g. 30m; default 0)");
+  verify_app->add_option("--format", verify.format, "Output format")->check(CLI::IsMember({"text", "json"}));
+  verify_app->add_flag("--lab", verify.lab, "Point every host at the lab estate");
 
   StateOptions state;
   CLI::App* state_app = app.add_subcommand("state", "Inspect or edit what supctl last applied");
@@ -123,13 +126,6 @@ int run(std::span<const std::string> args, Io& io, const Context& context) {
 
   CLI::App* schema_app = app.add_subcommand("schema", "Print the manifest JSON Schema (for editors and CI)");
 
-  std::vector<CLI::App*> coming;
-  for (std::string_view name : kComingCommands) {
-    CLI::App* sub = app.add_subcommand(std::string(name), "Not available in this version");
-    sub->allow_extras();
-    sub->group("");
-    coming.push_back(sub);
-  }
 
   std::vector<std::string> reversed(args.rbegin(), args.rend());
   try {
@@ -153,6 +149,7 @@ int run(std::span<const std::string> args, Io& io, const Context& context) {
   if (graph_app->parsed()) return graph_command(graph, context, io);
   if (plan_app->parsed()) return plan_command(plan, context, io);
   if (apply_app->parsed()) return apply_command(apply, context, io);
+  if (verify_app->parsed()) return verify_command(verify, context, io);
   if (state_app->parsed()) {
     state.action = state_list->parsed() ? "list" : state_show->parsed() ? "show" : "rm";
     return state_command(state, io);
@@ -163,13 +160,6 @@ int run(std::span<const std::string> args, Io& io, const Context& context) {
     return lab_command(lab, context, io);
   }
   if (schema_app->parsed()) return schema_command(context, io);
-  for (CLI::App* sub : coming) {
-    if (sub->parsed()) {
-      io.err << fmt::format("error: 'supctl {}' is not available in supctl {} yet; see CHANGELOG.md for what this version does\n",
-                            sub->get_name(), SUPCTL_VERSION);
-      return 1;
-    }
-  }
   io.err << "error: no command given; run 'supctl --help'\n";
   return 1;
 }

@@ -45,8 +45,18 @@ struct ApplyCommandOptions {
   bool lab = false;
   std::string lock_timeout = "0";
   std::string state;
+  std::string install_timeout = "30m";  ///< how long the tracker follows a role install
 };
 int apply_command(const ApplyCommandOptions& options, const Context& context, Io& io);
+
+struct VerifyOptions {
+  std::string dir = ".";
+  std::string timeout = "0";    ///< wait this long for an install under way
+  std::string format = "text";  ///< text | json
+  bool lab = false;
+};
+/// Exit 0 when every check passes, 1 otherwise (and on bad input).
+int verify_command(const VerifyOptions& options, const Context& context, Io& io);
 
 struct StateOptions {
   std::string action;   ///< list | show | rm (for force-unlock: unused)

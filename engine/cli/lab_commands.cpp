@@ -63,6 +63,7 @@ class OwnedLabBackend final : public ops::Backend {
   std::vector<model::OperationResult> run(const ops::HostTarget& host, std::span<const model::Operation> batch) override {
     return backend_.run(host, batch);
   }
+  ops::Clock* clock() override { return backend_.clock(); }
 
  private:
   std::unique_ptr<lab::Estate> estate_;
@@ -88,6 +89,9 @@ class RoutingBackend final : public ops::Backend {
     }
     return live_.run(host, batch);
   }
+  /// The lab's simulated clock when every host goes to the lab (--lab); the system's otherwise,
+  /// since a live host's logs come in real time.
+  ops::Clock* clock() override { return all_lab_ && lab_ ? lab_->clock() : nullptr; }
 
  private:
   std::unique_ptr<ops::Backend> lab_;

@@ -21,6 +21,7 @@
 #include "plan/render.h"
 #include "plugins/plugins.h"
 #include "state/state.h"
+#include "verify/witness.h"
 
 namespace supctl::cli {
 namespace {
@@ -350,6 +351,11 @@ int apply_command(const ApplyCommandOptions& options, const Context& context, Io
     io.err << "error: --parallelism must be at least 1\n";
     return 1;
   }
+  auto install_timeout = parse_duration(options.install_timeout);
+  if (!install_timeout) {
+    io.err << fmt::format("error: --install-timeout '{}' is not a duration such as '30m', '90s' or '0'\n", options.install_timeout);
+    return 1;
+  }
   auto loaded = load_valid(options.dir, context, io);
   if (!loaded) return 1;
   bool failed = false;
@@ -419,13 +425,20 @@ int apply_command(const ApplyCommandOptions& options, const Context& context, Io
     return 0;
   }
   const model::Manifest& manifest = loaded->validation.manifest;
-  apply::ApplyInputs inputs{&plan,
-                            context.plugins,
-                            backend.get(),
-                            state.get(),
-                            &secrets,
-                            [&manifest](const std::string& host) { return plan::host_target(manifest, host); },
-                            [&io](const std::string& line) { io.err << line << "\n"; }};
+  auto target_of = [&manifest](const std::string& host) { return plan::host_target(manifest, host); };
+  std::mutex progress_mutex;
+  auto progress = [&io, &progress_mutex](const std::string& line) {
+    std::lock_guard lock(progress_mutex);
+    io.err << line << "\n";
+  };
+  // Each role install is followed through the servers' logs after its step: on the lab's clock
+  // when every host is the lab's, in real time otherwise.
+  ops::SystemClock system_clock;
+  ops::Clock& clock = backend->clock() ? *backend->clock() : system_clock;
+  verify::TrackOptions track;
+  track.timeout = *install_timeout;
+  verify::LogWitness witness(context.plugins, *backend, clock, target_of, track, progress);
+  apply::ApplyInputs inputs{&plan, context.plugins, backend.get(), state.get(), &secrets, target_of, progress, &witness};
   apply::ApplyReport report = apply::apply_plan(inputs, apply::ApplyOptions{options.parallelism, options.allow_destroy});
   io.out << apply_table(report);
   return report.ok() ? 0 : 1;

@@ -236,4 +236,12 @@ VerifyResponse Plugin::verify(const VerifyRequest& request) const {
   return response;
 }
 
+std::optional<InstallChain> Plugin::evidence(const EvidenceRequest&) const { return std::nullopt; }
+
+std::vector<Check> Plugin::checks(const CheckRequest&) const { return {}; }
+
+CheckResult Plugin::evaluate(const Check& check, std::span<const OperationResult>) const {
+  return CheckResult{false, fmt::format("the plugin '{}' made the check '{}' but cannot judge it", name(), check.name), {}, {}};
+}
+
 }  // namespace supctl::model

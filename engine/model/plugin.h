@@ -13,6 +13,7 @@
 
 #include "diag/diagnostic.h"
 #include "model/attributes.h"
+#include "model/evidence.h"
 #include "model/manifest.h"
 #include "model/operation.h"
 #include "model/schema.h"
@@ -117,6 +118,26 @@ struct VerifyResponse {
   diag::Diagnostics diagnostics;  ///< what differs, when not converged
 };
 
+/// Evidence: the log milestones that prove a change after its operations returned (work the
+/// servers carry on with, such as a role install), or that prove on demand what is there now.
+struct EvidenceRequest {
+  Address address;
+  Action action = Action::kNoOp;           ///< kNoOp: on demand (`supctl verify`), not after a change
+  std::string host;                        ///< where the resource is read and changed (host_of)
+  const AttributeMap* desired = nullptr;
+  const AttributeMap* observed = nullptr;  ///< as planned; nullptr when absent or on demand
+  const Json* references = nullptr;        ///< as in ApplyRequest
+};
+
+/// Checks: what `supctl verify` asks the servers about a resource beyond its attributes.
+struct CheckRequest {
+  Address address;
+  std::string host;                        ///< where the resource is read and changed (host_of)
+  const AttributeMap* desired = nullptr;
+  const Json* references = nullptr;
+  const Manifest* manifest = nullptr;      ///< the whole manifest, for what the resource implies (its site system)
+};
+
 class Plugin {
  public:
   virtual ~Plugin() = default;
@@ -144,6 +165,14 @@ class Plugin {
   virtual ApplyResponse apply(const ApplyRequest& request) const;
   /// The default verify is a diff of desired against the re-read state: converged when no-op.
   virtual VerifyResponse verify(const VerifyRequest& request) const;
+
+  /// The milestones that prove the change (or, on demand, the resource) in the servers' logs;
+  /// nullopt when its operations' results are proof enough (the default).
+  virtual std::optional<InstallChain> evidence(const EvidenceRequest& request) const;
+  /// The checks `supctl verify` runs for the resource; none by default.
+  virtual std::vector<Check> checks(const CheckRequest& request) const;
+  /// Judges one of this plugin's checks from its operations' results (one per operation, in order).
+  virtual CheckResult evaluate(const Check& check, std::span<const OperationResult> results) const;
 };
 
 /// An error about one resource: its address is the diagnostic's address and key path.

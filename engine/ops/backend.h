@@ -8,6 +8,7 @@
 
 #include "model/manifest.h"
 #include "model/operation.h"
+#include "ops/clock.h"
 
 namespace supctl::ops {
 
@@ -23,6 +24,9 @@ class Backend {
   /// a host that cannot be reached fails every operation with the same failure. Must be safe to
   /// call from several threads at once for different hosts.
   virtual std::vector<model::OperationResult> run(const HostTarget& host, std::span<const model::Operation> batch) = 0;
+  /// The clock of the servers behind it when it is not the system's (the lab's simulated clock,
+  /// where waiting moves time on); nullptr: the system clock.
+  virtual Clock* clock() { return nullptr; }
 };
 
 }  // namespace supctl::ops

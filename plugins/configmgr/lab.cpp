@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "plugins/common/catalog.h"
+#include "verify/winhttp.h"
 #include "plugins/common/products.h"
 #include "plugins/configmgr/kinds.h"
 #include "plugins/configmgr/resources.h"
@@ -27,6 +28,7 @@ using model::Json;
 using model::OperationResult;
 
 constexpr std::string_view kInstallDir = "E:\\ConfigMgr";
+constexpr std::string_view kConnectionsKey = "HKLM\\SOFTWARE\\Microsoft\\Windows\\CurrentVersion\\Internet Settings\\Connections";
 constexpr std::string_view kRoleKey = "HKLM\\SOFTWARE\\Microsoft\\SMS\\Operations Management\\SMS Server Role\\SMS Software Update Point";
 /// Site versions: ConfigMgr 2007 SP2, and current branch 2403.
 constexpr std::string_view kConfigMgr2007Version = "4.00.6487.2000";
@@ -362,6 +364,12 @@ std::string generation_of(const Json& site) {
 /// the role setup on the SUP's server (SUPSetup.log), then WSUS Configuration Manager's connection,
 /// proxy and health checks (WCM.log). Run by add_sup, and again by set_sup while the role has not
 /// installed (as SiteComp retries it). Marks the document installed when every stage passes.
+/// As on a real site the operation succeeds once the SMS Provider has stored the role: whether
+/// the install worked is in the logs (the install tracker reads them), and in `installed`.
+/// Stage faults, injected for exactly these operation names: `configmgr.role_setup` on the SUP's
+/// server (kind timeout: the setup hangs after it starts; any other kind: a prerequisite fails to
+/// install) and `configmgr.wsus_configuration` on the site server (access_denied: WSUS answers
+/// 401; timeout: WCM never gets to its checks; any other kind: WSUS refuses the connection).
 OperationResult install_role(lab::Estate& estate, const std::string& host, const std::string& fqdn, const std::string& code, Json& document,
                              const std::string& generation, Logger& log) {
   const std::string server = upper(fqdn);
@@ -396,24 +404,10 @@ OperationResult install_role(lab::Estate& estate, const std::string& host, const
   estate.put_service(fqdn, lab::Service{.name = bootstrap, .display_name = bootstrap, .startup = "manual", .state = "running"});
   estate.advance(2);
 
-  // Role setup on the SUP's server: prerequisites, then the WSUS version.
-  log.setup(fqdn, "====================================================================");
-  log.setup(fqdn, "SMSWSUS Setup Started....");
-  log.setup(fqdn, fmt::format("Parameters: {} /install /siteserver:{} SMSWSUS 0", rolesetup, site_netbios));
-  log.setup(fqdn, "Installing Pre Reqs for SMSWSUS");
-  log.setup(fqdn, "   ======== Installing Pre Reqs for Role SMSWSUS ========");
-  log.setup(fqdn, "Found 1 Pre Reqs for Role SMSWSUS");
-  log.setup(fqdn, "Pre Req SqlNativeClient found.");
-  log.setup(fqdn,
-            "SqlNativeClient already installed (Product Code: {D411E9C9-CE62-4DBF-9D92-4CB22B750ED5}). Would not install again.");
-  log.setup(fqdn, "Pre Req SqlNativeClient is already installed. Skipping it.");
-  log.setup(fqdn, "   ======== Completed Installation of Pre Reqs for Role SMSWSUS ========");
-  log.setup(fqdn, "Installing the SMSWSUS");
-  log.setup(fqdn, "Checking for supported version of WSUS (min WSUS 3.0 SP2 + KB2720211 + KB2734608)");
-  WsusCheck wsus = check_wsus(estate.document(fqdn, "wsus", "server"), generation);
-  log.setup(fqdn, "Checking runtime v2.0.50727...");
-  log.setup(fqdn, "Did not find supported version of assembly Microsoft.UpdateServices.Administration.");
-  log.setup(fqdn, "Checking runtime v4.0.30319...");
+  auto not_installed = [&](const std::string& reason) {
+    estate.put_document(host, "configmgr.sup", fqdn, document);
+    return succeeded(Json{{"installed", false}, {"reason", reason}, {"log_lines", log.lines()}});
+  };
   auto fail_setup = [&](const std::string& reason, std::string_view line) {
     log.setup(fqdn, line);
     log.setup(fqdn, "Installation failed.");
@@ -426,10 +420,38 @@ OperationResult install_role(lab::Estate& estate, const std::string& host, const
     log.cmtrace(host, kSiteComp, "Bootstrap operation failed.", 3);
     estate.remove_service(fqdn, bootstrap);
     log.cmtrace(host, kSiteComp, fmt::format("Deinstalled service {}.", bootstrap));
-    return OperationResult{FailureKind::kFailed, nullptr,
-                           fmt::format("the software update point role did not install on {}: {}; see SUPSetup.log on {}", fqdn, reason,
-                                       fqdn)};
+    return not_installed(fmt::format("the software update point role did not install on {}: {}; see SUPSetup.log on {}", fqdn, reason, fqdn));
   };
+
+  // Role setup on the SUP's server: prerequisites, then the WSUS version.
+  std::optional<lab::Fault> setup_fault = estate.take_fault(fqdn, "configmgr.role_setup", true);
+  log.setup(fqdn, "====================================================================");
+  log.setup(fqdn, "SMSWSUS Setup Started....");
+  log.setup(fqdn, fmt::format("Parameters: {} /install /siteserver:{} SMSWSUS 0", rolesetup, site_netbios));
+  log.setup(fqdn, "Installing Pre Reqs for SMSWSUS");
+  log.setup(fqdn, "   ======== Installing Pre Reqs for Role SMSWSUS ========");
+  log.setup(fqdn, "Found 1 Pre Reqs for Role SMSWSUS");
+  if (setup_fault && setup_fault->kind == "timeout") {
+    // The setup hangs installing its prerequisite: nothing more is written, the bootstrap stays.
+    return not_installed(fmt::format("the role setup on {} stopped responding", fqdn));
+  }
+  if (setup_fault) {
+    log.setup(fqdn, "Pre Req SqlNativeClient not found. Installing it.");
+    log.setup(fqdn, fmt::format("ERROR: Failed to install Pre Req SqlNativeClient: {}",
+                                 setup_fault->message.empty() ? "msiexec returned 1603 (a fatal error during installation)" : setup_fault->message));
+    return fail_setup("a prerequisite did not install", "   ======== Installation of Pre Reqs for Role SMSWSUS failed ========");
+  }
+  log.setup(fqdn, "Pre Req SqlNativeClient found.");
+  log.setup(fqdn,
+            "SqlNativeClient already installed (Product Code: {D411E9C9-CE62-4DBF-9D92-4CB22B750ED5}). Would not install again.");
+  log.setup(fqdn, "Pre Req SqlNativeClient is already installed. Skipping it.");
+  log.setup(fqdn, "   ======== Completed Installation of Pre Reqs for Role SMSWSUS ========");
+  log.setup(fqdn, "Installing the SMSWSUS");
+  log.setup(fqdn, "Checking for supported version of WSUS (min WSUS 3.0 SP2 + KB2720211 + KB2734608)");
+  WsusCheck wsus = check_wsus(estate.document(fqdn, "wsus", "server"), generation);
+  log.setup(fqdn, "Checking runtime v2.0.50727...");
+  log.setup(fqdn, "Did not find supported version of assembly Microsoft.UpdateServices.Administration.");
+  log.setup(fqdn, "Checking runtime v4.0.30319...");
   if (wsus.file_version.empty()) {
     log.setup(fqdn, "Did not find supported version of assembly Microsoft.UpdateServices.Administration.");
     return fail_setup(wsus.reason, "ERROR: WSUS is not installed on this server. Install WSUS before the software update point.");
@@ -484,11 +506,21 @@ OperationResult install_role(lab::Estate& estate, const std::string& host, const
                               server, account, groups, missing.size() == 1 ? "" : "s", server),
                   3);
       log.cmtrace(host, kWcm, "Setting new configuration state to 3 (WSUS_CONFIG_FAILED)", 3);
-      return failed(fmt::format(
+      return not_installed(fmt::format(
           "the software update point role installed on {}, but ConfigMgr cannot connect to its WSUS: {} is not in the local {} "
           "group{} there; see WCM.log on {}",
           fqdn, account, groups, missing.size() == 1 ? "" : "s", host));
     }
+  }
+  if (auto fault = estate.take_fault(host, "configmgr.wsus_configuration", true)) {
+    if (fault->kind == "timeout") return not_installed(fmt::format("WSUS Configuration Manager on {} has not checked {} yet", host, fqdn));
+    std::string why = fault->kind == "access_denied" ? "The request failed with HTTP status 401: Unauthorized."
+                                                     : "No connection could be made because the target machine actively refused it";
+    log.cmtrace(host, kWcm, fmt::format("Failed to connect to WSUS server {}: System.Net.WebException: {}", server,
+                                        fault->message.empty() ? why : fault->message),
+                3);
+    log.cmtrace(host, kWcm, "Setting new configuration state to 3 (WSUS_CONFIG_FAILED)", 3);
+    return not_installed(fmt::format("ConfigMgr cannot connect to WSUS on {}; see WCM.log on {}", fqdn, host));
   }
   log.cmtrace(host, kWcm,
               fmt::format("Successfully connected to server: {}, port: {}, useSSL: {}", server,
@@ -499,7 +531,7 @@ OperationResult install_role(lab::Estate& estate, const std::string& host, const
     Json proxy = system ? system->second.value("proxy", Json(nullptr)) : Json(nullptr);
     if (!proxy.is_object()) {
       log.cmtrace(host, kWcm, "The address of the proxy server cannot be empty", 3);
-      return failed(fmt::format("{} uses a proxy, but its site system has none; see WCM.log on {}", fqdn, host));
+      return not_installed(fmt::format("{} uses a proxy, but its site system has none; see WCM.log on {}", fqdn, host));
     }
     auto wsus_document = estate.document(fqdn, "wsus", "server");
     Json updated = wsus_document ? *wsus_document : Json::object();
@@ -832,6 +864,19 @@ void seed_lab(const model::Manifest& manifest, lab::Estate& estate) {
     for (const std::string& member : members) {
       for (std::string_view group : kSupGroups) estate.add_member(sup.name(), group, member);
     }
+  }
+  // The seeds have the administrator point the SYSTEM account's WinHTTP at the site system's proxy
+  // on a server that reaches Microsoft Update through it (netsh winhttp set proxy).
+  for (const model::Resource& system : manifest.of_kind("site_system")) {
+    auto proxy_name = system.string("proxy");
+    const model::Resource* proxy = proxy_name ? manifest.find("proxy", *proxy_name) : nullptr;
+    auto server = proxy ? proxy->string("server") : std::nullopt;
+    if (!server || estate.value(system.name(), kConnectionsKey, "WinHttpSettings")) continue;
+    const std::string blob =
+        verify::encode_winhttp_settings(verify::make_winhttp_proxy(fmt::format("{}:{}", *server, proxy->integer("port").value_or(80)), "<local>"));
+    std::string hex;
+    for (unsigned char byte : blob) hex += fmt::format("{}{:02x}", hex.empty() ? "" : " ", byte);
+    estate.set_value(system.name(), kConnectionsKey, "WinHttpSettings", lab::RegistryValue{"binary", hex});
   }
 }
 

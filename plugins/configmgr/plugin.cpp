@@ -1,6 +1,7 @@
 #include "plugins/configmgr/plugin.h"
 
 #include "plugins/configmgr/edges.h"
+#include "plugins/configmgr/evidence.h"
 #include "plugins/configmgr/kinds.h"
 #include "plugins/configmgr/resources.h"
 #include "plugins/configmgr/rules.h"
@@ -27,6 +28,11 @@ class ConfigMgrPlugin final : public model::Plugin {
   model::ObserveResponse observe(const model::ObserveRequest& request) const override { return observe_resource(request); }
   model::DiffResponse diff(const model::DiffRequest& request) const override { return diff_resource(request); }
   model::ApplyResponse apply(const model::ApplyRequest& request) const override { return apply_resource(request); }
+  std::optional<model::InstallChain> evidence(const model::EvidenceRequest& request) const override { return sup_evidence(request); }
+  std::vector<model::Check> checks(const model::CheckRequest& request) const override { return sup_checks(request); }
+  model::CheckResult evaluate(const model::Check& check, std::span<const model::OperationResult> results) const override {
+    return evaluate_sup_check(check, results);
+  }
 };
 
 }  // namespace

@@ -22,6 +22,7 @@
 #include "plan/planner.h"
 #include "plugins/lab_report.h"
 #include "state/state.h"
+#include "verify/witness.h"
 
 namespace supctl::test {
 
@@ -83,8 +84,11 @@ class PluginLab {
     state::LockInfo holder;
     REQUIRE(state->lock("apply", std::chrono::milliseconds(0), &holder));
     const model::Manifest& manifest = validation_.manifest;
-    apply::ApplyInputs inputs{&plan,     plugins_, backend_.get(), state.get(), &secrets_,
-                              [&manifest](const std::string& host) { return plan::host_target(manifest, host); }, {}};
+    auto target_of = [&manifest](const std::string& host) { return plan::host_target(manifest, host); };
+    // Installs are followed through the logs as supctl apply does, on the lab's clock.
+    verify::LogWitness witness(plugins_, *backend_, *backend_->clock(), target_of, verify::TrackOptions{},
+                               [this](const std::string& line) { progress.push_back(line); });
+    apply::ApplyInputs inputs{&plan, plugins_, backend_.get(), state.get(), &secrets_, target_of, {}, &witness};
     auto report = apply::apply_plan(inputs, {});
     state->unlock();
     return report;
@@ -143,6 +147,11 @@ class PluginLab {
   plan::EnvFileSecrets secrets_;
   lab::OperationTable table_;
   std::unique_ptr<lab::LabBackend> backend_;
+
+ public:
+  std::vector<std::string> progress;  ///< what the install tracker reported during apply, in order
+
+ private:
   Plugins owned_;
   std::vector<const model::Plugin*> plugins_;
   std::vector<std::unique_ptr<diag::SourceSet>> sources_;

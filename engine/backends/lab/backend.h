@@ -8,6 +8,7 @@
 
 #include "backends/lab/estate.h"
 #include "ops/backend.h"
+#include "ops/clock.h"
 
 namespace supctl::lab {
 
@@ -28,18 +29,34 @@ class OperationTable {
   std::vector<std::string> duplicates_;
 };
 
+/// The estate's simulated clock as the tracker's clock: sleeping moves the clock on (whole
+/// seconds, rounded up), which is when the lab's delayed log lines show up. So waiting on the lab
+/// takes no real time.
+class EstateClock final : public ops::Clock {
+ public:
+  explicit EstateClock(Estate& estate) : estate_(estate) {}
+  std::chrono::milliseconds now() const override { return std::chrono::seconds(estate_.now()); }
+  void sleep(std::chrono::milliseconds duration) override { estate_.advance((duration.count() + 999) / 1000); }
+
+ private:
+  Estate& estate_;
+};
+
 class LabBackend final : public ops::Backend {
  public:
-  LabBackend(Estate& estate, const OperationTable& table) : estate_(estate), table_(table) {}
+  LabBackend(Estate& estate, const OperationTable& table) : estate_(estate), table_(table), clock_(estate) {}
 
   /// One batch is one round trip: a host not in the estate, or with an `unreachable` fault, fails
   /// every operation; otherwise each operation runs in its own transaction, after any matching fault
   /// (which fails it instead). An operation with no interpreter fails saying so.
   std::vector<model::OperationResult> run(const ops::HostTarget& host, std::span<const model::Operation> batch) override;
+  ops::Clock* clock() override { return &clock_; }
 
  private:
   Estate& estate_;
   const OperationTable& table_;
+  EstateClock clock_;
 };
+
 
 }  // namespace supctl::lab

@@ -44,6 +44,9 @@ CREATE TABLE IF NOT EXISTS documents(host_key TEXT NOT NULL, collection TEXT NOT
   document TEXT NOT NULL, PRIMARY KEY(host_key, collection, key));
 CREATE TABLE IF NOT EXISTS faults(id INTEGER PRIMARY KEY AUTOINCREMENT, host TEXT NOT NULL, host_key TEXT NOT NULL,
   operation TEXT NOT NULL, kind TEXT NOT NULL, message TEXT NOT NULL, remaining INTEGER NOT NULL);
+CREATE TABLE IF NOT EXISTS log_delays(host_key TEXT PRIMARY KEY, seconds INTEGER NOT NULL);
+CREATE TABLE IF NOT EXISTS pending_log_lines(id INTEGER PRIMARY KEY AUTOINCREMENT, host TEXT NOT NULL, log TEXT NOT NULL,
+  due INTEGER NOT NULL, line TEXT NOT NULL);
 )sql";
 
 constexpr std::string_view kResetSql = R"sql(
@@ -55,6 +58,8 @@ DELETE FROM group_members;
 DELETE FROM features;
 DELETE FROM documents;
 DELETE FROM faults;
+DELETE FROM log_delays;
+DELETE FROM pending_log_lines;
 DELETE FROM sqlite_sequence;
 )sql";
 
@@ -229,6 +234,16 @@ struct Estate::Impl {
 
   fs::path log_path(std::string_view host, std::string_view log) const {
     return dir / "logs" / fold(host) / fs::path(std::string(log));
+  }
+
+  /// Appends one line and its CRLF to the log file. Files are outside the database's transactions.
+  void append_file(std::string_view host, std::string_view log, std::string_view line) const {
+    const fs::path path = log_path(host, log);
+    std::error_code ec;
+    fs::create_directories(path.parent_path(), ec);
+    std::ofstream out(path, std::ios::binary | std::ios::app);
+    out.write(line.data(), static_cast<std::streamsize>(line.size()));
+    out.write("\r\n", 2);
   }
 
   void create_keys(const std::string& host_key, std::string_view key) {
@@ -602,12 +617,36 @@ std::vector<std::pair<std::string, Json>> Estate::documents(std::string_view hos
 
 void Estate::append_log(std::string_view host, std::string_view log, std::string_view line) {
   std::lock_guard guard(impl_->mutex);
-  const fs::path path = impl_->log_path(host, log);
-  std::error_code ec;
-  fs::create_directories(path.parent_path(), ec);
-  std::ofstream out(path, std::ios::binary | std::ios::app);
-  out.write(line.data(), static_cast<std::streamsize>(line.size()));
-  out.write("\r\n", 2);
+  if (std::int64_t delay = log_delay(host); delay > 0) {
+    impl_->write([&] {
+      return Statement(impl_->handle(), "INSERT INTO pending_log_lines(host, log, due, line) VALUES (?1, ?2, ?3, ?4)")
+          .bind(1, fold(host))
+          .bind(2, log)
+          .bind(3, impl_->meta_integer("now").value_or(kStartTime) + delay)
+          .bind(4, line)
+          .run();
+    });
+    return;
+  }
+  impl_->append_file(host, log, line);
+}
+
+void Estate::set_log_delay(std::string_view host, std::int64_t seconds) {
+  impl_->write([&] {
+    if (seconds <= 0) return Statement(impl_->handle(), "DELETE FROM log_delays WHERE host_key = ?1").bind(1, fold(host)).run();
+    return Statement(impl_->handle(),
+                     "INSERT INTO log_delays(host_key, seconds) VALUES (?1, ?2) ON CONFLICT(host_key) DO UPDATE SET seconds = ?2")
+        .bind(1, fold(host))
+        .bind(2, seconds)
+        .run();
+  });
+}
+
+std::int64_t Estate::log_delay(std::string_view host) const {
+  std::lock_guard guard(impl_->mutex);
+  Statement select(impl_->handle(), "SELECT seconds FROM log_delays WHERE host_key = ?1");
+  select.bind(1, fold(host));
+  return select.step() == SQLITE_ROW ? select.integer(0) : 0;
 }
 
 std::string Estate::read_log(std::string_view host, std::string_view log, std::uint64_t offset) const {
@@ -633,8 +672,15 @@ std::int64_t Estate::now() const {
 }
 
 void Estate::advance(std::int64_t seconds) {
+  std::lock_guard guard(impl_->mutex);
   impl_->write([&] {
-    return Statement(impl_->handle(), "UPDATE meta SET value = value + ?1 WHERE key = 'now'").bind(1, seconds).run();
+    if (!Statement(impl_->handle(), "UPDATE meta SET value = value + ?1 WHERE key = 'now'").bind(1, seconds).run()) return false;
+    // Lines held back by a host's log delay show up once the clock passes their time, in order.
+    const std::int64_t now = impl_->meta_integer("now").value_or(kStartTime);
+    Statement due(impl_->handle(), "SELECT host, log, line FROM pending_log_lines WHERE due <= ?1 ORDER BY due, id");
+    due.bind(1, now);
+    while (due.step() == SQLITE_ROW) impl_->append_file(due.text(0), due.text(1), due.text(2));
+    return Statement(impl_->handle(), "DELETE FROM pending_log_lines WHERE due <= ?1").bind(1, now).run();
   });
 }
 
@@ -688,7 +734,7 @@ bool Estate::remove_fault(std::int64_t id) {
 
 // The fault returned carries what remains of it after this use (0: it was the last and is gone).
 // A fault stored with 0 remaining fails nothing.
-std::optional<Fault> Estate::take_fault(std::string_view host, std::string_view operation) {
+std::optional<Fault> Estate::take_fault(std::string_view host, std::string_view operation, bool exact) {
   std::optional<Fault> taken;
   bool committed = impl_->write([&] {
     std::optional<Fault> found;
@@ -700,7 +746,7 @@ std::optional<Fault> Estate::take_fault(std::string_view host, std::string_view 
       int rc;
       while ((rc = select.step()) == SQLITE_ROW) {
         Fault fault = read_fault(select);
-        if (matches(fault.operation, operation)) {
+        if (exact ? fault.operation == operation : matches(fault.operation, operation)) {
           found = std::move(fault);
           break;
         }

@@ -99,13 +99,19 @@ class Estate {
   std::vector<std::pair<std::string, Json>> documents(std::string_view host, std::string_view collection) const;  ///< by key
 
   // Logs: DIR/logs/<host lower case>/<log>; appended as UTF-8 text, each line ending in CRLF.
+  /// On a host with a log delay the line is held back until the clock passes now + delay.
   void append_log(std::string_view host, std::string_view log, std::string_view line);
+  /// Holds back the lines written to `host`'s logs by `seconds` of the simulated clock (a slow
+  /// disk, a log a share flushes late): readers on other hosts see their logs first. 0 removes it.
+  void set_log_delay(std::string_view host, std::int64_t seconds);
+  std::int64_t log_delay(std::string_view host) const;
   /// The log's bytes from `offset` on; empty when it does not exist.
   std::string read_log(std::string_view host, std::string_view log, std::uint64_t offset = 0) const;
   std::filesystem::path log_path(std::string_view host, std::string_view log) const;
 
   // The simulated clock: seconds since the Unix epoch, starting at 2026-11-21T08:00:00Z.
   std::int64_t now() const;
+  /// Moves the clock on; log lines held back by a log delay whose time has come are written.
   void advance(std::int64_t seconds);
 
   // Faults.
@@ -113,7 +119,9 @@ class Estate {
   std::vector<Fault> faults() const;
   bool remove_fault(std::int64_t id);
   /// The first fault matching (host, operation), counting one use of it; nullopt when none.
-  std::optional<Fault> take_fault(std::string_view host, std::string_view operation);
+  /// `exact`: only a fault for exactly this operation (a stage inside an operation, such as the
+  /// role setup of a SUP install, which "*" faults are not meant for).
+  std::optional<Fault> take_fault(std::string_view host, std::string_view operation, bool exact = false);
 
   /// Runs `body` in one transaction: committed when it returns true, rolled back otherwise.
   /// Calls made inside it on this estate join the transaction.

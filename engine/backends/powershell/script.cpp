@@ -7,12 +7,13 @@
 #include <memory>
 #include <set>
 
-#include "backends/powershell/base64.h"
+#include "model/base64.h"
 #include "backends/powershell/clixml.h"
 
 namespace supctl::powershell {
 namespace {
 
+using model::base64_encode;
 using model::FailureKind;
 using model::Json;
 using model::OperationResult;

@@ -8,7 +8,7 @@
 #include <string>
 #include <string_view>
 
-#include "backends/powershell/base64.h"
+#include "model/base64.h"
 
 namespace supctl::powershell::wsman {
 
@@ -91,8 +91,8 @@ struct ReceiveOutput {
 /// Reads streams and CommandState for `command_id` (elements naming another command are skipped).
 std::optional<ReceiveOutput> parse_receive(std::string_view text, std::string_view command_id, std::string* error);
 
-using powershell::base64_decode;
-using powershell::base64_encode;
+using model::base64_decode;
+using model::base64_encode;
 
 /// Quotes one argument the way CommandLineToArgvW and the MSVC runtime parse it back.
 std::string quote_windows_argument(std::string_view argument);

@@ -41,12 +41,6 @@ TEST_CASE("usage errors exit 1 with a pointer to help") {
   CHECK(format.err.find("yaml") != std::string::npos);
 }
 
-TEST_CASE("commands of later versions say so and exit 1") {
-  auto verify = run_cli({"verify", "examples/contoso", "--lab"});
-  CHECK(verify.code == 1);
-  CHECK(verify.err.find("'supctl verify' is not available") != std::string::npos);
-}
-
 TEST_CASE("a directory that does not exist - a file - and an empty directory are clear errors") {
   auto missing = run_cli({"validate", "/nonexistent/supctl"});
   CHECK(missing.code == 1);

@@ -23,6 +23,7 @@
 #include "plan/planner.h"
 #include "plugins/common/products.h"
 #include "plugins/configmgr/lab.h"
+#include "plugins/host/lab.h"
 #include "plugins/configmgr/plugin.h"
 #include "state/state.h"
 
@@ -93,7 +94,7 @@ test::PluginLab::Plugins configmgr_only() {
 class Lab : public test::PluginLab {
  public:
   explicit Lab(const std::string& name)
-      : PluginLab("configmgr-" + name, configmgr_only(), {&add_lab_operations},
+      : PluginLab("configmgr-" + name, configmgr_only(), {&add_lab_operations, &host::add_lab_operations},
                   {lab::HostInfo{.name = kCasServer}, lab::HostInfo{.name = kSiteServer}, lab::HostInfo{.name = kSupHost}}) {
     env["CONTOSO_WSUS_CONNECT_PASSWORD"] = "P@ssw0rd";
   }
@@ -311,7 +312,8 @@ TEST_CASE("an unsupported WSUS version fails the role setup with the reason in S
   const auto& step = step_of(report, "software_update_point[\"pr1wsus.contoso.com\"]");
   CHECK(step.status == apply::StepStatus::kFailed);
   CHECK(step.message.find("WSUS 3.0-sp2 is not supported by ConfigMgr current branch") != std::string::npos);
-  CHECK(step.message.find("see SUPSetup.log on pr1wsus.contoso.com") != std::string::npos);
+  CHECK(step.message.find("failed at 'supported WSUS version found' (SUPSetup.log on pr1wsus.contoso.com)") != std::string::npos);
+  CHECK(step.message.find("what to do: install a WSUS this site's ConfigMgr supports on pr1wsus.contoso.com") != std::string::npos);
   auto setup = messages(lab, kSupHost, "SUPSetup.log");
   INFO(joined(setup));
   REQUIRE(setup.size() >= 3);
@@ -319,7 +321,10 @@ TEST_CASE("an unsupported WSUS version fails the role setup with the reason in S
   CHECK(setup[setup.size() - 2] == "Installation failed.");
   CHECK(setup.back() == "~RoleSetup().");
   CHECK(std::find(setup.begin(), setup.end(), "Installation was successful.") == setup.end());
-  CHECK_FALSE(lab.estate->document(kSiteServer, "configmgr.sup", kSupHost));
+  // The SMS Provider stored the role (as on a real site); it is not installed, and WCM never got to it.
+  auto sup = lab.estate->document(kSiteServer, "configmgr.sup", kSupHost);
+  REQUIRE(sup);
+  CHECK((*sup)["installed"] == false);
   CHECK(messages(lab, kSiteServer, "WCM.log").empty());
 }
 
@@ -350,8 +355,9 @@ TEST_CASE("a connection account missing from WSUS Administrators fails in WCM.lo
   INFO(steps_of(report));
   const auto& step = step_of(report, "software_update_point[\"pr1wsus.contoso.com\"]");
   CHECK(step.status == apply::StepStatus::kFailed);
-  CHECK(step.message.find("CONTOSO\\svc-cm-wsus is not in the local WSUS Administrators group") != std::string::npos);
-  CHECK(step.message.find("see WCM.log on pr1site.contoso.com") != std::string::npos);
+  CHECK(step.message.find("access denied for CONTOSO\\svc-cm-wsus (not a member of the local WSUS Administrators group") != std::string::npos);
+  CHECK(step.message.find("failed at 'no unhealthy WSUS components' (WCM.log on pr1site.contoso.com)") != std::string::npos);
+  CHECK(step.message.find("what to do: ConfigMgr connects to WSUS on pr1wsus.contoso.com as CONTOSO\\svc-cm-wsus") != std::string::npos);
   auto wcm = messages(lab, kSiteServer, "WCM.log");
   INFO(joined(wcm));
   CHECK(wcm == std::vector<std::string>{
@@ -450,7 +456,8 @@ TEST_CASE("a remote SUP without a connection account needs the site server's com
   auto report = lab.apply(before.plan);
   const auto& step = step_of(report, "software_update_point[\"pr1wsus.contoso.com\"]");
   CHECK(step.status == apply::StepStatus::kFailed);
-  CHECK(step.message.find("CONTOSO\\PR1SITE$ is not in the local Administrators group") != std::string::npos);
+  CHECK(step.message.find("access denied for CONTOSO\\PR1SITE$ (not a member of the local Administrators group") != std::string::npos);
+  CHECK(step.message.find("as CONTOSO\\PR1SITE$: put it in the local Administrators and WSUS Administrators groups") != std::string::npos);
 }
 
 TEST_CASE("a site that does not exist on its server is a plan error") {

@@ -13,7 +13,7 @@
 #include <cstdlib>
 #include <set>
 
-#include "backends/powershell/base64.h"
+#include "model/base64.h"
 #include "backends/powershell/script.h"
 #include "plugins/plugins.h"
 #include "support.h"
@@ -22,6 +22,7 @@ namespace supctl::powershell {
 namespace {
 
 namespace fs = std::filesystem;
+using model::base64_decode;
 using model::FailureKind;
 using model::Json;
 using model::Operation;

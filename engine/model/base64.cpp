@@ -1,8 +1,8 @@
-#include "backends/powershell/base64.h"
+#include "model/base64.h"
 
 #include <cstdint>
 
-namespace supctl::powershell {
+namespace supctl::model {
 namespace {
 
 constexpr std::string_view kBase64Alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
@@ -59,4 +59,4 @@ std::optional<std::string> base64_decode(std::string_view text) {
   return out;
 }
 
-}  // namespace supctl::powershell
+}  // namespace supctl::model

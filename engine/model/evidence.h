@@ -1,0 +1,71 @@
+#pragma once
+/// What proves a change on the servers themselves, as an administrator would prove it: the log
+/// milestones of work that goes on after a change's operations return (a software update point's
+/// install, through SMSProv.log, SiteComp.log, SUPSetup.log and WCM.log), and the checks that
+/// `supctl verify` runs. Plain data from the plugins; engine/verify reads the logs and runs them.
+
+#include <cstddef>
+#include <string>
+#include <vector>
+
+#include "model/address.h"
+#include "model/operation.h"
+
+namespace supctl::model {
+
+/// A log file on a machine.
+struct LogSource {
+  std::string host;       ///< the machine, as the manifests name it
+  std::string log;        ///< its file name: "SiteComp.log"
+  std::string component;  ///< the ConfigMgr component that writes it (its Tracing key names the path); may be empty
+  bool operator==(const LogSource&) const = default;
+};
+
+/// One step of the work, proven by an entry of `source` whose message contains one of `signs`
+/// (compared without case). Within one log, milestones are reached in their order; across logs
+/// (other hosts, other writers) they may show up in any order.
+struct Milestone {
+  std::string name;                ///< what it proves, for progress lines: "bootstrap service removed"
+  LogSource source;
+  std::vector<std::string> signs;  ///< never empty
+  /// This milestone starts an attempt: seen again, it forgets what its log showed before (a role
+  /// setup that runs again after a failure).
+  bool starts_attempt = false;
+};
+
+/// An entry that shows the work failed at milestone `step`.
+struct FailureSign {
+  std::size_t step = 0;            ///< index into InstallChain::milestones
+  LogSource source;
+  std::vector<std::string> signs;  ///< never empty; compared without case
+  std::string hint;                ///< what to do about it
+};
+
+struct InstallChain {
+  std::string subject;                 ///< "the software update point role on pr1wsus.contoso.com"
+  std::vector<Milestone> milestones;   ///< in order; success needs every one
+  std::vector<FailureSign> failures;
+  std::string timeout_hint;            ///< what to look at when the milestones stop coming
+};
+
+/// A check `supctl verify` runs: operations on one or more hosts, whose results the plugin that
+/// made the check judges (Plugin::evaluate).
+struct CheckOperation {
+  std::string host;
+  Operation operation;
+};
+struct Check {
+  std::string name;                          ///< a stable identifier: "winhttp-proxy", "wsus-proxy", "sup-install"
+  std::string title;                         ///< "WinHTTP proxy of SYSTEM on pr1wsus.contoso.com"
+  Address address;                           ///< the resource it is about
+  std::vector<CheckOperation> operations;
+  Json expected;                             ///< what the plugin compares the results with (its own data)
+};
+struct CheckResult {
+  bool passed = false;
+  std::string summary;               ///< one line: what was found
+  std::vector<std::string> details;  ///< quoted evidence, e.g. log lines
+  std::string hint;                  ///< what to do, when it failed
+};
+
+}  // namespace supctl::model

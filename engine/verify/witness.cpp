@@ -1,0 +1,63 @@
+#include "verify/witness.h"
+
+#include <fmt/format.h>
+
+namespace supctl::verify {
+namespace {
+
+class TrackerWatch final : public apply::Witness::Watch {
+ public:
+  TrackerWatch(std::unique_ptr<Tracker> tracker, Tracker::Progress progress) : tracker_(std::move(tracker)), progress_(std::move(progress)) {}
+
+  std::optional<std::string> verdict() override {
+    TrackReport report = tracker_->wait();
+    if (report.outcome == TrackOutcome::kSucceeded) {
+      if (progress_) progress_(report.summary());
+      return std::nullopt;
+    }
+    std::string text = report.summary();
+    for (const std::string& line : report.details()) text += "\n    " + line;
+    return text;
+  }
+
+ private:
+  std::unique_ptr<Tracker> tracker_;
+  Tracker::Progress progress_;
+};
+
+}  // namespace
+
+LogWitness::LogWitness(std::span<const model::Plugin* const> plugins, ops::Backend& backend, ops::Clock& clock,
+                       Tracker::TargetOf target_of, TrackOptions options, Progress progress)
+    : plugins_(plugins),
+      backend_(backend),
+      clock_(clock),
+      target_of_(std::move(target_of)),
+      options_(options),
+      progress_(std::move(progress)) {}
+
+std::unique_ptr<apply::Witness::Watch> LogWitness::watch(const plan::Change& change, const ops::HostTarget&) {
+  for (const model::Plugin* plugin : plugins_) {
+    bool owns = false;
+    for (const model::KindSchema& kind : plugin->kinds()) owns |= kind.kind == change.address.kind;
+    if (!owns) continue;
+    model::EvidenceRequest request{change.address, change.action, change.host, &change.desired,
+                                   change.observed ? &*change.observed : nullptr, &change.references};
+    auto chain = plugin->evidence(request);
+    if (!chain) return nullptr;
+    const std::string prefix = fmt::format("{}: {}: ", change.host, change.address.str());
+    Tracker::Progress progress;
+    if (progress_) {
+      progress = [this, prefix](const std::string& line) {
+        std::lock_guard lock(progress_mutex_);
+        progress_(prefix + line);
+      };
+    }
+    auto tracker = std::make_unique<Tracker>(std::move(*chain), backend_, clock_, target_of_, options_, progress);
+    tracker->mark();
+    return std::make_unique<TrackerWatch>(std::move(tracker), progress);
+  }
+  return nullptr;
+}
+
+}  // namespace supctl::verify

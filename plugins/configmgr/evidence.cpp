@@ -1,0 +1,312 @@
+#include "plugins/configmgr/evidence.h"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <cctype>
+
+#include "model/base64.h"
+#include "plugins/configmgr/resources.h"
+#include "verify/log.h"
+#include "verify/winhttp.h"
+
+namespace supctl::plugins::configmgr {
+namespace {
+
+using model::Json;
+using model::LogSource;
+
+constexpr std::string_view kConnectionsKey = "HKLM\\SOFTWARE\\Microsoft\\Windows\\CurrentVersion\\Internet Settings\\Connections";
+constexpr std::size_t kProxyLinesQuoted = 5;
+
+std::string upper(std::string_view s) {
+  std::string out(s);
+  for (char& c : out) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+  return out;
+}
+
+std::string lower(std::string_view s) {
+  std::string out(s);
+  for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return out;
+}
+
+/// The proxy a SUP's site system declares, as ConfigMgr takes it: {server, port, account} or null.
+Json declared_proxy(const model::Manifest* manifest, std::string_view fqdn) {
+  if (!manifest) return nullptr;
+  const model::Resource* system = manifest->find("site_system", fqdn);
+  auto name = system ? system->string("proxy") : std::nullopt;
+  const model::Resource* proxy = name ? manifest->find("proxy", *name) : nullptr;
+  if (!proxy || !proxy->string("server")) return nullptr;
+  Json account = nullptr;
+  if (auto account_name = proxy->string("account")) {
+    const model::Resource* resource = manifest->find("account", *account_name);
+    if (resource && resource->string("user")) account = std::string(*resource->string("user"));
+  }
+  return Json{{"server", std::string(*proxy->string("server"))}, {"port", proxy->integer("port").value_or(80)}, {"account", account}};
+}
+
+std::string proxy_text(const Json& proxy) {
+  if (!proxy.is_object()) return "none";
+  std::string text = fmt::format("'{}:{}'", proxy.value("server", std::string()), proxy.value("port", Json(80)).dump());
+  if (proxy.contains("account") && proxy["account"].is_string()) text += fmt::format(" as '{}'", proxy["account"].get<std::string>());
+  return text;
+}
+
+model::CheckResult fail(std::string summary, std::string hint, std::vector<std::string> details = {}) {
+  return model::CheckResult{false, std::move(summary), std::move(details), std::move(hint)};
+}
+model::CheckResult pass(std::string summary, std::vector<std::string> details = {}) {
+  return model::CheckResult{true, std::move(summary), std::move(details), {}};
+}
+
+/// The registry's binary data ("01 0a ff") as bytes; nullopt when it is not hex.
+std::optional<std::string> hex_bytes(const Json& data) {
+  if (!data.is_string()) return std::nullopt;
+  std::string out, digits;
+  for (char c : data.get<std::string>()) {
+    if (c == ' ') continue;
+    if (!std::isxdigit(static_cast<unsigned char>(c))) return std::nullopt;
+    digits += c;
+    if (digits.size() == 2) {
+      out += static_cast<char>(std::stoi(digits, nullptr, 16));
+      digits.clear();
+    }
+  }
+  if (!digits.empty()) return std::nullopt;
+  return out;
+}
+
+model::CheckResult evaluate_winhttp(const model::Check& check, std::span<const model::OperationResult> results) {
+  // The registry value first (the same on every language of Windows), netsh's text otherwise.
+  std::optional<verify::WinHttpProxy> seen;
+  std::string source;
+  std::vector<std::string> problems;
+  if (!results.empty() && results[0].ok()) {
+    const Json& value = results[0].value;
+    if (value.value("exists", false)) {
+      std::string error;
+      auto blob = hex_bytes(value.value("data", Json(nullptr)));
+      seen = blob ? verify::decode_winhttp_settings(*blob, &error) : std::nullopt;
+      if (seen) {
+        source = "the WinHttpSettings registry value";
+      } else {
+        problems.push_back(fmt::format("the WinHttpSettings value cannot be decoded: {}", blob ? error : "it is not binary"));
+      }
+    } else {
+      seen = verify::WinHttpProxy{};  // no value: WinHTTP was never set, direct access
+      source = "no WinHttpSettings value (never set)";
+    }
+  } else if (!results.empty()) {
+    problems.push_back("the registry cannot be read: " + results[0].error);
+  }
+  if (!seen && results.size() > 1) {
+    if (results[1].ok()) {
+      std::string error;
+      seen = verify::parse_netsh_winhttp(results[1].value.value("output", std::string()), &error);
+      if (seen) {
+        source = "netsh winhttp show proxy";
+      } else {
+        problems.push_back(error);
+      }
+    } else {
+      problems.push_back("netsh winhttp show proxy failed: " + results[1].error);
+    }
+  }
+  const std::string& fqdn = check.address.name;
+  if (!seen) return fail(fmt::format("the WinHTTP proxy of SYSTEM on {} cannot be read", fqdn), "run 'netsh winhttp show proxy' there as SYSTEM (psexec -s)", problems);
+  const std::string now = seen->direct ? "direct access (no proxy server)" : fmt::format("proxy '{}'", seen->server_list);
+  std::vector<std::string> details{fmt::format("read from {}", source)};
+  if (!seen->bypass_list.empty()) details.push_back(fmt::format("bypass list '{}'", seen->bypass_list));
+  const Json& proxy = check.expected["proxy"];
+  if (!proxy.is_object()) {
+    return pass(fmt::format("WinHTTP on {} uses {}; the site system declares no proxy", fqdn, now), std::move(details));
+  }
+  const std::string server = proxy.value("server", std::string());
+  const int port = proxy.value("port", 80);
+  if (auto differs = verify::winhttp_differs(*seen, server, port)) {
+    return fail(fmt::format("{} on {}: the site system's proxy is '{}:{}'", *differs, fqdn, server, port),
+                fmt::format("as an administrator on {} run: netsh winhttp set proxy proxy-server=\"{}:{}\" bypass-list=\"<local>\" "
+                            "(or 'netsh winhttp import proxy source=ie' when Internet Explorer's proxy is right); the seeds' check is "
+                            "'netsh winhttp show proxy' from a SYSTEM prompt (psexec -s -i cmd)",
+                            fqdn, server, port),
+                std::move(details));
+  }
+  return pass(fmt::format("WinHTTP on {} uses the site system's proxy '{}:{}'", fqdn, server, port), std::move(details));
+}
+
+/// WCM.log's lines about the proxy for `server`, the last few.
+std::vector<std::string> proxy_lines(const model::OperationResult& read, std::string_view server) {
+  std::vector<std::string> lines;
+  if (!read.ok()) return {fmt::format("WCM.log cannot be read: {}", read.error)};
+  auto bytes = model::base64_decode(read.value.value("data", std::string()));
+  if (!bytes) return lines;
+  const std::string server_lower = lower(server);
+  for (const verify::LogEntry& entry : verify::read_log(*bytes)) {
+    std::string message = lower(entry.message);
+    if (message.find("proxy") == std::string::npos) continue;
+    if (message.find(server_lower) == std::string::npos && message.find("server") != std::string::npos &&
+        message.find("proxy server") == std::string::npos) {
+      continue;  // about another WSUS server
+    }
+    lines.push_back(fmt::format("WCM.log:{} {}{}", entry.line, entry.time ? "[" + entry.time->str() + "] " : std::string(), entry.message));
+  }
+  if (lines.size() > kProxyLinesQuoted) lines.erase(lines.begin(), lines.end() - kProxyLinesQuoted);
+  return lines;
+}
+
+model::CheckResult evaluate_wsus_proxy(const model::Check& check, std::span<const model::OperationResult> results) {
+  const std::string& fqdn = check.address.name;
+  const std::string site_server = check.expected.value("site_server", std::string());
+  if (results.empty() || !results[0].ok()) {
+    return fail(fmt::format("the WSUS proxy on {} cannot be read: {}", fqdn, results.empty() ? "no result" : results[0].error),
+                "check that WSUS answers there (Get-WsusServer)");
+  }
+  std::vector<std::string> wcm = results.size() > 1 ? proxy_lines(results[1], fqdn) : std::vector<std::string>{};
+  const Json& value = results[0].value;
+  if (!value.value("installed", false)) {
+    return fail(fmt::format("WSUS is not installed on {}", fqdn), "install WSUS there before the software update point", wcm);
+  }
+  Json configuration = value.value("configuration", Json::object());
+  Json seen = configuration.is_object() ? configuration.value("proxy", Json(nullptr)) : Json(nullptr);
+  const Json& wanted = check.expected["proxy"];
+  auto same = [](const Json& a, const Json& b) {
+    if (!a.is_object() || !b.is_object()) return a.is_object() == b.is_object();
+    auto text = [](const Json& j, const char* key) { return j.contains(key) && j[key].is_string() ? upper(j[key].get<std::string>()) : ""; };
+    return text(a, "server") == text(b, "server") && a.value("port", 80) == b.value("port", 80) && text(a, "account") == text(b, "account");
+  };
+  if (same(wanted, seen)) {
+    return pass(fmt::format("WSUS on {} uses the site system's proxy {}", fqdn, proxy_text(wanted)), wcm);
+  }
+  return fail(fmt::format("WSUS on {} uses proxy {}, but the software update point uses the site system's proxy {}", fqdn, proxy_text(seen),
+                          proxy_text(wanted)),
+              fmt::format("ConfigMgr's WSUS Configuration Manager sets WSUS's proxy from the site system: look at WCM.log on {} for why "
+                          "it did not (the lines below, if any); change the proxy in ConfigMgr, not in the WSUS console",
+                          site_server),
+              wcm);
+}
+
+model::CheckResult evaluate_adr_proxy(const model::Check& check, std::span<const model::OperationResult> results) {
+  const std::string& fqdn = check.address.name;
+  if (results.empty() || !results[0].ok()) {
+    return fail(fmt::format("the software update point on {} cannot be read: {}", fqdn, results.empty() ? "no result" : results[0].error),
+                "check the SMS Provider");
+  }
+  const Json& value = results[0].value;
+  if (!value.value("exists", false)) return fail(fmt::format("{} has no software update point role", fqdn), "run supctl apply");
+  const bool wanted = check.expected.value("use_proxy_for_adr", false);
+  const Json seen = value.value("use_proxy_for_adr", Json(nullptr));
+  if (seen.is_boolean() && seen.get<bool>() == wanted) {
+    return pass(fmt::format("automatic deployment rules on {} {} the site system's proxy, as declared", fqdn, wanted ? "use" : "do not use"));
+  }
+  return fail(fmt::format("the software update point on {} has use_proxy_for_adr = {}; the manifests say {}", fqdn, seen.dump(), wanted),
+              "run supctl plan and apply to set it");
+}
+
+}  // namespace
+
+std::optional<model::InstallChain> sup_evidence(const model::EvidenceRequest& request) {
+  if (request.address.kind != "software_update_point" || request.host.empty()) return std::nullopt;
+  const bool reinstall = request.action == model::Action::kUpdate && request.observed && request.observed->contains("installed") &&
+                         request.observed->at("installed") == false;
+  if (request.action != model::Action::kCreate && request.action != model::Action::kNoOp && !reinstall) return std::nullopt;
+
+  const std::string& fqdn = request.address.name;
+  const std::string server = upper(fqdn);
+  const std::string bootstrap = "SMS_SERVER_BOOTSTRAP_" + netbios_of(fqdn);
+  const LogSource smsprov{request.host, "SMSProv.log", "SMS_PROVIDER"};
+  const LogSource sitecomp{request.host, "SiteComp.log", "SMS_SITE_COMPONENT_MANAGER"};
+  const LogSource setup{fqdn, "SUPSetup.log", ""};
+  const LogSource wcm{request.host, "WCM.log", "SMS_WSUS_CONFIGURATION_MANAGER"};
+
+  model::InstallChain chain;
+  chain.subject = fmt::format("the software update point role on {}", fqdn);
+  auto milestone = [&](std::string name, const LogSource& source, std::vector<std::string> signs, bool starts = false) {
+    chain.milestones.push_back(model::Milestone{std::move(name), source, std::move(signs), starts});
+    return chain.milestones.size() - 1;
+  };
+  milestone("the SMS Provider stored the role (SMS_SCI_SysResUse)", smsprov, {"SMS_SCI_SysResUse"});
+  // A new attempt in SiteComp.log starts with the component's installation (it retries hourly).
+  milestone("component SMS_WSUS_CONTROL_MANAGER installing", sitecomp, {"Installing component SMS_WSUS_CONTROL_MANAGER..."}, true);
+  milestone("registry keys created", sitecomp,
+            {fmt::format("Creating registry keys Operations Management\\SMS Server Role\\SMS Software Update Point on server {}", server)});
+  milestone("bootstrap service installed", sitecomp, {fmt::format("Installed service {}", bootstrap)});
+  milestone("bootstrap service started", sitecomp, {fmt::format("Starting service {}", bootstrap)});
+  milestone("role setup started", setup, {"SMSWSUS Setup Started"}, true);
+  const std::size_t prereqs = milestone("prerequisites installed", setup, {"Completed Installation of Pre Reqs for Role SMSWSUS"});
+  const std::size_t version = milestone("supported WSUS version found", setup, {"Supported WSUS version found"});
+  const std::size_t installed = milestone("installation was successful", setup, {"Installation was successful"});
+  const std::size_t ran = milestone("role setup reported successful", sitecomp, {fmt::format("executed successfully on server {}", server)});
+  milestone("bootstrap service removed", sitecomp, {fmt::format("Deinstalled service {}", bootstrap)});
+  const std::size_t healthy =
+      milestone("no unhealthy WSUS components", wcm, {fmt::format("There are no unhealthy WSUS Server components on WSUS Server {}", server)});
+  milestone("WSUS database connection checked", wcm, {fmt::format("Successfully checked database connection on WSUS server {}", server)});
+
+  const std::string account = model::string_attribute(request.desired, "connection_account").has_value()
+                                  ? model::referenced_string(request.references, "connection_account", "user").value_or("the connection account")
+                                  : computer_account_of(request.host);
+  auto failure = [&](std::size_t step, const LogSource& source, std::vector<std::string> signs, std::string hint) {
+    chain.failures.push_back(model::FailureSign{step, source, std::move(signs), std::move(hint)});
+  };
+  failure(prereqs, setup, {"Failed to install Pre Req", "Pre Req failed", "Prerequisite failed"},
+          fmt::format("install the missing prerequisite on {} (SUPSetup.log names it: SQL Server Native Client or the Microsoft ODBC "
+                      "Driver 18 for SQL Server), then run supctl apply again; Site Component Manager also retries every 60 minutes",
+                      fqdn));
+  failure(version, setup, {"Unsupported WSUS Server version", "WSUS is not installed"},
+          fmt::format("install a WSUS this site's ConfigMgr supports on {} (WSUS 4.0 or later, from Windows Server 2012 on, for "
+                      "current branch; WSUS 3.0 SP2 for ConfigMgr 2007), then run supctl apply again",
+                      fqdn));
+  failure(installed, setup, {"Installation failed"}, fmt::format("read SUPSetup.log on {} from 'SMSWSUS Setup Started' on", fqdn));
+  failure(ran, sitecomp, {fmt::format("failed on server {}", server)},
+          fmt::format("the role setup failed on {}: SUPSetup.log there says why", fqdn));
+  failure(healthy, wcm, {fmt::format("Failed to connect to WSUS server {}", server), "The request failed with HTTP status 401",
+                         "The request failed with HTTP status 403"},
+          fmt::format("ConfigMgr connects to WSUS on {} as {}: put it in the local Administrators and WSUS Administrators groups there "
+                      "(or set manage_group_membership = true on the account), then run supctl apply again",
+                      fqdn, account));
+  failure(healthy, wcm, {"The request failed with HTTP status 407", "The address of the proxy server cannot be empty"},
+          fmt::format("the proxy of {}'s site system is missing or refuses WSUS: check the site system's proxy and its account", fqdn));
+  failure(healthy, wcm, {"No connection could be made because the target machine actively refused it", "The request failed with HTTP status 50"},
+          fmt::format("WSUS on {} does not answer: check the WsusService and IIS's WsusPool there", fqdn));
+  chain.timeout_hint = fmt::format(
+      "ConfigMgr installs the role in the background: SiteComp.log on {} shows Site Component Manager's progress (it retries every 60 "
+      "minutes), SUPSetup.log on {} the role setup, and a {} service still on {} a setup still running",
+      request.host, fqdn, bootstrap, fqdn);
+  return chain;
+}
+
+std::vector<model::Check> sup_checks(const model::CheckRequest& request) {
+  std::vector<model::Check> checks;
+  if (request.address.kind != "software_update_point" || request.host.empty()) return checks;
+  const std::string& fqdn = request.address.name;
+  const Json proxy = declared_proxy(request.manifest, fqdn);
+  checks.push_back(model::Check{
+      "winhttp-proxy", fmt::format("WinHTTP proxy of SYSTEM on {}", fqdn), request.address,
+      {{fqdn, model::Operation{"registry.get_value", Json{{"key", kConnectionsKey}, {"name", "WinHttpSettings"}}}},
+       {fqdn, model::Operation{"winhttp.show_proxy", Json::object()}}},
+      Json{{"proxy", proxy}}});
+  const std::string site = model::string_attribute(request.desired, "site").value_or("");
+  if (request.desired && request.desired->contains("use_proxy") && request.desired->at("use_proxy").is_boolean()) {
+    const bool uses = request.desired->at("use_proxy") == true;
+    checks.push_back(model::Check{
+        "wsus-proxy", fmt::format("the proxy WSUS on {} got from ConfigMgr", fqdn), request.address,
+        {{fqdn, model::Operation{"wsus.get", Json::object()}},
+         {request.host, model::Operation{"logs.read", Json{{"log", "WCM.log"}, {"component", "SMS_WSUS_CONFIGURATION_MANAGER"}, {"offset", 0}}}}},
+        Json{{"proxy", uses ? proxy : Json(nullptr)}, {"site_server", request.host}}});
+  }
+  if (request.desired && request.desired->contains("use_proxy_for_adr") && request.desired->at("use_proxy_for_adr").is_boolean()) {
+    checks.push_back(model::Check{"adr-proxy", fmt::format("the ADR proxy setting of the software update point on {}", fqdn), request.address,
+                                  {{request.host, model::Operation{"configmgr.get_sup", Json{{"fqdn", fqdn}, {"site", site}}}}},
+                                  Json{{"use_proxy_for_adr", request.desired->at("use_proxy_for_adr")}}});
+  }
+  return checks;
+}
+
+model::CheckResult evaluate_sup_check(const model::Check& check, std::span<const model::OperationResult> results) {
+  if (check.name == "winhttp-proxy") return evaluate_winhttp(check, results);
+  if (check.name == "wsus-proxy") return evaluate_wsus_proxy(check, results);
+  if (check.name == "adr-proxy") return evaluate_adr_proxy(check, results);
+  return fail(fmt::format("the configmgr plugin has no check '{}'", check.name), "");
+}
+
+}  // namespace supctl::plugins::configmgr
