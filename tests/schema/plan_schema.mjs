@@ -1,4 +1,4 @@
-// Holds schemas/plan.schema.json to the plans supctl writes: every file given must validate,
+// Holds a schema (schemas/plan.schema.json, schemas/verify.schema.json) to what supctl writes: every file given must validate,
 // with an independent validator (ajv).
 //
 // usage: node plan_schema.mjs SCHEMA FILE...

@@ -526,5 +526,116 @@ TEST_CASE("a fault on one host fails its step skips only its dependents and conv
   }
 }
 
+// ---- supctl verify: the installs proven from the logs, the proxies checked, on every example.
+
+TEST_CASE("supctl verify fails before apply and passes after it on every example", "[examples][verify]") {
+  for (const std::string& name : example_names()) {
+    DYNAMIC_SECTION("examples/" << name) {
+      ExampleCopy copy(name, "verify");
+      REQUIRE(copy.run({"lab", "init", copy.d()}).code == 0);
+      const bool has_sup = [&] {
+        for (const fs::path& file : copy.manifests()) {
+          if (has(test::read_file(file), "[software_update_point.")) return true;
+        }
+        return false;
+      }();
+      auto before = copy.run({"verify", copy.d(), "--lab"});
+      INFO("verify before apply:\n" << before.out << before.err);
+      if (has_sup) {
+        CHECK(before.code == 1);
+        CHECK(has(before.out, "not in the logs: none of its 13 milestones is there"));
+      } else {
+        CHECK(before.code == 0);
+        CHECK(has(before.err, "Nothing to verify: the manifests declare no software update point."));
+      }
+      auto apply = copy.run({"apply", copy.d(), "--lab", "--auto-approve"});
+      REQUIRE(apply.code == 0);
+      if (has_sup) CHECK(has(apply.err, "proven by 13 milestones in SMSProv.log, SiteComp.log, SUPSetup.log and WCM.log"));
+      auto after = copy.run({"verify", copy.d(), "--lab"});
+      INFO("verify after apply:\n" << after.out << after.err);
+      CHECK(after.code == 0);
+      CHECK(has(after.out, " 0 failed.\n"));
+      auto json = copy.run({"verify", copy.d(), "--lab", "--format", "json"});
+      CHECK(json.code == 0);
+      auto parsed = model::Json::parse(json.out, nullptr, false);
+      REQUIRE_FALSE(parsed.is_discarded());
+      CHECK(parsed["passed"] == true);
+      CHECK(parsed["summary"]["failed"] == 0);
+      for (const std::string& secret : copy.secret_values) {
+        for (const auto* r : {&before, &apply, &after, &json}) {
+          CHECK_FALSE(has(r->out + r->err, secret));
+        }
+      }
+    }
+  }
+}
+
+TEST_CASE("supctl verify reports a WinHTTP and a WSUS proxy that differ from the site system's", "[examples][verify]") {
+  ExampleCopy copy("contoso", "verify-proxy");
+  REQUIRE(copy.run({"lab", "init", copy.d()}).code == 0);
+  REQUIRE(copy.run({"apply", copy.d(), "--lab", "--auto-approve"}).code == 0);
+  {
+    auto estate = copy.estate();
+    // SYSTEM's WinHTTP reset to direct access on PR1's SUP (netsh winhttp reset proxy).
+    REQUIRE(estate->delete_value("pr1wsus.contoso.com", "HKLM\\SOFTWARE\\Microsoft\\Windows\\CurrentVersion\\Internet Settings\\Connections",
+                                 "WinHttpSettings"));
+    // Someone changed the proxy port in the WSUS console on PR2's SUP.
+    auto wsus = *estate->document("pr2wsus.contoso.com", "wsus", "server");
+    wsus["configuration"]["proxy"]["port"] = 3128;
+    estate->put_document("pr2wsus.contoso.com", "wsus", "server", wsus);
+  }
+  auto verify = copy.run({"verify", copy.d(), "--lab"});
+  INFO(verify.out << verify.err);
+  CHECK(verify.code == 1);
+  CHECK(has(verify.out, "FAIL software_update_point[\"pr1wsus.contoso.com\"] [winhttp-proxy]\n"
+                        "  WinHTTP uses direct access (no proxy server), not 'proxy.contoso.com:8080' on pr1wsus.contoso.com: the site "
+                        "system's proxy is 'proxy.contoso.com:8080'\n"));
+  CHECK(has(verify.out, "= help: as an administrator on pr1wsus.contoso.com run: netsh winhttp set proxy "
+                        "proxy-server=\"proxy.contoso.com:8080\" bypass-list=\"<local>\""));
+  CHECK(has(verify.out, "FAIL software_update_point[\"pr2wsus.contoso.com\"] [wsus-proxy]\n"
+                        "  WSUS on pr2wsus.contoso.com uses proxy 'proxy.contoso.com:3128' as 'CONTOSO\\svc-cm-proxy', but the software "
+                        "update point uses the site system's proxy 'proxy.contoso.com:8080' as 'CONTOSO\\svc-cm-proxy'\n"));
+  // The WCM.log lines about that server's proxy are quoted, and the help points at WCM.log.
+  CHECK(has(verify.out, "Proxy settings set on WSUS Server PR2WSUS.CONTOSO.COM: proxy server proxy.contoso.com, port 8080."));
+  CHECK(has(verify.out, "look at WCM.log on pr2site.contoso.com"));
+  CHECK(has(verify.out, "\nVerify: 10 passed, 2 failed.\n"));
+}
+
+TEST_CASE("supctl apply fails honestly when the lab injects an install fault and verify agrees", "[examples][verify]") {
+  ExampleCopy copy("contoso", "verify-fault");
+  REQUIRE(copy.run({"lab", "init", copy.d()}).code == 0);
+  copy.estate()->add_fault(lab::Fault{0, "pr2wsus.contoso.com", "configmgr.role_setup", "failed", "", 1});
+  auto apply = copy.run({"apply", copy.d(), "--lab", "--auto-approve"});
+  INFO(apply.out << apply.err);
+  CHECK(apply.code == 1);
+  CHECK(has(apply.out, "  failed     create   software_update_point[\"pr2wsus.contoso.com\"] on pr2site.contoso.com: the software update "
+                       "point role on pr2wsus.contoso.com: failed at 'prerequisites installed' (SUPSetup.log on pr2wsus.contoso.com): "
+                       "ERROR: Failed to install Pre Req SqlNativeClient"));
+  // Progress on stderr: each milestone as it showed, then the failure.
+  CHECK(has(apply.err, "pr2site.contoso.com: software_update_point[\"pr2wsus.contoso.com\"]: SUPSetup.log on pr2wsus.contoso.com: role "
+                       "setup started ("));
+  auto verify = copy.run({"verify", copy.d(), "--lab"});
+  INFO(verify.out);
+  CHECK(verify.code == 1);
+  CHECK(has(verify.out, "FAIL software_update_point[\"pr2wsus.contoso.com\"] [install-log]\n  the software update point role on "
+                        "pr2wsus.contoso.com: failed at 'prerequisites installed'"));
+  // Fixed (the fault was used once): a re-run installs the role, and verify judges the latest attempt.
+  auto again = copy.run({"apply", copy.d(), "--lab", "--auto-approve"});
+  INFO(again.out << again.err);
+  CHECK(again.code == 0);
+  auto now = copy.run({"verify", copy.d(), "--lab"});
+  INFO(now.out);
+  CHECK(now.code == 0);
+}
+
+TEST_CASE("supctl verify refuses a timeout that is not a duration", "[examples][verify]") {
+  auto bad = test::run_cli({"verify", (test::source_dir() / "examples/contoso").string(), "--lab", "--timeout", "soon"});
+  CHECK(bad.code == 1);
+  CHECK(bad.err == "error: --timeout 'soon' is not a duration such as '30m', '90s' or '0'\n");
+  auto apply = test::run_cli({"apply", (test::source_dir() / "examples/contoso").string(), "--lab", "--install-timeout", "-5"});
+  CHECK(apply.code == 1);
+  CHECK(apply.err == "error: --install-timeout '-5' is not a duration such as '30m', '90s' or '0'\n");
+}
+
 }  // namespace
 }  // namespace supctl::cli

@@ -595,5 +595,169 @@ TEST_CASE("every configmgr lab operation has a PowerShell twin and the other way
   CHECK(fragments == table.names());
 }
 
+// ---- The install tracker on the lab: apply follows each SUP install through the four logs.
+
+constexpr std::string_view kSup = "software_update_point[\"pr1wsus.contoso.com\"]";
+
+/// The tracker's progress lines about the remote SUP, without the "<host>: <address>: " prefix.
+std::vector<std::string> milestones_of(const Lab& lab) {
+  std::vector<std::string> out;
+  const std::string prefix = fmt::format("{}: {}: ", kSiteServer, kSup);
+  for (const std::string& line : lab.progress) {
+    if (line.starts_with(prefix)) out.push_back(line.substr(prefix.size()));
+  }
+  return out;
+}
+
+/// A milestone's progress line without its time: "SUPSetup.log on pr1wsus.contoso.com: role setup started".
+std::vector<std::string> untimed(const std::vector<std::string>& lines) {
+  std::vector<std::string> out;
+  for (const std::string& line : lines) out.push_back(line.substr(0, line.rfind(" (")));
+  return out;
+}
+
+TEST_CASE("tracker: apply reports each milestone of the install in the chain's order") {
+  Lab lab("track-ok");
+  lab.load(kManifest);
+  auto report = lab.plan_and_apply();
+  INFO(steps_of(report));
+  REQUIRE(report.ok());
+  auto seen = milestones_of(lab);
+  INFO(joined(seen));
+  REQUIRE(seen.size() == 14);
+  CHECK(untimed(std::vector<std::string>(seen.begin(), seen.end() - 1)) ==
+        std::vector<std::string>{
+            "SMSProv.log on pr1site.contoso.com: the SMS Provider stored the role (SMS_SCI_SysResUse)",
+            "SiteComp.log on pr1site.contoso.com: component SMS_WSUS_CONTROL_MANAGER installing",
+            "SiteComp.log on pr1site.contoso.com: registry keys created",
+            "SiteComp.log on pr1site.contoso.com: bootstrap service installed",
+            "SiteComp.log on pr1site.contoso.com: bootstrap service started",
+            "SUPSetup.log on pr1wsus.contoso.com: role setup started",
+            "SUPSetup.log on pr1wsus.contoso.com: prerequisites installed",
+            "SUPSetup.log on pr1wsus.contoso.com: supported WSUS version found",
+            "SUPSetup.log on pr1wsus.contoso.com: installation was successful",
+            "SiteComp.log on pr1site.contoso.com: role setup reported successful",
+            "SiteComp.log on pr1site.contoso.com: bootstrap service removed",
+            "WCM.log on pr1site.contoso.com: no unhealthy WSUS components",
+            "WCM.log on pr1site.contoso.com: WSUS database connection checked",
+        });
+  CHECK(seen.back() ==
+        "the software update point role on pr1wsus.contoso.com: proven by 13 milestones in SMSProv.log, SiteComp.log, SUPSetup.log and "
+        "WCM.log");
+  // The SUP on the CAS's own server is followed too.
+  CHECK(std::any_of(lab.progress.begin(), lab.progress.end(), [](const std::string& line) {
+    return line.starts_with("cas01.contoso.com: software_update_point[\"cas01.contoso.com\"]: the software update point role on "
+                            "cas01.contoso.com: proven by 13 milestones");
+  }));
+}
+
+TEST_CASE("tracker: a prerequisite that fails to install fails the step quoting SUPSetup.log") {
+  Lab lab("track-prereq");
+  lab.load(kManifest);
+  lab.estate->add_fault(lab::Fault{0, kSupHost, "configmgr.role_setup", "failed", "", 1});
+  auto report = lab.plan_and_apply();
+  const auto& step = step_of(report, kSup);
+  INFO(step.message);
+  CHECK(step.status == apply::StepStatus::kFailed);
+  CHECK(step.message.starts_with("the software update point role on pr1wsus.contoso.com: failed at 'prerequisites installed' "
+                                 "(SUPSetup.log on pr1wsus.contoso.com): ERROR: Failed to install Pre Req SqlNativeClient: msiexec "
+                                 "returned 1603"));
+  CHECK(step.message.find("| pr1wsus.contoso.com SUPSetup.log:8 [2026-11-21") != std::string::npos);  // the lines before it
+  CHECK(step.message.find("what to do: install the missing prerequisite on pr1wsus.contoso.com") != std::string::npos);
+  CHECK(step.message.find("FAILED   prerequisites installed") != std::string::npos);
+  // What depends on the SUP is skipped; the role is stored but not installed, and a re-run installs it.
+  auto planned = lab.plan();
+  REQUIRE_FALSE(planned.diagnostics.has_errors());
+  auto again = lab.apply(planned.plan);
+  INFO(steps_of(again));
+  CHECK(again.ok());
+  lab.require_converged();
+}
+
+TEST_CASE("tracker: an unsupported WSUS fails at the version check with its hint") {
+  Lab lab("track-version");
+  lab.load(kManifest, "6.1.7600");
+  auto planned = lab.plan();
+  // The plan-time rule says so first; applying the plan anyway shows what the logs say.
+  REQUIRE(planned.diagnostics.error_count() == 1);
+  Lab fresh("track-version2");
+  fresh.load(kManifest);
+  auto before = fresh.plan();
+  Json wsus = *fresh.estate->document(kSupHost, "wsus", "server");
+  wsus["version"] = "6.1.7600";
+  fresh.estate->put_document(kSupHost, "wsus", "server", wsus);
+  auto report = fresh.apply(before.plan);
+  const auto& step = step_of(report, kSup);
+  INFO(step.message);
+  CHECK(step.status == apply::StepStatus::kFailed);
+  CHECK(step.message.find("failed at 'supported WSUS version found'") != std::string::npos);
+  CHECK(step.message.find("ERROR: Unsupported WSUS Server version") != std::string::npos);
+}
+
+TEST_CASE("tracker: WSUS refusing ConfigMgr in WCM.log fails the step at the health check") {
+  for (const auto& [kind, line] : std::vector<std::pair<std::string, std::string>>{
+           {"access_denied", "The request failed with HTTP status 401: Unauthorized."},
+           {"failed", "No connection could be made because the target machine actively refused it"}}) {
+    Lab lab("track-wcm-" + kind);
+    lab.load(kManifest);
+    lab.estate->add_fault(lab::Fault{0, kSiteServer, "configmgr.wsus_configuration", kind, "", 1});
+    auto report = lab.plan_and_apply();
+    const auto& step = step_of(report, kSup);
+    INFO(kind << "\n" << step.message);
+    CHECK(step.status == apply::StepStatus::kFailed);
+    CHECK(step.message.find("failed at 'no unhealthy WSUS components' (WCM.log on pr1site.contoso.com): Failed to connect to WSUS "
+                            "server PR1WSUS.CONTOSO.COM: System.Net.WebException: " + line) != std::string::npos);
+    // SUPSetup.log's milestones were all seen: the role itself installed.
+    CHECK(step.message.find("ok       installation was successful") != std::string::npos);
+  }
+}
+
+TEST_CASE("tracker: a role setup that hangs times out naming what never came") {
+  Lab lab("track-hang");
+  lab.load(kManifest);
+  lab.estate->add_fault(lab::Fault{0, kSupHost, "configmgr.role_setup", "timeout", "", 1});
+  const std::int64_t before = lab.estate->now();
+  auto report = lab.plan_and_apply();
+  const auto& step = step_of(report, kSup);
+  INFO(step.message);
+  CHECK(step.status == apply::StepStatus::kFailed);
+  CHECK(step.message.starts_with("the software update point role on pr1wsus.contoso.com: not proven after 30m"));
+  CHECK(step.message.find("no 'prerequisites installed', 'supported WSUS version found'") != std::string::npos);
+  CHECK(step.message.find("ok       role setup started") != std::string::npos);
+  CHECK(step.message.find("what to do: ConfigMgr installs the role in the background") != std::string::npos);
+  // The wait ran on the lab's clock: half an hour of simulated time, none of real time.
+  CHECK(lab.estate->now() - before >= 30 * 60);
+  // The bootstrap service is still there, as on a real server with a setup still running.
+  CHECK(lab.estate->service(kSupHost, "SMS_SERVER_BOOTSTRAP_PR1WSUS"));
+}
+
+TEST_CASE("tracker: SUPSetup.log arriving after WCM.log from a slow host still proves the install") {
+  Lab lab("track-late");
+  lab.load(kManifest);
+  lab.estate->set_log_delay(kSupHost, 120);  // the SUP's log shows up two minutes late
+  auto report = lab.plan_and_apply();
+  INFO(steps_of(report));
+  REQUIRE(report.ok());
+  auto seen = untimed(milestones_of(lab));
+  INFO(joined(seen));
+  auto at = [&](std::string_view text) { return std::find(seen.begin(), seen.end(), text) - seen.begin(); };
+  // WCM's health lines (written after the role setup) were read before SUPSetup.log had anything.
+  CHECK(at("WCM.log on pr1site.contoso.com: WSUS database connection checked") <
+        at("SUPSetup.log on pr1wsus.contoso.com: role setup started"));
+  CHECK(at("SUPSetup.log on pr1wsus.contoso.com: installation was successful") < static_cast<long>(seen.size()));
+}
+
+TEST_CASE("tracker: a host whose log never arrives within the timeout fails the step") {
+  Lab lab("track-lost");
+  lab.load(kManifest);
+  lab.estate->set_log_delay(kSupHost, 3 * 3600);
+  auto report = lab.plan_and_apply();
+  const auto& step = step_of(report, kSup);
+  INFO(step.message);
+  CHECK(step.status == apply::StepStatus::kFailed);
+  CHECK(step.message.find("no 'role setup started', 'prerequisites installed', 'supported WSUS version found' and 'installation was "
+                          "successful' yet") != std::string::npos);
+}
+
 }  // namespace
 }  // namespace supctl::plugins::configmgr
