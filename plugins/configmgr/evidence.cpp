@@ -60,23 +60,6 @@ model::CheckResult pass(std::string summary, std::vector<std::string> details = 
   return model::CheckResult{true, std::move(summary), std::move(details), {}};
 }
 
-/// The registry's binary data ("01 0a ff") as bytes; nullopt when it is not hex.
-std::optional<std::string> hex_bytes(const Json& data) {
-  if (!data.is_string()) return std::nullopt;
-  std::string out, digits;
-  for (char c : data.get<std::string>()) {
-    if (c == ' ') continue;
-    if (!std::isxdigit(static_cast<unsigned char>(c))) return std::nullopt;
-    digits += c;
-    if (digits.size() == 2) {
-      out += static_cast<char>(std::stoi(digits, nullptr, 16));
-      digits.clear();
-    }
-  }
-  if (!digits.empty()) return std::nullopt;
-  return out;
-}
-
 model::CheckResult evaluate_winhttp(const model::Check& check, std::span<const model::OperationResult> results) {
   // The registry value first (the same on every language of Windows), netsh's text otherwise.
   std::optional<verify::WinHttpProxy> seen;
@@ -86,7 +69,8 @@ model::CheckResult evaluate_winhttp(const model::Check& check, std::span<const m
     const Json& value = results[0].value;
     if (value.value("exists", false)) {
       std::string error;
-      auto blob = hex_bytes(value.value("data", Json(nullptr)));
+      const Json data = value.value("data", Json(nullptr));
+      auto blob = data.is_string() ? model::bytes_of_spaced_hex(data.get<std::string>()) : std::nullopt;
       seen = blob ? verify::decode_winhttp_settings(*blob, &error) : std::nullopt;
       if (seen) {
         source = "the WinHttpSettings registry value";
@@ -146,7 +130,7 @@ std::vector<std::string> proxy_lines(const model::OperationResult& read, std::st
     std::string message = lower(entry.message);
     if (message.find("proxy") == std::string::npos) continue;
     if (message.find(server_lower) == std::string::npos && message.find("server") != std::string::npos &&
-        message.find("proxy server") == std::string::npos) {
+        (message.find("proxy server") == std::string::npos || message.find("wsus server") != std::string::npos)) {
       continue;  // about another WSUS server
     }
     lines.push_back(fmt::format("WCM.log:{} {}{}", entry.line, entry.time ? "[" + entry.time->str() + "] " : std::string(), entry.message));

@@ -13,6 +13,7 @@
 #include <variant>
 #include <vector>
 
+#include "model/base64.h"
 #include "plugins/common/catalog.h"
 #include "verify/winhttp.h"
 #include "plugins/common/products.h"
@@ -874,9 +875,7 @@ void seed_lab(const model::Manifest& manifest, lab::Estate& estate) {
     if (!server || estate.value(system.name(), kConnectionsKey, "WinHttpSettings")) continue;
     const std::string blob =
         verify::encode_winhttp_settings(verify::make_winhttp_proxy(fmt::format("{}:{}", *server, proxy->integer("port").value_or(80)), "<local>"));
-    std::string hex;
-    for (unsigned char byte : blob) hex += fmt::format("{}{:02x}", hex.empty() ? "" : " ", byte);
-    estate.set_value(system.name(), kConnectionsKey, "WinHttpSettings", lab::RegistryValue{"binary", hex});
+    estate.set_value(system.name(), kConnectionsKey, "WinHttpSettings", lab::RegistryValue{"binary", model::spaced_hex(blob)});
   }
 }
 

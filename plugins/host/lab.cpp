@@ -59,26 +59,6 @@ OperationResult read_log(lab::Estate& estate, const std::string& host, const Jso
   return succeeded(std::move(result));
 }
 
-/// The bytes of a lab registry binary value ("01 0a ff").
-std::optional<std::string> bytes_of(const std::string& hex) {
-  std::string out;
-  std::string digits;
-  for (char c : hex) {
-    if (c == ' ') continue;
-    digits += c;
-    if (digits.size() == 2) {
-      try {
-        out += static_cast<char>(std::stoi(digits, nullptr, 16));
-      } catch (...) {
-        return std::nullopt;
-      }
-      digits.clear();
-    }
-  }
-  if (!digits.empty()) return std::nullopt;
-  return out;
-}
-
 OperationResult show_proxy(lab::Estate& estate, const std::string& host, const Json&) {
   auto value = estate.value(host, kConnectionsKey, kWinHttpSettings);
   verify::WinHttpProxy proxy;  // no value: direct access, as on a fresh Windows
@@ -86,7 +66,7 @@ OperationResult show_proxy(lab::Estate& estate, const std::string& host, const J
     if (value->type != "binary" || !value->data.is_string()) {
       return failed("Error querying advanced proxy settings: the WinHttpSettings value is not binary");
     }
-    auto blob = bytes_of(value->data.get<std::string>());
+    auto blob = model::bytes_of_spaced_hex(value->data.get<std::string>());
     std::string error;
     auto decoded = blob ? verify::decode_winhttp_settings(*blob, &error) : std::nullopt;
     if (!decoded) return failed(fmt::format("Error querying advanced proxy settings. ({})", blob ? error : "not hex"));

@@ -4,7 +4,7 @@
 # <drive>:\SMS\Logs (a remote site system), and reads it with shared access (it is open for
 # writing). Bytes travel as base64; offset -1 reads nothing and reports the size.
 $log = [string]$p.log
-if ($log -eq '' -or $log.IndexOfAny([char[]]@('\', '/')) -ge 0) { throw ("'{0}' is not a log file name" -f $log) }
+if ($log -eq '' -or $log -eq '.' -or $log -eq '..' -or $log.IndexOfAny([char[]]@('\', '/')) -ge 0) { throw ("'{0}' is not a log file name" -f $log) }
 $names = @($p.PSObject.Properties | ForEach-Object { $_.Name })
 $component = if ($names -contains 'component') { [string]$p.component } else { '' }
 $offset = if ($names -contains 'offset') { [int64]$p.offset } else { [int64]0 }
