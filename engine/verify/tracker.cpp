@@ -57,7 +57,7 @@ std::string join_words(const std::vector<std::string>& items) {
 }  // namespace
 
 std::string Sighting::str() const {
-  std::string where = fmt::format("{} {}:{}", host, log, line);
+  std::string where = line > 0 ? fmt::format("{} {}:{}", host, log, line) : fmt::format("{} {}", host, log);
   return time.empty() ? fmt::format("{} {}", where, message) : fmt::format("{} [{}] {}", where, time, message);
 }
 
@@ -121,9 +121,17 @@ std::vector<std::string> TrackReport::details() const {
 }
 
 struct Tracker::Impl {
+  struct Failure {
+    std::size_t step = 0;
+    std::vector<Sighting> quoted;
+    std::string hint;
+  };
+
   /// One log on one host, read on from `offset`.
   struct Source {
     LogSource where;
+    bool line_known = false;      ///< read from the file's start, so line numbers are the file's
+    std::optional<Failure> failure;  ///< the earliest step this log shows failing, in its latest attempt
     bool rolled = false;          ///< this is the rolled-over copy (.lo_) read first on demand
     std::int64_t offset = -1;     ///< -1: not marked yet
     bool done_rolled = false;     ///< on demand: the .lo_ copy has been read to its end
@@ -141,13 +149,15 @@ struct Tracker::Impl {
 
   std::vector<std::unique_ptr<Source>> sources;
   std::vector<std::optional<Sighting>> seen;
-  struct Failure {
-    std::size_t step = 0;
-    std::vector<Sighting> quoted;
-    std::string hint;
-    LogSource where;
-  };
-  std::optional<Failure> failure;
+
+  /// The cause: the earliest step any log shows failing (the first log's on a tie).
+  const Failure* failure() const {
+    const Failure* found = nullptr;
+    for (const auto& source : sources) {
+      if (source->failure && (!found || source->failure->step < found->step)) found = &*source->failure;
+    }
+    return found;
+  }
   std::vector<std::size_t> fresh_;  ///< milestones reached during this poll, for progress
 
   Impl(model::InstallChain c, ops::Backend& b, ops::Clock& k, TargetOf t, TrackOptions o, Progress p)
@@ -162,7 +172,10 @@ struct Tracker::Impl {
     for (const LogSource& where : unique) {
       auto source = std::make_unique<Source>();
       source->where = where;
-      if (options.on_demand) source->offset = 0;
+      if (options.on_demand) {
+        source->offset = 0;
+        source->line_known = true;
+      }
       source->reader = make_reader(*source, LogEncoding::kDetect);
       sources.push_back(std::move(source));
     }
@@ -176,7 +189,7 @@ struct Tracker::Impl {
 
   /// One entry of one log: milestones reached, failures seen.
   void take(Source& source, LogEntry&& entry) {
-    Sighting sighting{source.where.host, source.rolled ? rolled_name(source.where.log) : source.where.log, entry.line,
+    Sighting sighting{source.where.host, source.rolled ? rolled_name(source.where.log) : source.where.log, source.line_known ? entry.line : 0,
                       entry.time ? entry.time->str() : std::string(), entry.message};
     source.recent.push_back(sighting);
     if (source.recent.size() > kQuotedLines) source.recent.pop_front();
@@ -189,19 +202,19 @@ struct Tracker::Impl {
         for (std::size_t j = 0; j < chain.milestones.size(); ++j) {
           if (same_log(chain.milestones[j].source, source.where)) seen[j].reset();
         }
-        if (failure && same_log(failure->where, source.where)) failure.reset();
+        source.failure.reset();
       }
       bool fresh = !seen[i];
       seen[i] = sighting;
       // A later success in the same log outdoes an earlier failure there (WCM retries hourly).
-      if (failure && same_log(failure->where, source.where) && failure->step <= i) failure.reset();
+      if (source.failure && source.failure->step <= i) source.failure.reset();
       if (fresh) fresh_.push_back(i);
     }
     for (const model::FailureSign& sign : chain.failures) {
       if (!same_log(sign.source, source.where) || !contains_any(message, sign.signs)) continue;
       // The earliest step that failed is the cause; what fails after it follows from it.
-      if (!failure || sign.step < failure->step) {
-        failure = Failure{sign.step, std::vector<Sighting>(source.recent.begin(), source.recent.end()), sign.hint, source.where};
+      if (!source.failure || sign.step < source.failure->step) {
+        source.failure = Failure{sign.step, std::vector<Sighting>(source.recent.begin(), source.recent.end()), sign.hint};
       }
       break;
     }
@@ -270,6 +283,7 @@ struct Tracker::Impl {
     const LogEncoding known = encoding == "utf-16le" ? LogEncoding::kUtf16Le : encoding == "utf-8" ? LogEncoding::kUtf8 : LogEncoding::kDetect;
     if (source.offset < 0) {  // marking: note the end, read nothing
       source.offset = size;
+      source.line_known = size == 0;
       source.reader = make_reader(source, size > 0 ? known : LogEncoding::kDetect);
       return false;
     }
@@ -283,6 +297,7 @@ struct Tracker::Impl {
       source.reader->finish();
       source.reader = make_reader(source, LogEncoding::kDetect);
       source.offset = 0;
+      source.line_known = true;
     }
     std::string data = bytes("data");
     source.reader->feed(data);
@@ -325,10 +340,10 @@ struct Tracker::Impl {
     r.implied = implied();
     r.waited = waited;
     r.on_demand = options.on_demand;
-    if (outcome == TrackOutcome::kFailed && failure) {
-      r.failed_step = failure->step;
-      r.quoted = failure->quoted;
-      r.hint = failure->hint;
+    if (const Failure* cause = failure(); outcome == TrackOutcome::kFailed && cause) {
+      r.failed_step = cause->step;
+      r.quoted = cause->quoted;
+      r.hint = cause->hint;
     } else if (outcome == TrackOutcome::kTimedOut) {
       r.hint = chain.timeout_hint;
     }
@@ -339,7 +354,7 @@ struct Tracker::Impl {
   }
 
   bool proven() const {
-    if (failure) return false;
+    if (failure()) return false;
     if (!options.on_demand) return all_seen();
     if (seen.empty() || !seen.back()) return false;  // on demand the last milestone must show
     return true;
@@ -368,14 +383,14 @@ TrackReport Tracker::wait() {
   while (true) {
     bool more = in.poll();
     in.report_progress();
-    if (in.failure) return in.report(TrackOutcome::kFailed, in.clock.now() - start);
+    if (more) continue;  // read on at once (before judging): the logs hold more than one round trip carried
+    if (in.failure()) return in.report(TrackOutcome::kFailed, in.clock.now() - start);
     if (in.proven()) return in.report(TrackOutcome::kSucceeded, in.clock.now() - start);
-    if (more) continue;  // read on at once: the logs hold more than one round trip carried
     const auto now = in.clock.now();
     if (now >= deadline) {
       // The logs end here: a partial last line is all there will be within the time given.
       in.finish_readers();
-      if (in.failure) return in.report(TrackOutcome::kFailed, now - start);
+      if (in.failure()) return in.report(TrackOutcome::kFailed, now - start);
       if (in.proven()) return in.report(TrackOutcome::kSucceeded, now - start);
       return in.report(TrackOutcome::kTimedOut, now - start);
     }

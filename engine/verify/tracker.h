@@ -31,10 +31,10 @@ struct TrackOptions {
 struct Sighting {
   std::string host;
   std::string log;
-  std::uint64_t line = 0;
+  std::uint64_t line = 0;  ///< the line in the file; 0 when unknown (reading began mid-file, after mark())
   std::string time;     ///< as the log wrote it; empty when it has none
   std::string message;
-  std::string str() const;  ///< "pr1wsus.contoso.com SUPSetup.log:17 [2026-11-21 08:00:14] message"
+  std::string str() const;  ///< "pr1wsus.contoso.com SUPSetup.log:17 [2026-11-21 08:00:14] message" (no ":17" when unknown)
 };
 
 enum class TrackOutcome { kSucceeded, kFailed, kTimedOut };
