@@ -22,15 +22,19 @@ struct LogSource {
 };
 
 /// One step of the work, proven by an entry of `source` whose message contains one of `signs`
-/// (compared without case). Within one log, milestones are reached in their order; across logs
-/// (other hosts, other writers) they may show up in any order.
+/// (compared without case, each a whole word at both ends). Across logs (other hosts, other
+/// writers) milestones may show up in any order; a failure is cleared only by its own step's
+/// milestone showing later in the same log (a retry). Signs are tried in the chain's order, so
+/// specific failure signs come before general ones.
 struct Milestone {
   std::string name;                ///< what it proves, for progress lines: "bootstrap service removed"
   LogSource source;
   std::vector<std::string> signs;  ///< never empty
-  /// This milestone starts an attempt: seen again, it forgets what its log showed before (a role
-  /// setup that runs again after a failure).
+  /// This milestone starts an attempt: seen again, it forgets what its log showed from it on, and
+  /// the log's failure (a role setup that runs again after a failure).
   bool starts_attempt = false;
+  /// Other logs where the same signs prove it too (a line some builds write to another log).
+  std::vector<LogSource> also_in;
 };
 
 /// An entry that shows the work failed at milestone `step`.
@@ -39,6 +43,9 @@ struct FailureSign {
   LogSource source;
   std::vector<std::string> signs;  ///< never empty; compared without case
   std::string hint;                ///< what to do about it
+  /// When not empty, the entry must also hold one of these (the server it is about: a site
+  /// server's log speaks of all its site systems).
+  std::vector<std::string> about;
 };
 
 struct InstallChain {

@@ -25,16 +25,26 @@ std::string lower(std::string_view s) {
   return out;
 }
 
-/// Whether the message holds one of the signs (without case), each starting a word: "Installed
-/// service" is not a sign of "Deinstalled service".
+bool word_char(char c) { return std::isalnum(static_cast<unsigned char>(c)) || c == '_'; }
+
+/// Whether the message holds one of the signs (without case) as whole words: "Installed service"
+/// is not a sign of "Deinstalled service", nor "..._PR1WSUS" of "..._PR1WSUS2".
 bool contains_any(const std::string& message_lower, const std::vector<std::string>& signs) {
   for (const std::string& sign : signs) {
     const std::string wanted = lower(sign);
+    if (wanted.empty()) continue;
     for (auto at = message_lower.find(wanted); at != std::string::npos; at = message_lower.find(wanted, at + 1)) {
-      if (at == 0 || !std::isalnum(static_cast<unsigned char>(message_lower[at - 1]))) return true;
+      const bool starts = at == 0 || !word_char(wanted.front()) || !word_char(message_lower[at - 1]);
+      const std::size_t end = at + wanted.size();
+      const bool ends = end == message_lower.size() || !word_char(wanted.back()) || !word_char(message_lower[end]);
+      if (starts && ends) return true;
     }
   }
   return false;
+}
+
+bool in_source(const model::Milestone& milestone, const LogSource& source) {
+  return milestone.source == source || std::find(milestone.also_in.begin(), milestone.also_in.end(), source) != milestone.also_in.end();
 }
 
 std::string duration_text(std::chrono::milliseconds d) {
@@ -138,6 +148,7 @@ struct Tracker::Impl {
     std::unique_ptr<LogReader> reader;
     std::deque<Sighting> recent;  ///< the last lines, for quoting a failure
     std::string error;            ///< the last read error, cleared by a good read
+    bool missing = false;         ///< the last read found no such log
   };
 
   model::InstallChain chain;
@@ -167,7 +178,10 @@ struct Tracker::Impl {
     auto add = [&](const LogSource& s) {
       if (std::find(unique.begin(), unique.end(), s) == unique.end()) unique.push_back(s);
     };
-    for (const auto& m : chain.milestones) add(m.source);
+    for (const auto& m : chain.milestones) {
+      add(m.source);
+      for (const LogSource& other : m.also_in) add(other);
+    }
     for (const auto& f : chain.failures) add(f.source);
     for (const LogSource& where : unique) {
       auto source = std::make_unique<Source>();
@@ -196,22 +210,23 @@ struct Tracker::Impl {
     const std::string message = lower(entry.message);
     for (std::size_t i = 0; i < chain.milestones.size(); ++i) {
       const model::Milestone& milestone = chain.milestones[i];
-      if (!same_log(milestone.source, source.where) || !contains_any(message, milestone.signs)) continue;
+      if (!in_source(milestone, source.where) || !contains_any(message, milestone.signs)) continue;
       if (milestone.starts_attempt) {
-        // A new attempt: what this log showed before no longer counts.
-        for (std::size_t j = 0; j < chain.milestones.size(); ++j) {
-          if (same_log(chain.milestones[j].source, source.where)) seen[j].reset();
+        // A new attempt: what this log showed from this step on no longer counts.
+        for (std::size_t j = i; j < chain.milestones.size(); ++j) {
+          if (in_source(chain.milestones[j], source.where)) seen[j].reset();
         }
         source.failure.reset();
       }
       bool fresh = !seen[i];
       seen[i] = sighting;
-      // A later success in the same log outdoes an earlier failure there (WCM retries hourly).
-      if (source.failure && source.failure->step <= i) source.failure.reset();
+      // The failed step succeeding later in the same log is a retry that worked (WCM retries hourly).
+      if (source.failure && source.failure->step == i) source.failure.reset();
       if (fresh) fresh_.push_back(i);
     }
     for (const model::FailureSign& sign : chain.failures) {
       if (!same_log(sign.source, source.where) || !contains_any(message, sign.signs)) continue;
+      if (!sign.about.empty() && !contains_any(message, sign.about)) continue;
       // The earliest step that failed is the cause; what fails after it follows from it.
       if (!source.failure || sign.step < source.failure->step) {
         source.failure = Failure{sign.step, std::vector<Sighting>(source.recent.begin(), source.recent.end()), sign.hint};
@@ -276,8 +291,10 @@ struct Tracker::Impl {
   /// One logs.read result; true when the log has more bytes than this read returned.
   bool absorb(Source& source, const Json& result) {
     const std::int64_t size = result.value("size", std::int64_t{0});
-    if (!source.rolled && !result.value("exists", true)) {
-      source.error = fmt::format("{} on {}: there is no such log (yet)", source.where.log, source.where.host);
+    source.missing = !source.rolled && !result.value("exists", true);
+    if (source.missing) {
+      // Mid-read, a log that vanished is being rolled over: wait for the new one, keep the place.
+      if (source.offset > 0) return false;
     }
     const std::string encoding = result.value("encoding", std::string());
     const LogEncoding known = encoding == "utf-16le" ? LogEncoding::kUtf16Le : encoding == "utf-8" ? LogEncoding::kUtf8 : LogEncoding::kDetect;
@@ -301,8 +318,10 @@ struct Tracker::Impl {
     }
     std::string data = bytes("data");
     source.reader->feed(data);
+    const std::int64_t before = source.offset;
     source.offset = result.value("next_offset", source.offset + static_cast<std::int64_t>(data.size()));
-    const bool more = source.offset < size;
+    // More to read at once only when this read moved on (a read that carries nothing never loops).
+    const bool more = source.offset < size && (source.offset > before || !data.empty());
     if (source.rolled && !more) {
       // On demand, the rolled-over copy is read first and then the log itself, from its start.
       source.reader->finish();
@@ -349,6 +368,14 @@ struct Tracker::Impl {
     }
     for (const auto& source : sources) {
       if (!source->error.empty()) r.read_errors.push_back(source->error);
+      // A log that is not there matters when a milestone it alone proves never came.
+      bool needed = false;
+      for (std::size_t i = 0; i < chain.milestones.size(); ++i) {
+        needed |= !seen[i] && chain.milestones[i].source == source->where;
+      }
+      if (source->missing && needed && outcome != TrackOutcome::kSucceeded) {
+        r.read_errors.push_back(fmt::format("{} on {}: there is no such log", source->where.log, source->where.host));
+      }
     }
     return r;
   }
@@ -383,7 +410,9 @@ TrackReport Tracker::wait() {
   while (true) {
     bool more = in.poll();
     in.report_progress();
-    if (more) continue;  // read on at once (before judging): the logs hold more than one round trip carried
+    // Read on at once (before judging) while the logs hold more than one round trip carried; a
+    // read that moved nothing never counts as more, so this ends.
+    if (more) continue;
     if (in.failure()) return in.report(TrackOutcome::kFailed, in.clock.now() - start);
     if (in.proven()) return in.report(TrackOutcome::kSucceeded, in.clock.now() - start);
     const auto now = in.clock.now();

@@ -210,10 +210,10 @@ std::optional<model::InstallChain> sup_evidence(const model::EvidenceRequest& re
     return chain.milestones.size() - 1;
   };
   milestone("the SMS Provider stored the role (SMS_SCI_SysResUse)", smsprov, {"SMS_SCI_SysResUse"});
-  // A new attempt in SiteComp.log starts with the component's installation (it retries hourly).
-  milestone("component SMS_WSUS_CONTROL_MANAGER installing", sitecomp, {"Installing component SMS_WSUS_CONTROL_MANAGER..."}, true);
+  milestone("component SMS_WSUS_CONTROL_MANAGER installing", sitecomp, {"Installing component SMS_WSUS_CONTROL_MANAGER..."});
+  // A new attempt in SiteComp.log (it retries hourly) starts at the first line that names the server.
   milestone("registry keys created", sitecomp,
-            {fmt::format("Creating registry keys Operations Management\\SMS Server Role\\SMS Software Update Point on server {}", server)});
+            {fmt::format("Creating registry keys Operations Management\\SMS Server Role\\SMS Software Update Point on server {}", server)}, true);
   milestone("bootstrap service installed", sitecomp, {fmt::format("Installed service {}", bootstrap)});
   milestone("bootstrap service started", sitecomp, {fmt::format("Starting service {}", bootstrap)});
   milestone("role setup started", setup, {"SMSWSUS Setup Started"}, true);
@@ -222,15 +222,21 @@ std::optional<model::InstallChain> sup_evidence(const model::EvidenceRequest& re
   const std::size_t installed = milestone("installation was successful", setup, {"Installation was successful"});
   const std::size_t ran = milestone("role setup reported successful", sitecomp, {fmt::format("executed successfully on server {}", server)});
   milestone("bootstrap service removed", sitecomp, {fmt::format("Deinstalled service {}", bootstrap)});
+  // The seeds put the two health lines in WCM.log; some builds write them to WSUSCtrl.log on the
+  // SUP's server (WSUS Control Manager's own health check), so they count there too.
+  const LogSource wsusctrl{fqdn, "WSUSCtrl.log", "SMS_WSUS_CONTROL_MANAGER"};
   const std::size_t healthy =
       milestone("no unhealthy WSUS components", wcm, {fmt::format("There are no unhealthy WSUS Server components on WSUS Server {}", server)});
+  chain.milestones.back().also_in.push_back(wsusctrl);
   milestone("WSUS database connection checked", wcm, {fmt::format("Successfully checked database connection on WSUS server {}", server)});
+  chain.milestones.back().also_in.push_back(wsusctrl);
 
   const std::string account = model::string_attribute(request.desired, "connection_account").has_value()
                                   ? model::referenced_string(request.references, "connection_account", "user").value_or("the connection account")
                                   : computer_account_of(request.host);
-  auto failure = [&](std::size_t step, const LogSource& source, std::vector<std::string> signs, std::string hint) {
-    chain.failures.push_back(model::FailureSign{step, source, std::move(signs), std::move(hint)});
+  auto failure = [&](std::size_t step, const LogSource& source, std::vector<std::string> signs, std::string hint,
+                     std::vector<std::string> about = {}) {
+    chain.failures.push_back(model::FailureSign{step, source, std::move(signs), std::move(hint), std::move(about)});
   };
   failure(prereqs, setup, {"Failed to install Pre Req", "Pre Req failed", "Prerequisite failed"},
           fmt::format("install the missing prerequisite on {} (SUPSetup.log names it: SQL Server Native Client or the Microsoft ODBC "
@@ -243,15 +249,20 @@ std::optional<model::InstallChain> sup_evidence(const model::EvidenceRequest& re
   failure(installed, setup, {"Installation failed"}, fmt::format("read SUPSetup.log on {} from 'SMSWSUS Setup Started' on", fqdn));
   failure(ran, sitecomp, {fmt::format("failed on server {}", server)},
           fmt::format("the role setup failed on {}: SUPSetup.log there says why", fqdn));
-  failure(healthy, wcm, {fmt::format("Failed to connect to WSUS server {}", server), "The request failed with HTTP status 401",
-                         "The request failed with HTTP status 403"},
+  // WCM.log speaks of every SUP of the site: only lines that name this one count, the specific
+  // causes before the general one.
+  failure(healthy, wcm, {"HTTP status 407", "The address of the proxy server cannot be empty"},
+          fmt::format("the proxy of {}'s site system is missing or refuses WSUS: check the site system's proxy and its account", fqdn),
+          {server});
+  failure(healthy, wcm, {"actively refused", "HTTP status 500", "HTTP status 502", "HTTP status 503"},
+          fmt::format("WSUS on {} does not answer: check the WsusService and IIS's WsusPool there", fqdn), {server});
+  failure(healthy, wcm, {"access denied", "HTTP status 401", "HTTP status 403"},
           fmt::format("ConfigMgr connects to WSUS on {} as {}: put it in the local Administrators and WSUS Administrators groups there "
                       "(or set manage_group_membership = true on the account), then run supctl apply again",
-                      fqdn, account));
-  failure(healthy, wcm, {"The request failed with HTTP status 407", "The address of the proxy server cannot be empty"},
-          fmt::format("the proxy of {}'s site system is missing or refuses WSUS: check the site system's proxy and its account", fqdn));
-  failure(healthy, wcm, {"No connection could be made because the target machine actively refused it", "The request failed with HTTP status 50"},
-          fmt::format("WSUS on {} does not answer: check the WsusService and IIS's WsusPool there", fqdn));
+                      fqdn, account),
+          {server});
+  failure(healthy, wcm, {fmt::format("Failed to connect to WSUS server {}", server)},
+          fmt::format("ConfigMgr cannot connect to WSUS on {}: WCM.log on {} says why", fqdn, request.host));
   chain.timeout_hint = fmt::format(
       "ConfigMgr installs the role in the background: SiteComp.log on {} shows Site Component Manager's progress (it retries every 60 "
       "minutes), SUPSetup.log on {} the role setup, and a {} service still on {} a setup still running",

@@ -8,19 +8,19 @@ if ($log -eq '' -or $log -eq '.' -or $log -eq '..' -or $log.IndexOfAny([char[]]@
 $names = @($p.PSObject.Properties | ForEach-Object { $_.Name })
 $component = if ($names -contains 'component') { [string]$p.component } else { '' }
 $offset = if ($names -contains 'offset') { [int64]$p.offset } else { [int64]0 }
-$max = if ($names -contains 'max_bytes') { [int64]$p.max_bytes } else { [int64]8388608 }
+$max = if ($names -contains 'max_bytes') { [Math]::Max([int64]1, [int64]$p.max_bytes) } else { [int64]8388608 }
 $rolled = ($names -contains 'rolled') -and [bool]$p.rolled
 $candidates = New-Object System.Collections.Generic.List[string]
 if ($component -ne '') {
   $tracing = Get-ItemProperty -Path ("HKLM:\SOFTWARE\Microsoft\SMS\Tracing\{0}" -f $component) -Name TraceFileName -ErrorAction SilentlyContinue
   if ($null -ne $tracing -and [string]$tracing.TraceFileName -ne '') {
-    $candidates.Add((Join-Path ([System.IO.Path]::GetDirectoryName([string]$tracing.TraceFileName)) $log))
+    $candidates.Add([System.IO.Path]::Combine([System.IO.Path]::GetDirectoryName([string]$tracing.TraceFileName), $log))
   }
 }
 $setup = Get-ItemProperty -Path 'HKLM:\SOFTWARE\Microsoft\SMS\Setup' -Name 'Installation Directory' -ErrorAction SilentlyContinue
-if ($null -ne $setup) { $candidates.Add((Join-Path (Join-Path ([string]$setup.'Installation Directory') 'Logs') $log)) }
+if ($null -ne $setup) { $candidates.Add([System.IO.Path]::Combine([string]$setup.'Installation Directory', 'Logs', $log)) }
 foreach ($drive in [System.IO.DriveInfo]::GetDrives()) {
-  if ($drive.DriveType -eq 'Fixed') { $candidates.Add((Join-Path $drive.RootDirectory.FullName ("SMS\Logs\{0}" -f $log))) }
+  if ($drive.DriveType -eq 'Fixed') { $candidates.Add([System.IO.Path]::Combine($drive.RootDirectory.FullName, 'SMS', 'Logs', $log)) }
 }
 $path = $null
 foreach ($candidate in $candidates) {

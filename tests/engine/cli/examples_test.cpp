@@ -628,6 +628,31 @@ TEST_CASE("supctl apply fails honestly when the lab injects an install fault and
   CHECK(now.code == 0);
 }
 
+TEST_CASE("supctl verify judges a SUP by the WCM.log lines about its own server", "[examples][verify]") {
+  ExampleCopy copy("contoso", "verify-other");
+  REQUIRE(copy.run({"lab", "init", copy.d()}).code == 0);
+  REQUIRE(copy.run({"apply", copy.d(), "--lab", "--auto-approve"}).code == 0);
+  // Another site system of PR1 that WSUS refuses: pr1wsus's install stays proven.
+  copy.estate()->append_log("pr1site.contoso.com", "WCM.log",
+                            "<![LOG[Failed to connect to WSUS server PR1OTHER.CONTOSO.COM: System.Net.WebException: The request failed "
+                            "with HTTP status 401: Unauthorized.]LOG]!><time=\"09:00:00.000+000\" date=\"11-21-2026\" "
+                            "component=\"SMS_WSUS_CONFIGURATION_MANAGER\" context=\"\" type=\"3\" thread=\"5080\" file=\"\">");
+  auto other = copy.run({"verify", copy.d(), "--lab"});
+  INFO(other.out);
+  CHECK(other.code == 0);
+  // The same line about pr1wsus itself is a failure of its install, with the access hint.
+  copy.estate()->append_log("pr1site.contoso.com", "WCM.log",
+                            "<![LOG[Failed to connect to WSUS server PR1WSUS.CONTOSO.COM: System.Net.WebException: The request failed "
+                            "with HTTP status 401: Unauthorized.]LOG]!><time=\"09:00:01.000+000\" date=\"11-21-2026\" "
+                            "component=\"SMS_WSUS_CONFIGURATION_MANAGER\" context=\"\" type=\"3\" thread=\"5080\" file=\"\">");
+  auto own = copy.run({"verify", copy.d(), "--lab"});
+  INFO(own.out);
+  CHECK(own.code == 1);
+  CHECK(has(own.out, "FAIL software_update_point[\"pr1wsus.contoso.com\"] [install-log]\n  the software update point role on "
+                     "pr1wsus.contoso.com: failed at 'no unhealthy WSUS components' (WCM.log on pr1site.contoso.com)"));
+  CHECK(has(own.out, "put it in the local Administrators and WSUS Administrators groups there"));
+}
+
 TEST_CASE("supctl verify refuses a timeout that is not a duration", "[examples][verify]") {
   auto bad = test::run_cli({"verify", (test::source_dir() / "examples/contoso").string(), "--lab", "--timeout", "soon"});
   CHECK(bad.code == 1);

@@ -111,18 +111,9 @@ class Checks {
 OperationResult ok(Json value) { return OperationResult{FailureKind::kNone, std::move(value), {}}; }
 OperationResult failure(FailureKind kind, std::string error) { return OperationResult{kind, nullptr, std::move(error)}; }
 
-std::string hex_of(std::string_view bytes) {
-  std::string out;
-  for (char c : bytes) {
-    if (!out.empty()) out += ' ';
-    out += fmt::format("{:02x}", static_cast<unsigned char>(c));
-  }
-  return out;
-}
-
 /// registry.get_value's result for WinHttpSettings holding `blob`.
 OperationResult registry_blob(std::string_view blob) {
-  return ok(Json{{"exists", true}, {"key", kConnections}, {"name", "WinHttpSettings"}, {"type", "binary"}, {"data", hex_of(blob)}});
+  return ok(Json{{"exists", true}, {"key", kConnections}, {"name", "WinHttpSettings"}, {"type", "binary"}, {"data", model::spaced_hex(blob)}});
 }
 OperationResult registry_proxy(const verify::WinHttpProxy& proxy) { return registry_blob(verify::encode_winhttp_settings(proxy, 4)); }
 OperationResult registry_absent() {

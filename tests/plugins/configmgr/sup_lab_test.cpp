@@ -10,6 +10,7 @@
 #include <filesystem>
 #include <memory>
 #include <string>
+#include <tuple>
 #include <vector>
 
 #include "plugins/lab_harness.h"
@@ -695,9 +696,11 @@ TEST_CASE("tracker: an unsupported WSUS fails at the version check with its hint
 }
 
 TEST_CASE("tracker: WSUS refusing ConfigMgr in WCM.log fails the step at the health check") {
-  for (const auto& [kind, line] : std::vector<std::pair<std::string, std::string>>{
-           {"access_denied", "The request failed with HTTP status 401: Unauthorized."},
-           {"failed", "No connection could be made because the target machine actively refused it"}}) {
+  for (const auto& [kind, line, hint] : std::vector<std::tuple<std::string, std::string, std::string>>{
+           {"access_denied", "The request failed with HTTP status 401: Unauthorized.",
+            "what to do: ConfigMgr connects to WSUS on pr1wsus.contoso.com as CONTOSO\\svc-cm-wsus: put it in the local Administrators"},
+           {"failed", "No connection could be made because the target machine actively refused it",
+            "what to do: WSUS on pr1wsus.contoso.com does not answer: check the WsusService and IIS's WsusPool there"}}) {
     Lab lab("track-wcm-" + kind);
     lab.load(kManifest);
     lab.estate->add_fault(lab::Fault{0, kSiteServer, "configmgr.wsus_configuration", kind, "", 1});
@@ -707,6 +710,7 @@ TEST_CASE("tracker: WSUS refusing ConfigMgr in WCM.log fails the step at the hea
     CHECK(step.status == apply::StepStatus::kFailed);
     CHECK(step.message.find("failed at 'no unhealthy WSUS components' (WCM.log on pr1site.contoso.com): Failed to connect to WSUS "
                             "server PR1WSUS.CONTOSO.COM: System.Net.WebException: " + line) != std::string::npos);
+    CHECK(step.message.find(hint) != std::string::npos);
     // SUPSetup.log's milestones were all seen: the role itself installed.
     CHECK(step.message.find("ok       installation was successful") != std::string::npos);
   }

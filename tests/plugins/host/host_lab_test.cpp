@@ -108,16 +108,6 @@ std::string decoded(const Json& result, const char* field = "data") {
   return *bytes;
 }
 
-/// Lower-case hex as the lab keeps binary registry values: "01 0a ff".
-std::string hex_of(std::string_view bytes) {
-  std::string out;
-  for (char c : bytes) {
-    if (!out.empty()) out += ' ';
-    out += fmt::format("{:02x}", static_cast<unsigned char>(c));
-  }
-  return out;
-}
-
 void set_winhttp(lab::Estate& estate, const std::string& type, const Json& data) {
   estate.set_value(kHost, kConnectionsKey, kWinHttpSettings, lab::RegistryValue{type, data});
 }
@@ -344,7 +334,7 @@ TEST_CASE("winhttp.show_proxy without a WinHttpSettings value prints direct acce
   CHECK(parsed->direct);
 
   SECTION("a value written by netsh winhttp reset proxy prints direct access too") {
-    set_winhttp(*lab.estate, "binary", hex_of(verify::encode_winhttp_settings(verify::WinHttpProxy{}, 3)));
+    set_winhttp(*lab.estate, "binary", model::spaced_hex(verify::encode_winhttp_settings(verify::WinHttpProxy{}, 3)));
     OperationResult reset = lab.run("winhttp.show_proxy", Json::object());
     REQUIRE(reset.ok());
     CHECK(reset.value["output"] == verify::render_netsh_winhttp(verify::WinHttpProxy{}));
@@ -354,7 +344,7 @@ TEST_CASE("winhttp.show_proxy without a WinHttpSettings value prints direct acce
 TEST_CASE("winhttp.show_proxy prints the proxy of the WinHttpSettings value", "[host]") {
   HostLab lab("winhttp-proxy");
   const verify::WinHttpProxy proxy = verify::make_winhttp_proxy("proxy.contoso.com:8080", "<local>");
-  set_winhttp(*lab.estate, "binary", hex_of(verify::encode_winhttp_settings(proxy)));
+  set_winhttp(*lab.estate, "binary", model::spaced_hex(verify::encode_winhttp_settings(proxy)));
 
   OperationResult result = lab.run("winhttp.show_proxy", Json::object());
   INFO(result.error);
@@ -371,7 +361,7 @@ TEST_CASE("winhttp.show_proxy prints the proxy of the WinHttpSettings value", "[
 
   SECTION("per-scheme proxies survive the round trip") {
     const verify::WinHttpProxy schemes = verify::make_winhttp_proxy("http=proxy.contoso.com:8080;https=secure.contoso.com:443");
-    set_winhttp(*lab.estate, "binary", hex_of(verify::encode_winhttp_settings(schemes, 7)));
+    set_winhttp(*lab.estate, "binary", model::spaced_hex(verify::encode_winhttp_settings(schemes, 7)));
     OperationResult again = lab.run("winhttp.show_proxy", Json::object());
     REQUIRE(again.ok());
     auto back = verify::parse_netsh_winhttp(again.value["output"].get<std::string>(), &error);
