@@ -217,16 +217,7 @@ int lab_command(const LabOptions& options, const Context& context, Io& io) {
     io.err << fmt::format("error: '{}' is not a resource of the manifests in '{}'\n", options.address, options.dir);
     return 1;
   }
-  const model::Plugin* plugin = nullptr;
-  const model::KindSchema* schema = nullptr;
-  for (const model::Plugin* p : context.plugins) {
-    for (const model::KindSchema& kind : p->kinds()) {
-      if (kind.kind == resource->kind()) {
-        plugin = p;
-        schema = &kind;
-      }
-    }
-  }
+  const auto [plugin, schema] = model::owner_of(context.plugins, resource->kind());
   if (!plugin) {
     io.err << fmt::format("error: {} is engine configuration, not something on a host\n", options.address);
     return 1;
@@ -245,14 +236,8 @@ int lab_command(const LabOptions& options, const Context& context, Io& io) {
   lab::OperationTable table = plugins::lab_operations();
   lab::LabBackend backend(*estate, table);
   ops::HostTarget target{host, nullptr};
-  model::Json references = model::resolve_references(*resource, manifest, [&](std::string_view kind) -> const model::KindSchema* {
-    for (const model::Plugin* p : context.plugins) {
-      for (const model::KindSchema& k : p->kinds()) {
-        if (k.kind == kind) return &k;
-      }
-    }
-    return nullptr;
-  });
+  model::Json references = model::resolve_references(
+      *resource, manifest, [&](std::string_view kind) { return model::owner_of(context.plugins, kind).schema; });
   model::ReadResponse read = plugin->read(model::ReadRequest{*address, resource, nullptr, &manifest, &references});
   auto results = backend.run(target, read.operations);
   model::ObserveResponse seen = plugin->observe(model::ObserveRequest{*address, resource, results, nullptr, &references});

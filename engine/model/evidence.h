@@ -6,6 +6,7 @@
 
 #include <cstddef>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "model/address.h"
@@ -47,6 +48,12 @@ struct FailureSign {
   /// server's log speaks of all its site systems).
   std::vector<std::string> about;
 };
+
+/// The name a log has once it rolled over: "SiteComp.log" -> "SiteComp.lo_".
+inline std::string rolled_over_name(std::string_view log) {
+  const auto dot = log.rfind('.');
+  return std::string(dot == std::string_view::npos ? log : log.substr(0, dot)) + ".lo_";
+}
 
 struct InstallChain {
   std::string subject;                 ///< "the software update point role on pr1wsus.contoso.com"

@@ -49,6 +49,15 @@ std::set<std::string> as_set(const AttributeSchema& schema, const Json& array) {
 
 }  // namespace
 
+KindOwner owner_of(std::span<const Plugin* const> plugins, std::string_view kind) {
+  for (const Plugin* plugin : plugins) {
+    for (const KindSchema& schema : plugin->kinds()) {
+      if (schema.kind == kind) return KindOwner{plugin, &schema};
+    }
+  }
+  return {};
+}
+
 diag::Diagnostic& resource_error(diag::Diagnostics& out, const Address& address, std::string code, std::string summary) {
   diag::Diagnostic& d = out.error(std::move(code), std::move(summary));
   d.address = address.str();

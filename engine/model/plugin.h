@@ -175,6 +175,14 @@ class Plugin {
   virtual CheckResult evaluate(const Check& check, std::span<const OperationResult> results) const;
 };
 
+/// The plugin among `plugins` that owns a kind, with the kind's schema; both null when none does
+/// (the engine's own tables, such as [host]).
+struct KindOwner {
+  const Plugin* plugin = nullptr;
+  const KindSchema* schema = nullptr;
+};
+KindOwner owner_of(std::span<const Plugin* const> plugins, std::string_view kind);
+
 /// An error about one resource: its address is the diagnostic's address and key path.
 diag::Diagnostic& resource_error(diag::Diagnostics& out, const Address& address, std::string code, std::string summary);
 

@@ -203,7 +203,7 @@ struct Tracker::Impl {
 
   /// One entry of one log: milestones reached, failures seen.
   void take(Source& source, LogEntry&& entry) {
-    Sighting sighting{source.where.host, source.rolled ? rolled_name(source.where.log) : source.where.log, source.line_known ? entry.line : 0,
+    Sighting sighting{source.where.host, source.rolled ? model::rolled_over_name(source.where.log) : source.where.log, source.line_known ? entry.line : 0,
                       entry.time ? entry.time->str() : std::string(), entry.message};
     source.recent.push_back(sighting);
     if (source.recent.size() > kQuotedLines) source.recent.pop_front();
@@ -233,11 +233,6 @@ struct Tracker::Impl {
       }
       break;
     }
-  }
-
-  static std::string rolled_name(const std::string& log) {
-    auto dot = log.rfind('.');
-    return (dot == std::string::npos ? log : log.substr(0, dot)) + ".lo_";
   }
 
   model::Operation read_operation(const Source& source, bool rolled) const {

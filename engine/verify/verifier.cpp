@@ -10,18 +10,6 @@
 namespace supctl::verify {
 namespace {
 
-const model::Plugin* owner_of(std::span<const model::Plugin* const> plugins, std::string_view kind,
-                              const model::KindSchema** schema) {
-  for (const model::Plugin* plugin : plugins) {
-    for (const model::KindSchema& k : plugin->kinds()) {
-      if (k.kind == kind) {
-        *schema = &k;
-        return plugin;
-      }
-    }
-  }
-  return nullptr;
-}
 
 struct Pending {
   const model::Plugin* plugin = nullptr;
@@ -41,14 +29,9 @@ int VerifyReport::failed() const {
 VerifyReport run_verify(const VerifyInputs& in) {
   VerifyReport report;
   std::vector<Pending> pending;
-  auto schema_of = [&](std::string_view kind) -> const model::KindSchema* {
-    const model::KindSchema* schema = nullptr;
-    owner_of(in.plugins, kind, &schema);
-    return schema;
-  };
+  auto schema_of = [&](std::string_view kind) { return model::owner_of(in.plugins, kind).schema; };
   for (const model::Resource& resource : in.manifest->resources()) {
-    const model::KindSchema* schema = nullptr;
-    const model::Plugin* plugin = owner_of(in.plugins, resource.kind(), &schema);
+    const model::Plugin* plugin = model::owner_of(in.plugins, resource.kind()).plugin;
     if (!plugin) continue;  // the engine's own tables ([host], [hierarchy])
     const std::string host = plugin->host_of(resource, *in.manifest);
     const model::AttributeMap desired = model::desired_attributes(resource);

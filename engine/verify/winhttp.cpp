@@ -10,10 +10,6 @@
 namespace supctl::verify {
 namespace {
 
-/// The registry value's name and place, for messages that send the reader there.
-constexpr std::string_view kValueName = "WinHttpSettings";
-constexpr std::string_view kValueKey =
-    R"(HKLM\SOFTWARE\Microsoft\Windows\CurrentVersion\Internet Settings\Connections)";
 
 /// Fixed part of the blob: version, counter, flags, proxy length.
 constexpr std::size_t kHeaderSize = 16;
@@ -158,7 +154,7 @@ std::string netsh_not_understood(std::string_view line) {
   return fmt::format(
       "the output of 'netsh winhttp show proxy' was not understood: '{}' (a localised Windows, or an error?); "
       "read the {} value under {} instead",
-      line, kValueName, kValueKey);
+      line, kWinHttpSettingsValue, kWinHttpSettingsKey);
 }
 
 /// "Label :  value" with any padding before the colon; nullopt when `line` is not that label's line.
@@ -174,7 +170,7 @@ std::optional<std::string_view> labelled_value(std::string_view line, std::strin
 std::optional<WinHttpProxy> decode_winhttp_settings(std::string_view blob, std::string* error) {
   const std::size_t size = blob.size();
   if (size < kHeaderSize) {
-    set_error(error, fmt::format("the {} value is {} bytes long, shorter than its {}-byte header", kValueName, size,
+    set_error(error, fmt::format("the {} value is {} bytes long, shorter than its {}-byte header", kWinHttpSettingsValue, size,
                                  kHeaderSize));
     return std::nullopt;
   }
@@ -183,7 +179,7 @@ std::optional<WinHttpProxy> decode_winhttp_settings(std::string_view blob, std::
   if (proxy_length > size - kHeaderSize) {
     set_error(error,
               fmt::format("the {} value is {} bytes long, but its proxy string of {} bytes at offset {} runs past it",
-                          kValueName, size, proxy_length, kHeaderSize));
+                          kWinHttpSettingsValue, size, proxy_length, kHeaderSize));
     return std::nullopt;
   }
   std::string_view proxy = blob_string(blob, kHeaderSize, proxy_length);
@@ -194,7 +190,7 @@ std::optional<WinHttpProxy> decode_winhttp_settings(std::string_view blob, std::
   if (bypass_length_offset < size) {
     if (size - bypass_length_offset < 4) {
       set_error(error, fmt::format("the {} value is {} bytes long, but its bypass length at offset {} runs past it",
-                                   kValueName, size, bypass_length_offset));
+                                   kWinHttpSettingsValue, size, bypass_length_offset));
       return std::nullopt;
     }
     const std::uint32_t bypass_length = dword_at(blob, bypass_length_offset);
@@ -202,7 +198,7 @@ std::optional<WinHttpProxy> decode_winhttp_settings(std::string_view blob, std::
     if (bypass_length > size - bypass_offset) {
       set_error(error,
                 fmt::format("the {} value is {} bytes long, but its bypass list of {} bytes at offset {} runs past it",
-                            kValueName, size, bypass_length, bypass_offset));
+                            kWinHttpSettingsValue, size, bypass_length, bypass_offset));
       return std::nullopt;
     }
     bypass = blob_string(blob, bypass_offset, bypass_length);
@@ -241,7 +237,7 @@ std::optional<WinHttpProxy> parse_netsh_winhttp(std::string_view output, std::st
   if (lines.empty()) {
     set_error(error,
               fmt::format("the output of 'netsh winhttp show proxy' was empty; read the {} value under {} instead",
-                          kValueName, kValueKey));
+                          kWinHttpSettingsValue, kWinHttpSettingsKey));
     return std::nullopt;
   }
   if (!iequals(lines.front(), kNetshHeader)) {
@@ -277,7 +273,7 @@ std::optional<WinHttpProxy> parse_netsh_winhttp(std::string_view output, std::st
         fmt::format(
             "the output of 'netsh winhttp show proxy' names neither direct access nor a proxy server; read the {} "
             "value under {} instead",
-            kValueName, kValueKey));
+            kWinHttpSettingsValue, kWinHttpSettingsKey));
     return std::nullopt;
   }
   std::string_view bypass_list = bypass && !iequals(*bypass, kNetshNone) ? *bypass : std::string_view();

@@ -11,6 +11,10 @@
 
 namespace supctl::verify {
 
+/// Where Windows keeps the SYSTEM account's WinHTTP proxy: a REG_BINARY value under HKLM.
+inline constexpr std::string_view kWinHttpSettingsKey = R"(HKLM\SOFTWARE\Microsoft\Windows\CurrentVersion\Internet Settings\Connections)";
+inline constexpr std::string_view kWinHttpSettingsValue = "WinHttpSettings";
+
 /// One entry of a proxy server list: "proxy:8080" (every scheme) or "https=secure:443".
 struct ProxyEndpoint {
   std::string scheme;         ///< lower case: "http", "https", ...; empty: every scheme

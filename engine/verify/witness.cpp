@@ -37,27 +37,23 @@ LogWitness::LogWitness(std::span<const model::Plugin* const> plugins, ops::Backe
       progress_(std::move(progress)) {}
 
 std::unique_ptr<apply::Witness::Watch> LogWitness::watch(const plan::Change& change, const ops::HostTarget&) {
-  for (const model::Plugin* plugin : plugins_) {
-    bool owns = false;
-    for (const model::KindSchema& kind : plugin->kinds()) owns |= kind.kind == change.address.kind;
-    if (!owns) continue;
-    model::EvidenceRequest request{change.address, change.action, change.host, &change.desired,
-                                   change.observed ? &*change.observed : nullptr, &change.references};
-    auto chain = plugin->evidence(request);
-    if (!chain) return nullptr;
-    const std::string prefix = fmt::format("{}: {}: ", change.host, change.address.str());
-    Tracker::Progress progress;
-    if (progress_) {
-      progress = [this, prefix](const std::string& line) {
-        std::lock_guard lock(progress_mutex_);
-        progress_(prefix + line);
-      };
-    }
-    auto tracker = std::make_unique<Tracker>(std::move(*chain), backend_, clock_, target_of_, options_, progress);
-    tracker->mark();
-    return std::make_unique<TrackerWatch>(std::move(tracker), progress);
+  const model::Plugin* plugin = model::owner_of(plugins_, change.address.kind).plugin;
+  if (!plugin) return nullptr;
+  model::EvidenceRequest request{change.address, change.action, change.host, &change.desired,
+                                 change.observed ? &*change.observed : nullptr, &change.references};
+  auto chain = plugin->evidence(request);
+  if (!chain) return nullptr;
+  const std::string prefix = fmt::format("{}: {}: ", change.host, change.address.str());
+  Tracker::Progress progress;
+  if (progress_) {
+    progress = [this, prefix](const std::string& line) {
+      std::lock_guard lock(progress_mutex_);
+      progress_(prefix + line);
+    };
   }
-  return nullptr;
+  auto tracker = std::make_unique<Tracker>(std::move(*chain), backend_, clock_, target_of_, options_, progress);
+  tracker->mark();
+  return std::make_unique<TrackerWatch>(std::move(tracker), progress);
 }
 
 }  // namespace supctl::verify

@@ -16,20 +16,7 @@ namespace {
 using model::Json;
 using model::LogSource;
 
-constexpr std::string_view kConnectionsKey = "HKLM\\SOFTWARE\\Microsoft\\Windows\\CurrentVersion\\Internet Settings\\Connections";
 constexpr std::size_t kProxyLinesQuoted = 5;
-
-std::string upper(std::string_view s) {
-  std::string out(s);
-  for (char& c : out) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
-  return out;
-}
-
-std::string lower(std::string_view s) {
-  std::string out(s);
-  for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return out;
-}
 
 /// The proxy a SUP's site system declares, as ConfigMgr takes it: {server, port, account} or null.
 Json declared_proxy(const model::Manifest* manifest, std::string_view fqdn) {
@@ -125,12 +112,12 @@ std::vector<std::string> proxy_lines(const model::OperationResult& read, std::st
   if (!read.ok()) return {fmt::format("WCM.log cannot be read: {}", read.error)};
   auto bytes = model::base64_decode(read.value.value("data", std::string()));
   if (!bytes) return lines;
-  const std::string server_lower = lower(server);
+  const std::string server_upper = upper(server);
   for (const verify::LogEntry& entry : verify::read_log(*bytes)) {
-    std::string message = lower(entry.message);
-    if (message.find("proxy") == std::string::npos) continue;
-    if (message.find(server_lower) == std::string::npos && message.find("server") != std::string::npos &&
-        (message.find("proxy server") == std::string::npos || message.find("wsus server") != std::string::npos)) {
+    std::string message = upper(entry.message);
+    if (message.find("PROXY") == std::string::npos) continue;
+    if (message.find(server_upper) == std::string::npos && message.find("SERVER") != std::string::npos &&
+        (message.find("PROXY SERVER") == std::string::npos || message.find("WSUS SERVER") != std::string::npos)) {
       continue;  // about another WSUS server
     }
     lines.push_back(fmt::format("WCM.log:{} {}{}", entry.line, entry.time ? "[" + entry.time->str() + "] " : std::string(), entry.message));
@@ -154,12 +141,7 @@ model::CheckResult evaluate_wsus_proxy(const model::Check& check, std::span<cons
   Json configuration = value.value("configuration", Json::object());
   Json seen = configuration.is_object() ? configuration.value("proxy", Json(nullptr)) : Json(nullptr);
   const Json& wanted = check.expected["proxy"];
-  auto same = [](const Json& a, const Json& b) {
-    if (!a.is_object() || !b.is_object()) return a.is_object() == b.is_object();
-    auto text = [](const Json& j, const char* key) { return j.contains(key) && j[key].is_string() ? upper(j[key].get<std::string>()) : ""; };
-    return text(a, "server") == text(b, "server") && a.value("port", 80) == b.value("port", 80) && text(a, "account") == text(b, "account");
-  };
-  if (same(wanted, seen)) {
+  if ((!wanted.is_object() && !seen.is_object()) || same_proxy(wanted, seen)) {
     return pass(fmt::format("WSUS on {} uses the site system's proxy {}", fqdn, proxy_text(wanted)), wcm);
   }
   return fail(fmt::format("WSUS on {} uses proxy {}, but the software update point uses the site system's proxy {}", fqdn, proxy_text(seen),
@@ -277,7 +259,7 @@ std::vector<model::Check> sup_checks(const model::CheckRequest& request) {
   const Json proxy = declared_proxy(request.manifest, fqdn);
   checks.push_back(model::Check{
       "winhttp-proxy", fmt::format("WinHTTP proxy of SYSTEM on {}", fqdn), request.address,
-      {{fqdn, model::Operation{"registry.get_value", Json{{"key", kConnectionsKey}, {"name", "WinHttpSettings"}}}},
+      {{fqdn, model::Operation{"registry.get_value", Json{{"key", verify::kWinHttpSettingsKey}, {"name", verify::kWinHttpSettingsValue}}}},
        {fqdn, model::Operation{"winhttp.show_proxy", Json::object()}}},
       Json{{"proxy", proxy}}});
   const std::string site = model::string_attribute(request.desired, "site").value_or("");

@@ -29,7 +29,6 @@ using model::Json;
 using model::OperationResult;
 
 constexpr std::string_view kInstallDir = "E:\\ConfigMgr";
-constexpr std::string_view kConnectionsKey = "HKLM\\SOFTWARE\\Microsoft\\Windows\\CurrentVersion\\Internet Settings\\Connections";
 constexpr std::string_view kRoleKey = "HKLM\\SOFTWARE\\Microsoft\\SMS\\Operations Management\\SMS Server Role\\SMS Software Update Point";
 /// Site versions: ConfigMgr 2007 SP2, and current branch 2403.
 constexpr std::string_view kConfigMgr2007Version = "4.00.6487.2000";
@@ -59,13 +58,6 @@ constexpr std::array<std::string_view, 4> kSiteSystemSettings{"public_fqdn", "fd
 OperationResult succeeded(Json value = Json::object()) { return {FailureKind::kNone, std::move(value), {}}; }
 OperationResult failed(std::string error) { return {FailureKind::kFailed, nullptr, std::move(error)}; }
 
-std::string upper(std::string_view s) {
-  std::string out(s);
-  for (char& c : out) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
-  return out;
-}
-
-bool same_text(std::string_view a, std::string_view b) { return upper(a) == upper(b); }
 
 std::optional<std::string> text(const Json& params, std::string_view operation, const char* name, std::string* error) {
   if (params.is_object() && params.contains(name) && params[name].is_string() && !params[name].get<std::string>().empty()) {
@@ -872,10 +864,10 @@ void seed_lab(const model::Manifest& manifest, lab::Estate& estate) {
     auto proxy_name = system.string("proxy");
     const model::Resource* proxy = proxy_name ? manifest.find("proxy", *proxy_name) : nullptr;
     auto server = proxy ? proxy->string("server") : std::nullopt;
-    if (!server || estate.value(system.name(), kConnectionsKey, "WinHttpSettings")) continue;
+    if (!server || estate.value(system.name(), verify::kWinHttpSettingsKey, verify::kWinHttpSettingsValue)) continue;
     const std::string blob =
         verify::encode_winhttp_settings(verify::make_winhttp_proxy(fmt::format("{}:{}", *server, proxy->integer("port").value_or(80)), "<local>"));
-    estate.set_value(system.name(), kConnectionsKey, "WinHttpSettings", lab::RegistryValue{"binary", model::spaced_hex(blob)});
+    estate.set_value(system.name(), verify::kWinHttpSettingsKey, verify::kWinHttpSettingsValue, lab::RegistryValue{"binary", model::spaced_hex(blob)});
   }
 }
 

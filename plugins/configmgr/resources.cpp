@@ -29,12 +29,6 @@ constexpr std::array<std::string_view, 11> kSupSettings{"active", "anonymous_wsu
                                                         "wsus_iis_ssl_port", "wsus_ssl"};
 constexpr std::array<std::string_view, 3> kSiteSystemSettings{"public_fqdn", "fdm_operation", "use_site_server_account"};
 
-std::string upper(std::string_view s) {
-  std::string out(s);
-  for (char& c : out) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
-  return out;
-}
-bool same_text(std::string_view a, std::string_view b) { return upper(a) == upper(b); }
 
 /// An attribute of a resource being read: from the manifest, or from what was last applied.
 std::optional<std::string> attribute_of(const model::ReadRequest& request, std::string_view name) {
@@ -71,12 +65,6 @@ Json proxy_of(const Json* references) {
   return Json{{"server", (*proxy)["server"]}, {"port", (*proxy)["port"]}, {"account", account ? Json(*account) : Json(nullptr)}};
 }
 
-bool same_proxy(const Json& wanted, const Json& seen) {
-  if (!wanted.is_object() || !seen.is_object()) return false;
-  auto text_of = [](const Json& j, const char* key) { return j.contains(key) && j[key].is_string() ? upper(j[key].get<std::string>()) : ""; };
-  return text_of(wanted, "server") == text_of(seen, "server") && wanted.value("port", Json(nullptr)) == seen.value("port", Json(nullptr)) &&
-         text_of(wanted, "account") == text_of(seen, "account");
-}
 
 const Json* operation_result(const model::ObserveRequest& request, const model::OperationResult& result, std::string_view operation,
                              diag::Diagnostics& out);
@@ -258,6 +246,20 @@ std::string_view read_operation(std::string_view kind) {
 }
 
 }  // namespace
+
+std::string upper(std::string_view s) {
+  std::string out(s);
+  for (char& c : out) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+  return out;
+}
+bool same_text(std::string_view a, std::string_view b) { return upper(a) == upper(b); }
+
+bool same_proxy(const Json& wanted, const Json& seen) {
+  if (!wanted.is_object() || !seen.is_object()) return false;
+  auto text_of = [](const Json& j, const char* key) { return j.contains(key) && j[key].is_string() ? upper(j[key].get<std::string>()) : ""; };
+  return text_of(wanted, "server") == text_of(seen, "server") && wanted.value("port", Json(nullptr)) == seen.value("port", Json(nullptr)) &&
+         text_of(wanted, "account") == text_of(seen, "account");
+}
 
 std::string domain_of(std::string_view fqdn) {
   std::size_t first = fqdn.find('.');

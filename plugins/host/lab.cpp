@@ -5,6 +5,7 @@
 #include <algorithm>
 
 #include "model/base64.h"
+#include "model/evidence.h"
 #include "verify/winhttp.h"
 
 namespace supctl::plugins::host {
@@ -17,11 +18,6 @@ using model::OperationResult;
 OperationResult failed(std::string error) { return OperationResult{FailureKind::kFailed, nullptr, std::move(error)}; }
 OperationResult succeeded(Json value) { return OperationResult{FailureKind::kNone, std::move(value), {}}; }
 
-std::string rolled_name(const std::string& log) {
-  auto dot = log.rfind('.');
-  return (dot == std::string::npos ? log : log.substr(0, dot)) + ".lo_";
-}
-
 OperationResult read_log(lab::Estate& estate, const std::string& host, const Json& params) {
   if (!params.is_object() || !params.contains("log") || !params["log"].is_string() || params["log"].get<std::string>().empty()) {
     return failed("logs.read: the parameter 'log' is missing or not a string");
@@ -30,7 +26,7 @@ OperationResult read_log(lab::Estate& estate, const std::string& host, const Jso
   if (log.find_first_of("/\\") != std::string::npos || log == "." || log == "..") {
     return failed(fmt::format("logs.read: '{}' is not a log file name", log));
   }
-  if (params.value("rolled", false)) log = rolled_name(log);
+  if (params.value("rolled", false)) log = model::rolled_over_name(log);
   const std::int64_t offset = params.value("offset", std::int64_t{0});
   const std::int64_t max_bytes = std::max<std::int64_t>(1, params.value("max_bytes", std::int64_t{8} << 20));
   const std::string all = estate.read_log(host, log, 0);
@@ -60,7 +56,7 @@ OperationResult read_log(lab::Estate& estate, const std::string& host, const Jso
 }
 
 OperationResult show_proxy(lab::Estate& estate, const std::string& host, const Json&) {
-  auto value = estate.value(host, kConnectionsKey, kWinHttpSettings);
+  auto value = estate.value(host, verify::kWinHttpSettingsKey, verify::kWinHttpSettingsValue);
   verify::WinHttpProxy proxy;  // no value: direct access, as on a fresh Windows
   if (value) {
     if (value->type != "binary" || !value->data.is_string()) {

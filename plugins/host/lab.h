@@ -28,8 +28,4 @@ void add_lab_operations(lab::OperationTable& table);
 /// The PowerShell twin of every host operation, sorted by operation name.
 std::span<const model::ScriptFragment> powershell_fragments();
 
-/// Where Windows keeps the SYSTEM account's WinHTTP proxy.
-inline constexpr std::string_view kConnectionsKey = "HKLM\\SOFTWARE\\Microsoft\\Windows\\CurrentVersion\\Internet Settings\\Connections";
-inline constexpr std::string_view kWinHttpSettings = "WinHttpSettings";
-
 }  // namespace supctl::plugins::host

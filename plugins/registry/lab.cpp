@@ -7,6 +7,8 @@
 #include <cstdint>
 #include <string_view>
 
+#include "model/base64.h"
+
 namespace supctl::plugins::registry {
 namespace {
 
@@ -152,13 +154,7 @@ OperationResult delete_value(lab::Estate& estate, const std::string& host, const
 }  // namespace
 
 std::optional<std::string> canonical_binary(const Json& data) {
-  static constexpr char kDigits[] = "0123456789abcdef";
-  std::string out;
-  auto append = [&](unsigned byte) {
-    if (!out.empty()) out += ' ';
-    out += kDigits[byte >> 4];
-    out += kDigits[byte & 0xF];
-  };
+  std::string bytes;
   if (data.is_array()) {
     for (const Json& item : data) {
       if (!item.is_number_integer()) return std::nullopt;
@@ -166,9 +162,9 @@ std::optional<std::string> canonical_binary(const Json& data) {
                                     : (item.get<std::int64_t>() < 0 || item.get<std::int64_t>() > 255)) {
         return std::nullopt;
       }
-      append(static_cast<unsigned>(item.get<std::int64_t>()));
+      bytes += static_cast<char>(item.get<std::int64_t>());
     }
-    return out;
+    return model::spaced_hex(bytes);
   }
   if (!data.is_string()) return std::nullopt;
   // Pairs of hex digits; separators (spaces, commas) only between pairs.
@@ -185,12 +181,12 @@ std::optional<std::string> canonical_binary(const Json& data) {
     if (high < 0) {
       high = digit;
     } else {
-      append(static_cast<unsigned>(high * 16 + digit));
+      bytes += static_cast<char>(high * 16 + digit);
       high = -1;
     }
   }
   if (high >= 0) return std::nullopt;
-  return out;
+  return model::spaced_hex(bytes);
 }
 
 void add_lab_operations(lab::OperationTable& table) {

@@ -109,7 +109,7 @@ std::string decoded(const Json& result, const char* field = "data") {
 }
 
 void set_winhttp(lab::Estate& estate, const std::string& type, const Json& data) {
-  estate.set_value(kHost, kConnectionsKey, kWinHttpSettings, lab::RegistryValue{type, data});
+  estate.set_value(kHost, verify::kWinHttpSettingsKey, verify::kWinHttpSettingsValue, lab::RegistryValue{type, data});
 }
 
 TEST_CASE("logs.read of a missing log reports it absent", "[host]") {
