@@ -107,6 +107,7 @@ struct WinRmTransport::Run {
     HttpResult http;
     milliseconds backoff = settings.retry_backoff;
     int tries = 0;
+    bool bounded_by_limit = false;  // the post was given only what was left before `limit`
     for (int attempt = 1;; ++attempt) {
       tries = attempt;
       auto remaining = std::chrono::duration_cast<milliseconds>(limit - Clock::now());
@@ -115,6 +116,7 @@ struct WinRmTransport::Run {
         return out;
       }
       milliseconds operation = std::chrono::duration_cast<milliseconds>(settings.operation_timeout) + kReadGrace;
+      bounded_by_limit = remaining < operation;
       http = transport.http_->post(envelope, std::min(remaining, operation));
       bool no_connection = http.kind == HttpResult::Kind::kConnect || http.kind == HttpResult::Kind::kResolve;
       if (!no_connection || !retry_connect || attempt == kConnectTries) break;
@@ -123,7 +125,10 @@ struct WinRmTransport::Run {
       backoff *= 2;
     }
     std::string port = std::to_string(settings.effective_port());
-    if (http.kind != HttpResult::Kind::kResponse && Clock::now() >= deadline) {
+    // Which limit ended the post is decided by what it was given, not by reading the clock again:
+    // curl may give up a millisecond before our clock says the deadline has come.
+    bool hit_deadline = http.kind == HttpResult::Kind::kTimedOut && bounded_by_limit && limit == deadline;
+    if (http.kind != HttpResult::Kind::kResponse && (hit_deadline || Clock::now() >= deadline)) {
       out.failure = timed_out();
       return out;
     }
