@@ -276,14 +276,11 @@ class Applier {
   // The keyed fingerprints of the secrets just applied, computed now (the plan's were for review).
   std::optional<std::string> fingerprint_secrets(const plan::Change& change, const model::KindSchema& schema,
                                                  state::ResourceRecord& record) {
-    for (const model::AttributeSchema& attribute : schema.attributes) {
-      if (attribute.type != model::AttrType::kSecret) continue;
-      auto it = change.desired.find(attribute.name);
-      if (it == change.desired.end()) continue;
+    for (const model::SentSecret& sent : model::secrets_sent(schema, change.desired, change.references)) {
       std::string error;
-      auto secret = in_.secrets->resolve(it->second, &error);
-      if (!secret) return fmt::format("{}.{}: {}", change.address.str(), attribute.name, error);
-      record.fingerprints[std::string(attribute.name)] = in_.state->fingerprint(*secret);
+      auto secret = in_.secrets->resolve(*sent.reference, &error);
+      if (!secret) return fmt::format("{}.{}: {}", change.address.str(), sent.name, error);
+      record.fingerprints[sent.name] = in_.state->fingerprint(*secret);
       secret->assign(secret->size(), '\0');
     }
     return std::nullopt;

@@ -106,9 +106,9 @@ std::optional<std::string> stale_reason(const plan::Plan& plan, const state::Sta
   if (state) {
     for (const plan::Change& change : plan.changes) {
       for (const auto& [attribute, fingerprint] : change.fingerprints) {
-        auto reference = change.desired.find(attribute);
-        std::string error;
-        auto secret = reference == change.desired.end() ? std::nullopt : secrets.resolve(reference->second, &error);
+        const model::Json* reference = model::sent_secret(change.desired, change.references, attribute);
+        std::string error = "the plan does not say where this secret comes from";
+        auto secret = reference ? secrets.resolve(*reference, &error) : std::nullopt;
         if (!secret) return fmt::format("{}.{}: {}", change.address.str(), attribute, error);
         if (state->fingerprint(*secret) != fingerprint) {
           return fmt::format("the secret of {}.{} changed since the plan was made", change.address.str(), attribute);

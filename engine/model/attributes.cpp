@@ -79,6 +79,13 @@ Json resolve(const Resource& resource, const Manifest& manifest, const SchemaLoo
     if (!target) continue;
     Json entry{{"kind", target->kind()}, {"name", target->name()}, {"attributes", Json::object()}};
     for (const auto& [key, value] : desired_attributes(*target)) entry["attributes"][key] = value;
+    if (const KindSchema* target_schema = schema_of(target->kind())) {
+      for (const AttributeSchema& field : target_schema->attributes) {
+        if (field.type == AttrType::kSecret && entry["attributes"].contains(field.name)) {
+          entry["secrets"].push_back(std::string(field.name));
+        }
+      }
+    }
     Json nested = resolve(*target, manifest, schema_of, depth + 1);
     if (!nested.empty()) entry["references"] = std::move(nested);
     out[std::string(attribute.name)] = std::move(entry);
@@ -91,6 +98,71 @@ Json resolve(const Resource& resource, const Manifest& manifest, const SchemaLoo
 Json resolve_references(const Resource& resource, const Manifest& manifest, const SchemaLookup& schema_of) {
   return resolve(resource, manifest, schema_of, 0);
 }
+
+namespace {
+
+/// The secrets of one resolved reference `entry`, named under `path`, then those of what it names.
+void collect_sent(const Json& entry, const std::string& path, int depth, std::vector<SentSecret>& out) {
+  if (!entry.is_object() || depth > 4) return;
+  auto attributes = entry.find("attributes");
+  auto secrets = entry.find("secrets");
+  if (attributes != entry.end() && attributes->is_object() && secrets != entry.end() && secrets->is_array()) {
+    for (const Json& name : *secrets) {
+      if (!name.is_string()) continue;
+      auto value = attributes->find(name.get<std::string>());
+      if (value != attributes->end()) out.push_back({path + "." + name.get<std::string>(), &*value});
+    }
+  }
+  auto nested = entry.find("references");
+  if (nested == entry.end() || !nested->is_object()) return;
+  for (const auto& [attribute, inner] : nested->items()) collect_sent(inner, path + "." + attribute, depth + 1, out);
+}
+
+}  // namespace
+
+std::vector<SentSecret> secrets_sent(const KindSchema& schema, const AttributeMap& desired, const Json& references) {
+  std::vector<SentSecret> out;
+  for (const AttributeSchema& attribute : schema.attributes) {
+    if (attribute.type != AttrType::kSecret) continue;
+    auto value = desired.find(attribute.name);
+    if (value != desired.end()) out.push_back({std::string(attribute.name), &value->second});
+  }
+  if (!references.is_object()) return out;
+  for (const AttributeSchema& attribute : schema.attributes) {
+    if (attribute.type != AttrType::kReference || !attribute.passes_secrets || !desired.contains(attribute.name)) continue;
+    auto entry = references.find(std::string(attribute.name));
+    if (entry != references.end()) collect_sent(*entry, std::string(attribute.name), 0, out);
+  }
+  return out;
+}
+
+const Json* sent_secret(const AttributeMap& desired, const Json& references, std::string_view name) {
+  auto dot = name.find('.');
+  if (dot == std::string_view::npos) {
+    auto value = desired.find(name);
+    return value == desired.end() ? nullptr : &value->second;
+  }
+  const Json* entry = &references;
+  while (dot != std::string_view::npos) {  // every segment but the last names a reference
+    if (!entry->is_object()) return nullptr;
+    auto next = entry->find(std::string(name.substr(0, dot)));
+    if (next == entry->end() || !next->is_object()) return nullptr;
+    name.remove_prefix(dot + 1);
+    dot = name.find('.');
+    if (dot == std::string_view::npos) {
+      auto attributes = next->find("attributes");
+      if (attributes == next->end() || !attributes->is_object()) return nullptr;
+      auto value = attributes->find(std::string(name));
+      return value == attributes->end() ? nullptr : &*value;
+    }
+    auto nested = next->find("references");
+    if (nested == next->end()) return nullptr;
+    entry = &*nested;
+  }
+  return nullptr;
+}
+
+std::string_view attribute_root(std::string_view name) { return name.substr(0, name.find('.')); }
 
 const Json* referenced(const Json* references, std::string_view attribute) {
   if (!references || !references->is_object()) return nullptr;

@@ -6,6 +6,7 @@
 #include <map>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "model/manifest.h"
 #include "model/operation.h"
@@ -37,11 +38,33 @@ Json redact_secrets(std::string_view key, const Json& value);
 
 /// What a resource's references name, captured from the manifest at plan time so that apply and
 /// verify, which have no manifest, still know it: for each reference attribute that resolves,
-/// `{attribute: {"kind", "name", "attributes": {...}, "references": {...}}}`, where `attributes`
-/// are the referenced resource's desired attributes (secrets stay references) and `references`
-/// resolve its own references in turn (a proxy's account). Unresolved references are left out.
+/// `{attribute: {"kind", "name", "attributes": {...}, "secrets": [...], "references": {...}}}`,
+/// where `attributes` are the referenced resource's desired attributes (secrets stay references),
+/// `secrets` names those of them that are secrets (present only when there are some), and
+/// `references` resolve its own references in turn (a proxy's account). Unresolved references are
+/// left out.
 using SchemaLookup = std::function<const KindSchema*(std::string_view kind)>;
 Json resolve_references(const Resource& resource, const Manifest& manifest, const SchemaLookup& schema_of);
+
+/// A secret that a resource's apply sends to its host: `name` is its own secret attribute
+/// ("password"), or the path to one sent through references ("proxy.account.password");
+/// `reference` is where the secret lives ({"env"|"file": ...}), pointing into the arguments.
+struct SentSecret {
+  std::string name;
+  const Json* reference = nullptr;
+};
+/// Every secret a resource's apply sends: its own secret attributes that `desired` writes, then
+/// those of what its passes_secrets references name, at any depth (`references` as
+/// resolve_references made them). The planner fingerprints each of them, so that a rotated
+/// proxy account password updates the WSUS server that is sent it.
+std::vector<SentSecret> secrets_sent(const KindSchema& schema, const AttributeMap& desired, const Json& references);
+/// The reference of the sent secret `name` (a SentSecret's name), found again in the same
+/// arguments without the schema (a saved plan's check); nullptr when it is not there.
+const Json* sent_secret(const AttributeMap& desired, const Json& references, std::string_view name);
+
+/// The attribute a diff entry changes: `name` up to its first '.' ("proxy" for the secret
+/// "proxy.account.password" that a reference passes), `name` itself otherwise.
+std::string_view attribute_root(std::string_view name);
 
 /// The attributes of the resource that a reference attribute resolved to, or nullptr.
 const Json* referenced(const Json* references, std::string_view attribute);

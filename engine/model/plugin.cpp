@@ -173,6 +173,17 @@ DiffResponse generic_diff(const DiffRequest& request) {
     response.attributes.push_back(AttributeDiff{name, observed && !secret ? *observed : Json(nullptr), value, secret});
     if (request.observed && attribute && attribute->replace_on_change) replace = true;
   }
+  if (request.observed && request.references) {
+    // A secret that a reference passes to the host (proxy.account.password) was rotated: the
+    // resource is sent it again, shown under its path.
+    for (const std::string& name : request.rotated_secrets) {
+      if (attribute_root(name).size() == name.size() || !request.desired->contains(attribute_root(name))) continue;
+      const Json* reference = sent_secret(*request.desired, *request.references, name);
+      response.attributes.push_back(AttributeDiff{name, nullptr, reference ? *reference : Json(nullptr), true});
+    }
+    std::stable_sort(response.attributes.begin(), response.attributes.end(),
+                     [](const AttributeDiff& a, const AttributeDiff& b) { return a.name < b.name; });
+  }
   if (!request.observed) {
     response.action = Action::kCreate;
   } else if (response.attributes.empty()) {

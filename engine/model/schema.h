@@ -61,6 +61,9 @@ struct AttributeSchema {
   std::vector<AttributeSchema> fields;        ///< kTable only
   bool defines_machine = false;               ///< its string value names a machine (a site's server)
   bool replace_on_change = false;             ///< a new value needs the resource removed and created again
+  /// kReference only: apply sends the secrets of what it names to the host (WSUS keeps its proxy's
+  /// password itself), so a rotated secret there changes this resource too (model::secrets_sent).
+  bool passes_secrets = false;
 };
 
 struct KindSchema {

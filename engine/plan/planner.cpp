@@ -210,35 +210,34 @@ class Planner {
     }
   }
 
-  // Secret attributes whose value is not the one last applied; fills the change's fingerprints.
+  // The secrets apply would send (model::secrets_sent) whose value is not the one last applied;
+  // fills the change's fingerprints.
   std::vector<std::string> rotated_secrets(const Item& item, Change& change) {
     std::vector<std::string> rotated;
-    for (const model::AttributeSchema& attribute : item.kind.schema->attributes) {
-      if (attribute.type != model::AttrType::kSecret) continue;
-      auto desired = item.desired_map.find(attribute.name);
-      if (desired == item.desired_map.end()) continue;
+    for (const model::SentSecret& sent : model::secrets_sent(*item.kind.schema, item.desired_map, item.references)) {
       std::string error;
-      auto secret = in_.secrets ? in_.secrets->resolve(desired->second, &error) : std::nullopt;
+      auto secret = in_.secrets ? in_.secrets->resolve(*sent.reference, &error) : std::nullopt;
       if (!secret) {
-        auto& d = out_.error("secret-unavailable", fmt::format("{}.{}: {}", item.address.str(), attribute.name,
+        auto& d = out_.error("secret-unavailable", fmt::format("{}.{}: {}", item.address.str(), sent.name,
                                                                in_.secrets ? error : "no secret source"));
+        std::string_view attribute = model::attribute_root(sent.name);
         d.address = item.address.str();
-        d.key_path = d.address + "." + std::string(attribute.name);
-        if (item.desired) d.range = item.desired->range_of(attribute.name);
-        d.help = desired->second.contains("env")
-                     ? fmt::format("set {} in the environment of this run; supctl never stores secrets", desired->second["env"].get<std::string>())
+        d.key_path = d.address + "." + std::string(attribute);
+        if (item.desired) d.range = item.desired->range_of(attribute);
+        d.help = sent.reference->contains("env")
+                     ? fmt::format("set {} in the environment of this run; supctl never stores secrets", sent.reference->value("env", std::string()))
                      : "create the file, readable by the account that runs supctl; supctl never stores secrets";
         continue;
       }
       std::string fingerprint = in_.state ? in_.state->fingerprint(*secret) : std::string();
       secret->assign(secret->size(), '\0');
-      if (!fingerprint.empty()) change.fingerprints[std::string(attribute.name)] = fingerprint;
+      if (!fingerprint.empty()) change.fingerprints[sent.name] = fingerprint;
       std::string recorded;
       if (item.record) {
-        auto it = item.record->fingerprints.find(std::string(attribute.name));
+        auto it = item.record->fingerprints.find(sent.name);
         if (it != item.record->fingerprints.end()) recorded = it->second;
       }
-      if (fingerprint.empty() || recorded != fingerprint) rotated.emplace_back(attribute.name);
+      if (fingerprint.empty() || recorded != fingerprint) rotated.push_back(sent.name);
     }
     return rotated;
   }

@@ -85,7 +85,7 @@ std::vector<KindSchema> make_kinds() {
           {.name = "email_language", .type = AttrType::kString, .description = "language of notification e-mail",
            .format = &common::kLanguageFormat},
           {.name = "email_server_account", .type = AttrType::kReference, .description = "the account for the SMTP server",
-           .ref_kind = "account"},
+           .ref_kind = "account", .passes_secrets = true},
           boolean("get_content_from_mu", "download files from Microsoft Update rather than the upstream server"),
           boolean("host_binaries_on_microsoft_update", "clients download files from Microsoft Update; WSUS stores none"),
           boolean("iis_dynamic_compression", "IIS dynamic compression on the WSUS web site"),
@@ -96,7 +96,8 @@ std::vector<KindSchema> make_kinds() {
           {.name = "max_simultaneous_file_downloads", .type = AttrType::kInteger, .description = "parallel file downloads", .min = 1, .max = 100},
           {.name = "products", .type = AttrType::kStringSet, .description = "products to synchronize, by title or glob (standalone WSUS)",
            .format = &common::kProductFormat},
-          {.name = "proxy", .type = AttrType::kReference, .description = "the proxy WSUS uses (standalone WSUS)", .ref_kind = "proxy"},
+          {.name = "proxy", .type = AttrType::kReference, .description = "the proxy WSUS uses (standalone WSUS)", .ref_kind = "proxy",
+           .passes_secrets = true},
           boolean("proxy_basic_authentication", "allow proxy credentials over non-SSL connections"),
           {.name = "sender_display_name", .type = AttrType::kString, .description = "sender name of notification e-mail",
            .format = &formats::kNonEmpty},
@@ -648,7 +649,19 @@ class WsusPlugin final : public model::Plugin {
         for (const auto& [name, value] : *request.desired) settings.emplace_back(name, value);
       }
     } else {
-      for (const model::AttributeDiff& a : request.attributes) settings.emplace_back(a.name, a.after);
+      for (const model::AttributeDiff& a : request.attributes) {
+        // A rotated secret that a reference passes (proxy.account.password) sends that reference's
+        // setting again, password and all.
+        std::string_view root = model::attribute_root(a.name);
+        if (root.size() == a.name.size()) {
+          settings.emplace_back(a.name, a.after);
+          continue;
+        }
+        bool listed = std::any_of(settings.begin(), settings.end(), [&](const auto& s) { return s.first == root; });
+        if (!listed && request.desired && request.desired->contains(root)) {
+          settings.emplace_back(std::string(root), request.desired->find(root)->second);
+        }
+      }
     }
     std::string error;
     auto params = configure_params(settings, request.references, &error);

@@ -528,6 +528,51 @@ TEST_CASE("a fault on one host fails its step skips only its dependents and conv
 
 // ---- supctl verify: the installs proven from the logs, the proxies checked, on every example.
 
+TEST_CASE("a rotated proxy account password reaches the standalone WSUS server that keeps it", "[examples]") {
+  ExampleCopy copy("standalone-wsus", "rotate");
+  converge(copy);
+  const std::string server = "wsus_server[\"dmzwsus.northwind.com\"]";
+  copy.env["NORTHWIND_DMZ_PROXY_PASSWORD"] = "Rotated-proxy-password-never-print-me";
+  copy.secret_values.push_back(copy.env["NORTHWIND_DMZ_PROXY_PASSWORD"]);
+
+  fs::path saved = copy.dir / "rotate.plan";
+  auto plan = copy.run({"plan", copy.d(), "--lab", "--out", saved.string()});
+  INFO("plan --lab --out:\n" << plan.out << plan.err);
+  REQUIRE(plan.code == 0);
+  CHECK(has(plan.out, "~ account.dmz_proxy"));
+  CHECK(has(plan.out, "~ " + server));
+  CHECK(has(plan.out, "~ proxy.account.password = (sensitive)"));
+  CHECK(has(plan.out, "Plan: 0 to add, 2 to change, 0 to destroy."));
+  auto markdown = copy.run({"plan", copy.d(), "--lab", "--format", "markdown"});
+  CHECK(has(markdown.out, "proxy.account.password"));
+
+  // The saved plan knows where the passed secret comes from, and applies...
+  auto apply = copy.run({"apply", copy.d(), "--lab", "--plan", saved.string()});
+  INFO("apply --plan:\n" << apply.out << apply.err);
+  CHECK(apply.code == 0);
+  CHECK(has(apply.out, "Apply: 2 succeeded, 0 failed, 0 skipped."));
+  check_converged(copy);
+
+  // ...and a plan saved before the next rotation is refused after it.
+  copy.env["NORTHWIND_DMZ_PROXY_PASSWORD"] = "Rotated-again-never-print-me";
+  copy.secret_values.push_back(copy.env["NORTHWIND_DMZ_PROXY_PASSWORD"]);
+  REQUIRE(copy.run({"plan", copy.d(), "--lab", "--out", saved.string()}).code == 0);
+  copy.env["NORTHWIND_DMZ_PROXY_PASSWORD"] = "Rotated-a-third-time-never-print-me";
+  copy.secret_values.push_back(copy.env["NORTHWIND_DMZ_PROXY_PASSWORD"]);
+  auto stale = copy.run({"apply", copy.d(), "--lab", "--plan", saved.string()});
+  CHECK(stale.code == 1);
+  CHECK(has(stale.err, "changed since the plan was made"));
+  REQUIRE(copy.run({"apply", copy.d(), "--lab", "--auto-approve"}).code == 0);
+  check_converged(copy);
+
+  std::string everything = plan.out + plan.err + markdown.out + apply.out + apply.err + stale.out + stale.err +
+                           test::read_file(saved);
+  for (const auto& entry : fs::directory_iterator(copy.dir / ".supctl")) {
+    if (entry.is_regular_file()) everything += test::read_file(entry.path());
+  }
+  for (const std::string& secret : copy.secret_values) CHECK_FALSE(has(everything, secret));
+}
+
 TEST_CASE("supctl verify fails before apply and passes after it on every example", "[examples][verify]") {
   for (const std::string& name : example_names()) {
     DYNAMIC_SECTION("examples/" << name) {

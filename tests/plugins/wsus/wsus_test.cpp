@@ -118,6 +118,23 @@ smtp_host_name = "smtp.test.example"
 email_server_account = "mail"
 )";
 
+/// kWithProxy loaded, with both accounts' passwords set.
+void load_with_passwords(ProxyLab& lab) {
+  lab.env["PROXY_PW"] = "proxy-secret-1";
+  lab.env["SMTP_PW"] = "smtp-secret-1";
+  lab.load(kWithProxy);
+}
+
+/// Someone points WSUS's proxy at port 8080 out of band; the plan that follows, without errors.
+plan::PlanResult plan_with_proxy_port_moved(ProxyLab& lab) {
+  Json document = lab.document();
+  document["configuration"]["proxy"]["port"] = 8080;
+  lab.estate->put_document(kHost, "wsus", "server", document);
+  auto drifted = lab.plan();
+  REQUIRE_FALSE(drifted.diagnostics.has_errors());
+  return drifted;
+}
+
 const plan::Change& change_of(const plan::Plan& plan, std::string_view address) {
   for (const plan::Change& change : plan.changes) {
     if (change.address.str() == address) return change;
@@ -676,9 +693,7 @@ classifications = ["{}"]
 
 TEST_CASE("wsus: a standalone server gets the proxy and e-mail account it names with their passwords") {
   ProxyLab lab("proxy");
-  lab.env["PROXY_PW"] = "proxy-secret-1";
-  lab.env["SMTP_PW"] = "smtp-secret-1";
-  lab.load(kWithProxy);
+  load_with_passwords(lab);
   auto planned = lab.plan();
   INFO(lab.text(planned.diagnostics));
   REQUIRE_FALSE(planned.diagnostics.has_errors());
@@ -694,17 +709,91 @@ TEST_CASE("wsus: a standalone server gets the proxy and e-mail account it names 
   lab.require_converged();
 
   // Out of band, someone points WSUS at another port: drift, repaired by the next apply.
-  Json document = lab.document();
-  document["configuration"]["proxy"]["port"] = 8080;
-  lab.estate->put_document(kHost, "wsus", "server", document);
-  auto drifted = lab.plan();
-  REQUIRE_FALSE(drifted.diagnostics.has_errors());
+  auto drifted = plan_with_proxy_port_moved(lab);
   const plan::Change& change = change_of(drifted.plan, kAddress);
   CHECK(attribute_names(change) == "proxy");
   CHECK(change.attributes[0].after == "edge");
   lab.apply_ok(drifted.plan);
   CHECK(lab.document()["configuration"]["proxy"]["port"] == 3128);
   lab.require_converged();
+}
+
+/// The wsus.configure parameters the wsus plugin sends for one planned change.
+Json configure_sent(const plan::Change& change) {
+  auto plugin = make_plugin();
+  model::ApplyRequest request{change.address, change.action, &change.desired,
+                              change.observed ? &*change.observed : nullptr, change.attributes, &change.references};
+  model::ApplyResponse response = plugin->apply(request);
+  REQUIRE_FALSE(response.diagnostics.has_errors());
+  REQUIRE(response.operations.size() == 1);
+  CHECK(response.operations[0].name == "wsus.configure");
+  return response.operations[0].params;
+}
+
+TEST_CASE("wsus: a rotated proxy or e-mail account password is sent to WSUS again") {
+  ProxyLab lab("rotate");
+  load_with_passwords(lab);
+  lab.converge();
+  lab.require_converged();
+  auto record = lab.state->resource(model::Address{"wsus_server", kHost});
+  REQUIRE(record);
+  CHECK(record->fingerprints.contains("proxy.account.password"));
+  CHECK(record->fingerprints.contains("email_server_account.password"));
+
+  // The proxy account's password changes: the account and the WSUS server that keeps it change.
+  lab.env["PROXY_PW"] = "proxy-secret-2";
+  auto rotated = lab.plan();
+  INFO(lab.text(rotated.diagnostics));
+  REQUIRE_FALSE(rotated.diagnostics.has_errors());
+  CHECK(attribute_names(change_of(rotated.plan, "account.proxy_user")) == "password");
+  const plan::Change& server = change_of(rotated.plan, kAddress);
+  CHECK(attribute_names(server) == "proxy.account.password");
+  CHECK(server.action == model::Action::kUpdate);
+  CHECK(server.reason == plan::Reason::kChangedInManifest);
+  CHECK(server.attributes[0].sensitive);
+  std::string saved = plan::to_json(rotated.plan).dump();
+  CHECK(saved.find("proxy-secret") == std::string::npos);
+  // Only the proxy goes out again, with its account and the password as a placeholder.
+  CHECK(configure_sent(server) ==
+        Json{{"configuration",
+              {{"proxy",
+                {{"server", "edge.test"}, {"port", 3128}, {"user", "TEST\\svc-proxy"}, {"password", {{"$secret", {{"env", "PROXY_PW"}}}}}}}}}});
+  lab.apply_ok(rotated.plan);
+  lab.require_converged();
+
+  // The SMTP account's password changes: the e-mail account goes out again, and only it.
+  lab.env["SMTP_PW"] = "smtp-secret-2";
+  auto mail = lab.plan();
+  REQUIRE_FALSE(mail.diagnostics.has_errors());
+  const plan::Change& mailed = change_of(mail.plan, kAddress);
+  CHECK(attribute_names(mailed) == "email_server_account.password");
+  CHECK(configure_sent(mailed) ==
+        Json{{"configuration",
+              {{"email_server_account", {{"user", "mail@test.example"}, {"password", {{"$secret", {{"env", "SMTP_PW"}}}}}}}}}});
+  lab.apply_ok(mail.plan);
+  lab.require_converged();
+
+  // The proxy drifted on the server and its password was rotated: the proxy goes out once.
+  lab.env["PROXY_PW"] = "proxy-secret-3";
+  auto drifted = plan_with_proxy_port_moved(lab);
+  const plan::Change& twice = change_of(drifted.plan, kAddress);
+  CHECK(attribute_names(twice) == "proxy,proxy.account.password");
+  CHECK(configure_sent(twice)["configuration"].size() == 1);
+  lab.apply_ok(drifted.plan);
+  lab.require_converged();
+}
+
+TEST_CASE("wsus: a rotated password that cannot be read is an error at the WSUS server too") {
+  ProxyLab lab("rotate-missing");
+  load_with_passwords(lab);
+  lab.converge();
+  lab.env.erase("PROXY_PW");
+  auto planned = lab.plan();
+  std::string text = lab.text(planned.diagnostics);
+  INFO(text);
+  CHECK(planned.diagnostics.has_errors());
+  CHECK(text.find("wsus_server[\"h1.test\"].proxy.account.password") != std::string::npos);
+  CHECK(text.find("set PROXY_PW in the environment of this run") != std::string::npos);
 }
 
 TEST_CASE("wsus: a proxy without an account is anonymous and still converges") {
