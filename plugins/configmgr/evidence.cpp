@@ -6,6 +6,7 @@
 #include <cctype>
 
 #include "model/base64.h"
+#include "plugins/common/proxy.h"
 #include "plugins/configmgr/resources.h"
 #include "verify/log.h"
 #include "verify/winhttp.h"
@@ -17,21 +18,6 @@ using model::Json;
 using model::LogSource;
 
 constexpr std::size_t kProxyLinesQuoted = 5;
-
-/// The proxy a SUP's site system declares, as ConfigMgr takes it: {server, port, account} or null.
-Json declared_proxy(const model::Manifest* manifest, std::string_view fqdn) {
-  if (!manifest) return nullptr;
-  const model::Resource* system = manifest->find("site_system", fqdn);
-  auto name = system ? system->string("proxy") : std::nullopt;
-  const model::Resource* proxy = name ? manifest->find("proxy", *name) : nullptr;
-  if (!proxy || !proxy->string("server")) return nullptr;
-  Json account = nullptr;
-  if (auto account_name = proxy->string("account")) {
-    const model::Resource* resource = manifest->find("account", *account_name);
-    if (resource && resource->string("user")) account = std::string(*resource->string("user"));
-  }
-  return Json{{"server", std::string(*proxy->string("server"))}, {"port", proxy->integer("port").value_or(80)}, {"account", account}};
-}
 
 std::string proxy_text(const Json& proxy) {
   if (!proxy.is_object()) return "none";
@@ -256,7 +242,7 @@ std::vector<model::Check> sup_checks(const model::CheckRequest& request) {
   std::vector<model::Check> checks;
   if (request.address.kind != "software_update_point" || request.host.empty()) return checks;
   const std::string& fqdn = request.address.name;
-  const Json proxy = declared_proxy(request.manifest, fqdn);
+  const Json proxy = request.manifest ? common::site_system_proxy(*request.manifest, fqdn) : Json(nullptr);
   checks.push_back(model::Check{
       "winhttp-proxy", fmt::format("WinHTTP proxy of SYSTEM on {}", fqdn), request.address,
       {{fqdn, model::Operation{"registry.get_value", Json{{"key", verify::kWinHttpSettingsKey}, {"name", verify::kWinHttpSettingsValue}}}},

@@ -15,6 +15,7 @@
 #include "model/formats.h"
 #include "plugins/common/catalog.h"
 #include "plugins/common/products.h"
+#include "plugins/common/proxy.h"
 #include "plugins/wsus/lab.h"
 
 namespace supctl::plugins::wsus {
@@ -374,22 +375,13 @@ void check_sup_proxy(const model::ObserveRequest& request, const Json& seen, dia
   if (!request.manifest || !request.desired || !seen.is_object()) return;
   const Resource* sup = request.manifest->find("software_update_point", request.address.name);
   if (!sup) return;
-  Json expected = nullptr;
-  if (sup->boolean("use_proxy") == true) {
-    const Resource* system = request.manifest->find("site_system", request.address.name);
-    auto name = system ? system->string("proxy") : std::nullopt;
-    const Resource* proxy = name ? request.manifest->find("proxy", *name) : nullptr;
-    if (proxy && proxy->string("server")) expected = Json{{"server", std::string(*proxy->string("server"))}, {"port", proxy->integer("port").value_or(80)}};
-  }
+  const Json expected =
+      sup->boolean("use_proxy") == true ? common::site_system_proxy(*request.manifest, request.address.name) : Json(nullptr);
+  if (common::same_proxy_endpoint(seen, expected)) return;
   auto text = [](const Json& p) {
     return p.is_object() ? fmt::format("{}:{}", p.value("server", std::string()), p.value("port", Json(80)).dump()) : std::string("none");
   };
   std::string have = text(seen), want = text(expected);
-  auto lower = [](std::string t) {
-    for (char& c : t) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-    return t;
-  };
-  if (lower(have) == lower(want)) return;
   auto site = sup->string("site");
   const Resource* site_resource = site ? request.manifest->find("site", *site) : nullptr;
   auto server = site_resource ? site_resource->string("server") : std::nullopt;
