@@ -17,6 +17,7 @@
 #include "diag/suggest.h"
 #include "model/attributes.h"
 #include "model/formats.h"
+#include "model/text.h"
 #include "plugins/configmgr/lab.h"
 #include "plugins/plugins.h"
 #include "plugins/registry/lab.h"
@@ -41,14 +42,6 @@ constexpr std::string_view kDefaultContentDir = "C:\\WSUS";
 
 using Release = wsus::WindowsRelease;
 const std::span<const Release> kReleases = wsus::windows_releases();
-
-std::string lower(std::string_view s) {
-  std::string out(s);
-  for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return out;
-}
-
-bool same_text(std::string_view a, std::string_view b) { return lower(a) == lower(b); }
 
 const Release* release_named(std::string_view os) {
   for (const Release& r : kReleases) {
@@ -332,9 +325,9 @@ class EstateChecker {
   EstateChecker(const model::Manifest& file, const model::Manifest& manifest, std::span<const std::string> machines,
                 diag::Diagnostics& out)
       : file_(file), manifest_(manifest), out_(out), on_manifests_(lab_estate_on_manifests(file)) {
-    for (const Resource& host : file.of_kind("host")) hosts_.emplace(lower(host.name()), host.name());
+    for (const Resource& host : file.of_kind("host")) hosts_.emplace(model::lower(host.name()), host.name());
     if (on_manifests_) {
-      for (const std::string& machine : machines) hosts_.emplace(lower(machine), machine);
+      for (const std::string& machine : machines) hosts_.emplace(model::lower(machine), machine);
     }
   }
 
@@ -360,7 +353,7 @@ class EstateChecker {
 
   void check_host_named(const Resource& r, std::string_view attribute) {
     auto name = r.string(attribute);
-    if (!name || hosts_.contains(lower(*name))) return;
+    if (!name || hosts_.contains(model::lower(*name))) return;
     auto& d = report("unknown-reference", fmt::format("'{}' is not a host of the lab", *name), r, attribute);
     d.detail = fmt::format("expected: {}\nfound: '{}'",
                            on_manifests_ ? "a machine the manifests name, or a host this file declares"
@@ -383,7 +376,7 @@ class EstateChecker {
     std::map<std::string, const Resource*> seen;
     for (const Resource* declared : in_file_order) {
       const Resource& host = *declared;
-      auto [it, inserted] = seen.emplace(lower(host.name()), &host);
+      auto [it, inserted] = seen.emplace(model::lower(host.name()), &host);
       if (!inserted) {
         auto& d = report("duplicate-resource", fmt::format("host '{}' is declared twice", host.name()), host, "");
         d.detail = "host names compare without case";
@@ -552,13 +545,13 @@ std::vector<std::string> strings_of(const Value& array) {
 }
 
 bool contains_text(const std::vector<std::string>& items, std::string_view item) {
-  return std::any_of(items.begin(), items.end(), [&](const std::string& i) { return same_text(i, item); });
+  return std::any_of(items.begin(), items.end(), [&](const std::string& i) { return model::iequals(i, item); });
 }
 
 void uninstall_wsus(lab::Estate& estate, const std::string& host) {
   estate.remove_document(host, "wsus", "server");
   for (const std::string& feature : estate.features(host)) {
-    if (lower(feature).starts_with(lower(kWsusFeaturePrefix))) estate.remove_feature(host, feature);
+    if (model::lower(feature).starts_with(model::lower(kWsusFeaturePrefix))) estate.remove_feature(host, feature);
   }
   estate.remove_service(host, "WsusService");
   for (std::string_view name : {"ContentDir", "SqlServerName", "SqlDatabaseName"})

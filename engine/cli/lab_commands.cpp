@@ -9,6 +9,7 @@
 #include "cli/commands.h"
 #include "cli/common.h"
 #include "cli/lab_estate.h"
+#include "model/text.h"
 #include "ops/batch.h"
 #include "plan/planner.h"
 #include "plugins/plugins.h"
@@ -18,18 +19,12 @@ namespace {
 
 std::filesystem::path lab_dir(const std::string& dir) { return std::filesystem::path(dir) / ".supctl" / "lab"; }
 
-std::string lower(std::string_view s) {
-  std::string out(s);
-  for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return out;
-}
-
 // Every machine the manifests name: hosts, site servers, site systems, SUPs, WSUS servers, and
 // the hosts of registry values and services. Sorted, case-insensitively unique.
 std::vector<std::string> machines(const model::Manifest& manifest, std::span<const model::Plugin* const> plugins) {
   std::map<std::string, std::string> by_lower;
   auto add = [&](std::string_view name) {
-    if (!name.empty()) by_lower.emplace(lower(name), std::string(name));
+    if (!name.empty()) by_lower.emplace(model::lower(name), std::string(name));
   };
   for (const model::Resource& host : manifest.of_kind("host")) add(host.name());
   for (const model::Resource& r : manifest.resources()) {

@@ -17,6 +17,7 @@
 #include "cli/common.h"
 #include "diag/render.h"
 #include "graph/graph.h"
+#include "model/text.h"
 #include "plan/planner.h"
 #include "plan/render.h"
 #include "plugins/plugins.h"
@@ -167,7 +168,7 @@ class CapturingBackend final : public ops::Backend {
 std::string slug(std::string_view text) {
   std::string out;
   for (char c : text) {
-    char l = c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c;
+    char l = model::ascii_lower(c);
     bool kept = (l >= 'a' && l <= 'z') || (l >= '0' && l <= '9') || l == '.' || l == '_';
     if (kept) out += l;
     else if (!out.empty() && out.back() != '-') out += '-';

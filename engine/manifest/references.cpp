@@ -5,6 +5,7 @@
 
 #include "diag/suggest.h"
 #include "manifest/checks.h"
+#include "model/text.h"
 
 namespace supctl::manifest {
 namespace {
@@ -25,10 +26,10 @@ class ReferenceChecker {
       addresses_.push_back(r.address.str());
       const model::KindSchema* kind = kinds.find(r.kind());
       if (!kind) continue;
-      if (kind->names_machine) machines_.insert(lower(r.name()));
+      if (kind->names_machine) machines_.insert(model::lower(r.name()));
       for (const auto& schema : kind->attributes) {
         if (!schema.defines_machine) continue;
-        if (auto server = r.string(schema.name)) machines_.insert(lower(*server));
+        if (auto server = r.string(schema.name)) machines_.insert(model::lower(*server));
       }
     }
     machine_list_.assign(machines_.begin(), machines_.end());
@@ -49,12 +50,6 @@ class ReferenceChecker {
   }
 
  private:
-  static std::string lower(std::string_view s) {
-    std::string out(s);
-    for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-    return out;
-  }
-
   void check(const model::AttributeSchema& schema, const model::Value& value, const model::Resource& owner,
              const std::string& address, const std::string& path) {
     switch (schema.type) {
@@ -62,7 +57,7 @@ class ReferenceChecker {
         if (value.is_string() && !value.as_string().empty()) check_reference(schema, value, address, path);
         return;
       case AttrType::kMachine:
-        if (value.is_string() && !value.as_string().empty() && !machines_.contains(lower(value.as_string()))) {
+        if (value.is_string() && !value.as_string().empty() && !machines_.contains(model::lower(value.as_string()))) {
           Diagnostic& d = out_.error("unknown-reference", fmt::format("no machine named '{}' in the manifests", value.as_string()));
           d.address = address;
           d.range = value.range();

@@ -1,9 +1,7 @@
 #include "model/attributes.h"
 
-#include <algorithm>
-#include <cctype>
-
 #include "diag/redact.h"
+#include "model/text.h"
 
 namespace supctl::model {
 
@@ -184,9 +182,7 @@ Json as_reference(const Json& seen, const Json* references, std::string_view att
   auto wanted = referenced_string(references, attribute, field);
   if (!seen.is_string() || !wanted) return seen;
   const std::string& text = seen.get_ref<const std::string&>();
-  bool same = text.size() == wanted->size() && std::equal(text.begin(), text.end(), wanted->begin(), [](char a, char b) {
-                return std::tolower(static_cast<unsigned char>(a)) == std::tolower(static_cast<unsigned char>(b));
-              });
+  bool same = iequals(text, *wanted);
   return same ? (*references)[std::string(attribute)]["name"] : seen;
 }
 

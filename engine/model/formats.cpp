@@ -4,6 +4,8 @@
 #include <cctype>
 #include <string>
 
+#include "model/text.h"
+
 namespace supctl::model::formats {
 namespace {
 
@@ -39,8 +41,7 @@ std::optional<FormatError> check_site_code(std::string_view text, std::string*) 
                  return std::isdigit(static_cast<unsigned char>(c)) || std::isupper(static_cast<unsigned char>(c));
                });
   if (!shape) {
-    std::string upper(text);
-    for (char& c : upper) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+    std::string upper = model::upper(text);
     bool only_case = upper.size() == 3 && std::all_of(upper.begin(), upper.end(), [](char c) { return alnum(c); });
     return FormatError{"a site code is three upper-case letters or digits", 0,
                        only_case ? "did you mean '" + upper + "'?" : std::string()};

@@ -3,12 +3,12 @@
 #include <fmt/format.h>
 
 #include <algorithm>
-#include <cctype>
 #include <map>
 #include <set>
 
 #include "diag/suggest.h"
 #include "graph/graph.h"
+#include "model/text.h"
 #include "ops/batch.h"
 
 namespace supctl::plan {
@@ -38,12 +38,6 @@ struct Item {
   std::optional<AttributeMap> observed;
   bool read_ok = true;
 };
-
-std::string lower(std::string_view s) {
-  std::string out(s);
-  for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return out;
-}
 
 std::optional<std::vector<std::string>> recorded_dependencies(const state::ResourceRecord& record) {
   auto it = record.attributes.find("depends_on");
@@ -362,9 +356,9 @@ class Planner {
 ops::HostTarget host_target(const model::Manifest& manifest, const std::string& host) {
   ops::HostTarget target{host, manifest.find("host", host)};
   if (!target.host) {
-    std::string wanted = lower(host);
+    std::string wanted = model::lower(host);
     for (const model::Resource& r : manifest.of_kind("host")) {
-      if (lower(r.name()) == wanted) target.host = &r;
+      if (model::lower(r.name()) == wanted) target.host = &r;
     }
   }
   return target;

@@ -6,6 +6,8 @@
 #include <cstring>
 #include <utility>
 
+#include "model/text.h"
+
 // How the reader works, and the choices the header leaves open:
 // - Bytes are decoded to UTF-8 as they arrive (one small state machine per encoding, so a character
 //   may be split anywhere between feeds); invalid bytes and unpaired surrogates become U+FFFD, NUL
@@ -36,8 +38,6 @@ constexpr std::size_t kSliceBytes = std::size_t{64} << 10;
 bool is_space(char c) { return c == ' ' || c == '\t' || c == '\r' || c == '\v' || c == '\f'; }
 bool is_digit(char c) { return c >= '0' && c <= '9'; }
 bool is_continuation(char c) { return (static_cast<unsigned char>(c) & 0xC0) == 0x80; }
-char lower_ascii(char c) { return c >= 'A' && c <= 'Z' ? static_cast<char>(c + ('a' - 'A')) : c; }
-
 bool blank(std::string_view text) {
   return std::all_of(text.begin(), text.end(), [](char c) { return is_space(c) || c == '\n'; });
 }
@@ -51,7 +51,7 @@ std::string_view trim_right(std::string_view text) {
 bool starts_with_word(std::string_view text, std::size_t at, std::string_view word) {
   if (text.size() - at < word.size()) return false;
   for (std::size_t i = 0; i < word.size(); ++i) {
-    if (lower_ascii(text[at + i]) != word[i]) return false;
+    if (model::ascii_lower(text[at + i]) != word[i]) return false;
   }
   return true;
 }
@@ -61,7 +61,7 @@ bool starts_with_word(std::string_view text, std::size_t at, std::string_view wo
 LogSeverity infer_severity(std::string_view text) {
   bool warning = false;
   for (std::size_t i = 0; i < text.size(); ++i) {
-    switch (lower_ascii(text[i])) {
+    switch (model::ascii_lower(text[i])) {
       case 'e':
         if (starts_with_word(text, i, "error")) return LogSeverity::kError;
         break;
@@ -204,7 +204,7 @@ std::optional<std::int64_t> parse_thread(std::string_view text) {
   std::size_t digits = 0;
   if (text.size() - i > 2 && text[i] == '0' && (text[i + 1] == 'x' || text[i + 1] == 'X')) {
     for (i += 2; i < text.size() && digits < 15; ++i, ++digits) {
-      char c = lower_ascii(text[i]);
+      char c = model::ascii_lower(text[i]);
       int d = is_digit(c) ? c - '0' : (c >= 'a' && c <= 'f') ? c - 'a' + 10 : -1;
       if (d < 0) break;
       value = value * 16 + d;

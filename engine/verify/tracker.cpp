@@ -9,6 +9,7 @@
 #include <set>
 
 #include "model/base64.h"
+#include "model/text.h"
 #include "verify/log.h"
 
 namespace supctl::verify {
@@ -19,19 +20,13 @@ using model::LogSource;
 
 constexpr std::size_t kQuotedLines = 3;  ///< a failure is quoted with the lines just before it
 
-std::string lower(std::string_view s) {
-  std::string out(s);
-  for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return out;
-}
-
 bool word_char(char c) { return std::isalnum(static_cast<unsigned char>(c)) || c == '_'; }
 
 /// Whether the message holds one of the signs (without case) as whole words: "Installed service"
 /// is not a sign of "Deinstalled service", nor "..._PR1WSUS" of "..._PR1WSUS2".
 bool contains_any(const std::string& message_lower, const std::vector<std::string>& signs) {
   for (const std::string& sign : signs) {
-    const std::string wanted = lower(sign);
+    const std::string wanted = model::lower(sign);
     if (wanted.empty()) continue;
     for (auto at = message_lower.find(wanted); at != std::string::npos; at = message_lower.find(wanted, at + 1)) {
       const bool starts = at == 0 || !word_char(wanted.front()) || !word_char(message_lower[at - 1]);
@@ -207,7 +202,7 @@ struct Tracker::Impl {
                       entry.time ? entry.time->str() : std::string(), entry.message};
     source.recent.push_back(sighting);
     if (source.recent.size() > kQuotedLines) source.recent.pop_front();
-    const std::string message = lower(entry.message);
+    const std::string message = model::lower(entry.message);
     for (std::size_t i = 0; i < chain.milestones.size(); ++i) {
       const model::Milestone& milestone = chain.milestones[i];
       if (!in_source(milestone, source.where) || !contains_any(message, milestone.signs)) continue;

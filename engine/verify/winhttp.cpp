@@ -4,8 +4,9 @@
 
 #include <algorithm>
 #include <array>
-#include <cctype>
 #include <utility>
+
+#include "model/text.h"
 
 namespace supctl::verify {
 namespace {
@@ -24,18 +25,8 @@ constexpr std::string_view kNetshProxyLabel = "Proxy Server(s)";
 constexpr std::string_view kNetshBypassLabel = "Bypass List";
 constexpr std::string_view kNetshNone = "(none)";
 
-char lower(char c) { return static_cast<char>(std::tolower(static_cast<unsigned char>(c))); }
-
-std::string lowered(std::string_view s) {
-  std::string out(s);
-  std::transform(out.begin(), out.end(), out.begin(), lower);
-  return out;
-}
-
-bool iequals(std::string_view a, std::string_view b) {
-  return a.size() == b.size() &&
-         std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) { return lower(x) == lower(y); });
-}
+using model::iequals;
+using model::lower;
 
 bool istarts_with(std::string_view s, std::string_view prefix) {
   return s.size() >= prefix.size() && iequals(s.substr(0, prefix.size()), prefix);
@@ -88,7 +79,7 @@ std::optional<int> parse_port(std::string_view text) {
 std::optional<ProxyEndpoint> parse_endpoint(std::string_view entry) {
   ProxyEndpoint endpoint;
   if (std::size_t eq = entry.find('='); eq != std::string_view::npos) {
-    endpoint.scheme = lowered(trim(entry.substr(0, eq)));
+    endpoint.scheme = lower(trim(entry.substr(0, eq)));
     entry = trim(entry.substr(eq + 1));
   }
   if (istarts_with(entry, "http://")) entry.remove_prefix(7);
@@ -251,7 +242,7 @@ std::optional<WinHttpProxy> parse_netsh_winhttp(std::string_view output, std::st
   for (std::size_t i = 1; i < lines.size(); ++i) {
     std::string_view line = lines[i];
     bool understood = false;
-    if (lowered(line).find("direct access") != std::string::npos) {
+    if (lower(line).find("direct access") != std::string::npos) {
       understood = !direct && !servers && !bypass;
       direct = true;
     } else if (auto value = labelled_value(line, kNetshProxyLabel)) {
@@ -310,7 +301,7 @@ WinHttpProxy make_winhttp_proxy(std::string_view server_list, std::string_view b
 
 std::optional<ProxyEndpoint> proxy_for(const WinHttpProxy& proxy, std::string_view scheme) {
   if (proxy.direct) return std::nullopt;
-  const std::string wanted = lowered(scheme);
+  const std::string wanted = lower(scheme);
   for (const ProxyEndpoint& endpoint : proxy.servers) {
     if (endpoint.scheme == wanted) return endpoint;
   }

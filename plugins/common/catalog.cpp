@@ -6,6 +6,7 @@
 #include <string>
 
 #include "diag/suggest.h"
+#include "model/text.h"
 
 namespace supctl::plugins::common {
 namespace {
@@ -46,12 +47,6 @@ bool is_guid(std::string_view text) {
   return true;
 }
 
-std::string upper(std::string_view text) {
-  std::string out(text);
-  for (char& c : out) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
-  return out;
-}
-
 std::optional<model::FormatError> check_classification(std::string_view text, std::string* normalized) {
   for (const Classification& c : kClassifications) {
     if (c.title == text) {
@@ -60,7 +55,7 @@ std::optional<model::FormatError> check_classification(std::string_view text, st
     }
   }
   if (is_guid(text)) {
-    if (normalized) *normalized = upper(text);
+    if (normalized) *normalized = model::upper(text);
     return std::nullopt;
   }
   std::vector<std::string_view> titles;
@@ -70,8 +65,7 @@ std::optional<model::FormatError> check_classification(std::string_view text, st
 
 std::optional<model::FormatError> check_language(std::string_view text, std::string*) {
   if (std::find(kLanguages.begin(), kLanguages.end(), text) != kLanguages.end()) return std::nullopt;
-  std::string lower(text);
-  for (char& c : lower) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  std::string lower = model::lower(text);
   if (lower == "nb" || lower == "nn") lower = "no";
   if (lower == "sr-latn" || lower == "sr-latn-cs" || lower == "sr-latn-rs") lower = "sr";
   std::string help;

@@ -2,13 +2,13 @@
 
 #include <algorithm>
 #include <array>
-#include <cctype>
 #include <functional>
 #include <iterator>
 #include <optional>
 #include <set>
 
 #include "diag/suggest.h"
+#include "model/text.h"
 
 namespace supctl::plugins::common {
 namespace {
@@ -81,23 +81,11 @@ constexpr std::array<FormerTitle, 7> kFormerTitles{{
     {"Windows 10 GDR-DU", "ABC45868-0C9C-4BC0-A36D-03D54113BAF4"},
 }};
 
-char lower(char c) { return static_cast<char>(std::tolower(static_cast<unsigned char>(c))); }
-
-bool iequals(std::string_view a, std::string_view b) {
-  if (a.size() != b.size()) return false;
-  for (std::size_t i = 0; i < a.size(); ++i) {
-    if (lower(a[i]) != lower(b[i])) return false;
-  }
-  return true;
-}
-
 /// The GUID in upper case without braces, or nullopt when the text is not one.
 std::optional<std::string> normalize_guid(std::string_view text) {
   if (text.size() == 38 && text.front() == '{' && text.back() == '}') text = text.substr(1, 36);
   if (!is_guid(text, false)) return std::nullopt;
-  std::string out(text);
-  for (char& c : out) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
-  return out;
+  return model::upper(text);
 }
 
 /// The index after the UTF-8 character that starts at `i`.
@@ -135,7 +123,7 @@ std::vector<const Product*> match_products(std::string_view pattern) {
     return out;
   }
   for (const Product& p : kProducts) {
-    if (p.family ? iequals(pattern, p.title) : glob_match(pattern, p.title)) out.push_back(&p);
+    if (p.family ? model::iequals(pattern, p.title) : glob_match(pattern, p.title)) out.push_back(&p);
   }
   return out;
 }
@@ -192,7 +180,7 @@ bool glob_match(std::string_view pattern, std::string_view text) {
     } else if (p < pattern.size() && pattern[p] == '?') {
       ++p;
       t = next_char(text, t);
-    } else if (p < pattern.size() && lower(pattern[p]) == lower(text[t])) {
+    } else if (p < pattern.size() && model::ascii_lower(pattern[p]) == model::ascii_lower(text[t])) {
       ++p;
       ++t;
     } else if (star != std::string_view::npos) {

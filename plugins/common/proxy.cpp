@@ -1,8 +1,8 @@
 #include "plugins/common/proxy.h"
 
-#include <algorithm>
-#include <cctype>
 #include <string>
+
+#include "model/text.h"
 
 namespace supctl::plugins::common {
 
@@ -28,9 +28,7 @@ bool same_proxy_endpoint(const Json& a, const Json& b) {
   if (!server_a.is_string() || !server_b.is_string()) return false;
   const std::string& x = server_a.get_ref<const std::string&>();
   const std::string& y = server_b.get_ref<const std::string&>();
-  bool same_server = x.size() == y.size() && std::equal(x.begin(), x.end(), y.begin(), [](char c, char d) {
-                       return std::tolower(static_cast<unsigned char>(c)) == std::tolower(static_cast<unsigned char>(d));
-                     });
+  bool same_server = model::iequals(x, y);
   return same_server && a.value("port", Json(80)) == b.value("port", Json(80));
 }
 

@@ -6,6 +6,7 @@
 #include <cctype>
 
 #include "model/base64.h"
+#include "model/text.h"
 #include "plugins/common/proxy.h"
 #include "plugins/configmgr/resources.h"
 #include "verify/log.h"
@@ -98,9 +99,9 @@ std::vector<std::string> proxy_lines(const model::OperationResult& read, std::st
   if (!read.ok()) return {fmt::format("WCM.log cannot be read: {}", read.error)};
   auto bytes = model::base64_decode(read.value.value("data", std::string()));
   if (!bytes) return lines;
-  const std::string server_upper = upper(server);
+  const std::string server_upper = model::upper(server);
   for (const verify::LogEntry& entry : verify::read_log(*bytes)) {
-    std::string message = upper(entry.message);
+    std::string message = model::upper(entry.message);
     if (message.find("PROXY") == std::string::npos) continue;
     if (message.find(server_upper) == std::string::npos && message.find("SERVER") != std::string::npos &&
         (message.find("PROXY SERVER") == std::string::npos || message.find("WSUS SERVER") != std::string::npos)) {
@@ -164,7 +165,7 @@ std::optional<model::InstallChain> sup_evidence(const model::EvidenceRequest& re
   if (request.action != model::Action::kCreate && request.action != model::Action::kNoOp && !reinstall) return std::nullopt;
 
   const std::string& fqdn = request.address.name;
-  const std::string server = upper(fqdn);
+  const std::string server = model::upper(fqdn);
   const std::string bootstrap = "SMS_SERVER_BOOTSTRAP_" + netbios_of(fqdn);
   const LogSource smsprov{request.host, "SMSProv.log", "SMS_PROVIDER"};
   const LogSource sitecomp{request.host, "SiteComp.log", "SMS_SITE_COMPONENT_MANAGER"};

@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "model/base64.h"
+#include "model/text.h"
 #include "plugins/common/catalog.h"
 #include "verify/winhttp.h"
 #include "plugins/common/products.h"
@@ -27,6 +28,8 @@ namespace {
 using model::FailureKind;
 using model::Json;
 using model::OperationResult;
+using model::iequals;
+using model::upper;
 
 constexpr std::string_view kInstallDir = "E:\\ConfigMgr";
 constexpr std::string_view kRoleKey = "HKLM\\SOFTWARE\\Microsoft\\SMS\\Operations Management\\SMS Server Role\\SMS Software Update Point";
@@ -185,7 +188,7 @@ OperationResult get_account(lab::Estate& estate, const std::string& host, const 
   if (!user) return failed(error);
   Json result{{"exists", false}, {"user", *user}, {"site", nullptr}};
   for (const auto& [key, account] : estate.documents(host, "configmgr.account")) {
-    if (!same_text(key, *user)) continue;
+    if (!iequals(key, *user)) continue;
     result["exists"] = true;
     result["user"] = account.value("user", *user);
     result["site"] = account.value("site", Json(nullptr));
@@ -215,7 +218,7 @@ OperationResult set_account(lab::Estate& estate, const std::string& host, const 
   auto site = local_site(estate, host, params);
   if (!site) return failed(fmt::format("'{}' is not the SMS Provider of site '{}'", host, params.value("site", Json("")).dump()));
   for (const auto& [key, account] : estate.documents(host, "configmgr.account")) {
-    if (same_text(key, *user)) return succeeded();  // the password is never kept, so there is nothing to change
+    if (iequals(key, *user)) return succeeded();  // the password is never kept, so there is nothing to change
   }
   estate.put_document(host, "configmgr.account", *user, Json{{"user", *user}, {"site", *site}});
   return succeeded();
@@ -225,7 +228,7 @@ OperationResult set_account(lab::Estate& estate, const std::string& host, const 
 std::optional<std::pair<std::string, Json>> find_document(lab::Estate& estate, const std::string& host, std::string_view collection,
                                                           std::string_view fqdn) {
   for (auto& [key, document] : estate.documents(host, collection)) {
-    if (same_text(key, fqdn)) return std::make_pair(key, document);
+    if (iequals(key, fqdn)) return std::make_pair(key, document);
   }
   return std::nullopt;
 }
@@ -313,7 +316,7 @@ std::optional<std::string> ensure_members(lab::Estate& estate, const std::string
     if (!group.is_string()) return fmt::format("'ensure_members.groups' must hold group names; found {}", group.dump());
     std::string member = ensure["member"].get<std::string>();
     bool present = false;
-    for (const std::string& m : estate.members(fqdn, group.get<std::string>())) present |= same_text(m, member);
+    for (const std::string& m : estate.members(fqdn, group.get<std::string>())) present |= iequals(m, member);
     if (!present) estate.add_member(fqdn, group.get<std::string>(), member);
   }
   return std::nullopt;
@@ -332,13 +335,13 @@ OperationResult get_members(lab::Estate& estate, const std::string& host, const 
   Json groups = Json::array();
   for (std::string_view group : kSupGroups) {
     for (const std::string& m : estate.members(*fqdn, group)) {
-      if (same_text(m, *member)) {
+      if (iequals(m, *member)) {
         groups.push_back(std::string(group));
         break;
       }
     }
   }
-  Json result{{"groups", std::move(groups)}, {"member", *member}, {"remote", !same_text(*fqdn, host)}};
+  Json result{{"groups", std::move(groups)}, {"member", *member}, {"remote", !iequals(*fqdn, host)}};
   if (params.value("wsus", false) == true) {
     // What the role setup will find: WSUS installed, in a version this site's ConfigMgr supports.
     auto site = estate.document(host, "configmgr.site", upper(params.value("site", std::string())));
@@ -381,7 +384,7 @@ OperationResult install_role(lab::Estate& estate, const std::string& host, const
               fmt::format("Creating registry keys Operations Management\\SMS Server Role\\SMS Software Update Point on server {}.", server));
   estate.create_key(fqdn, kRoleKey);
   log.cmtrace(host, kSiteComp, fmt::format("Updated WSUS Configuration for {}.", server));
-  if (same_text(fqdn, host)) {
+  if (iequals(fqdn, host)) {
     log.cmtrace(host, kSiteComp,
                 fmt::format("The component is being installed on the site server, no files need to be installed in the \"{}\" directory "
                             "because the files are already there.",
@@ -483,13 +486,13 @@ OperationResult install_role(lab::Estate& estate, const std::string& host, const
               fmt::format("Attempting connection to WSUS server: {}, port: {}, useSSL: {}", server,
                           document["wsus_ssl"] == true ? document["wsus_iis_ssl_port"].dump() : document["wsus_iis_port"].dump(),
                           document["wsus_ssl"] == true ? "True" : "False"));
-  if (!same_text(fqdn, host)) {
+  if (!iequals(fqdn, host)) {
     std::string account = document["connection_account"].is_string() ? document["connection_account"].get<std::string>()
                                                                        : computer_account_of(host);
     std::vector<std::string> missing;
     for (std::string_view group : kSupGroups) {
       bool member = false;
-      for (const std::string& m : estate.members(fqdn, group)) member |= same_text(m, account);
+      for (const std::string& m : estate.members(fqdn, group)) member |= iequals(m, account);
       if (!member) missing.emplace_back(group);
     }
     if (!missing.empty()) {
@@ -626,7 +629,7 @@ OperationResult remove_account(lab::Estate& estate, const std::string& host, con
   auto user = text(params, "configmgr.remove_account", "user", &error);
   if (!user) return failed(error);
   for (const auto& [key, account] : estate.documents(host, "configmgr.account")) {
-    if (same_text(key, *user)) estate.remove_document(host, "configmgr.account", key);
+    if (iequals(key, *user)) estate.remove_document(host, "configmgr.account", key);
   }
   return succeeded();
 }
@@ -666,7 +669,7 @@ std::vector<std::string> sync_settings() {
 std::optional<Json> changed_set(const Json& current, const Json& value) {
   std::vector<std::string> items;
   auto has = [&](const std::string& item) {
-    return std::any_of(items.begin(), items.end(), [&](const std::string& i) { return same_text(i, item); });
+    return std::any_of(items.begin(), items.end(), [&](const std::string& i) { return iequals(i, item); });
   };
   auto add = [&](const Json& array) {
     if (!array.is_array()) return false;
@@ -684,7 +687,7 @@ std::optional<Json> changed_set(const Json& current, const Json& value) {
     if (value.contains("exclude")) {
       if (!value["exclude"].is_array()) return std::nullopt;
       for (const Json& item : value["exclude"]) {
-        if (item.is_string()) std::erase_if(items, [&](const std::string& i) { return same_text(i, item.get<std::string>()); });
+        if (item.is_string()) std::erase_if(items, [&](const std::string& i) { return iequals(i, item.get<std::string>()); });
       }
     }
   } else {
@@ -780,7 +783,7 @@ OperationResult set_sync(lab::Estate& estate, const std::string& host, const Jso
   estate.advance(2);
   log.cmtrace(host, kWcm, "SCF change notification triggered.");
   for (const auto& [fqdn, sup] : estate.documents(host, "configmgr.sup")) {
-    if (!same_text(sup.value("site", ""), *code) || sup.value("installed", false) != true) continue;
+    if (!iequals(sup.value("site", ""), *code) || sup.value("installed", false) != true) continue;
     auto wsus = estate.document(fqdn, "wsus", "server");
     if (!wsus) continue;
     bool ssl = sup.value("wsus_ssl", false);

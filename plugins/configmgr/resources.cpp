@@ -4,12 +4,12 @@
 
 #include <algorithm>
 #include <array>
-#include <cctype>
 #include <optional>
 #include <set>
 #include <variant>
 
 #include "model/attributes.h"
+#include "model/text.h"
 #include "plugins/common/catalog.h"
 #include "plugins/common/products.h"
 #include "plugins/configmgr/schedule.h"
@@ -21,6 +21,8 @@ using model::Action;
 using model::AttributeMap;
 using model::Json;
 using model::Resource;
+using model::iequals;
+using model::upper;
 
 /// The SUP settings the role document keeps, by their manifest names.
 constexpr std::array<std::string_view, 11> kSupSettings{"active", "anonymous_wsus_access", "client_connection_type",
@@ -197,7 +199,7 @@ std::optional<Json> sup_host_check(const model::ReadRequest& request, const std:
     return Json{{"fqdn", request.address.name}, {"member", *managed}};
   }
   std::string server = server_of(*request.desired, *request.manifest);
-  bool remote = !server.empty() && !same_text(server, request.address.name);
+  bool remote = !server.empty() && !iequals(server, request.address.name);
   auto member = managed ? managed : model::referenced_string(request.references, "connection_account", "user");
   if (!member && remote) member = computer_account_of(server);
   bool wsus = !request.manifest->find("wsus_server", request.address.name);
@@ -212,7 +214,7 @@ void check_sup_host(const model::ObserveRequest& request, const Json& seen, diag
     std::vector<std::string> missing;
     for (std::string_view group : kSupGroups) {
       bool in = false;
-      for (const Json& g : seen.value("groups", Json::array())) in |= g.is_string() && same_text(g.get<std::string>(), group);
+      for (const Json& g : seen.value("groups", Json::array())) in |= g.is_string() && iequals(g.get<std::string>(), group);
       if (!in) missing.emplace_back(group);
     }
     if (!missing.empty()) {
@@ -246,13 +248,6 @@ std::string_view read_operation(std::string_view kind) {
 }
 
 }  // namespace
-
-std::string upper(std::string_view s) {
-  std::string out(s);
-  for (char& c : out) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
-  return out;
-}
-bool same_text(std::string_view a, std::string_view b) { return upper(a) == upper(b); }
 
 bool same_proxy(const Json& wanted, const Json& seen) {
   if (!wanted.is_object() || !seen.is_object()) return false;
@@ -407,7 +402,7 @@ model::DiffResponse diff_resource(const model::DiffRequest& request) {
     // manage_group_membership: the connection account belongs in both groups on the SUP's server.
     Json groups = request.observed->contains("group_membership") ? request.observed->at("group_membership") : Json::array();
     bool complete = std::all_of(kSupGroups.begin(), kSupGroups.end(), [&](std::string_view g) {
-      return std::any_of(groups.begin(), groups.end(), [&](const Json& have) { return have.is_string() && same_text(have.get<std::string>(), g); });
+      return std::any_of(groups.begin(), groups.end(), [&](const Json& have) { return have.is_string() && iequals(have.get<std::string>(), g); });
     });
     if (!complete) {
       response.attributes.push_back(model::AttributeDiff{"group_membership", groups, Json(std::vector<std::string>(kSupGroups.begin(), kSupGroups.end())), false});

@@ -16,10 +16,6 @@ namespace supctl::plugins::configmgr {
 /// parents). Empty when the manifest does not say (the hierarchy, or an unknown site).
 std::string server_of(const model::Resource& resource, const model::Manifest& manifest);
 
-/// Upper case (ASCII), and comparison without case: how ConfigMgr compares server and account names.
-std::string upper(std::string_view s);
-bool same_text(std::string_view a, std::string_view b);
-
 /// Whether two proxies as ConfigMgr takes them ({server, port, account}) are the same: server and
 /// account without case; false unless both are proxies.
 bool same_proxy(const model::Json& wanted, const model::Json& seen);

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "diag/suggest.h"
+#include "model/text.h"
 
 namespace supctl::plugins::configmgr {
 namespace {
@@ -32,9 +33,7 @@ class Parser {
       std::size_t start = i;
       while (i < text.size() && text[i] != ' ') ++i;
       if (i > start) {
-        std::string word(text.substr(start, i - start));
-        for (char& c : word) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-        tokens_.push_back(Token{std::move(word), start});
+        tokens_.push_back(Token{model::lower(text.substr(start, i - start)), start});
       }
     }
   }

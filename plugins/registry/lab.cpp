@@ -8,6 +8,7 @@
 #include <string_view>
 
 #include "model/base64.h"
+#include "model/text.h"
 
 namespace supctl::plugins::registry {
 namespace {
@@ -21,14 +22,6 @@ constexpr std::array<std::string_view, 6> kTypes{"string", "expand_string", "mul
 
 OperationResult succeeded(Json value = Json::object()) { return {FailureKind::kNone, std::move(value), {}}; }
 OperationResult failed(std::string error) { return {FailureKind::kFailed, nullptr, std::move(error)}; }
-
-bool same_text(std::string_view a, std::string_view b) {
-  if (a.size() != b.size()) return false;
-  for (std::size_t i = 0; i < a.size(); ++i) {
-    if (std::tolower(static_cast<unsigned char>(a[i])) != std::tolower(static_cast<unsigned char>(b[i]))) return false;
-  }
-  return true;
-}
 
 // A string parameter, or why it is unusable.
 std::optional<std::string> text(const Json& params, std::string_view operation, const char* name, std::string* error) {
@@ -44,7 +37,7 @@ std::optional<std::string> key_param(const Json& params, std::string_view operat
   std::size_t slash = key->find('\\');
   std::string_view hive = std::string_view(*key).substr(0, slash);
   bool known = false;
-  for (std::string_view h : kHives) known |= same_text(h, hive);
+  for (std::string_view h : kHives) known |= model::iequals(h, hive);
   if (!known || slash == std::string::npos || slash + 1 == key->size()) {
     *error = fmt::format(
         "'{}' is not a registry key: expected HKLM, HKCU, HKCR, HKU or HKCC, a backslash and a key below it", *key);

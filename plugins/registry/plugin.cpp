@@ -12,6 +12,7 @@
 
 #include "diag/suggest.h"
 #include "model/formats.h"
+#include "model/text.h"
 #include "plugins/registry/lab.h"
 
 namespace supctl::plugins::registry {
@@ -202,13 +203,8 @@ class RegistryPlugin final : public model::Plugin {
 
   void check(const model::Manifest& manifest, diag::Diagnostics& out) const override {
     std::map<std::string, const Resource*> targets;
-    auto lower = [](std::string_view s) {
-      std::string o(s);
-      for (char& c : o) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-      return o;
-    };
     auto claim = [&](const Resource& r, std::string target, std::string_view what) {
-      auto [it, inserted] = targets.emplace(lower(target), &r);
+      auto [it, inserted] = targets.emplace(model::lower(target), &r);
       if (inserted) return;
       auto& d = out.error("duplicate-target", fmt::format("{} and {} both manage {}", it->second->address.str(), r.address.str(), what));
       d.address = r.address.str();

@@ -2,7 +2,6 @@
 
 #include <fmt/format.h>
 
-#include <cctype>
 #include <cstdint>
 #include <initializer_list>
 #include <optional>
@@ -10,6 +9,8 @@
 #include <string>
 #include <string_view>
 #include <vector>
+
+#include "model/text.h"
 
 namespace supctl::plugins::service {
 namespace {
@@ -20,12 +21,6 @@ using model::OperationResult;
 
 OperationResult succeeded(Json value = Json::object()) { return {FailureKind::kNone, std::move(value), {}}; }
 OperationResult failed(std::string error) { return {FailureKind::kFailed, nullptr, std::move(error)}; }
-
-std::string lower(std::string_view s) {
-  std::string out(s);
-  for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return out;
-}
 
 std::string quoted_list(const std::vector<std::string>& names) {
   std::string out;
@@ -66,7 +61,7 @@ std::optional<std::string> start(lab::Estate& estate, const std::string& host, l
         "because it has no enabled devices associated with it",
         service.name, host);
   }
-  if (!starting.insert(lower(service.name)).second)
+  if (!starting.insert(model::lower(service.name)).second)
     return std::nullopt;  // a dependency cycle: the SCM refuses it at install
   for (const std::string& dependency : service.depends_on) {
     auto needed = estate.service(host, dependency);
@@ -89,7 +84,7 @@ std::optional<std::string> stop(lab::Estate& estate, const std::string& host, la
   for (const lab::Service& other : estate.services(host)) {
     if (other.state == "stopped") continue;
     for (const std::string& dependency : other.depends_on) {
-      if (lower(dependency) == lower(service.name)) dependents.push_back(other.name);
+      if (model::lower(dependency) == model::lower(service.name)) dependents.push_back(other.name);
     }
   }
   if (!dependents.empty()) {

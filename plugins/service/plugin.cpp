@@ -3,13 +3,13 @@
 #include <fmt/format.h>
 
 #include <algorithm>
-#include <cctype>
 #include <map>
 #include <optional>
 #include <string>
 #include <vector>
 
 #include "model/formats.h"
+#include "model/text.h"
 
 namespace supctl::plugins::service {
 namespace {
@@ -111,8 +111,7 @@ class ServicePlugin final : public model::Plugin {
       auto host = s.string("host");
       auto name = s.string("name");
       if (!host || !name) continue;
-      std::string key = fmt::format("{}|{}", *host, *name);
-      for (char& c : key) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+      std::string key = model::lower(fmt::format("{}|{}", *host, *name));
       auto [it, inserted] = seen.emplace(key, &s);
       if (inserted) continue;
       auto& d = out.error("duplicate-target", fmt::format("{} and {} both manage the service '{}' on '{}'",

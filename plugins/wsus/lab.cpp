@@ -11,6 +11,7 @@
 #include <utility>
 #include <vector>
 
+#include "model/text.h"
 #include "plugins/common/products.h"
 
 namespace supctl::plugins::wsus {
@@ -29,18 +30,7 @@ OperationResult succeeded(Json value = Json::object()) { return {FailureKind::kN
 OperationResult failed(std::string error) { return {FailureKind::kFailed, nullptr, std::move(error)}; }
 
 bool starts_with_text(std::string_view text, std::string_view prefix) {
-  if (text.size() < prefix.size()) return false;
-  for (std::size_t i = 0; i < prefix.size(); ++i) {
-    if (std::tolower(static_cast<unsigned char>(text[i])) != std::tolower(static_cast<unsigned char>(prefix[i])))
-      return false;
-  }
-  return true;
-}
-
-std::string upper(std::string_view s) {
-  std::string out(s);
-  for (char& c : out) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
-  return out;
+  return text.size() >= prefix.size() && model::iequals(text.substr(0, prefix.size()), prefix);
 }
 
 /// The installed server's document, or nullopt when WSUS is not installed on `host`.
@@ -56,12 +46,11 @@ std::optional<Json> merged_set(const Json& current, const Json& value, bool guid
                                std::string_view name) {
   auto spell = [&](const Json& item) -> std::optional<std::string> {
     if (!item.is_string()) return std::nullopt;
-    return guids ? upper(item.get<std::string>()) : item.get<std::string>();
+    return guids ? model::upper(item.get<std::string>()) : item.get<std::string>();
   };
   std::vector<std::string> out;
   auto contains = [&](std::string_view item) {
-    return std::any_of(out.begin(), out.end(),
-                       [&](const std::string& o) { return o.size() == item.size() && starts_with_text(o, item); });
+    return std::any_of(out.begin(), out.end(), [&](const std::string& o) { return model::iequals(o, item); });
   };
   auto add_all = [&](const Json& items) {
     if (!items.is_array()) return false;
@@ -145,7 +134,7 @@ std::optional<Json> merged_products(const Json& current, const Json& value, cons
   } else if (value.is_object()) {
     if (current.is_array()) {
       for (const Json& id : current) {
-        if (id.is_string()) ids.insert(upper(id.get<std::string>()));
+        if (id.is_string()) ids.insert(model::upper(id.get<std::string>()));
       }
     }
     if ((value.contains("include") && !resolve(value["include"], true)) ||
@@ -290,10 +279,8 @@ std::optional<std::string> normalized_guid(std::string_view text) {
     bool dash = i == 8 || i == 13 || i == 18 || i == 23;
     if (dash ? text[i] != '-' : !std::isxdigit(static_cast<unsigned char>(text[i]))) return std::nullopt;
   }
-  return upper(text);
+  return model::upper(text);
 }
-
-bool same_text(std::string_view a, std::string_view b) { return a.size() == b.size() && starts_with_text(a, b); }
 
 }  // namespace
 
@@ -301,8 +288,9 @@ std::vector<const Category*> match_categories(std::string_view pattern, std::spa
   std::vector<const Category*> out;
   std::optional<std::string> guid = normalized_guid(pattern);
   for (const Category& category : catalog) {
-    bool selected = guid ? upper(category.id) == *guid
-                         : (category.family ? same_text(pattern, category.title) : common::glob_match(pattern, category.title));
+    bool selected = guid ? model::upper(category.id) == *guid
+                         : (category.family ? model::iequals(pattern, category.title)
+                                            : common::glob_match(pattern, category.title));
     if (selected) out.push_back(&category);
   }
   return out;

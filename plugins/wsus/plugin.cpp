@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "model/formats.h"
+#include "model/text.h"
 #include "plugins/common/catalog.h"
 #include "plugins/common/products.h"
 #include "plugins/common/proxy.h"
@@ -280,8 +281,7 @@ std::vector<Category> catalog_of(const Json& result) {
     if (!item.is_object() || !item.contains("title") || !item["title"].is_string() || !item.contains("id") || !item["id"].is_string()) {
       continue;
     }
-    std::string id = item["id"].get<std::string>();
-    for (char& c : id) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+    std::string id = model::upper(item["id"].get<std::string>());
     catalog.push_back(Category{item["title"].get<std::string>(), std::move(id), item.value("family", false) == true});
   }
   return catalog;
@@ -300,8 +300,7 @@ Subscribed subscribed_of(const Json& subscription) {
   if (!ids.is_array()) return out;
   for (std::size_t i = 0; i < ids.size(); ++i) {
     if (!ids[i].is_string()) continue;
-    std::string id = ids[i].get<std::string>();
-    for (char& c : id) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+    std::string id = model::upper(ids[i].get<std::string>());
     std::string title = titles.is_array() && i < titles.size() && titles[i].is_string() ? titles[i].get<std::string>() : id;
     out.ids.insert(id);
     out.products.emplace_back(std::move(id), std::move(title));

@@ -7,6 +7,8 @@
 #include <string_view>
 #include <utility>
 
+#include "model/text.h"
+
 namespace supctl::lab {
 namespace {
 
@@ -18,15 +20,6 @@ OperationResult failure(FailureKind kind, std::string error) {
   result.failure = kind;
   result.error = std::move(error);
   return result;
-}
-
-bool same_host(std::string_view a, std::string_view b) {
-  auto lower = [](char c) { return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c; };
-  if (a.size() != b.size()) return false;
-  for (std::size_t i = 0; i < a.size(); ++i) {
-    if (lower(a[i]) != lower(b[i])) return false;
-  }
-  return true;
 }
 
 /// The estate's matching rule for a fault's operation: "*", a prefix ending in '*', or exact.
@@ -92,7 +85,7 @@ std::vector<OperationResult> LabBackend::run(const ops::HostTarget& host, std::s
   std::optional<Fault> unreachable;
   estate_.transaction([&] {
     for (const Fault& fault : estate_.faults()) {
-      if (fault.kind != "unreachable" || fault.remaining == 0 || !same_host(fault.host, host.name)) continue;
+      if (fault.kind != "unreachable" || fault.remaining == 0 || !model::iequals(fault.host, host.name)) continue;
       if (!matches(fault.operation, "*") && !matches(fault.operation, batch.front().name)) continue;
       unreachable = fault;
       break;

@@ -11,6 +11,7 @@
 #include <system_error>
 #include <utility>
 
+#include "model/text.h"
 #include "storage/sqlite.h"
 
 namespace supctl::lab {
@@ -65,14 +66,6 @@ DELETE FROM sqlite_sequence;
 
 using storage::Database;
 using storage::Statement;
-
-/// The lookup key of a name: ASCII lower case (Windows names compare without case).
-std::string fold(std::string_view name) {
-  std::string folded(name);
-  std::transform(folded.begin(), folded.end(), folded.begin(),
-                 [](char c) { return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c; });
-  return folded;
-}
 
 /// A key path without trailing backslashes: HKLM\A\ is HKLM\A.
 std::string_view trim_key(std::string_view key) {
@@ -233,7 +226,7 @@ struct Estate::Impl {
   }
 
   fs::path log_path(std::string_view host, std::string_view log) const {
-    return dir / "logs" / fold(host) / fs::path(std::string(log));
+    return dir / "logs" / model::lower(host) / fs::path(std::string(log));
   }
 
   /// Appends one line and its CRLF to the log file. Files are outside the database's transactions.
@@ -250,7 +243,7 @@ struct Estate::Impl {
     for (std::string_view path : key_and_parents(trim_key(key))) {
       Statement(db.get(), "INSERT OR IGNORE INTO registry_keys(host_key, path_key, path) VALUES (?1, ?2, ?3)")
           .bind(1, host_key)
-          .bind(2, fold(path))
+          .bind(2, model::lower(path))
           .bind(3, path)
           .run();
     }
@@ -311,7 +304,7 @@ void Estate::add_host(const HostInfo& host) {
     return Statement(impl_->handle(),
                      "INSERT INTO hosts(name_key, name, os, os_version) VALUES (?1, ?2, ?3, ?4) "
                      "ON CONFLICT(name_key) DO UPDATE SET name = ?2, os = ?3, os_version = ?4")
-        .bind(1, fold(host.name))
+        .bind(1, model::lower(host.name))
         .bind(2, host.name)
         .bind(3, host.os)
         .bind(4, host.os_version)
@@ -322,7 +315,7 @@ void Estate::add_host(const HostInfo& host) {
 std::optional<HostInfo> Estate::host(std::string_view name) const {
   std::lock_guard guard(impl_->mutex);
   Statement select(impl_->handle(), "SELECT name, os, os_version FROM hosts WHERE name_key = ?1");
-  select.bind(1, fold(name));
+  select.bind(1, model::lower(name));
   if (select.step() != SQLITE_ROW) return std::nullopt;
   return HostInfo{select.text(0), select.text(1), select.text(2)};
 }
@@ -340,20 +333,20 @@ std::vector<HostInfo> Estate::hosts() const {
 bool Estate::key_exists(std::string_view host, std::string_view key) const {
   std::lock_guard guard(impl_->mutex);
   Statement select(impl_->handle(), "SELECT 1 FROM registry_keys WHERE host_key = ?1 AND path_key = ?2");
-  select.bind(1, fold(host)).bind(2, fold(trim_key(key)));
+  select.bind(1, model::lower(host)).bind(2, model::lower(trim_key(key)));
   return select.step() == SQLITE_ROW;
 }
 
 void Estate::create_key(std::string_view host, std::string_view key) {
   impl_->write([&] {
-    impl_->create_keys(fold(host), key);
+    impl_->create_keys(model::lower(host), key);
     return true;
   });
 }
 
 bool Estate::delete_key(std::string_view host, std::string_view key) {
-  const std::string host_key = fold(host);
-  const std::string path_key = fold(trim_key(key));
+  const std::string host_key = model::lower(host);
+  const std::string path_key = model::lower(trim_key(key));
   const std::string below = path_key + "\\";
   bool existed = false;
   bool ok = impl_->write([&] {
@@ -384,13 +377,13 @@ std::optional<RegistryValue> Estate::value(std::string_view host, std::string_vi
   std::lock_guard guard(impl_->mutex);
   Statement select(impl_->handle(),
                    "SELECT type, data FROM registry_values WHERE host_key = ?1 AND path_key = ?2 AND name_key = ?3");
-  select.bind(1, fold(host)).bind(2, fold(trim_key(key))).bind(3, fold(name));
+  select.bind(1, model::lower(host)).bind(2, model::lower(trim_key(key))).bind(3, model::lower(name));
   if (select.step() != SQLITE_ROW) return std::nullopt;
   return RegistryValue{select.text(0), from_text(select.text(1))};
 }
 
 void Estate::set_value(std::string_view host, std::string_view key, std::string_view name, const RegistryValue& value) {
-  const std::string host_key = fold(host);
+  const std::string host_key = model::lower(host);
   impl_->write([&] {
     impl_->create_keys(host_key, key);
     return Statement(impl_->handle(),
@@ -398,8 +391,8 @@ void Estate::set_value(std::string_view host, std::string_view key, std::string_
                      "VALUES (?1, ?2, ?3, ?4, ?5, ?6) "
                      "ON CONFLICT(host_key, path_key, name_key) DO UPDATE SET type = ?5, data = ?6")
         .bind(1, host_key)
-        .bind(2, fold(trim_key(key)))
-        .bind(3, fold(name))
+        .bind(2, model::lower(trim_key(key)))
+        .bind(3, model::lower(name))
         .bind(4, name)
         .bind(5, value.type)
         .bind(6, to_text(value.data))
@@ -412,9 +405,9 @@ bool Estate::delete_value(std::string_view host, std::string_view key, std::stri
   bool committed = impl_->write([&] {
     bool ok = Statement(impl_->handle(),
                         "DELETE FROM registry_values WHERE host_key = ?1 AND path_key = ?2 AND name_key = ?3")
-                  .bind(1, fold(host))
-                  .bind(2, fold(trim_key(key)))
-                  .bind(3, fold(name))
+                  .bind(1, model::lower(host))
+                  .bind(2, model::lower(trim_key(key)))
+                  .bind(3, model::lower(name))
                   .run();
     deleted = ok && impl_->changed();
     return ok;
@@ -427,7 +420,7 @@ std::vector<std::pair<std::string, RegistryValue>> Estate::values(std::string_vi
   Statement select(impl_->handle(),
                    "SELECT name, type, data FROM registry_values WHERE host_key = ?1 AND path_key = ?2 "
                    "ORDER BY name_key, name");
-  select.bind(1, fold(host)).bind(2, fold(trim_key(key)));
+  select.bind(1, model::lower(host)).bind(2, model::lower(trim_key(key)));
   std::vector<std::pair<std::string, RegistryValue>> values;
   while (select.step() == SQLITE_ROW) {
     values.emplace_back(select.text(0), RegistryValue{select.text(1), from_text(select.text(2))});
@@ -442,7 +435,7 @@ std::optional<Service> Estate::service(std::string_view host, std::string_view n
   Statement select(impl_->handle(),
                    "SELECT name, display_name, startup, state, depends_on FROM services "
                    "WHERE host_key = ?1 AND name_key = ?2");
-  select.bind(1, fold(host)).bind(2, fold(name));
+  select.bind(1, model::lower(host)).bind(2, model::lower(name));
   if (select.step() != SQLITE_ROW) return std::nullopt;
   return read_service(select);
 }
@@ -453,8 +446,8 @@ void Estate::put_service(std::string_view host, const Service& service) {
                      "INSERT INTO services(host_key, name_key, name, display_name, startup, state, depends_on) "
                      "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7) ON CONFLICT(host_key, name_key) DO UPDATE SET "
                      "name = ?3, display_name = ?4, startup = ?5, state = ?6, depends_on = ?7")
-        .bind(1, fold(host))
-        .bind(2, fold(service.name))
+        .bind(1, model::lower(host))
+        .bind(2, model::lower(service.name))
         .bind(3, service.name)
         .bind(4, service.display_name)
         .bind(5, service.startup)
@@ -468,8 +461,8 @@ bool Estate::remove_service(std::string_view host, std::string_view name) {
   bool removed = false;
   bool committed = impl_->write([&] {
     bool ok = Statement(impl_->handle(), "DELETE FROM services WHERE host_key = ?1 AND name_key = ?2")
-                  .bind(1, fold(host))
-                  .bind(2, fold(name))
+                  .bind(1, model::lower(host))
+                  .bind(2, model::lower(name))
                   .run();
     removed = ok && impl_->changed();
     return ok;
@@ -482,7 +475,7 @@ std::vector<Service> Estate::services(std::string_view host) const {
   Statement select(impl_->handle(),
                    "SELECT name, display_name, startup, state, depends_on FROM services WHERE host_key = ?1 "
                    "ORDER BY name_key, name");
-  select.bind(1, fold(host));
+  select.bind(1, model::lower(host));
   std::vector<Service> services;
   while (select.step() == SQLITE_ROW) services.push_back(read_service(select));
   return services;
@@ -495,7 +488,7 @@ std::vector<std::string> Estate::members(std::string_view host, std::string_view
   Statement select(
       impl_->handle(),
       "SELECT member FROM group_members WHERE host_key = ?1 AND group_key = ?2 ORDER BY member_key, member");
-  select.bind(1, fold(host)).bind(2, fold(group));
+  select.bind(1, model::lower(host)).bind(2, model::lower(group));
   std::vector<std::string> members;
   while (select.step() == SQLITE_ROW) members.push_back(select.text(0));
   return members;
@@ -506,10 +499,10 @@ void Estate::add_member(std::string_view host, std::string_view group, std::stri
     return Statement(impl_->handle(),
                      "INSERT OR IGNORE INTO group_members(host_key, group_key, group_name, member_key, member) "
                      "VALUES (?1, ?2, ?3, ?4, ?5)")
-        .bind(1, fold(host))
-        .bind(2, fold(group))
+        .bind(1, model::lower(host))
+        .bind(2, model::lower(group))
         .bind(3, group)
-        .bind(4, fold(member))
+        .bind(4, model::lower(member))
         .bind(5, member)
         .run();
   });
@@ -520,9 +513,9 @@ bool Estate::remove_member(std::string_view host, std::string_view group, std::s
   bool committed = impl_->write([&] {
     bool ok = Statement(impl_->handle(),
                         "DELETE FROM group_members WHERE host_key = ?1 AND group_key = ?2 AND member_key = ?3")
-                  .bind(1, fold(host))
-                  .bind(2, fold(group))
-                  .bind(3, fold(member))
+                  .bind(1, model::lower(host))
+                  .bind(2, model::lower(group))
+                  .bind(3, model::lower(member))
                   .run();
     removed = ok && impl_->changed();
     return ok;
@@ -535,7 +528,7 @@ bool Estate::remove_member(std::string_view host, std::string_view group, std::s
 std::vector<std::string> Estate::features(std::string_view host) const {
   std::lock_guard guard(impl_->mutex);
   Statement select(impl_->handle(), "SELECT name FROM features WHERE host_key = ?1 ORDER BY name_key, name");
-  select.bind(1, fold(host));
+  select.bind(1, model::lower(host));
   std::vector<std::string> features;
   while (select.step() == SQLITE_ROW) features.push_back(select.text(0));
   return features;
@@ -544,8 +537,8 @@ std::vector<std::string> Estate::features(std::string_view host) const {
 void Estate::install_feature(std::string_view host, std::string_view feature) {
   impl_->write([&] {
     return Statement(impl_->handle(), "INSERT OR IGNORE INTO features(host_key, name_key, name) VALUES (?1, ?2, ?3)")
-        .bind(1, fold(host))
-        .bind(2, fold(feature))
+        .bind(1, model::lower(host))
+        .bind(2, model::lower(feature))
         .bind(3, feature)
         .run();
   });
@@ -555,8 +548,8 @@ bool Estate::remove_feature(std::string_view host, std::string_view feature) {
   bool removed = false;
   bool committed = impl_->write([&] {
     bool ok = Statement(impl_->handle(), "DELETE FROM features WHERE host_key = ?1 AND name_key = ?2")
-                  .bind(1, fold(host))
-                  .bind(2, fold(feature))
+                  .bind(1, model::lower(host))
+                  .bind(2, model::lower(feature))
                   .run();
     removed = ok && impl_->changed();
     return ok;
@@ -570,7 +563,7 @@ std::optional<Json> Estate::document(std::string_view host, std::string_view col
   std::lock_guard guard(impl_->mutex);
   Statement select(impl_->handle(),
                    "SELECT document FROM documents WHERE host_key = ?1 AND collection = ?2 AND key = ?3");
-  select.bind(1, fold(host)).bind(2, collection).bind(3, key);
+  select.bind(1, model::lower(host)).bind(2, collection).bind(3, key);
   if (select.step() != SQLITE_ROW) return std::nullopt;
   return from_text(select.text(0));
 }
@@ -581,7 +574,7 @@ void Estate::put_document(std::string_view host, std::string_view collection, st
     return Statement(impl_->handle(),
                      "INSERT INTO documents(host_key, collection, key, document) VALUES (?1, ?2, ?3, ?4) "
                      "ON CONFLICT(host_key, collection, key) DO UPDATE SET document = ?4")
-        .bind(1, fold(host))
+        .bind(1, model::lower(host))
         .bind(2, collection)
         .bind(3, key)
         .bind(4, to_text(document))
@@ -593,7 +586,7 @@ bool Estate::remove_document(std::string_view host, std::string_view collection,
   bool removed = false;
   bool committed = impl_->write([&] {
     bool ok = Statement(impl_->handle(), "DELETE FROM documents WHERE host_key = ?1 AND collection = ?2 AND key = ?3")
-                  .bind(1, fold(host))
+                  .bind(1, model::lower(host))
                   .bind(2, collection)
                   .bind(3, key)
                   .run();
@@ -607,7 +600,7 @@ std::vector<std::pair<std::string, Json>> Estate::documents(std::string_view hos
   std::lock_guard guard(impl_->mutex);
   Statement select(impl_->handle(),
                    "SELECT key, document FROM documents WHERE host_key = ?1 AND collection = ?2 ORDER BY key");
-  select.bind(1, fold(host)).bind(2, collection);
+  select.bind(1, model::lower(host)).bind(2, collection);
   std::vector<std::pair<std::string, Json>> documents;
   while (select.step() == SQLITE_ROW) documents.emplace_back(select.text(0), from_text(select.text(1)));
   return documents;
@@ -620,7 +613,7 @@ void Estate::append_log(std::string_view host, std::string_view log, std::string
   if (std::int64_t delay = log_delay(host); delay > 0) {
     impl_->write([&] {
       return Statement(impl_->handle(), "INSERT INTO pending_log_lines(host, log, due, line) VALUES (?1, ?2, ?3, ?4)")
-          .bind(1, fold(host))
+          .bind(1, model::lower(host))
           .bind(2, log)
           .bind(3, impl_->meta_integer("now").value_or(kStartTime) + delay)
           .bind(4, line)
@@ -633,10 +626,10 @@ void Estate::append_log(std::string_view host, std::string_view log, std::string
 
 void Estate::set_log_delay(std::string_view host, std::int64_t seconds) {
   impl_->write([&] {
-    if (seconds <= 0) return Statement(impl_->handle(), "DELETE FROM log_delays WHERE host_key = ?1").bind(1, fold(host)).run();
+    if (seconds <= 0) return Statement(impl_->handle(), "DELETE FROM log_delays WHERE host_key = ?1").bind(1, model::lower(host)).run();
     return Statement(impl_->handle(),
                      "INSERT INTO log_delays(host_key, seconds) VALUES (?1, ?2) ON CONFLICT(host_key) DO UPDATE SET seconds = ?2")
-        .bind(1, fold(host))
+        .bind(1, model::lower(host))
         .bind(2, seconds)
         .run();
   });
@@ -645,7 +638,7 @@ void Estate::set_log_delay(std::string_view host, std::int64_t seconds) {
 std::int64_t Estate::log_delay(std::string_view host) const {
   std::lock_guard guard(impl_->mutex);
   Statement select(impl_->handle(), "SELECT seconds FROM log_delays WHERE host_key = ?1");
-  select.bind(1, fold(host));
+  select.bind(1, model::lower(host));
   return select.step() == SQLITE_ROW ? select.integer(0) : 0;
 }
 
@@ -702,7 +695,7 @@ std::int64_t Estate::add_fault(const Fault& fault) {
                      "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)");
     if (keep_id) insert.bind(1, fault.id);  // an unbound ?1 is NULL: a new id
     insert.bind(2, fault.host)
-        .bind(3, fold(fault.host))
+        .bind(3, model::lower(fault.host))
         .bind(4, fault.operation)
         .bind(5, fault.kind)
         .bind(6, fault.message)
@@ -742,7 +735,7 @@ std::optional<Fault> Estate::take_fault(std::string_view host, std::string_view 
       Statement select(
           impl_->handle(),
           fmt::format("SELECT {} FROM faults WHERE host_key = ?1 AND remaining <> 0 ORDER BY id", kFaultColumns));
-      select.bind(1, fold(host));
+      select.bind(1, model::lower(host));
       int rc;
       while ((rc = select.step()) == SQLITE_ROW) {
         Fault fault = read_fault(select);

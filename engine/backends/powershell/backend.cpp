@@ -2,19 +2,13 @@
 
 #include <fmt/format.h>
 
-#include <algorithm>
+#include "model/text.h"
 
 namespace supctl::powershell {
 namespace {
 
 using model::FailureKind;
 using model::OperationResult;
-
-std::string lower(std::string text) {
-  std::transform(text.begin(), text.end(), text.begin(),
-                 [](char c) { return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c; });
-  return text;
-}
 
 OperationResult failure(FailureKind kind, std::string error) {
   OperationResult result;
@@ -27,7 +21,7 @@ OperationResult failure(FailureKind kind, std::string error) {
 
 PowerShellBackend::HostSlot& PowerShellBackend::slot(const std::string& host) {
   std::lock_guard lock(mutex_);
-  std::unique_ptr<HostSlot>& slot = hosts_[lower(host)];
+  std::unique_ptr<HostSlot>& slot = hosts_[model::lower(host)];
   if (!slot) slot = std::make_unique<HostSlot>();
   return *slot;
 }

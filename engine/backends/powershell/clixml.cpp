@@ -6,6 +6,8 @@
 #include <optional>
 #include <vector>
 
+#include "model/text.h"
+
 namespace supctl::powershell {
 namespace {
 
@@ -48,15 +50,6 @@ std::optional<std::uint32_t> escape_at(std::string_view text) {
   return unit;
 }
 
-bool same_ignoring_case(std::string_view a, std::string_view b) {
-  if (a.size() != b.size()) return false;
-  for (std::size_t i = 0; i < a.size(); ++i) {
-    auto lower = [](char c) { return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c; };
-    if (lower(a[i]) != lower(b[i])) return false;
-  }
-  return true;
-}
-
 // Line ends as "\n", and no trailing blank space or lines.
 std::string tidy(std::string_view text) {
   std::string out;
@@ -94,7 +87,7 @@ std::optional<std::string> errors_of(std::string_view document) {
   pugi::xml_node objs = xml.child("Objs");
   for (pugi::xml_node node : objs.children()) {
     std::string_view stream = node.attribute("S").value();
-    if (!same_ignoring_case(stream, "Error")) continue;  // progress, warning, verbose, information, debug
+    if (!model::iequals(stream, "Error")) continue;  // progress, warning, verbose, information, debug
     if (std::string_view(node.name()) == "S") {
       out += unescape_clixml_string(node.child_value());
     } else if (std::string_view(node.name()) == "Obj") {

@@ -7,8 +7,9 @@
 #include <memory>
 #include <set>
 
-#include "model/base64.h"
 #include "backends/powershell/clixml.h"
+#include "model/base64.h"
+#include "model/text.h"
 
 namespace supctl::powershell {
 namespace {
@@ -188,9 +189,7 @@ std::vector<std::pair<std::string, std::string>> functions_of(std::span<const mo
   std::set<std::string> taken;
   for (const std::string& name : names) {
     std::string function = function_base_name(name);
-    std::string lower = function;
-    std::transform(lower.begin(), lower.end(), lower.begin(),
-                   [](char c) { return c >= 'A' && c <= 'Z' ? c - 'A' + 'a' : c; });
+    std::string lower = model::lower(function);
     std::string candidate = lower;
     for (int n = 2; taken.contains(candidate); ++n) candidate = fmt::format("{}_{}", lower, n);
     if (candidate != lower) function += candidate.substr(lower.size());
