@@ -305,6 +305,15 @@ OperationResult result_of(const Json& record) {
   return failure(kind_named(kind), error.empty() ? "the operation failed without a message" : error);
 }
 
+/// A fragment as written, not indented (a here-string's terminator must stay in column 0), on
+/// lines of its own; a NUL, which would split the payload early, is dropped.
+void append_fragment(std::string& script, std::string_view fragment) {
+  std::string text(fragment);
+  text.erase(std::remove(text.begin(), text.end(), '\0'), text.end());
+  script += text;
+  if (!text.ends_with('\n')) script += '\n';
+}
+
 }  // namespace
 
 FragmentLookup fragment_lookup(std::vector<model::ScriptFragment> fragments) {
@@ -328,15 +337,23 @@ std::vector<std::string> bootstrap_arguments() {
 std::string assemble_script(std::span<const model::Operation> batch, const FragmentLookup& fragments) {
   std::string script(kScriptHeader);
   auto functions = functions_of(batch);
+  // Each plugin's shared fragment (the one named by the plugin alone, such as "configmgr"), once,
+  // before the operations that call what it defines.
+  std::set<std::string> plugins;
+  for (const auto& [operation, function] : functions) {
+    if (auto dot = operation.find('.'); dot != std::string::npos) plugins.insert(operation.substr(0, dot));
+  }
+  for (const std::string& plugin : plugins) {
+    std::optional<std::string_view> shared = fragments ? fragments(plugin) : std::nullopt;
+    if (!shared) continue;
+    script += fmt::format("\n# ---- {} (shared)\n", one_line(plugin));
+    append_fragment(script, *shared);
+  }
   for (const auto& [operation, function] : functions) {
     std::optional<std::string_view> body = fragments ? fragments(operation) : std::nullopt;
     script += fmt::format("\n# ---- {}\nfunction {} {{\nparam($p)\n", one_line(operation), function);
     if (body) {
-      // The fragment as written, not indented: a here-string's terminator must stay in column 0.
-      std::string text(*body);
-      text.erase(std::remove(text.begin(), text.end(), '\0'), text.end());  // a NUL would split the payload early
-      script += text;
-      if (!text.ends_with('\n')) script += '\n';
+      append_fragment(script, *body);
     } else {
       script += "throw 'supctl has no PowerShell fragment for this operation'\n";
     }

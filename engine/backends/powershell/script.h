@@ -20,7 +20,9 @@
 
 namespace supctl::powershell {
 
-/// The fragment (function body) of an operation, or nullopt when no plugin has one.
+/// The fragment (function body) of an operation, or nullopt when no plugin has one. Asked for a
+/// plugin's name alone ("configmgr"), the plugin's shared fragment: functions its operations'
+/// fragments call, defined once at the top of a script that runs any of them.
 using FragmentLookup = std::function<std::optional<std::string_view>(std::string_view operation)>;
 
 /// A lookup over a table of fragments (e.g. plugins::powershell_fragments()); the fragments'
@@ -41,7 +43,8 @@ std::string_view bootstrap_script();
 /// {-NoProfile, -NonInteractive, -ExecutionPolicy, Bypass, -EncodedCommand, <base64 of UTF-16LE>}.
 std::vector<std::string> bootstrap_arguments();
 
-/// The script for a batch: a header, one function per distinct operation (sorted by name) holding
+/// The script for a batch: a header, the shared fragment of each plugin whose operations it runs
+/// (when the plugin has one), one function per distinct operation (sorted by name) holding
 /// its fragment, the table from operation names to those functions, and the runner, which runs
 /// each operation of the JSON in order, each in its own try/catch, and writes one result document
 /// between kResultBegin and kResultEnd. An operation without a fragment gets a function that

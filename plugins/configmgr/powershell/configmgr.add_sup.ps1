@@ -1,7 +1,6 @@
 # configmgr.add_sup {fqdn, site, <SUP attributes>} -> {installed, log_lines}: creates the site system
 # when missing, then Add-CMSoftwareUpdatePoint with the desired ports, SSL, proxy use and connection account at once
 # (not Add- with defaults then Set-, the ConfigMgrCBDsc defect). Site Component Manager installs the role afterwards.
-Import-Module "$($env:SMS_ADMIN_UI_PATH)\..\ConfigurationManager.psd1" -ErrorAction Stop
 $site = ([string]$p.site).ToUpperInvariant()
 $fqdn = [string]$p.fqdn
 $names = @($p.PSObject.Properties | ForEach-Object { $_.Name })
@@ -17,8 +16,7 @@ if ($names -contains 'ensure_members' -and $null -ne $p.ensure_members) {
     }
   }
 }
-$previous = Get-Location
-Set-Location "$($site):\"
+$previous = Enter-SupctlSite $site
 try {
   if ($null -ne (Get-CMSoftwareUpdatePoint -SiteCode $site -SiteSystemServerName $fqdn)) {
     throw ("{0} already has the software update point role" -f $fqdn)

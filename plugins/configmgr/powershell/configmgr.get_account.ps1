@@ -1,9 +1,6 @@
 # configmgr.get_account {user} -> {exists, user, site}
-Import-Module "$($env:SMS_ADMIN_UI_PATH)\..\ConfigurationManager.psd1" -ErrorAction Stop
-$local = (Get-WmiObject -Namespace 'root\sms' -Class SMS_ProviderLocation | Where-Object { $_.ProviderForLocalSite } | Select-Object -First 1).SiteCode
-if (-not $local) { throw 'this server is not an SMS Provider: no local site found in root\sms' }
-$previous = Get-Location
-Set-Location "$($local):\"
+$local = [string](Get-SupctlProvider).SiteCode
+$previous = Enter-SupctlSite $local
 try {
   $user = [string]$p.user
   $account = Get-CMAccount -UserName $user | Select-Object -First 1

@@ -1,31 +1,24 @@
 # configmgr.get_sup {fqdn, site} -> {exists, fqdn, site, <SUP attributes by their manifest names>, installed}
-Import-Module "$($env:SMS_ADMIN_UI_PATH)\..\ConfigurationManager.psd1" -ErrorAction Stop
 $site = ([string]$p.site).ToUpperInvariant()
 $fqdn = [string]$p.fqdn
-function Get-Prop($object, [string]$name, [string]$field) {
-  $prop = @($object.Props) | Where-Object { $_.PropertyName -eq $name } | Select-Object -First 1
-  if ($null -eq $prop) { return $null }
-  return $prop.$field
-}
 $result = @{ exists = $false; fqdn = $fqdn; site = $site; installed = $false }
-$previous = Get-Location
-Set-Location "$($site):\"
+$previous = Enter-SupctlSite $site
 try {
   $sup = Get-CMSoftwareUpdatePoint -SiteCode $site -SiteSystemServerName $fqdn
   if ($null -ne $sup) {
     $result.exists = $true
-    $result.wsus_iis_port = [int](Get-Prop $sup 'WSUSIISPort' 'Value')
-    $result.wsus_iis_ssl_port = [int](Get-Prop $sup 'WSUSIISSSLPort' 'Value')
-    $result.wsus_ssl = [int](Get-Prop $sup 'SSLWSUS' 'Value') -eq 1
-    $internet = [int](Get-Prop $sup 'IsINF' 'Value') -eq 1
-    $intranet = [int](Get-Prop $sup 'IsIntranet' 'Value') -eq 1
+    $result.wsus_iis_port = [int](Get-SupctlProp $sup 'WSUSIISPort' 'Value')
+    $result.wsus_iis_ssl_port = [int](Get-SupctlProp $sup 'WSUSIISSSLPort' 'Value')
+    $result.wsus_ssl = [int](Get-SupctlProp $sup 'SSLWSUS' 'Value') -eq 1
+    $internet = [int](Get-SupctlProp $sup 'IsINF' 'Value') -eq 1
+    $intranet = [int](Get-SupctlProp $sup 'IsIntranet' 'Value') -eq 1
     if ($internet -and $intranet) { $result.client_connection_type = 'internet_and_intranet' }
     elseif ($internet) { $result.client_connection_type = 'internet' }
     else { $result.client_connection_type = 'intranet' }
-    $result.use_proxy = [int](Get-Prop $sup 'UseProxy' 'Value') -eq 1
-    $result.use_proxy_for_adr = [int](Get-Prop $sup 'UseProxyForADR' 'Value') -eq 1
-    $result.enable_cloud_gateway = [int](Get-Prop $sup 'AllowProxyTraffic' 'Value') -eq 1
-    $account = Get-Prop $sup 'WSUSAccessAccount' 'Value2'
+    $result.use_proxy = [int](Get-SupctlProp $sup 'UseProxy' 'Value') -eq 1
+    $result.use_proxy_for_adr = [int](Get-SupctlProp $sup 'UseProxyForADR' 'Value') -eq 1
+    $result.enable_cloud_gateway = [int](Get-SupctlProp $sup 'AllowProxyTraffic' 'Value') -eq 1
+    $account = Get-SupctlProp $sup 'WSUSAccessAccount' 'Value2'
     $result.connection_account = $null
     if ($account) { $result.connection_account = [string]$account }
     $result.anonymous_wsus_access = -not $account

@@ -2,44 +2,38 @@
 # point component of a site (Get-CMSoftwareUpdatePointComponent, the SMS_WSUS_SYNC_MANAGER component, the
 # subscribed categories). Products and classifications are GUIDs; languages are culture codes; the schedule is
 # the canonical text of plugins/configmgr/schedule.h.
-Import-Module "$($env:SMS_ADMIN_UI_PATH)\..\ConfigurationManager.psd1" -ErrorAction Stop
 $code = ([string]$p.site).ToUpperInvariant()
-$previous = Get-Location
-Set-Location "$($code):\"
+$previous = Enter-SupctlSite $code
 try {
   $site = Get-CMSite -SiteCode $code
   if ($null -eq $site) { return @{ exists = $false; site = $code } }
   $result = @{ exists = $true; site = $code; child = [bool]$site.ReportingSiteCode }
   $component = Get-CMSoftwareUpdatePointComponent -SiteCode $code
   $sync = Get-CMSoftwareUpdatePointComponent -SiteCode $code -WsusSyncManager
-  function Get-Prop($object, [string]$name) {
-    foreach ($prop in @($object.Props)) { if ($prop.PropertyName -eq $name) { return $prop } }
-    return $null
-  }
   $sources = @('microsoft_update', 'upstream', 'none')
-  $result.source = $sources[[int](Get-Prop $component 'DefaultUseParentWSUS').Value]
-  $parent = [string](Get-Prop $component 'ParentWSUS').Value2
+  $result.source = $sources[[int](Get-SupctlProp $component 'DefaultUseParentWSUS').Value]
+  $parent = [string](Get-SupctlProp $component 'ParentWSUS').Value2
   $result.upstream = if ($parent) { $parent } else { $null }
-  $result.default_wsus_server = [string](Get-Prop $component 'DefaultWSUS').Value2
+  $result.default_wsus_server = [string](Get-SupctlProp $component 'DefaultWSUS').Value2
   $levels = @('none', 'status_only', 'all')
-  $result.reporting_events = $levels[[int](Get-Prop $component 'ClientReportingLevel').Value]
-  $result.languages = @(([string](Get-Prop $component 'SupportedTitleLanguages').Value2).Split(',') | Where-Object { $_ } | ForEach-Object { $_.ToLowerInvariant() })
-  $result.update_file_languages = @(([string](Get-Prop $component 'SupportedUpdateLanguages').Value2).Split(',') | Where-Object { $_ } | ForEach-Object { $_.ToLowerInvariant() })
-  $result.enable_call_wsus_cleanup_wizard = [bool](Get-Prop $component 'Call WSUS Cleanup').Value
-  $nonFeature = [int](Get-Prop $component 'Sync Supersedence Mode For NonFeature').Value
+  $result.reporting_events = $levels[[int](Get-SupctlProp $component 'ClientReportingLevel').Value]
+  $result.languages = @(([string](Get-SupctlProp $component 'SupportedTitleLanguages').Value2).Split(',') | Where-Object { $_ } | ForEach-Object { $_.ToLowerInvariant() })
+  $result.update_file_languages = @(([string](Get-SupctlProp $component 'SupportedUpdateLanguages').Value2).Split(',') | Where-Object { $_ } | ForEach-Object { $_.ToLowerInvariant() })
+  $result.enable_call_wsus_cleanup_wizard = [bool](Get-SupctlProp $component 'Call WSUS Cleanup').Value
+  $nonFeature = [int](Get-SupctlProp $component 'Sync Supersedence Mode For NonFeature').Value
   $result.immediately_expire_supersedence = $nonFeature -eq 0
-  $result.wait_month = if ($nonFeature -eq 0) { $null } else { [int](Get-Prop $component 'Sync Supersedence Age For NonFeature').Value }
-  $feature = [int](Get-Prop $component 'Sync Supersedence Mode For Feature').Value
+  $result.wait_month = if ($nonFeature -eq 0) { $null } else { [int](Get-SupctlProp $component 'Sync Supersedence Age For NonFeature').Value }
+  $feature = [int](Get-SupctlProp $component 'Sync Supersedence Mode For Feature').Value
   $result.immediately_expire_supersedence_for_feature = $feature -eq 0
-  $result.wait_month_for_feature = if ($feature -eq 0) { $null } else { [int](Get-Prop $component 'Sync Supersedence Age For Feature').Value }
-  $result.content_file_option = if ([int](Get-Prop $sync 'Sync ExpressFiles').Value -eq 0) { 'full_files_only' } else { 'express_for_windows10_only' }
-  $thirdParty = [int](Get-Prop $sync 'EnableThirdPartyUpdates').Value
+  $result.wait_month_for_feature = if ($feature -eq 0) { $null } else { [int](Get-SupctlProp $component 'Sync Supersedence Age For Feature').Value }
+  $result.content_file_option = if ([int](Get-SupctlProp $sync 'Sync ExpressFiles').Value -eq 0) { 'full_files_only' } else { 'express_for_windows10_only' }
+  $thirdParty = [int](Get-SupctlProp $sync 'EnableThirdPartyUpdates').Value
   $result.enable_third_party_updates = $thirdParty -ne 0
   $result.enable_manual_cert_management = $thirdParty -eq 1
-  $result.feature_update_max_runtime_mins = [int]((Get-Prop $sync 'MaxInstallTime-ServicePack').Value / 60)
-  $result.non_feature_update_max_runtime_mins = [int]((Get-Prop $sync 'MaxInstallTime-Windows').Value / 60)
+  $result.feature_update_max_runtime_mins = [int]((Get-SupctlProp $sync 'MaxInstallTime-ServicePack').Value / 60)
+  $result.non_feature_update_max_runtime_mins = [int]((Get-SupctlProp $sync 'MaxInstallTime-Windows').Value / 60)
   $result.enable_sync_failure_alert = $null -ne (Get-CMAlert -Name 'Synchronization failure alert for software update point:*')
-  $token = [string](Get-Prop $sync 'Sync Schedule').Value1
+  $token = [string](Get-SupctlProp $sync 'Sync Schedule').Value1
   $result.enable_synchronization = [bool]$token
   $result.schedule = $null
   if ($token) {

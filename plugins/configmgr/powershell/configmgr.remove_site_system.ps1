@@ -1,10 +1,8 @@
 # configmgr.remove_site_system {fqdn, site} -> {}: Remove-CMSiteSystemServer; refused while the server holds a
 # software update point. A missing site system is not an error.
-Import-Module "$($env:SMS_ADMIN_UI_PATH)\..\ConfigurationManager.psd1" -ErrorAction Stop
 $site = ([string]$p.site).ToUpperInvariant()
 $fqdn = [string]$p.fqdn
-$previous = Get-Location
-Set-Location "$($site):\"
+$previous = Enter-SupctlSite $site
 try {
   $system = Get-CMSiteSystemServer -SiteCode $site -SiteSystemServerName $fqdn
   if ($null -ne $system) {

@@ -1,12 +1,10 @@
 # configmgr.set_site_system {fqdn, site, proxy?: {server, port, account} | null, public_fqdn?, fdm_operation?,
 # use_site_server_account?, installation_account?} -> {}: New-CMSiteSystemServer when missing, then
 # Set-CMSiteSystemServer with the settings given (an absent key is left as it is).
-Import-Module "$($env:SMS_ADMIN_UI_PATH)\..\ConfigurationManager.psd1" -ErrorAction Stop
 $site = ([string]$p.site).ToUpperInvariant()
 $fqdn = [string]$p.fqdn
 $names = @($p.PSObject.Properties | ForEach-Object { $_.Name })
-$previous = Get-Location
-Set-Location "$($site):\"
+$previous = Enter-SupctlSite $site
 try {
   if ($null -eq (Get-CMSiteSystemServer -SiteCode $site -SiteSystemServerName $fqdn)) {
     New-CMSiteSystemServer -SiteCode $site -SiteSystemServerName $fqdn | Out-Null

@@ -1,5 +1,4 @@
 # configmgr.set_sup {fqdn, site, <changed SUP attributes>} -> {}: Set-CMSoftwareUpdatePoint with the settings given.
-Import-Module "$($env:SMS_ADMIN_UI_PATH)\..\ConfigurationManager.psd1" -ErrorAction Stop
 $site = ([string]$p.site).ToUpperInvariant()
 $fqdn = [string]$p.fqdn
 $names = @($p.PSObject.Properties | ForEach-Object { $_.Name })
@@ -15,8 +14,7 @@ if ($names -contains 'ensure_members' -and $null -ne $p.ensure_members) {
     }
   }
 }
-$previous = Get-Location
-Set-Location "$($site):\"
+$previous = Enter-SupctlSite $site
 try {
   $sup = Get-CMSoftwareUpdatePoint -SiteCode $site -SiteSystemServerName $fqdn
   if ($null -eq $sup) { throw ("{0} has no software update point role to change" -f $fqdn) }

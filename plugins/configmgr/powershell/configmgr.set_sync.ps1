@@ -2,11 +2,9 @@
 # settings given, by the manifest's names. products are GUIDs (resolved at plan time) and classifications titles or
 # GUIDs, each an array (the exact set) or {include, exclude}; schedule is {text, recurrence, interval, start,
 # day_of_week, week_order, day_of_month}. A child site takes only update_file_languages and reporting_events.
-Import-Module "$($env:SMS_ADMIN_UI_PATH)\..\ConfigurationManager.psd1" -ErrorAction Stop
 $code = ([string]$p.site).ToUpperInvariant()
 $names = @($p.PSObject.Properties | ForEach-Object { $_.Name })
-$previous = Get-Location
-Set-Location "$($code):\"
+$previous = Enter-SupctlSite $code
 try {
   $set = @{ SiteCode = $code }
   # The categories to add and remove so that a set becomes what the manifest asks for.

@@ -583,16 +583,32 @@ TEST_CASE("every configmgr lab operation has a PowerShell twin and the other way
   add_lab_operations(table);
   CHECK(table.duplicates().empty());
   std::vector<std::string> fragments;
+  bool shared = false;
   for (const model::ScriptFragment& fragment : powershell_fragments()) {
-    fragments.emplace_back(fragment.operation);
     INFO(fragment.operation);
     CHECK(lint_powershell(fragment.script).empty());
-    // A fragment that uses the ConfigurationManager module loads it and works in the site's drive.
     std::string_view script(fragment.script);
+    if (fragment.operation == "configmgr") {
+      // The shared fragment loads the module and makes the site's drive for the whole session,
+      // not for the function that does it (a drive made in a function goes with it).
+      shared = true;
+      CHECK(script.find("Import-Module \"$($env:SMS_ADMIN_UI_PATH)\\..\\ConfigurationManager.psd1\" -Global") != std::string_view::npos);
+      CHECK(script.find("New-PSDrive -Name $code -PSProvider CMSite -Root ([string]$provider.Machine) -Scope Global") != std::string_view::npos);
+      for (std::string_view function : {"function Enter-SupctlSite(", "function Get-SupctlProvider ", "function Get-SupctlProp("}) {
+        CHECK(script.find(function) != std::string_view::npos);
+      }
+      continue;
+    }
+    fragments.emplace_back(fragment.operation);
+    // A fragment that uses the ConfigurationManager module enters the site's drive through the
+    // shared fragment, and goes back whatever happens.
+    CHECK(script.find("Import-Module") == std::string_view::npos);
+    CHECK(script.find("function Get-Prop") == std::string_view::npos);
     if (script.find("-CM") == std::string_view::npos) continue;
-    CHECK(script.find("Import-Module \"$($env:SMS_ADMIN_UI_PATH)\\..\\ConfigurationManager.psd1\"") != std::string_view::npos);
-    CHECK(script.find("Set-Location") != std::string_view::npos);
+    CHECK(script.find("$previous = Enter-SupctlSite $") != std::string_view::npos);
+    CHECK(script.find("} finally {\n  Set-Location $previous\n}") != std::string_view::npos);
   }
+  CHECK(shared);
   CHECK(fragments == table.names());
 }
 

@@ -85,6 +85,7 @@ Json params_with(const std::string& value) {
 std::vector<Operation> every_operation(const std::string& value) {
   std::vector<Operation> batch;
   for (const model::ScriptFragment& fragment : plugins::powershell_fragments()) {
+    if (fragment.operation.find('.') == std::string_view::npos) continue;  // a plugin's shared fragment
     batch.push_back(Operation{std::string(fragment.operation), params_with(value)});
   }
   return batch;
@@ -187,6 +188,33 @@ TEST_CASE("function names stay distinct when operation names differ only in punc
   // A quote in an operation name cannot end its string in the table.
   CHECK(assemble_script(std::vector<Operation>{{"x'y", {}}}, fragment_lookup({})).find("  'x''y' = 'SupctlOp_x_y'\n") !=
         std::string::npos);
+}
+
+TEST_CASE("a plugin's shared fragment comes once before the operations that use it and only with them", "[powershell]") {
+  std::vector<model::ScriptFragment> fragments{{"alpha", "function Get-Alpha { 1 }\n"},
+                                               {"alpha.one", "return Get-Alpha"},
+                                               {"alpha.two", "return 2"},
+                                               {"beta.one", "return 3"}};
+  FragmentLookup lookup = fragment_lookup(fragments);
+  std::string both = assemble_script(std::vector<Operation>{{"beta.one", {}}, {"alpha.two", {}}, {"alpha.one", {}}}, lookup);
+  auto shared = both.find("\n# ---- alpha (shared)\nfunction Get-Alpha { 1 }\n");
+  REQUIRE(shared != std::string::npos);
+  CHECK(shared < both.find("function SupctlOp_alpha_one {"));
+  // One shared section: alpha's once, and none for beta, which has no shared fragment.
+  CHECK(both.find("(shared)", shared + 2) == both.find("(shared)"));
+  CHECK(both.find("(shared)", both.find("(shared)") + 1) == std::string::npos);
+  std::string without = assemble_script(std::vector<Operation>{{"beta.one", {}}}, lookup);
+  CHECK(without.find("Get-Alpha") == std::string::npos);
+}
+
+TEST_CASE("the ConfigMgr fragments get the shared ConfigMgr functions", "[powershell]") {
+  FragmentLookup lookup = fragment_lookup(plugins::powershell_fragments());
+  std::string script = assemble_script(std::vector<Operation>{{"configmgr.get_sup", {}}}, lookup);
+  auto shared = script.find("# ---- configmgr (shared)\n");
+  REQUIRE(shared != std::string::npos);
+  CHECK(shared < script.find("function Enter-SupctlSite("));
+  CHECK(script.find("function Enter-SupctlSite(") < script.find("function SupctlOp_configmgr_get_sup {"));
+  CHECK(assemble_script(std::vector<Operation>{{"registry.get_value", {}}}, lookup).find("Enter-SupctlSite") == std::string::npos);
 }
 
 TEST_CASE("hostile values through every operation never change the script and round-trip as JSON", "[powershell]") {
