@@ -217,10 +217,15 @@ OperationResult set_account(lab::Estate& estate, const std::string& host, const 
   }
   auto site = local_site(estate, host, params);
   if (!site) return failed(fmt::format("'{}' is not the SMS Provider of site '{}'", host, params.value("site", Json("")).dump()));
-  for (const auto& [key, account] : estate.documents(host, "configmgr.account")) {
-    if (iequals(key, *user)) return succeeded();  // the password is never kept, so there is nothing to change
+  // As Set-CMAccount does for an existing account, the password is set again; the estate never
+  // keeps it, only how many times one was set.
+  for (auto& [key, account] : estate.documents(host, "configmgr.account")) {
+    if (!iequals(key, *user)) continue;
+    account["password_sets"] = account.value("password_sets", 1) + 1;
+    estate.put_document(host, "configmgr.account", key, account);
+    return succeeded();
   }
-  estate.put_document(host, "configmgr.account", *user, Json{{"user", *user}, {"site", *site}});
+  estate.put_document(host, "configmgr.account", *user, Json{{"user", *user}, {"site", *site}, {"password_sets", 1}});
   return succeeded();
 }
 

@@ -5,7 +5,7 @@
 /// runs on the server of the site it concerns. Names, parameters and results:
 ///   configmgr.get_site        {code}                  -> {exists, code, type, parent, server}
 ///   configmgr.get_account     {user}                  -> {exists, user, site}
-///   configmgr.set_account     {user, site?, password} -> {}   (New-CMAccount when missing)
+///   configmgr.set_account     {user, site?, password} -> {}   (New-CMAccount when missing, else Set-CMAccount)
 ///   configmgr.get_site_system {fqdn, site}            -> {exists, fqdn, site, proxy, public_fqdn, fdm_operation,
 ///                                                         use_site_server_account, installation_account}
 ///   configmgr.set_site_system {fqdn, site, proxy?: {server, port, account} | null, public_fqdn?, fdm_operation?,

@@ -552,6 +552,14 @@ TEST_CASE("a rotated proxy account password reaches the standalone WSUS server t
   CHECK(apply.code == 0);
   CHECK(has(apply.out, "Apply: 2 succeeded, 0 failed, 0 skipped."));
   check_converged(copy);
+  // ConfigMgr was given the new password too (Set-CMAccount on an existing account).
+  auto password_sets = [&] {
+    auto account = copy.estate()->document("nw1site.northwind.com", "configmgr.account", "NORTHWIND\\svc-dmz-proxy");
+    REQUIRE(account);
+    CHECK_FALSE(has(account->dump(), "never-print-me"));
+    return account->value("password_sets", 0);
+  };
+  CHECK(password_sets() == 2);
 
   // ...and a plan saved before the next rotation is refused after it.
   copy.env["NORTHWIND_DMZ_PROXY_PASSWORD"] = "Rotated-again-never-print-me";
@@ -564,6 +572,7 @@ TEST_CASE("a rotated proxy account password reaches the standalone WSUS server t
   CHECK(has(stale.err, "changed since the plan was made"));
   REQUIRE(copy.run({"apply", copy.d(), "--lab", "--auto-approve"}).code == 0);
   check_converged(copy);
+  CHECK(password_sets() == 3);  // the refused plan set nothing
 
   std::string everything = plan.out + plan.err + markdown.out + apply.out + apply.err + stale.out + stale.err +
                            test::read_file(saved);
