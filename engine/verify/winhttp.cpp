@@ -26,11 +26,9 @@ constexpr std::string_view kNetshBypassLabel = "Bypass List";
 constexpr std::string_view kNetshNone = "(none)";
 
 using model::iequals;
+using model::istarts_with;
 using model::lower;
 
-bool istarts_with(std::string_view s, std::string_view prefix) {
-  return s.size() >= prefix.size() && iequals(s.substr(0, prefix.size()), prefix);
-}
 
 bool is_space(char c) { return c == ' ' || c == '\t' || c == '\r' || c == '\n' || c == '\v' || c == '\f'; }
 

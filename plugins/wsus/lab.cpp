@@ -29,10 +29,6 @@ constexpr std::string_view kFeaturePrefix = "UpdateServices-";
 OperationResult succeeded(Json value = Json::object()) { return {FailureKind::kNone, std::move(value), {}}; }
 OperationResult failed(std::string error) { return {FailureKind::kFailed, nullptr, std::move(error)}; }
 
-bool starts_with_text(std::string_view text, std::string_view prefix) {
-  return text.size() >= prefix.size() && model::iequals(text.substr(0, prefix.size()), prefix);
-}
-
 /// The installed server's document, or nullopt when WSUS is not installed on `host`.
 std::optional<Json> installed_document(const lab::Estate& estate, const std::string& host) {
   auto document = estate.document(host, kCollection, kKey);
@@ -188,7 +184,7 @@ OperationResult get(lab::Estate& estate, const std::string& host, const Json& pa
   }
   Json features = Json::array();
   for (const std::string& feature : estate.features(host)) {
-    if (starts_with_text(feature, kFeaturePrefix)) features.push_back(feature);
+    if (model::istarts_with(feature, kFeaturePrefix)) features.push_back(feature);
   }
   result["features"] = std::move(features);
   return succeeded(std::move(result));

@@ -62,5 +62,15 @@ TEST_CASE("iequals compares non-ASCII bytes exactly") {
   CHECK_FALSE(iequals("[", "{"));
 }
 
+TEST_CASE("istarts_with compares a prefix without ASCII case") {
+  CHECK(istarts_with("UpdateServices-Services", "updateservices-"));
+  CHECK(istarts_with("HTTP://proxy:8080", "http://"));
+  CHECK(istarts_with("abc", ""));
+  CHECK(istarts_with("abc", "ABC"));
+  CHECK_FALSE(istarts_with("ab", "abc"));
+  CHECK_FALSE(istarts_with("xbc", "abc"));
+  CHECK_FALSE(istarts_with("k\xC3\x84se", "K\xC3\xA4"));  // only ASCII folds
+}
+
 }  // namespace
 }  // namespace supctl::model
