@@ -551,7 +551,7 @@ bool contains_text(const std::vector<std::string>& items, std::string_view item)
 void uninstall_wsus(lab::Estate& estate, const std::string& host) {
   estate.remove_document(host, "wsus", "server");
   for (const std::string& feature : estate.features(host)) {
-    if (model::lower(feature).starts_with(model::lower(kWsusFeaturePrefix))) estate.remove_feature(host, feature);
+    if (model::istarts_with(feature, kWsusFeaturePrefix)) estate.remove_feature(host, feature);
   }
   estate.remove_service(host, "WsusService");
   for (std::string_view name : {"ContentDir", "SqlServerName", "SqlDatabaseName"})
