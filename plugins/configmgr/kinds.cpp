@@ -161,7 +161,7 @@ std::vector<KindSchema> make_kinds() {
           boolean("enable_call_wsus_cleanup_wizard", "run the WSUS cleanup wizard after synchronization"),
           boolean("enable_manual_cert_management", "manage the third-party updates signing certificate by hand"),
           boolean("enable_sync_failure_alert", "raise an alert when synchronization fails"),
-          boolean("enable_synchronization", "synchronize on the schedule (false: only when started by hand)"),
+          boolean("enable_synchronization", "synchronize on the schedule (false: supctl clears the schedule; only when started by hand)"),
           boolean("enable_third_party_updates", "enable third-party software updates"),
           integer("feature_update_max_runtime_mins", 5, 9999, "maximum run time of a feature update, in minutes"),
           boolean("immediately_expire_supersedence", "expire superseded updates at once (false: after wait_month)"),

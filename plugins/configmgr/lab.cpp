@@ -10,6 +10,7 @@
 #include <set>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <variant>
 #include <vector>
 
@@ -182,13 +183,20 @@ OperationResult get_site(lab::Estate& estate, const std::string& host, const Jso
   return succeeded(std::move(result));
 }
 
+/// Whether an account document is at the site `params` names; any site when they name none.
+bool at_site(const Json& account, const Json& params) {
+  if (!params.contains("site") || !params["site"].is_string()) return true;
+  return iequals(account.value("site", std::string()), params["site"].get<std::string>());
+}
+
 OperationResult get_account(lab::Estate& estate, const std::string& host, const Json& params) {
   std::string error;
   auto user = text(params, "configmgr.get_account", "user", &error);
   if (!user) return failed(error);
   Json result{{"exists", false}, {"user", *user}, {"site", nullptr}};
   for (const auto& [key, account] : estate.documents(host, "configmgr.account")) {
-    if (!iequals(key, *user)) continue;
+    // As Get-CMAccount -UserName -SiteCode: the exact user (without case) at the site asked for.
+    if (!iequals(key, *user) || !at_site(account, params)) continue;
     result["exists"] = true;
     result["user"] = account.value("user", *user);
     result["site"] = account.value("site", Json(nullptr));
@@ -205,6 +213,10 @@ std::optional<std::string> local_site(lab::Estate& estate, const std::string& ho
   }
   auto sites = estate.documents(host, "configmgr.site");
   if (sites.empty()) return std::nullopt;
+  // The SMS Provider's own site: of the sites documented here, the one highest in the hierarchy.
+  for (const auto& [code, site] : sites) {
+    if (site.value("parent", Json(nullptr)).is_null()) return code;
+  }
   return sites.front().first;
 }
 
@@ -221,6 +233,10 @@ OperationResult set_account(lab::Estate& estate, const std::string& host, const 
   // keeps it, only how many times one was set.
   for (auto& [key, account] : estate.documents(host, "configmgr.account")) {
     if (!iequals(key, *user)) continue;
+    if (!iequals(account.value("site", std::string()), *site)) {
+      return failed(fmt::format("configmgr.set_account: the lab keeps one account per user, and '{}' is already at site {}",
+                                *user, account.value("site", std::string())));
+    }
     account["password_sets"] = account.value("password_sets", 1) + 1;
     estate.put_document(host, "configmgr.account", key, account);
     return succeeded();
@@ -634,7 +650,7 @@ OperationResult remove_account(lab::Estate& estate, const std::string& host, con
   auto user = text(params, "configmgr.remove_account", "user", &error);
   if (!user) return failed(error);
   for (const auto& [key, account] : estate.documents(host, "configmgr.account")) {
-    if (iequals(key, *user)) estate.remove_document(host, "configmgr.account", key);
+    if (iequals(key, *user) && at_site(account, params)) estate.remove_document(host, "configmgr.account", key);
   }
   return succeeded();
 }
@@ -728,6 +744,30 @@ bool known_products(const Json& items, std::string* bad) {
   return true;
 }
 
+/// The first culture code a language change adds or removes that `params` give no name for
+/// (language_names); nullopt when every one has its name.
+std::optional<std::string> unnamed_language(const Json& current, const Json& changed, const Json& params) {
+  const Json names = params.value("language_names", Json::object());
+  auto named = [&](const std::string& code) {
+    for (const auto& [key, name] : names.items()) {
+      if (iequals(key, code) && name.is_string() && !name.get<std::string>().empty()) return true;
+    }
+    return false;
+  };
+  auto in = [](const Json& items, const std::string& code) {
+    return items.is_array() &&
+           std::any_of(items.begin(), items.end(), [&](const Json& i) { return i.is_string() && iequals(i.get<std::string>(), code); });
+  };
+  // What is added, then what is removed: each needs its name.
+  for (const auto& [from, other] : {std::pair<const Json*, const Json*>{&changed, &current}, std::pair<const Json*, const Json*>{&current, &changed}}) {
+    if (!from->is_array()) continue;
+    for (const Json& item : *from) {
+      if (item.is_string() && !in(*other, item.get<std::string>()) && !named(item.get<std::string>())) return item.get<std::string>();
+    }
+  }
+  return std::nullopt;
+}
+
 OperationResult get_sync(lab::Estate& estate, const std::string& host, const Json& params) {
   std::string error;
   auto code = text(params, "configmgr.get_sync", "site", &error);
@@ -737,6 +777,8 @@ OperationResult get_sync(lab::Estate& estate, const std::string& host, const Jso
   Json component = estate.document(host, "configmgr.component", upper(*code)).value_or(Json::object());
   Json result{{"exists", true}, {"site", upper(*code)}, {"child", !site->value("parent", Json(nullptr)).is_null()}};
   for (const std::string& name : sync_settings()) result[name] = component.value(name, Json(nullptr));
+  // As get_sync reads ConfigMgr: synchronizing on a schedule is having one (the Sync Schedule token).
+  result["enable_synchronization"] = !result["schedule"].is_null();
   return succeeded(std::move(result));
 }
 
@@ -758,6 +800,16 @@ OperationResult set_sync(lab::Estate& estate, const std::string& host, const Jso
     }
     Json value = params[name];
     std::string bad;
+    if (name == "enable_synchronization") {
+      // ConfigMgr keeps no such flag: -EnableSynchronization by itself changes nothing that is read
+      // back; -Schedule sets or (null) clears the schedule, and that is what synchronizing means.
+      if (!value.is_boolean()) return failed(fmt::format("{}: 'enable_synchronization' must be true or false; found {}", kOperation, value.dump()));
+      continue;
+    }
+    if (name == "schedule" && value.is_null()) {
+      component.erase("schedule");  // -Schedule $null: no synchronization on a schedule
+      continue;
+    }
     if (name == "products" || name == "classifications" || name == "languages" || name == "update_file_languages") {
       auto items = changed_set(component.value(name, Json::array()), value);
       if (!items) return failed(fmt::format("{}: '{}' must be an array of strings or {{include, exclude}}; found {}", kOperation, name, value.dump()));
@@ -771,6 +823,12 @@ OperationResult set_sync(lab::Estate& estate, const std::string& host, const Jso
       if ((name == "languages" || name == "update_file_languages") && items->empty()) {
         return failed(fmt::format("{}: removing every language from '{}' is not allowed", kOperation, name));
       }
+      if (name == "languages" || name == "update_file_languages") {
+        // The cmdlet takes the languages it adds and removes by the names ConfigMgr gives them.
+        if (auto culture = unnamed_language(component.value(name, Json::array()), *items, params)) {
+          return failed(fmt::format("{}: no ConfigMgr language name for the culture code '{}' (language_names)", kOperation, *culture));
+        }
+      }
       value = std::move(*items);
     } else if (name == "schedule" && (value.is_string() || value.is_object())) {
       if (value.is_object()) value = value.value("text", Json(nullptr));  // {text, recurrence, ...}: the lab keeps the text
@@ -781,6 +839,10 @@ OperationResult set_sync(lab::Estate& estate, const std::string& host, const Jso
     }
     component[name] = std::move(value);
   }
+  if (params.value("enable_synchronization", false) == true && component.value("schedule", Json(nullptr)).is_null()) {
+    return failed(fmt::format("{}: synchronization on a schedule needs a schedule (site {})", kOperation, upper(*code)));
+  }
+  component.erase("enable_synchronization");  // what an estate of an older supctl kept: derived now
   Logger log(estate);
   log.cmtrace(host, kSmsProv, "PutInstanceAsync SMS_SCI_Component");
   log.cmtrace(host, kSmsProv, "CExtProviderClassObject::DoPutInstanceInstance");

@@ -6,6 +6,7 @@
 #include <array>
 #include <optional>
 #include <set>
+#include <utility>
 #include <variant>
 
 #include "model/attributes.h"
@@ -178,6 +179,101 @@ Json products_param(const Json& written) {
               {"exclude", std::vector<std::string>(selection.unwanted.begin(), selection.unwanted.end())}};
 }
 
+/// The update languages by culture code, with the names Set-CMSoftwareUpdatePointComponent takes
+/// for them (-Add/-RemoveLanguageSummaryDetail, -Add/-RemoveLanguageUpdateFile: "a string array of
+/// language names", e.g. "Dutch"). The component keeps the codes (SupportedTitleLanguages,
+/// SupportedUpdateLanguages); the names are ConfigMgr's own and in English, Windows' legacy English
+/// names of the cultures, which .NET on a current Windows no longer gives ("Chinese (Simplified,
+/// China)", "Norwegian Bokmål") and a console in another language translates. Sources: Microsoft's
+/// reference for Set-CMSoftwareUpdatePointComponent (learn.microsoft.com/powershell/module/
+/// configurationmanager/set-cmsoftwareupdatepointcomponent, example 1 and the Add/Remove language
+/// parameters); ConfigMgrCBDsc's DSC_CMSoftwareUpdatePointComponent, whose list of the 37 names it
+/// accepts and passes to the cmdlet is this one; a console-generated script that removes every
+/// language but English by these names (Chinese, Portuguese (Brazil), Norwegian, Serbian included).
+constexpr std::array<std::pair<std::string_view, std::string_view>, 37> kLanguageNames{{
+    {"ar", "Arabic"},
+    {"bg", "Bulgarian"},
+    {"cs", "Czech"},
+    {"da", "Danish"},
+    {"de", "German"},
+    {"el", "Greek"},
+    {"en", "English"},
+    {"es", "Spanish"},
+    {"et", "Estonian"},
+    {"fi", "Finnish"},
+    {"fr", "French"},
+    {"he", "Hebrew"},
+    {"hi", "Hindi"},
+    {"hr", "Croatian"},
+    {"hu", "Hungarian"},
+    {"it", "Italian"},
+    {"ja", "Japanese"},
+    {"ko", "Korean"},
+    {"lt", "Lithuanian"},
+    {"lv", "Latvian"},
+    {"nl", "Dutch"},
+    {"no", "Norwegian"},
+    {"pl", "Polish"},
+    {"pt", "Portuguese"},
+    {"pt-br", "Portuguese (Brazil)"},
+    {"ro", "Romanian"},
+    {"ru", "Russian"},
+    {"sk", "Slovak"},
+    {"sl", "Slovenian"},
+    {"sr", "Serbian"},
+    {"sv", "Swedish"},
+    {"th", "Thai"},
+    {"tr", "Turkish"},
+    {"uk", "Ukrainian"},
+    {"zh-cn", "Chinese (Simplified, PRC)"},
+    {"zh-hk", "Chinese (Traditional, Hong Kong S.A.R.)"},
+    {"zh-tw", "Chinese (Traditional, Taiwan)"},
+}};
+
+/// Every language's name by its code, as set_sync takes them (language_names): the codes to remove
+/// are the server's, so each is there.
+Json language_names() {
+  Json names = Json::object();
+  for (const auto& [code, name] : kLanguageNames) names[std::string(code)] = name;
+  return names;
+}
+
+/// The site an account is at: the one it names, else the top-level site, where it is made then.
+std::optional<std::string> account_site_of(const model::ReadRequest& request) {
+  if (auto site = attribute_of(request, "site")) return upper(*site);
+  const Resource* top = request.manifest ? top_level_site(*request.manifest) : nullptr;
+  return top ? std::optional<std::string>(upper(top->name())) : std::nullopt;
+}
+
+/// The site a site system's proxy account is at, from what the plan resolved: the site the account
+/// names, else the top-level site above the site system's site (accounts are made there when they
+/// name none), else the site system's own site.
+std::optional<std::string> proxy_account_site(const Json* references) {
+  if (!references || !references->is_object()) return std::nullopt;
+  auto code_of = [](const Json& object, const char* key) -> std::optional<std::string> {
+    auto it = object.find(key);
+    if (it == object.end() || !it->is_string()) return std::nullopt;
+    return upper(it->get<std::string>());
+  };
+  if (auto proxy = references->find("proxy"); proxy != references->end() && proxy->is_object()) {
+    if (auto nested = proxy->find("references"); nested != proxy->end()) {
+      const Json* account = model::referenced(&*nested, "account");
+      if (auto written = account ? code_of(*account, "site") : std::nullopt) return written;
+    }
+  }
+  auto site = references->find("site");
+  if (site == references->end() || !site->is_object()) return std::nullopt;
+  const Json* at = &*site;
+  for (int depth = 0; depth < 8; ++depth) {
+    auto nested = at->find("references");
+    if (nested == at->end() || !nested->is_object()) break;
+    auto parent = nested->find("parent");
+    if (parent == nested->end() || !parent->is_object()) break;
+    at = &*parent;
+  }
+  return code_of(*at, "name");
+}
+
 // ---- software_update_point: the connection account's group memberships, when supctl manages them.
 
 /// The connection account (DOMAIN\user) whose memberships supctl manages on the SUP's server:
@@ -306,7 +402,9 @@ model::ReadResponse read_resource(const model::ReadRequest& request) {
       model::resource_error(response.diagnostics, request.address, "read-failed", fmt::format("cannot read {}: it has no 'user'", request.address.str()));
       return response;
     }
-    response.operations.push_back({std::string(operation), Json{{"user", *user}}});
+    Json params{{"user", *user}};
+    if (auto site = account_site_of(request)) params["site"] = *site;
+    response.operations.push_back({std::string(operation), std::move(params)});
   } else {
     auto site = attribute_of(request, "site");
     if (!site) {
@@ -447,13 +545,15 @@ model::ApplyResponse apply_resource(const model::ApplyRequest& request) {
     if (request.action == Action::kDelete) {
       auto user = model::string_attribute(request.observed, "user");
       if (!user) return cannot("the state does not say which user it is");
-      response.operations.push_back({"configmgr.remove_account", Json{{"user", *user}}});
+      Json params{{"user", *user}};
+      if (site) params["site"] = upper(*site);  // where it was read: Get-CMAccount would find it at every site
+      response.operations.push_back({"configmgr.remove_account", std::move(params)});
       return response;
     }
     auto user = model::string_attribute(request.desired, "user");
     if (!user || !request.desired->contains("password")) return cannot("it has no 'user' or 'password'");
     Json params{{"user", *user}, {"password", {{"$secret", request.desired->at("password")}}}};
-    if (site) params["site"] = *site;
+    if (site) params["site"] = upper(*site);
     response.operations.push_back({"configmgr.set_account", std::move(params)});
     return response;
   }
@@ -476,6 +576,9 @@ model::ApplyResponse apply_resource(const model::ApplyRequest& request) {
     if (wants("proxy")) {
       Json proxy = proxy_of(request.references);
       if (proxy.is_null()) return cannot("the proxy it names was not resolved at plan time; plan again");
+      if (proxy["account"].is_string()) {
+        if (auto account_site = proxy_account_site(request.references)) proxy["account_site"] = *account_site;
+      }
       params["proxy"] = proxy;
     }
     if (wants("installation_account")) {
@@ -531,6 +634,18 @@ model::ApplyResponse apply_resource(const model::ApplyRequest& request) {
       const Json& written = request.desired->at(a.name);
       params[a.name] = a.name == "products" ? products_param(written) : a.name == "schedule" ? schedule_param(written) : written;
     }
+    // ConfigMgr keeps no "synchronize on a schedule" flag: a site does when the SMS_WSUS_SYNC_MANAGER
+    // component has a Sync Schedule token, which get_sync reads. So off clears the schedule (the
+    // cmdlet's -Schedule $null, "to disable synchronization" in Microsoft's reference) and on sends
+    // the schedule with it, whether or not the schedule itself changed.
+    if (params.contains("enable_synchronization")) {
+      if (params["enable_synchronization"] == false) {
+        params["schedule"] = nullptr;
+      } else if (!params.contains("schedule") && request.desired->contains("schedule")) {
+        params["schedule"] = schedule_param(request.desired->at("schedule"));
+      }
+    }
+    if (params.contains("languages") || params.contains("update_file_languages")) params["language_names"] = language_names();
     response.operations.push_back({"configmgr.set_sync", std::move(params)});
     return response;
   }

@@ -66,6 +66,8 @@ const model::Format kKeyFormat{
     R"json({"type":"string","pattern":"^(HKLM|HKEY_LOCAL_MACHINE|HKCU|HKEY_CURRENT_USER|HKCR|HKEY_CLASSES_ROOT|HKU|HKEY_USERS|HKCC|HKEY_CURRENT_CONFIG)(\\\\[^\\\\]+)+$"})json",
     check_key, "invalid-value", true};
 
+constexpr std::string_view kKeyDescription = "the key's path; HKCU only on a host with transport = \"local\" or \"lab\"";
+
 model::AttributeSchema host() {
   return {.name = "host", .type = AttrType::kMachine, .description = "the machine the key is on", .required = true};
 }
@@ -84,7 +86,7 @@ std::vector<KindSchema> make_kinds() {
       .description = "A registry key that must exist (or not).",
       .name_format = &formats::kIdentifier,
       .attributes = {depends_on(), ensure(), host(),
-                     {.name = "key", .type = AttrType::kString, .description = "the key's path", .required = true, .format = &kKeyFormat}},
+                     {.name = "key", .type = AttrType::kString, .description = kKeyDescription, .required = true, .format = &kKeyFormat}},
   });
   kinds.push_back(KindSchema{
       .kind = "registry_value",
@@ -95,7 +97,7 @@ std::vector<KindSchema> make_kinds() {
                       .description = "string (string, expand_string), array of strings (multi_string), integer (dword, qword), "
                                      "hex string or array of bytes (binary)"},
                      depends_on(), ensure(), host(),
-                     {.name = "key", .type = AttrType::kString, .description = "the key's path", .required = true, .format = &kKeyFormat},
+                     {.name = "key", .type = AttrType::kString, .description = kKeyDescription, .required = true, .format = &kKeyFormat},
                      {.name = "name", .type = AttrType::kString, .description = "the value's name; \"\" for the key's default value",
                       .required = true},
                      {.name = "type", .type = AttrType::kEnum, .description = "the value's registry type",
@@ -107,7 +109,50 @@ std::vector<KindSchema> make_kinds() {
 constexpr diag::RuleInfo kRules[] = {
     {"registry-data", "A registry value's data does not fit its type."},
     {"duplicate-target", "Two resources manage the same registry key, registry value or service."},
+    {"remote-current-user", "A registry key or value under HKCU on a host that supctl reaches over WinRM or SSH."},
 };
+
+/// The transport a live run reaches `machine` through: its [host] table's (the name compared
+/// without case, as the planner does), or WinRM, the live backend's choice for a machine that
+/// has none.
+std::string transport_of(const model::Manifest& manifest, std::string_view machine, bool* declared) {
+  const Resource* host = manifest.find("host", machine);
+  if (!host) {
+    for (const Resource& r : manifest.of_kind("host")) {
+      if (model::iequals(r.name(), machine)) host = &r;
+    }
+  }
+  *declared = host != nullptr;
+  auto transport = host ? host->string("transport") : std::nullopt;
+  return transport ? std::string(*transport) : std::string("winrm");
+}
+
+/// HKCU through a remote session is refused: WinRM and SSH sessions have no interactive user, so
+/// HKEY_CURRENT_USER there is the hive of the account supctl signs in with (the default profile's
+/// when Windows loads none), never the hive of the user the setting is meant for. A local run
+/// (transport = "local") is the signed-in user's, and the lab has no users: both keep HKCU.
+void check_current_user(const Resource& r, const model::Manifest& manifest, diag::Diagnostics& out) {
+  auto path = r.string("key");
+  auto machine = r.string("host");
+  if (!path || !machine) return;
+  std::string_view hive = path->substr(0, path->find('\\'));
+  if (hive != "HKCU" && hive != "HKEY_CURRENT_USER") return;
+  bool declared = false;
+  std::string transport = transport_of(manifest, *machine, &declared);
+  if (transport == "local" || transport == "lab") return;
+  auto& d = out.error("remote-current-user",
+                      fmt::format("'{}' on '{}' is not a user's registry: supctl reaches the host over {}", *path, *machine, transport));
+  d.address = r.address.str();
+  d.key_path = d.address + ".key";
+  d.range = r.range_of("key");
+  d.detail = fmt::format(
+      "expected: HKCU only on a host with transport = \"local\" or \"lab\"\nfound: {}; a remote session has no interactive "
+      "user, so HKCU there is the hive of the account supctl signs in with (or the default profile's), and no user would see the value",
+      declared ? fmt::format("transport = \"{}\"", transport) : fmt::format("no [host.\"{}\"] table, so transport \"winrm\"", *machine));
+  d.help = fmt::format("write the user's own hive as 'HKU\\<SID>{}' (it must be loaded), or a machine-wide policy under "
+                       "'HKLM\\SOFTWARE\\Policies'",
+                       path->substr(hive.size()));
+}
 
 bool is_hex_bytes(std::string_view text, std::size_t* bad) {
   std::size_t digits = 0;
@@ -217,6 +262,7 @@ class RegistryPlugin final : public model::Plugin {
       auto host = key.string("host");
       auto path = key.string("key");
       if (host && path) claim(key, fmt::format("{}|{}", *host, *path), fmt::format("the key '{}' on '{}'", *path, *host));
+      check_current_user(key, manifest, out);
     }
     for (const Resource& value : manifest.of_kind("registry_value")) {
       auto host = value.string("host");
@@ -226,6 +272,7 @@ class RegistryPlugin final : public model::Plugin {
         claim(value, fmt::format("{}|{}|{}", *host, *path, *name), fmt::format("the value '{}' of '{}' on '{}'", *name, *path, *host));
       }
       check_data(value, out);
+      check_current_user(value, manifest, out);
     }
   }
 

@@ -1,6 +1,8 @@
-# configmgr.set_site_system {fqdn, site, proxy?: {server, port, account} | null, public_fqdn?, fdm_operation?,
-# use_site_server_account?, installation_account?} -> {}: New-CMSiteSystemServer when missing, then
-# Set-CMSiteSystemServer with the settings given (an absent key is left as it is).
+# configmgr.set_site_system {fqdn, site, proxy?: {server, port, account, account_site} | null, public_fqdn?,
+# fdm_operation?, use_site_server_account?, installation_account?} -> {}: New-CMSiteSystemServer when missing, then
+# Set-CMSiteSystemServer with the settings given (an absent key is left as it is). The proxy account is the one
+# account of that user at account_site (the site system's site when none is given): -ProxyAccessAccount takes the
+# account object of Get-CMAccount, one of them.
 $site = ([string]$p.site).ToUpperInvariant()
 $fqdn = [string]$p.fqdn
 $names = @($p.PSObject.Properties | ForEach-Object { $_.Name })
@@ -18,9 +20,13 @@ try {
       $set.ProxyServerName = [string]$p.proxy.server
       $set.ProxyServerPort = [uint32]$p.proxy.port
       if ($p.proxy.account) {
-        $account = Get-CMAccount -UserName ([string]$p.proxy.account) | Select-Object -First 1
-        if ($null -eq $account) { throw ("the proxy account '{0}' is not a ConfigMgr account" -f $p.proxy.account) }
-        $set.ProxyAccessAccount = $account
+        $user = [string]$p.proxy.account
+        $accountSite = $site
+        if ($p.proxy.account_site) { $accountSite = ([string]$p.proxy.account_site).ToUpperInvariant() }
+        $found = @(Get-CMAccount -UserName $user -SiteCode $accountSite | Where-Object { [string]$_.UserName -eq $user })
+        if ($found.Count -gt 1) { throw ("ConfigMgr has {0} accounts named '{1}' at site {2}; keep one (Administration > Security > Accounts)" -f $found.Count, $user, $accountSite) }
+        if ($found.Count -eq 0) { throw ("the proxy account '{0}' is not a ConfigMgr account at site {1}" -f $user, $accountSite) }
+        $set.ProxyAccessAccount = $found[0]
       }
     }
   }

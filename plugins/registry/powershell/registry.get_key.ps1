@@ -6,7 +6,7 @@ if ($slash -lt 1 -or $slash -eq $path.Length - 1 -or -not $hives.ContainsKey($pa
   throw ("'{0}' is not a registry key: expected HKLM, HKCU, HKCR, HKU or HKCC, a backslash and a key below it" -f $path)
 }
 $subkey = $path.Substring($slash + 1)
-$base = [Microsoft.Win32.RegistryKey]::OpenBaseKey([Microsoft.Win32.RegistryHive]$hives[$path.Substring(0, $slash)], [Microsoft.Win32.RegistryView]::Registry64)
+$base = Open-SupctlRegistryBaseKey $hives[$path.Substring(0, $slash)]
 try {
   $key = $base.OpenSubKey($subkey, $false)
   $exists = $null -ne $key

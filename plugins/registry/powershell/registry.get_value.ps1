@@ -10,7 +10,7 @@ if ($slash -lt 1 -or $slash -eq $path.Length - 1 -or -not $hives.ContainsKey($pa
 }
 $subkey = $path.Substring($slash + 1)
 $result = @{ exists = $false; key = $path; name = $name; type = $null; data = $null }
-$base = [Microsoft.Win32.RegistryKey]::OpenBaseKey([Microsoft.Win32.RegistryHive]$hives[$path.Substring(0, $slash)], [Microsoft.Win32.RegistryView]::Registry64)
+$base = Open-SupctlRegistryBaseKey $hives[$path.Substring(0, $slash)]
 try {
   $key = $base.OpenSubKey($subkey, $false)
   if ($null -ne $key) {

@@ -32,7 +32,7 @@ switch -CaseSensitive ($type) {
   }
   default { throw ("'{0}' is not a registry type: expected string, expand_string, multi_string, dword, qword or binary" -f $type) }
 }
-$base = [Microsoft.Win32.RegistryKey]::OpenBaseKey([Microsoft.Win32.RegistryHive]$hives[$path.Substring(0, $slash)], [Microsoft.Win32.RegistryView]::Registry64)
+$base = Open-SupctlRegistryBaseKey $hives[$path.Substring(0, $slash)]
 try {
   $key = $base.CreateSubKey($subkey)
   if ($null -eq $key) { throw ("cannot create the registry key '{0}'" -f $path) }

@@ -22,6 +22,7 @@
 #include "diag/render.h"
 #include "manifest/validate.h"
 #include "plan/planner.h"
+#include "plugins/common/catalog.h"
 #include "plugins/common/products.h"
 #include "plugins/configmgr/lab.h"
 #include "plugins/host/lab.h"
@@ -575,7 +576,9 @@ TEST_CASE("the lab refuses top-level sync settings at a child site as ConfigMgr 
   auto refused = lab.run_on(kSiteServer, "configmgr.set_sync", Json{{"site", "PR1"}, {"products", Json::array()}});
   CHECK_FALSE(refused.ok());
   CHECK(refused.error == "The specified site is a child site. The products parameter cannot be changed (site PR1)");
-  CHECK(lab.run_on(kSiteServer, "configmgr.set_sync", Json{{"site", "PR1"}, {"update_file_languages", Json::array({"en"})}}).ok());
+  CHECK(lab.run_on(kSiteServer, "configmgr.set_sync",
+                   Json{{"site", "PR1"}, {"update_file_languages", Json::array({"en"})}, {"language_names", Json{{"en", "English"}}}})
+            .ok());
 }
 
 TEST_CASE("every configmgr lab operation has a PowerShell twin and the other way round") {
@@ -610,6 +613,272 @@ TEST_CASE("every configmgr lab operation has a PowerShell twin and the other way
   }
   CHECK(shared);
   CHECK(fragments == table.names());
+}
+
+// ---- Set-CMSoftwareUpdatePointComponent as the reference documents it.
+
+/// The PowerShell twin of an operation.
+std::string_view fragment_of(std::string_view operation) {
+  for (const model::ScriptFragment& fragment : powershell_fragments()) {
+    if (fragment.operation == operation) return fragment.script;
+  }
+  FAIL("no fragment for " << operation);
+  throw;
+}
+
+/// The one set_sync operation the plugin makes for a change of `diffs` towards `desired`.
+Json set_sync_params(const model::AttributeMap& desired, const model::AttributeMap& observed, std::vector<model::AttributeDiff> diffs) {
+  auto plugin = make_plugin();
+  auto response = plugin->apply(model::ApplyRequest{{"sync", "CAS"}, model::Action::kUpdate, &desired, &observed, diffs, nullptr});
+  INFO(response.diagnostics.all().size());
+  REQUIRE(response.operations.size() == 1);
+  REQUIRE(response.operations[0].name == "configmgr.set_sync");
+  return response.operations[0].params;
+}
+
+TEST_CASE("set_sync sends an Add or Remove list only when it has items: the cmdlet's [string[]] lists reject an empty one") {
+  // Set-CMSoftwareUpdatePointComponent declares -AddProduct, -RemoveProduct, -AddUpdateClassification,
+  // -RemoveUpdateClassification, -Add/-RemoveLanguageSummaryDetail and -Add/-RemoveLanguageUpdateFile as
+  // [ValidateNotNullOrEmpty()][string[]] (shared/reference/cmdlets/ConfigurationManager.json): '-AddProduct @()'
+  // fails to bind. Every one of them goes through the guard that leaves an empty list out.
+  std::string script(fragment_of("configmgr.set_sync"));
+  for (std::string_view list : {"AddProduct", "RemoveProduct", "AddUpdateClassification", "RemoveUpdateClassification",
+                                "LanguageSummaryDetail", "LanguageUpdateFile"}) {
+    INFO(list);
+    CHECK(script.find(fmt::format("$set.{} =", list)) == std::string::npos);
+    CHECK(script.find(fmt::format("$set[\"Add{}\"]", list)) == std::string::npos);
+  }
+  CHECK(script.find("$set[\"Add$(") == std::string::npos);
+  CHECK(script.find("$set[\"Remove$(") == std::string::npos);
+  CHECK(script.find("$set.Add") == std::string::npos);
+  CHECK(script.find("$set.Remove") == std::string::npos);
+  CHECK(script.find("function Add-SupctlList([hashtable]$set, [string]$name, $items) {\n"
+                    "    $items = @($items)\n"
+                    "    if ($items.Count -gt 0) { $set[$name] = [string[]]$items }\n"
+                    "  }") != std::string::npos);
+  for (std::string_view list : {"'AddProduct'", "'RemoveProduct'", "'AddUpdateClassification'", "'RemoveUpdateClassification'",
+                                "\"Add$($pair[1])\"", "\"Remove$($pair[1])\""}) {
+    INFO(list);
+    CHECK(script.find(fmt::format("Add-SupctlList $set {} ", list)) != std::string::npos);
+  }
+  // The start time parses the same on a console in any culture (':' is the culture's time separator otherwise).
+  CHECK(script.find("'yyyy-MM-dd HH:mm', [System.Globalization.CultureInfo]::InvariantCulture)") != std::string::npos);
+}
+
+TEST_CASE("languages reach set_sync as the names ConfigMgr gives them, looked up by the plugin from culture codes") {
+  Json params = set_sync_params({{"languages", Json::array({"en", "pt-br", "zh-cn", "no"})}}, {{"languages", Json::array({"en"})}},
+                                {{"languages", Json::array({"en"}), Json::array({"en", "pt-br", "zh-cn", "no"}), false}});
+  CHECK(params["languages"] == Json::array({"en", "pt-br", "zh-cn", "no"}));  // codes: the component keeps codes
+  REQUIRE(params.contains("language_names"));
+  const Json& names = params["language_names"];
+  // Every code ConfigMgr offers has its name, so that a code to remove is named too.
+  CHECK(names.size() == common::language_codes().size());
+  for (std::string_view code : common::language_codes()) {
+    INFO(code);
+    CHECK(names.value(std::string(code), std::string()) != "");
+  }
+  // The names of Set-CMSoftwareUpdatePointComponent (and of the console), not this machine's CultureInfo:
+  // .NET on Windows 10 and later says "Chinese (Simplified, China)" and "Norwegian Bokmål".
+  CHECK(names["en"] == "English");
+  CHECK(names["nl"] == "Dutch");
+  CHECK(names["pt"] == "Portuguese");
+  CHECK(names["pt-br"] == "Portuguese (Brazil)");
+  CHECK(names["zh-cn"] == "Chinese (Simplified, PRC)");
+  CHECK(names["zh-hk"] == "Chinese (Traditional, Hong Kong S.A.R.)");
+  CHECK(names["zh-tw"] == "Chinese (Traditional, Taiwan)");
+  CHECK(names["no"] == "Norwegian");
+  CHECK(names["sr"] == "Serbian");
+  // update_file_languages take the same names; other settings carry none.
+  CHECK(set_sync_params({{"update_file_languages", Json::array({"de"})}}, {}, {{"update_file_languages", nullptr, Json::array({"de"}), false}})
+            .contains("language_names"));
+  CHECK_FALSE(set_sync_params({{"reporting_events", "none"}}, {}, {{"reporting_events", nullptr, "none", false}}).contains("language_names"));
+  // The fragment maps codes through that table and never through the console's cultures.
+  std::string_view script = fragment_of("configmgr.set_sync");
+  CHECK(script.find("CultureInfo]$") == std::string_view::npos);
+  CHECK(script.find("EnglishName") == std::string_view::npos);
+  CHECK(script.find("$p.language_names.($culture.ToLowerInvariant())") != std::string_view::npos);
+}
+
+TEST_CASE("the lab refuses a language change without the names the cmdlet needs, as the live fragment does") {
+  Lab lab("sync-language-names");
+  lab.load(kManifest);
+  auto refused = lab.run_on(kCasServer, "configmgr.set_sync", Json{{"site", "CAS"}, {"languages", Json::array({"en", "de"})}});
+  CHECK_FALSE(refused.ok());
+  CHECK(refused.error == "configmgr.set_sync: no ConfigMgr language name for the culture code 'en' (language_names)");
+  Json names{{"en", "English"}, {"de", "German"}};
+  CHECK(lab.run_on(kCasServer, "configmgr.set_sync", Json{{"site", "CAS"}, {"languages", Json::array({"en", "de"})}, {"language_names", names}}).ok());
+  // Removing a language needs its name as well.
+  auto removing = lab.run_on(kCasServer, "configmgr.set_sync", Json{{"site", "CAS"}, {"languages", Json::array({"en"})}, {"language_names", Json{{"en", "English"}}}});
+  CHECK_FALSE(removing.ok());
+  CHECK(removing.error == "configmgr.set_sync: no ConfigMgr language name for the culture code 'de' (language_names)");
+}
+
+TEST_CASE("turning synchronization off clears the schedule and converges, and turning it on again sets one") {
+  Lab lab("sync-off");
+  auto read = [&] {
+    auto result = lab.run_on(kCasServer, "configmgr.get_sync", Json{{"site", "CAS"}});
+    REQUIRE(result.ok());
+    return result.value;
+  };
+  lab.load(kManifest + "\n[sync.CAS]\nenable_synchronization = true\nschedule = \"daily 02:00\"\n");
+  lab.converge();
+  lab.require_converged();
+  CHECK(read()["enable_synchronization"] == true);
+  CHECK(read()["schedule"] == "every 1 day at 02:00");
+
+  // ConfigMgr keeps no flag of its own: a site synchronizes on a schedule when the Sync Schedule
+  // token of its SMS_WSUS_SYNC_MANAGER component is set, and off means no token.
+  lab.load(kManifest + "\n[sync.CAS]\nenable_synchronization = false\n");
+  auto off = lab.plan();
+  INFO(lab.text(off.diagnostics));
+  REQUIRE_FALSE(off.diagnostics.has_errors());
+  INFO(changes_of(off.plan));
+  REQUIRE(off.plan.summary().change == 1);
+  lab.apply_ok(off.plan);
+  CHECK(read()["enable_synchronization"] == false);
+  CHECK(read()["schedule"] == nullptr);
+  CHECK((*lab.estate->document(kCasServer, "configmgr.component", "CAS")).value("schedule", Json(nullptr)) == nullptr);
+  lab.require_converged();
+
+  lab.load(kManifest + "\n[sync.CAS]\nenable_synchronization = true\nschedule = \"weekly sunday 03:00\"\n");
+  lab.converge();
+  CHECK(read()["enable_synchronization"] == true);
+  CHECK(read()["schedule"] == "every 1 week on sunday at 03:00");
+  lab.require_converged();
+}
+
+TEST_CASE("set_sync clears the schedule to turn synchronization off and sends it to turn synchronization on") {
+  // Set-CMSoftwareUpdatePointComponent: "To disable synchronization, set this parameter [-Schedule] to $null"
+  // (Microsoft's reference, example 2); ConfigMgrCBDsc sends -EnableSynchronization $false with -Schedule $null.
+  Json off = set_sync_params({{"enable_synchronization", false}}, {{"enable_synchronization", true}, {"schedule", "every 1 day at 02:00"}},
+                             {{"enable_synchronization", true, false, false}});
+  CHECK(off == Json{{"site", "CAS"}, {"enable_synchronization", false}, {"schedule", nullptr}});
+  Json on = set_sync_params({{"enable_synchronization", true}, {"schedule", "daily 03:00"}},
+                            {{"enable_synchronization", false}, {"schedule", "daily 03:00"}}, {{"enable_synchronization", false, true, false}});
+  CHECK(on["enable_synchronization"] == true);
+  REQUIRE(on.contains("schedule"));
+  CHECK(on["schedule"]["text"] == "every 1 day at 03:00");
+  std::string_view script = fragment_of("configmgr.set_sync");
+  CHECK(script.find("if ($null -eq $p.schedule) {\n      $set.Schedule = $null") != std::string_view::npos);
+  // -EnableSynchronization is a parameter of the 1902 module that later modules dropped: sent only where it exists.
+  CHECK(script.find("(Get-Command Set-CMSoftwareUpdatePointComponent).Parameters.ContainsKey('EnableSynchronization')") !=
+        std::string_view::npos);
+}
+
+// ---- Accounts at their site: Get-CMAccount without -SiteCode answers for every site of the hierarchy.
+
+const std::string kProxyAccount = R"(
+[account.proxy_user]
+user = 'CONTOSO\svc-cm-proxy'
+password = { env = "CONTOSO_PROXY_PASSWORD" }
+
+[account.pr1_proxy]
+user = 'CONTOSO\svc-pr1-proxy'
+password = { env = "CONTOSO_PROXY_PASSWORD" }
+site = "PR1"
+
+[proxy.auth]
+server = "proxy.contoso.com"
+port = 8080
+account = "proxy_user"
+
+[proxy.pr1]
+server = "proxy.contoso.com"
+port = 8080
+account = "pr1_proxy"
+)";
+
+TEST_CASE("account reads, changes and removals name the account's site") {
+  Lab lab("account-site");
+  lab.load(kManifest + kProxyAccount);
+  auto plugin = make_plugin();
+  auto read_params = [&](std::string_view name) {
+    const model::Resource* account = lab.manifest().find("account", name);
+    REQUIRE(account);
+    auto read = plugin->read(model::ReadRequest{account->address, account, nullptr, &lab.manifest(), nullptr});
+    REQUIRE(read.operations.size() == 1);
+    return read.operations[0].params;
+  };
+  // The site written, else the top-level site, where the account is made when none is written.
+  CHECK(read_params("pr1_proxy") == Json{{"user", "CONTOSO\\svc-pr1-proxy"}, {"site", "PR1"}});
+  CHECK(read_params("proxy_user") == Json{{"user", "CONTOSO\\svc-cm-proxy"}, {"site", "CAS"}});
+
+  // A removal names the site the account was read at.
+  model::AttributeMap observed{{"user", "CONTOSO\\svc-pr1-proxy"}, {"site", "PR1"}};
+  auto removal = plugin->apply(model::ApplyRequest{{"account", "pr1_proxy"}, model::Action::kDelete, nullptr, &observed, {}, nullptr});
+  REQUIRE(removal.operations.size() == 1);
+  CHECK(removal.operations[0].params == Json{{"user", "CONTOSO\\svc-pr1-proxy"}, {"site", "PR1"}});
+
+  // A site system's proxy account is looked up where the account is.
+  auto schema_of = [&](std::string_view kind) -> const model::KindSchema* {
+    for (const model::KindSchema& schema : plugin->kinds()) {
+      if (schema.kind == kind) return &schema;
+    }
+    return nullptr;
+  };
+  auto proxy_params = [&](std::string_view proxy) {
+    const std::string uses = "[site_system.\"pr1wsus.contoso.com\"]\nsite = \"PR1\"\nproxy = \"corp\"";
+    std::string toml = kManifest + kProxyAccount;
+    REQUIRE(toml.find(uses) != std::string::npos);
+    toml.replace(toml.find(uses), uses.size(), fmt::format("[site_system.\"pr1wsus.contoso.com\"]\nsite = \"PR1\"\nproxy = \"{}\"", proxy));
+    lab.load(toml);
+    const model::Resource* system = lab.manifest().find("site_system", kSupHost);
+    REQUIRE(system);
+    model::AttributeMap desired = model::desired_attributes(*system);
+    Json references = model::resolve_references(*system, lab.manifest(), schema_of);
+    auto change = plugin->apply(model::ApplyRequest{system->address, model::Action::kCreate, &desired, nullptr, {}, &references});
+    INFO(change.diagnostics.all().size());
+    REQUIRE(change.operations.size() == 1);
+    return change.operations[0].params["proxy"];
+  };
+  CHECK(proxy_params("auth") == Json{{"server", "proxy.contoso.com"}, {"port", 8080}, {"account", "CONTOSO\\svc-cm-proxy"}, {"account_site", "CAS"}});
+  CHECK(proxy_params("pr1")["account_site"] == "PR1");
+  CHECK_FALSE(proxy_params("corp").contains("account_site"));  // anonymous: no account to look up
+}
+
+TEST_CASE("every account lookup of the fragments names the site and takes the exact user, never the first of many") {
+  for (std::string_view operation : {"configmgr.get_account", "configmgr.set_account", "configmgr.remove_account", "configmgr.set_site_system"}) {
+    INFO(operation);
+    std::string_view script = fragment_of(operation);
+    std::size_t lookups = 0;
+    for (std::size_t at = script.find("Get-CMAccount"); at != std::string_view::npos; at = script.find("Get-CMAccount", at + 1)) {
+      std::size_t start = script.rfind('\n', at) + 1;  // npos + 1 = 0 on the first line
+      if (script.substr(start, at - start).find('#') != std::string_view::npos) continue;  // a comment
+      std::string_view line = script.substr(at, script.find('\n', at) - at);
+      INFO(line);
+      CHECK(line.find("-SiteCode $") != std::string_view::npos);
+      CHECK(line.find("Where-Object { [string]$_.UserName -eq $user }") != std::string_view::npos);
+      CHECK(line.find("Select-Object -First 1") == std::string_view::npos);
+      ++lookups;
+    }
+    CHECK(lookups == 1);
+    // More than one is an error rather than a guess, except for a removal, which removes each.
+    bool refuses = script.find("if ($found.Count -gt 1) { throw (\"ConfigMgr has {0} accounts named '{1}' at site {2}") != std::string_view::npos;
+    CHECK(refuses == (operation != "configmgr.remove_account"));
+  }
+  // Set-CMSiteSystemServer -ProxyAccessAccount takes the one account object (IResultObject; the 1902 stub types it
+  // [string]); Remove-CMAccount -InputObject one account at a time.
+  CHECK(fragment_of("configmgr.set_site_system").find("$set.ProxyAccessAccount = $found[0]") != std::string_view::npos);
+  CHECK(fragment_of("configmgr.remove_account").find("foreach ($account in $found) { Remove-CMAccount -InputObject $account -Force }") !=
+        std::string_view::npos);
+}
+
+TEST_CASE("the lab finds an account only at the site asked for") {
+  Lab lab("account-lookup");
+  lab.load(kManifest);
+  REQUIRE(lab.run_on(kCasServer, "configmgr.set_account", Json{{"user", "CONTOSO\\svc-cm-proxy"}, {"password", "x"}, {"site", "CAS"}}).ok());
+  auto at = [&](const char* site) {
+    auto result = lab.run_on(kCasServer, "configmgr.get_account", Json{{"user", "contoso\\SVC-CM-PROXY"}, {"site", site}});
+    REQUIRE(result.ok());
+    return result.value;
+  };
+  CHECK(at("CAS") == Json{{"exists", true}, {"user", "CONTOSO\\svc-cm-proxy"}, {"site", "CAS"}});
+  CHECK(at("PR1")["exists"] == false);
+  // Removing it at another site leaves it where it is.
+  REQUIRE(lab.run_on(kCasServer, "configmgr.remove_account", Json{{"user", "CONTOSO\\svc-cm-proxy"}, {"site", "PR1"}}).ok());
+  CHECK(at("CAS")["exists"] == true);
+  REQUIRE(lab.run_on(kCasServer, "configmgr.remove_account", Json{{"user", "CONTOSO\\svc-cm-proxy"}, {"site", "CAS"}}).ok());
+  CHECK(at("CAS")["exists"] == false);
 }
 
 // ---- The install tracker on the lab: apply follows each SUP install through the four logs.

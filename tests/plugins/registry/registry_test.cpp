@@ -510,6 +510,69 @@ TEST_CASE("a failed registry read is an error naming the resource the failure an
   CHECK(found);
 }
 
+/// `supctl validate`'s text for `toml` (main.toml) with the registry plugin alone.
+std::string validated(const std::string& toml) {
+  auto plugin = make_plugin();
+  std::vector<const model::Plugin*> plugins{plugin.get()};
+  diag::SourceSet sources;
+  manifest::Validation validation = manifest::validate_files({{"main.toml", toml}}, plugins, sources);
+  return diag::render_text(validation.diagnostics, sources, {});
+}
+
+/// A value under `key` on a host reached over `transport`.
+std::string current_user_value(std::string_view transport, std::string_view key) {
+  return fmt::format(R"([host."w1.contoso.com"]
+transport = "{}"
+
+[registry_value.wallpaper]
+host = "w1.contoso.com"
+key = '{}'
+name = "Wallpaper"
+type = "string"
+data = 'C:\Windows\Web\Contoso.bmp'
+)", transport, key);
+}
+
+TEST_CASE("HKCU over winrm or ssh is refused at validation: a remote session has no user's hive to write") {
+  CHECK(validated(current_user_value("winrm", "HKCU\\Control Panel\\Desktop")) == R"(error[remote-current-user]: 'HKCU\Control Panel\Desktop' on 'w1.contoso.com' is not a user's registry: supctl reaches the host over winrm
+  --> main.toml:6:7
+   |
+ 6 | key = 'HKCU\Control Panel\Desktop'
+   |       ^^^^^^^^^^^^^^^^^^^^^^^^^^^^
+   = at: registry_value.wallpaper.key
+   = expected: HKCU only on a host with transport = "local" or "lab"
+   = found: transport = "winrm"; a remote session has no interactive user, so HKCU there is the hive of the account supctl signs in with (or the default profile's), and no user would see the value
+   = help: write the user's own hive as 'HKU\<SID>\Control Panel\Desktop' (it must be loaded), or a machine-wide policy under 'HKLM\SOFTWARE\Policies'
+
+)");
+  // The long name of the hive, and a key rather than a value, over ssh.
+  CHECK(validated(R"([host."w1.contoso.com"]
+transport = "ssh"
+
+[registry_key.policies]
+host = "w1.contoso.com"
+key = 'HKEY_CURRENT_USER\Software\Contoso'
+)") == R"(error[remote-current-user]: 'HKCU\Software\Contoso' on 'w1.contoso.com' is not a user's registry: supctl reaches the host over ssh
+  --> main.toml:6:7
+   |
+ 6 | key = 'HKEY_CURRENT_USER\Software\Contoso'
+   |       ^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^
+   = at: registry_key.policies.key
+   = expected: HKCU only on a host with transport = "local" or "lab"
+   = found: transport = "ssh"; a remote session has no interactive user, so HKCU there is the hive of the account supctl signs in with (or the default profile's), and no user would see the value
+   = help: write the user's own hive as 'HKU\<SID>\Software\Contoso' (it must be loaded), or a machine-wide policy under 'HKLM\SOFTWARE\Policies'
+
+)");
+}
+
+TEST_CASE("HKCU stays allowed where supctl runs as the user: transport local, and the lab") {
+  CHECK(validated(current_user_value("local", "HKCU\\Control Panel\\Desktop")) == "");
+  CHECK(validated(current_user_value("lab", "HKEY_CURRENT_USER\\Control Panel\\Desktop")) == "");
+  // Other hives over winrm, HKU with a SID among them, are what the help points to.
+  CHECK(validated(current_user_value("winrm", "HKU\\S-1-5-21-1004336348-1177238915-682003330-512\\Control Panel\\Desktop")) == "");
+  CHECK(validated(current_user_value("winrm", "HKLM\\SOFTWARE\\Policies\\Microsoft\\Windows\\Personalization")) == "");
+}
+
 TEST_CASE("every registry operation has a lab interpreter and a powershell fragment") {
   lab::OperationTable table;
   add_lab_operations(table);
