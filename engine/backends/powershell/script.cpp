@@ -12,6 +12,9 @@
 #include "model/text.h"
 
 namespace supctl::powershell {
+namespace platform {
+std::span<const model::ScriptFragment> powershell_fragments();  // generated from powershell/platform.ps1
+}  // namespace platform
 namespace {
 
 using model::base64_encode;
@@ -336,6 +339,11 @@ std::vector<std::string> bootstrap_arguments() {
 
 std::string assemble_script(std::span<const model::Operation> batch, const FragmentLookup& fragments) {
   std::string script(kScriptHeader);
+  // The seams to what only Windows has, which every fragment reaches through (platform.ps1).
+  for (const model::ScriptFragment& seams : platform::powershell_fragments()) {
+    script += fmt::format("\n# ---- {} (seams)\n", seams.operation);
+    append_fragment(script, seams.script);
+  }
   auto functions = functions_of(batch);
   // Each plugin's shared fragment (the one named by the plugin alone, such as "configmgr"), once,
   // before the operations that call what it defines.

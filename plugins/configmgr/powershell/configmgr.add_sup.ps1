@@ -8,13 +8,14 @@ $types = @{ intranet = 'Intranet'; internet = 'Internet'; internet_and_intranet 
 # ensure_members {member, groups}: the connection account's memberships that supctl manages
 # (manage_group_membership = true), added on the SUP's server before ConfigMgr needs them.
 if ($names -contains 'ensure_members' -and $null -ne $p.ensure_members) {
-  Invoke-Command -ComputerName $fqdn -ErrorAction Stop -ArgumentList ([string]$p.ensure_members.member), @($p.ensure_members.groups) -ScriptBlock {
+  # Read through the seam: Get-LocalGroupMember throws on a group that holds an orphaned SID.
+  $null = Invoke-SupctlOnComputer $fqdn {
     param([string]$member, [string[]]$groups)
     foreach ($group in $groups) {
-      $present = @(Get-LocalGroupMember -Group $group -ErrorAction Stop | Where-Object { $_.Name -eq $member })
-      if ($present.Count -eq 0) { Add-LocalGroupMember -Group $group -Member $member -ErrorAction Stop }
+      $present = @(Get-SupctlLocalGroupMember $group | Where-Object { $_.Name -eq $member })
+      if ($present.Count -eq 0) { Add-LocalGroupMember -Name $group -Member $member -ErrorAction Stop }
     }
-  }
+  } @(([string]$p.ensure_members.member), [string[]]@($p.ensure_members.groups))
 }
 $previous = Enter-SupctlSite $site
 try {

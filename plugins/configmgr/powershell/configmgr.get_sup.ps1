@@ -23,15 +23,18 @@ try {
     if ($account) { $result.connection_account = [string]$account }
     $result.anonymous_wsus_access = -not $account
     # The role is installed once its registry key exists on the SUP's server (SiteComp creates it).
-    $result.installed = $true
+    # A read that fails is an error, not a guess: 'installed' would hide a role that never installed.
     try {
-      $base = [Microsoft.Win32.RegistryKey]::OpenRemoteBaseKey([Microsoft.Win32.RegistryHive]::LocalMachine, $fqdn)
+      $base = Open-SupctlRegistryBaseKey LocalMachine $fqdn
+    } catch {
+      throw ("cannot read the registry of '{0}' to tell whether its software update point role is installed; check the Remote Registry service and the firewall there: {1}" -f $fqdn, $_.Exception.Message)
+    }
+    try {
       $key = $base.OpenSubKey('SOFTWARE\Microsoft\SMS\Operations Management\SMS Server Role\SMS Software Update Point')
       $result.installed = $null -ne $key
       if ($null -ne $key) { $key.Close() }
+    } finally {
       $base.Close()
-    } catch {
-      $result.installed = $true
     }
   }
 } finally {

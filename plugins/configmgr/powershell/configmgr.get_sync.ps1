@@ -32,7 +32,9 @@ try {
   $result.enable_manual_cert_management = $thirdParty -eq 1
   $result.feature_update_max_runtime_mins = [int]((Get-SupctlProp $sync 'MaxInstallTime-ServicePack').Value / 60)
   $result.non_feature_update_max_runtime_mins = [int]((Get-SupctlProp $sync 'MaxInstallTime-Windows').Value / 60)
-  $result.enable_sync_failure_alert = $null -ne (Get-CMAlert -Name 'Synchronization failure alert for software update point:*')
+  # By its name's prefix, compared here: Get-CMAlert -Name is not declared to take wildcards.
+  $result.enable_sync_failure_alert = @(Get-CMAlert | Where-Object { ([string]$_.Name).StartsWith('Synchronization failure alert for software update point:') }).Count -gt 0
+  # ConfigMgr keeps no flag: a site synchronizes on a schedule exactly when it has a Sync Schedule token.
   $token = [string](Get-SupctlProp $sync 'Sync Schedule').Value1
   $result.enable_synchronization = [bool]$token
   $result.schedule = $null
@@ -43,20 +45,20 @@ try {
     $orders = @('last', 'first', 'second', 'third', 'fourth')
     switch ($s.SmsProviderObjectPath) {
       'SMS_ST_RecurInterval' {
-        if ($s.HourSpan -gt 0) { $result.schedule = if ($s.HourSpan -eq 1) { "hourly from $at" } else { "every $($s.HourSpan) hours from $at" } }
-        else { $result.schedule = if ($s.DaySpan -eq 1) { "daily at $at" } else { "every $($s.DaySpan) days at $at" } }
+        if ($s.HourSpan -gt 0) { $result.schedule = if ($s.HourSpan -eq 1) { "every 1 hour from $at" } else { "every $($s.HourSpan) hours from $at" } }
+        else { $result.schedule = if ($s.DaySpan -eq 1) { "every 1 day at $at" } else { "every $($s.DaySpan) days at $at" } }
       }
       'SMS_ST_RecurWeekly' {
         $day = $days[$s.Day - 1]
-        $result.schedule = if ($s.ForNumberOfWeeks -eq 1) { "weekly on $day at $at" } else { "every $($s.ForNumberOfWeeks) weeks on $day at $at" }
+        $result.schedule = if ($s.ForNumberOfWeeks -eq 1) { "every 1 week on $day at $at" } else { "every $($s.ForNumberOfWeeks) weeks on $day at $at" }
       }
       'SMS_ST_RecurMonthlyByDate' {
         $when = if ($s.MonthDay -eq 0) { 'last day' } else { "day $($s.MonthDay)" }
-        $result.schedule = if ($s.ForNumberOfMonths -eq 1) { "monthly on $when at $at" } else { "every $($s.ForNumberOfMonths) months on $when at $at" }
+        $result.schedule = if ($s.ForNumberOfMonths -eq 1) { "every 1 month on $when at $at" } else { "every $($s.ForNumberOfMonths) months on $when at $at" }
       }
       'SMS_ST_RecurMonthlyByWeekday' {
         $when = "$($orders[$s.WeekOrder]) $($days[$s.Day - 1])"
-        $result.schedule = if ($s.ForNumberOfMonths -eq 1) { "monthly on $when at $at" } else { "every $($s.ForNumberOfMonths) months on $when at $at" }
+        $result.schedule = if ($s.ForNumberOfMonths -eq 1) { "every 1 month on $when at $at" } else { "every $($s.ForNumberOfMonths) months on $when at $at" }
       }
     }
   }

@@ -2,7 +2,7 @@
 
 # The SMS Provider this server is for: {SiteCode, Machine} from root\sms; an error when it is none.
 function Get-SupctlProvider {
-  $location = Get-WmiObject -Namespace 'root\sms' -Class SMS_ProviderLocation -ErrorAction Stop |
+  $location = Get-CimInstance -Namespace 'root\sms' -ClassName SMS_ProviderLocation -ErrorAction Stop |
     Where-Object { $_.ProviderForLocalSite } | Select-Object -First 1
   if ($null -eq $location -or -not $location.SiteCode) {
     throw ('{0} is not an SMS Provider: no local site found in root\sms' -f $env:COMPUTERNAME)

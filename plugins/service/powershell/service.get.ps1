@@ -11,7 +11,7 @@ switch ([string]$service.StartMode) {
   'Auto' {
     # Delayed start is Auto plus DelayedAutostart = 1 under the service's key.
     $startup = 'automatic'
-    $base = [Microsoft.Win32.RegistryKey]::OpenBaseKey([Microsoft.Win32.RegistryHive]::LocalMachine, [Microsoft.Win32.RegistryView]::Registry64)
+    $base = Open-SupctlRegistryBaseKey LocalMachine
     try {
       $key = $base.OpenSubKey('SYSTEM\CurrentControlSet\Services\' + $service.Name, $false)
       if ($null -ne $key) {

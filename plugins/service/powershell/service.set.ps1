@@ -14,7 +14,7 @@ if ($null -ne $p.startup) {
     'automatic' {
       Set-Service -Name $name -StartupType Automatic -ErrorAction Stop
       # Set-Service leaves a delayed start delayed; sc.exe clears the flag.
-      $base = [Microsoft.Win32.RegistryKey]::OpenBaseKey([Microsoft.Win32.RegistryHive]::LocalMachine, [Microsoft.Win32.RegistryView]::Registry64)
+      $base = Open-SupctlRegistryBaseKey LocalMachine
       try {
         $key = $base.OpenSubKey($delayedKey, $false)
         $delayed = $false
@@ -23,13 +23,13 @@ if ($null -ne $p.startup) {
         $base.Close()
       }
       if ($delayed) {
-        $output = & sc.exe config $name start= auto 2>&1
-        if ($LASTEXITCODE -ne 0) { throw ("sc.exe config '{0}' start= auto failed ({1}): {2}" -f $name, $LASTEXITCODE, ($output -join ' ')) }
+        $run = Invoke-SupctlNative 'sc.exe' @('config', $name, 'start=', 'auto')
+        if ($run.ExitCode -ne 0) { throw ("sc.exe config '{0}' start= auto failed ({1}): {2}" -f $name, $run.ExitCode, ($run.Output -join ' ')) }
       }
     }
     'delayed' {
-      $output = & sc.exe config $name start= delayed-auto 2>&1
-      if ($LASTEXITCODE -ne 0) { throw ("sc.exe config '{0}' start= delayed-auto failed ({1}): {2}" -f $name, $LASTEXITCODE, ($output -join ' ')) }
+      $run = Invoke-SupctlNative 'sc.exe' @('config', $name, 'start=', 'delayed-auto')
+      if ($run.ExitCode -ne 0) { throw ("sc.exe config '{0}' start= delayed-auto failed ({1}): {2}" -f $name, $run.ExitCode, ($run.Output -join ' ')) }
     }
     'manual' { Set-Service -Name $name -StartupType Manual -ErrorAction Stop }
     'disabled' { Set-Service -Name $name -StartupType Disabled -ErrorAction Stop }
@@ -38,9 +38,7 @@ if ($null -ne $p.startup) {
 }
 
 if ($null -ne $p.state) {
-  Add-Type -AssemblyName System.ServiceProcess
-  # A ServiceController by its exact name: Get-Service and Start-Service -Name would read it as a wildcard.
-  $controller = New-Object System.ServiceProcess.ServiceController -ArgumentList $name
+  $controller = Get-SupctlService $name
   $wait = [TimeSpan]::FromSeconds($timeout)
   switch -CaseSensitive ([string]$p.state) {
     'running' {

@@ -138,7 +138,7 @@ if ($null -ne $cfg) {
     if (Test-Setting $cfg 'email_server_account') {
       # {user, password?}: the SMTP server's account; the password arrives resolved and goes to WSUS only.
       $account = $cfg.email_server_account
-      $e.SmtpServerRequireAuthentication = $true
+      $e.SmtpServerRequiresAuthentication = $true
       $e.SmtpUserName = [string]$account.user
       if ((Test-Setting $account 'password') -and $null -ne $account.password) { $e.SetSmtpUserPassword([string]$account.password) }
     }
@@ -146,8 +146,7 @@ if ($null -ne $cfg) {
   }
 
   if (Test-Setting $cfg 'iis_dynamic_compression') {
-    Import-Module WebAdministration -ErrorAction Stop
-    Set-WebConfigurationProperty -PSPath 'IIS:\Sites\WSUS Administration' -Filter 'system.webServer/urlCompression' -Name 'doDynamicCompression' -Value ([bool]$cfg.iis_dynamic_compression) -ErrorAction Stop
+    Set-SupctlWebConfigurationProperty 'IIS:\Sites\WSUS Administration' 'system.webServer/urlCompression' 'doDynamicCompression' ([bool]$cfg.iis_dynamic_compression)
   }
 }
 

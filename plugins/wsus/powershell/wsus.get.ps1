@@ -6,7 +6,7 @@
 $withCatalog = ($null -ne $p) -and (@($p.PSObject.Properties | ForEach-Object { $_.Name }) -contains 'catalog') -and [bool]$p.catalog
 $features = @(Get-WindowsFeature -Name 'UpdateServices*' -ErrorAction Stop | Where-Object { $_.Installed } | ForEach-Object { [string]$_.Name })
 if ($features -notcontains 'UpdateServices-Services') { return @{ installed = $false } }
-$base = [Microsoft.Win32.RegistryKey]::OpenBaseKey([Microsoft.Win32.RegistryHive]::LocalMachine, [Microsoft.Win32.RegistryView]::Registry64)
+$base = Open-SupctlRegistryBaseKey LocalMachine
 try {
   $setup = $base.OpenSubKey('SOFTWARE\Microsoft\Update Services\Server\Setup', $false)
   if ($null -eq $setup) { return @{ installed = $false } }
@@ -76,13 +76,10 @@ $configuration.smtp_host_name = [string]$e.SmtpHostName
 $configuration.smtp_port = [int]$e.SmtpPort
 $configuration.sender_display_name = [string]$e.SenderDisplayName
 $configuration.sender_email_address = [string]$e.SenderEmailAddress
-$configuration.email_server_account = if ($e.SmtpServerRequireAuthentication) { [string]$e.SmtpUserName } else { $null }
+$configuration.email_server_account = if ($e.SmtpServerRequiresAuthentication) { [string]$e.SmtpUserName } else { $null }
 
-if (Get-Module -ListAvailable -Name WebAdministration) {
-  Import-Module WebAdministration -ErrorAction Stop
-  $compression = Get-WebConfigurationProperty -PSPath 'IIS:\Sites\WSUS Administration' -Filter 'system.webServer/urlCompression' -Name 'doDynamicCompression' -ErrorAction SilentlyContinue
-  if ($null -ne $compression) { $configuration.iis_dynamic_compression = [bool]$compression.Value }
-}
+$compression = Get-SupctlWebConfigurationProperty 'IIS:\Sites\WSUS Administration' 'system.webServer/urlCompression' 'doDynamicCompression'
+if ($null -ne $compression) { $configuration.iis_dynamic_compression = [bool]$compression }
 
 $s = $server.GetSubscription()
 $subscribed = @($s.GetUpdateCategories())

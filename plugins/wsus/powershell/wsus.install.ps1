@@ -14,8 +14,8 @@ if (-not $installed.Success) {
 $arguments = @('postinstall', ('CONTENT_DIR=' + $contentDir))
 if ($database -ne 'wid') { $arguments += ('SQL_INSTANCE_NAME=' + $database) }
 $wsusutil = Join-Path $env:ProgramFiles 'Update Services\Tools\WsusUtil.exe'
-$output = & $wsusutil @arguments 2>&1
-if ($LASTEXITCODE -ne 0) {
-  throw ("wsusutil postinstall failed on '{0}' (exit code {1}); see %TEMP%\WSUS_PostInstall_*.log: {2}" -f $env:COMPUTERNAME, $LASTEXITCODE, ($output -join ' '))
+$run = Invoke-SupctlNative $wsusutil $arguments
+if ($run.ExitCode -ne 0) {
+  throw ("wsusutil postinstall failed on '{0}' (exit code {1}); see %TEMP%\WSUS_PostInstall_*.log: {2}" -f $env:COMPUTERNAME, $run.ExitCode, ($run.Output -join ' '))
 }
 return @{}

@@ -131,12 +131,20 @@ TEST_CASE("a script has one function per distinct operation then the table and t
   std::vector<Operation> batch{
       {"demo.set", {{"a", 1}}}, {"demo.get", {{"a", 2}}}, {"demo.set", {{"a", 3}}}, {"demo.none", {}}};
   std::string script = assemble_script(batch, lookup);
-  CHECK(script.starts_with(
+  // The platform seams (platform.ps1) come right after the header, before any fragment.
+  const std::string header =
       "# supctl: the operations of one batch for one host, assembled from the plugins' fragments.\n"
       "# The bootstrap runs this text as a ScriptBlock and passes the JSON parameters as $SupctlPayload:\n"
       "# parameter values are data, never part of this text. Windows PowerShell 5.1 or later.\n"
       "param([string]$SupctlPayload)\n"
       "\n"
+      "# ---- platform (seams)\n";
+  REQUIRE(script.starts_with(header));
+  std::size_t fragments = script.find("\n# ---- demo.get\n");
+  REQUIRE(fragments != std::string::npos);
+  CHECK(script.substr(header.size(), fragments - header.size()).find("function Open-SupctlRegistryBaseKey") != std::string::npos);
+  script = script.substr(fragments + 1);
+  CHECK(script.starts_with(
       "# ---- demo.get\n"
       "function SupctlOp_demo_get {\n"
       "param($p)\n"
@@ -172,7 +180,7 @@ TEST_CASE("a script has one function per distinct operation then the table and t
                        "'--- supctl result end ---' + \"`n\")\n[Console]::Out.Flush()\n"));
   // The order of the batch does not change the script: only which operations it holds.
   std::vector<Operation> reversed(batch.rbegin(), batch.rend());
-  CHECK(assemble_script(reversed, lookup) == script);
+  CHECK(assemble_script(reversed, lookup) == assemble_script(batch, lookup));
   // PowerShell 7-only syntax stays out of the runner.
   std::string runner = script.substr(script.find("$SupctlOperations = @{"));
   for (std::string_view newer : {"-AsHashtable", "??", "?.", "&&", "||"})

@@ -1,0 +1,99 @@
+#pragma once
+// The PowerShell test estate from C++: a state file seeded from tests/pwsh/estate/seed.json, and a
+// PowerShellBackend whose hosts run the real bootstrap through the local transport, with the
+// estate's `pwsh` first on PATH (tests/pwsh/estate/powershell). Each host is told which it is.
+
+#include <unistd.h>
+
+#include <filesystem>
+#include <fstream>
+#include <memory>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include "backends/powershell/backend.h"
+#include "backends/powershell/local.h"
+#include "model/operation.h"
+#include "plugins/plugins.h"
+
+namespace supctl::test {
+
+namespace fs = std::filesystem;
+using model::Json;
+
+class PwshEstate {
+ public:
+  PwshEstate() {
+    static int counter = 0;
+    dir_ = fs::temp_directory_path() / ("supctl-pwsh-" + std::to_string(getpid()) + "-" + std::to_string(++counter));
+    fs::remove_all(dir_);
+    fs::create_directories(dir_);
+    std::ifstream seed(fs::path(SUPCTL_SOURCE_DIR) / "tests/pwsh/estate/seed.json");
+    state = Json::parse(seed);
+  }
+  ~PwshEstate() { fs::remove_all(dir_); }
+
+  Json state;  ///< written to the estate before each run, read back after it
+
+  /// Runs one batch on a host, through the real bootstrap and local transport.
+  std::vector<model::OperationResult> run(const std::string& host, std::vector<model::Operation> batch) {
+    write_state();
+    fs::remove(calls_path());
+    auto results = backend().run(ops::HostTarget{host, nullptr}, batch);
+    std::ifstream in(state_path());
+    state = Json::parse(in);
+    return results;
+  }
+  model::OperationResult run_one(const std::string& host, model::Operation op) { return run(host, {std::move(op)}).at(0); }
+
+  /// The cmdlet calls of the last run, in order: {host, module, cmdlet, set, bound}.
+  std::vector<Json> calls() const {
+    std::vector<Json> out;
+    std::ifstream in(calls_path());
+    for (std::string line; std::getline(in, line);) {
+      if (!line.empty()) out.push_back(Json::parse(line));
+    }
+    return out;
+  }
+  std::vector<std::string> cmdlets() const {
+    std::vector<std::string> out;
+    for (const Json& call : calls()) out.push_back(call["cmdlet"].get<std::string>());
+    return out;
+  }
+
+  powershell::PowerShellBackend backend() const {
+    auto env = environment();
+    return powershell::PowerShellBackend(
+        powershell::fragment_lookup(plugins::powershell_fragments()),
+        [env](const ops::HostTarget& host, std::string*) -> std::unique_ptr<powershell::Transport> {
+          powershell::LocalSettings settings{host.name, env};
+          settings.environment["SUPCTL_ESTATE_HOST"] = host.name;
+          return std::make_unique<powershell::LocalTransport>(std::move(settings));
+        });
+  }
+
+  std::map<std::string, std::optional<std::string>> environment() const {
+    const char* path = std::getenv("PATH");
+    return {{"PATH", std::string(SUPCTL_ESTATE_BIN) + ":" + (path ? path : "/usr/bin:/bin")},
+            {"SUPCTL_PWSH", SUPCTL_PWSH},
+            {"SUPCTL_ESTATE_MODULES", SUPCTL_ESTATE_MODULES},
+            {"SUPCTL_ESTATE", state_path().string()},
+            {"SUPCTL_ESTATE_CALLS", calls_path().string()},
+            {"NO_COLOR", std::nullopt}};
+  }
+
+  const fs::path& dir() const { return dir_; }
+
+ private:
+  fs::path state_path() const { return dir_ / "state.json"; }
+  fs::path calls_path() const { return dir_ / "calls.jsonl"; }
+  void write_state() const {
+    std::ofstream out(state_path());
+    out << state.dump(2);
+  }
+
+  fs::path dir_;
+};
+
+}  // namespace supctl::test

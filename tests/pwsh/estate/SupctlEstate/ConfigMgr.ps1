@@ -1,0 +1,354 @@
+# The estate's ConfigMgr hierarchy, as its SMS Providers answer: sites, site systems and their
+# software update point roles as embedded property lists (Props of PropertyName, Value, Value1,
+# Value2, as SMS_SCI_SysResUse has them), accounts, the software update point components, update
+# categories and schedules. Dot-sourced. State: configmgr.{sites, systems, sups, accounts,
+# components, categories}.
+
+function Get-EstateConfigMgr { return $script:State.configmgr }
+
+function Get-EstateSite([string]$Code) {
+  foreach ($key in (Get-EstateConfigMgr).sites.Keys) { if ($key -eq $Code) { return (Get-EstateConfigMgr).sites[$key] } }
+  return $null
+}
+
+# Props as the cmdlets return them: objects with PropertyName, Value, Value1, Value2.
+function ConvertTo-EstateProps([hashtable]$Props) {
+  foreach ($name in ($Props.Keys | Sort-Object)) {
+    $p = $Props[$name]
+    [pscustomobject]@{ PropertyName = $name; Value = $p[0]; Value1 = $p[1]; Value2 = $p[2] }
+  }
+}
+
+function Get-EstateRoleKey([string]$Site, [string]$Server) { return ('{0}|{1}' -f $Site.ToUpperInvariant(), $Server.ToLowerInvariant()) }
+
+function New-EstateRoleObject([string]$Kind, [string]$Site, [string]$Server, [hashtable]$Props, [string]$Role) {
+  return [pscustomobject]@{ EstateKind = $Kind; SiteCode = $Site.ToUpperInvariant(); NetworkOSPath = '\\' + $Server; RoleName = $Role
+                            Props = @(ConvertTo-EstateProps $Props) }
+}
+
+function Assert-EstateSite([string]$Code) {
+  if ($null -eq (Get-EstateSite $Code)) { throw [System.ArgumentException]::new("No object corresponds to the site code '$Code'.") }
+}
+
+# The site and server a role cmdlet names, by -InputObject or by -SiteCode and -SiteSystemServerName.
+function Get-EstateRoleTarget($Bound) {
+  if (Test-Bound $Bound 'InputObject') { return @($Bound.InputObject.SiteCode, $Bound.InputObject.NetworkOSPath.TrimStart('\')) }
+  $site = if (Test-Bound $Bound 'SiteCode') { [string]$Bound.SiteCode } else { $script:ProviderSite }
+  return @($site, [string]$Bound.SiteSystemServerName)
+}
+
+# ---- WMI through CIM: the SMS Provider's location and sites.
+function Get-EstateCimConfigMgr([string]$Namespace, [string]$Class, [string]$Filter) {
+  if ($Namespace -eq 'root\sms' -and $Class -eq 'SMS_ProviderLocation') {
+    foreach ($code in (Get-EstateConfigMgr).sites.Keys) {
+      $site = (Get-EstateConfigMgr).sites[$code]
+      if ($site.ContainsKey('provider') -and $site.provider -and (Get-EstateHost $site.provider) -eq (Get-EstateCurrentHost)) {
+        [pscustomobject]@{ SiteCode = $code; Machine = $site.provider; ProviderForLocalSite = $true; NamespacePath = "\\$($site.provider)\root\sms\site_$code" }
+      }
+    }
+    return
+  }
+  if ($Namespace -match '^root\\sms\\site_(\w+)$' -and $Class -eq 'SMS_Site') {
+    if ($Filter -notmatch "^SiteCode='(\w+)'$") { throw "the test estate reads SMS_Site by SiteCode='...' only" }
+    $site = Get-EstateSite $Matches[1]
+    if ($null -ne $site) { return [pscustomobject]@{ SiteCode = $Matches[1]; Version = $site.version } }
+    return
+  }
+  throw [Microsoft.Management.Infrastructure.CimException]::new("Invalid namespace or class: $Namespace $Class")
+}
+
+# ---- sites
+$script:Handlers['Get-CMSite'] = {
+  param($Bound)
+  $code = [string]$Bound.SiteCode
+  $site = Get-EstateSite $code
+  if ($null -eq $site) { return }
+  $types = @{ secondary = 1; primary = 2; cas = 4 }
+  return [pscustomobject]@{ SiteCode = $code.ToUpperInvariant(); Type = $types[$site.type]; ReportingSiteCode = [string]$site.parent; ServerName = $site.server; Version = $site.version }
+}
+
+# ---- site systems
+function New-EstateSystemProps {
+  return @{ UseProxy = @(0, $null, $null); ProxyName = @(0, $null, ''); ProxyServerPort = @(80, $null, $null); AnonymousProxyAccess = @(1, $null, $null)
+            ProxyUserName = @(0, $null, ''); 'Server Remote Public Name' = @(0, '', $null); FDMOperation = @(0, $null, $null)
+            UseMachineAccount = @(1, $null, $null); UserName = @(0, $null, '') }
+}
+
+$script:Handlers['Get-CMSiteSystemServer'] = {
+  param($Bound)
+  $site, $server = Get-EstateRoleTarget $Bound
+  $props = (Get-EstateConfigMgr).systems[(Get-EstateRoleKey $site $server)]
+  if ($null -eq $props) { return }
+  return New-EstateRoleObject 'SMS_SCI_SysResUse' $site $server $props 'SMS Site System'
+}
+
+$script:Handlers['New-CMSiteSystemServer'] = {
+  param($Bound)
+  $site, $server = Get-EstateRoleTarget $Bound
+  Assert-EstateSite $site
+  $key = Get-EstateRoleKey $site $server
+  if ((Get-EstateConfigMgr).systems.ContainsKey($key)) { throw "The site system server '$server' already exists in site '$site'." }
+  (Get-EstateConfigMgr).systems[$key] = New-EstateSystemProps
+  Save-EstateState
+  return New-EstateRoleObject 'SMS_SCI_SysResUse' $site $server (Get-EstateConfigMgr).systems[$key] 'SMS Site System'
+}
+
+$script:Handlers['Set-CMSiteSystemServer'] = {
+  param($Bound)
+  $site, $server = Get-EstateRoleTarget $Bound
+  $props = (Get-EstateConfigMgr).systems[(Get-EstateRoleKey $site $server)]
+  if ($null -eq $props) { throw [System.Management.Automation.ItemNotFoundException]::new("No object corresponds to the specified parameters.") }
+  if (Test-Bound $Bound 'EnableProxy') { $props.UseProxy[0] = [int][bool]$Bound.EnableProxy }
+  if (Test-Bound $Bound 'ProxyServerName') { $props.ProxyName[2] = [string]$Bound.ProxyServerName }
+  if (Test-Bound $Bound 'ProxyServerPort') { $props.ProxyServerPort[0] = [int]$Bound.ProxyServerPort }
+  if (Test-Bound $Bound 'ProxyAccessAccount') {
+    # The account object of Get-CMAccount (IResultObject#SMS_SCI_Reserved), as the console module takes it.
+    $account = $Bound.ProxyAccessAccount
+    if ($account -isnot [psobject] -or $null -eq $account.PSObject.Properties['UserName']) { throw "Cannot convert '$account' to IResultObject#SMS_SCI_Reserved: pass the account object of Get-CMAccount." }
+    $user = [string]$account.UserName
+    if (@((Get-EstateConfigMgr).accounts | Where-Object { $_.user -eq $user -and $_.site -eq $account.SiteCode }).Count -eq 0) { throw "The account '$user' is not a Configuration Manager account of site '$($account.SiteCode)'." }
+    $props.ProxyUserName[2] = $user; $props.AnonymousProxyAccess[0] = 0
+  }
+  if (Test-Bound $Bound 'PublicFqdn') { $props.'Server Remote Public Name'[1] = [string]$Bound.PublicFqdn }
+  if (Test-Bound $Bound 'FdmOperation') { $props.FDMOperation[0] = [int][bool]$Bound.FdmOperation }
+  if (Test-Bound $Bound 'UseSiteServerAccount') { $props.UseMachineAccount[0] = 1; $props.UserName[2] = '' }
+  if (Test-Bound $Bound 'AccountName') { $props.UseMachineAccount[0] = 0; $props.UserName[2] = [string]$Bound.AccountName }
+  Save-EstateState
+}
+
+$script:Handlers['Remove-CMSiteSystemServer'] = {
+  param($Bound)
+  $site, $server = Get-EstateRoleTarget $Bound
+  (Get-EstateConfigMgr).systems.Remove((Get-EstateRoleKey $site $server))
+  Save-EstateState
+}
+
+# ---- software update points
+$script:ConnectionTypes = @{ Intranet = @(0, 1); Internet = @(1, 0); InternetAndIntranet = @(1, 1) }
+
+$script:Handlers['Get-CMSoftwareUpdatePoint'] = {
+  param($Bound)
+  $site, $server = Get-EstateRoleTarget $Bound
+  $props = (Get-EstateConfigMgr).sups[(Get-EstateRoleKey $site $server)]
+  if ($null -eq $props) { return }
+  return New-EstateRoleObject 'SMS_SCI_SysResUse' $site $server $props 'SMS Software Update Point'
+}
+
+function Set-EstateSupProps([hashtable]$Props, $Bound, [string]$Site) {
+  $names = @{ WsusIisPort = 'WSUSIISPort'; HttpPort = 'WSUSIISPort'; WsusIisSslPort = 'WSUSIISSSLPort'; HttpsPort = 'WSUSIISSSLPort'
+              WsusSsl = 'SSLWSUS'; EnableSsl = 'SSLWSUS'; UseProxy = 'UseProxy'; UseProxyForAutoDeploymentRule = 'UseProxyForADR'; EnableCloudGateway = 'AllowProxyTraffic' }
+  foreach ($parameter in $names.Keys) {
+    if (Test-Bound $Bound $parameter) { $Props[$names[$parameter]] = @([int]$Bound[$parameter], $null, $null) }
+  }
+  if (Test-Bound $Bound 'ClientConnectionType') {
+    $pair = $script:ConnectionTypes[[string]$Bound.ClientConnectionType]
+    if ($null -eq $pair) { throw "Cannot convert value `"$($Bound.ClientConnectionType)`" to type ClientConnectionTypes: Intranet, Internet, InternetAndIntranet" }
+    $Props.IsINF = @($pair[0], $null, $null); $Props.IsIntranet = @($pair[1], $null, $null)
+  }
+  foreach ($parameter in 'ConnectionAccountUserName', 'WsusAccessAccount') {
+    if (-not (Test-Bound $Bound $parameter)) { continue }
+    $user = [string]$Bound[$parameter]
+    # By name, anywhere in the hierarchy: whether the console insists on the role's own site is unverified.
+    if (@((Get-EstateConfigMgr).accounts | Where-Object { $_.user -eq $user }).Count -eq 0) { throw "The account '$user' is not a Configuration Manager account." }
+    $Props.WSUSAccessAccount = @(0, $null, $user)
+  }
+  if (Test-Bound $Bound 'AnonymousWsusAccess') { $Props.WSUSAccessAccount = @(0, $null, '') }
+  if (Test-Bound $Bound 'PublicVirtualIP') { $Props.PublicVirtualIP = @(0, $null, [string]$Bound.PublicVirtualIP) }
+}
+
+$script:Handlers['Add-CMSoftwareUpdatePoint'] = {
+  param($Bound)
+  $site, $server = Get-EstateRoleTarget $Bound
+  $key = Get-EstateRoleKey $site $server
+  if (-not (Get-EstateConfigMgr).systems.ContainsKey($key)) { throw "The site system server '$server' does not exist in site '$site'." }
+  if ((Get-EstateConfigMgr).sups.ContainsKey($key)) { throw "The software update point role already exists on '$server'." }
+  $props = @{ WSUSIISPort = @(8530, $null, $null); WSUSIISSSLPort = @(8531, $null, $null); SSLWSUS = @(0, $null, $null); IsINF = @(0, $null, $null)
+              IsIntranet = @(1, $null, $null); UseProxy = @(0, $null, $null); UseProxyForADR = @(0, $null, $null); AllowProxyTraffic = @(0, $null, $null)
+              WSUSAccessAccount = @(0, $null, '') }
+  Set-EstateSupProps $props $Bound $site
+  (Get-EstateConfigMgr).sups[$key] = $props
+  # Site Component Manager installs the role on the server: its key appears there.
+  $target = Get-EstateHost $server
+  if ($null -ne $target) {
+    $previous = $script:Here; $script:Here = $server
+    try { $null = (Open-SupctlRegistryBaseKey LocalMachine).CreateSubKey('SOFTWARE\Microsoft\SMS\Operations Management\SMS Server Role\SMS Software Update Point') }
+    finally { $script:Here = $previous }
+  }
+  Save-EstateState
+}
+
+$script:Handlers['Set-CMSoftwareUpdatePoint'] = {
+  param($Bound)
+  $site, $server = Get-EstateRoleTarget $Bound
+  $props = (Get-EstateConfigMgr).sups[(Get-EstateRoleKey $site $server)]
+  if ($null -eq $props) { throw "No software update point on '$server'." }
+  Set-EstateSupProps $props $Bound $site
+  Save-EstateState
+}
+
+$script:Handlers['Remove-CMSoftwareUpdatePoint'] = {
+  param($Bound)
+  $site, $server = Get-EstateRoleTarget $Bound
+  (Get-EstateConfigMgr).sups.Remove((Get-EstateRoleKey $site $server))
+  Save-EstateState
+}
+
+# ---- accounts: configmgr.accounts = [{site, user, password_sets}]
+function Find-EstateAccount($Bound) {
+  $accounts = @((Get-EstateConfigMgr).accounts)
+  if (Test-Bound $Bound 'UserName') { $accounts = @($accounts | Where-Object { $_.user -like [string]$Bound.UserName }) }
+  if (Test-Bound $Bound 'SiteCode') { $accounts = @($accounts | Where-Object { $_.site -eq [string]$Bound.SiteCode }) }
+  return , $accounts
+}
+
+function ConvertTo-EstateAccountObject($Account) {
+  return [pscustomobject]@{ EstateKind = 'SMS_SCI_Reserved'; UserName = $Account.user; SiteCode = $Account.site }
+}
+
+$script:Handlers['Get-CMAccount'] = {
+  param($Bound)
+  foreach ($account in (Find-EstateAccount $Bound)) { ConvertTo-EstateAccountObject $account }
+}
+
+$script:Handlers['New-CMAccount'] = {
+  param($Bound)
+  $site = if (Test-Bound $Bound 'SiteCode') { [string]$Bound.SiteCode } else { $script:ProviderSite }
+  if (@((Get-EstateConfigMgr).accounts | Where-Object { $_.user -eq [string]$Bound.UserName -and $_.site -eq $site }).Count -gt 0) { throw "The account '$($Bound.UserName)' already exists." }
+  (Get-EstateConfigMgr).accounts = @((Get-EstateConfigMgr).accounts) + @(@{ site = $site; user = [string]$Bound.UserName; password_sets = 1 })
+  Save-EstateState
+}
+
+$script:Handlers['Set-CMAccount'] = {
+  param($Bound, $Set)
+  if (Test-Bound $Bound 'InputObject') {
+    $found = @((Get-EstateConfigMgr).accounts | Where-Object { $_.user -eq $Bound.InputObject.UserName -and $_.site -eq $Bound.InputObject.SiteCode })
+  } else { $found = @(Find-EstateAccount $Bound) }
+  if ($found.Count -ne 1) { throw "Set-CMAccount: $($found.Count) accounts match '$($Bound.UserName)'." }
+  if (Test-Bound $Bound 'Password') { $found[0].password_sets = [int]$found[0].password_sets + 1 }
+  Save-EstateState
+}
+
+$script:Handlers['Remove-CMAccount'] = {
+  param($Bound)
+  $target = $Bound.InputObject
+  if (@($target).Count -ne 1) { throw 'Cannot bind parameter InputObject: more than one account.' }
+  (Get-EstateConfigMgr).accounts = @((Get-EstateConfigMgr).accounts | Where-Object { -not ($_.user -eq $target.UserName -and $_.site -eq $target.SiteCode) })
+  Save-EstateState
+}
+
+# ---- software update point components: components[site] = {config: props, sync: props}
+$script:Handlers['Get-CMSoftwareUpdatePointComponent'] = {
+  param($Bound)
+  $site = if (Test-Bound $Bound 'SiteCode') { [string]$Bound.SiteCode } else { $script:ProviderSite }
+  $component = (Get-EstateConfigMgr).components[$site.ToUpperInvariant()]
+  if ($null -eq $component) { return }
+  if (Test-Bound $Bound 'WsusSyncManager') { return [pscustomobject]@{ EstateKind = 'SMS_SCI_Component'; ComponentName = 'SMS_WSUS_SYNC_MANAGER'; SiteCode = $site; Props = @(ConvertTo-EstateProps $component.sync) } }
+  return [pscustomobject]@{ EstateKind = 'SMS_SCI_Component'; ComponentName = 'SMS_WSUS_CONFIGURATION_MANAGER'; SiteCode = $site; Props = @(ConvertTo-EstateProps $component.config) }
+}
+
+$script:Handlers['Set-CMSoftwareUpdatePointComponent'] = {
+  param($Bound)
+  $site = ([string]$Bound.SiteCode).ToUpperInvariant()
+  $component = (Get-EstateConfigMgr).components[$site]
+  if ($null -eq $component) { throw "No software update point component in site '$site'." }
+  $config = $component.config; $sync = $component.sync
+  $actions = @{ SynchronizeFromMicrosoftUpdate = 0; SynchronizeFromAnUpstreamDataSourceLocation = 1; DoNotSynchronizeFromMicrosoftUpdateOrUpstreamDataSource = 2 }
+  $events = @{ DoNotCreateWsusReportingEvents = 0; CreateOnlyWsusStatusReportingEvents = 1; CreateAllWsusReportingEvents = 2 }
+  if (Test-Bound $Bound 'SynchronizeAction') { $config.DefaultUseParentWSUS = @($actions[[string]$Bound.SynchronizeAction], $null, $null) }
+  if (Test-Bound $Bound 'UpstreamSourceLocation') { $config.ParentWSUS = @(0, $null, [string]$Bound.UpstreamSourceLocation) }
+  if (Test-Bound $Bound 'ReportingEvent') { $config.ClientReportingLevel = @($events[[string]$Bound.ReportingEvent], $null, $null) }
+  if (Test-Bound $Bound 'ContentFileOption') { $sync.'Sync ExpressFiles' = @([int]([string]$Bound.ContentFileOption -eq 'ExpressForWindows10Only'), $null, $null) }
+  if (Test-Bound $Bound 'EnableCallWsusCleanupWizard') { $config.'Call WSUS Cleanup' = @([int][bool]$Bound.EnableCallWsusCleanupWizard, $null, $null) }
+  if (Test-Bound $Bound 'ImmediatelyExpireSupersedence') { $config.'Sync Supersedence Mode For NonFeature' = @([int](-not [bool]$Bound.ImmediatelyExpireSupersedence), $null, $null) }
+  if (Test-Bound $Bound 'WaitMonth') { $config.'Sync Supersedence Age For NonFeature' = @([int]$Bound.WaitMonth, $null, $null) }
+  if (Test-Bound $Bound 'ImmediatelyExpireSupersedenceForFeature') { $config.'Sync Supersedence Mode For Feature' = @([int](-not [bool]$Bound.ImmediatelyExpireSupersedenceForFeature), $null, $null) }
+  if (Test-Bound $Bound 'WaitMonthForFeature') { $config.'Sync Supersedence Age For Feature' = @([int]$Bound.WaitMonthForFeature, $null, $null) }
+  if (Test-Bound $Bound 'EnableThirdPartyUpdates') { $sync.EnableThirdPartyUpdates = @(([int][bool]$Bound.EnableThirdPartyUpdates) * 2, $null, $null) }
+  if (Test-Bound $Bound 'EnableManualCertManagement') { if ([bool]$Bound.EnableManualCertManagement) { $sync.EnableThirdPartyUpdates = @(1, $null, $null) } }
+  if (Test-Bound $Bound 'FeatureUpdateMaxRuntimeMins') { $sync.'MaxInstallTime-ServicePack' = @([int]$Bound.FeatureUpdateMaxRuntimeMins * 60, $null, $null) }
+  if (Test-Bound $Bound 'NonFeatureUpdateMaxRuntimeMins') { $sync.'MaxInstallTime-Windows' = @([int]$Bound.NonFeatureUpdateMaxRuntimeMins * 60, $null, $null) }
+  if (Test-Bound $Bound 'EnableSynchronization') { if (-not [bool]$Bound.EnableSynchronization) { $sync.'Sync Schedule' = @(0, '', $null) } }
+  # -Schedule $null is how a site stops synchronizing on a schedule.
+  if (Test-Bound $Bound 'Schedule') { $sync.'Sync Schedule' = @(0, $(if ($null -eq $Bound.Schedule) { '' } else { [string]$Bound.Schedule.EstateToken }), $null) }
+  foreach ($pair in @(@('LanguageSummaryDetail', 'SupportedTitleLanguages'), @('LanguageUpdateFile', 'SupportedUpdateLanguages'))) {
+    $held = [System.Collections.Generic.List[string]]::new([string[]]@(([string]$config[$pair[1]][2]).Split(',') | Where-Object { $_ }))
+    $changed = $false
+    foreach ($name in @($Bound["Add$($pair[0])"])) { if ($name) { $held.Add((ConvertTo-EstateLanguageCode $name)); $changed = $true } }
+    foreach ($name in @($Bound["Remove$($pair[0])"])) { if ($name) { [void]$held.Remove((ConvertTo-EstateLanguageCode $name)); $changed = $true } }
+    if ($changed) { $config[$pair[1]] = @(0, $null, ($held -join ',')) }
+  }
+  foreach ($pair in @(@('Product', 'Product'), @('UpdateClassification', 'UpdateClassification'))) {
+    foreach ($title in @($Bound["Add$($pair[0])"])) { if ($title) { Set-EstateSubscribed $site $pair[1] $title $true } }
+    foreach ($title in @($Bound["Remove$($pair[0])"])) { if ($title) { Set-EstateSubscribed $site $pair[1] $title $false } }
+  }
+  Save-EstateState
+}
+
+# The languages the console lists, by the name Set-CMSoftwareUpdatePointComponent takes.
+function ConvertTo-EstateLanguageCode([string]$Name) {
+  $languages = $script:State.configmgr.languages
+  foreach ($code in $languages.Keys) { if ($languages[$code] -eq $Name) { return $code } }
+  throw [System.ArgumentException]::new("'$Name' is not a language the software update point offers.")
+}
+
+function Set-EstateSubscribed([string]$Site, [string]$Type, [string]$Title, [bool]$On) {
+  $found = @((Get-EstateConfigMgr).categories | Where-Object { $_.type -eq $Type -and $_.title -eq $Title })
+  if ($found.Count -eq 0) { throw [System.ArgumentException]::new("No update category '$Title' of type $Type.") }
+  foreach ($category in $found) {
+    $sites = @($category.subscribed | Where-Object { $_ -ne $Site })
+    if ($On) { $sites += $Site }
+    $category.subscribed = $sites
+  }
+}
+
+$script:Handlers['Get-CMSoftwareUpdateCategory'] = {
+  param($Bound)
+  foreach ($category in (Get-EstateConfigMgr).categories) {
+    if ((Test-Bound $Bound 'UniqueId') -and $category.unique_id -ne [string]$Bound.UniqueId) { continue }
+    if ((Test-Bound $Bound 'TypeName') -and $category.type -ne [string]$Bound.TypeName) { continue }
+    foreach ($site in @($category.site)) {
+      [pscustomobject]@{ CategoryInstance_UniqueID = $category.unique_id; LocalizedCategoryInstanceName = $category.title; CategoryTypeName = $category.type
+                         IsSubscribed = @($category.subscribed) -contains $site; SourceSite = $site }
+    }
+  }
+}
+
+$script:Handlers['Get-CMAlert'] = { param($Bound) }
+
+# ---- schedules: New-CMSchedule's object keeps its own token (opaque here: base64 JSON), which
+# Convert-CMSchedule turns back into the SMS_ST_* object.
+$script:Handlers['New-CMSchedule'] = {
+  param($Bound, $Set)
+  $start = [datetime]$Bound.Start
+  $s = [ordered]@{ StartTime = $start.ToString('yyyyMMddHHmm', [cultureinfo]::InvariantCulture); HourSpan = 0; DaySpan = 0 }
+  if (Test-Bound $Bound 'RecurInterval') {
+    $s.Class = 'SMS_ST_RecurInterval'
+    if ([string]$Bound.RecurInterval -eq 'Hours') { $s.HourSpan = [int]$Bound.RecurCount } else { $s.DaySpan = [int]$Bound.RecurCount }
+  } elseif (Test-Bound $Bound 'WeekOrder') {
+    $s.Class = 'SMS_ST_RecurMonthlyByWeekday'; $s.Day = [int][System.DayOfWeek]$Bound.DayOfWeek + 1; $s.ForNumberOfMonths = [int]$Bound.RecurCount
+    $s.WeekOrder = @('Last', 'First', 'Second', 'Third', 'Fourth').IndexOf([string]$Bound.WeekOrder)
+  } elseif (Test-Bound $Bound 'DayOfWeek') {
+    $s.Class = 'SMS_ST_RecurWeekly'; $s.Day = [int][System.DayOfWeek]$Bound.DayOfWeek + 1; $s.ForNumberOfWeeks = [int]$Bound.RecurCount
+  } elseif ((Test-Bound $Bound 'DayOfMonth') -or (Test-Bound $Bound 'LastDayOfMonth')) {
+    $s.Class = 'SMS_ST_RecurMonthlyByDate'; $s.MonthDay = if (Test-Bound $Bound 'LastDayOfMonth') { 0 } else { [int]$Bound.DayOfMonth }; $s.ForNumberOfMonths = [int]$Bound.RecurCount
+  } else { throw "the test estate does not model New-CMSchedule's parameter set $Set" }
+  $token = [Convert]::ToBase64String([Text.Encoding]::UTF8.GetBytes(($s | ConvertTo-Json -Compress)))
+  return [pscustomobject]@{ EstateKind = 'SMS_ScheduleToken'; EstateToken = $token; SmsProviderObjectPath = $s.Class }
+}
+
+$script:Handlers['Convert-CMSchedule'] = {
+  param($Bound)
+  foreach ($token in @($Bound.ScheduleString)) {
+    $s = [Text.Encoding]::UTF8.GetString([Convert]::FromBase64String($token)) | ConvertFrom-Json -AsHashtable
+    $object = [pscustomobject]@{ SmsProviderObjectPath = $s.Class; StartTime = [datetime]::ParseExact($s.StartTime, 'yyyyMMddHHmm', [cultureinfo]::InvariantCulture); HourSpan = $s.HourSpan; DaySpan = $s.DaySpan }
+    foreach ($name in 'Day', 'ForNumberOfWeeks', 'ForNumberOfMonths', 'MonthDay', 'WeekOrder') { if ($s.ContainsKey($name)) { $object | Add-Member -NotePropertyName $name -NotePropertyValue $s[$name] } }
+    $object
+  }
+}
+
+# The site of this host's SMS Provider, for cmdlets that default to the current site.
+$script:ProviderSite = ''
+foreach ($code in $script:State.configmgr.sites.Keys) {
+  $site = $script:State.configmgr.sites[$code]
+  if ($site.ContainsKey('provider') -and $site.provider -and (Get-EstateHost $site.provider) -eq (Get-EstateHost)) { $script:ProviderSite = $code }
+}

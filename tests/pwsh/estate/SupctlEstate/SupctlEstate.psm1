@@ -1,0 +1,99 @@
+# The test estate: a small in-memory model of the Windows servers, ConfigMgr sites and WSUS that
+# supctl's fragments talk to. The generated stub cmdlets (tests/pwsh/stubs) bind their parameters
+# exactly as the real ones would, then call Invoke-SupctlEstateCmdlet, which records the call and
+# answers from this model. The seams of platform.ps1 are defined here too, so the fragments' own
+# definitions step aside. State lives in a JSON file ($env:SUPCTL_ESTATE) between processes, so a
+# read-back in the next process sees what a change did. Nothing here is edited to let a fragment
+# pass: a fragment that calls what Windows would reject fails here too.
+Set-StrictMode -Version Latest
+$ErrorActionPreference = 'Stop'
+
+$script:StatePath = $env:SUPCTL_ESTATE
+if (-not $script:StatePath) { throw 'the test estate needs SUPCTL_ESTATE: the path of its state file' }
+$script:State = Get-Content -LiteralPath $script:StatePath -Raw | ConvertFrom-Json -AsHashtable
+
+# The host this process is. Over ssh, the address the client connected to names it.
+function Get-EstateHostName {
+  if ($env:SUPCTL_ESTATE_HOST) { return $env:SUPCTL_ESTATE_HOST }
+  if ($env:SSH_CONNECTION) {
+    $address = ($env:SSH_CONNECTION -split ' ')[2]
+    foreach ($name in $script:State.hosts.Keys) {
+      if ($script:State.hosts[$name]['address'] -eq $address) { return $name }
+    }
+    throw "the test estate has no host at the address '$address'"
+  }
+  throw 'the test estate needs SUPCTL_ESTATE_HOST (or an ssh connection) to know which host it is'
+}
+$script:Here = Get-EstateHostName
+$script:Calls = New-Object System.Collections.ArrayList
+
+function Save-EstateState {
+  $script:State | ConvertTo-Json -Depth 64 | Set-Content -LiteralPath $script:StatePath -Encoding utf8NoBOM
+}
+
+function Get-EstateHost([string]$Name = $script:Here) {
+  foreach ($key in $script:State.hosts.Keys) {
+    if ($key -eq $Name -or ($key -split '\.')[0] -eq $Name) { return $script:State.hosts[$key] }
+  }
+  return $null
+}
+
+function Get-EstateCurrentHost {
+  $h = Get-EstateHost
+  if ($null -eq $h) { throw "the test estate has no host '$($script:Here)'" }
+  return $h
+}
+
+$env:COMPUTERNAME = ($script:Here -split '\.')[0].ToUpperInvariant()
+# Windows' own variables and its system drive, so that paths such as C:\Program Files resolve.
+$systemDrive = Join-Path ([System.IO.Path]::GetDirectoryName($script:StatePath)) 'C'
+$null = New-Item -ItemType Directory -Path $systemDrive -Force
+$null = New-PSDrive -Name C -PSProvider FileSystem -Root $systemDrive -Scope Global
+$env:ProgramFiles = 'C:\Program Files'
+$env:windir = 'C:\Windows'
+$env:SystemRoot = 'C:\Windows'
+
+# ---- the call record: one JSON line per cmdlet call, for the tests' assertions.
+function ConvertTo-EstateRecordValue($Value) {
+  if ($null -eq $Value) { return $null }
+  if ($Value -is [System.Management.Automation.SwitchParameter]) { return [bool]$Value }
+  if ($Value -is [securestring]) { return '(securestring)' }
+  if ($Value -is [string] -or $Value -is [bool] -or $Value -is [int] -or $Value -is [long] -or $Value -is [uint32]) { return $Value }
+  if ($Value -is [System.Collections.IDictionary]) { return '(object)' }
+  if ($Value -is [System.Collections.IEnumerable]) { return @($Value | ForEach-Object { ConvertTo-EstateRecordValue $_ }) }
+  if ($Value -is [psobject] -and $Value.PSObject.Properties['EstateKind']) { return "($($Value.EstateKind))" }
+  return [string]$Value
+}
+
+function Write-EstateCall([string]$Module, [string]$Name, [string]$Set, [hashtable]$Bound) {
+  $record = [ordered]@{ host = $script:Here; module = $Module; cmdlet = $Name; set = $Set; bound = [ordered]@{} }
+  foreach ($key in ($Bound.Keys | Sort-Object)) { $record.bound[$key] = ConvertTo-EstateRecordValue $Bound[$key] }
+  if ($env:SUPCTL_ESTATE_CALLS) {
+    Add-Content -LiteralPath $env:SUPCTL_ESTATE_CALLS -Value ($record | ConvertTo-Json -Depth 8 -Compress) -Encoding utf8NoBOM
+  }
+}
+
+$script:Handlers = @{}
+
+# What every generated stub calls once PowerShell has bound its parameters.
+function Invoke-SupctlEstateCmdlet {
+  param([string]$Module, [string]$Name, [string]$ParameterSetName, [hashtable]$Bound)
+  Write-EstateCall $Module $Name $ParameterSetName $Bound
+  $handler = $script:Handlers[$Name]
+  if ($null -eq $handler) { throw "the test estate does not model $Name (called with -$(@($Bound.Keys) -join ' -'))" }
+  & $handler $Bound $ParameterSetName
+}
+
+function Test-Bound([hashtable]$Bound, [string]$Name) { return $Bound.ContainsKey($Name) }
+
+. (Join-Path $PSScriptRoot 'Windows.ps1')
+. (Join-Path $PSScriptRoot 'Wsus.ps1')
+. (Join-Path $PSScriptRoot 'ConfigMgr.ps1')
+
+# The stubs of the built-in cmdlets shadow PowerShell 7's own (Get-ItemProperty, New-Item...),
+# which answer for the file system as before; the modules of ConfigMgr and WSUS load on first use.
+Import-Module (Join-Path $PSScriptRoot '..' 'SupctlWindowsBuiltins' 'SupctlWindowsBuiltins.psd1') -Global
+$env:SMS_ADMIN_UI_PATH = Join-Path $PSScriptRoot '..' 'AdminConsole' 'bin'
+
+# Everything is exported: the WSUS objects' methods are closures, which see only global commands.
+Export-ModuleMember -Function *

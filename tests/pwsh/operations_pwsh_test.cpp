@@ -1,0 +1,275 @@
+// Every operation of every plugin, run in real PowerShell 7 through the real bootstrap and the local
+// transport, against the test estate: the generated stub cmdlets bind each call as the real cmdlets
+// would, and the estate answers. Asserted per operation: it succeeds (no binding or runtime error),
+// the cmdlets it called, and, for a change, that its read-back shows the change.
+
+#include <fmt/format.h>
+#include <catch2/catch.hpp>
+
+#include <algorithm>
+#include <set>
+
+#include "estate.h"
+#include "model/base64.h"
+#include "model/text.h"
+
+namespace supctl::test {
+namespace {
+
+using model::Operation;
+using model::OperationResult;
+
+/// The operations the cases below ran, to compare with the plugins' list at the end.
+std::set<std::string>& executed() {
+  static std::set<std::string> names;
+  return names;
+}
+
+OperationResult ok(PwshEstate& estate, const std::string& host, Operation op) {
+  executed().insert(op.name);
+  OperationResult result = estate.run_one(host, op);
+  INFO(op.name << " " << op.params.dump() << " -> " << result.error);
+  REQUIRE(result.ok());
+  return result;
+}
+
+/// Equal as JSON values, whatever the order of their keys.
+bool same(const Json& a, const Json& b) { return nlohmann::json::parse(a.dump()) == nlohmann::json::parse(b.dump()); }
+
+/// Runs a whole batch in one PowerShell, as the backend does; every operation must succeed.
+std::vector<OperationResult> ok_batch(PwshEstate& estate, const std::string& host, const std::vector<Operation>& batch) {
+  for (const Operation& op : batch) executed().insert(op.name);
+  std::vector<OperationResult> results = estate.run(host, batch);
+  REQUIRE(results.size() == batch.size());
+  for (std::size_t i = 0; i < batch.size(); ++i) {
+    INFO(host << " " << batch[i].name << " " << batch[i].params.dump() << " -> " << results[i].error);
+    CHECK(results[i].ok());
+  }
+  return results;
+}
+
+bool called(const PwshEstate& estate, std::string_view cmdlet) {
+  auto names = estate.cmdlets();
+  return std::find(names.begin(), names.end(), cmdlet) != names.end();
+}
+
+const std::string kSup = "sup01.contoso.com";
+const std::string kCas = "cas01.contoso.com";
+
+TEST_CASE("pwsh: registry operations create, read and delete keys and values of every type") {
+  PwshEstate estate;
+  ok(estate, kSup, {"registry.create_key", {{"key", "HKLM\\SOFTWARE\\Contoso\\WSUS"}}});
+  CHECK(ok(estate, kSup, {"registry.get_key", {{"key", "HKLM\\SOFTWARE\\Contoso\\WSUS"}}}).value["exists"] == true);
+  const Json values = Json::array({
+      Json{{"name", "S"}, {"type", "string"}, {"data", "D:\\WSUS it's \"quoted\""}},
+      Json{{"name", "E"}, {"type", "expand_string"}, {"data", "%SystemRoot%\\x"}},
+      Json{{"name", "M"}, {"type", "multi_string"}, {"data", Json::array({"a", "b"})}},
+      Json{{"name", "D"}, {"type", "dword"}, {"data", 4294967295u}},
+      Json{{"name", "Q"}, {"type", "qword"}, {"data", 18446744073709551615ull}},
+      Json{{"name", "B"}, {"type", "binary"}, {"data", "01 0a ff"}},
+  });
+  for (const Json& v : values) {
+    Json params = v;
+    params["key"] = "HKLM\\SOFTWARE\\Contoso\\WSUS";
+    ok(estate, kSup, {"registry.set_value", params});
+    Json read = ok(estate, kSup, {"registry.get_value", {{"key", "HKLM\\SOFTWARE\\Contoso\\WSUS"}, {"name", v["name"]}}}).value;
+    INFO(read.dump());
+    CHECK(read["exists"] == true);
+    CHECK(read["type"] == v["type"]);
+    CHECK(read["data"] == v["data"]);
+  }
+  ok(estate, kSup, {"registry.delete_value", {{"key", "HKLM\\SOFTWARE\\Contoso\\WSUS"}, {"name", "S"}}});
+  CHECK(ok(estate, kSup, {"registry.get_value", {{"key", "HKLM\\SOFTWARE\\Contoso\\WSUS"}, {"name", "S"}}}).value["exists"] == false);
+  ok(estate, kSup, {"registry.delete_key", {{"key", "HKLM\\SOFTWARE\\Contoso"}}});
+  CHECK(ok(estate, kSup, {"registry.get_key", {{"key", "HKLM\\SOFTWARE\\Contoso\\WSUS"}}}).value["exists"] == false);
+}
+
+TEST_CASE("pwsh: service operations set the startup type, delayed start included, and the state") {
+  PwshEstate estate;
+  Json read = ok(estate, kSup, {"service.get", {{"name", "WsusService"}}}).value;
+  CHECK(same(read, Json{{"exists", true}, {"name", "WsusService"}, {"display_name", "WSUS Service"}, {"startup", "manual"}, {"state", "stopped"}}));
+  CHECK(called(estate, "Get-CimInstance"));
+
+  ok(estate, kSup, {"service.set", {{"name", "WsusService"}, {"startup", "delayed"}, {"state", "running"}, {"timeout_seconds", 5}}});
+  read = ok(estate, kSup, {"service.get", {{"name", "WsusService"}}}).value;
+  CHECK(read["startup"] == "delayed");
+  CHECK(read["state"] == "running");
+
+  ok(estate, kSup, {"service.set", {{"name", "WsusService"}, {"startup", "automatic"}}});
+  CHECK(called(estate, "Set-Service"));
+  CHECK(ok(estate, kSup, {"service.get", {{"name", "WsusService"}}}).value["startup"] == "automatic");
+
+  // W3SVC has a running dependent: stopping it is refused in the fragment's words.
+  OperationResult refused = estate.run_one(kSup, {"service.set", {{"name", "W3SVC"}, {"state", "stopped"}}});
+  CHECK_FALSE(refused.ok());
+  CHECK_THAT(refused.error, Catch::Contains("'WsusService' depend on it"));
+
+  ok(estate, kSup, {"service.set", {{"name", "Spooler"}, {"startup", "disabled"}, {"state", "stopped"}}});
+  CHECK(called(estate, "Stop-Service"));
+  CHECK(same(ok(estate, kSup, {"service.get", {{"name", "Spooler"}}}).value,
+             Json{{"exists", true}, {"name", "Spooler"}, {"display_name", "Print Spooler"}, {"startup", "disabled"}, {"state", "stopped"}}));
+  CHECK(ok(estate, kSup, {"service.get", {{"name", "NoSuch"}}}).value["exists"] == false);
+}
+
+TEST_CASE("pwsh: wsus operations install WSUS, configure it, e-mail included, and read it back") {
+  PwshEstate estate;
+  CHECK(ok(estate, kSup, {"wsus.get", Json::object()}).value["installed"] == false);
+  ok(estate, kSup, {"wsus.install", {{"content_dir", "D:\\WSUS"}, {"database", "wid"}}});
+  CHECK(called(estate, "Install-WindowsFeature"));
+  Json read = ok(estate, kSup, {"wsus.get", {{"catalog", true}}}).value;
+  REQUIRE(read["installed"] == true);
+  CHECK(read["content_dir"] == "D:\\WSUS");
+  CHECK(read["database"] == "wid");
+  CHECK(read["catalog"].size() == 3);
+
+  Json configuration = {{"languages", Json::array({"en", "de"})},
+                        {"client_targeting_mode", "client"},
+                        {"proxy", {{"server", "proxy.contoso.com"}, {"port", 8080}, {"user", "CONTOSO\\svc-proxy"}, {"password", "p"}}},
+                        {"smtp_host_name", "smtp.contoso.com"},
+                        {"sync_notification_recipients", Json::array({"wsus@contoso.com"})},
+                        {"email_server_account", {{"user", "CONTOSO\\svc-smtp"}, {"password", "s"}}},
+                        {"status_notification_frequency", "weekly"},
+                        {"update_improvement_program", false}};
+  Json subscription = {{"classifications", Json::array({"0FA1201D-4330-4FA8-8AE9-B877473B6441"})},
+                       {"products", Json::array({"Windows Server 2016"})},
+                       {"synchronize_automatically", true},
+                       {"synchronize_automatically_time_of_day", "03:00"}};
+  ok(estate, kSup, {"wsus.configure", {{"configuration", configuration}, {"subscription", subscription}}});
+  read = ok(estate, kSup, {"wsus.get", Json::object()}).value;
+  const Json& c = read["configuration"];
+  CHECK(same(c["languages"], Json::array({"en", "de"})));
+  CHECK(c["client_targeting_mode"] == "client");
+  CHECK(same(c["proxy"], Json{{"server", "proxy.contoso.com"}, {"port", 8080}, {"account", "CONTOSO\\svc-proxy"}, {"has_password", true}}));
+  CHECK(c["smtp_host_name"] == "smtp.contoso.com");
+  CHECK(same(c["sync_notification_recipients"], Json::array({"wsus@contoso.com"})));
+  // IEmailNotificationConfiguration.SmtpServerRequiresAuthentication (the name was misspelled once).
+  CHECK(c["email_server_account"] == "CONTOSO\\svc-smtp");
+  CHECK(c["status_notification_frequency"] == "weekly");
+  CHECK(c["update_improvement_program"] == false);
+  CHECK(same(read["subscription"]["classifications"], Json::array({"0FA1201D-4330-4FA8-8AE9-B877473B6441"})));
+  CHECK(same(read["subscription"]["product_ids"], Json::array({"A105A108-7C9B-4518-BBBE-73F0FE30012B"})));
+  CHECK(read["subscription"]["synchronize_automatically_time_of_day"] == "03:00");
+}
+
+TEST_CASE("pwsh: wsusutil's failure comes back with its exit code and words, not the first stderr line") {
+  PwshEstate estate;
+  estate.state["hosts"][kSup]["postinstall_fails"] = true;
+  executed().insert("wsus.install");
+  OperationResult failed = estate.run_one(kSup, {"wsus.install", {{"content_dir", "D:\\WSUS"}, {"database", "SQL01"}}});
+  REQUIRE_FALSE(failed.ok());
+  CHECK_THAT(failed.error, Catch::Contains("wsusutil postinstall failed on 'SUP01' (exit code 1)"));
+  CHECK_THAT(failed.error, Catch::Contains("WSUS_PostInstall_"));
+  CHECK_THAT(failed.error, Catch::Contains("Fatal Error: A network-related"));
+}
+
+TEST_CASE("pwsh: host operations read a log from an offset and the WinHTTP proxy") {
+  PwshEstate estate;
+  fs::path logs = estate.dir() / "Logs";
+  fs::create_directories(logs);
+  { std::ofstream(logs / "WCM.log") << "line one\r\nline two\r\n"; }
+  estate.state["hosts"][kSup]["registry"]["hklm\\software\\microsoft\\sms\\tracing\\sms_wsus_control_manager"] =
+      Json{{"path", "HKLM\\SOFTWARE\\Microsoft\\SMS\\Tracing\\SMS_WSUS_CONTROL_MANAGER"},
+           {"values", {{"tracefilename", {{"name", "TraceFileName"}, {"kind", "String"}, {"data", (logs / "WSUSCtrl.log").string()}}}}}};
+  Json read = ok(estate, kSup, {"logs.read", {{"log", "WCM.log"}, {"component", "SMS_WSUS_CONTROL_MANAGER"}, {"offset", 10}}}).value;
+  CHECK(read["exists"] == true);
+  CHECK(read["size"] == 20);
+  CHECK(read["next_offset"] == 20);
+  CHECK(model::base64_decode(read["data"].get<std::string>()) == "line two\r\n");
+  estate.state["hosts"][kSup]["winhttp_proxy"] = Json{{"server", "proxy.contoso.com:8080"}, {"bypass", "<local>"}};
+  read = ok(estate, kSup, {"winhttp.show_proxy", Json::object()}).value;
+  CHECK_THAT(read["output"].get<std::string>(), Catch::Contains("Proxy Server(s) :  proxy.contoso.com:8080"));
+}
+
+/// The batches `supctl plan --emit-scripts` wrote for a host of examples/contoso (the golden files):
+/// exactly the parameters the plugins produce for that plan.
+std::vector<Operation> golden_batch(const std::string& host, const std::string& file) {
+  std::ifstream in(fs::path(SUPCTL_SOURCE_DIR) / "tests/fixtures/powershell/contoso" / host / file);
+  REQUIRE(in.good());
+  std::vector<Operation> batch;
+  const Json document = Json::parse(in);
+  for (const Json& op : document["operations"]) batch.push_back({op["operation"].get<std::string>(), op["params"]});
+  return batch;
+}
+
+/// The contoso hierarchy before supctl: its sites and servers, WSUS not installed, no roles.
+void seed_contoso(PwshEstate& estate) {
+  Json& hosts = estate.state["hosts"];
+  const Json wsus_host = hosts[kSup];
+  hosts = Json::object();
+  for (const char* name : {"cas01.contoso.com", "pr1site.contoso.com", "pr2site.contoso.com"})
+    hosts[name] = Json{{"registry", Json::object()}, {"services", Json::object()}, {"groups", {{"Administrators", Json::array()}}}, {"features", Json::object()}};
+  for (const char* name : {"cassup.contoso.com", "pr1wsus.contoso.com", "pr2wsus.contoso.com"}) hosts[name] = wsus_host;
+  Json& configmgr = estate.state["configmgr"];
+  Json component = configmgr["components"]["CAS"];
+  configmgr["sites"] = {{"CAS", {{"type", "cas"}, {"parent", ""}, {"server", "cas01.contoso.com"}, {"provider", "cas01.contoso.com"}, {"version", "5.00.9128.1000"}}},
+                        {"PR1", {{"type", "primary"}, {"parent", "CAS"}, {"server", "pr1site.contoso.com"}, {"provider", "pr1site.contoso.com"}, {"version", "5.00.9128.1000"}}},
+                        {"PR2", {{"type", "primary"}, {"parent", "CAS"}, {"server", "pr2site.contoso.com"}, {"provider", "pr2site.contoso.com"}, {"version", "5.00.9128.1000"}}}};
+  configmgr["components"] = {{"CAS", component}, {"PR1", component}, {"PR2", component}};
+  // Every product the plan names, as the top-level site's catalog would hold it.
+  for (const Operation& op : golden_batch("cas01.contoso.com", "apply-005-sync.cas.json")) {
+    for (const Json& guid : op.params["products"]) {
+      std::string id = model::lower(guid.get<std::string>());
+      configmgr["categories"].push_back({{"unique_id", "Product:" + id}, {"title", "Product " + id}, {"type", "Product"}, {"site", {"CAS"}}, {"subscribed", Json::array()}});
+    }
+  }
+  configmgr["categories"].push_back({{"unique_id", "UpdateClassification:e0789628-ce08-4437-be74-2495b842f43b"}, {"title", "Service Packs"},
+                                     {"type", "UpdateClassification"}, {"site", {"CAS"}}, {"subscribed", Json::array()}});
+}
+
+TEST_CASE("pwsh: the reads and changes of a plan of examples/contoso run, and the reads show the changes") {
+  PwshEstate estate;
+  seed_contoso(estate);
+  // pr2wsus has its WSUS already: the manifests give it a SUP but no wsus_server.
+  ok_batch(estate, "pr2wsus.contoso.com", {{"wsus.install", {{"content_dir", "D:\\WSUS"}, {"database", "wid"}}}});
+  const std::vector<std::string> order{"pr1wsus.contoso.com", "cassup.contoso.com", "cas01.contoso.com", "pr1site.contoso.com", "pr2site.contoso.com"};
+  for (std::string host : {"cas01.contoso.com", "cassup.contoso.com", "pr1site.contoso.com", "pr1wsus.contoso.com", "pr2site.contoso.com"}) {
+    ok_batch(estate, host, golden_batch(host, "read.json"));
+  }
+  for (const std::string& host : order) {
+    std::vector<std::string> files;
+    for (const auto& entry : fs::directory_iterator(fs::path(SUPCTL_SOURCE_DIR) / "tests/fixtures/powershell/contoso" / host)) {
+      std::string name = entry.path().filename().string();
+      if (name.starts_with("apply-") && name.ends_with(".json")) files.push_back(name);
+    }
+    std::sort(files.begin(), files.end());
+    for (const std::string& file : files) {
+      INFO(host << "/" << file);
+      ok_batch(estate, host, golden_batch(host, file));
+    }
+  }
+  // Read back as the next plan would, in one batch.
+  auto read = ok_batch(estate, "cas01.contoso.com",
+                       {{"configmgr.get_sup", {{"fqdn", "cassup.contoso.com"}, {"site", "CAS"}}},
+                        {"configmgr.get_members", {{"fqdn", "cassup.contoso.com"}, {"member", "CONTOSO\\svc-cm-wsus"}, {"site", "CAS"}, {"wsus", true}}},
+                        {"configmgr.get_site_system", {{"fqdn", "cassup.contoso.com"}, {"site", "CAS"}}},
+                        {"configmgr.get_account", {{"user", "CONTOSO\\svc-cm-wsus"}, {"site", "CAS"}}},
+                        {"configmgr.get_sync", {{"site", "CAS"}}}});
+  const Json& sup = read[0].value;
+  CHECK(sup["exists"] == true);
+  CHECK(sup["installed"] == true);
+  CHECK(sup["connection_account"] == "CONTOSO\\svc-cm-wsus");
+  CHECK(sup["wsus_ssl"] == true);
+  CHECK(sup["use_proxy_for_adr"] == true);
+  const Json& members = read[1].value;
+  INFO(members.dump());
+  CHECK(same(members["groups"], Json::array({"Administrators", "WSUS Administrators"})));
+  CHECK(members["wsus"]["installed"] == true);
+  CHECK(members["wsus"]["supported"] == true);
+  const Json& system = read[2].value;
+  CHECK(same(system["proxy"], Json{{"server", "proxy.contoso.com"}, {"port", 8080}, {"account", "CONTOSO\\svc-cm-proxy"}}));
+  const Json& account = read[3].value;
+  CHECK(same(account, Json{{"exists", true}, {"user", "CONTOSO\\svc-cm-wsus"}, {"site", "CAS"}}));
+  const Json& sync = read[4].value;
+  Json wanted = golden_batch("cas01.contoso.com", "apply-005-sync.cas.json")[0].params;
+  auto sorted = [](Json list) { std::sort(list.begin(), list.end()); return list; };
+  CHECK(sorted(sync["products"]) == sorted(wanted["products"]));
+  CHECK(sorted(sync["classifications"]) == sorted(wanted["classifications"]));
+  CHECK(sorted(sync["languages"]) == sorted(wanted["languages"]));
+  CHECK(sync["schedule"] == wanted["schedule"]["text"]);
+  CHECK(sync["enable_synchronization"] == true);
+  CHECK(sync["wait_month"] == 3);
+  CHECK(sync["reporting_events"] == "none");
+}
+
+}  // namespace
+}  // namespace supctl::test

@@ -1,0 +1,500 @@
+// The ssh transport end to end against real PowerShell 7 on the far side: a private OpenSSH server
+// listens on 127.0.0.11 and 127.0.0.12, the addresses of cas01 and sup01 in the test estate
+// (tests/pwsh/estate/seed.json), and runs the estate's `powershell` (tests/pwsh/estate/powershell:
+// real pwsh with the estate loaded, then supctl's own bootstrap). The estate tells which host it is
+// from SSH_CONNECTION: the address the client connected to. The real CLI (default context, real
+// transports) plans, applies and plans again over it, and the estate's state file and call record
+// show what happened on which host.
+
+#include <arpa/inet.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <pwd.h>
+#include <signal.h>
+#include <spawn.h>
+#include <stdlib.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <catch2/catch.hpp>
+#include <fmt/format.h>
+
+#include <chrono>
+#include <filesystem>
+#include <fstream>
+#include <iterator>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "backends/powershell/process.h"
+#include "backends/powershell/script.h"
+#include "backends/powershell/ssh.h"
+#include "backends/powershell/backend.h"
+#include "model/operation.h"
+#include "model/text.h"
+#include "plugins/plugins.h"
+#include "support.h"
+
+namespace supctl::test {
+namespace {
+
+namespace fs = std::filesystem;
+using Clock = std::chrono::steady_clock;
+using model::Json;
+using namespace std::chrono_literals;
+
+const fs::path kSshd = "/usr/sbin/sshd";
+const std::string kCas = "cas01.contoso.com";
+const std::string kSup = "sup01.contoso.com";
+const std::string kCasAddress = "127.0.0.11";
+const std::string kSupAddress = "127.0.0.12";
+
+void write_text(const fs::path& path, std::string_view text) {
+  std::ofstream out(path, std::ios::binary | std::ios::trunc);
+  out << text;
+}
+
+std::size_t count(std::string_view text, std::string_view part) {
+  std::size_t n = 0;
+  for (std::size_t at = text.find(part); at != std::string_view::npos; at = text.find(part, at + 1)) ++n;
+  return n;
+}
+
+void run_ok(std::vector<std::string> command) {
+  powershell::ProcessRequest request;
+  request.program = command.front();
+  request.arguments.assign(command.begin() + 1, command.end());
+  request.timeout = 20s;
+  powershell::ProcessResult result = powershell::run_process(request);
+  INFO(command.front() << ": " << result.error << result.stderr_text);
+  REQUIRE(result.status == powershell::ProcessResult::Status::kExited);
+  REQUIRE(result.exit_code == 0);
+}
+
+sockaddr_in loopback(const std::string& address, int port) {
+  sockaddr_in out{};
+  out.sin_family = AF_INET;
+  out.sin_port = htons(static_cast<std::uint16_t>(port));
+  REQUIRE(::inet_pton(AF_INET, address.c_str(), &out.sin_addr) == 1);
+  return out;
+}
+
+/// A port free on every address (bound on the wildcard address, read, released).
+int free_port() {
+  int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  REQUIRE(fd >= 0);
+  sockaddr_in address{};
+  address.sin_family = AF_INET;
+  address.sin_addr.s_addr = htonl(INADDR_ANY);
+  socklen_t size = sizeof address;
+  REQUIRE(::bind(fd, reinterpret_cast<sockaddr*>(&address), size) == 0);
+  REQUIRE(::getsockname(fd, reinterpret_cast<sockaddr*>(&address), &size) == 0);
+  ::close(fd);
+  return ntohs(address.sin_port);
+}
+
+/// Whether sshd answers on address:port with its "SSH-" greeting.
+bool greets(const std::string& address, int port) {
+  int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  sockaddr_in to = loopback(address, port);
+  const timeval limit{2, 0};
+  ::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &limit, sizeof limit);
+  std::string greeting;
+  if (::connect(fd, reinterpret_cast<sockaddr*>(&to), sizeof to) == 0) {
+    char buffer[4];
+    while (greeting.size() < 4) {
+      ssize_t n = ::recv(fd, buffer, 4 - greeting.size(), 0);
+      if (n <= 0) break;
+      greeting.append(buffer, static_cast<std::size_t>(n));
+    }
+  }
+  ::close(fd);
+  return greeting == "SSH-";
+}
+
+/// Debian's sshd on both estate addresses (one port), with its own host key and one authorized
+/// client key, whose sessions run the estate: PATH starts with a directory where `powershell` is
+/// the estate's wrapper, and the SUPCTL_* variables point it at this server's state and call record
+/// (SetEnv). Everything lives in a short private directory; sshd is stopped on destruction, so on
+/// a failed REQUIRE too.
+class EstateSshd {
+ public:
+  EstateSshd() {
+    if (!fs::exists(kSshd)) FAIL("the OpenSSH server " << kSshd << " is missing: run scripts/setup (it installs openssh-server)");
+    std::string pattern = "/tmp/supctl-pwsh-sshd-XXXXXX";  // short: ssh's sockets live under /tmp too
+    REQUIRE(::mkdtemp(pattern.data()) != nullptr);
+    dir_ = pattern;
+    try {
+      set_up();
+    } catch (...) {  // a failed REQUIRE: no destructor runs for a half-made object
+      stop();
+      throw;
+    }
+  }
+
+  ~EstateSshd() { stop(); }
+
+  EstateSshd(const EstateSshd&) = delete;
+  EstateSshd& operator=(const EstateSshd&) = delete;
+
+  int port() const { return port_; }
+  const std::string& user() const { return user_; }
+  const fs::path& dir() const { return dir_; }
+  fs::path client_key() const { return dir_ / "client_key"; }
+  fs::path known_hosts() const { return dir_ / "known_hosts"; }
+  fs::path state_path() const { return dir_ / "state.json"; }
+  fs::path calls_path() const { return dir_ / "calls.jsonl"; }
+  std::string log() const { return read_file(dir_ / "sshd.log"); }
+
+  Json state() const { return Json::parse(read_file(state_path())); }
+  /// The estate's call record: {host, module, cmdlet, set, bound} per cmdlet call, in order.
+  std::vector<Json> calls() const {
+    std::vector<Json> out;
+    std::ifstream in(calls_path());
+    for (std::string line; std::getline(in, line);) {
+      if (!line.empty()) out.push_back(Json::parse(line));
+    }
+    return out;
+  }
+
+  /// The transport settings the CLI makes from a [host] table that names this server.
+  powershell::SshSettings settings(const std::string& host, const std::string& address) const {
+    powershell::SshSettings settings;
+    settings.host = host;
+    settings.address = address;
+    settings.port = port_;
+    settings.user = user_;
+    settings.identity_file = client_key().string();
+    settings.known_hosts_file = known_hosts().string();
+    return settings;
+  }
+
+ private:
+  void set_up() {
+    const passwd* account = ::getpwuid(::geteuid());
+    REQUIRE(account != nullptr);
+    user_ = account->pw_name;
+    for (const char* key : {"host_key", "client_key"}) {
+      run_ok({"ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-C", key, "-f", (dir_ / key).string()});
+    }
+    fs::copy_file(dir_ / "client_key.pub", dir_ / "authorized_keys");
+    // The ssh transport runs `powershell`; the estate's bin directory has only `pwsh`.
+    fs::create_directories(dir_ / "bin");
+    fs::create_symlink(fs::path(SUPCTL_SOURCE_DIR) / "tests/pwsh/estate/powershell", dir_ / "bin" / "powershell");
+    fs::create_directories(dir_ / "home");  // an empty HOME: no profile or rc file of the user runs
+    fs::copy_file(fs::path(SUPCTL_SOURCE_DIR) / "tests/pwsh/estate/seed.json", state_path());
+    port_ = free_port();
+    std::string host_key = read_file(dir_ / "host_key.pub");
+    host_key = host_key.substr(0, host_key.find(' ', host_key.find(' ') + 1));  // "ssh-ed25519 AAAA..."
+    write_text(known_hosts(), fmt::format("[{0}]:{2} {3}\n[{1}]:{2} {3}\n", kCasAddress, kSupAddress, port_, host_key));
+
+    const char* path = std::getenv("PATH");
+    const std::map<std::string, std::string> environment{
+        {"PATH", (dir_ / "bin").string() + ":" + SUPCTL_ESTATE_BIN + ":" + (path ? path : "/usr/bin:/bin")},
+        {"HOME", (dir_ / "home").string()},
+        {"LANG", "C.UTF-8"},
+        {"SUPCTL_PWSH", SUPCTL_PWSH},
+        {"SUPCTL_ESTATE_MODULES", SUPCTL_ESTATE_MODULES},
+        {"SUPCTL_ESTATE", state_path().string()},
+        {"SUPCTL_ESTATE_CALLS", calls_path().string()},
+    };
+    std::string set_env = "SetEnv";
+    for (const auto& [name, value] : environment) set_env += " \"" + name + "=" + value + "\"";
+    const std::vector<std::string> lines{
+        "Port " + std::to_string(port_),
+        "ListenAddress " + kCasAddress,
+        "ListenAddress " + kSupAddress,
+        "HostKey " + (dir_ / "host_key").string(),
+        "PidFile " + (dir_ / "sshd.pid").string(),
+        "AuthorizedKeysFile " + (dir_ / "authorized_keys").string(),
+        "AllowUsers " + user_,
+        "PermitRootLogin prohibit-password",  // CI runs as root
+        "PubkeyAuthentication yes",
+        "PasswordAuthentication no",
+        "KbdInteractiveAuthentication no",
+        "UsePAM no",
+        "StrictModes no",
+        "PrintMotd no",
+        "PrintLastLog no",
+        "LogLevel VERBOSE",
+        set_env,
+    };
+    std::string config;
+    for (const std::string& line : lines) config += line + "\n";
+    write_text(dir_ / "sshd_config", config);
+    // sshd running as root wants its privilege separation directory, which Debian makes at boot.
+    if (::geteuid() == 0 && !fs::exists("/run/sshd")) {
+      fs::create_directories("/run/sshd");
+      fs::permissions("/run/sshd", fs::perms::owner_all | fs::perms::group_read | fs::perms::group_exec |
+                                       fs::perms::others_read | fs::perms::others_exec);
+    }
+    start();
+  }
+
+  /// Stops sshd (SIGTERM, then SIGKILL after 3 s) and removes the directory.
+  void stop() {
+    if (pid_ > 0) {
+      ::kill(pid_, SIGTERM);
+      int status = 0;
+      const auto until = Clock::now() + 3s;
+      while (::waitpid(pid_, &status, WNOHANG) == 0) {
+        if (Clock::now() > until) {
+          ::kill(pid_, SIGKILL);
+          ::waitpid(pid_, &status, 0);
+          break;
+        }
+        ::usleep(10'000);
+      }
+      pid_ = -1;
+    }
+    std::error_code ec;
+    if (!dir_.empty()) fs::remove_all(dir_, ec);
+  }
+
+  void start() {
+    const std::string log_file = (dir_ / "sshd.log").string();
+    posix_spawn_file_actions_t actions;
+    posix_spawn_file_actions_init(&actions);
+    posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0);
+    posix_spawn_file_actions_addopen(&actions, 1, log_file.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0600);
+    posix_spawn_file_actions_adddup2(&actions, 1, 2);
+    std::vector<std::string> args{kSshd.string(), "-D", "-e", "-f", (dir_ / "sshd_config").string()};
+    std::vector<char*> argv;
+    for (std::string& arg : args) argv.push_back(arg.data());
+    argv.push_back(nullptr);
+    int rc = ::posix_spawn(&pid_, kSshd.c_str(), &actions, nullptr, argv.data(), environ);
+    posix_spawn_file_actions_destroy(&actions);
+    REQUIRE(rc == 0);
+
+    // Ready when it greets on both addresses: polled, bounded.
+    const auto until = Clock::now() + 10s;
+    while (!greets(kCasAddress, port_) || !greets(kSupAddress, port_)) {
+      int status = 0;
+      if (::waitpid(pid_, &status, WNOHANG) == pid_) {
+        pid_ = -1;
+        FAIL("sshd ended at start:\n" << log());
+      }
+      if (Clock::now() > until) FAIL("sshd did not accept connections on both addresses within 10 s:\n" << log());
+      ::usleep(10'000);
+    }
+  }
+
+  fs::path dir_;
+  std::string user_;
+  int port_ = 0;
+  pid_t pid_ = -1;
+};
+
+/// A manifest directory: the two estate hosts over ssh through `server`, two registry values and
+/// WSUS's service on sup01, and one registry value on cas01 (so that both addresses are used).
+fs::path write_manifests(const EstateSshd& server) {
+  const fs::path dir = server.dir() / "manifests";
+  fs::create_directories(dir);
+  std::string text = R"([hierarchy]
+name = "ssh-estate"
+configmgr = "current-branch"
+)";
+  for (const auto& [host, address] : {std::pair{kCas, kCasAddress}, std::pair{kSup, kSupAddress}}) {
+    text += fmt::format(R"(
+[host."{0}"]
+transport = "ssh"
+address = "{1}"
+
+[host."{0}".ssh]
+port = {2}
+user = "{3}"
+identity_file = "{4}"
+known_hosts_file = "{5}"
+)",
+                        host, address, server.port(), server.user(), server.client_key().string(), server.known_hosts().string());
+  }
+  text += R"(
+[registry_value.sup01_content_dir]
+host = "sup01.contoso.com"
+key = 'HKLM\SOFTWARE\Microsoft\Update Services\Server\Setup'
+name = "ContentDir"
+type = "string"
+data = 'D:\WSUS'
+
+[registry_value.sup01_pool_queue]
+host = "sup01.contoso.com"
+key = 'HKLM\SOFTWARE\Contoso\WSUS'
+name = "WsusPoolQueueLength"
+type = "dword"
+data = 2000
+
+[service.sup01_wsus]
+host = "sup01.contoso.com"
+name = "WsusService"
+startup = "automatic"
+state = "running"
+
+[registry_value.cas01_marker]
+host = "cas01.contoso.com"
+key = 'HKLM\SOFTWARE\Contoso\Supctl'
+name = "ReachedOver"
+type = "string"
+data = "ssh"
+)";
+  write_text(dir / "main.toml", text);
+  return dir;
+}
+
+/// A member of a JSON object; null when it is not an object or has no such member.
+Json member(const Json& object, const std::string& name) {
+  if (!object.is_object()) return nullptr;
+  auto found = object.find(name);
+  return found == object.end() ? Json(nullptr) : *found;
+}
+
+/// A registry value of an estate host as its state file holds it ({name, kind, data}); null when
+/// absent. The estate keys registry keys and value names in lower case.
+Json registry_value(const Json& state, const std::string& host, const std::string& key, const std::string& name) {
+  Json entry = member(member(member(member(state, "hosts"), host), "registry"), model::lower(key));
+  return member(member(entry, "values"), model::lower(name));
+}
+
+bool contains(const std::string& text, std::string_view part) { return text.find(part) != std::string::npos; }
+
+TEST_CASE("pwsh: ssh: plan, apply and plan again over a loopback sshd running the estate in real pwsh") {
+  const auto start = Clock::now();
+  EstateSshd server;
+  const fs::path dir = write_manifests(server);
+  auto logins = [&] { return count(server.log(), "Accepted publickey for " + server.user()); };
+  // Connections to each address, beyond the readiness probes'.
+  auto connections_to = [&](const std::string& address) {
+    return count(server.log(), "on " + address + " port " + std::to_string(server.port()) + " ");
+  };
+  const std::size_t probes_cas = connections_to(kCasAddress), probes_sup = connections_to(kSupAddress);
+
+  auto validate = run_cli({"validate", dir.string()});
+  INFO(validate.out << validate.err);
+  REQUIRE(validate.code == 0);
+
+  // The plan reads both hosts, each through its own address, and proposes every change.
+  auto plan = run_cli({"plan", dir.string(), "--detailed-exitcode"});
+  INFO("plan:\n" << plan.out << plan.err << "\nsshd:\n" << server.log());
+  REQUIRE(plan.code == 2);
+  CHECK(contains(plan.out, "# registry_value.sup01_content_dir will be created (new) on sup01.contoso.com"));
+  CHECK(contains(plan.out, "# registry_value.sup01_pool_queue will be created (new) on sup01.contoso.com"));
+  CHECK(contains(plan.out, "# registry_value.cas01_marker will be created (new) on cas01.contoso.com"));
+  CHECK(contains(plan.out, "# service.sup01_wsus will be updated in place"));
+  CHECK(contains(plan.out, R"(~ startup = "manual" -> "automatic")"));  // as the estate seeds WsusService
+  CHECK(contains(plan.out, R"(~ state = "stopped" -> "running")"));
+  CHECK(contains(plan.out, "Plan: 3 to add, 1 to change, 0 to destroy."));
+  CHECK(connections_to(kCasAddress) == probes_cas + 1);
+  CHECK(connections_to(kSupAddress) == probes_sup + 1);
+  CHECK(logins() == 2);  // one per host
+  CHECK(registry_value(server.state(), kSup, "HKLM\\SOFTWARE\\Contoso\\WSUS", "WsusPoolQueueLength").is_null());
+
+  // One host at a time: the estate's hosts share one state file, which each pwsh process reads at
+  // start and writes whole after a change, so two hosts changed at once lose one's writes.
+  auto apply = run_cli({"apply", dir.string(), "--auto-approve"});
+  INFO("apply:\n" << apply.out << apply.err);
+  REQUIRE(apply.code == 0);
+  CHECK(contains(apply.out, "Apply: 4 succeeded, 0 failed, 0 skipped."));
+  CHECK(contains(apply.out, "succeeded  create   registry_value.sup01_content_dir on sup01.contoso.com"));
+  CHECK(contains(apply.out, "succeeded  create   registry_value.sup01_pool_queue on sup01.contoso.com"));
+  CHECK(contains(apply.out, "succeeded  update   service.sup01_wsus on sup01.contoso.com"));
+  CHECK(contains(apply.out, "succeeded  create   registry_value.cas01_marker on cas01.contoso.com"));
+  // Every round trip of the apply (read, changes, read-backs) went over one login per host.
+  CHECK(logins() == 4);
+
+  // The estate holds the changes, each on the host whose address was connected to.
+  const Json state = server.state();
+  INFO(member(state, "hosts").dump(1));
+  Json content_dir = registry_value(state, kSup, "HKLM\\SOFTWARE\\Microsoft\\Update Services\\Server\\Setup", "ContentDir");
+  CHECK(member(content_dir, "kind") == "String");
+  CHECK(member(content_dir, "data") == "D:\\WSUS");
+  Json pool_queue = registry_value(state, kSup, "HKLM\\SOFTWARE\\Contoso\\WSUS", "WsusPoolQueueLength");
+  CHECK(member(pool_queue, "kind") == "DWord");
+  CHECK(member(pool_queue, "data") == 2000);
+  Json marker = registry_value(state, kCas, "HKLM\\SOFTWARE\\Contoso\\Supctl", "ReachedOver");
+  CHECK(member(marker, "kind") == "String");
+  CHECK(member(marker, "data") == "ssh");
+  CHECK(registry_value(state, kSup, "HKLM\\SOFTWARE\\Contoso\\Supctl", "ReachedOver").is_null());
+  CHECK(registry_value(state, kCas, "HKLM\\SOFTWARE\\Contoso\\WSUS", "WsusPoolQueueLength").is_null());
+  const Json services = member(member(member(state, "hosts"), kSup), "services");
+  CHECK(member(member(services, "wsusservice"), "start_mode") == "Auto");
+  CHECK(member(member(services, "wsusservice"), "state") == "Running");
+  CHECK(member(member(services, "w3svc"), "state") == "Running");  // WsusService's dependency, untouched
+
+  // The cmdlets ran in pwsh on the far side, as sup01 (cas01's registry value calls no cmdlet).
+  const std::vector<Json> calls = server.calls();
+  REQUIRE_FALSE(calls.empty());
+  std::map<std::string, int> by_cmdlet;
+  for (const Json& call : calls) {
+    INFO(call.dump());
+    CHECK(member(call, "host") == kSup);
+    ++by_cmdlet[call.value("cmdlet", "")];
+  }
+  CHECK(by_cmdlet["Get-CimInstance"] >= 3);  // the plan's read, apply's read and its read-back
+  CHECK(by_cmdlet["Set-Service"] == 1);
+  CHECK(by_cmdlet["Start-Service"] == 1);
+  for (const Json& call : calls) {
+    if (member(call, "cmdlet") == "Set-Service") {
+      CHECK(member(member(call, "bound"), "Name") == "WsusService");
+      CHECK(member(member(call, "bound"), "StartupType") == "Automatic");
+    }
+  }
+
+  // Nothing left to do.
+  const std::size_t calls_before = calls.size();
+  auto again = run_cli({"plan", dir.string(), "--detailed-exitcode"});
+  INFO("second plan:\n" << again.out << again.err);
+  CHECK(again.code == 0);
+  CHECK(contains(again.out, "No changes."));
+  CHECK(logins() == 6);
+  CHECK(server.calls().size() == calls_before + 1);  // its read of WsusService
+
+  CHECK(Clock::now() - start < 60s);
+}
+
+TEST_CASE("pwsh: ssh: real PowerShell's own failures come back through the transport in its words") {
+  EstateSshd server;
+  powershell::SshTransport transport(server.settings(kSup, kSupAddress));
+  {  // WsusService runs, so W3SVC, which it depends on, cannot be stopped.
+    Json state = server.state();
+    state["hosts"][kSup]["services"]["wsusservice"]["state"] = "Running";
+    write_text(server.state_path(), state.dump(2));
+  }
+
+  // A fragment's failure: the runner's result document, over ssh, with the fragment's words.
+  powershell::PowerShellBackend backend(powershell::fragment_lookup(plugins::powershell_fragments()),
+                                        [&](const ops::HostTarget& host, std::string*) -> std::unique_ptr<powershell::Transport> {
+                                          return std::make_unique<powershell::SshTransport>(
+                                              server.settings(host.name, host.name == kCas ? kCasAddress : kSupAddress));
+                                        });
+  std::vector<model::Operation> batch{{"service.set", {{"name", "W3SVC"}, {"state", "stopped"}}},
+                                      {"service.get", {{"name", "W3SVC"}}}};
+  auto results = backend.run(ops::HostTarget{kSup, nullptr}, batch);
+  REQUIRE(results.size() == 2);
+  INFO(results[0].error);
+  CHECK_FALSE(results[0].ok());
+  CHECK_THAT(results[0].error, Catch::Contains("'WsusService' depend on it"));
+  REQUIRE(results[1].ok());
+  CHECK(results[1].value["state"] == "running");
+
+  // A failure outside the runner (here: stdin without the separator): PowerShell's exit code and its
+  // error record, as CLIXML on stderr, decoded.
+  powershell::Invocation invocation;
+  invocation.arguments = powershell::bootstrap_arguments();
+  invocation.stdin_payload = "no separator here";
+  invocation.timeout = 30s;
+  powershell::Outcome outcome = transport.run(invocation);
+  INFO(outcome.error << "\nstdout: " << outcome.stdout_text << "\nstderr: " << outcome.stderr_text);
+  REQUIRE(outcome.failure == model::FailureKind::kNone);
+  CHECK(outcome.exit_code == 1);
+  CHECK(outcome.stderr_text.starts_with("#< CLIXML"));
+  auto failed = powershell::parse_outcome(1, outcome);
+  REQUIRE(failed.size() == 1);
+  INFO(failed[0].error);
+  CHECK(failed[0].failure == model::FailureKind::kFailed);
+  CHECK_THAT(failed[0].error, Catch::StartsWith("PowerShell exited with code 1 and without a result document; stderr: "));
+  CHECK_THAT(failed[0].error, Catch::Contains("supctl: stdin holds no script and parameters"));
+}
+
+}  // namespace
+}  // namespace supctl::test
