@@ -7,6 +7,7 @@
 #include <catch2/catch.hpp>
 
 #include <algorithm>
+#include <exception>
 #include <set>
 
 #include "estate.h"
@@ -19,11 +20,38 @@ namespace {
 using model::Operation;
 using model::OperationResult;
 
-/// The operations the cases below ran, to compare with the plugins' list at the end.
+/// The operations the current test case ran.
 std::set<std::string>& executed() {
   static std::set<std::string> names;
   return names;
 }
+
+/// The operations a pwsh test case says it runs: its tags that name an operation ("[registry.set_value]").
+std::set<std::string> claimed_operations(const Catch::TestCaseInfo& info) {
+  std::set<std::string> out;
+  for (const std::string& tag : info.tags) {
+    if (tag.find('.') != std::string::npos) out.insert(tag);
+  }
+  return out;
+}
+
+/// Holds a test case to its tags: every operation it names must really have run, successfully or as
+/// the case expects, before the case ends. The coverage case below compares the tags with the plugins.
+class Covers {
+ public:
+  Covers() { executed().clear(); }
+  ~Covers() {
+    if (std::uncaught_exceptions() > 0) return;  // a REQUIRE failed: that failure says enough
+    const std::string name = Catch::getResultCapture().getCurrentTestName();
+    for (const Catch::TestCase& test : Catch::getRegistryHub().getTestCaseRegistry().getAllTests()) {
+      if (test.getTestCaseInfo().name != name) continue;
+      for (const std::string& op : claimed_operations(test.getTestCaseInfo())) {
+        INFO("the case is tagged [" << op << "] but never ran it");
+        CHECK(executed().contains(op));
+      }
+    }
+  }
+};
 
 OperationResult ok(PwshEstate& estate, const std::string& host, Operation op) {
   executed().insert(op.name);
@@ -56,7 +84,9 @@ bool called(const PwshEstate& estate, std::string_view cmdlet) {
 const std::string kSup = "sup01.contoso.com";
 const std::string kCas = "cas01.contoso.com";
 
-TEST_CASE("pwsh: registry operations create, read and delete keys and values of every type") {
+TEST_CASE("pwsh: registry operations create, read and delete keys and values of every type",
+          "[registry.create_key][registry.get_key][registry.set_value][registry.get_value][registry.delete_value][registry.delete_key]") {
+  Covers covers;
   PwshEstate estate;
   ok(estate, kSup, {"registry.create_key", {{"key", "HKLM\\SOFTWARE\\Contoso\\WSUS"}}});
   CHECK(ok(estate, kSup, {"registry.get_key", {{"key", "HKLM\\SOFTWARE\\Contoso\\WSUS"}}}).value["exists"] == true);
@@ -84,7 +114,8 @@ TEST_CASE("pwsh: registry operations create, read and delete keys and values of 
   CHECK(ok(estate, kSup, {"registry.get_key", {{"key", "HKLM\\SOFTWARE\\Contoso\\WSUS"}}}).value["exists"] == false);
 }
 
-TEST_CASE("pwsh: service operations set the startup type, delayed start included, and the state") {
+TEST_CASE("pwsh: service operations set the startup type, delayed start included, and the state", "[service.get][service.set]") {
+  Covers covers;
   PwshEstate estate;
   Json read = ok(estate, kSup, {"service.get", {{"name", "WsusService"}}}).value;
   CHECK(same(read, Json{{"exists", true}, {"name", "WsusService"}, {"display_name", "WSUS Service"}, {"startup", "manual"}, {"state", "stopped"}}));
@@ -111,7 +142,9 @@ TEST_CASE("pwsh: service operations set the startup type, delayed start included
   CHECK(ok(estate, kSup, {"service.get", {{"name", "NoSuch"}}}).value["exists"] == false);
 }
 
-TEST_CASE("pwsh: wsus operations install WSUS, configure it, e-mail included, and read it back") {
+TEST_CASE("pwsh: wsus operations install WSUS, configure it, e-mail included, and read it back",
+          "[wsus.get][wsus.install][wsus.configure]") {
+  Covers covers;
   PwshEstate estate;
   CHECK(ok(estate, kSup, {"wsus.get", Json::object()}).value["installed"] == false);
   ok(estate, kSup, {"wsus.install", {{"content_dir", "D:\\WSUS"}, {"database", "wid"}}});
@@ -151,7 +184,8 @@ TEST_CASE("pwsh: wsus operations install WSUS, configure it, e-mail included, an
   CHECK(read["subscription"]["synchronize_automatically_time_of_day"] == "03:00");
 }
 
-TEST_CASE("pwsh: wsusutil's failure comes back with its exit code and words, not the first stderr line") {
+TEST_CASE("pwsh: wsusutil's failure comes back with its exit code and words, not the first stderr line", "[wsus.install]") {
+  Covers covers;
   PwshEstate estate;
   estate.state["hosts"][kSup]["postinstall_fails"] = true;
   executed().insert("wsus.install");
@@ -162,7 +196,8 @@ TEST_CASE("pwsh: wsusutil's failure comes back with its exit code and words, not
   CHECK_THAT(failed.error, Catch::Contains("Fatal Error: A network-related"));
 }
 
-TEST_CASE("pwsh: host operations read a log from an offset and the WinHTTP proxy") {
+TEST_CASE("pwsh: host operations read a log from an offset and the WinHTTP proxy", "[logs.read][winhttp.show_proxy]") {
+  Covers covers;
   PwshEstate estate;
   fs::path logs = estate.dir() / "Logs";
   fs::create_directories(logs);
@@ -216,7 +251,10 @@ void seed_contoso(PwshEstate& estate) {
                                      {"type", "UpdateClassification"}, {"site", {"CAS"}}, {"subscribed", Json::array()}});
 }
 
-TEST_CASE("pwsh: the reads and changes of a plan of examples/contoso run, and the reads show the changes") {
+TEST_CASE("pwsh: the reads and changes of a plan of examples/contoso run, and the reads show the changes",
+          "[configmgr.get_site][configmgr.get_site_system][configmgr.set_site_system][configmgr.get_account][configmgr.set_account]"
+          "[configmgr.get_sup][configmgr.add_sup][configmgr.get_members][configmgr.get_sync][configmgr.set_sync]") {
+  Covers covers;
   PwshEstate estate;
   seed_contoso(estate);
   // pr2wsus has its WSUS already: the manifests give it a SUP but no wsus_server.
@@ -269,6 +307,145 @@ TEST_CASE("pwsh: the reads and changes of a plan of examples/contoso run, and th
   CHECK(sync["enable_synchronization"] == true);
   CHECK(sync["wait_month"] == 3);
   CHECK(sync["reporting_events"] == "none");
+}
+
+/// The Set-CMSoftwareUpdatePointComponent calls of the last run, by their bound parameters.
+std::vector<Json> component_sets(const PwshEstate& estate) {
+  std::vector<Json> out;
+  for (const Json& call : estate.calls()) {
+    if (call["cmdlet"] == "Set-CMSoftwareUpdatePointComponent") out.push_back(call["bound"]);
+  }
+  return out;
+}
+
+std::set<std::string> keys_of(const Json& object) {
+  std::set<std::string> out;
+  for (const auto& [key, value] : object.items()) out.insert(key);
+  return out;
+}
+
+TEST_CASE("pwsh: a site system, its software update point and an account, from creation to removal",
+          "[configmgr.set_account][configmgr.get_account][configmgr.remove_account][configmgr.set_site_system]"
+          "[configmgr.get_site_system][configmgr.remove_site_system][configmgr.add_sup][configmgr.set_sup][configmgr.get_sup]"
+          "[configmgr.remove_sup][configmgr.get_members][configmgr.get_site]") {
+  Covers covers;
+  PwshEstate estate;
+  const std::string user = "CONTOSO\\svc-cm-wsus";
+  ok(estate, kCas, {"configmgr.set_account", {{"user", user}, {"site", "CAS"}, {"password", "first"}}});
+  CHECK(called(estate, "New-CMAccount"));
+  // A rotated password reaches ConfigMgr through Set-CMAccount on the one account of that site.
+  ok(estate, kCas, {"configmgr.set_account", {{"user", user}, {"site", "CAS"}, {"password", "second"}}});
+  CHECK(called(estate, "Set-CMAccount"));
+  CHECK(estate.state["configmgr"]["accounts"][0]["password_sets"] == 2);
+  CHECK(same(ok(estate, kCas, {"configmgr.get_site", {{"code", "CAS"}}}).value,
+             Json{{"exists", true}, {"code", "CAS"}, {"type", "cas"}, {"parent", nullptr}, {"server", "cas01.contoso.com"}}));
+
+  ok(estate, kCas, {"configmgr.set_site_system", {{"fqdn", kSup}, {"site", "CAS"}, {"public_fqdn", "sup01.contoso.net"}}});
+  CHECK(ok(estate, kCas, {"configmgr.get_site_system", {{"fqdn", kSup}, {"site", "CAS"}}}).value["public_fqdn"] == "sup01.contoso.net");
+
+  // Administrators on sup01 holds an orphaned SID: Get-LocalGroupMember throws on it, ADSI does not.
+  ok(estate, kCas, {"configmgr.add_sup", {{"fqdn", kSup}, {"site", "CAS"}, {"connection_account", user}, {"wsus_iis_port", 8530},
+                                          {"ensure_members", {{"member", user}, {"groups", {"Administrators"}}}}}});
+  CHECK(called(estate, "Add-CMSoftwareUpdatePoint"));
+  CHECK(called(estate, "Add-LocalGroupMember"));
+  CHECK_FALSE(called(estate, "Get-LocalGroupMember"));
+  Json members = ok(estate, kCas, {"configmgr.get_members", {{"fqdn", kSup}, {"member", user}, {"site", "CAS"}, {"wsus", false}}}).value;
+  CHECK(same(members["groups"], Json::array({"Administrators"})));
+
+  ok(estate, kCas, {"configmgr.set_sup", {{"fqdn", kSup}, {"site", "CAS"}, {"wsus_iis_port", 80}, {"client_connection_type", "internet_and_intranet"}}});
+  Json sup = ok(estate, kCas, {"configmgr.get_sup", {{"fqdn", kSup}, {"site", "CAS"}}}).value;
+  CHECK(sup["wsus_iis_port"] == 80);
+  CHECK(sup["client_connection_type"] == "internet_and_intranet");
+  CHECK(sup["connection_account"] == user);
+  CHECK(sup["installed"] == true);
+
+  // A SUP whose registry cannot be read is an error naming the server, never "installed".
+  estate.state["hosts"][kSup]["remote_registry"] = false;
+  OperationResult unreadable = estate.run_one(kCas, {"configmgr.get_sup", {{"fqdn", kSup}, {"site", "CAS"}}});
+  CHECK_FALSE(unreadable.ok());
+  CHECK_THAT(unreadable.error, Catch::Contains("cannot read the registry of 'sup01.contoso.com'") && Catch::Contains("Remote Registry"));
+  estate.state["hosts"][kSup]["remote_registry"] = true;
+
+  // Refused while the role is there, then both go.
+  CHECK_FALSE(estate.run_one(kCas, {"configmgr.remove_site_system", {{"fqdn", kSup}, {"site", "CAS"}}}).ok());
+  ok(estate, kCas, {"configmgr.remove_sup", {{"fqdn", kSup}, {"site", "CAS"}}});
+  CHECK(ok(estate, kCas, {"configmgr.get_sup", {{"fqdn", kSup}, {"site", "CAS"}}}).value["exists"] == false);
+  ok(estate, kCas, {"configmgr.remove_site_system", {{"fqdn", kSup}, {"site", "CAS"}}});
+  CHECK(ok(estate, kCas, {"configmgr.get_site_system", {{"fqdn", kSup}, {"site", "CAS"}}}).value["exists"] == false);
+  ok(estate, kCas, {"configmgr.remove_account", {{"user", user}, {"site", "CAS"}}});
+  CHECK(ok(estate, kCas, {"configmgr.get_account", {{"user", user}, {"site", "CAS"}}}).value["exists"] == false);
+}
+
+TEST_CASE("pwsh: accounts are looked up at their own site, one at a time",
+          "[configmgr.get_account][configmgr.remove_account]") {
+  Covers covers;
+  PwshEstate estate;
+  estate.state["configmgr"]["accounts"] = Json::array({Json{{"site", "CAS"}, {"user", "CONTOSO\\svc-a"}, {"password_sets", 1}},
+                                                       Json{{"site", "P01"}, {"user", "CONTOSO\\svc-a"}, {"password_sets", 1}},
+                                                       Json{{"site", "P01"}, {"user", "CONTOSO\\svc-ab"}, {"password_sets", 1}}});
+  CHECK(same(ok(estate, kCas, {"configmgr.get_account", {{"user", "CONTOSO\\svc-a"}, {"site", "P01"}}}).value,
+             Json{{"exists", true}, {"user", "CONTOSO\\svc-a"}, {"site", "P01"}}));
+  for (const Json& call : estate.calls()) {
+    if (call["cmdlet"] == "Get-CMAccount") CHECK(call["bound"]["SiteCode"] == "P01");
+  }
+  // -UserName is a pattern to the cmdlet: a name with a wildcard matches nothing but itself.
+  CHECK(ok(estate, kCas, {"configmgr.get_account", {{"user", "CONTOSO\\svc-*"}, {"site", "P01"}}}).value["exists"] == false);
+  ok(estate, kCas, {"configmgr.remove_account", {{"user", "CONTOSO\\svc-a"}, {"site", "P01"}}});
+  const Json& left = estate.state["configmgr"]["accounts"];
+  REQUIRE(left.size() == 2);
+  CHECK(left[0]["site"] == "CAS");
+  CHECK(left[1]["user"] == "CONTOSO\\svc-ab");
+}
+
+TEST_CASE("pwsh: set_sync sends only non-empty lists, languages by ConfigMgr's names, and turns synchronization off and on",
+          "[configmgr.set_sync][configmgr.get_sync]") {
+  Covers covers;
+  PwshEstate estate;
+  estate.state["configmgr"]["components"]["CAS"]["config"]["SupportedTitleLanguages"] = Json::array({0, nullptr, "en,fr"});
+  const Json names = {{"en", "English"}, {"de", "German"}, {"fr", "French"}, {"pt-br", "Portuguese (Brazil)"}};
+  ok(estate, kCas, {"configmgr.set_sync", {{"site", "CAS"}, {"classifications", {{"include", {"0FA1201D-4330-4FA8-8AE9-B877473B6441"}}}}}});
+  auto sets = component_sets(estate);
+  REQUIRE(sets.size() == 1);
+  CHECK(keys_of(sets[0]) == std::set<std::string>{"SiteCode", "AddUpdateClassification"});
+  CHECK(sets[0]["AddUpdateClassification"] == Json::array({"Security Updates"}));
+
+  ok(estate, kCas, {"configmgr.set_sync", {{"site", "CAS"}, {"languages", {"en", "de", "pt-br"}}, {"language_names", names}}});
+  sets = component_sets(estate);
+  REQUIRE(sets.size() == 1);
+  CHECK(same(sets[0]["AddLanguageSummaryDetail"], Json::array({"German", "Portuguese (Brazil)"})));
+  CHECK(sets[0]["RemoveLanguageSummaryDetail"] == Json::array({"French"}));
+  Json read = ok(estate, kCas, {"configmgr.get_sync", {{"site", "CAS"}}}).value;
+  CHECK(same(read["languages"], Json::array({"en", "de", "pt-br"})));
+
+  const Json schedule = {{"text", "every 1 week on tuesday at 02:30"}, {"recurrence", "weekly"}, {"interval", 1}, {"start", "02:30"},
+                         {"day_of_week", 2}, {"week_order", 1}, {"day_of_month", 1}};
+  ok(estate, kCas, {"configmgr.set_sync", {{"site", "CAS"}, {"enable_synchronization", true}, {"schedule", schedule}}});
+  read = ok(estate, kCas, {"configmgr.get_sync", {{"site", "CAS"}}}).value;
+  CHECK(read["enable_synchronization"] == true);
+  CHECK(read["schedule"] == "every 1 week on tuesday at 02:30");
+  ok(estate, kCas, {"configmgr.set_sync", {{"site", "CAS"}, {"enable_synchronization", false}, {"schedule", nullptr}}});
+  sets = component_sets(estate);
+  REQUIRE(sets.size() == 1);
+  CHECK(sets[0].contains("Schedule"));
+  CHECK(sets[0]["Schedule"].is_null());
+  read = ok(estate, kCas, {"configmgr.get_sync", {{"site", "CAS"}}}).value;
+  CHECK(read["enable_synchronization"] == false);
+  CHECK(read["schedule"].is_null());
+}
+
+TEST_CASE("pwsh: every operation of every plugin has a case that runs it in real PowerShell") {
+  std::set<std::string> claimed;
+  for (const Catch::TestCase& test : Catch::getRegistryHub().getTestCaseRegistry().getAllTests()) {
+    if (!test.getTestCaseInfo().name.starts_with("pwsh: ")) continue;
+    for (const std::string& op : claimed_operations(test.getTestCaseInfo())) claimed.insert(op);
+  }
+  std::set<std::string> operations;
+  for (const model::ScriptFragment& fragment : plugins::powershell_fragments()) {
+    // A plugin's shared fragment (named by the plugin alone) holds functions, not an operation.
+    if (std::string_view(fragment.operation).find('.') != std::string_view::npos) operations.insert(std::string(fragment.operation));
+  }
+  REQUIRE_FALSE(operations.empty());
+  CHECK(claimed == operations);
 }
 
 }  // namespace

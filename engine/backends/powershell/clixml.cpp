@@ -117,7 +117,7 @@ std::size_t skip_escape(std::string_view text, std::size_t i) {
     return j;
   }
   if (c >= 0x30 && c <= 0x7E) return j + 1;  // ESC 7, ESC M, ESC c, ...
-  return j;                                   // a lone ESC
+  return j;                                  // a lone ESC
 }
 
 // Past the C1 control `code` (U+0080..U+009F, two bytes in UTF-8) at `i`, with what it introduces.
@@ -337,8 +337,8 @@ bool info_line(std::string_view line, std::string_view& name, std::string_view& 
   std::size_t colon = line.find(':');
   if (colon == std::string_view::npos) return false;
   name = trim(line.substr(2, colon - 2));
-  if (name.empty() || name.find_first_not_of("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz_") !=
-                          std::string_view::npos)
+  if (name.empty() ||
+      name.find_first_not_of("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz_") != std::string_view::npos)
     return false;
   value = trim(line.substr(colon + 1));
   return true;
@@ -515,14 +515,16 @@ std::string error_object(pugi::xml_node node) {
   for (std::string_view line : split_lines(text)) lines.emplace_back(line);
   record.message = message_of(lines);
   pugi::xml_node members = node.child("MS");
-  std::string category = serialised_text(members.find_child_by_attribute("S", "N", "ErrorCategory_Message").child_value());
+  std::string category =
+      serialised_text(members.find_child_by_attribute("S", "N", "ErrorCategory_Message").child_value());
   record.what = std::string(trim(std::string_view(category).substr(0, category.find(':'))));
   pugi::xml_node invocation = members.find_child_by_attribute("Obj", "N", "InvocationInfo").child("Props");
   record.at.line = number(trim(invocation.find_child_by_attribute("I32", "N", "ScriptLineNumber").child_value()));
   if (record.at.line > 0) {
     std::string line = serialised_text(invocation.find_child_by_attribute("S", "N", "Line").child_value());
     record.at.code = std::string(trim(split_lines(line).front()));
-    record.at.file = std::string(trim(serialised_text(invocation.find_child_by_attribute("S", "N", "ScriptName").child_value())));
+    record.at.file =
+        std::string(trim(serialised_text(invocation.find_child_by_attribute("S", "N", "ScriptName").child_value())));
   }
   return describe(record);
 }
@@ -602,8 +604,10 @@ std::string unescape_clixml_string(std::string_view text) {
   return out;
 }
 
+std::string printable_text(std::string_view text) { return bounded(printable(text, true)); }
+
 std::string decode_clixml(std::string_view stderr_text) {
-  if (stderr_text.find(kHeader) == std::string_view::npos) return bounded(printable(stderr_text, true));
+  if (stderr_text.find(kHeader) == std::string_view::npos) return printable_text(stderr_text);
   std::string out;
   auto keep = [&](const std::string& piece) {
     if (piece.empty()) return;

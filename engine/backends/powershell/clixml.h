@@ -52,6 +52,11 @@ inline constexpr std::size_t kDecodedLimit = 64 * 1024;
 ///   larger than 8 MiB is not parsed but named.
 std::string decode_clixml(std::string_view stderr_text);
 
+/// What decode_clixml does to text without CLIXML: `text` without terminal escape sequences and
+/// control characters (tab, LF and CRLF kept; a lone CR as LF), bytes that are not UTF-8 as
+/// U+FFFD, at most kDecodedLimit bytes. For any text from a host that supctl prints.
+std::string printable_text(std::string_view text);
+
 /// Undoes the _xHHHH_ escapes of a serialised PowerShell string (already XML-unescaped).
 std::string unescape_clixml_string(std::string_view text);
 

@@ -407,7 +407,7 @@ std::vector<OperationResult> parse_outcome(std::size_t count, const Outcome& out
     std::string detail = trimmed(decode_clixml(outcome.stderr_text));
     std::string where = "stderr";
     if (detail.empty()) {
-      detail = trimmed(outcome.stdout_text);
+      detail = trimmed(printable_text(outcome.stdout_text));
       where = "stdout";
     }
     std::string text = fmt::format("PowerShell exited with code {} and {}", outcome.exit_code, what);

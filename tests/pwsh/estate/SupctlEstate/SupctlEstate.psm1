@@ -60,7 +60,7 @@ function ConvertTo-EstateRecordValue($Value) {
   if ($Value -is [securestring]) { return '(securestring)' }
   if ($Value -is [string] -or $Value -is [bool] -or $Value -is [int] -or $Value -is [long] -or $Value -is [uint32]) { return $Value }
   if ($Value -is [System.Collections.IDictionary]) { return '(object)' }
-  if ($Value -is [System.Collections.IEnumerable]) { return @($Value | ForEach-Object { ConvertTo-EstateRecordValue $_ }) }
+  if ($Value -is [System.Collections.IEnumerable]) { return , @($Value | ForEach-Object { ConvertTo-EstateRecordValue $_ }) }
   if ($Value -is [psobject] -and $Value.PSObject.Properties['EstateKind']) { return "($($Value.EstateKind))" }
   return [string]$Value
 }
