@@ -62,6 +62,24 @@ class PwshEstate {
     return out;
   }
 
+  /// The backend for a whole command (plan, apply): the estate, whatever the hosts' transports say.
+  std::unique_ptr<ops::Backend> make_backend() const {
+    write_state();
+    auto env = environment();
+    return std::make_unique<powershell::PowerShellBackend>(
+        powershell::fragment_lookup(plugins::powershell_fragments()),
+        [env](const ops::HostTarget& host, std::string*) -> std::unique_ptr<powershell::Transport> {
+          powershell::LocalSettings settings{host.name, env};
+          settings.environment["SUPCTL_ESTATE_HOST"] = host.name;
+          return std::make_unique<powershell::LocalTransport>(std::move(settings));
+        });
+  }
+  /// Reads the estate back after a command.
+  void reload() {
+    std::ifstream in(state_path());
+    state = Json::parse(in);
+  }
+
   powershell::PowerShellBackend backend() const {
     auto env = environment();
     return powershell::PowerShellBackend(

@@ -247,7 +247,7 @@ void seed_contoso(PwshEstate& estate) {
       configmgr["categories"].push_back({{"unique_id", "Product:" + id}, {"title", "Product " + id}, {"type", "Product"}, {"site", {"CAS"}}, {"subscribed", Json::array()}});
     }
   }
-  configmgr["categories"].push_back({{"unique_id", "UpdateClassification:e0789628-ce08-4437-be74-2495b842f43b"}, {"title", "Service Packs"},
+  configmgr["categories"].push_back({{"unique_id", "UpdateClassification:e0789628-ce08-4437-be74-2495b842f43b"}, {"title", "Definition Updates"},
                                      {"type", "UpdateClassification"}, {"site", {"CAS"}}, {"subscribed", Json::array()}});
 }
 
