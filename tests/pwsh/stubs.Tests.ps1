@@ -161,6 +161,13 @@ Describe 'a call that binds reaches the model' {
         $calls[0].ParameterSetName | Should -BeExactly 'pathSet'
     }
 
+    It 'types a parameter changed by hand after generation as the module had it (Set-CMSiteSystemServer -ProxyAccessAccount)' {
+        (Get-Command Set-CMSiteSystemServer).Parameters['ProxyAccessAccount'].ParameterType | Should -Be ([object])
+        $account = [pscustomobject]@{ UserName = 'CONTOSO\svc-proxy'; SiteCode = 'CAS' }
+        $calls = Get-ModelCall { Set-CMSiteSystemServer -SiteCode CAS -SiteSystemServerName sup01.contoso.com -ProxyAccessAccount $account }
+        $calls[0].Bound['ProxyAccessAccount'].UserName | Should -Be 'CONTOSO\svc-proxy'
+    }
+
     It 'takes -UseTransaction where Windows PowerShell 5.1 does' {
         $calls = Get-ModelCall { Set-ItemProperty -Path 'HKLM:\SOFTWARE\Policies\Microsoft\Windows\WindowsUpdate' -Name WUServer -Value 'http://sup01:8530' -Type String -UseTransaction }
         $calls[0].ParameterSetName | Should -BeExactly 'propertyValuePathSet'
