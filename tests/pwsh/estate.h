@@ -22,6 +22,16 @@ namespace supctl::test {
 namespace fs = std::filesystem;
 using model::Json;
 
+/// The estate's call record (SUPCTL_ESTATE_CALLS): one JSON object per cmdlet call, in order.
+inline std::vector<Json> read_calls(const fs::path& path) {
+  std::vector<Json> out;
+  std::ifstream in(path);
+  for (std::string line; std::getline(in, line);) {
+    if (!line.empty()) out.push_back(Json::parse(line));
+  }
+  return out;
+}
+
 class PwshEstate {
  public:
   PwshEstate() {
@@ -38,9 +48,8 @@ class PwshEstate {
 
   /// Runs one batch on a host, through the real bootstrap and local transport.
   std::vector<model::OperationResult> run(const std::string& host, std::vector<model::Operation> batch) {
-    write_state();
     fs::remove(calls_path());
-    auto results = backend().run(ops::HostTarget{host, nullptr}, batch);
+    auto results = make_backend()->run(ops::HostTarget{host, nullptr}, batch);
     std::ifstream in(state_path());
     state = Json::parse(in);
     return results;
@@ -48,21 +57,15 @@ class PwshEstate {
   model::OperationResult run_one(const std::string& host, model::Operation op) { return run(host, {std::move(op)}).at(0); }
 
   /// The cmdlet calls of the last run, in order: {host, module, cmdlet, set, bound}.
-  std::vector<Json> calls() const {
-    std::vector<Json> out;
-    std::ifstream in(calls_path());
-    for (std::string line; std::getline(in, line);) {
-      if (!line.empty()) out.push_back(Json::parse(line));
-    }
-    return out;
-  }
+  std::vector<Json> calls() const { return read_calls(calls_path()); }
   std::vector<std::string> cmdlets() const {
     std::vector<std::string> out;
     for (const Json& call : calls()) out.push_back(call["cmdlet"].get<std::string>());
     return out;
   }
 
-  /// The backend for a whole command (plan, apply): the estate, whatever the hosts' transports say.
+  /// The backend for a whole command (plan, apply) or one run: the estate as `state` holds it now,
+  /// whatever the hosts' transports say; each host runs the real bootstrap through the local transport.
   std::unique_ptr<ops::Backend> make_backend() const {
     write_state();
     auto env = environment();
@@ -78,17 +81,6 @@ class PwshEstate {
   void reload() {
     std::ifstream in(state_path());
     state = Json::parse(in);
-  }
-
-  powershell::PowerShellBackend backend() const {
-    auto env = environment();
-    return powershell::PowerShellBackend(
-        powershell::fragment_lookup(plugins::powershell_fragments()),
-        [env](const ops::HostTarget& host, std::string*) -> std::unique_ptr<powershell::Transport> {
-          powershell::LocalSettings settings{host.name, env};
-          settings.environment["SUPCTL_ESTATE_HOST"] = host.name;
-          return std::make_unique<powershell::LocalTransport>(std::move(settings));
-        });
   }
 
   std::map<std::string, std::optional<std::string>> environment() const {
