@@ -153,7 +153,7 @@ TEST_CASE("pwsh: wsus operations install WSUS, configure it, e-mail included, an
   REQUIRE(read["installed"] == true);
   CHECK(read["content_dir"] == "D:\\WSUS");
   CHECK(read["database"] == "wid");
-  CHECK(read["catalog"].size() == 3);
+  CHECK(read["catalog"].size() == 4);
 
   Json configuration = {{"languages", Json::array({"en", "de"})},
                         {"client_targeting_mode", "client"},

@@ -302,7 +302,7 @@ OperationResult result_of(const Json& record) {
     result.value = record.contains("value") ? record["value"] : Json();
     return result;
   }
-  std::string error = record.contains("error") && record["error"].is_string() ? record["error"].get<std::string>() : "";
+  std::string error = record.contains("error") && record["error"].is_string() ? printable_text(record["error"].get<std::string>()) : "";
   std::string kind =
       record.contains("kind") && record["kind"].is_string() ? record["kind"].get<std::string>() : "failed";
   return failure(kind_named(kind), error.empty() ? "the operation failed without a message" : error);
@@ -419,7 +419,7 @@ std::vector<OperationResult> parse_outcome(std::size_t count, const Outcome& out
   Json json = Json::parse(*document, nullptr, false);
   if (json.is_discarded() || !json.is_object()) return no_result("with a result document that is not JSON");
   if (json.contains("error") && json["error"].is_string()) {
-    return fail_all(FailureKind::kFailed, "the script could not run the batch: " + json["error"].get<std::string>());
+    return fail_all(FailureKind::kFailed, "the script could not run the batch: " + printable_text(json["error"].get<std::string>()));
   }
   if (!json.contains("results") || !json["results"].is_array())
     return no_result("with a result document without results");

@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "backends/powershell/clixml.h"
+#include "backends/powershell/script.h"
 
 namespace supctl::powershell {
 namespace {
@@ -39,7 +40,8 @@ std::string clixml_of(const std::vector<std::string>& lines) {
 
 // What real pwsh wrote on stderr (tests/fixtures/clixml/pwsh7-NAME.xml).
 std::string captured(const std::string& name) {
-  std::filesystem::path path = std::filesystem::path(SUPCTL_SOURCE_DIR) / "tests/fixtures/clixml" / ("pwsh7-" + name + ".xml");
+  std::filesystem::path path =
+      std::filesystem::path(SUPCTL_SOURCE_DIR) / "tests/fixtures/clixml" / ("pwsh7-" + name + ".xml");
   std::ifstream in(path, std::ios::binary);
   INFO(path.string());
   REQUIRE(in.good());
@@ -49,9 +51,9 @@ std::string captured(const std::string& name) {
 }
 
 const std::vector<std::string> kCaptured = {
-    "throw",        "cmdlet",          "binding",     "parse",       "parse-script", "write-error",
-    "two-errors",   "multiline",       "special",     "line1234",    "object-throw", "throw-line1",
-    "parse-line1",  "parse-wrapped",   "throw-no-color", "throw-term-dumb",
+    "throw",       "cmdlet",        "binding",        "parse",           "parse-script", "write-error",
+    "two-errors",  "multiline",     "special",        "line1234",        "object-throw", "throw-line1",
+    "parse-line1", "parse-wrapped", "throw-no-color", "throw-term-dumb",
 };
 
 // Well-formed UTF-8 with no control character but line break and tab.
@@ -81,7 +83,7 @@ bool printable_utf8(const std::string& text) {
 
 // ---- captured from PowerShell 7.6
 
-TEST_CASE("clixml: pwsh 7 throw, captured, is decoded into message, label and script line", "[powershell][clixml]") {
+TEST_CASE("clixml: pwsh 7 throw decoded into message and label and script line", "[powershell][clixml]") {
   CHECK(decode_clixml(captured("throw")) == "boom here (Exception, at line 2: throw 'boom here')");
   // Four-digit line numbers fill the column; the message is the same.
   CHECK(decode_clixml(captured("line1234")) == "deep down (Exception, at line 1234: throw 'deep down')");
@@ -89,21 +91,19 @@ TEST_CASE("clixml: pwsh 7 throw, captured, is decoded into message, label and sc
   CHECK(decode_clixml(captured("throw-line1")) == "boom here (Exception)");
 }
 
-TEST_CASE("clixml: pwsh 7 terminating cmdlet error, captured, is decoded with the command as its label",
-          "[powershell][clixml]") {
+TEST_CASE("clixml: pwsh 7 terminating cmdlet error decoded with the command as its label", "[powershell][clixml]") {
   CHECK(decode_clixml(captured("cmdlet")) ==
         "Cannot find path '/nonexistent' because it does not exist. "
         "(Get-Item, at line 2: Get-Item /nonexistent -ErrorAction Stop)");
 }
 
-TEST_CASE("clixml: pwsh 7 parameter binding error, captured, is decoded", "[powershell][clixml]") {
+TEST_CASE("clixml: pwsh 7 parameter binding error decoded", "[powershell][clixml]") {
   CHECK(decode_clixml(captured("binding")) ==
         "A parameter cannot be found that matches parameter name 'Nmae'. "
         "(Set-SupctlThing, at line 7: Set-SupctlThing -Nmae WsusPool)");
 }
 
-TEST_CASE("clixml: pwsh 7 parse errors, captured, are decoded with the position inside the message",
-          "[powershell][clixml]") {
+TEST_CASE("clixml: pwsh 7 parse errors decoded with the position inside the message", "[powershell][clixml]") {
   // [ScriptBlock]::Create('{') in the script: the ParseException's position becomes a note too.
   CHECK(decode_clixml(captured("parse")) ==
         "Exception calling \"Create\" with \"1\" argument(s): \"Missing closing '}' in statement block or type "
@@ -124,7 +124,7 @@ TEST_CASE("clixml: pwsh 7 parse errors, captured, are decoded with the position 
                        " \xE2\x80\xA6)");
 }
 
-TEST_CASE("clixml: pwsh 7 non-terminating Write-Error then exit 1, captured, is decoded", "[powershell][clixml]") {
+TEST_CASE("clixml: pwsh 7 non-terminating Write-Error then exit 1 decoded", "[powershell][clixml]") {
   // The position is the bootstrap's "& $s $j" (its line 12): what PowerShell 7 reports for it.
   CHECK(decode_clixml(captured("write-error")) == "the pool is gone (Write-Error, at line 12: & $s $j)");
   CHECK(decode_clixml(captured("two-errors")) ==
@@ -132,27 +132,24 @@ TEST_CASE("clixml: pwsh 7 non-terminating Write-Error then exit 1, captured, is 
         "the second error\nin two lines (Write-Error, at line 12: & $s $j)");
 }
 
-TEST_CASE("clixml: pwsh 7 message of several lines, captured, keeps its lines", "[powershell][clixml]") {
+TEST_CASE("clixml: pwsh 7 message of several lines decoded keeping its lines", "[powershell][clixml]") {
   CHECK(decode_clixml(captured("multiline")) ==
         "first line\nsecond line\nthird line (Exception, at line 2: throw \"first line`nsecond line`r`nthird line\")");
 }
 
-TEST_CASE("clixml: pwsh 7 message with non-ASCII text and XML-special characters, captured, is decoded",
-          "[powershell][clixml]") {
+TEST_CASE("clixml: pwsh 7 message with non-ASCII text and XML-special characters decoded", "[powershell][clixml]") {
   // The code line is cut at the console width (" …" after the cut line's own space); the message is
   // whole, the emoji a surrogate pair.
   CHECK(decode_clixml(captured("special")) ==
-        "Zugriff verweigert: <HKLM\\Software\\X> & \"Y\" 'z' \xE2\x80\x93 Gr\xC3\xBC\xC3\x9F" "e, "
-        "\xE6\x9D\xB1\xE4\xBA\xAC \xF0\x9F\x98\x80 (Exception, at line 2: throw \"Zugriff verweigert: "
-        "<HKLM\\Software\\X> & \"\"Y\"\" 'z' \xE2\x80\x93 Gr\xC3\xBC\xC3\x9F" "e, \xE6\x9D\xB1\xE4\xBA\xAC  \xE2\x80\xA6)");
+        "Zugriff verweigert: <HKLM\\Software\\X> & \"Y\" 'z' – Grüße, 東京 😀 (Exception, at line 2: throw \"Zugriff "
+        "verweigert: <HKLM\\Software\\X> & \"\"Y\"\" 'z' – Grüße, 東京  …)");
 }
 
-TEST_CASE("clixml: pwsh 7 serialised ErrorRecord object, captured, is decoded by its properties",
-          "[powershell][clixml]") {
+TEST_CASE("clixml: pwsh 7 serialised ErrorRecord object decoded by its properties", "[powershell][clixml]") {
   CHECK(decode_clixml(captured("object-throw")) == "boom here (OperationStopped, at line 2: throw 'boom here')");
 }
 
-TEST_CASE("clixml: pwsh 7 with NO_COLOR or TERM=dumb, captured, decodes to the same words", "[powershell][clixml]") {
+TEST_CASE("clixml: pwsh 7 with NO_COLOR or TERM=dumb decodes to the same words", "[powershell][clixml]") {
   // NO_COLOR=1 does not take the colours out of the errors; TERM=dumb does.
   CHECK(captured("throw-no-color") == captured("throw"));
   CHECK(captured("throw-no-color").find("_x001B_") != std::string::npos);
@@ -185,16 +182,36 @@ TEST_CASE("clixml: pwsh 7 captures cut short at any byte decode without harm", "
   }
 }
 
+TEST_CASE("clixml: pwsh 7 error decoded reaches the operations' error through parse_outcome", "[powershell][clixml]") {
+  // parse_outcome (script.h): no result document, so every operation fails with the decoded stderr.
+  Outcome outcome;
+  outcome.exit_code = 1;
+  outcome.stderr_text = captured("parse-script");
+  std::vector<model::OperationResult> results = parse_outcome(2, outcome);
+  REQUIRE(results.size() == 2);
+  CHECK(results[1].failure == model::FailureKind::kFailed);
+  CHECK(results[1].error ==
+        "PowerShell exited with code 1 and without a result document; stderr: Exception calling \"Create\" with \"1\" "
+        "argument(s): \"Missing closing '}' in statement block or type definition.\" (at line 2: if ($true) {) "
+        "(ParentContainsErrorRecordException, at line 9: $s=[ScriptBlock]::Create($i.Substring(0,$n)))");
+  // Without stderr, what stdout held is shown, as safely.
+  outcome.stderr_text.clear();
+  outcome.stdout_text = "\x1b[32;1mhalf a table\x1b[0m\r\n\xFF";
+  CHECK(parse_outcome(1, outcome)[0].error ==
+        "PowerShell exited with code 1 and without a result document; stdout: half a table\r\n\xEF\xBF\xBD");
+}
+
 // ---- Windows PowerShell 5.1 (NormalView), written after its output
 
-TEST_CASE("clixml: a 5.1 throw is decoded into message, category and script line", "[powershell][clixml]") {
-  CHECK(decode_clixml(clixml_of({"boom here", "At line:4 char:1", "+ throw 'boom here'", "+ ~~~~~~~~~~~~~~~~~",
-                                 "    + CategoryInfo          : OperationStopped: (boom here:String) [], RuntimeException",
-                                 "    + FullyQualifiedErrorId : boom here", " "})) ==
+TEST_CASE("clixml: 5.1 throw decoded into message and category and script line", "[powershell][clixml]") {
+  CHECK(decode_clixml(
+            clixml_of({"boom here", "At line:4 char:1", "+ throw 'boom here'", "+ ~~~~~~~~~~~~~~~~~",
+                       "    + CategoryInfo          : OperationStopped: (boom here:String) [], RuntimeException",
+                       "    + FullyQualifiedErrorId : boom here", " "})) ==
         "boom here (OperationStopped, at line 4: throw 'boom here')");
 }
 
-TEST_CASE("clixml: a 5.1 cmdlet error keeps the command the host put before its message", "[powershell][clixml]") {
+TEST_CASE("clixml: 5.1 cmdlet error keeps the command the host put before its message", "[powershell][clixml]") {
   CHECK(decode_clixml(clixml_of(
             {"Get-Item : Cannot find path 'C:\\nonexistent' because it does not exist.", "At line:2 char:1",
              "+ Get-Item C:\\nonexistent -ErrorAction Stop", "+ ~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~",
@@ -204,7 +221,7 @@ TEST_CASE("clixml: a 5.1 cmdlet error keeps the command the host put before its 
         "(ObjectNotFound, at line 2: Get-Item C:\\nonexistent -ErrorAction Stop)");
 }
 
-TEST_CASE("clixml: a 5.1 parse error in Create and one at the top of a message", "[powershell][clixml]") {
+TEST_CASE("clixml: 5.1 parse error in Create and one at the top of a message", "[powershell][clixml]") {
   CHECK(decode_clixml(clixml_of({"Exception calling \"Create\" with \"1\" argument(s): \"At line:1 char:2", "+ {",
                                  "+  ~", "Missing closing '}' in statement block or type definition.\"",
                                  "At line:9 char:1", "+ $s=[ScriptBlock]::Create($i.Substring(0,$n))",
@@ -222,7 +239,7 @@ TEST_CASE("clixml: a 5.1 parse error in Create and one at the top of a message",
         "(ParserError, at line 3 in C:\\Program Files\\x.ps1: if ($true) {)");
 }
 
-TEST_CASE("clixml: the 5.1 error of Write-Error is decoded", "[powershell][clixml]") {
+TEST_CASE("clixml: 5.1 error of Write-Error decoded", "[powershell][clixml]") {
   // pywinrm's capture (transport.md 1.4): no position, the command before the message.
   std::string stderr_text =
       "#< CLIXML\r\n" + kObjs + error_line("Write-Error \"Error\" : Error") +
@@ -232,20 +249,20 @@ TEST_CASE("clixml: the 5.1 error of Write-Error is decoded", "[powershell][clixm
   CHECK(decode_clixml(stderr_text) == "Write-Error \"Error\" : Error (NotSpecified)");
 }
 
-TEST_CASE("clixml: several 5.1 errors, each with its own lines", "[powershell][clixml]") {
-  CHECK(decode_clixml(clixml_of({"first", "second line of first", "At line:3 char:5", "+     Write-Error first",
-                                 "+     ~~~~~~~~~~~~~~~~~",
-                                 "    + CategoryInfo          : NotSpecified: (:) [Write-Error], WriteErrorException",
-                                 "    + FullyQualifiedErrorId : Microsoft.PowerShell.Commands.WriteErrorException",
-                                 " ", "second", "    + CategoryInfo          : InvalidData: (:) [], RuntimeException",
-                                 "    + FullyQualifiedErrorId : second", "    + PSComputerName        : pr1wsus", " ",
-                                 "trailing text"})) ==
-        "first\nsecond line of first (NotSpecified, at line 3: Write-Error first)\nsecond (InvalidData)\ntrailing text");
+TEST_CASE("clixml: several 5.1 errors each with its own lines", "[powershell][clixml]") {
+  CHECK(
+      decode_clixml(clixml_of(
+          {"first", "second line of first", "At line:3 char:5", "+     Write-Error first", "+     ~~~~~~~~~~~~~~~~~",
+           "    + CategoryInfo          : NotSpecified: (:) [Write-Error], WriteErrorException",
+           "    + FullyQualifiedErrorId : Microsoft.PowerShell.Commands.WriteErrorException", " ", "second",
+           "    + CategoryInfo          : InvalidData: (:) [], RuntimeException",
+           "    + FullyQualifiedErrorId : second", "    + PSComputerName        : pr1wsus", " ", "trailing text"})) ==
+      "first\nsecond line of first (NotSpecified, at line 3: Write-Error first)\nsecond (InvalidData)\ntrailing text");
 }
 
 // ---- the stream around the errors
 
-TEST_CASE("stderr without CLIXML passes through, terminal controls removed", "[powershell][clixml]") {
+TEST_CASE("clixml: stderr without CLIXML passes through with terminal controls removed", "[powershell][clixml]") {
   CHECK(decode_clixml("") == "");
   CHECK(decode_clixml("ssh: connect to host pr1wsus port 22: Connection refused\r\n") ==
         "ssh: connect to host pr1wsus port 22: Connection refused\r\n");
@@ -254,15 +271,16 @@ TEST_CASE("stderr without CLIXML passes through, terminal controls removed", "[p
   // Plain text is not taken for PowerShell's words.
   CHECK(decode_clixml("Exception: boom\nLine |\n   2 | x") == "Exception: boom\nLine |\n   2 | x");
   CHECK(decode_clixml("\x1b[31;1mred\x1b[0m\tand\x07 \x1b]0;title\x07plain\rover") == "red\tand plain\nover");
+  CHECK(printable_text("\x1b[31;1mred\x1b[0m\r\n#< CLIXML\r\n\x9B") == "red\r\n#< CLIXML\r\n\xEF\xBF\xBD");
 }
 
-TEST_CASE("terminal escape sequences are removed however they arrive", "[powershell][clixml]") {
+TEST_CASE("clixml: terminal escape sequences are removed however they arrive", "[powershell][clixml]") {
   auto one = [](const std::string& text) { return decode_clixml(clixml_of({text})); };
-  CHECK(one("_x001B_[31;1mred_x001B_[0m") == "red");                      // CLIXML escapes
-  CHECK(one("&#x1B;[1;32mgreen&#27;[m") == "green");                      // character references
-  CHECK(one("_x009B_31mC1 CSI_x009B_0m") == "C1 CSI");                    // U+009B
+  CHECK(one("_x001B_[31;1mred_x001B_[0m") == "red");                                     // CLIXML escapes
+  CHECK(one("&#x1B;[1;32mgreen&#27;[m") == "green");                                     // character references
+  CHECK(one("_x009B_31mC1 CSI_x009B_0m") == "C1 CSI");                                   // U+009B
   CHECK(one("_x001B_]8;;https://x.invalid/_x001B_\\link_x001B_]8;;_x0007_") == "link");  // OSC 8, ST and BEL
-  CHECK(one("_x009D_0;title_x009C_after") == "after");                    // C1 OSC and ST
+  CHECK(one("_x009D_0;title_x009C_after") == "after");                                   // C1 OSC and ST
   CHECK(one("_x001B_(Bcharset _x001B_7saved _x001B_cend") == "charset saved end");
   CHECK(one("_x001B_[?25l_x001B_[2J_x001B_[1;1Hcleared") == "cleared");
   CHECK(one("unterminated _x001B_]0;not a title") == "unterminated 0;not a title");
@@ -274,13 +292,13 @@ TEST_CASE("terminal escape sequences are removed however they arrive", "[powersh
   CHECK(one("caf\xE9") == "caf\xEF\xBF\xBD");
 }
 
-TEST_CASE("progress records and empty documents decode to nothing", "[powershell][clixml]") {
+TEST_CASE("clixml: progress records and empty documents decode to nothing", "[powershell][clixml]") {
   CHECK(decode_clixml("#< CLIXML\r\n" + kObjs + "</Objs>") == "");
   CHECK(decode_clixml("#< CLIXML\r\n" + kObjs + kProgress + "</Objs>") == "");
   CHECK(decode_clixml("#< CLIXML\r\n" + kObjs + kProgress + error_line("boom") + "</Objs>") == "boom");
 }
 
-TEST_CASE("other streams than errors are dropped", "[powershell][clixml]") {
+TEST_CASE("clixml: other streams than errors are dropped", "[powershell][clixml]") {
   std::string stderr_text =
       "#< CLIXML\r\n" + kObjs + "<S S=\"warning\">careful_x000D__x000A_</S>" +
       "<S S=\"verbose\">chatty_x000D__x000A_</S><S S=\"debug\">bugs</S><S S=\"Information\">fyi</S>" +
@@ -288,14 +306,14 @@ TEST_CASE("other streams than errors are dropped", "[powershell][clixml]") {
   CHECK(decode_clixml(stderr_text) == "the one that matters");
 }
 
-TEST_CASE("several documents in one stream and a doubled header", "[powershell][clixml]") {
+TEST_CASE("clixml: several documents in one stream and a doubled header", "[powershell][clixml]") {
   std::string stderr_text = "#< CLIXML\r\n#< CLIXML\r\n" + kObjs + kProgress + "</Objs>" + kObjs + error_line("first") +
                             "</Objs>" + "#< CLIXML\r\n" + kObjs + error_line("second") +
                             error_line("and its second line") + "</Objs>";
   CHECK(decode_clixml(stderr_text) == "first\nsecond\nand its second line");
 }
 
-TEST_CASE("escapes are undone on UTF-16 code units", "[powershell][clixml]") {
+TEST_CASE("clixml: escapes are undone on UTF-16 code units", "[powershell][clixml]") {
   CHECK(unescape_clixml_string("a_x0009_b_x000D__x000A_c") == "a\tb\r\nc");
   CHECK(unescape_clixml_string("lower_x000d__x000a_case") == "lower\r\ncase");
   // A literal "_x" is itself escaped as _x005F_: undone once, not twice.
@@ -310,7 +328,7 @@ TEST_CASE("escapes are undone on UTF-16 code units", "[powershell][clixml]") {
   CHECK(unescape_clixml_string("_x00E9_ caf\xC3\xA9") == "\xC3\xA9 caf\xC3\xA9");
 }
 
-TEST_CASE("escapes and XML entities inside a document", "[powershell][clixml]") {
+TEST_CASE("clixml: escapes and XML entities inside a document", "[powershell][clixml]") {
   std::string stderr_text =
       "#< CLIXML\r\n" + kObjs +
       error_line("Zugriff verweigert: &lt;HKLM\\X&gt; &amp; &quot;Y&quot; \xE2\x80\x93 _xD83D__xDE00_") + "</Objs>";
@@ -319,7 +337,7 @@ TEST_CASE("escapes and XML entities inside a document", "[powershell][clixml]") 
   CHECK(decode_clixml(clixml_of({"literal _x005F_x001B_[31m"})) == "literal _x001B_[31m");
 }
 
-TEST_CASE("an error record object is shown by its ToString", "[powershell][clixml]") {
+TEST_CASE("clixml: an error record object is shown by its ToString", "[powershell][clixml]") {
   std::string stderr_text =
       "#< CLIXML\r\n" + kObjs +
       "<Obj S=\"Error\" RefId=\"1\"><TN RefId=\"1\"><T>System.Management.Automation.ErrorRecord</T></TN>"
@@ -327,7 +345,7 @@ TEST_CASE("an error record object is shown by its ToString", "[powershell][clixm
   CHECK(decode_clixml(stderr_text) == "Access is denied");
 }
 
-TEST_CASE("text around documents is kept and broken documents are shown as they came", "[powershell][clixml]") {
+TEST_CASE("clixml: text around documents is kept and broken documents are shown as they came", "[powershell][clixml]") {
   std::string mixed = "#< CLIXML\r\n" + kObjs + error_line("from PowerShell") + "</Objs>\r\nfrom a native program\r\n";
   CHECK(decode_clixml(mixed) == "from PowerShell\nfrom a native program");
   std::string broken = "#< CLIXML\r\n" + kObjs + "<S S=\"Error\">unclosed</Objs>";
@@ -336,7 +354,7 @@ TEST_CASE("text around documents is kept and broken documents are shown as they 
   CHECK(decode_clixml(cut) == "whole\n" + kObjs + "<S S=\"Error\">cut sho");
 }
 
-TEST_CASE("decoding is bounded", "[powershell][clixml]") {
+TEST_CASE("clixml: decoding is bounded", "[powershell][clixml]") {
   // Many errors: the text stops at the limit, at a character boundary, and says how much more.
   std::string many = "#< CLIXML\r\n" + kObjs;
   for (int i = 0; i < 20000; ++i) many += error_line("Exception: \xC3\xA9rror " + std::to_string(i));
@@ -354,13 +372,18 @@ TEST_CASE("decoding is bounded", "[powershell][clixml]") {
   CHECK(decode_clixml(huge).starts_with("(a CLIXML document of "));
 }
 
-TEST_CASE("hostile and garbage CLIXML decodes without harm", "[powershell][clixml]") {
+TEST_CASE("clixml: hostile and garbage CLIXML decodes without harm", "[powershell][clixml]") {
   std::vector<std::string> inputs = {
-      "#< CLIXML", "#< CLIXML<Objs", "#< CLIXML</Objs><Objs>", "#< CLIXML<Objs></Objs></Objs>",
-      "#< CLIXML" + kObjs + "<Obj S=\"Error\"><MS><Obj N=\"InvocationInfo\"><Props><I32 N=\"ScriptLineNumber\">99999999999999999999</I32>"
-                            "</Props></Obj></MS></Obj></Objs>",
-      "#< CLIXML" + kObjs + "<Obj S=\"Error\"><ToString>x</ToString><MS><Obj N=\"InvocationInfo\"><Props>"
-                            "<I32 N=\"ScriptLineNumber\">3</I32><S N=\"Line\"></S></Props></Obj></MS></Obj></Objs>",
+      "#< CLIXML",
+      "#< CLIXML<Objs",
+      "#< CLIXML</Objs><Objs>",
+      "#< CLIXML<Objs></Objs></Objs>",
+      "#< CLIXML" + kObjs +
+          "<Obj S=\"Error\"><MS><Obj N=\"InvocationInfo\"><Props><I32 N=\"ScriptLineNumber\">99999999999999999999</I32>"
+          "</Props></Obj></MS></Obj></Objs>",
+      "#< CLIXML" + kObjs +
+          "<Obj S=\"Error\"><ToString>x</ToString><MS><Obj N=\"InvocationInfo\"><Props>"
+          "<I32 N=\"ScriptLineNumber\">3</I32><S N=\"Line\"></S></Props></Obj></MS></Obj></Objs>",
       clixml_of({"Label:", "Line |", "x | y", "|", "|", "   | ~~~"}),
       clixml_of({"Exception: ", "Line |"}),
       clixml_of({"At line:0 char:0", "+", "    + CategoryInfo : "}),

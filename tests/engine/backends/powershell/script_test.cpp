@@ -365,6 +365,19 @@ TEST_CASE("parse_outcome keeps the good results around a failed operation", "[po
   CHECK(results[3].error == "Cannot find a service with service name 'Nope'.");
 }
 
+TEST_CASE("parse_outcome removes a terminal's colours from an error a fragment caught", "[powershell]") {
+  // PowerShell 7 puts colour sequences into an error record's text; JSON carries them as \u001b.
+  auto results = parse_outcome(
+      2, ran(framed(R"({"supctl":1,"results":[{"ok":false,"kind":"failed","error":"\u001b[31;1mboom\u001b[0m here"}],)"
+                    R"("error":"\u001b[31mbad\u001b[0m payload"})"),
+             "", 0));
+  REQUIRE(results.size() == 2);
+  CHECK(results[0].error == "the script could not run the batch: bad payload");
+  auto one = parse_outcome(1, ran(framed(R"({"supctl":1,"results":[{"ok":false,"kind":"failed","error":"\u001b[31;1mboom\u001b[0m here"}]})"), "", 0));
+  REQUIRE(one.size() == 1);
+  CHECK(one[0].error == "boom here");
+}
+
 TEST_CASE("parse_outcome fails every operation on garbage", "[powershell]") {
   for (const std::string& out : {std::string("garbage\n"), framed("{not json"), framed(R"({"supctl":1})"),
                                  std::string(kResultBegin) + "\n{\"supctl\":1,\"results\":[]}\n"}) {

@@ -1,15 +1,6 @@
 #include "backends/powershell/ssh.h"
 
-#include <arpa/inet.h>
-#include <fcntl.h>
-#include <netinet/in.h>
-#include <pwd.h>
-#include <signal.h>
-#include <spawn.h>
-#include <stdlib.h>
-#include <sys/socket.h>
 #include <sys/stat.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include <catch2/catch.hpp>
@@ -27,6 +18,7 @@
 #include "support.h"
 
 #include "support/fake_powershell_client.h"
+#include "support/loopback_sshd.h"
 
 namespace {
 
@@ -36,9 +28,6 @@ using supctl::powershell::classify_ssh_log;
 using supctl::powershell::Invocation;
 using supctl::powershell::kPayloadSentinel;
 using supctl::powershell::Outcome;
-using supctl::powershell::ProcessRequest;
-using supctl::powershell::ProcessResult;
-using supctl::powershell::run_process;
 using supctl::powershell::SshProblem;
 using supctl::powershell::SshSettings;
 using supctl::powershell::SshTransport;
@@ -46,7 +35,6 @@ using Clock = std::chrono::steady_clock;
 using namespace std::chrono_literals;
 
 const fs::path kFake = SUPCTL_FAKE_POWERSHELL;
-const fs::path kSshd = "/usr/sbin/sshd";
 constexpr std::string_view kHost = "win01.contoso.com";
 
 // ---- helpers shared in spirit with local_test.cpp -------------------------------------------
@@ -78,209 +66,38 @@ void write_file(const fs::path& path, std::string_view text) {
   out << text;
 }
 
-std::size_t count(std::string_view text, std::string_view part) {
-  std::size_t n = 0;
-  for (std::size_t at = text.find(part); at != std::string_view::npos; at = text.find(part, at + 1)) ++n;
-  return n;
-}
-
 using supctl::test::expected_record;
 using supctl::test::invocation;
 using supctl::test::kBootstrap;
 
-// ---- a private OpenSSH server ----------------------------------------------------------------
+// ---- a private OpenSSH server (support/loopback_sshd.h) ---------------------------------------
 
-std::string run_ok(std::vector<std::string> command) {
-  ProcessRequest request;
-  request.program = command.front();
-  request.arguments.assign(command.begin() + 1, command.end());
-  request.timeout = 20s;
-  ProcessResult result = run_process(request);
-  INFO(command.front() << ": " << result.error << result.stderr_text);
-  REQUIRE(result.status == ProcessResult::Status::kExited);
-  REQUIRE(result.exit_code == 0);
-  return result.stdout_text;
-}
+using supctl::test::free_port;
+using supctl::test::key_of;
 
-/// A loopback port nothing listens on (bound, read, released).
-int free_port() {
-  int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-  REQUIRE(fd >= 0);
-  sockaddr_in address{};
-  address.sin_family = AF_INET;
-  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  socklen_t size = sizeof address;
-  REQUIRE(::bind(fd, reinterpret_cast<sockaddr*>(&address), size) == 0);
-  REQUIRE(::getsockname(fd, reinterpret_cast<sockaddr*>(&address), &size) == 0);
-  ::close(fd);
-  return ntohs(address.sin_port);
-}
-
-/// Whether sshd answers on the port with its "SSH-" greeting. It logs the connection before it
-/// greets, so a probe that waited for the greeting is in the log before anything that follows.
-bool greets(int port) {
-  int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-  sockaddr_in address{};
-  address.sin_family = AF_INET;
-  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  address.sin_port = htons(static_cast<std::uint16_t>(port));
-  const timeval limit{2, 0};
-  ::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &limit, sizeof limit);
-  std::string greeting;
-  if (::connect(fd, reinterpret_cast<sockaddr*>(&address), sizeof address) == 0) {
-    char buffer[4];
-    while (greeting.size() < 4) {
-      ssize_t n = ::recv(fd, buffer, 4 - greeting.size(), 0);
-      if (n <= 0) break;
-      greeting.append(buffer, static_cast<std::size_t>(n));
-    }
-  }
-  ::close(fd);
-  return greeting == "SSH-";
-}
-
-std::string key_of(const fs::path& public_key) {
-  std::string text = read_file(public_key);
-  std::size_t second_space = text.find(' ', text.find(' ') + 1);
-  return text.substr(0, second_space);  // "ssh-ed25519 AAAA..."
-}
-
-/// Debian's sshd on a free loopback port, with a host key, an authorized client key and a PATH
-/// of its own in a temporary directory, where `powershell` is the fake. Stopped on destruction.
-class SshServer {
+/// The private sshd on 127.0.0.1, where `powershell` is the fake, which records what it got in
+/// record(), and one more key pair that the server does not authorize (other_key).
+class SshServer : public supctl::test::LoopbackSshd {
  public:
   /// `environment`: more variables for the far side (SetEnv), e.g. FAKE_POWERSHELL_SLEEP.
-  explicit SshServer(std::map<std::string, std::string> environment = {}) : dir_("supctl-sshd") {
-    if (!fs::exists(kSshd)) {
-      FAIL("the OpenSSH server " << kSshd << " is missing: run scripts/setup (it installs openssh-server)");
-    }
-    const passwd* account = ::getpwuid(::geteuid());
-    REQUIRE(account != nullptr);
-    user_ = account->pw_name;
-    for (const char* key : {"host_key", "client_key", "other_key"}) {
-      run_ok({"ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-C", key, "-f", (dir_.path() / key).string()});
-    }
-    fs::copy_file(dir_.path() / "client_key.pub", dir_.path() / "authorized_keys");
-    fs::create_directories(dir_.path() / "bin");
-    fs::create_directories(dir_.path() / "home");  // an empty HOME: no ~/.bashrc of the user runs
-    fs::create_symlink(kFake, dir_.path() / "bin" / "powershell");
-    port_ = free_port();
-    write_file(known_hosts(),
-               "[127.0.0.1]:" + std::to_string(port_) + " " + key_of(dir_.path() / "host_key.pub") + "\n");
+  explicit SshServer(std::map<std::string, std::string> environment = {})
+      : LoopbackSshd({.prefix = "supctl-sshd",
+                      .addresses = {"127.0.0.1"},
+                      .powershell = kFake,
+                      .more_keys = {"other_key"},
+                      .environment = std::move(environment),
+                      .environment_files = {{"FAKE_POWERSHELL_RECORD", "record"}}}) {}
 
-    environment["PATH"] = (dir_.path() / "bin").string() + ":/usr/bin:/bin";
-    environment["HOME"] = (dir_.path() / "home").string();
-    environment["FAKE_POWERSHELL_RECORD"] = record().string();
-    std::string set_env = "SetEnv";
-    for (const auto& [name, value] : environment) set_env += " " + name + "=" + value;
-    const fs::path config = dir_.path() / "sshd_config";
-    const std::vector<std::string> lines{
-        "Port " + std::to_string(port_),
-        "ListenAddress 127.0.0.1",
-        "HostKey " + (dir_.path() / "host_key").string(),
-        "PidFile " + (dir_.path() / "sshd.pid").string(),
-        "AuthorizedKeysFile " + (dir_.path() / "authorized_keys").string(),
-        "AllowUsers " + user_,
-        "PermitRootLogin prohibit-password",  // tests may run as root
-        "PubkeyAuthentication yes",
-        "PasswordAuthentication no",
-        "KbdInteractiveAuthentication no",
-        "UsePAM no",
-        "StrictModes no",
-        "PrintMotd no",
-        "PrintLastLog no",
-        "LogLevel VERBOSE",
-        set_env,
-    };
-    std::string text;
-    for (const std::string& line : lines) text += line + "\n";
-    write_file(config, text);
-    // sshd running as root wants its privilege separation directory, which Debian makes at boot.
-    if (::geteuid() == 0 && !fs::exists("/run/sshd")) {
-      fs::create_directories("/run/sshd");
-      fs::permissions("/run/sshd", fs::perms::owner_all | fs::perms::group_read | fs::perms::group_exec |
-                                       fs::perms::others_read | fs::perms::others_exec);
-    }
-    start(config);
-  }
-
-  ~SshServer() {
-    if (pid_ <= 0) return;
-    ::kill(pid_, SIGTERM);
-    int status = 0;
-    const auto until = Clock::now() + 3s;
-    while (::waitpid(pid_, &status, WNOHANG) == 0) {
-      if (Clock::now() > until) {
-        ::kill(pid_, SIGKILL);
-        ::waitpid(pid_, &status, 0);
-        break;
-      }
-      ::usleep(10'000);
-    }
-  }
-
-  SshServer(const SshServer&) = delete;
-  SshServer& operator=(const SshServer&) = delete;
-
-  int port() const { return port_; }
-  const fs::path& dir() const { return dir_.path(); }
-  fs::path record() const { return dir_.path() / "record"; }
-  fs::path known_hosts() const { return dir_.path() / "known_hosts"; }
-  std::string log() const { return read_file(dir_.path() / "sshd.log"); }
+  fs::path record() const { return dir() / "record"; }
 
   /// Settings that reach this server as the authorized user, checking its host key.
   SshSettings settings() const {
-    SshSettings settings;
-    settings.host = kHost;
-    settings.address = "127.0.0.1";
-    settings.port = port_;
-    settings.user = user_;
-    settings.identity_file = (dir_.path() / "client_key").string();
-    settings.known_hosts_file = known_hosts().string();
+    SshSettings settings = LoopbackSshd::settings(std::string(kHost), "127.0.0.1");
     settings.config_file = "none";                             // not the user's ~/.ssh/config
     settings.environment = {{"SSH_AUTH_SOCK", std::nullopt}};  // nor the user's agent
     settings.retry_delays = {50ms, 100ms};
     return settings;
   }
-
- private:
-  void start(const fs::path& config) {
-    const std::string log = (dir_.path() / "sshd.log").string();
-    posix_spawn_file_actions_t actions;
-    posix_spawn_file_actions_init(&actions);
-    posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0);
-    posix_spawn_file_actions_addopen(&actions, 1, log.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0600);
-    posix_spawn_file_actions_adddup2(&actions, 1, 2);
-    std::vector<std::string> args{kSshd.string(), "-D", "-e", "-f", config.string()};
-    std::vector<char*> argv;
-    for (std::string& arg : args) argv.push_back(arg.data());
-    argv.push_back(nullptr);
-    int rc = ::posix_spawn(&pid_, kSshd.c_str(), &actions, nullptr, argv.data(), environ);
-    posix_spawn_file_actions_destroy(&actions);
-    REQUIRE(rc == 0);
-
-    // Ready when it greets a connection: polled, bounded.
-    const auto until = Clock::now() + 10s;
-    while (!greets(port_)) {
-      int status = 0;
-      if (::waitpid(pid_, &status, WNOHANG) == pid_) {
-        pid_ = -1;
-        FAIL("sshd ended at start:\n" << this->log());
-      }
-      if (Clock::now() > until) {
-        ::kill(pid_, SIGKILL);
-        ::waitpid(pid_, &status, 0);
-        pid_ = -1;
-        FAIL("sshd did not accept connections within 10 s:\n" << this->log());
-      }
-      ::usleep(10'000);
-    }
-  }
-
-  TempDir dir_;
-  std::string user_;
-  int port_ = 0;
-  pid_t pid_ = -1;
 };
 
 /// Whether a fake started by this server still runs (found by its record path in its environment).
@@ -489,7 +306,7 @@ TEST_CASE("ssh: a host key that does not match is refused and nothing runs", "[s
   CHECK(outcome.error.find("StrictHostKeyChecking") == std::string::npos);  // never suggests turning it off
   CHECK(outcome.stdout_text.empty());
   CHECK_FALSE(fs::exists(server.record()));
-  CHECK(count(server.log(), "Accepted publickey") == 0);
+  CHECK(server.logged("Accepted publickey") == 0);
 
   // A host key that is not known at all is refused the same way, never accepted on first use.
   const fs::path empty = other.path() / "empty_known_hosts";
@@ -509,7 +326,7 @@ TEST_CASE("ssh: a key the server does not authorize is access denied, without re
   SshSettings settings = server.settings();
   settings.identity_file = (server.dir() / "other_key").string();
   SshTransport transport(settings);
-  const std::size_t connections = count(server.log(), "Connection from 127.0.0.1");  // the readiness probe
+  const std::size_t connections = server.logged("Connection from 127.0.0.1");  // the readiness probe
   Outcome outcome = transport.run(invocation(kBootstrap, "", "{}"));
   CHECK(outcome.failure == FailureKind::kAccessDenied);
   INFO(outcome.error);
@@ -518,7 +335,7 @@ TEST_CASE("ssh: a key the server does not authorize is access denied, without re
   CHECK(outcome.error.find("the key '" + settings.identity_file + "' is authorized") != std::string::npos);
   CHECK(outcome.error.find("passwords are never used (BatchMode)") != std::string::npos);
   CHECK_FALSE(fs::exists(server.record()));
-  CHECK(count(server.log(), "Connection from 127.0.0.1") == connections + 1);
+  CHECK(server.logged("Connection from 127.0.0.1") == connections + 1);
 }
 
 TEST_CASE("ssh: a closed port is unreachable after the retries", "[ssh]") {
@@ -591,7 +408,7 @@ TEST_CASE("ssh: the second run reuses the first one's connection", "[ssh]") {
     REQUIRE(::stat(sockets.front().c_str(), &after) == 0);
     CHECK(after.st_ino == before.st_ino);  // the same master, not a new one
     // The server saw one login for the two runs.
-    CHECK(count(server.log(), "Accepted publickey") == 1);
+    CHECK(server.logged("Accepted publickey") == 1);
   }
   CHECK_FALSE(fs::exists(control));  // the master was stopped and its directory removed
 }
