@@ -6,36 +6,25 @@
 // transports) plans, applies and plans again over it, and the estate's state file and call record
 // show what happened on which host.
 
-#include <arpa/inet.h>
-#include <fcntl.h>
-#include <netinet/in.h>
-#include <pwd.h>
-#include <signal.h>
-#include <spawn.h>
-#include <stdlib.h>
-#include <sys/socket.h>
-#include <sys/wait.h>
-#include <unistd.h>
-
 #include <catch2/catch.hpp>
 #include <fmt/format.h>
 
 #include <chrono>
 #include <filesystem>
 #include <fstream>
-#include <iterator>
 #include <map>
 #include <string>
 #include <vector>
 
-#include "backends/powershell/process.h"
 #include "backends/powershell/script.h"
 #include "backends/powershell/ssh.h"
 #include "backends/powershell/backend.h"
+#include "estate.h"
 #include "model/operation.h"
 #include "model/text.h"
 #include "plugins/plugins.h"
 #include "support.h"
+#include "support/loopback_sshd.h"
 
 namespace supctl::test {
 namespace {
@@ -45,7 +34,6 @@ using Clock = std::chrono::steady_clock;
 using model::Json;
 using namespace std::chrono_literals;
 
-const fs::path kSshd = "/usr/sbin/sshd";
 const std::string kCas = "cas01.contoso.com";
 const std::string kSup = "sup01.contoso.com";
 const std::string kCasAddress = "127.0.0.11";
@@ -56,235 +44,36 @@ void write_text(const fs::path& path, std::string_view text) {
   out << text;
 }
 
-std::size_t count(std::string_view text, std::string_view part) {
-  std::size_t n = 0;
-  for (std::size_t at = text.find(part); at != std::string_view::npos; at = text.find(part, at + 1)) ++n;
-  return n;
+/// The far side's PATH after the directory with its `powershell`: the estate's, then this one.
+std::string estate_path() {
+  const char* path = std::getenv("PATH");
+  return std::string(SUPCTL_ESTATE_BIN) + ":" + (path ? path : "/usr/bin:/bin");
 }
 
-void run_ok(std::vector<std::string> command) {
-  powershell::ProcessRequest request;
-  request.program = command.front();
-  request.arguments.assign(command.begin() + 1, command.end());
-  request.timeout = 20s;
-  powershell::ProcessResult result = powershell::run_process(request);
-  INFO(command.front() << ": " << result.error << result.stderr_text);
-  REQUIRE(result.status == powershell::ProcessResult::Status::kExited);
-  REQUIRE(result.exit_code == 0);
-}
-
-sockaddr_in loopback(const std::string& address, int port) {
-  sockaddr_in out{};
-  out.sin_family = AF_INET;
-  out.sin_port = htons(static_cast<std::uint16_t>(port));
-  REQUIRE(::inet_pton(AF_INET, address.c_str(), &out.sin_addr) == 1);
-  return out;
-}
-
-/// A port free on every address (bound on the wildcard address, read, released).
-int free_port() {
-  int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-  REQUIRE(fd >= 0);
-  sockaddr_in address{};
-  address.sin_family = AF_INET;
-  address.sin_addr.s_addr = htonl(INADDR_ANY);
-  socklen_t size = sizeof address;
-  REQUIRE(::bind(fd, reinterpret_cast<sockaddr*>(&address), size) == 0);
-  REQUIRE(::getsockname(fd, reinterpret_cast<sockaddr*>(&address), &size) == 0);
-  ::close(fd);
-  return ntohs(address.sin_port);
-}
-
-/// Whether sshd answers on address:port with its "SSH-" greeting.
-bool greets(const std::string& address, int port) {
-  int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-  sockaddr_in to = loopback(address, port);
-  const timeval limit{2, 0};
-  ::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &limit, sizeof limit);
-  std::string greeting;
-  if (::connect(fd, reinterpret_cast<sockaddr*>(&to), sizeof to) == 0) {
-    char buffer[4];
-    while (greeting.size() < 4) {
-      ssize_t n = ::recv(fd, buffer, 4 - greeting.size(), 0);
-      if (n <= 0) break;
-      greeting.append(buffer, static_cast<std::size_t>(n));
-    }
-  }
-  ::close(fd);
-  return greeting == "SSH-";
-}
-
-/// Debian's sshd on both estate addresses (one port), with its own host key and one authorized
-/// client key, whose sessions run the estate: PATH starts with a directory where `powershell` is
-/// the estate's wrapper, and the SUPCTL_* variables point it at this server's state and call record
-/// (SetEnv). Everything lives in a short private directory; sshd is stopped on destruction, so on
-/// a failed REQUIRE too.
-class EstateSshd {
+/// Debian's sshd (support/loopback_sshd.h) on both estate addresses, whose sessions run the estate:
+/// PATH starts with a directory where `powershell` is the estate's wrapper, and the SUPCTL_*
+/// variables point it at this server's state, seeded from the estate's, and call record (SetEnv).
+class EstateSshd : public LoopbackSshd {
  public:
-  EstateSshd() {
-    if (!fs::exists(kSshd)) FAIL("the OpenSSH server " << kSshd << " is missing: run scripts/setup (it installs openssh-server)");
-    std::string pattern = "/tmp/supctl-pwsh-sshd-XXXXXX";  // short: ssh's sockets live under /tmp too
-    REQUIRE(::mkdtemp(pattern.data()) != nullptr);
-    dir_ = pattern;
-    try {
-      set_up();
-    } catch (...) {  // a failed REQUIRE: no destructor runs for a half-made object
-      stop();
-      throw;
-    }
+  EstateSshd()
+      : LoopbackSshd({.prefix = "supctl-pwsh-sshd",
+                      .addresses = {kCasAddress, kSupAddress},
+                      // The ssh transport runs `powershell`; the estate's bin directory has only `pwsh`.
+                      .powershell = fs::path(SUPCTL_SOURCE_DIR) / "tests/pwsh/estate/powershell",
+                      .path = estate_path(),
+                      .environment = {{"LANG", "C.UTF-8"},
+                                      {"SUPCTL_PWSH", SUPCTL_PWSH},
+                                      {"SUPCTL_ESTATE_MODULES", SUPCTL_ESTATE_MODULES}},
+                      .environment_files = {{"SUPCTL_ESTATE", "state.json"}, {"SUPCTL_ESTATE_CALLS", "calls.jsonl"}}}) {
+    fs::copy_file(fs::path(SUPCTL_SOURCE_DIR) / "tests/pwsh/estate/seed.json", state_path());
   }
 
-  ~EstateSshd() { stop(); }
-
-  EstateSshd(const EstateSshd&) = delete;
-  EstateSshd& operator=(const EstateSshd&) = delete;
-
-  int port() const { return port_; }
-  const std::string& user() const { return user_; }
-  const fs::path& dir() const { return dir_; }
-  fs::path client_key() const { return dir_ / "client_key"; }
-  fs::path known_hosts() const { return dir_ / "known_hosts"; }
-  fs::path state_path() const { return dir_ / "state.json"; }
-  fs::path calls_path() const { return dir_ / "calls.jsonl"; }
-  std::string log() const { return read_file(dir_ / "sshd.log"); }
+  fs::path state_path() const { return dir() / "state.json"; }
+  fs::path calls_path() const { return dir() / "calls.jsonl"; }
 
   Json state() const { return Json::parse(read_file(state_path())); }
   /// The estate's call record: {host, module, cmdlet, set, bound} per cmdlet call, in order.
-  std::vector<Json> calls() const {
-    std::vector<Json> out;
-    std::ifstream in(calls_path());
-    for (std::string line; std::getline(in, line);) {
-      if (!line.empty()) out.push_back(Json::parse(line));
-    }
-    return out;
-  }
-
-  /// The transport settings the CLI makes from a [host] table that names this server.
-  powershell::SshSettings settings(const std::string& host, const std::string& address) const {
-    powershell::SshSettings settings;
-    settings.host = host;
-    settings.address = address;
-    settings.port = port_;
-    settings.user = user_;
-    settings.identity_file = client_key().string();
-    settings.known_hosts_file = known_hosts().string();
-    return settings;
-  }
-
- private:
-  void set_up() {
-    const passwd* account = ::getpwuid(::geteuid());
-    REQUIRE(account != nullptr);
-    user_ = account->pw_name;
-    for (const char* key : {"host_key", "client_key"}) {
-      run_ok({"ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-C", key, "-f", (dir_ / key).string()});
-    }
-    fs::copy_file(dir_ / "client_key.pub", dir_ / "authorized_keys");
-    // The ssh transport runs `powershell`; the estate's bin directory has only `pwsh`.
-    fs::create_directories(dir_ / "bin");
-    fs::create_symlink(fs::path(SUPCTL_SOURCE_DIR) / "tests/pwsh/estate/powershell", dir_ / "bin" / "powershell");
-    fs::create_directories(dir_ / "home");  // an empty HOME: no profile or rc file of the user runs
-    fs::copy_file(fs::path(SUPCTL_SOURCE_DIR) / "tests/pwsh/estate/seed.json", state_path());
-    port_ = free_port();
-    std::string host_key = read_file(dir_ / "host_key.pub");
-    host_key = host_key.substr(0, host_key.find(' ', host_key.find(' ') + 1));  // "ssh-ed25519 AAAA..."
-    write_text(known_hosts(), fmt::format("[{0}]:{2} {3}\n[{1}]:{2} {3}\n", kCasAddress, kSupAddress, port_, host_key));
-
-    const char* path = std::getenv("PATH");
-    const std::map<std::string, std::string> environment{
-        {"PATH", (dir_ / "bin").string() + ":" + SUPCTL_ESTATE_BIN + ":" + (path ? path : "/usr/bin:/bin")},
-        {"HOME", (dir_ / "home").string()},
-        {"LANG", "C.UTF-8"},
-        {"SUPCTL_PWSH", SUPCTL_PWSH},
-        {"SUPCTL_ESTATE_MODULES", SUPCTL_ESTATE_MODULES},
-        {"SUPCTL_ESTATE", state_path().string()},
-        {"SUPCTL_ESTATE_CALLS", calls_path().string()},
-    };
-    std::string set_env = "SetEnv";
-    for (const auto& [name, value] : environment) set_env += " \"" + name + "=" + value + "\"";
-    const std::vector<std::string> lines{
-        "Port " + std::to_string(port_),
-        "ListenAddress " + kCasAddress,
-        "ListenAddress " + kSupAddress,
-        "HostKey " + (dir_ / "host_key").string(),
-        "PidFile " + (dir_ / "sshd.pid").string(),
-        "AuthorizedKeysFile " + (dir_ / "authorized_keys").string(),
-        "AllowUsers " + user_,
-        "PermitRootLogin prohibit-password",  // CI runs as root
-        "PubkeyAuthentication yes",
-        "PasswordAuthentication no",
-        "KbdInteractiveAuthentication no",
-        "UsePAM no",
-        "StrictModes no",
-        "PrintMotd no",
-        "PrintLastLog no",
-        "LogLevel VERBOSE",
-        set_env,
-    };
-    std::string config;
-    for (const std::string& line : lines) config += line + "\n";
-    write_text(dir_ / "sshd_config", config);
-    // sshd running as root wants its privilege separation directory, which Debian makes at boot.
-    if (::geteuid() == 0 && !fs::exists("/run/sshd")) {
-      fs::create_directories("/run/sshd");
-      fs::permissions("/run/sshd", fs::perms::owner_all | fs::perms::group_read | fs::perms::group_exec |
-                                       fs::perms::others_read | fs::perms::others_exec);
-    }
-    start();
-  }
-
-  /// Stops sshd (SIGTERM, then SIGKILL after 3 s) and removes the directory.
-  void stop() {
-    if (pid_ > 0) {
-      ::kill(pid_, SIGTERM);
-      int status = 0;
-      const auto until = Clock::now() + 3s;
-      while (::waitpid(pid_, &status, WNOHANG) == 0) {
-        if (Clock::now() > until) {
-          ::kill(pid_, SIGKILL);
-          ::waitpid(pid_, &status, 0);
-          break;
-        }
-        ::usleep(10'000);
-      }
-      pid_ = -1;
-    }
-    std::error_code ec;
-    if (!dir_.empty()) fs::remove_all(dir_, ec);
-  }
-
-  void start() {
-    const std::string log_file = (dir_ / "sshd.log").string();
-    posix_spawn_file_actions_t actions;
-    posix_spawn_file_actions_init(&actions);
-    posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0);
-    posix_spawn_file_actions_addopen(&actions, 1, log_file.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0600);
-    posix_spawn_file_actions_adddup2(&actions, 1, 2);
-    std::vector<std::string> args{kSshd.string(), "-D", "-e", "-f", (dir_ / "sshd_config").string()};
-    std::vector<char*> argv;
-    for (std::string& arg : args) argv.push_back(arg.data());
-    argv.push_back(nullptr);
-    int rc = ::posix_spawn(&pid_, kSshd.c_str(), &actions, nullptr, argv.data(), environ);
-    posix_spawn_file_actions_destroy(&actions);
-    REQUIRE(rc == 0);
-
-    // Ready when it greets on both addresses: polled, bounded.
-    const auto until = Clock::now() + 10s;
-    while (!greets(kCasAddress, port_) || !greets(kSupAddress, port_)) {
-      int status = 0;
-      if (::waitpid(pid_, &status, WNOHANG) == pid_) {
-        pid_ = -1;
-        FAIL("sshd ended at start:\n" << log());
-      }
-      if (Clock::now() > until) FAIL("sshd did not accept connections on both addresses within 10 s:\n" << log());
-      ::usleep(10'000);
-    }
-  }
-
-  fs::path dir_;
-  std::string user_;
-  int port_ = 0;
-  pid_t pid_ = -1;
+  std::vector<Json> calls() const { return read_calls(calls_path()); }
 };
 
 /// A manifest directory: the two estate hosts over ssh through `server`, two registry values and
@@ -362,10 +151,10 @@ TEST_CASE("pwsh: ssh: plan, apply and plan again over a loopback sshd running th
   const auto start = Clock::now();
   EstateSshd server;
   const fs::path dir = write_manifests(server);
-  auto logins = [&] { return count(server.log(), "Accepted publickey for " + server.user()); };
+  auto logins = [&] { return server.logged("Accepted publickey for " + server.user()); };
   // Connections to each address, beyond the readiness probes'.
   auto connections_to = [&](const std::string& address) {
-    return count(server.log(), "on " + address + " port " + std::to_string(server.port()) + " ");
+    return server.logged("on " + address + " port " + std::to_string(server.port()) + " ");
   };
   const std::size_t probes_cas = connections_to(kCasAddress), probes_sup = connections_to(kSupAddress);
 
