@@ -307,6 +307,7 @@ TEST_CASE("pwsh: the reads and changes of a plan of examples/contoso run, and th
   CHECK(sync["enable_synchronization"] == true);
   CHECK(sync["wait_month"] == 3);
   CHECK(sync["reporting_events"] == "none");
+  CHECK(sync["enable_sync_failure_alert"] == true);
 }
 
 /// The Set-CMSoftwareUpdatePointComponent calls of the last run, by their bound parameters.

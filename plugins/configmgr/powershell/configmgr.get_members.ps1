@@ -11,7 +11,14 @@ $found = Invoke-SupctlOnComputer $fqdn {
   $groups = @()
   foreach ($group in @('Administrators', 'WSUS Administrators')) {
     $names = @()
-    try { $names = @(Get-SupctlLocalGroupMember $group | Where-Object { $null -ne $_.Name } | ForEach-Object { [string]$_.Name }) } catch { $names = @() }
+    try {
+      $names = @(Get-SupctlLocalGroupMember $group | Where-Object { $null -ne $_.Name } | ForEach-Object { [string]$_.Name })
+    } catch {
+      # Only "the group name could not be found" (NERR_GroupNotFound, 0x800708AC) means no one is in it.
+      $cause = $_.Exception
+      while ($null -ne $cause -and $cause.HResult -ne -2147022676) { $cause = $cause.InnerException }
+      if ($null -eq $cause) { throw }
+    }
     if ($names | Where-Object { $_ -eq $member }) { $groups += $group }
   }
   $setup = Get-ItemProperty 'HKLM:\SOFTWARE\Microsoft\Update Services\Server\Setup' -ErrorAction SilentlyContinue

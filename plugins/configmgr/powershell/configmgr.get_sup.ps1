@@ -27,7 +27,7 @@ try {
     try {
       $base = Open-SupctlRegistryBaseKey LocalMachine $fqdn
     } catch {
-      throw ("cannot read the registry of '{0}' to tell whether its software update point role is installed; check the Remote Registry service and the firewall there: {1}" -f $fqdn, $_.Exception.Message)
+      throw ("cannot read the registry of '{0}' to tell whether its software update point role is installed; check the Remote Registry service and the firewall there, and that this session's credentials can reach it (Kerberos delegation from {1}): {2}" -f $fqdn, $env:COMPUTERNAME, $_.Exception.Message)
     }
     try {
       $key = $base.OpenSubKey('SOFTWARE\Microsoft\SMS\Operations Management\SMS Server Role\SMS Software Update Point')

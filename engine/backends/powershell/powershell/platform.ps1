@@ -65,6 +65,7 @@ if ($null -eq (Get-Command -Name 'Open-SupctlRegistryBaseKey' -CommandType Funct
   function Invoke-SupctlOnComputer([string]$ComputerName, [scriptblock]$ScriptBlock, [object[]]$ArgumentList) {
     $remote = {
       param([string]$SupctlReader, [string]$SupctlBody, [object[]]$SupctlArguments)
+      $ErrorActionPreference = 'Stop'  # as the bootstrap has it here; a remote session starts with Continue
       Set-Item -Path 'Function:\Get-SupctlLocalGroupMember' -Value ([scriptblock]::Create($SupctlReader))
       & ([scriptblock]::Create($SupctlBody)) @SupctlArguments
     }

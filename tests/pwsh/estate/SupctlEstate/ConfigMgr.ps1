@@ -58,7 +58,7 @@ function Get-EstateCimConfigMgr([string]$Namespace, [string]$Class, [string]$Fil
 }
 
 # ---- sites
-$script:Handlers['Get-CMSite'] = {
+Register-EstateCmdlet 'Get-CMSite' @('SiteCode') {
   param($Bound)
   $code = [string]$Bound.SiteCode
   $site = Get-EstateSite $code
@@ -74,7 +74,7 @@ function New-EstateSystemProps {
             UseMachineAccount = @(1, $null, $null); UserName = @(0, $null, '') }
 }
 
-$script:Handlers['Get-CMSiteSystemServer'] = {
+Register-EstateCmdlet 'Get-CMSiteSystemServer' @('SiteCode', 'SiteSystemServerName', 'InputObject') {
   param($Bound)
   $site, $server = Get-EstateRoleTarget $Bound
   $props = (Get-EstateConfigMgr).systems[(Get-EstateRoleKey $site $server)]
@@ -82,7 +82,7 @@ $script:Handlers['Get-CMSiteSystemServer'] = {
   return New-EstateRoleObject 'SMS_SCI_SysResUse' $site $server $props 'SMS Site System'
 }
 
-$script:Handlers['New-CMSiteSystemServer'] = {
+Register-EstateCmdlet 'New-CMSiteSystemServer' @('SiteCode', 'SiteSystemServerName') {
   param($Bound)
   $site, $server = Get-EstateRoleTarget $Bound
   Assert-EstateSite $site
@@ -93,7 +93,7 @@ $script:Handlers['New-CMSiteSystemServer'] = {
   return New-EstateRoleObject 'SMS_SCI_SysResUse' $site $server (Get-EstateConfigMgr).systems[$key] 'SMS Site System'
 }
 
-$script:Handlers['Set-CMSiteSystemServer'] = {
+Register-EstateCmdlet 'Set-CMSiteSystemServer' @('SiteCode', 'SiteSystemServerName', 'InputObject', 'EnableProxy', 'ProxyServerName', 'ProxyServerPort', 'ProxyAccessAccount', 'PublicFqdn', 'FdmOperation', 'UseSiteServerAccount', 'AccountName') {
   param($Bound)
   $site, $server = Get-EstateRoleTarget $Bound
   $props = (Get-EstateConfigMgr).systems[(Get-EstateRoleKey $site $server)]
@@ -116,7 +116,7 @@ $script:Handlers['Set-CMSiteSystemServer'] = {
   Save-EstateState
 }
 
-$script:Handlers['Remove-CMSiteSystemServer'] = {
+Register-EstateCmdlet 'Remove-CMSiteSystemServer' @('SiteCode', 'SiteSystemServerName', 'InputObject', 'Force') {
   param($Bound)
   $site, $server = Get-EstateRoleTarget $Bound
   (Get-EstateConfigMgr).systems.Remove((Get-EstateRoleKey $site $server))
@@ -126,7 +126,7 @@ $script:Handlers['Remove-CMSiteSystemServer'] = {
 # ---- software update points
 $script:ConnectionTypes = @{ Intranet = @(0, 1); Internet = @(1, 0); InternetAndIntranet = @(1, 1) }
 
-$script:Handlers['Get-CMSoftwareUpdatePoint'] = {
+Register-EstateCmdlet 'Get-CMSoftwareUpdatePoint' @('SiteCode', 'SiteSystemServerName', 'InputObject') {
   param($Bound)
   $site, $server = Get-EstateRoleTarget $Bound
   $props = (Get-EstateConfigMgr).sups[(Get-EstateRoleKey $site $server)]
@@ -156,7 +156,7 @@ function Set-EstateSupProps([hashtable]$Props, $Bound, [string]$Site) {
   if (Test-Bound $Bound 'PublicVirtualIP') { $Props.PublicVirtualIP = @(0, $null, [string]$Bound.PublicVirtualIP) }
 }
 
-$script:Handlers['Add-CMSoftwareUpdatePoint'] = {
+Register-EstateCmdlet 'Add-CMSoftwareUpdatePoint' @('SiteCode', 'SiteSystemServerName', 'WsusIisPort', 'WsusIisSslPort', 'WsusSsl', 'ClientConnectionType', 'UseProxy', 'UseProxyForAutoDeploymentRule', 'EnableCloudGateway', 'ConnectionAccountUserName', 'AnonymousWsusAccess') {
   param($Bound)
   $site, $server = Get-EstateRoleTarget $Bound
   $key = Get-EstateRoleKey $site $server
@@ -177,7 +177,7 @@ $script:Handlers['Add-CMSoftwareUpdatePoint'] = {
   Save-EstateState
 }
 
-$script:Handlers['Set-CMSoftwareUpdatePoint'] = {
+Register-EstateCmdlet 'Set-CMSoftwareUpdatePoint' @('InputObject', 'SiteCode', 'SiteSystemServerName', 'HttpPort', 'HttpsPort', 'EnableSsl', 'ClientConnectionType', 'UseProxy', 'UseProxyForAutoDeploymentRule', 'EnableCloudGateway', 'WsusAccessAccount', 'AnonymousWsusAccess', 'PublicVirtualIP') {
   param($Bound)
   $site, $server = Get-EstateRoleTarget $Bound
   $props = (Get-EstateConfigMgr).sups[(Get-EstateRoleKey $site $server)]
@@ -186,7 +186,7 @@ $script:Handlers['Set-CMSoftwareUpdatePoint'] = {
   Save-EstateState
 }
 
-$script:Handlers['Remove-CMSoftwareUpdatePoint'] = {
+Register-EstateCmdlet 'Remove-CMSoftwareUpdatePoint' @('InputObject', 'SiteCode', 'SiteSystemServerName', 'Force') {
   param($Bound)
   $site, $server = Get-EstateRoleTarget $Bound
   (Get-EstateConfigMgr).sups.Remove((Get-EstateRoleKey $site $server))
@@ -205,12 +205,12 @@ function ConvertTo-EstateAccountObject($Account) {
   return [pscustomobject]@{ EstateKind = 'SMS_SCI_Reserved'; UserName = $Account.user; SiteCode = $Account.site }
 }
 
-$script:Handlers['Get-CMAccount'] = {
+Register-EstateCmdlet 'Get-CMAccount' @('UserName', 'SiteCode') {
   param($Bound)
   foreach ($account in (Find-EstateAccount $Bound)) { ConvertTo-EstateAccountObject $account }
 }
 
-$script:Handlers['New-CMAccount'] = {
+Register-EstateCmdlet 'New-CMAccount' @('UserName', 'Password', 'SiteCode') {
   param($Bound)
   $site = if (Test-Bound $Bound 'SiteCode') { [string]$Bound.SiteCode } else { $script:ProviderSite }
   if (@((Get-EstateConfigMgr).accounts | Where-Object { $_.user -eq [string]$Bound.UserName -and $_.site -eq $site }).Count -gt 0) { throw "The account '$($Bound.UserName)' already exists." }
@@ -218,7 +218,7 @@ $script:Handlers['New-CMAccount'] = {
   Save-EstateState
 }
 
-$script:Handlers['Set-CMAccount'] = {
+Register-EstateCmdlet 'Set-CMAccount' @('UserName', 'Password', 'SiteCode', 'InputObject') {
   param($Bound, $Set)
   if (Test-Bound $Bound 'InputObject') {
     $found = @((Get-EstateConfigMgr).accounts | Where-Object { $_.user -eq $Bound.InputObject.UserName -and $_.site -eq $Bound.InputObject.SiteCode })
@@ -228,7 +228,7 @@ $script:Handlers['Set-CMAccount'] = {
   Save-EstateState
 }
 
-$script:Handlers['Remove-CMAccount'] = {
+Register-EstateCmdlet 'Remove-CMAccount' @('InputObject', 'UserName', 'Force') {
   param($Bound)
   $target = $Bound.InputObject
   if (@($target).Count -ne 1) { throw 'Cannot bind parameter InputObject: more than one account.' }
@@ -237,7 +237,7 @@ $script:Handlers['Remove-CMAccount'] = {
 }
 
 # ---- software update point components: components[site] = {config: props, sync: props}
-$script:Handlers['Get-CMSoftwareUpdatePointComponent'] = {
+Register-EstateCmdlet 'Get-CMSoftwareUpdatePointComponent' @('SiteCode', 'WsusSyncManager') {
   param($Bound)
   $site = if (Test-Bound $Bound 'SiteCode') { [string]$Bound.SiteCode } else { $script:ProviderSite }
   $component = (Get-EstateConfigMgr).components[$site.ToUpperInvariant()]
@@ -246,7 +246,7 @@ $script:Handlers['Get-CMSoftwareUpdatePointComponent'] = {
   return [pscustomobject]@{ EstateKind = 'SMS_SCI_Component'; ComponentName = 'SMS_WSUS_CONFIGURATION_MANAGER'; SiteCode = $site; Props = @(ConvertTo-EstateProps $component.config) }
 }
 
-$script:Handlers['Set-CMSoftwareUpdatePointComponent'] = {
+Register-EstateCmdlet 'Set-CMSoftwareUpdatePointComponent' @('SiteCode', 'SynchronizeAction', 'UpstreamSourceLocation', 'DefaultWsusServer', 'ReportingEvent', 'ContentFileOption', 'EnableCallWsusCleanupWizard', 'EnableSyncFailureAlert', 'ImmediatelyExpireSupersedence', 'WaitMonth', 'ImmediatelyExpireSupersedenceForFeature', 'WaitMonthForFeature', 'EnableThirdPartyUpdates', 'EnableManualCertManagement', 'FeatureUpdateMaxRuntimeMins', 'NonFeatureUpdateMaxRuntimeMins', 'EnableSynchronization', 'Schedule', 'AddLanguageSummaryDetail', 'RemoveLanguageSummaryDetail', 'AddLanguageUpdateFile', 'RemoveLanguageUpdateFile', 'AddProduct', 'RemoveProduct', 'AddUpdateClassification', 'RemoveUpdateClassification') {
   param($Bound)
   $site = ([string]$Bound.SiteCode).ToUpperInvariant()
   $component = (Get-EstateConfigMgr).components[$site]
@@ -255,6 +255,13 @@ $script:Handlers['Set-CMSoftwareUpdatePointComponent'] = {
   $actions = @{ SynchronizeFromMicrosoftUpdate = 0; SynchronizeFromAnUpstreamDataSourceLocation = 1; DoNotSynchronizeFromMicrosoftUpdateOrUpstreamDataSource = 2 }
   $events = @{ DoNotCreateWsusReportingEvents = 0; CreateOnlyWsusStatusReportingEvents = 1; CreateAllWsusReportingEvents = 2 }
   if (Test-Bound $Bound 'SynchronizeAction') { $config.DefaultUseParentWSUS = @($actions[[string]$Bound.SynchronizeAction], $null, $null) }
+  if (Test-Bound $Bound 'DefaultWsusServer') { $config.DefaultWSUS = @(0, $null, [string]$Bound.DefaultWsusServer) }
+  if (Test-Bound $Bound 'EnableSyncFailureAlert') {
+    # The alert ConfigMgr creates for the site's software update point synchronization.
+    $alert = "Synchronization failure alert for software update point: $site"
+    $others = @((Get-EstateConfigMgr).alerts | Where-Object { $_ -ne $alert })
+    (Get-EstateConfigMgr).alerts = if ([bool]$Bound.EnableSyncFailureAlert) { @($others) + @($alert) } else { $others }
+  }
   if (Test-Bound $Bound 'UpstreamSourceLocation') { $config.ParentWSUS = @(0, $null, [string]$Bound.UpstreamSourceLocation) }
   if (Test-Bound $Bound 'ReportingEvent') { $config.ClientReportingLevel = @($events[[string]$Bound.ReportingEvent], $null, $null) }
   if (Test-Bound $Bound 'ContentFileOption') { $sync.'Sync ExpressFiles' = @([int]([string]$Bound.ContentFileOption -eq 'ExpressForWindows10Only'), $null, $null) }
@@ -301,7 +308,7 @@ function Set-EstateSubscribed([string]$Site, [string]$Type, [string]$Title, [boo
   }
 }
 
-$script:Handlers['Get-CMSoftwareUpdateCategory'] = {
+Register-EstateCmdlet 'Get-CMSoftwareUpdateCategory' @('Fast', 'UniqueId', 'TypeName') {
   param($Bound)
   foreach ($category in (Get-EstateConfigMgr).categories) {
     if ((Test-Bound $Bound 'UniqueId') -and $category.unique_id -ne [string]$Bound.UniqueId) { continue }
@@ -313,11 +320,17 @@ $script:Handlers['Get-CMSoftwareUpdateCategory'] = {
   }
 }
 
-$script:Handlers['Get-CMAlert'] = { param($Bound) }
+Register-EstateCmdlet 'Get-CMAlert' @('Name') {
+  param($Bound)
+  foreach ($name in @((Get-EstateConfigMgr).alerts)) {
+    if ((Test-Bound $Bound 'Name') -and $name -ne [string]$Bound.Name) { continue }
+    [pscustomobject]@{ EstateKind = 'SMS_Alert'; Name = $name }
+  }
+}
 
 # ---- schedules: New-CMSchedule's object keeps its own token (opaque here: base64 JSON), which
 # Convert-CMSchedule turns back into the SMS_ST_* object.
-$script:Handlers['New-CMSchedule'] = {
+Register-EstateCmdlet 'New-CMSchedule' @('Start', 'RecurInterval', 'RecurCount', 'DayOfWeek', 'WeekOrder', 'DayOfMonth', 'LastDayOfMonth') {
   param($Bound, $Set)
   $start = [datetime]$Bound.Start
   $s = [ordered]@{ StartTime = $start.ToString('yyyyMMddHHmm', [cultureinfo]::InvariantCulture); HourSpan = 0; DaySpan = 0 }
@@ -336,7 +349,7 @@ $script:Handlers['New-CMSchedule'] = {
   return [pscustomobject]@{ EstateKind = 'SMS_ScheduleToken'; EstateToken = $token; SmsProviderObjectPath = $s.Class }
 }
 
-$script:Handlers['Convert-CMSchedule'] = {
+Register-EstateCmdlet 'Convert-CMSchedule' @('ScheduleString') {
   param($Bound)
   foreach ($token in @($Bound.ScheduleString)) {
     $s = [Text.Encoding]::UTF8.GetString([Convert]::FromBase64String($token)) | ConvertFrom-Json -AsHashtable

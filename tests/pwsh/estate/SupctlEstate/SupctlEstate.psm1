@@ -74,6 +74,18 @@ function Write-EstateCall([string]$Module, [string]$Name, [string]$Set, [hashtab
 }
 
 $script:Handlers = @{}
+$script:Modelled = @{}
+# Parameters every cmdlet takes that change nothing the estate models.
+$script:CommonParameters = @('ErrorAction', 'WarningAction', 'InformationAction', 'ProgressAction', 'ErrorVariable', 'WarningVariable',
+  'InformationVariable', 'OutVariable', 'OutBuffer', 'PipelineVariable', 'Verbose', 'Debug', 'WhatIf', 'Confirm',
+  'DisableWildcardHandling', 'ForceWildcardHandling')
+
+# A cmdlet the estate answers, with the parameters it models: a call that binds any other fails
+# here rather than having its setting silently ignored.
+function Register-EstateCmdlet([string]$Name, [string[]]$Parameters, [scriptblock]$Handler) {
+  $script:Handlers[$Name] = $Handler
+  $script:Modelled[$Name] = $Parameters
+}
 
 # What every generated stub calls once PowerShell has bound its parameters.
 function Invoke-SupctlEstateCmdlet {
@@ -81,6 +93,8 @@ function Invoke-SupctlEstateCmdlet {
   Write-EstateCall $Module $Name $ParameterSetName $Bound
   $handler = $script:Handlers[$Name]
   if ($null -eq $handler) { throw "the test estate does not model $Name (called with -$(@($Bound.Keys) -join ' -'))" }
+  $unmodelled = @($Bound.Keys | Where-Object { $script:Modelled[$Name] -notcontains $_ -and $script:CommonParameters -notcontains $_ })
+  if ($unmodelled.Count -gt 0) { throw "the test estate does not model -$($unmodelled -join ' -') of $Name" }
   & $handler $Bound $ParameterSetName
 }
 

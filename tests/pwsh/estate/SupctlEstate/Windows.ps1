@@ -123,7 +123,7 @@ function ConvertTo-EstateRegistryPath([string]$Path) {
   return $null
 }
 
-$script:Handlers['Get-ItemProperty'] = {
+Register-EstateCmdlet 'Get-ItemProperty' @('Path', 'LiteralPath', 'Name') {
   param($Bound)
   $paths = if (Test-Bound $Bound 'LiteralPath') { $Bound.LiteralPath } else { $Bound.Path }
   foreach ($path in @($paths)) {
@@ -154,8 +154,12 @@ function Invoke-SupctlNative([string]$FilePath, [string[]]$ArgumentList) {
   $state = Get-EstateCurrentHost
   switch ($program) {
     'sc.exe' {
+      # sc.exe config NAME start= auto|delayed-auto: "start=" and its value are two arguments.
+      if ($ArgumentList.Count -ne 4 -or $ArgumentList[0] -ne 'config' -or $ArgumentList[2] -cne 'start=' -or $ArgumentList[3] -cnotin 'auto', 'delayed-auto') {
+        return @{ ExitCode = 1639; Output = @('DESCRIPTION:', '        Modifies a service entry in the registry and Service Database.', 'USAGE:', '        sc <server> config [service name] <option1> <option2>...') }
+      }
       $service = Get-EstateServiceState $ArgumentList[1]
-      if ($ArgumentList[0] -ne 'config' -or $null -eq $service) {
+      if ($null -eq $service) {
         return @{ ExitCode = 1060; Output = @('[SC] OpenService FAILED 1060:', '', 'The specified service does not exist as an installed service.') }
       }
       $service.start_mode = 'Auto'
@@ -187,11 +191,11 @@ function Get-EstateGroup([string]$Group) {
 # Seam: read as ADSI reads them, orphaned SIDs included.
 function Get-SupctlLocalGroupMember([string]$Group) {
   $members = Get-EstateGroup $Group
-  if ($null -eq $members) { throw "The group name could not be found. ($Group)" }
+  if ($null -eq $members) { throw [System.Runtime.InteropServices.COMException]::new('The group name could not be found.', -2147022676) }
   return @($members | ForEach-Object { @{ Name = $_.name; Sid = $_.sid } })
 }
 
-$script:Handlers['Get-LocalGroupMember'] = {
+Register-EstateCmdlet 'Get-LocalGroupMember' @('Group', 'Name', 'Member') {
   param($Bound, $Set)
   $name = if ($Set -eq 'Group') { [string]$Bound.Group } else { [string]$Bound.Name }
   $members = Get-EstateGroup $name
@@ -203,7 +207,7 @@ $script:Handlers['Get-LocalGroupMember'] = {
   }
 }
 
-$script:Handlers['Add-LocalGroupMember'] = {
+Register-EstateCmdlet 'Add-LocalGroupMember' @('Group', 'Name', 'Member') {
   param($Bound, $Set)
   $name = if ($Set -eq 'Group') { [string]$Bound.Group } else { [string]$Bound.Name }
   $state = Get-EstateCurrentHost
@@ -226,7 +230,7 @@ function Get-EstateServiceState([string]$Name) {
   return $null
 }
 
-$script:Handlers['Get-CimInstance'] = {
+Register-EstateCmdlet 'Get-CimInstance' @('ClassName', 'Namespace', 'Filter') {
   param($Bound)
   $namespace = if (Test-Bound $Bound 'Namespace') { [string]$Bound.Namespace } else { 'root\cimv2' }
   $filter = if (Test-Bound $Bound 'Filter') { [string]$Bound.Filter } else { '' }
@@ -246,7 +250,7 @@ $script:Handlers['Get-CimInstance'] = {
   return Get-EstateCimConfigMgr $namespace ([string]$Bound.ClassName) $filter
 }
 
-$script:Handlers['Set-Service'] = {
+Register-EstateCmdlet 'Set-Service' @('Name', 'StartupType') {
   param($Bound)
   $service = Get-EstateServiceState ([string]$Bound.Name)
   if ($null -eq $service) { throw "Service '$($Bound.Name)' was not found on computer '.'." }
@@ -278,7 +282,7 @@ function Get-SupctlService([string]$Name) {
   return $object
 }
 
-$script:Handlers['Start-Service'] = {
+Register-EstateCmdlet 'Start-Service' @('InputObject') {
   param($Bound)
   foreach ($controller in @($Bound.InputObject)) {
     $service = Get-EstateServiceState ([string]$controller.ServiceName)
@@ -288,14 +292,14 @@ $script:Handlers['Start-Service'] = {
   }
   Save-EstateState
 }
-$script:Handlers['Stop-Service'] = {
+Register-EstateCmdlet 'Stop-Service' @('InputObject') {
   param($Bound)
   foreach ($controller in @($Bound.InputObject)) { (Get-EstateServiceState ([string]$controller.ServiceName)).state = 'Stopped' }
   Save-EstateState
 }
 
 # ---- Windows features. hosts[h].features[name] = installed (bool).
-$script:Handlers['Get-WindowsFeature'] = {
+Register-EstateCmdlet 'Get-WindowsFeature' @('Name') {
   param($Bound)
   $state = Get-EstateCurrentHost
   foreach ($pattern in @($Bound.Name)) {
@@ -305,7 +309,7 @@ $script:Handlers['Get-WindowsFeature'] = {
   }
 }
 
-$script:Handlers['Install-WindowsFeature'] = {
+Register-EstateCmdlet 'Install-WindowsFeature' @('Name') {
   param($Bound)
   $state = Get-EstateCurrentHost
   foreach ($name in @($Bound.Name)) {
@@ -333,10 +337,34 @@ function Set-SupctlWebConfigurationProperty([string]$PSPath, [string]$Filter, [s
   Save-EstateState
 }
 
-# Seam: a script block on another host of the estate, run here as that host.
+# What crosses a remoting boundary: a copy, serialised and read back as PowerShell remoting does.
+function Copy-EstateSerialized($Value) {
+  $serializer = [System.Management.Automation.PSSerializer]
+  return $serializer::Deserialize($serializer::Serialize($Value, 8))
+}
+
+# Seam: a script block on another host of the estate, as WinRM would run it there: a new session on
+# that host (the estate and the built-ins, nothing of this script), the block sent as text, its
+# arguments and results serialised, $ErrorActionPreference = 'Stop' as the real seam sets it.
 function Invoke-SupctlOnComputer([string]$ComputerName, [scriptblock]$ScriptBlock, [object[]]$ArgumentList) {
   if ($null -eq (Get-EstateHost $ComputerName)) { throw "Connecting to remote server $ComputerName failed: WinRM cannot complete the operation." }
-  $previous = $script:Here
-  $script:Here = $ComputerName
-  try { return & $ScriptBlock @ArgumentList } finally { $script:Here = $previous }
+  $saved = @{ host = $env:SUPCTL_ESTATE_HOST; computer = $env:COMPUTERNAME }
+  $env:SUPCTL_ESTATE_HOST = $ComputerName
+  $shell = [powershell]::Create()
+  try {
+    $module = Join-Path $PSScriptRoot 'SupctlEstate.psd1'
+    $null = $shell.AddScript("Import-Module '$module' -Global -ErrorAction Stop").AddStatement()
+    $null = $shell.AddScript("`$ErrorActionPreference = 'Stop'").AddStatement()
+    $null = $shell.AddScript([string]$ScriptBlock)
+    foreach ($argument in $ArgumentList) { $null = $shell.AddArgument((Copy-EstateSerialized $argument)) }
+    $out = $shell.Invoke()
+    if ($shell.HadErrors -and $shell.Streams.Error.Count -gt 0) { throw $shell.Streams.Error[0] }
+    foreach ($item in $out) { Copy-EstateSerialized $item }
+  } finally {
+    $shell.Dispose()
+    $env:SUPCTL_ESTATE_HOST = $saved.host
+    $env:COMPUTERNAME = $saved.computer
+    # The other session changed the state file; this one reads it again.
+    $script:State = Get-Content -LiteralPath $script:StatePath -Raw | ConvertFrom-Json -AsHashtable
+  }
 }

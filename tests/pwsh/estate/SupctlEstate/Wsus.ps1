@@ -104,7 +104,7 @@ function Find-EstateCatalogEntry($List, [guid]$Id) {
   return , @($List | Where-Object { ([string]$_.id) -eq $wanted })
 }
 
-$script:Handlers['Get-WsusServer'] = {
+Register-EstateCmdlet 'Get-WsusServer' @() {
   param($Bound)
   $wsus = Get-EstateWsus
   $v = [version]$wsus.version
