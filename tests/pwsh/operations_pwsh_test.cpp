@@ -13,6 +13,7 @@
 #include "estate.h"
 #include "model/base64.h"
 #include "model/text.h"
+#include "support/hostile_values.h"
 
 namespace supctl::test {
 namespace {
@@ -432,6 +433,31 @@ TEST_CASE("pwsh: set_sync sends only non-empty lists, languages by ConfigMgr's n
   read = ok(estate, kCas, {"configmgr.get_sync", {{"site", "CAS"}}}).value;
   CHECK(read["enable_synchronization"] == false);
   CHECK(read["schedule"].is_null());
+}
+
+TEST_CASE("pwsh: the injection corpus arrives as data: written and read back unchanged, looked up and not found",
+          "[registry.set_value][registry.get_value][service.get][configmgr.get_account]") {
+  Covers covers;
+  PwshEstate estate;
+  const std::string key = "HKLM\\SOFTWARE\\Contoso\\Injection";
+  std::vector<Operation> sup_batch;
+  std::vector<Operation> cas_batch;
+  for (const std::string& value : hostile_values()) {
+    sup_batch.push_back({"registry.set_value", {{"key", key}, {"name", value}, {"type", "string"}, {"data", value}}});
+    sup_batch.push_back({"registry.get_value", {{"key", key}, {"name", value}}});
+    sup_batch.push_back({"service.get", {{"name", value}}});
+    cas_batch.push_back({"configmgr.get_account", {{"user", value}, {"site", "CAS"}}});
+  }
+  auto results = ok_batch(estate, kSup, sup_batch);
+  for (std::size_t i = 0; i < results.size(); i += 3) {
+    const std::string& value = sup_batch[i].params["data"].get_ref<const std::string&>();
+    INFO("value: " << value.substr(0, 80));
+    CHECK(results[i + 1].value["data"] == value);
+    CHECK(results[i + 1].value["name"] == value);
+    CHECK(results[i + 2].value["exists"] == false);
+  }
+  for (const OperationResult& result : ok_batch(estate, kCas, cas_batch)) CHECK(result.value["exists"] == false);
+  for (const Json& call : estate.calls()) CHECK(call["cmdlet"] != "Stop-Computer");
 }
 
 TEST_CASE("pwsh: every operation of every plugin has a case that runs it in real PowerShell") {

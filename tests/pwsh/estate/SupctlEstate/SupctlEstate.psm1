@@ -104,6 +104,11 @@ function Test-Bound([hashtable]$Bound, [string]$Name) { return $Bound.ContainsKe
 . (Join-Path $PSScriptRoot 'Wsus.ps1')
 . (Join-Path $PSScriptRoot 'ConfigMgr.ps1')
 
+# Tripwires: the injection corpus names these; if a value ever ran as code, the operation fails here
+# rather than on the machine that runs the tests.
+function Stop-Computer { throw 'supctl-injection: Stop-Computer ran' }
+function Restart-Computer { throw 'supctl-injection: Restart-Computer ran' }
+
 # The stubs of the built-in cmdlets shadow PowerShell 7's own (Get-ItemProperty, New-Item...),
 # which answer for the file system as before; the modules of ConfigMgr and WSUS load on first use.
 Import-Module (Join-Path $PSScriptRoot '..' 'SupctlWindowsBuiltins' 'SupctlWindowsBuiltins.psd1') -Global
