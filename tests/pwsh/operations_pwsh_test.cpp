@@ -416,6 +416,29 @@ TEST_CASE("pwsh: a site system, its software update point and an account, from c
   CHECK(ok(estate, kCas, {"configmgr.get_account", {{"user", user}, {"site", "CAS"}}}).value["exists"] == false);
 }
 
+TEST_CASE("pwsh: on a Windows in another language the built-in Administrators is read and joined by its SID",
+          "[configmgr.add_sup][configmgr.get_members]") {
+  Covers covers;
+  PwshEstate estate;
+  Json& sup = estate.state["hosts"][kSup];
+  sup["administrators"] = "Administratoren";
+  sup["groups"] = {{"Administratoren", sup["groups"]["Administrators"]}, {"WSUS Administrators", Json::array()}};
+  const std::string user = "CONTOSO\\svc-cm-wsus";
+  ok(estate, kCas, {"configmgr.set_account", {{"user", user}, {"site", "CAS"}, {"password", "p"}}});
+  ok(estate, kCas, {"configmgr.set_site_system", {{"fqdn", kSup}, {"site", "CAS"}}});
+  ok(estate, kCas, {"configmgr.add_sup", {{"fqdn", kSup}, {"site", "CAS"}, {"connection_account", user},
+                                          {"ensure_members", {{"member", user}, {"groups", {"Administrators", "WSUS Administrators"}}}}}});
+  bool by_sid = false;
+  for (const Json& call : estate.calls()) {
+    if (call["cmdlet"] == "Add-LocalGroupMember" && call["set"] == "SecurityIdentifier") by_sid = call["bound"]["SID"] == "S-1-5-32-544";
+  }
+  CHECK(by_sid);
+  Json members = ok(estate, kCas, {"configmgr.get_members", {{"fqdn", kSup}, {"member", user}, {"site", "CAS"}, {"wsus", false}}}).value;
+  CHECK(same(members["groups"], Json::array({"Administrators", "WSUS Administrators"})));
+  const Json& local = estate.state["hosts"][kSup]["groups"]["Administratoren"];
+  CHECK(std::any_of(local.begin(), local.end(), [&](const Json& m) { return m["name"] == user; }));
+}
+
 TEST_CASE("pwsh: accounts are looked up at their own site, one at a time",
           "[configmgr.get_account][configmgr.remove_account]") {
   Covers covers;

@@ -11,7 +11,11 @@ if ($names -contains 'ensure_members' -and $null -ne $p.ensure_members) {
     param([string]$member, [string[]]$groups)
     foreach ($group in $groups) {
       $present = @(Get-SupctlLocalGroupMember $group | Where-Object { $_.Name -eq $member })
-      if ($present.Count -eq 0) { Add-LocalGroupMember -Name $group -Member $member -ErrorAction Stop }
+      if ($present.Count -eq 0) {
+        # The built-in Administrators by its SID: Windows in another language names it otherwise.
+        if ($group -eq 'Administrators') { Add-LocalGroupMember -SID 'S-1-5-32-544' -Member $member -ErrorAction Stop }
+        else { Add-LocalGroupMember -Name $group -Member $member -ErrorAction Stop }
+      }
     }
   } @(([string]$p.ensure_members.member), [string[]]@($p.ensure_members.groups))
 }

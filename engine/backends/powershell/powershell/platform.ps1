@@ -27,7 +27,11 @@ if ($null -eq (Get-Command -Name 'Open-SupctlRegistryBaseKey' -CommandType Funct
   # The members of a local group as {Name, Sid}: Name is DOMAIN\user, or $null for an account that
   # no longer resolves (an orphaned SID, common in Administrators). Get-LocalGroupMember throws
   # "Failed to compare two elements in the array" on such a group, so this reads it through ADSI.
+  # 'Administrators' is the built-in group (S-1-5-32-544) by whatever name this Windows gives it.
   function Get-SupctlLocalGroupMember([string]$Group) {
+    if ($Group -eq 'Administrators') {
+      $Group = (New-Object System.Security.Principal.SecurityIdentifier -ArgumentList 'S-1-5-32-544').Translate([System.Security.Principal.NTAccount]).Value.Split('\')[-1]
+    }
     $adsi = [ADSI]('WinNT://./{0},group' -f $Group)
     $members = New-Object System.Collections.ArrayList
     foreach ($member in @($adsi.psbase.Invoke('Members'))) {

@@ -182,14 +182,23 @@ function Invoke-SupctlNative([string]$FilePath, [string[]]$ArgumentList) {
 }
 
 # ---- local groups. hosts[h].groups[name] = list of {name, sid}; name is $null for an orphaned SID.
+# hosts[h].administrators is the local name of the built-in Administrators (S-1-5-32-544) when this
+# Windows is in another language ('Administratoren').
+function Get-EstateAdministratorsName {
+  $state = Get-EstateCurrentHost
+  if ($state.ContainsKey('administrators') -and $state['administrators']) { return [string]$state['administrators'] }
+  return 'Administrators'
+}
+
 function Get-EstateGroup([string]$Group) {
   $state = Get-EstateCurrentHost
   foreach ($key in $state.groups.Keys) { if ($key -eq $Group) { return , $state.groups[$key] } }
   return $null
 }
 
-# Seam: read as ADSI reads them, orphaned SIDs included.
+# Seam: read as ADSI reads them, orphaned SIDs included; 'Administrators' by its SID, as the real seam.
 function Get-SupctlLocalGroupMember([string]$Group) {
+  if ($Group -eq 'Administrators') { $Group = Get-EstateAdministratorsName }
   $members = Get-EstateGroup $Group
   if ($null -eq $members) { throw [System.Runtime.InteropServices.COMException]::new('The group name could not be found.', -2147022676) }
   return @($members | ForEach-Object { @{ Name = $_.name; Sid = $_.sid } })
@@ -207,9 +216,13 @@ Register-EstateCmdlet 'Get-LocalGroupMember' @('Group', 'Name', 'Member') {
   }
 }
 
-Register-EstateCmdlet 'Add-LocalGroupMember' @('Group', 'Name', 'Member') {
+Register-EstateCmdlet 'Add-LocalGroupMember' @('Group', 'Name', 'SID', 'Member') {
   param($Bound, $Set)
-  $name = if ($Set -eq 'Group') { [string]$Bound.Group } else { [string]$Bound.Name }
+  $name = if ($Set -eq 'Group') { [string]$Bound.Group } elseif ($Set -eq 'SecurityIdentifier') { [string]$Bound.SID } else { [string]$Bound.Name }
+  if ($Set -eq 'SecurityIdentifier') {
+    if ($name -ne 'S-1-5-32-544') { throw "the test estate knows only the built-in Administrators by SID, not $name" }
+    $name = Get-EstateAdministratorsName
+  }
   $state = Get-EstateCurrentHost
   $key = @($state.groups.Keys | Where-Object { $_ -eq $name })
   if ($key.Count -eq 0) { throw [System.Management.Automation.ItemNotFoundException]::new("Group $name was not found.") }
