@@ -164,15 +164,7 @@ std::string printable(std::string_view text, bool keep_crlf) {
   return out;
 }
 
-// At most kDecodedLimit bytes, cut at a character boundary, with a note when cut.
-std::string bounded(std::string text) {
-  if (text.size() <= kDecodedLimit) return text;
-  std::size_t cut = kDecodedLimit;
-  while (cut > 0 && (byte_at(text, cut) & 0xC0) == 0x80) --cut;
-  std::size_t more = text.size() - cut;
-  text.resize(cut);
-  return text + fmt::format(" ... ({} more bytes)", more);
-}
+std::string bounded(std::string text) { return shortened(std::move(text), kDecodedLimit); }
 
 // ---- lines
 
@@ -602,6 +594,15 @@ std::string unescape_clixml_string(std::string_view text) {
   }
   flush_high();
   return out;
+}
+
+std::string shortened(std::string text, std::size_t limit) {
+  if (text.size() <= limit) return text;
+  std::size_t cut = limit;
+  while (cut > 0 && (static_cast<unsigned char>(text[cut]) & 0xC0) == 0x80) --cut;
+  std::size_t more = text.size() - cut;
+  text.resize(cut);
+  return text + fmt::format(" ... ({} more bytes)", more);
 }
 
 std::string printable_text(std::string_view text) { return bounded(printable(text, true)); }

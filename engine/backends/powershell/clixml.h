@@ -57,6 +57,10 @@ std::string decode_clixml(std::string_view stderr_text);
 /// U+FFFD, at most kDecodedLimit bytes. For any text from a host that supctl prints.
 std::string printable_text(std::string_view text);
 
+/// At most `limit` bytes of `text`, cut at a UTF-8 character boundary, with " ... (N more bytes)"
+/// when it was cut.
+std::string shortened(std::string text, std::size_t limit);
+
 /// Undoes the _xHHHH_ escapes of a serialised PowerShell string (already XML-unescaped).
 std::string unescape_clixml_string(std::string_view text);
 

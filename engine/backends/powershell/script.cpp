@@ -278,14 +278,6 @@ std::string trimmed(std::string_view text) {
   return std::string(text);
 }
 
-// At most `limit` bytes of `text`, cut at a UTF-8 character boundary, with a note when cut.
-std::string shortened(const std::string& text, std::size_t limit) {
-  if (text.size() <= limit) return text;
-  std::size_t cut = limit;
-  while (cut > 0 && (static_cast<unsigned char>(text[cut]) & 0xC0) == 0x80) --cut;
-  return text.substr(0, cut) + fmt::format(" ... ({} more bytes)", text.size() - cut);
-}
-
 FailureKind kind_named(std::string_view kind) {
   if (kind == "access_denied") return FailureKind::kAccessDenied;
   if (kind == "timeout") return FailureKind::kTimeout;
