@@ -14,6 +14,14 @@ using Json = nlohmann::ordered_json;
 struct Operation {
   std::string name;  ///< "<plugin>.<verb>", e.g. "registry.get_value"
   Json params;       ///< a JSON object; secrets only as {"$secret": {"env"|"file": ...}} placeholders
+  /// The machine that owns what it reads or changes, when that is not the machine of the resource
+  /// it belongs to (Plugin::host_of): a SUP's group memberships on the SUP's own server while the
+  /// role itself is read through its site's SMS Provider. Empty: the resource's host.
+  std::string host;
+  /// Operations of one batch with the same non-zero chain are steps of one change: they run in
+  /// their order, and once one fails the rest of its chain is not run (each of them fails saying
+  /// so). 0: the operation stands alone. Backends run a batch in order either way.
+  int chain = 0;
 };
 
 /// How an operation failed, so that callers can tell a host that is down from a step that failed.
