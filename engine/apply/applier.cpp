@@ -9,6 +9,8 @@
 #include <set>
 #include <thread>
 
+#include "ops/batch.h"
+
 namespace supctl::apply {
 namespace {
 
@@ -198,7 +200,8 @@ class Applier {
       // Where the logs end before the change, so that only what it makes them say counts.
       std::unique_ptr<Witness::Watch> watch = in_.witness ? in_.witness->watch(change, target) : nullptr;
       if (!response.operations.empty()) {
-        auto results = in_.backend->run(target, response.operations);
+        // Each operation on the machine that owns what it changes, in order; the first failure stops the change.
+        auto results = ops::run_in_order(*in_.backend, target, response.operations, in_.target_of);
         for (std::size_t i = 0; i < response.operations.size(); ++i) {
           if (i >= results.size()) return fail(step, "the backend returned fewer results than operations");
           if (!results[i].ok()) {
@@ -265,7 +268,10 @@ class Applier {
     model::ReadRequest read{change.address, nullptr, &change.desired, nullptr, &change.references};
     model::ReadResponse response = plugin.read(read);
     if (response.diagnostics.has_errors()) return "cannot read it back: " + first_error(response.diagnostics);
-    auto results = in_.backend->run(target, response.operations);
+    ops::ReadBatch batch;
+    ops::ReadBatch::Ticket ticket = batch.add(target, std::move(response.operations), in_.target_of);
+    batch.run(*in_.backend, 1);
+    auto results = batch.results(ticket);
     model::ObserveResponse seen =
         plugin.observe(model::ObserveRequest{change.address, nullptr, results, &change.desired, &change.references});
     if (seen.diagnostics.has_errors()) return "cannot read it back: " + first_error(seen.diagnostics);

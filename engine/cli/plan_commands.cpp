@@ -223,9 +223,19 @@ bool emit_scripts(const std::string& out_dir, const std::map<std::string, std::v
         }
         continue;
       }
-      if (response.operations.empty()) continue;
-      int number = ++applied[change.host];
-      phases[change.host].emplace_back(fmt::format("apply-{:03}-{}", number, slug(change.address.str())), std::move(response.operations));
+      // Each operation on the machine that owns what it changes: consecutive ones on one host are
+      // one request, as the applier sends them.
+      for (std::size_t begin = 0; begin < response.operations.size();) {
+        const std::string host = response.operations[begin].host.empty() ? change.host : response.operations[begin].host;
+        std::size_t end = begin + 1;
+        auto host_of = [&](const model::Operation& op) { return model::lower(op.host.empty() ? change.host : op.host); };
+        while (end < response.operations.size() && host_of(response.operations[end]) == model::lower(host)) ++end;
+        std::vector<model::Operation> leg(std::make_move_iterator(response.operations.begin() + static_cast<std::ptrdiff_t>(begin)),
+                                          std::make_move_iterator(response.operations.begin() + static_cast<std::ptrdiff_t>(end)));
+        int number = ++applied[host];
+        phases[host].emplace_back(fmt::format("apply-{:03}-{}", number, slug(change.address.str())), std::move(leg));
+        begin = end;
+      }
     }
   }
 

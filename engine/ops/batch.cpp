@@ -6,6 +6,8 @@
 #include <atomic>
 #include <thread>
 
+#include "model/text.h"
+
 namespace supctl::ops {
 
 void parallel_for(std::size_t count, int parallelism, const std::function<void(std::size_t)>& work) {
@@ -25,13 +27,24 @@ void parallel_for(std::size_t count, int parallelism, const std::function<void(s
   for (std::thread& thread : pool) thread.join();
 }
 
-ReadBatch::Ticket ReadBatch::add(const HostTarget& host, std::vector<model::Operation> operations) {
-  auto [it, inserted] = by_name_.emplace(host.name, hosts_.size());
-  if (inserted) hosts_.push_back(HostBatch{host, {}, {}});
-  HostBatch& batch = hosts_[it->second];
-  slots_.push_back(Slot{it->second, batch.operations.size(), operations.size()});
-  for (model::Operation& op : operations) batch.operations.push_back(std::move(op));
-  return slots_.size() - 1;
+HostTarget target_for(const model::Operation& operation, const HostTarget& resource, const TargetOf& target_of) {
+  if (operation.host.empty() || model::lower(operation.host) == model::lower(resource.name)) return resource;
+  return target_of ? target_of(operation.host) : HostTarget{operation.host, nullptr};
+}
+
+ReadBatch::Ticket ReadBatch::add(const HostTarget& host, std::vector<model::Operation> operations, const TargetOf& target_of) {
+  std::vector<Place> places;
+  places.reserve(operations.size());
+  for (model::Operation& op : operations) {
+    HostTarget target = target_for(op, host, target_of);
+    auto [it, inserted] = by_name_.emplace(model::lower(target.name), hosts_.size());
+    if (inserted) hosts_.push_back(HostBatch{std::move(target), {}, {}});
+    HostBatch& batch = hosts_[it->second];
+    places.push_back(Place{it->second, batch.operations.size()});
+    batch.operations.push_back(std::move(op));
+  }
+  tickets_.push_back(std::move(places));
+  return tickets_.size() - 1;
 }
 
 void ReadBatch::run(Backend& backend, int parallelism) {
@@ -46,13 +59,51 @@ void ReadBatch::run(Backend& backend, int parallelism) {
       batch.results.assign(batch.operations.size(), model::OperationResult{model::FailureKind::kFailed, nullptr, error});
     }
   });
+  results_.assign(tickets_.size(), {});
+  for (std::size_t t = 0; t < tickets_.size(); ++t) {
+    for (const Place& place : tickets_[t]) results_[t].push_back(hosts_[place.host].results.at(place.position));
+  }
 }
 
 std::span<const model::OperationResult> ReadBatch::results(Ticket ticket) const {
-  const Slot& slot = slots_.at(ticket);
-  const HostBatch& batch = hosts_[slot.host];
-  if (batch.results.size() < slot.offset + slot.count) return {};
-  return std::span<const model::OperationResult>(batch.results).subspan(slot.offset, slot.count);
+  if (ticket >= results_.size()) return {};
+  return results_[ticket];
+}
+
+std::vector<std::pair<HostTarget, std::vector<model::Operation>>> ReadBatch::batches() const {
+  std::vector<std::pair<HostTarget, std::vector<model::Operation>>> out;
+  for (const HostBatch& batch : hosts_) out.emplace_back(batch.target, batch.operations);
+  return out;
+}
+
+std::vector<model::OperationResult> run_in_order(Backend& backend, const HostTarget& resource, std::span<const model::Operation> operations,
+                                                 const TargetOf& target_of) {
+  std::vector<model::OperationResult> results;
+  results.reserve(operations.size());
+  std::size_t begin = 0;
+  while (begin < operations.size()) {
+    HostTarget target = target_for(operations[begin], resource, target_of);
+    std::size_t end = begin + 1;
+    while (end < operations.size() && model::lower(target_for(operations[end], resource, target_of).name) == model::lower(target.name)) ++end;
+    // One chain: the backend stops this leg at its first failure too.
+    std::vector<model::Operation> batch(operations.begin() + static_cast<std::ptrdiff_t>(begin), operations.begin() + static_cast<std::ptrdiff_t>(end));
+    if (batch.size() > 1) {
+      for (model::Operation& op : batch) op.chain = 1;
+    }
+    std::vector<model::OperationResult> leg = backend.run(target, batch);
+    leg.resize(end - begin, model::OperationResult{model::FailureKind::kFailed, nullptr,
+                                                   fmt::format("the backend returned no result for it on '{}'", target.name)});
+    for (model::OperationResult& result : leg) results.push_back(std::move(result));
+    begin = end;
+    // A change stops at its first failure (within a batch too: a backend runs a batch in order).
+    auto failed = std::find_if(results.begin(), results.end(), [](const model::OperationResult& r) { return !r.ok(); });
+    if (failed != results.end()) {
+      std::string why = fmt::format("not run: {} failed before it", operations[static_cast<std::size_t>(failed - results.begin())].name);
+      results.resize(operations.size(), model::OperationResult{model::FailureKind::kFailed, nullptr, why});
+      break;
+    }
+  }
+  return results;
 }
 
 }  // namespace supctl::ops

@@ -13,17 +13,27 @@
 
 namespace supctl::ops {
 
+/// The target of a host named by the manifests (its [host] settings, when declared).
+using TargetOf = std::function<HostTarget(const std::string& host)>;
+
+/// The machine an operation runs on: its own host when it names one (Operation::host), else `resource`.
+HostTarget target_for(const model::Operation& operation, const HostTarget& resource, const TargetOf& target_of);
+
 class ReadBatch {
  public:
   using Ticket = std::size_t;
 
-  /// Queues `operations` for `host` and returns the ticket that fetches their results.
-  Ticket add(const HostTarget& host, std::vector<model::Operation> operations);
+  /// Queues `operations` of a resource whose host is `host`; an operation that names its own
+  /// host (Operation::host) goes to that host's batch instead, made a target by `target_of`.
+  /// Returns the ticket that fetches their results, in the order given.
+  Ticket add(const HostTarget& host, std::vector<model::Operation> operations, const TargetOf& target_of = {});
   /// Runs one batch per host on `backend`, at most `parallelism` hosts at a time.
   void run(Backend& backend, int parallelism);
   /// The results of the operations queued under `ticket`, in their order. Valid after run().
   std::span<const model::OperationResult> results(Ticket ticket) const;
   std::size_t host_count() const { return hosts_.size(); }
+  /// Each host's batch as it is sent, in order of first use (for `plan --emit-scripts`).
+  std::vector<std::pair<HostTarget, std::vector<model::Operation>>> batches() const;
 
  private:
   struct HostBatch {
@@ -31,15 +41,21 @@ class ReadBatch {
     std::vector<model::Operation> operations;
     std::vector<model::OperationResult> results;
   };
-  struct Slot {
-    std::size_t host;    ///< index into hosts_
-    std::size_t offset;  ///< first operation in that host's batch
-    std::size_t count;
+  struct Place {
+    std::size_t host;      ///< index into hosts_
+    std::size_t position;  ///< in that host's batch
   };
-  std::vector<HostBatch> hosts_;               ///< in order of first use
-  std::map<std::string, std::size_t> by_name_; ///< host name -> index into hosts_
-  std::vector<Slot> slots_;                    ///< by ticket
+  std::vector<HostBatch> hosts_;                 ///< in order of first use
+  std::map<std::string, std::size_t> by_name_;   ///< lower-case host name -> index into hosts_
+  std::vector<std::vector<Place>> tickets_;      ///< by ticket: where each operation went
+  std::vector<std::vector<model::OperationResult>> results_;  ///< by ticket, after run()
 };
+
+/// Runs the operations of one change, each on its own host (target_for): consecutive operations on
+/// one host go as one batch, the batches in order. Once an operation fails, the rest are not run
+/// and each fails saying so. Always one result per operation, in order.
+std::vector<model::OperationResult> run_in_order(Backend& backend, const HostTarget& resource, std::span<const model::Operation> operations,
+                                                 const TargetOf& target_of);
 
 /// Runs `work(i)` for i in [0, count) on up to `parallelism` threads; returns when all are done.
 void parallel_for(std::size_t count, int parallelism, const std::function<void(std::size_t)>& work);

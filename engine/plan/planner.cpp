@@ -172,7 +172,10 @@ class Planner {
       model::ReadResponse response = item.kind.plugin->read(request);
       item.read_ok = !response.diagnostics.has_errors();
       out_.append(std::move(response.diagnostics));
-      if (item.read_ok) item.ticket = batch.add(host_target(*in_.manifest, item.host), std::move(response.operations));
+      if (item.read_ok) {
+        item.ticket = batch.add(host_target(*in_.manifest, item.host), std::move(response.operations),
+                                [this](const std::string& host) { return host_target(*in_.manifest, host); });
+      }
     }
     if (out_.has_errors()) return;
     batch.run(*in_.backend, options_.parallelism);

@@ -167,10 +167,13 @@ std::optional<model::InstallChain> sup_evidence(const model::EvidenceRequest& re
   const std::string& fqdn = request.address.name;
   const std::string server = model::upper(fqdn);
   const std::string bootstrap = "SMS_SERVER_BOOTSTRAP_" + netbios_of(fqdn);
+  // The SMS Provider stores the role; Site Component Manager and WSUS Configuration Manager run on
+  // the site server, which is the provider's machine unless the site names another provider.
+  const std::string site_server = model::referenced_string(request.references, "site", "server").value_or(request.host);
   const LogSource smsprov{request.host, "SMSProv.log", "SMS_PROVIDER"};
-  const LogSource sitecomp{request.host, "SiteComp.log", "SMS_SITE_COMPONENT_MANAGER"};
+  const LogSource sitecomp{site_server, "SiteComp.log", "SMS_SITE_COMPONENT_MANAGER"};
   const LogSource setup{fqdn, "SUPSetup.log", ""};
-  const LogSource wcm{request.host, "WCM.log", "SMS_WSUS_CONFIGURATION_MANAGER"};
+  const LogSource wcm{site_server, "WCM.log", "SMS_WSUS_CONFIGURATION_MANAGER"};
 
   model::InstallChain chain;
   chain.subject = fmt::format("the software update point role on {}", fqdn);
@@ -202,7 +205,7 @@ std::optional<model::InstallChain> sup_evidence(const model::EvidenceRequest& re
 
   const std::string account = model::string_attribute(request.desired, "connection_account").has_value()
                                   ? model::referenced_string(request.references, "connection_account", "user").value_or("the connection account")
-                                  : computer_account_of(request.host);
+                                  : computer_account_of(site_server);
   auto failure = [&](std::size_t step, const LogSource& source, std::vector<std::string> signs, std::string hint,
                      std::vector<std::string> about = {}) {
     chain.failures.push_back(model::FailureSign{step, source, std::move(signs), std::move(hint), std::move(about)});
@@ -231,11 +234,11 @@ std::optional<model::InstallChain> sup_evidence(const model::EvidenceRequest& re
                       fqdn, account),
           {server});
   failure(healthy, wcm, {fmt::format("Failed to connect to WSUS server {}", server)},
-          fmt::format("ConfigMgr cannot connect to WSUS on {}: WCM.log on {} says why", fqdn, request.host));
+          fmt::format("ConfigMgr cannot connect to WSUS on {}: WCM.log on {} says why", fqdn, site_server));
   chain.timeout_hint = fmt::format(
       "ConfigMgr installs the role in the background: SiteComp.log on {} shows Site Component Manager's progress (it retries every 60 "
       "minutes), SUPSetup.log on {} the role setup, and a {} service still on {} a setup still running",
-      request.host, fqdn, bootstrap, fqdn);
+      site_server, fqdn, bootstrap, fqdn);
   return chain;
 }
 
@@ -250,13 +253,16 @@ std::vector<model::Check> sup_checks(const model::CheckRequest& request) {
        {fqdn, model::Operation{"winhttp.show_proxy", Json::object()}}},
       Json{{"proxy", proxy}}});
   const std::string site = model::string_attribute(request.desired, "site").value_or("");
+  // WCM.log is on the site server; the SUP's settings are read through the SMS Provider.
+  const model::Resource* sup = request.manifest ? request.manifest->find(request.address) : nullptr;
+  const std::string site_server = sup ? server_of(*sup, *request.manifest) : request.host;
   if (request.desired && request.desired->contains("use_proxy") && request.desired->at("use_proxy").is_boolean()) {
     const bool uses = request.desired->at("use_proxy") == true;
     checks.push_back(model::Check{
         "wsus-proxy", fmt::format("the proxy WSUS on {} got from ConfigMgr", fqdn), request.address,
         {{fqdn, model::Operation{"wsus.get", Json::object()}},
-         {request.host, model::Operation{"logs.read", Json{{"log", "WCM.log"}, {"component", "SMS_WSUS_CONFIGURATION_MANAGER"}, {"offset", 0}}}}},
-        Json{{"proxy", uses ? proxy : Json(nullptr)}, {"site_server", request.host}}});
+         {site_server, model::Operation{"logs.read", Json{{"log", "WCM.log"}, {"component", "SMS_WSUS_CONFIGURATION_MANAGER"}, {"offset", 0}}}}},
+        Json{{"proxy", uses ? proxy : Json(nullptr)}, {"site_server", site_server}}});
   }
   if (request.desired && request.desired->contains("use_proxy_for_adr") && request.desired->at("use_proxy_for_adr").is_boolean()) {
     checks.push_back(model::Check{"adr-proxy", fmt::format("the ADR proxy setting of the software update point on {}", fqdn), request.address,

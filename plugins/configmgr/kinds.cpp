@@ -60,7 +60,12 @@ std::vector<KindSchema> make_kinds() {
           depends_on(),
           {.name = "mode", .type = AttrType::kEnum, .description = "ConfigMgr 2007 site mode", .enum_values = {"mixed", "native"}},
           reference("parent", "site", "the parent site's code; none for the top-level site"),
-          {.name = "server", .type = AttrType::kString, .description = "the site server, where the SMS Provider answers",
+          {.name = "provider", .type = AttrType::kString,
+           .description = "the machine of the site's SMS Provider, where supctl reads and changes the site's ConfigMgr objects, "
+                          "when it is not the site server; a secondary site has none (supctl uses its parent's)",
+           .format = &formats::kFqdn, .defines_machine = true},
+          {.name = "server", .type = AttrType::kString, .description = "the site server, where Site Component Manager runs; also "
+                                                                       "where the SMS Provider answers unless provider says otherwise",
            .required = true, .format = &formats::kFqdn, .defines_machine = true},
           {.name = "site_name", .type = AttrType::kString, .description = "the site's display name", .format = &formats::kNonEmpty},
           {.name = "type", .type = AttrType::kEnum, .description = "central administration site, primary or secondary",

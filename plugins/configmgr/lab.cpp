@@ -175,7 +175,11 @@ OperationResult get_site(lab::Estate& estate, const std::string& host, const Jso
   std::string error;
   auto code = text(params, "configmgr.get_site", "code", &error);
   if (!code) return failed(error);
-  Json result{{"exists", false}, {"code", upper(*code)}, {"type", nullptr}, {"parent", nullptr}, {"server", nullptr}};
+  Json result{{"exists", false}, {"code", upper(*code)}, {"type", nullptr}, {"parent", nullptr}, {"server", nullptr}, {"provider_site", nullptr}};
+  // The site this SMS Provider is for: the one of its sites that is not a secondary below it.
+  for (const auto& [key, site] : estate.documents(host, "configmgr.site")) {
+    if (site.value("type", Json(nullptr)) != "secondary") result["provider_site"] = key;
+  }
   if (auto site = estate.document(host, "configmgr.site", upper(*code))) {
     result["exists"] = true;
     for (const char* key : {"type", "parent", "server"}) result[key] = site->value(key, Json(nullptr));
@@ -301,12 +305,15 @@ OperationResult get_sup(lab::Estate& estate, const std::string& host, const Json
   std::string error;
   auto fqdn = text(params, "configmgr.get_sup", "fqdn", &error);
   if (!fqdn) return failed(error);
-  Json result{{"exists", false}, {"fqdn", *fqdn}, {"site", params.value("site", Json(nullptr))}, {"installed", false}};
+  Json result{{"exists", false}, {"fqdn", *fqdn}, {"site", params.value("site", Json(nullptr))}};
   if (auto found = find_document(estate, host, "configmgr.sup", *fqdn)) {
     result = found->second;
+    result.erase("installed");  // the server's own state: supctl reads it on the SUP's server (registry.get_key)
     result["exists"] = true;
     result["fqdn"] = *fqdn;
   }
+  auto site = estate.document(host, "configmgr.site", upper(params.value("site", std::string())));
+  result["site_version"] = site ? site->value("version", Json(nullptr)) : Json(nullptr);
   return succeeded(std::move(result));
 }
 
@@ -324,50 +331,44 @@ std::optional<std::string> sup_settings(const Json& params, Json& document) {
   return std::nullopt;
 }
 
-/// Adds the member to the local groups `ensure_members` names on the SUP's server, as supctl does
-/// for an account with manage_group_membership = true (remotely, before ConfigMgr needs them).
-std::optional<std::string> ensure_members(lab::Estate& estate, const std::string& fqdn, const Json& params) {
-  if (!params.contains("ensure_members")) return std::nullopt;
-  const Json& ensure = params["ensure_members"];
-  if (!ensure.is_object() || !ensure.value("member", Json(nullptr)).is_string() || !ensure.value("groups", Json(nullptr)).is_array()) {
-    return fmt::format("'ensure_members' must be {{member, groups}}; found {}", ensure.dump());
+/// Adds the member to the local groups named, on this server (the SUP's): supctl's own change for
+/// an account with manage_group_membership = true, before ConfigMgr connects with it.
+OperationResult set_members(lab::Estate& estate, const std::string& host, const Json& params) {
+  std::string error;
+  auto member = text(params, "configmgr.set_members", "member", &error);
+  if (!member) return failed(error);
+  if (!params.value("groups", Json(nullptr)).is_array()) {
+    return failed(fmt::format("configmgr.set_members: 'groups' must be an array of group names; found {}", params.value("groups", Json(nullptr)).dump()));
   }
-  if (!estate.host(fqdn)) return fmt::format("cannot reach '{}' to add {} to its local groups", fqdn, ensure["member"].get<std::string>());
-  for (const Json& group : ensure["groups"]) {
-    if (!group.is_string()) return fmt::format("'ensure_members.groups' must hold group names; found {}", group.dump());
-    std::string member = ensure["member"].get<std::string>();
+  for (const Json& group : params["groups"]) {
+    if (!group.is_string()) return failed(fmt::format("configmgr.set_members: 'groups' must hold group names; found {}", group.dump()));
     bool present = false;
-    for (const std::string& m : estate.members(fqdn, group.get<std::string>())) present |= iequals(m, member);
-    if (!present) estate.add_member(fqdn, group.get<std::string>(), member);
+    for (const std::string& m : estate.members(host, group.get<std::string>())) present |= iequals(m, *member);
+    if (!present) estate.add_member(host, group.get<std::string>(), *member);
   }
-  return std::nullopt;
+  return succeeded();
 }
 
-std::string generation_of(const Json& site);
-
-/// The local groups of the SUP's server, among Administrators and WSUS Administrators, that the
-/// member is in; with `wsus`, also whether the WSUS there is one the site can use.
+/// The local groups of this server (the SUP's), among Administrators and WSUS Administrators, that
+/// the member is in; with `wsus`, the WSUS installed here and its version.
 OperationResult get_members(lab::Estate& estate, const std::string& host, const Json& params) {
   std::string error;
-  auto fqdn = text(params, "configmgr.get_members", "fqdn", &error);
-  auto member = fqdn ? text(params, "configmgr.get_members", "member", &error) : std::nullopt;
-  if (!fqdn || !member) return failed(error);
-  if (!estate.host(*fqdn)) return {FailureKind::kUnreachable, nullptr, fmt::format("cannot reach '{}' to read its local groups", *fqdn)};
+  auto member = text(params, "configmgr.get_members", "member", &error);
+  if (!member) return failed(error);
   Json groups = Json::array();
   for (std::string_view group : kSupGroups) {
-    for (const std::string& m : estate.members(*fqdn, group)) {
+    for (const std::string& m : estate.members(host, group)) {
       if (iequals(m, *member)) {
         groups.push_back(std::string(group));
         break;
       }
     }
   }
-  Json result{{"groups", std::move(groups)}, {"member", *member}, {"remote", !iequals(*fqdn, host)}};
+  Json result{{"groups", std::move(groups)}, {"member", *member}};
   if (params.value("wsus", false) == true) {
-    // What the role setup will find: WSUS installed, in a version this site's ConfigMgr supports.
-    auto site = estate.document(host, "configmgr.site", upper(params.value("site", std::string())));
-    WsusCheck check = check_wsus(estate.document(*fqdn, "wsus", "server"), site ? generation_of(*site) : "current-branch");
-    result["wsus"] = Json{{"installed", !check.file_version.empty()}, {"supported", check.supported}, {"reason", check.reason}};
+    WsusCheck check = check_wsus(estate.document(host, "wsus", "server"), "current-branch");
+    result["wsus"] = Json{{"installed", !check.file_version.empty()},
+                          {"version", check.file_version.empty() ? Json(nullptr) : Json(check.file_version)}};
   }
   return succeeded(std::move(result));
 }
@@ -387,8 +388,13 @@ std::string generation_of(const Json& site) {
 /// server (kind timeout: the setup hangs after it starts; any other kind: a prerequisite fails to
 /// install) and `configmgr.wsus_configuration` on the site server (access_denied: WSUS answers
 /// 401; timeout: WCM never gets to its checks; any other kind: WSUS refuses the connection).
-OperationResult install_role(lab::Estate& estate, const std::string& host, const std::string& fqdn, const std::string& code, Json& document,
-                             const std::string& generation, Logger& log) {
+OperationResult install_role(lab::Estate& estate, const std::string& provider, const std::string& fqdn, const Json& site,
+                             Json& document, Logger& log) {
+  // The SMS Provider keeps the role's document; Site Component Manager and WSUS Configuration
+  // Manager run on the site server (the provider's machine unless the site says otherwise).
+  const std::string host = site.value("server", provider);
+  const std::string code = site.value("code", std::string());
+  const std::string generation = generation_of(site);
   const std::string server = upper(fqdn);
   const std::string netbios = netbios_of(fqdn);
   const std::string site_server = upper(host);
@@ -422,7 +428,7 @@ OperationResult install_role(lab::Estate& estate, const std::string& host, const
   estate.advance(2);
 
   auto not_installed = [&](const std::string& reason) {
-    estate.put_document(host, "configmgr.sup", fqdn, document);
+    estate.put_document(provider, "configmgr.sup", fqdn, document);
     return succeeded(Json{{"installed", false}, {"reason", reason}, {"log_lines", log.lines()}});
   };
   auto fail_setup = [&](const std::string& reason, std::string_view line) {
@@ -435,7 +441,10 @@ OperationResult install_role(lab::Estate& estate, const std::string& host, const
                             server),
                 3);
     log.cmtrace(host, kSiteComp, "Bootstrap operation failed.", 3);
+    // The failed bootstrap is rolled back: its service and the role's registry key go, so the
+    // server reads as without the role (what supctl's read takes as "not installed").
     estate.remove_service(fqdn, bootstrap);
+    estate.delete_key(fqdn, kRoleKey);
     log.cmtrace(host, kSiteComp, fmt::format("Deinstalled service {}.", bootstrap));
     return not_installed(fmt::format("the software update point role did not install on {}: {}; see SUPSetup.log on {}", fqdn, reason, fqdn));
   };
@@ -544,7 +553,7 @@ OperationResult install_role(lab::Estate& estate, const std::string& host, const
                           document["wsus_ssl"] == true ? document["wsus_iis_ssl_port"].dump() : document["wsus_iis_port"].dump(),
                           document["wsus_ssl"] == true ? "True" : "False"));
   if (document["use_proxy"] == true) {
-    auto system = find_document(estate, host, "configmgr.site_system", fqdn);
+    auto system = find_document(estate, provider, "configmgr.site_system", fqdn);
     Json proxy = system ? system->second.value("proxy", Json(nullptr)) : Json(nullptr);
     if (!proxy.is_object()) {
       log.cmtrace(host, kWcm, "The address of the proxy server cannot be empty", 3);
@@ -562,7 +571,7 @@ OperationResult install_role(lab::Estate& estate, const std::string& host, const
   log.cmtrace(host, kWcm, fmt::format("There are no unhealthy WSUS Server components on WSUS Server {}", server));
   log.cmtrace(host, kWcm, fmt::format("Successfully checked database connection on WSUS server {}", server));
   document["installed"] = true;
-  estate.put_document(host, "configmgr.sup", fqdn, document);
+  estate.put_document(provider, "configmgr.sup", fqdn, document);
   return succeeded(Json{{"installed", true}, {"log_lines", log.lines()}});
 }
 
@@ -582,14 +591,13 @@ OperationResult add_sup(lab::Estate& estate, const std::string& host, const Json
   }
   if (!estate.host(*fqdn)) {
     return {FailureKind::kUnreachable, nullptr,
-            fmt::format("the site server '{}' cannot reach '{}' to install the software update point", host, *fqdn)};
+            fmt::format("the site server '{}' cannot reach '{}' to install the software update point",
+                        site_document->value("server", host), *fqdn)};
   }
-  if (auto bad = ensure_members(estate, *fqdn, params)) return failed(fmt::format("{}: {}", kOperation, *bad));
   Json document{{"site", code}};
   for (const auto& [name, fallback] : sup_defaults()) document[std::string(name)] = fallback;
   if (auto bad = sup_settings(params, document)) return failed(fmt::format("{}: {}", kOperation, *bad));
   document["installed"] = false;
-  std::string generation = generation_of(*site_document);
 
   Logger log(estate);
 
@@ -600,7 +608,7 @@ OperationResult add_sup(lab::Estate& estate, const std::string& host, const Json
   estate.put_document(host, "configmgr.sup", *fqdn, document);
   estate.advance(3);
 
-  return install_role(estate, host, *fqdn, code, document, generation, log);
+  return install_role(estate, host, *fqdn, *site_document, document, log);
 }
 
 OperationResult set_sup(lab::Estate& estate, const std::string& host, const Json& params) {
@@ -609,7 +617,6 @@ OperationResult set_sup(lab::Estate& estate, const std::string& host, const Json
   if (!fqdn) return failed(error);
   auto found = find_document(estate, host, "configmgr.sup", *fqdn);
   if (!found) return failed(fmt::format("{} has no software update point role to change", *fqdn));
-  if (auto bad = ensure_members(estate, *fqdn, params)) return failed(fmt::format("configmgr.set_sup: {}", *bad));
   Json document = found->second;
   if (auto bad = sup_settings(params, document)) return failed(fmt::format("configmgr.set_sup: {}", *bad));
   Logger log(estate);
@@ -622,8 +629,7 @@ OperationResult set_sup(lab::Estate& estate, const std::string& host, const Json
     std::string code = document.value("site", std::string());
     auto site_document = estate.document(host, "configmgr.site", code);
     if (!site_document) return failed(fmt::format("site '{}' is not a site of the SMS Provider on '{}'", code, host));
-    std::string generation = generation_of(*site_document);
-    return install_role(estate, host, found->first, code, document, generation, log);
+    return install_role(estate, host, found->first, *site_document, document, log);
   }
   return succeeded();
 }
@@ -896,6 +902,7 @@ void add_lab_operations(lab::OperationTable& table) {
   table.add("configmgr.remove_sup", remove_sup);
   table.add("configmgr.get_sync", get_sync);
   table.add("configmgr.get_members", get_members);
+  table.add("configmgr.set_members", set_members);
   table.add("configmgr.remove_site_system", remove_site_system);
   table.add("configmgr.remove_account", remove_account);
   table.add("configmgr.set_sync", set_sync);
@@ -906,9 +913,10 @@ void seed_lab(const model::Manifest& manifest, lab::Estate& estate) {
   bool legacy = hierarchy && hierarchy->string("configmgr") == "2007";
   for (const model::Resource& site : manifest.of_kind("site")) {
     auto server = site.string("server");
-    if (!server) continue;
+    std::string provider = provider_of(site, manifest);
+    if (!server || provider.empty()) continue;
     auto parent = site.string("parent");
-    estate.put_document(*server, "configmgr.site", upper(site.name()),
+    estate.put_document(provider, "configmgr.site", upper(site.name()),
                         Json{{"code", upper(site.name())},
                              {"version", std::string(legacy ? kConfigMgr2007Version : kCurrentBranchVersion)},
                              {"type", site.string("type") ? Json(std::string(*site.string("type"))) : Json(nullptr)},

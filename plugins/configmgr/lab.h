@@ -1,8 +1,11 @@
 #pragma once
 /// The ConfigMgr operations' two interpreters: in C++ over the lab estate (documents as
 /// engine/backends/lab/LAYOUT.md lays them out), and as PowerShell fragments that drive the
-/// ConfigurationManager module on the SMS Provider (powershell/<operation>.ps1). Every operation
-/// runs on the server of the site it concerns. Names, parameters and results:
+/// ConfigurationManager module on the SMS Provider (powershell/<operation>.ps1). Operations on a
+/// site's objects run on the SMS Provider that answers for the site (resources.h provider_of: a
+/// secondary site's parent primary's, with the secondary's code); get_members and set_members run
+/// on the SUP's own server. No operation reaches from one machine to another. Names, parameters
+/// and results:
 ///   configmgr.get_site        {code}                  -> {exists, code, type, parent, server}
 ///   configmgr.get_account     {user}                  -> {exists, user, site}
 ///   configmgr.set_account     {user, site?, password} -> {}   (New-CMAccount when missing, else Set-CMAccount)
@@ -10,19 +13,19 @@
 ///                                                         use_site_server_account, installation_account}
 ///   configmgr.set_site_system {fqdn, site, proxy?: {server, port, account} | null, public_fqdn?, fdm_operation?,
 ///                              use_site_server_account?, installation_account?} -> {}
-///   configmgr.get_sup         {fqdn, site}            -> {exists, fqdn, site, <SUP attributes>, installed}
+///   configmgr.get_sup         {fqdn, site}            -> {exists, fqdn, site, <SUP attributes>, site_version}
 ///   configmgr.add_sup         {fqdn, site, <SUP attributes>} -> {installed, log_lines}
 ///   configmgr.set_sup         {fqdn, site, <changed SUP attributes>} -> {}
 ///   configmgr.remove_sup      {fqdn, site}            -> {}
 ///   configmgr.remove_site_system {fqdn, site}         -> {}   (refused while it holds a SUP)
 ///   configmgr.remove_account  {user}                  -> {}
-///   configmgr.get_members     {fqdn, member, site?, wsus?} -> {groups, member, remote, wsus?: {installed, supported, reason}}:
-///                             the member's groups among Administrators / WSUS Administrators on fqdn
+///   configmgr.get_members     {member, wsus?}         -> {groups, member, wsus?: {installed, version}}: on the
+///                             SUP's server, the member's groups among Administrators / WSUS Administrators
+///   configmgr.set_members     {member, groups}        -> {}: on the SUP's server, adds the member to the groups
 ///   configmgr.get_sync        {site}                  -> {exists, site, child, <sync attributes; products and
 ///                                                         classifications as GUIDs>}
 ///   configmgr.set_sync        {site, <changed sync attributes>} -> {log_lines}
-/// add_sup and set_sup also take ensure_members {member, groups}: supctl's own membership changes
-/// for an account with manage_group_membership = true.
+/// Whether a SUP's role is installed is read on its server: registry.get_key of kSupRoleKey.
 /// SUP attributes carry the manifest's names (wsus_iis_port, wsus_ssl, use_proxy, ...); accounts
 /// travel as DOMAIN\user, never by manifest name (apply learns them from the references the plan
 /// resolved). The site's own version (4.00.x: ConfigMgr 2007; 5.00.x: current branch) decides
@@ -45,7 +48,7 @@ void add_lab_operations(lab::OperationTable& table);
 std::span<const model::ScriptFragment> powershell_fragments();
 
 /// Makes the estate hold what the manifests take as given: every declared site as a
-/// `configmgr.site` document on its server, and on every SUP host the connection accounts and the
+/// `configmgr.site` document on the SMS Provider that answers for it, and on every SUP host the connection accounts and the
 /// site server's computer account (DOMAIN\SERVER$) in Administrators and WSUS Administrators.
 /// Accounts with manage_group_membership = true are left out: supctl adds them.
 void seed_lab(const model::Manifest& manifest, lab::Estate& estate);

@@ -17,9 +17,10 @@ class ConfigMgrPlugin final : public model::Plugin {
   void check(const model::Manifest& manifest, diag::Diagnostics& out) const override { check_rules(manifest, out); }
   std::vector<model::Edge> edges(const model::Manifest& manifest) const override { return implied_edges(manifest); }
 
-  /// Every ConfigMgr resource is read and changed through the SMS Provider on its site's server.
+  /// Every ConfigMgr resource is read and changed through the SMS Provider that answers for its
+  /// site; what lives on a SUP's own server is read and changed there (Operation::host).
   std::string host_of(const model::Resource& resource, const model::Manifest& manifest) const override {
-    return server_of(resource, manifest);
+    return provider_of(resource, manifest);
   }
   /// The state records the server each resource was applied on: the planner falls back to it.
   std::string host_of_recorded(const model::Address&, const model::AttributeMap&) const override { return {}; }

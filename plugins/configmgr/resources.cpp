@@ -284,15 +284,15 @@ std::optional<std::string> managed_member(const Json* references) {
   return model::referenced_string(references, "connection_account", "user");
 }
 
-/// The get_members parameters that check a SUP's server: the groups of the account ConfigMgr
-/// connects with (the connection account, else the site server's computer account) and, when the
-/// manifests install no WSUS there, the WSUS the role setup will find. nullopt when nothing needs
-/// checking (a SUP on its site server whose memberships supctl does not manage).
-std::optional<Json> sup_host_check(const model::ReadRequest& request, const std::string& site) {
+/// The get_members parameters that check a SUP's server, where it runs: the groups of the account
+/// ConfigMgr connects with (the connection account, else the site server's computer account) and,
+/// when the manifests install no WSUS there, the WSUS the role setup will find. nullopt when nothing
+/// needs checking (a SUP on its site server whose memberships supctl does not manage).
+std::optional<Json> sup_host_check(const model::ReadRequest& request) {
   auto managed = managed_member(request.references);
   if (!request.desired || !request.manifest) {
     if (!managed) return std::nullopt;  // reading back after apply: only what supctl changed
-    return Json{{"fqdn", request.address.name}, {"member", *managed}};
+    return Json{{"member", *managed}};
   }
   std::string server = server_of(*request.desired, *request.manifest);
   bool remote = !server.empty() && !iequals(server, request.address.name);
@@ -300,13 +300,23 @@ std::optional<Json> sup_host_check(const model::ReadRequest& request, const std:
   if (!member && remote) member = computer_account_of(server);
   bool wsus = !request.manifest->find("wsus_server", request.address.name);
   if (!member || (!remote && !managed && !wsus)) return std::nullopt;
-  return Json{{"fqdn", request.address.name}, {"member", *member}, {"site", site}, {"wsus", wsus}};
+  return Json{{"member", *member}, {"wsus", wsus}};
+}
+
+/// Whether the site supports a WSUS version, as the role setup judges it: a ConfigMgr 2007 site
+/// (4.00.x) WSUS 3.0 SP1/SP2 (3.x), current branch WSUS 4.0 and later of Windows Server 2012 to 2022.
+bool wsus_supported(std::string_view site_version, std::string_view wsus_version) {
+  if (site_version.starts_with("4.")) return wsus_version.starts_with("3.");
+  constexpr std::array<std::string_view, 5> kSupported{"6.2.", "6.3.", "10.0.14393", "10.0.17763", "10.0.20348"};
+  return std::any_of(kSupported.begin(), kSupported.end(), [&](std::string_view prefix) { return wsus_version.starts_with(prefix); });
 }
 
 /// Plan-time errors for what would make the role fail on its server: an account ConfigMgr connects
 /// with that is missing from a group (unless supctl manages it), or no usable WSUS.
-void check_sup_host(const model::ObserveRequest& request, const Json& seen, diag::Diagnostics& out) {
-  if (seen.value("remote", false) && !managed_member(request.references)) {
+void check_sup_host(const model::ObserveRequest& request, const Json& seen, const std::string& site_version, diag::Diagnostics& out) {
+  std::string server = request.desired && request.manifest ? server_of(*request.desired, *request.manifest) : std::string();
+  bool remote = !server.empty() && !iequals(server, request.address.name);
+  if (remote && !managed_member(request.references)) {
     std::vector<std::string> missing;
     for (std::string_view group : kSupGroups) {
       bool in = false;
@@ -325,10 +335,19 @@ void check_sup_host(const model::ObserveRequest& request, const Json& seen, diag
                    : "add the site server's computer account to both groups on the server, or name a connection_account";
     }
   }
-  if (seen.contains("wsus") && !seen["wsus"].value("supported", false)) {
-    bool installed = seen["wsus"].value("installed", false);
+  const Json wsus = seen.value("wsus", Json(nullptr));
+  if (!wsus.is_object()) return;
+  const std::string version = wsus.value("version", Json(nullptr)).is_string() ? wsus["version"].get<std::string>() : std::string();
+  bool installed = wsus.value("installed", false) && !version.empty();
+  if (!installed || !wsus_supported(site_version, version)) {
+    bool legacy = site_version.starts_with("4.");
+    std::string reason = !installed ? std::string("WSUS is not installed")
+                         : legacy   ? fmt::format("WSUS {} is not supported by ConfigMgr 2007 (supported: WSUS 3.0 SP1 or SP2)", version)
+                                    : fmt::format("WSUS {} is not supported by ConfigMgr current branch (supported: 6.2, 6.3, 10.0.14393, "
+                                                  "10.0.17763, 10.0.20348)",
+                                                  version);
     auto& d = model::resource_error(out, request.address, installed ? "wsus-version" : "wsus-missing",
-                                    fmt::format("{}: {}; the role setup would fail", request.address.str(), seen["wsus"].value("reason", std::string())));
+                                    fmt::format("{}: {}; the role setup would fail", request.address.str(), reason));
     d.help = installed ? "run a supported WSUS on the server (a newer Windows Server), or remove the software update point"
                                                      : "install WSUS first: declare a wsus_server for this host, or install it by hand";
   }
@@ -383,6 +402,34 @@ std::string server_of(const Resource& resource, const model::Manifest& manifest)
   return {};
 }
 
+std::string provider_of(const Resource& resource, const model::Manifest& manifest) {
+  // The site whose SMS Provider answers: a secondary's parent primary.
+  auto provider = [&](const Resource* site) {
+    for (int depth = 0; site && depth < 16; ++depth) {
+      auto type = site->string("type");
+      auto parent = site->string("parent");
+      if (!(type && *type == "secondary" && parent)) break;
+      site = manifest.find("site", *parent);
+    }
+    auto machine = site ? site->string("provider") : std::nullopt;
+    if (!machine && site) machine = site->string("server");
+    return machine ? std::string(*machine) : std::string();
+  };
+  const std::string& kind = resource.kind();
+  if (kind == "site") return provider(&resource);
+  if (kind == "site_system" || kind == "software_update_point") {
+    auto code = resource.string("site");
+    return code ? provider(manifest.find("site", *code)) : std::string();
+  }
+  if (kind == "sync") return provider(manifest.find("site", resource.name()));
+  if (kind == "account") {
+    auto code = resource.string("site");
+    return provider(code ? top_of(manifest.find("site", *code), manifest) : top_level_site(manifest));
+  }
+  if (kind == "proxy") return provider(top_level_site(manifest));
+  return {};
+}
+
 model::ReadResponse read_resource(const model::ReadRequest& request) {
   model::ReadResponse response;
   const std::string& kind = request.address.kind;
@@ -413,7 +460,10 @@ model::ReadResponse read_resource(const model::ReadRequest& request) {
     }
     response.operations.push_back({std::string(operation), Json{{"fqdn", request.address.name}, {"site", *site}}});
     if (kind == "software_update_point") {
-      if (auto check = sup_host_check(request, *site)) response.operations.push_back({"configmgr.get_members", std::move(*check)});
+      // On the SUP's own server, through its own transport: whether the role is installed there,
+      // and the groups ConfigMgr's account must be in.
+      response.operations.push_back({"registry.get_key", Json{{"key", kSupRoleKey}}, request.address.name});
+      if (auto check = sup_host_check(request)) response.operations.push_back({"configmgr.get_members", std::move(*check), request.address.name});
     }
   }
   return response;
@@ -450,20 +500,46 @@ model::ObserveResponse observe_resource(const model::ObserveRequest& request) {
     response.observed = observe_sync(*result, written ? &*written : nullptr);
     return response;
   }
+  // A SUP: whether the role is installed on its server, and that server's groups and WSUS.
   const Json* sup_host = nullptr;
-  if (kind == "software_update_point" && request.results.size() > 1) {
-    sup_host = operation_result(request, request.results[1], "configmgr.get_members", response.diagnostics);
-    if (!sup_host) return response;
+  bool installed = false;
+  if (kind == "software_update_point") {
+    if (request.results.size() < 2) {
+      model::resource_error(response.diagnostics, request.address, "read-failed",
+                            fmt::format("cannot read {}: expected a result of registry.get_key, found none", request.address.str()));
+      return response;
+    }
+    const Json* key = operation_result(request, request.results[1], "registry.get_key", response.diagnostics);
+    if (!key) return response;
+    if (request.results.size() > 2) {
+      sup_host = operation_result(request, request.results[2], "configmgr.get_members", response.diagnostics);
+      if (!sup_host) return response;
+    }
+    installed = result->value("exists", false) && key->value("exists", false) == true;
   }
-  bool installed = result->value("exists", false) && result->value("installed", false) == true;
   if (sup_host && !installed && request.desired) {
     // Only a role still to be installed is checked: an installed one already proved it.
-    check_sup_host(request, *sup_host, response.diagnostics);
+    check_sup_host(request, *sup_host, result->value("site_version", std::string()), response.diagnostics);
   }
   if (!result->value("exists", false)) return response;
   AttributeMap observed;
   if (kind == "site") {
     for (const char* key : {"type", "parent", "server"}) observed[key] = result->value(key, Json(nullptr));
+    // The machine that answered must be the SMS Provider of this site (of its parent, for a secondary).
+    const Json answering = result->value("provider_site", Json(nullptr));
+    const bool secondary = observed["type"] == "secondary";
+    const Json expected = secondary ? observed["parent"] : Json(upper(request.address.name));
+    if (answering.is_string() && expected.is_string() && !iequals(answering.get<std::string>(), expected.get<std::string>())) {
+      auto& d = model::resource_error(response.diagnostics, request.address, "wrong-provider",
+                                      fmt::format("{}: the machine supctl reads it through is the SMS Provider of site {}, not of {}{}",
+                                                  request.address.str(), answering.get<std::string>(), expected.get<std::string>(),
+                                                  secondary ? " (this secondary site's parent)" : ""));
+      d.key_path = request.address.str() + (secondary ? ".parent" : ".provider");
+      d.help = secondary ? "check the secondary site's parent: supctl reaches it through its parent primary's SMS Provider"
+                         : "set provider to the machine where this site's SMS Provider is installed (it defaults to the site's server)";
+      return response;
+    }
+    if (request.desired && request.desired->find("provider")) observed["provider"] = model::to_json(request.desired->find("provider")->value);
   } else if (kind == "account") {
     observed["user"] = result->value("user", Json(nullptr));
     observed["site"] = result->value("site", Json(nullptr));
@@ -487,7 +563,7 @@ model::ObserveResponse observe_resource(const model::ObserveRequest& request) {
     for (std::string_view key : kSupSettings) observed[std::string(key)] = result->value(std::string(key), Json(nullptr));
     observed["connection_account"] =
         model::as_reference(result->value("connection_account", Json(nullptr)), request.references, "connection_account", "user");
-    observed["installed"] = result->value("installed", false);
+    observed["installed"] = installed;
     if (sup_host && managed_member(request.references)) observed["group_membership"] = sup_host->value("groups", Json::array());
   }
   response.observed = std::move(observed);
@@ -617,7 +693,10 @@ model::ApplyResponse apply_resource(const model::ApplyRequest& request) {
       }
     }
     if (auto member = managed_member(request.references)) {
-      params["ensure_members"] = Json{{"member", *member}, {"groups", std::vector<std::string>(kSupGroups.begin(), kSupGroups.end())}};
+      // On the SUP's own server, before ConfigMgr connects with the account.
+      response.operations.push_back(
+          {"configmgr.set_members", Json{{"member", *member}, {"groups", std::vector<std::string>(kSupGroups.begin(), kSupGroups.end())}},
+           request.address.name});
     }
     if (creating) {
       response.operations.push_back({"configmgr.add_sup", std::move(params)});

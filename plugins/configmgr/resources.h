@@ -16,6 +16,16 @@ namespace supctl::plugins::configmgr {
 /// parents). Empty when the manifest does not say (the hierarchy, or an unknown site).
 std::string server_of(const model::Resource& resource, const model::Manifest& manifest);
 
+/// The SMS Provider that answers for a resource's site: the machine where its ConfigMgr objects are
+/// read and changed. A site's `provider`, else its `server`; a secondary site has no SMS Provider of
+/// its own and is reached through its parent primary's (with its own site code in every cmdlet).
+/// Accounts and proxies: the top-level site's. Empty when the manifest does not say.
+std::string provider_of(const model::Resource& resource, const model::Manifest& manifest);
+
+/// The registry key Site Component Manager creates on a software update point's server when the
+/// role is installed there; read on that server itself (never through a second hop).
+inline constexpr std::string_view kSupRoleKey = R"(HKLM\SOFTWARE\Microsoft\SMS\Operations Management\SMS Server Role\SMS Software Update Point)";
+
 /// Whether two proxies as ConfigMgr takes them ({server, port, account}) are the same: server and
 /// account without case; false unless both are proxies.
 bool same_proxy(const model::Json& wanted, const model::Json& seen);

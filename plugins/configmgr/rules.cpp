@@ -183,6 +183,12 @@ class Checker {
           d.detail = "expected: a secondary site's parent is a primary site";
         }
         if (parent_type && *parent_type == "primary") ++child_secondaries[std::string(*parent_code)];
+        if (s.find("provider")) {
+          auto& d = report(Severity::kError, "site-structure",
+                           fmt::format("secondary site '{}' has no SMS Provider of its own: supctl reaches it through its parent's", s.name()), s,
+                           "provider");
+          d.help = "remove 'provider' here, and set it on the parent primary site if its SMS Provider is not on its site server";
+        }
       }
       if (auto cycle = parent_cycle(s)) {
         auto& d = report(Severity::kError, "dependency-cycle", "site parents form a cycle: " + *cycle, s, "parent");

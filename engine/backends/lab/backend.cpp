@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 #include <exception>
+#include <map>
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <string_view>
@@ -103,45 +104,45 @@ std::vector<OperationResult> LabBackend::run(const ops::HostTarget& host, std::s
 
   std::vector<OperationResult> results;
   results.reserve(batch.size());
+  std::map<int, std::string> stopped;  // chain -> the operation that failed in it
   for (const model::Operation& operation : batch) {
-    estate_.advance(1);
-    if (auto fault = estate_.take_fault(host.name, operation.name)) {
-      results.push_back(fault_result(*fault, host.name));
-      continue;
+    if (operation.chain != 0) {
+      if (auto it = stopped.find(operation.chain); it != stopped.end()) {
+        results.push_back(failure(FailureKind::kFailed, fmt::format("not run: {} failed before it", it->second)));
+        continue;
+      }
     }
-    const Interpreter* interpreter = table_.find(operation.name);
-    if (interpreter == nullptr) {
-      results.push_back(failure(FailureKind::kFailed, fmt::format("the lab does not implement '{}'", operation.name)));
-      continue;
-    }
-    auto could_not_run = [&](std::string_view why) {
-      return failure(FailureKind::kFailed, fmt::format("the lab could not run '{}': {}", operation.name, why));
-    };
-    OperationResult result;
-    bool ran = false;
-    bool committed = false;
-    try {
-      committed = estate_.transaction([&] {
-        ran = true;
-        result = (*interpreter)(estate_, host.name, operation.params);
-        return result.ok();
-      });
-    } catch (const std::exception& e) {
-      results.push_back(could_not_run(e.what()));
-      continue;
-    } catch (...) {
-      results.push_back(could_not_run("an unknown exception"));
-      continue;
-    }
-    if (!ran) {
-      results.push_back(could_not_run("the estate could not begin a transaction"));
-    } else if (result.ok() && !committed) {
-      results.push_back(could_not_run("the estate could not commit its changes"));
-    } else {
-      results.push_back(std::move(result));
-    }
+    results.push_back(run_one(host.name, operation));
+    if (operation.chain != 0 && !results.back().ok()) stopped.emplace(operation.chain, operation.name);
   }
   return results;
+}
+
+OperationResult LabBackend::run_one(const std::string& host, const model::Operation& operation) {
+  estate_.advance(1);
+  if (auto fault = estate_.take_fault(host, operation.name)) return fault_result(*fault, host);
+  const Interpreter* interpreter = table_.find(operation.name);
+  if (interpreter == nullptr) return failure(FailureKind::kFailed, fmt::format("the lab does not implement '{}'", operation.name));
+  auto could_not_run = [&](std::string_view why) {
+    return failure(FailureKind::kFailed, fmt::format("the lab could not run '{}': {}", operation.name, why));
+  };
+  OperationResult result;
+  bool ran = false;
+  bool committed = false;
+  try {
+    committed = estate_.transaction([&] {
+      ran = true;
+      result = (*interpreter)(estate_, host, operation.params);
+      return result.ok();
+    });
+  } catch (const std::exception& e) {
+    return could_not_run(e.what());
+  } catch (...) {
+    return could_not_run("an unknown exception");
+  }
+  if (!ran) return could_not_run("the estate could not begin a transaction");
+  if (result.ok() && !committed) return could_not_run("the estate could not commit its changes");
+  return result;
 }
 
 }  // namespace supctl::lab

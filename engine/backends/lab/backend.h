@@ -48,11 +48,14 @@ class LabBackend final : public ops::Backend {
 
   /// One batch is one round trip: a host not in the estate, or with an `unreachable` fault, fails
   /// every operation; otherwise each operation runs in its own transaction, after any matching fault
-  /// (which fails it instead). An operation with no interpreter fails saying so.
+  /// (which fails it instead). An operation with no interpreter fails saying so. Once an operation
+  /// of a chain (Operation::chain) fails, the rest of that chain is not run.
   std::vector<model::OperationResult> run(const ops::HostTarget& host, std::span<const model::Operation> batch) override;
   ops::Clock* clock() override { return &clock_; }
 
  private:
+  model::OperationResult run_one(const std::string& host, const model::Operation& operation);
+
   Estate& estate_;
   const OperationTable& table_;
   EstateClock clock_;

@@ -1,7 +1,10 @@
-# configmgr.get_sup {fqdn, site} -> {exists, fqdn, site, <SUP attributes by their manifest names>, installed}
+# configmgr.get_sup {fqdn, site} -> {exists, fqdn, site, <SUP attributes by their manifest names>, site_version}:
+# the role as the SMS Provider stores it, and the site's version (which WSUS versions its role setup accepts).
+# Whether the role is installed is read on the SUP's own server (registry.get_key), never from here.
 $site = ([string]$p.site).ToUpperInvariant()
+if ($site -notmatch '^[A-Z0-9]{3}$') { throw ("'{0}' is not a site code: three letters or digits" -f $site) }
 $fqdn = [string]$p.fqdn
-$result = @{ exists = $false; fqdn = $fqdn; site = $site; installed = $false }
+$result = @{ exists = $false; fqdn = $fqdn; site = $site; site_version = $null }
 $previous = Enter-SupctlSite $site
 try {
   $sup = Get-CMSoftwareUpdatePoint -SiteCode $site -SiteSystemServerName $fqdn
@@ -22,21 +25,10 @@ try {
     $result.connection_account = $null
     if ($account) { $result.connection_account = [string]$account }
     $result.anonymous_wsus_access = -not $account
-    # The role is installed once its registry key exists on the SUP's server (SiteComp creates it).
-    # A read that fails is an error, not a guess: 'installed' would hide a role that never installed.
-    try {
-      $base = Open-SupctlRegistryBaseKey LocalMachine $fqdn
-    } catch {
-      throw ("cannot read the registry of '{0}' to tell whether its software update point role is installed; check the Remote Registry service and the firewall there, and that this session's credentials can reach it (Kerberos delegation from {1}): {2}" -f $fqdn, $env:COMPUTERNAME, $_.Exception.Message)
-    }
-    try {
-      $key = $base.OpenSubKey('SOFTWARE\Microsoft\SMS\Operations Management\SMS Server Role\SMS Software Update Point')
-      $result.installed = $null -ne $key
-      if ($null -ne $key) { $key.Close() }
-    } finally {
-      $base.Close()
-    }
   }
+  $local = [string](Get-SupctlProvider).SiteCode
+  $known = Get-CimInstance -Namespace "root\sms\site_$local" -ClassName SMS_Site -Filter "SiteCode='$site'" -ErrorAction Stop
+  if ($null -ne $known) { $result.site_version = [string]$known.Version }
 } finally {
   Set-Location $previous
 }

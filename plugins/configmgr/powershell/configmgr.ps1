@@ -10,9 +10,11 @@ function Get-SupctlProvider {
   return $location
 }
 
-# Loads the ConfigurationManager module, makes the site's drive when the session has none (a
-# remote session under an account that never opened the console starts without it), and goes to
-# it. Returns the location to go back to.
+# Loads the ConfigurationManager module, makes the drive of this SMS Provider's own site when the session
+# has none (a remote session under an account that never opened the console starts without it), and goes to
+# it. $code is the site the caller works on: this provider's own, or a secondary site below it, which has no
+# SMS Provider of its own and is reached through its parent's with -SiteCode in every cmdlet. Returns the
+# location to go back to.
 function Enter-SupctlSite([string]$code) {
   if ($null -eq (Get-Module -Name ConfigurationManager)) {
     if (-not $env:SMS_ADMIN_UI_PATH) {
@@ -22,12 +24,23 @@ function Enter-SupctlSite([string]$code) {
     }
     Import-Module "$($env:SMS_ADMIN_UI_PATH)\..\ConfigurationManager.psd1" -Global -ErrorAction Stop
   }
-  if ($null -eq (Get-PSDrive -Name $code -PSProvider CMSite -ErrorAction SilentlyContinue)) {
-    $provider = Get-SupctlProvider
-    New-PSDrive -Name $code -PSProvider CMSite -Root ([string]$provider.Machine) -Scope Global -ErrorAction Stop | Out-Null
+  $provider = Get-SupctlProvider
+  $local = [string]$provider.SiteCode
+  if ($null -eq (Get-PSDrive -Name $local -PSProvider CMSite -ErrorAction SilentlyContinue)) {
+    New-PSDrive -Name $local -PSProvider CMSite -Root ([string]$provider.Machine) -Scope Global -ErrorAction Stop | Out-Null
   }
   $previous = Get-Location
-  Set-Location "$($code):\"
+  Set-Location "$($local):\"
+  if ($code -and $code -ne $local) {
+    # Only a secondary site below this provider's own is reached from here.
+    $site = Get-CMSite -SiteCode $code
+    if ($null -eq $site -or [int]$site.Type -ne 1 -or [string]$site.ReportingSiteCode -ne $local) {
+      Set-Location $previous
+      $why = '{0} is the SMS Provider of site {1}, which does not answer for site {2}: supctl reaches a site through its own SMS ' +
+             'Provider (a secondary site through its parent primary''s); check the site''s server and provider in the manifests'
+      throw ($why -f $env:COMPUTERNAME, $local, $code)
+    }
+  }
   return $previous
 }
 

@@ -3,22 +3,6 @@ $site = ([string]$p.site).ToUpperInvariant()
 $fqdn = [string]$p.fqdn
 $names = @($p.PSObject.Properties | ForEach-Object { $_.Name })
 $types = @{ intranet = 'Intranet'; internet = 'Internet'; internet_and_intranet = 'InternetAndIntranet' }
-# ensure_members {member, groups}: the connection account's memberships that supctl manages
-# (manage_group_membership = true), added on the SUP's server before ConfigMgr needs them.
-if ($names -contains 'ensure_members' -and $null -ne $p.ensure_members) {
-  # Read through the seam: Get-LocalGroupMember throws on a group that holds an orphaned SID.
-  $null = Invoke-SupctlOnComputer $fqdn {
-    param([string]$member, [string[]]$groups)
-    foreach ($group in $groups) {
-      $present = @(Get-SupctlLocalGroupMember $group | Where-Object { $_.Name -eq $member })
-      if ($present.Count -eq 0) {
-        # The built-in Administrators by its SID: Windows in another language names it otherwise.
-        if ($group -eq 'Administrators') { Add-LocalGroupMember -SID 'S-1-5-32-544' -Member $member -ErrorAction Stop }
-        else { Add-LocalGroupMember -Name $group -Member $member -ErrorAction Stop }
-      }
-    }
-  } @(([string]$p.ensure_members.member), [string[]]@($p.ensure_members.groups))
-}
 $previous = Enter-SupctlSite $site
 try {
   $sup = Get-CMSoftwareUpdatePoint -SiteCode $site -SiteSystemServerName $fqdn

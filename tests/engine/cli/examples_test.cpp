@@ -300,10 +300,10 @@ bool same_text(std::string_view a, std::string_view b) {
   });
 }
 
-/// Whether the SMS Provider on `site_server` still holds the SUP role of `fqdn`.
-std::function<bool(const lab::Estate&)> sup_role(std::string site_server, std::string fqdn) {
-  return [site_server, fqdn](const lab::Estate& estate) {
-    for (const auto& [key, document] : estate.documents(site_server, "configmgr.sup")) {
+/// Whether the SMS Provider on `provider` still holds the SUP role of `fqdn`.
+std::function<bool(const lab::Estate&)> sup_role(std::string provider, std::string fqdn) {
+  return [provider, fqdn](const lab::Estate& estate) {
+    for (const auto& [key, document] : estate.documents(provider, "configmgr.sup")) {
       if (same_text(key, fqdn)) return true;
     }
     return false;
@@ -325,7 +325,7 @@ const std::map<std::string, std::vector<Removal>>& removals() {
          Outcome::kDeleted,
          registry_value("pr1wsus.contoso.com", R"(HKLM\SOFTWARE\Contoso\WSUS)", "WsusPoolQueueLength")},
         {R"([software_update_point."se1site.contoso.com"])", R"(software_update_point["se1site.contoso.com"])",
-         "se1site.contoso.com", Outcome::kNeedsConsent, sup_role("se1site.contoso.com", "se1site.contoso.com")}}},
+         "pr1site.contoso.com", Outcome::kNeedsConsent, sup_role("pr1site.contoso.com", "se1site.contoso.com")}}},
       {"legacy-2007",
        {{R"([software_update_point."wsus-c.fabrikam.com"])", R"(software_update_point["wsus-c.fabrikam.com"])",
          "cen01.fabrikam.com", Outcome::kNeedsConsent, sup_role("cen01.fabrikam.com", "wsus-c.fabrikam.com")}}},

@@ -290,9 +290,10 @@ TEST_CASE("a site of the file replaces the manifests' site of that code", "[lab-
   INFO(init.err);
   REQUIRE(init.code == 0);
   auto estate = lab.open();
-  CHECK_FALSE(estate->document("pr1site.contoso.com", "configmgr.site", "PR1"));
+  // A secondary site is documented on its parent's SMS Provider, where supctl reads it.
+  CHECK_FALSE(estate->document("pr1wsus.contoso.com", "configmgr.site", "PR1"));
   auto cas = estate->document("cas01.contoso.com", "configmgr.site", "CAS");
-  auto pr1 = estate->document("pr1wsus.contoso.com", "configmgr.site", "PR1");
+  auto pr1 = estate->document("pr1site.contoso.com", "configmgr.site", "PR1");
   auto pr9 = estate->document("pr1site.contoso.com", "configmgr.site", "PR9");
   REQUIRE(cas);
   REQUIRE(pr1);

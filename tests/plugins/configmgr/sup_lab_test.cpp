@@ -596,7 +596,7 @@ TEST_CASE("every configmgr lab operation has a PowerShell twin and the other way
       // not for the function that does it (a drive made in a function goes with it).
       shared = true;
       CHECK(script.find("Import-Module \"$($env:SMS_ADMIN_UI_PATH)\\..\\ConfigurationManager.psd1\" -Global") != std::string_view::npos);
-      CHECK(script.find("New-PSDrive -Name $code -PSProvider CMSite -Root ([string]$provider.Machine) -Scope Global") != std::string_view::npos);
+      CHECK(script.find("New-PSDrive -Name $local -PSProvider CMSite -Root ([string]$provider.Machine) -Scope Global") != std::string_view::npos);
       for (std::string_view function : {"function Enter-SupctlSite(", "function Get-SupctlProvider ", "function Get-SupctlProp("}) {
         CHECK(script.find(function) != std::string_view::npos);
       }

@@ -1,17 +1,15 @@
 # platform: the seams between the fragments and what only Windows has (the registry through .NET,
-# ADSI, service controllers, native programs, IIS, a second machine). Every fragment reaches those
+# ADSI, service controllers, native programs, IIS). None reaches another machine: supctl sends each
+# operation to the machine that owns what it reads or changes, through that machine's own session. Every fragment reaches those
 # through these functions and nothing else, so that a test estate can stand in for Windows by
 # defining the same functions before the script runs (tests/pwsh). On a server nothing defines them
 # first, and these are what run. Keep each one thin: logic belongs in the fragments, where it is tested.
 if ($null -eq (Get-Command -Name 'Open-SupctlRegistryBaseKey' -CommandType Function -ErrorAction SilentlyContinue)) {
 
-  # A hive's base key in the 64-bit view (whatever the bitness of this PowerShell), on this machine
-  # or, with $Computer, through the Remote Registry service of another. $Hive: LocalMachine,
-  # CurrentUser, ClassesRoot, Users or CurrentConfig.
-  function Open-SupctlRegistryBaseKey([string]$Hive, [string]$Computer = '') {
-    $which = [Microsoft.Win32.RegistryHive]$Hive
-    if ($Computer) { return [Microsoft.Win32.RegistryKey]::OpenRemoteBaseKey($which, $Computer, [Microsoft.Win32.RegistryView]::Registry64) }
-    return [Microsoft.Win32.RegistryKey]::OpenBaseKey($which, [Microsoft.Win32.RegistryView]::Registry64)
+  # A hive's base key in the 64-bit view (whatever the bitness of this PowerShell), on this machine.
+  # $Hive: LocalMachine, CurrentUser, ClassesRoot, Users or CurrentConfig.
+  function Open-SupctlRegistryBaseKey([string]$Hive) {
+    return [Microsoft.Win32.RegistryKey]::OpenBaseKey([Microsoft.Win32.RegistryHive]$Hive, [Microsoft.Win32.RegistryView]::Registry64)
   }
 
   # Runs a native program and returns {ExitCode, Output}: its stdout and stderr lines, as text.
@@ -62,18 +60,5 @@ if ($null -eq (Get-Command -Name 'Open-SupctlRegistryBaseKey' -CommandType Funct
   function Set-SupctlWebConfigurationProperty([string]$PSPath, [string]$Filter, [string]$Name, $Value) {
     Import-Module WebAdministration -ErrorAction Stop
     Set-WebConfigurationProperty -PSPath $PSPath -Filter $Filter -Name $Name -Value $Value -ErrorAction Stop
-  }
-
-  # Runs a script block on another machine (WinRM), with Get-SupctlLocalGroupMember defined there
-  # too. A second hop: the session needs credentials it can pass on (Kerberos delegation).
-  function Invoke-SupctlOnComputer([string]$ComputerName, [scriptblock]$ScriptBlock, [object[]]$ArgumentList) {
-    $remote = {
-      param([string]$SupctlReader, [string]$SupctlBody, [object[]]$SupctlArguments)
-      $ErrorActionPreference = 'Stop'  # as the bootstrap has it here; a remote session starts with Continue
-      Set-Item -Path 'Function:\Get-SupctlLocalGroupMember' -Value ([scriptblock]::Create($SupctlReader))
-      & ([scriptblock]::Create($SupctlBody)) @SupctlArguments
-    }
-    $reader = [string]${function:Get-SupctlLocalGroupMember}
-    return Invoke-Command -ComputerName $ComputerName -ErrorAction Stop -ScriptBlock $remote -ArgumentList $reader, ([string]$ScriptBlock), $ArgumentList
   }
 }

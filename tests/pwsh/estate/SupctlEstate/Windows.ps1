@@ -100,16 +100,10 @@ class EstateRegistryKey {
   [void] Close() { }
 }
 
-# Seam: a hive's base key, here or, through Remote Registry, on another host of the estate.
-function Open-SupctlRegistryBaseKey([string]$Hive, [string]$Computer = '') {
+# Seam: a hive's base key on this host of the estate.
+function Open-SupctlRegistryBaseKey([string]$Hive) {
   $short = $script:HiveNames[[string][Microsoft.Win32.RegistryHive]$Hive]
   $state = Get-EstateCurrentHost
-  if ($Computer) {
-    $state = Get-EstateHost $Computer
-    if ($null -eq $state -or ($state.ContainsKey('remote_registry') -and -not $state['remote_registry'])) {
-      throw [System.IO.IOException]::new('The network path was not found.')
-    }
-  }
   $registry = Get-EstateRegistry $state
   if (-not $registry.ContainsKey($short.ToLowerInvariant())) { $registry[$short.ToLowerInvariant()] = @{ path = $short; values = @{} } }
   return [EstateRegistryKey]::new($state, $short, $true)
@@ -350,34 +344,3 @@ function Set-SupctlWebConfigurationProperty([string]$PSPath, [string]$Filter, [s
   Save-EstateState
 }
 
-# What crosses a remoting boundary: a copy, serialised and read back as PowerShell remoting does.
-function Copy-EstateSerialized($Value) {
-  $serializer = [System.Management.Automation.PSSerializer]
-  return $serializer::Deserialize($serializer::Serialize($Value, 8))
-}
-
-# Seam: a script block on another host of the estate, as WinRM would run it there: a new session on
-# that host (the estate and the built-ins, nothing of this script), the block sent as text, its
-# arguments and results serialised, $ErrorActionPreference = 'Stop' as the real seam sets it.
-function Invoke-SupctlOnComputer([string]$ComputerName, [scriptblock]$ScriptBlock, [object[]]$ArgumentList) {
-  if ($null -eq (Get-EstateHost $ComputerName)) { throw "Connecting to remote server $ComputerName failed: WinRM cannot complete the operation." }
-  $saved = @{ host = $env:SUPCTL_ESTATE_HOST; computer = $env:COMPUTERNAME }
-  $env:SUPCTL_ESTATE_HOST = $ComputerName
-  $shell = [powershell]::Create()
-  try {
-    $module = Join-Path $PSScriptRoot 'SupctlEstate.psd1'
-    $null = $shell.AddScript("Import-Module '$module' -Global -ErrorAction Stop").AddStatement()
-    $null = $shell.AddScript("`$ErrorActionPreference = 'Stop'").AddStatement()
-    $null = $shell.AddScript([string]$ScriptBlock)
-    foreach ($argument in $ArgumentList) { $null = $shell.AddArgument((Copy-EstateSerialized $argument)) }
-    $out = $shell.Invoke()
-    if ($shell.HadErrors -and $shell.Streams.Error.Count -gt 0) { throw $shell.Streams.Error[0] }
-    foreach ($item in $out) { Copy-EstateSerialized $item }
-  } finally {
-    $shell.Dispose()
-    $env:SUPCTL_ESTATE_HOST = $saved.host
-    $env:COMPUTERNAME = $saved.computer
-    # The other session changed the state file; this one reads it again.
-    $script:State = Get-Content -LiteralPath $script:StatePath -Raw | ConvertFrom-Json -AsHashtable
-  }
-}
