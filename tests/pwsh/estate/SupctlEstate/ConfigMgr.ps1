@@ -30,10 +30,26 @@ function Assert-EstateSite([string]$Code) {
   if ($null -eq (Get-EstateSite $Code)) { throw [System.ArgumentException]::new("No object corresponds to the site code '$Code'.") }
 }
 
+# An SMS Provider manages its own site and the sites below it (a CAS's: every site; a primary's: its
+# secondaries), as the console does; a site elsewhere in the hierarchy is not its to change. A site
+# that does not exist is left to the cmdlet's own error.
+function Assert-EstateProviderFor([string]$Code) {
+  $site = Get-EstateSite $Code
+  if ($null -eq $site) { return }
+  $own = $script:ProviderSite
+  for ($at = $Code; $at; $at = [string](Get-EstateSite $at).parent) {
+    if ($at -eq $own) { return }
+    if ($null -eq (Get-EstateSite $at)) { break }
+  }
+  $where = if ($own) { "the SMS Provider of site $own" } else { 'not an SMS Provider' }
+  throw [System.InvalidOperationException]::new("$($script:Here) is $where and does not manage site '$Code'.")
+}
+
 # The site and server a role cmdlet names, by -InputObject or by -SiteCode and -SiteSystemServerName.
 function Get-EstateRoleTarget($Bound) {
   if (Test-Bound $Bound 'InputObject') { return @($Bound.InputObject.SiteCode, $Bound.InputObject.NetworkOSPath.TrimStart('\')) }
   $site = if (Test-Bound $Bound 'SiteCode') { [string]$Bound.SiteCode } else { $script:ProviderSite }
+  Assert-EstateProviderFor $site
   return @($site, [string]$Bound.SiteSystemServerName)
 }
 
@@ -240,6 +256,7 @@ Register-EstateCmdlet 'Remove-CMAccount' @('InputObject', 'UserName', 'Force') {
 Register-EstateCmdlet 'Get-CMSoftwareUpdatePointComponent' @('SiteCode', 'WsusSyncManager') {
   param($Bound)
   $site = if (Test-Bound $Bound 'SiteCode') { [string]$Bound.SiteCode } else { $script:ProviderSite }
+  Assert-EstateProviderFor $site
   $component = (Get-EstateConfigMgr).components[$site.ToUpperInvariant()]
   if ($null -eq $component) { return }
   if (Test-Bound $Bound 'WsusSyncManager') { return [pscustomobject]@{ EstateKind = 'SMS_SCI_Component'; ComponentName = 'SMS_WSUS_SYNC_MANAGER'; SiteCode = $site; Props = @(ConvertTo-EstateProps $component.sync) } }
@@ -249,6 +266,7 @@ Register-EstateCmdlet 'Get-CMSoftwareUpdatePointComponent' @('SiteCode', 'WsusSy
 Register-EstateCmdlet 'Set-CMSoftwareUpdatePointComponent' @('SiteCode', 'SynchronizeAction', 'UpstreamSourceLocation', 'DefaultWsusServer', 'ReportingEvent', 'ContentFileOption', 'EnableCallWsusCleanupWizard', 'EnableSyncFailureAlert', 'ImmediatelyExpireSupersedence', 'WaitMonth', 'ImmediatelyExpireSupersedenceForFeature', 'WaitMonthForFeature', 'EnableThirdPartyUpdates', 'EnableManualCertManagement', 'FeatureUpdateMaxRuntimeMins', 'NonFeatureUpdateMaxRuntimeMins', 'EnableSynchronization', 'Schedule', 'AddLanguageSummaryDetail', 'RemoveLanguageSummaryDetail', 'AddLanguageUpdateFile', 'RemoveLanguageUpdateFile', 'AddProduct', 'RemoveProduct', 'AddUpdateClassification', 'RemoveUpdateClassification') {
   param($Bound)
   $site = ([string]$Bound.SiteCode).ToUpperInvariant()
+  Assert-EstateProviderFor $site
   $component = (Get-EstateConfigMgr).components[$site]
   if ($null -eq $component) { throw "No software update point component in site '$site'." }
   $config = $component.config; $sync = $component.sync
