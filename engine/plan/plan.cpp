@@ -2,6 +2,8 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
+
 #include <array>
 #include <nlohmann/json.hpp>
 #include <utility>
@@ -241,6 +243,13 @@ std::optional<Change> read_change(const Json& item, const std::string& path, std
   Change c;
   r.address(c.address);
   r.string("host", c.host);
+  if (auto also = item.find("also_on"); also != item.end()) {  // optional: only when it has some
+    if (!also->is_array() || !std::all_of(also->begin(), also->end(), [](const Json& h) { return h.is_string(); })) {
+      if (error) *error = fmt::format("{}.also_on: expected an array of host names", path);
+      return std::nullopt;
+    }
+    for (const Json& h : *also) c.also_on.push_back(h.get<std::string>());
+  }
   read_enum_action(r, c.action);
   read_enum_reason(r, c.reason);
   r.attributes(c.attributes);
@@ -366,6 +375,7 @@ Json to_json(const Plan& plan) {
     item["kind"] = c.address.kind;
     item["name"] = c.address.name;
     item["host"] = c.host;
+    if (!c.also_on.empty()) item["also_on"] = c.also_on;
     item["action"] = action_name(c.action);
     item["reason"] = reason_name(c.reason);
     item["attributes"] = attributes_json(c.attributes);

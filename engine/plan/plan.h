@@ -31,6 +31,9 @@ std::string_view reason_name(Reason reason);
 struct Change {
   model::Address address;
   std::string host;                        ///< where the change runs; empty for pure data
+  /// The other machines some of its operations run on, each through its own transport (a SUP's
+  /// group memberships on its own server while the role goes through its site's SMS Provider).
+  std::vector<std::string> also_on;
   Action action = Action::kNoOp;
   Reason reason = Reason::kNone;
   std::vector<AttributeDiff> attributes;   ///< only what changes; unchanged attributes are hidden

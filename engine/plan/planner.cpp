@@ -279,8 +279,25 @@ class Planner {
     }
     change.destroy_needs_consent = schema.destroy_needs_consent && change.destructive();
     if (item.desired) change.reason = reason_for(item, change, rotated);
+    change.also_on = other_hosts(item, change);
     record_drift(item, plan);
     if (change.action != Action::kNoOp) plan.changes.push_back(std::move(change));
+  }
+
+  // The machines besides its own that the change's operations run on, as apply will make them.
+  std::vector<std::string> other_hosts(const Item& item, const Change& change) const {
+    std::vector<std::string> hosts;
+    if (change.host.empty() || change.action == Action::kNoOp || change.action == Action::kRead || change.action == Action::kForget) {
+      return hosts;
+    }
+    model::ApplyRequest request{change.address, change.action, &change.desired, change.observed ? &*change.observed : nullptr,
+                                change.attributes, &change.references};
+    for (const model::Operation& op : item.kind.plugin->apply(request).operations) {
+      if (op.host.empty() || model::lower(op.host) == model::lower(change.host)) continue;
+      if (std::none_of(hosts.begin(), hosts.end(), [&](const std::string& h) { return model::lower(h) == model::lower(op.host); }))
+        hosts.push_back(op.host);
+    }
+    return hosts;
   }
 
   Reason reason_for(const Item& item, const Change& change, const std::vector<std::string>& rotated) const {

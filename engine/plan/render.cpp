@@ -175,7 +175,9 @@ void text_change(std::string& out, const Change& c, const Painter& paint) {
   std::string address = c.address.str();
   std::string comment = fmt::format("  # {} {}", address, outcome(c.action));
   if (c.reason != Reason::kNone) comment += fmt::format(" ({})", reason_name(c.reason));
-  out += with_host(std::move(comment), c.host) + "\n";
+  comment = with_host(std::move(comment), c.host);
+  for (const std::string& other : c.also_on) comment += fmt::format(" and {}", other);
+  out += comment + "\n";
   if (!c.note.empty()) out += fmt::format("  # {}\n", c.note);
   if (needs_consent(c)) out += fmt::format("  # ! {}\n", kConsent);
   std::string_view sym = symbol(c.action);
@@ -242,6 +244,7 @@ std::string md_change(const Change& c) {
   std::string out = fmt::format("#### {} {} — {}", symbol(c.action), md_code(c.address.str()), action_name(c.action));
   if (c.reason != Reason::kNone) out += fmt::format(" ({})", reason_name(c.reason));
   if (!c.host.empty()) out += fmt::format(" on {}", md_code(c.host));
+  for (const std::string& other : c.also_on) out += fmt::format(" and {}", md_code(other));
   out += "\n\n";
   if (!c.note.empty()) out += md_text(c.note) + "\n\n";
   if (needs_consent(c)) out += "**Needs `--allow-destroy` or `allow_destroy = true`.**\n\n";

@@ -519,7 +519,8 @@ model::ObserveResponse observe_resource(const model::ObserveRequest& request) {
   }
   if (sup_host && !installed && request.desired) {
     // Only a role still to be installed is checked: an installed one already proved it.
-    check_sup_host(request, *sup_host, result->value("site_version", std::string()), response.diagnostics);
+    const Json version = result->value("site_version", Json(nullptr));
+    check_sup_host(request, *sup_host, version.is_string() ? version.get<std::string>() : std::string(), response.diagnostics);
   }
   if (!result->value("exists", false)) return response;
   AttributeMap observed;

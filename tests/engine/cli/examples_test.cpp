@@ -214,6 +214,31 @@ TEST_CASE("every example goes from lab init to a converged lab in one apply", "[
   }
 }
 
+TEST_CASE("the plan of examples/contoso names every machine each change runs on", "[examples]") {
+  ExampleCopy copy("contoso", "hosts");
+  REQUIRE(copy.run({"lab", "init", copy.d()}).code == 0);
+  const fs::path saved = copy.dir / "plan.json";
+  auto plan = copy.run({"plan", copy.d(), "--lab", "--out", saved.string()});
+  INFO(plan.out << plan.err);
+  REQUIRE(plan.code == 0);
+  // A SUP whose connection account supctl puts in the groups: the groups on the SUP's own server,
+  // the role through its site's SMS Provider; a secondary site's SUP through its parent's.
+  CHECK(has(plan.out, "# software_update_point[\"cassup.contoso.com\"] will be created (new) on cas01.contoso.com and cassup.contoso.com\n"));
+  CHECK(has(plan.out, "# software_update_point[\"se1site.contoso.com\"] will be created (new) on pr1site.contoso.com\n"));
+  CHECK(has(plan.out, "# site_system[\"cassup.contoso.com\"] will be created (new) on cas01.contoso.com\n"));
+  CHECK(has(plan.out, "# site.SE1 will be read on pr1site.contoso.com\n"));
+  // The saved plan keeps them, for apply and for reviewers' tools.
+  const model::Json json = model::Json::parse(test::read_file(saved));
+  bool found = false;
+  for (const model::Json& change : json["resource_changes"]) {
+    if (change["address"] != "software_update_point[\"cassup.contoso.com\"]") continue;
+    found = true;
+    CHECK(change["host"] == "cas01.contoso.com");
+    CHECK(change["also_on"] == model::Json::array({"cassup.contoso.com"}));
+  }
+  CHECK(found);
+}
+
 // ---- Drift: one resource per example changed in the lab, behind supctl's back.
 
 struct Drift {
@@ -265,7 +290,8 @@ TEST_CASE("drift made in the lab on every example is found by plan and repaired 
       CHECK(found.code == 2);
       CHECK(has(found.out, "Drift: objects changed outside supctl\n"));
       CHECK(has(found.out, fmt::format("  ~ {} on {}\n    {}\n", drift.address, drift.host, drift.line)));
-      CHECK(has(found.out, fmt::format("# {} will be updated in place (drift) on {}\n", drift.address, drift.host)));
+      // On its host, and on the other machines its operations run on (a SUP's own server).
+      CHECK(has(found.out, fmt::format("# {} will be updated in place (drift) on {}", drift.address, drift.host)));
       CHECK(has(found.out, "Plan: 0 to add, 1 to change, 0 to destroy.\n"));
 
       auto repair = copy.run({"apply", copy.d(), "--lab", "--auto-approve"});

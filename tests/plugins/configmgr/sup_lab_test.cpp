@@ -26,6 +26,7 @@
 #include "plugins/common/products.h"
 #include "plugins/configmgr/lab.h"
 #include "plugins/host/lab.h"
+#include "plugins/registry/lab.h"
 #include "plugins/configmgr/plugin.h"
 #include "state/state.h"
 
@@ -96,7 +97,8 @@ test::PluginLab::Plugins configmgr_only() {
 class Lab : public test::PluginLab {
  public:
   explicit Lab(const std::string& name)
-      : PluginLab("configmgr-" + name, configmgr_only(), {&add_lab_operations, &host::add_lab_operations},
+      // registry: whether a role is installed is read on the SUP's server (registry.get_key).
+      : PluginLab("configmgr-" + name, configmgr_only(), {&add_lab_operations, &host::add_lab_operations, &registry::add_lab_operations},
                   {lab::HostInfo{.name = kCasServer}, lab::HostInfo{.name = kSiteServer}, lab::HostInfo{.name = kSupHost}}) {
     env["CONTOSO_WSUS_CONNECT_PASSWORD"] = "P@ssw0rd";
   }
@@ -308,7 +310,7 @@ TEST_CASE("an unsupported WSUS version fails the role setup with the reason in S
   auto now = lab.plan();
   REQUIRE(now.diagnostics.error_count() == 1);
   CHECK(now.diagnostics.all()[0].code == "wsus-version");
-  CHECK(now.diagnostics.all()[0].summary.find("WSUS 3.0-sp2 is not supported by ConfigMgr current branch") != std::string::npos);
+  CHECK(now.diagnostics.all()[0].summary.find("WSUS 3.2.7600.256 is not supported by ConfigMgr current branch") != std::string::npos);
   auto report = lab.apply(before.plan);
   INFO(steps_of(report));
   const auto& step = step_of(report, "software_update_point[\"pr1wsus.contoso.com\"]");
@@ -388,6 +390,7 @@ TEST_CASE("a role that failed to install is installed again once the cause is fi
                    {"wsus_ssl", true},      {"use_proxy", true},      {"client_connection_type", "intranet"},
                    {"connection_account", "CONTOSO\\svc-cm-wsus"}};
   lab.estate->put_document(kSiteServer, "configmgr.sup", kSupHost, half);
+  lab.estate->delete_key(kSupHost, kRoleKey);  // what supctl reads on the SUP's server: no role there
   auto planned = lab.plan();
   REQUIRE_FALSE(planned.diagnostics.has_errors());
   const plan::Change* sup = nullptr;
