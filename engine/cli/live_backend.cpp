@@ -41,6 +41,7 @@ std::unique_ptr<powershell::Transport> winrm_transport(const ops::HostTarget& ta
   settings.auth = auth == "basic" ? powershell::WinRmAuth::kBasic : auth == "ntlm" ? powershell::WinRmAuth::kNtlm : powershell::WinRmAuth::kNegotiate;
   settings.ca_file = winrm.value("ca_file", std::string());
   settings.allow_unencrypted = winrm.value("allow_unencrypted", false);
+  settings.delegate = winrm.value("delegate", false);
   settings.operation_timeout = std::chrono::seconds(winrm.value("operation_timeout", 60));
   settings.user = string_of(host, "user");
   if (const model::Attribute* password = host ? host->find("password") : nullptr) {

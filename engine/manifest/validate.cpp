@@ -37,6 +37,9 @@ model::KindSchema make_host_kind() {
            .fields = {{.name = "allow_unencrypted", .type = AttrType::kBoolean, .description = "allow plain HTTP (never Basic)"},
                       {.name = "auth", .type = AttrType::kEnum, .description = "authentication", .enum_values = {"basic", "ntlm", "negotiate"}},
                       {.name = "ca_file", .type = AttrType::kString, .description = "CA bundle to validate the server certificate", .format = &formats::kNonEmpty},
+                      {.name = "delegate", .type = AttrType::kBoolean,
+                       .description = "Kerberos delegation: the server may use supctl's credentials for one more hop (wsusutil postinstall "
+                                      "against a remote SQL Server); needs auth = \"negotiate\" with Kerberos"},
                       {.name = "https", .type = AttrType::kBoolean, .description = "use HTTPS (the default)"},
                       {.name = "operation_timeout", .type = AttrType::kInteger, .description = "seconds a WinRM operation may take", .min = 1, .max = 3600},
                       port}},
@@ -69,6 +72,7 @@ constexpr diag::RuleInfo kEngineRules[] = {
     {"dependency-cycle", "Resources depend on each other in a cycle."},
     {"transport-mismatch", "A host carries settings for a transport it does not use."},
     {"insecure-transport", "A host's WinRM settings would send credentials unprotected."},
+    {"delegation", "A host asks for Kerberos delegation with an authentication that cannot delegate."},
 };
 
 // Rules of the `host` kind that the schema's types alone cannot say.
@@ -117,6 +121,15 @@ void check_hosts(const model::Manifest& manifest, diag::Diagnostics& out) {
       d.key_path = address + ".winrm.auth";
       d.range = auth->value.range();
       d.help = "use https = true (supctl sends Basic credentials only over HTTPS), or auth = \"negotiate\" or \"ntlm\"";
+    }
+    const model::Field* delegate = winrm->value.field("delegate");
+    bool delegating = delegate && delegate->value.is_boolean() && delegate->value.as_boolean();
+    if (delegating && auth && auth->value.is_string() && auth->value.as_string() != "negotiate") {
+      auto& d = out.error("delegation", fmt::format("delegation needs Kerberos, which {} authentication is not", auth->value.as_string()));
+      d.address = address;
+      d.key_path = address + ".winrm.delegate";
+      d.range = delegate->value.range();
+      d.help = "use auth = \"negotiate\" (Kerberos in a domain), or remove delegate";
     }
     bool allowed = unencrypted && unencrypted->value.is_boolean() && unencrypted->value.as_boolean();
     if (plain_http && !allowed) {

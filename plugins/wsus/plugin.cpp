@@ -140,7 +140,33 @@ constexpr diag::RuleInfo kRules[] = {
     {"download-settings", "Download settings that have no effect together."},
     {"wsus-sync-settings", "A synchronization time or count while automatic synchronization is off."},
     {"proxy-settings", "Proxy options without a proxy."},
+    {"second-hop", "A step that reaches another machine with the session's credentials, which the host's transport does not delegate."},
 };
+
+/// The machine of a SQL Server database setting ('SQL01\WSUS' -> 'SQL01'); empty for the Windows Internal Database.
+std::string sql_machine(std::string_view database) {
+  if (model::lower(database) == "wid") return {};
+  return std::string(database.substr(0, database.find('\\')));
+}
+
+/// Whether a host's transport lets the server pass supctl's credentials on: WinRM with
+/// delegate = true (Kerberos). OpenSSH with keys, NTLM and Basic cannot.
+bool delegates(const model::Manifest& manifest, std::string_view host) {
+  const Resource* table = manifest.find("host", host);
+  if (!table) {
+    for (const Resource& r : manifest.of_kind("host")) {
+      if (model::iequals(r.name(), host)) table = &r;
+    }
+  }
+  auto transport = table ? table->string("transport") : std::nullopt;
+  if (transport && *transport != "winrm") return false;
+  const model::Attribute* winrm = table ? table->find("winrm") : nullptr;
+  if (!winrm || !winrm->value.is_table()) return false;
+  const model::Field* delegate = winrm->value.field("delegate");
+  const model::Field* auth = winrm->value.field("auth");
+  bool negotiate = !auth || (auth->value.is_string() && auth->value.as_string() == "negotiate");
+  return negotiate && delegate && delegate->value.is_boolean() && delegate->value.as_boolean();
+}
 
 
 // ---- Reading and changing WSUS on its server, through the wsus.* operations (lab.h).
@@ -414,6 +440,22 @@ class WsusPlugin final : public model::Plugin {
         d.range = wsus.range_of(attribute);
         return d;
       };
+      // wsusutil postinstall signs in to a remote SQL Server as the session's user: a second hop.
+      auto database = wsus.string("database");
+      std::string sql = database ? sql_machine(*database) : std::string();
+      if (!sql.empty() && !model::iequals(sql, wsus.name().substr(0, wsus.name().find('.'))) && !model::iequals(sql, wsus.name()) &&
+          !delegates(manifest, wsus.name())) {
+        auto& d = report(Severity::kWarning, "second-hop",
+                         fmt::format("installing WSUS on {} runs wsusutil postinstall there against the SQL Server '{}' with the session's "
+                                     "credentials, which its transport does not pass on: the step fails with 'Login failed for user "
+                                     "NT AUTHORITY\\ANONYMOUS LOGON' unless they are delegated",
+                                     wsus.name(), *database),
+                         "database");
+        d.help = fmt::format(
+            "reach {} over WinRM with winrm = {{ auth = \"negotiate\", delegate = true }} (Kerberos; its computer account trusted for "
+            "delegation to {}'s MSSQLSvc), or run the postinstall there yourself before supctl applies",
+            wsus.name(), sql);
+      }
       bool upstream = wsus.find("upstream_server_name") != nullptr;
       for (std::string_view attribute : {"upstream_server_port", "upstream_server_ssl", "upstream_server_replica"}) {
         if (wsus.find(attribute) && !upstream) {

@@ -326,6 +326,7 @@ WinRmTransport::WinRmTransport(WinRmSettings settings) : settings_(std::move(set
                                                         .user = settings_.user,
                                                         .password = settings_.password,
                                                         .ca_file = settings_.ca_file,
+                                                        .delegate = settings_.delegate,
                                                         .connect_timeout = settings_.connect_timeout});
 }
 

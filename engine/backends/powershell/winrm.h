@@ -24,6 +24,7 @@ struct WinRmSettings {
   std::string password;            ///< already resolved by the caller; never logged, never in an error
   std::string ca_file;             ///< a PEM file of CAs to trust besides the system's; empty: the system's only
   bool allow_unencrypted = false;  ///< plain HTTP is refused unless true; Basic over HTTP always is
+  bool delegate = false;           ///< Kerberos delegation (WinRmHttpSettings::delegate)
   std::chrono::seconds operation_timeout{60};  ///< w:OperationTimeout of every request
   std::chrono::milliseconds connect_timeout{std::chrono::seconds(10)};
   int max_envelope_size = 512000;  ///< bytes, w:MaxEnvelopeSize

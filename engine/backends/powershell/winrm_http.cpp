@@ -46,6 +46,15 @@ long curl_auth(WinRmAuth auth) {
   return static_cast<long>(CURLAUTH_NEGOTIATE);
 }
 
+}  // namespace
+
+long gssapi_delegation(const WinRmHttpSettings& settings) {
+  return settings.delegate && settings.auth == WinRmAuth::kNegotiate ? static_cast<long>(CURLGSSAPI_DELEGATION_FLAG)
+                                                                      : static_cast<long>(CURLGSSAPI_DELEGATION_NONE);
+}
+
+namespace {
+
 HttpResult::Kind classify(CURLcode code, bool connected) {
   switch (code) {
     case CURLE_COULDNT_RESOLVE_HOST:
@@ -128,6 +137,7 @@ HttpResult WinRmHttp::post(std::string_view envelope, std::chrono::milliseconds 
     curl_easy_setopt(c, CURLOPT_TCP_KEEPALIVE, 1L);
     curl_easy_setopt(c, CURLOPT_ERRORBUFFER, handle->error.data());
     curl_easy_setopt(c, CURLOPT_HTTPAUTH, curl_auth(settings_.auth));
+    curl_easy_setopt(c, CURLOPT_GSSAPI_DELEGATION, gssapi_delegation(settings_));
     curl_easy_setopt(c, CURLOPT_USERNAME, settings_.user.c_str());
     curl_easy_setopt(c, CURLOPT_PASSWORD, settings_.password.c_str());
     // The certificate is always checked; ca_file adds a CA (the system's directory still counts).

@@ -14,6 +14,10 @@ enum class WinRmAuth { kBasic, kNtlm, kNegotiate };
 
 std::string_view winrm_auth_name(WinRmAuth auth);
 
+/// libcurl's CURLOPT_GSSAPI_DELEGATION for the settings: CURLGSSAPI_DELEGATION_FLAG when they ask to
+/// delegate with Negotiate, CURLGSSAPI_DELEGATION_NONE otherwise.
+long gssapi_delegation(const struct WinRmHttpSettings& settings);
+
 /// What a WinRmHttp needs to reach the endpoint.
 struct WinRmHttpSettings {
   std::string url;  ///< e.g. https://sup01.contoso.com:5986/wsman
@@ -21,6 +25,9 @@ struct WinRmHttpSettings {
   std::string user;
   std::string password;  ///< never logged, never in a message
   std::string ca_file;   ///< a PEM file of CAs trusted besides the system's; empty: the system's only
+  /// Lets the server act with the runner's Kerberos credentials for one more hop (libcurl's GSS-API
+  /// delegation, unconditionally: the server's account must be trusted for delegation). Negotiate only.
+  bool delegate = false;
   std::chrono::milliseconds connect_timeout{std::chrono::seconds(10)};
 };
 
