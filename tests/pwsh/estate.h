@@ -90,10 +90,16 @@ class PwshEstate {
             {"SUPCTL_ESTATE_MODULES", SUPCTL_ESTATE_MODULES},
             {"SUPCTL_ESTATE", state_path().string()},
             {"SUPCTL_ESTATE_CALLS", calls_path().string()},
+            {"SUPCTL_ESTATE_PROCESSES", processes_path().string()},
+            {"SUPCTL_ESTATE_IMPORTS", imports_path().string()},
             {"NO_COLOR", std::nullopt}};
   }
 
   const fs::path& dir() const { return dir_; }
+  /// One line per PowerShell process the estate ran in ("<pid> <host>"), as its wrapper counts them.
+  fs::path processes_path() const { return dir_ / "processes.txt"; }
+  /// One line per ConfigurationManager module instance a cmdlet call came through ("<pid> ConfigurationManager").
+  fs::path imports_path() const { return dir_ / "imports.txt"; }
 
  private:
   fs::path state_path() const { return dir_ / "state.json"; }

@@ -262,23 +262,30 @@ TEST_CASE("pwsh: ssh: real PowerShell's own failures come back through the trans
   REQUIRE(results[1].ok());
   CHECK(results[1].value["state"] == "running");
 
-  // A failure outside the runner (here: stdin without the separator): PowerShell's exit code and its
-  // error record, as CLIXML on stderr, decoded.
-  powershell::Invocation invocation;
-  invocation.arguments = powershell::bootstrap_arguments();
-  invocation.stdin_payload = "no separator here";
-  invocation.timeout = 30s;
-  powershell::Outcome outcome = transport.run(invocation);
+  // A failure outside the runner (here: a script that does not parse) answers that request with
+  // PowerShell's own words, and the session goes on.
+  powershell::Session session(transport, kSup);
+  powershell::Outcome outcome = session.run("this is ( not parsed", "{}", 30s);
   INFO(outcome.error << "\nstdout: " << outcome.stdout_text << "\nstderr: " << outcome.stderr_text);
   REQUIRE(outcome.failure == model::FailureKind::kNone);
-  CHECK(outcome.exit_code == 1);
-  CHECK(outcome.stderr_text.starts_with("#< CLIXML"));
   auto failed = powershell::parse_outcome(1, outcome);
   REQUIRE(failed.size() == 1);
   INFO(failed[0].error);
   CHECK(failed[0].failure == model::FailureKind::kFailed);
-  CHECK_THAT(failed[0].error, Catch::StartsWith("PowerShell exited with code 1 and without a result document; stderr: "));
-  CHECK_THAT(failed[0].error, Catch::Contains("supctl: stdin holds no script and parameters"));
+  CHECK_THAT(failed[0].error, Catch::StartsWith("the script could not run the batch: "));
+  CHECK_THAT(failed[0].error, Catch::Contains("Missing closing ')' in expression."));
+
+  // `exit` ends the process: the request fails with the exit code and PowerShell's stderr, and the
+  // next request runs in a new process.
+  powershell::Outcome exited = session.run("[Console]::Error.WriteLine('going away'); exit 4", "{}", 30s);
+  CHECK(exited.failure == model::FailureKind::kFailed);
+  CHECK(exited.error ==
+        "ssh: PowerShell on 'sup01.contoso.com' ended during the request with exit code 4; stderr: going away; supctl "
+        "starts it again for the next request");
+  powershell::Outcome again = session.run("[Console]::Out.Write('fine')", "{}", 30s);
+  CHECK(again.failure == model::FailureKind::kNone);
+  CHECK(again.stdout_text == "fine");
+  CHECK(session.stats() == powershell::SessionStats{2, 3});
 }
 
 }  // namespace

@@ -377,7 +377,7 @@ function Invoke-SupctlOnComputer([string]$ComputerName, [scriptblock]$ScriptBloc
     $shell.Dispose()
     $env:SUPCTL_ESTATE_HOST = $saved.host
     $env:COMPUTERNAME = $saved.computer
-    # The other session changed the state file; this one reads it again.
-    $script:State = Get-Content -LiteralPath $script:StatePath -Raw | ConvertFrom-Json -AsHashtable
+    # The other session changed the state file; this one takes its changes.
+    Sync-EstateState
   }
 }
