@@ -19,6 +19,7 @@
 #include "backends/powershell/script.h"
 #include "backends/powershell/ssh.h"
 #include "backends/powershell/backend.h"
+#include "backends/powershell/session.h"
 #include "estate.h"
 #include "model/operation.h"
 #include "model/text.h"
@@ -63,12 +64,16 @@ class EstateSshd : public LoopbackSshd {
                       .environment = {{"LANG", "C.UTF-8"},
                                       {"SUPCTL_PWSH", SUPCTL_PWSH},
                                       {"SUPCTL_ESTATE_MODULES", SUPCTL_ESTATE_MODULES}},
-                      .environment_files = {{"SUPCTL_ESTATE", "state.json"}, {"SUPCTL_ESTATE_CALLS", "calls.jsonl"}}}) {
+                      .environment_files = {{"SUPCTL_ESTATE", "state.json"},
+                                            {"SUPCTL_ESTATE_CALLS", "calls.jsonl"},
+                                            {"SUPCTL_ESTATE_PROCESSES", "processes.txt"}}}) {
     fs::copy_file(fs::path(SUPCTL_SOURCE_DIR) / "tests/pwsh/estate/seed.json", state_path());
   }
 
   fs::path state_path() const { return dir() / "state.json"; }
   fs::path calls_path() const { return dir() / "calls.jsonl"; }
+  /// PowerShell processes the estate ran in on this server, as its wrapper counts them.
+  std::size_t processes() const { return PwshEstate::lines_of(dir() / "processes.txt"); }
 
   Json state() const { return Json::parse(read_file(state_path())); }
   /// The estate's call record: {host, module, cmdlet, set, bound} per cmdlet call, in order.
@@ -235,6 +240,28 @@ TEST_CASE("pwsh: ssh: plan, apply and plan again over a loopback sshd running th
   CHECK(logins() == 6);
   CHECK(server.calls().size() == calls_before + 1);  // its read of WsusService
 
+}
+
+TEST_CASE("pwsh: ssh: many requests go through one ssh process and one real pwsh") {
+  EstateSshd server;
+  {
+    powershell::PowerShellBackend backend(
+        powershell::fragment_lookup(plugins::powershell_fragments()),
+        [&](const ops::HostTarget& host, std::string*) -> std::unique_ptr<powershell::Transport> {
+          return std::make_unique<powershell::SshTransport>(server.settings(host.name, kSupAddress));
+        });
+    for (int i = 0; i < 15; ++i) {
+      std::vector<model::Operation> batch{{"registry.set_value",
+                                           {{"key", "HKLM\\SOFTWARE\\Contoso\\Ssh"}, {"name", fmt::format("V{}", i)}, {"type", "dword"}, {"data", i}}}};
+      auto results = backend.run(ops::HostTarget{kSup, nullptr}, batch);
+      INFO(results.at(0).error << "\nsshd:\n" << server.log());
+      REQUIRE(results.at(0).ok());
+    }
+    CHECK(backend.stats() == std::map<std::string, powershell::SessionStats>{{kSup, {1, 15}}});
+  }
+  CHECK(server.processes() == 1);
+  CHECK(server.logged("Accepted publickey for " + server.user()) == 1);
+  CHECK(member(registry_value(server.state(), kSup, "HKLM\\SOFTWARE\\Contoso\\Ssh", "V14"), "data") == 14);
 }
 
 TEST_CASE("pwsh: ssh: real PowerShell's own failures come back through the transport in its words") {
