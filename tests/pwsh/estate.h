@@ -66,7 +66,9 @@ class PwshEstate {
 
   /// The backend for a whole command (plan, apply) or one run: the estate as `state` holds it now,
   /// whatever the hosts' transports say; each host runs the real bootstrap through the local transport.
-  std::unique_ptr<ops::Backend> make_backend() const {
+  std::unique_ptr<ops::Backend> make_backend() const { return make_powershell_backend(); }
+  /// The same, as the PowerShell backend itself (for its counters and settings).
+  std::unique_ptr<powershell::PowerShellBackend> make_powershell_backend(powershell::BackendSettings backend_settings = {}) const {
     write_state();
     auto env = environment();
     return std::make_unique<powershell::PowerShellBackend>(
@@ -75,7 +77,15 @@ class PwshEstate {
           powershell::LocalSettings settings{host.name, env};
           settings.environment["SUPCTL_ESTATE_HOST"] = host.name;
           return std::make_unique<powershell::LocalTransport>(std::move(settings));
-        });
+        },
+        backend_settings);
+  }
+  /// How many lines a counting file of the estate has (processes_path(), imports_path()).
+  static std::size_t lines_of(const fs::path& path) {
+    std::ifstream in(path);
+    std::size_t count = 0;
+    for (std::string line; std::getline(in, line);) count += !line.empty();
+    return count;
   }
   /// Reads the estate back after a command.
   void reload() {
@@ -90,10 +100,16 @@ class PwshEstate {
             {"SUPCTL_ESTATE_MODULES", SUPCTL_ESTATE_MODULES},
             {"SUPCTL_ESTATE", state_path().string()},
             {"SUPCTL_ESTATE_CALLS", calls_path().string()},
+            {"SUPCTL_ESTATE_PROCESSES", processes_path().string()},
+            {"SUPCTL_ESTATE_IMPORTS", imports_path().string()},
             {"NO_COLOR", std::nullopt}};
   }
 
   const fs::path& dir() const { return dir_; }
+  /// One line per PowerShell process the estate ran in ("<pid> <host>"), as its wrapper counts them.
+  fs::path processes_path() const { return dir_ / "processes.txt"; }
+  /// One line per ConfigurationManager module instance a cmdlet call came through ("<pid> ConfigurationManager").
+  fs::path imports_path() const { return dir_ / "imports.txt"; }
 
  private:
   fs::path state_path() const { return dir_ / "state.json"; }

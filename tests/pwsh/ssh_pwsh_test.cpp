@@ -19,6 +19,7 @@
 #include "backends/powershell/script.h"
 #include "backends/powershell/ssh.h"
 #include "backends/powershell/backend.h"
+#include "backends/powershell/session.h"
 #include "estate.h"
 #include "model/operation.h"
 #include "model/text.h"
@@ -63,12 +64,16 @@ class EstateSshd : public LoopbackSshd {
                       .environment = {{"LANG", "C.UTF-8"},
                                       {"SUPCTL_PWSH", SUPCTL_PWSH},
                                       {"SUPCTL_ESTATE_MODULES", SUPCTL_ESTATE_MODULES}},
-                      .environment_files = {{"SUPCTL_ESTATE", "state.json"}, {"SUPCTL_ESTATE_CALLS", "calls.jsonl"}}}) {
+                      .environment_files = {{"SUPCTL_ESTATE", "state.json"},
+                                            {"SUPCTL_ESTATE_CALLS", "calls.jsonl"},
+                                            {"SUPCTL_ESTATE_PROCESSES", "processes.txt"}}}) {
     fs::copy_file(fs::path(SUPCTL_SOURCE_DIR) / "tests/pwsh/estate/seed.json", state_path());
   }
 
   fs::path state_path() const { return dir() / "state.json"; }
   fs::path calls_path() const { return dir() / "calls.jsonl"; }
+  /// PowerShell processes the estate ran in on this server, as its wrapper counts them.
+  std::size_t processes() const { return PwshEstate::lines_of(dir() / "processes.txt"); }
 
   Json state() const { return Json::parse(read_file(state_path())); }
   /// The estate's call record: {host, module, cmdlet, set, bound} per cmdlet call, in order.
@@ -237,6 +242,28 @@ TEST_CASE("pwsh: ssh: plan, apply and plan again over a loopback sshd running th
 
 }
 
+TEST_CASE("pwsh: ssh: many requests go through one ssh process and one real pwsh") {
+  EstateSshd server;
+  {
+    powershell::PowerShellBackend backend(
+        powershell::fragment_lookup(plugins::powershell_fragments()),
+        [&](const ops::HostTarget& host, std::string*) -> std::unique_ptr<powershell::Transport> {
+          return std::make_unique<powershell::SshTransport>(server.settings(host.name, kSupAddress));
+        });
+    for (int i = 0; i < 15; ++i) {
+      std::vector<model::Operation> batch{{"registry.set_value",
+                                           {{"key", "HKLM\\SOFTWARE\\Contoso\\Ssh"}, {"name", fmt::format("V{}", i)}, {"type", "dword"}, {"data", i}}}};
+      auto results = backend.run(ops::HostTarget{kSup, nullptr}, batch);
+      INFO(results.at(0).error << "\nsshd:\n" << server.log());
+      REQUIRE(results.at(0).ok());
+    }
+    CHECK(backend.stats() == std::map<std::string, powershell::SessionStats>{{kSup, {1, 15}}});
+  }
+  CHECK(server.processes() == 1);
+  CHECK(server.logged("Accepted publickey for " + server.user()) == 1);
+  CHECK(member(registry_value(server.state(), kSup, "HKLM\\SOFTWARE\\Contoso\\Ssh", "V14"), "data") == 14);
+}
+
 TEST_CASE("pwsh: ssh: real PowerShell's own failures come back through the transport in its words") {
   EstateSshd server;
   powershell::SshTransport transport(server.settings(kSup, kSupAddress));
@@ -262,23 +289,30 @@ TEST_CASE("pwsh: ssh: real PowerShell's own failures come back through the trans
   REQUIRE(results[1].ok());
   CHECK(results[1].value["state"] == "running");
 
-  // A failure outside the runner (here: stdin without the separator): PowerShell's exit code and its
-  // error record, as CLIXML on stderr, decoded.
-  powershell::Invocation invocation;
-  invocation.arguments = powershell::bootstrap_arguments();
-  invocation.stdin_payload = "no separator here";
-  invocation.timeout = 30s;
-  powershell::Outcome outcome = transport.run(invocation);
+  // A failure outside the runner (here: a script that does not parse) answers that request with
+  // PowerShell's own words, and the session goes on.
+  powershell::Session session(transport, kSup);
+  powershell::Outcome outcome = session.run("this is ( not parsed", "{}", 30s);
   INFO(outcome.error << "\nstdout: " << outcome.stdout_text << "\nstderr: " << outcome.stderr_text);
   REQUIRE(outcome.failure == model::FailureKind::kNone);
-  CHECK(outcome.exit_code == 1);
-  CHECK(outcome.stderr_text.starts_with("#< CLIXML"));
   auto failed = powershell::parse_outcome(1, outcome);
   REQUIRE(failed.size() == 1);
   INFO(failed[0].error);
   CHECK(failed[0].failure == model::FailureKind::kFailed);
-  CHECK_THAT(failed[0].error, Catch::StartsWith("PowerShell exited with code 1 and without a result document; stderr: "));
-  CHECK_THAT(failed[0].error, Catch::Contains("supctl: stdin holds no script and parameters"));
+  CHECK_THAT(failed[0].error, Catch::StartsWith("the script could not run the batch: "));
+  CHECK_THAT(failed[0].error, Catch::Contains("Missing closing ')' in expression."));
+
+  // `exit` ends the process: the request fails with the exit code and PowerShell's stderr, and the
+  // next request runs in a new process.
+  powershell::Outcome exited = session.run("[Console]::Error.WriteLine('going away'); exit 4", "{}", 30s);
+  CHECK(exited.failure == model::FailureKind::kFailed);
+  CHECK(exited.error ==
+        "ssh: PowerShell on 'sup01.contoso.com' ended during the request with exit code 4; stderr: going away; supctl "
+        "starts it again for the next request");
+  powershell::Outcome again = session.run("[Console]::Out.Write('fine')", "{}", 30s);
+  CHECK(again.failure == model::FailureKind::kNone);
+  CHECK(again.stdout_text == "fine");
+  CHECK(session.stats() == powershell::SessionStats{2, 3});
 }
 
 }  // namespace

@@ -1,12 +1,15 @@
 #pragma once
-// What the transport tests (local_test, ssh_test) send to the fake powershell
+// What the transport tests (local_test, ssh_test, session_test) send to the fake powershell
 // (tests/support/fake_powershell.cpp) and what it records back: one copy for both. The base64 and
 // UTF-16LE here are the tests' own, independent of the product's, so that they check it.
 
 #include <chrono>
+#include <filesystem>
+#include <fstream>
 #include <string>
 #include <string_view>
 #include <utility>
+#include <vector>
 
 #include "backends/powershell/transport.h"
 
@@ -50,28 +53,26 @@ inline std::string utf16le(std::string_view utf8) {
   return out;
 }
 
-/// A bootstrap, a script and JSON as a transport receives them from the backend.
-inline powershell::Invocation invocation(std::string_view bootstrap, std::string_view script, std::string_view json) {
-  powershell::Invocation invocation;
-  invocation.arguments = {"-NoProfile", "-NonInteractive", "-ExecutionPolicy",
-                          "Bypass",     "-EncodedCommand", base64(utf16le(bootstrap))};
-  invocation.stdin_payload = std::string(script) + std::string(powershell::kPayloadSentinel) + std::string(json);
-  invocation.timeout = std::chrono::seconds(20);
-  return invocation;
-}
-
-/// What the fake writes to FAKE_POWERSHELL_RECORD when it receives exactly this.
-inline std::string expected_record(const powershell::Invocation& sent, std::string_view bootstrap, std::string_view script,
-                                   std::string_view json) {
-  std::string record = "fake_powershell record\narguments " + std::to_string(sent.arguments.size()) + "\n";
-  for (const std::string& argument : sent.arguments) record += argument + "\n";
+/// What the fake writes to FAKE_POWERSHELL_RECORD when request number `number` of its process
+/// carries exactly this, the process started with `arguments` (whose -EncodedCommand is `bootstrap`).
+inline std::string expected_record(const std::vector<std::string>& arguments, std::string_view bootstrap,
+                                   std::string_view script, std::string_view json, int number) {
+  std::string record = "fake_powershell record\narguments " + std::to_string(arguments.size()) + "\n";
+  for (const std::string& argument : arguments) record += argument + "\n";
   for (auto [name, bytes] : {std::pair{"bootstrap", bootstrap}, std::pair{"script", script}, std::pair{"json", json}}) {
     record += std::string(name) + " " + std::to_string(bytes.size()) + "\n" + std::string(bytes) + "\n";
   }
-  return record + "stdin " + std::to_string(sent.stdin_payload.size()) + "\n";
+  return record + "request " + std::to_string(number) + "\n";
 }
 
-/// A bootstrap with characters beyond ASCII, Latin-1 and the BMP.
-inline constexpr std::string_view kBootstrap = "$ErrorActionPreference = 'Stop'; # Grüße, ✓, 𝄞\n$input | Out-String";
+/// The lines of the fake's FAKE_POWERSHELL_LOG that start with `word` ("start", "request", "exit").
+inline std::vector<std::string> fake_log(const std::filesystem::path& path, std::string_view word) {
+  std::vector<std::string> lines;
+  std::ifstream in(path);
+  for (std::string line; std::getline(in, line);) {
+    if (line.starts_with(std::string(word) + " ")) lines.push_back(line);
+  }
+  return lines;
+}
 
 }  // namespace supctl::test

@@ -533,8 +533,9 @@ inline Reply quota(const HttpRequest& request) {
 }  // namespace wsman_reply
 
 /// A WinRS service: shells "shell-1", "shell-2", ... and commands "command-1", ...; each step
-/// answers from its script first (in order), then as a healthy server would. Receive's default
-/// is "done, exit code 0, no output".
+/// answers from its script first (in order), then as a healthy server running supctl's session
+/// bootstrap would: Send's stdin frames are answered (see `answer`), and Receive returns those
+/// answers, or "done, exit code 0, no output" when there are none.
 class FakeWinRs {
  public:
   using Step = std::function<Reply(const HttpRequest&, const std::string& id)>;  ///< id: the current command
@@ -562,11 +563,13 @@ class FakeWinRs {
     }
     if (name == "Send") {
       if (auto reply = scripted(sends)) return *reply;
+      take_stdin(request);
       return r::empty(request, "http://schemas.microsoft.com/wbem/wsman/1/windows/shell/SendResponse",
                       "<rsp:SendResponse/>");
     }
     if (name == "Receive") {
       if (auto reply = scripted(receives)) return *reply;
+      if (!stdout_.empty()) return r::output(request, command_id_, {{"stdout", std::exchange(stdout_, std::string())}});
       return r::output(request, command_id_, {}, "0");
     }
     if (name == "Signal") {
@@ -581,11 +584,41 @@ class FakeWinRs {
     return {.status = 400, .body = "unknown action " + name};
   }
 
+  /// What a request frame is answered with (its script and JSON given) by default.
+  std::function<std::string(const std::string& script, const std::string& json)> answer =
+      [](const std::string&, const std::string&) { return std::string("{\"ok\":true}"); };
+  std::vector<std::pair<std::string, std::string>> frames;  ///< the requests received: script and JSON
+
  private:
+  /// Reads the stdin a Send carries as the session bootstrap would: each complete request frame
+  /// (engine/backends/powershell/protocol.h) is answered between its nonce's lines on stdout.
+  void take_stdin(const HttpRequest& request) {
+    pugi::xml_document doc;
+    if (!doc.load_string(request.body.c_str())) return;
+    for (pugi::xpath_node stream : doc.select_nodes("//*[local-name()='Stream']")) stdin_ += b64_decode(stream.node().text().get());
+    constexpr std::size_t kHeader = 75;
+    while (stdin_.size() >= kHeader) {
+      if (stdin_[7] != 'R') {
+        stdin_.clear();
+        break;
+      }
+      const std::size_t script = std::stoul(stdin_.substr(42, 10));
+      const std::size_t json = std::stoul(stdin_.substr(53, 10));
+      if (stdin_.size() < kHeader + script + json) break;
+      const std::string nonce = stdin_.substr(9, 32);
+      frames.emplace_back(stdin_.substr(kHeader, script), stdin_.substr(kHeader + script, json));
+      stdin_.erase(0, kHeader + script + json);
+      stdout_ += "\n--- supctl response " + nonce + " begin ---\n" + answer(frames.back().first, frames.back().second) +
+                 "\n--- supctl response " + nonce + " end ---\n";
+    }
+  }
+
   std::mutex mutex_;
   int shells_ = 0;
   int commands_ = 0;
   std::string command_id_;
+  std::string stdin_;   ///< received, not yet a complete frame
+  std::string stdout_;  ///< answers not yet received
 };
 
 }  // namespace supctl::test

@@ -26,6 +26,16 @@ PowerShellBackend::HostSlot& PowerShellBackend::slot(const std::string& host) {
   return *slot;
 }
 
+std::map<std::string, SessionStats> PowerShellBackend::stats() {
+  std::lock_guard lock(mutex_);
+  std::map<std::string, SessionStats> out;
+  for (const auto& [host, host_slot] : hosts_) {
+    std::lock_guard host_lock(host_slot->mutex);
+    if (host_slot->session) out[host] = host_slot->session->stats();
+  }
+  return out;
+}
+
 std::vector<OperationResult> PowerShellBackend::run(const ops::HostTarget& host,
                                                     std::span<const model::Operation> batch) {
   std::vector<OperationResult> results(batch.size());
@@ -53,7 +63,9 @@ std::vector<OperationResult> PowerShellBackend::run(const ops::HostTarget& host,
       return std::vector<OperationResult>(batch.size(), failure(FailureKind::kUnreachable, error));
     }
   }
-  Outcome outcome = host_slot.transport->run(assemble(sent, fragments_));
+  if (!host_slot.session) host_slot.session = std::make_unique<Session>(*host_slot.transport, host.name, settings_.session);
+  Outcome outcome =
+      host_slot.session->run(assemble_script(sent, fragments_), payload_json(sent), settings_.request_timeout);
   std::vector<OperationResult> answers = parse_outcome(sent.size(), outcome);
   for (std::size_t i = 0; i < positions.size() && i < answers.size(); ++i)
     results[positions[i]] = std::move(answers[i]);

@@ -168,20 +168,6 @@ void reap_blocking(pid_t pid, int& status) {
 
 void pause_for(milliseconds duration) { ::poll(nullptr, 0, static_cast<int>(duration.count())); }
 
-/// SIGTERM to the process group; SIGKILL to what is left of it once the child has ended, or
-/// when the grace period has passed. Reaps the child.
-void kill_group(pid_t pid, milliseconds grace, bool& reaped, int& status) {
-  ::kill(-pid, SIGTERM);
-  const auto give_up = Clock::now() + grace;
-  while (!reaped && Clock::now() < give_up) {
-    if (!(reaped = reap(pid, status))) pause_for(milliseconds(10));
-  }
-  // Members that outlive the child ignored SIGTERM (or are zombies no one has reaped yet).
-  ::kill(-pid, SIGKILL);
-  if (!reaped) reap_blocking(pid, status);
-  reaped = true;
-}
-
 /// Starts the child with its stdin, stdout and stderr on the pipes, in a process group of its own.
 int spawn(const std::string& path, std::vector<std::string> argv, std::vector<std::string> env, const Pipe& in,
           const Pipe& out, const Pipe& err, pid_t& pid) {
@@ -247,54 +233,54 @@ std::optional<std::filesystem::path> find_program(std::string_view name, std::st
   return std::nullopt;
 }
 
-ProcessResult run_process(const ProcessRequest& request) {
-  const auto start = Clock::now();
-  const auto deadline = start + request.timeout;
+struct ChildProcess::Pipes {
+  Fd in;   ///< the child's stdin, our end
+  Fd out;  ///< its stdout
+  Fd err;  ///< its stderr
+};
 
+ChildProcess::ChildProcess() : pipes_(std::make_unique<Pipes>()), last_output_(Clock::now()) {}
+
+std::unique_ptr<ChildProcess> ChildProcess::start(const ProcessRequest& request, std::string* error) {
   std::optional<std::filesystem::path> path = find_program(request.program, search_path_of(request.environment));
   if (!path) {
-    return not_started(request.program.find('/') != std::string::npos
-                           ? fmt::format("'{}' does not exist or is not executable", request.program)
-                           : fmt::format("'{}' is not on PATH", request.program));
+    *error = request.program.find('/') != std::string::npos
+                 ? fmt::format("'{}' does not exist or is not executable", request.program)
+                 : fmt::format("'{}' is not on PATH", request.program);
+    return nullptr;
   }
-
-  std::string error;
   Pipe in, out, err;
-  if (!make_pipe(in, error) || !make_pipe(out, error) || !make_pipe(err, error)) return not_started(error);
+  if (!make_pipe(in, *error) || !make_pipe(out, *error) || !make_pipe(err, *error)) return nullptr;
 
   std::vector<std::string> argv{request.program};
   argv.insert(argv.end(), request.arguments.begin(), request.arguments.end());
-
-  SigpipeBlock sigpipe_block;  // before the spawn: the child's mask is set explicitly
-  pid_t pid = -1;
-  if (int rc = spawn(path->string(), std::move(argv), child_environment(request.environment), in, out, err, pid);
+  std::unique_ptr<ChildProcess> child(new ChildProcess());
+  if (int rc = spawn(path->string(), std::move(argv), child_environment(request.environment), in, out, err, child->pid_);
       rc != 0) {
-    return not_started(fmt::format("cannot run '{}': {}", path->string(), describe_errno(rc)));
+    *error = fmt::format("cannot run '{}': {}", path->string(), describe_errno(rc));
+    return nullptr;
   }
-  in.read.reset();
-  out.write.reset();
-  err.write.reset();
-  set_nonblocking(in.write.get());
-  set_nonblocking(out.read.get());
-  set_nonblocking(err.read.get());
+  child->pipes_->in = std::move(in.write);
+  child->pipes_->out = std::move(out.read);
+  child->pipes_->err = std::move(err.read);
+  set_nonblocking(child->pipes_->in.get());
+  set_nonblocking(child->pipes_->out.get());
+  set_nonblocking(child->pipes_->err.get());
+  return child;
+}
 
-  ProcessResult result;
-  const std::string& payload = request.stdin_data;
-  std::size_t written = 0;
-  if (payload.empty()) in.write.reset();
+ChildProcess::~ChildProcess() {
+  if (!reaped_) kill(milliseconds(500));
+}
 
-  int status = 0;
-  bool reaped = false;
-  bool timed_out = false;
-  auto last_output = Clock::now();
+void ChildProcess::step(Clock::time_point deadline, std::string_view pending, std::size_t* offset) {
   std::array<char, kChunk> buffer{};
-
   auto read_some = [&](Fd& fd, std::string& into) {
     for (;;) {
       ssize_t n = ::read(fd.get(), buffer.data(), buffer.size());
       if (n > 0) {
         into.append(buffer.data(), static_cast<std::size_t>(n));
-        last_output = Clock::now();
+        last_output_ = Clock::now();
         return;
       }
       if (n < 0 && errno == EINTR) continue;
@@ -304,72 +290,121 @@ ProcessResult run_process(const ProcessRequest& request) {
     }
   };
   auto write_some = [&] {
+    SigpipeBlock sigpipe_block;
     for (;;) {
-      std::size_t size = std::min(kChunk, payload.size() - written);
-      ssize_t n = ::write(in.write.get(), payload.data() + written, size);
+      std::size_t size = std::min(kChunk, pending.size() - *offset);
+      ssize_t n = ::write(pipes_->in.get(), pending.data() + *offset, size);
       if (n > 0) {
-        written += static_cast<std::size_t>(n);
-        if (written == payload.size()) in.write.reset();  // end of input
+        *offset += static_cast<std::size_t>(n);
+        written_ += static_cast<std::size_t>(n);
         return;
       }
       if (n < 0 && errno == EINTR) continue;
       if (n < 0 && errno == EAGAIN) return;
-      in.write.reset();  // EPIPE: the program stopped reading
+      pipes_->in.reset();  // EPIPE: the program stopped reading
       return;
     }
   };
 
-  while (!reaped || out.read.open() || err.read.open()) {
-    const auto now = Clock::now();
-    if (now >= deadline) {
-      timed_out = !reaped;
-      break;
-    }
-    if (reaped && now - last_output > kDrainAfterExit) break;  // a descendant holds the pipes
-
-    std::array<pollfd, 3> fds{};
-    std::array<Fd*, 3> owners{};
-    nfds_t count = 0;
-    if (in.write.open()) {
-      fds[count] = {in.write.get(), POLLOUT, 0};
-      owners[count++] = &in.write;
-    }
-    if (out.read.open()) {
-      fds[count] = {out.read.get(), POLLIN, 0};
-      owners[count++] = &out.read;
-    }
-    if (err.read.open()) {
-      fds[count] = {err.read.get(), POLLIN, 0};
-      owners[count++] = &err.read;
-    }
-    auto left = std::chrono::ceil<milliseconds>(deadline - now);
-    // With pipes to watch, wake now and then to look for the exit; without, poll the exit briskly.
-    milliseconds wait = std::min(left, count > 0 ? kTick : milliseconds(5));
-    int ready = ::poll(count > 0 ? fds.data() : nullptr, count, static_cast<int>(wait.count()));
-    if (ready < 0 && errno != EINTR) {
-      error = fmt::format("poll failed: {}", describe_errno(errno));
-      break;
-    }
-    for (nfds_t i = 0; ready > 0 && i < count; ++i) {
-      if (fds[i].revents == 0) continue;
-      if (owners[i] == &in.write) {
-        write_some();
-      } else {
-        read_some(*owners[i], owners[i] == &out.read ? result.stdout_text : result.stderr_text);
-      }
-    }
-    if (!reaped && reap(pid, status)) {
-      reaped = true;
-      last_output = Clock::now();
-      in.write.reset();  // nobody is left to read it
+  std::array<pollfd, 3> fds{};
+  std::array<Fd*, 3> owners{};
+  nfds_t count = 0;
+  const bool writing = offset != nullptr && *offset < pending.size() && pipes_->in.open();
+  if (writing) {
+    fds[count] = {pipes_->in.get(), POLLOUT, 0};
+    owners[count++] = &pipes_->in;
+  }
+  for (Fd* fd : {&pipes_->out, &pipes_->err}) {
+    if (!fd->open()) continue;
+    fds[count] = {fd->get(), POLLIN, 0};
+    owners[count++] = fd;
+  }
+  auto left = std::max(std::chrono::ceil<milliseconds>(deadline - Clock::now()), milliseconds(0));
+  // With pipes to watch, wake now and then to look for the exit; without, poll the exit briskly.
+  milliseconds wait = std::min(left, count > 0 ? kTick : milliseconds(5));
+  int ready = ::poll(count > 0 ? fds.data() : nullptr, count, static_cast<int>(wait.count()));
+  if (ready < 0 && errno != EINTR) {
+    error_ = fmt::format("poll failed: {}", describe_errno(errno));
+    return;
+  }
+  for (nfds_t i = 0; ready > 0 && i < count; ++i) {
+    if (fds[i].revents == 0) continue;
+    if (owners[i] == &pipes_->in) {
+      write_some();
+    } else {
+      read_some(*owners[i], owners[i] == &pipes_->out ? stdout_ : stderr_);
     }
   }
-
-  if (!reaped) {
-    kill_group(pid, request.kill_grace, reaped, status);
+  if (!reaped_ && reap(pid_, status_)) {
+    reaped_ = true;
+    last_output_ = Clock::now();
+    pipes_->in.reset();  // nobody is left to read it
   }
-  result.stdin_written = written;
-  if (!error.empty()) return not_started(error);
+}
+
+ChildProcess::Io ChildProcess::write(std::string_view bytes, Clock::time_point deadline) {
+  std::size_t offset = 0;
+  while (offset < bytes.size()) {
+    if (!pipes_->in.open() || !error_.empty()) return Io::kEnded;
+    if (Clock::now() >= deadline) return Io::kTimedOut;
+    step(deadline, bytes, &offset);
+  }
+  return Io::kOk;
+}
+
+ChildProcess::Io ChildProcess::read(Clock::time_point deadline) {
+  const std::size_t before = stdout_.size();
+  while (stdout_.size() == before) {
+    if (!pipes_->out.open() || !error_.empty()) return Io::kEnded;
+    if (Clock::now() >= deadline) return Io::kTimedOut;
+    step(deadline, {}, nullptr);
+  }
+  return Io::kOk;
+}
+
+void ChildProcess::close_stdin() { pipes_->in.reset(); }
+
+bool ChildProcess::wait(Clock::time_point deadline) {
+  while ((!reaped_ || pipes_->out.open() || pipes_->err.open()) && error_.empty()) {
+    if (Clock::now() >= deadline) break;
+    if (reaped_ && Clock::now() - last_output_ > kDrainAfterExit) break;  // a descendant holds the pipes
+    step(deadline, {}, nullptr);
+  }
+  return reaped_;
+}
+
+void ChildProcess::kill(milliseconds grace) {
+  if (killed_) return;
+  killed_ = true;
+  pipes_->in.reset();
+  ::kill(-pid_, SIGTERM);
+  const auto give_up = Clock::now() + grace;
+  while (!reaped_ && Clock::now() < give_up) {
+    if (!(reaped_ = reap(pid_, status_))) pause_for(milliseconds(10));
+  }
+  // Members that outlive the child ignored SIGTERM (or are zombies no one has reaped yet).
+  ::kill(-pid_, SIGKILL);
+  if (!reaped_) reap_blocking(pid_, status_);
+  reaped_ = true;
+}
+
+ProcessResult run_process(const ProcessRequest& request) {
+  const auto deadline = Clock::now() + request.timeout;
+  std::string error;
+  std::unique_ptr<ChildProcess> child = ChildProcess::start(request, &error);
+  if (!child) return not_started(error);
+
+  bool timed_out = child->write(request.stdin_data, deadline) == ChildProcess::Io::kTimedOut;
+  child->close_stdin();
+  if (!timed_out) timed_out = !child->wait(deadline);
+  if (timed_out) child->kill(request.kill_grace);
+  if (!child->error().empty()) return not_started(child->error());
+
+  ProcessResult result;
+  result.stdin_written = child->stdin_written();
+  result.stdout_text = std::move(child->stdout_text());
+  result.stderr_text = std::move(child->stderr_text());
+  const int status = child->status();
   if (timed_out) {
     result.status = ProcessResult::Status::kTimedOut;
   } else if (WIFEXITED(status)) {

@@ -8,7 +8,6 @@
 #include <set>
 
 #include "backends/powershell/clixml.h"
-#include "model/base64.h"
 #include "model/text.h"
 
 namespace supctl::powershell {
@@ -17,32 +16,13 @@ std::span<const model::ScriptFragment> powershell_fragments();  // generated fro
 }  // namespace platform
 namespace {
 
-using model::base64_encode;
 using model::FailureKind;
 using model::Json;
 using model::OperationResult;
 
-// The bootstrap, one statement per line. Kept small: it travels base64-encoded as UTF-16LE on the
-// command line, where cmd.exe allows 8,191 characters. Setting the console encodings fails when
-// there is no console (some WinRM shells): the payload is ASCII (the JSON by construction, see
-// payload_json; the fragments by test), and so is the result document the runner writes.
-constexpr std::string_view kBootstrap =
-    "$ErrorActionPreference='Stop'\n"
-    "$ProgressPreference='SilentlyContinue'\n"
-    "$u=New-Object Text.UTF8Encoding $false\n"
-    "try{[Console]::InputEncoding=$u}catch{}\n"
-    "try{[Console]::OutputEncoding=$u}catch{}\n"
-    "$i=[Console]::In.ReadToEnd()\n"
-    "$n=$i.IndexOf(\"`0`0`0`0\",[StringComparison]::Ordinal)\n"
-    "if($n -lt 0){throw 'supctl: stdin holds no script and parameters'}\n"
-    "$s=[ScriptBlock]::Create($i.Substring(0,$n))\n"
-    "$j=$i.Substring($n+4)\n"
-    "$i=$null\n"
-    "& $s $j\n";
-
 constexpr std::string_view kScriptHeader =
     "# supctl: the operations of one batch for one host, assembled from the plugins' fragments.\n"
-    "# The bootstrap runs this text as a ScriptBlock and passes the JSON parameters as $SupctlPayload:\n"
+    "# The session runs this text as a ScriptBlock and passes the JSON parameters as $SupctlPayload:\n"
     "# parameter values are data, never part of this text. Windows PowerShell 5.1 or later.\n"
     "param([string]$SupctlPayload)\n";
 
@@ -118,7 +98,16 @@ try {
 } catch {
   $SupctlProblem = 'the parameters on stdin are not the JSON supctl sends: ' + $_.Exception.Message
 }
+# Operations with the same non-zero chain are steps of one change: after one fails, the rest are not run.
+$SupctlBroken = @{}
 foreach ($SupctlOperation in $SupctlBatch) {
+  $SupctlChain = 0
+  if ($null -ne $SupctlOperation.PSObject.Properties['chain']) { $SupctlChain = [int]$SupctlOperation.chain }
+  if ($SupctlChain -ne 0 -and $SupctlBroken.ContainsKey($SupctlChain)) {
+    $SupctlRecord = [ordered]@{ ok = $false; kind = 'failed'; error = ('not run: {0} failed before it' -f $SupctlBroken[$SupctlChain]) }
+    [void]$SupctlParts.Add((ConvertTo-Json -InputObject $SupctlRecord -Compress))
+    continue
+  }
   try {
     $SupctlFunction = $SupctlOperations[[string]$SupctlOperation.operation]
     if ($null -eq $SupctlFunction) { throw ('this script has no fragment for the operation ''{0}''' -f $SupctlOperation.operation) }
@@ -131,6 +120,7 @@ foreach ($SupctlOperation in $SupctlBatch) {
   } catch {
     $SupctlRecord = [ordered]@{ ok = $false; kind = (Get-SupctlFailureKind $_); error = (Get-SupctlErrorText $_) }
     $SupctlPart = ConvertTo-Json -InputObject $SupctlRecord -Compress
+    if ($SupctlChain -ne 0) { $SupctlBroken[$SupctlChain] = [string]$SupctlOperation.operation }
   }
   [void]$SupctlParts.Add($SupctlPart)
 }
@@ -205,7 +195,9 @@ std::vector<std::pair<std::string, std::string>> functions_of(std::span<const mo
 Json payload_document(std::span<const model::Operation> batch) {
   Json operations = Json::array();
   for (const model::Operation& op : batch) {
-    operations.push_back(Json{{"operation", op.name}, {"params", op.params.is_null() ? Json::object() : op.params}});
+    Json operation{{"operation", op.name}, {"params", op.params.is_null() ? Json::object() : op.params}};
+    if (op.chain != 0) operation["chain"] = op.chain;  // absent for chain 0: those payloads stay as they were
+    operations.push_back(std::move(operation));
   }
   return Json{{"operations", std::move(operations)}};
 }
@@ -220,17 +212,6 @@ void redact(Json& value) {
   } else if (value.is_array()) {
     for (Json& item : value) redact(item);
   }
-}
-
-// The bootstrap is ASCII, so each character is one UTF-16LE code unit: the byte and a zero.
-std::string utf16le_of_ascii(std::string_view text) {
-  std::string out;
-  out.reserve(text.size() * 2);
-  for (char c : text) {
-    out += c;
-    out += '\0';
-  }
-  return out;
 }
 
 OperationResult failure(FailureKind kind, std::string error) {
@@ -301,7 +282,7 @@ OperationResult result_of(const Json& record) {
 }
 
 /// A fragment as written, not indented (a here-string's terminator must stay in column 0), on
-/// lines of its own; a NUL, which would split the payload early, is dropped.
+/// lines of its own; a NUL, which has no place in script text, is dropped.
 void append_fragment(std::string& script, std::string_view fragment) {
   std::string text(fragment);
   text.erase(std::remove(text.begin(), text.end(), '\0'), text.end());
@@ -320,13 +301,6 @@ FragmentLookup fragment_lookup(std::vector<model::ScriptFragment> fragments) {
     if (it == table->end()) return std::nullopt;
     return it->second;
   };
-}
-
-std::string_view bootstrap_script() { return kBootstrap; }
-
-std::vector<std::string> bootstrap_arguments() {
-  return {"-NoProfile", "-NonInteractive", "-ExecutionPolicy",
-          "Bypass",     "-EncodedCommand", base64_encode(utf16le_of_ascii(kBootstrap))};
 }
 
 std::string assemble_script(std::span<const model::Operation> batch, const FragmentLookup& fragments) {
@@ -376,15 +350,6 @@ std::string redacted_payload(std::span<const model::Operation> batch) {
   Json document = payload_document(batch);
   redact(document);
   return document.dump(2, ' ', false, Json::error_handler_t::replace) + "\n";
-}
-
-Invocation assemble(std::span<const model::Operation> batch, const FragmentLookup& fragments) {
-  Invocation invocation;
-  invocation.arguments = bootstrap_arguments();
-  invocation.stdin_payload = assemble_script(batch, fragments);
-  invocation.stdin_payload += kPayloadSentinel;
-  invocation.stdin_payload += payload_json(batch);
-  return invocation;
 }
 
 std::vector<OperationResult> parse_outcome(std::size_t count, const Outcome& outcome) {

@@ -2,16 +2,17 @@
 
 #include <fmt/format.h>
 #include <stdlib.h>
+#include <sys/wait.h>
 
 #include <algorithm>
 #include <cstdlib>
 #include <fstream>
 #include <iterator>
 #include <system_error>
-#include <thread>
 #include <utility>
 
 #include "backends/powershell/process.h"
+#include "backends/powershell/process_channel.h"
 
 namespace supctl::powershell {
 namespace {
@@ -28,10 +29,6 @@ constexpr milliseconds kControlCommandTimeout{5000};
 /// + the ".XXXXXXXXXXXXXXXX" it appends while creating it; sun_path holds 108 bytes with the NUL.
 constexpr std::size_t kSocketNameReserve = 1 + 40 + 17;
 constexpr std::size_t kSunPathMax = 107;
-
-std::string seconds(milliseconds duration) {
-  return fmt::format("{:g} s", static_cast<double>(duration.count()) / 1000.0);
-}
 
 bool contains(std::string_view text, std::string_view part) { return text.find(part) != std::string_view::npos; }
 
@@ -206,7 +203,8 @@ std::vector<std::string> SshTransport::control_command(std::string_view operatio
   return args;
 }
 
-std::vector<std::string> SshTransport::command_line(const Invocation& invocation, std::chrono::seconds connect_timeout,
+std::vector<std::string> SshTransport::command_line(const std::vector<std::string>& arguments,
+                                                    std::chrono::seconds connect_timeout,
                                                     const std::filesystem::path& log_file) const {
   std::vector<std::string> args{"-T", "-o", "BatchMode=yes", "-o",
                                 fmt::format("ConnectTimeout={}", connect_timeout.count())};
@@ -225,7 +223,7 @@ std::vector<std::string> SshTransport::command_line(const Invocation& invocation
                            fmt::format("ControlPersist={}", kControlPersist)});
   // ssh's own messages go to the log, so that stderr holds only PowerShell's.
   args.insert(args.end(), {"-E", log_file.string(), "--", destination(), "powershell"});
-  args.insert(args.end(), invocation.arguments.begin(), invocation.arguments.end());
+  args.insert(args.end(), arguments.begin(), arguments.end());
   return args;
 }
 
@@ -240,114 +238,100 @@ bool SshTransport::master_running() const {
   return result.status == ProcessResult::Status::kExited && result.exit_code == 0;
 }
 
-Outcome SshTransport::run(const Invocation& invocation) {
-  if (!setup_error_.empty())
-    return transport_failure(FailureKind::kFailed, fmt::format("ssh to {}: {}", where(), setup_error_));
-  for (const std::string& argument : invocation.arguments) {
-    if (!shell_safe(argument)) {
+std::optional<milliseconds> SshTransport::reconnect_delay(int attempt) const {
+  if (attempt >= std::max(1, settings_.connect_attempts)) return std::nullopt;
+  const auto& delays = settings_.retry_delays;
+  return delays.empty() ? milliseconds(0) : delays[std::min<std::size_t>(attempt - 1, delays.size() - 1)];
+}
+
+Outcome SshTransport::ended(const ChildProcess& child, std::string stderr_text, const std::filesystem::path& log_file) const {
+  const std::string log = read_and_remove(log_file);
+  const int status = child.status();
+  if (WIFSIGNALED(status)) {
+    return transport_failure(FailureKind::kFailed,
+                             fmt::format("ssh to {}: the ssh client was ended by signal {}", where(), WTERMSIG(status)));
+  }
+  Outcome outcome;
+  outcome.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  outcome.stderr_text = std::move(stderr_text);
+  SshProblem problem = outcome.exit_code == 255 ? classify_ssh_log(log) : SshProblem{};
+  switch (problem.kind) {
+    case SshProblem::Kind::kNone:
+      return outcome;
+    case SshProblem::Kind::kHostKey: {
+      std::string file = settings_.known_hosts_file.empty() ? std::string("~/.ssh/known_hosts")
+                                                            : fmt::format("'{}'", settings_.known_hosts_file);
+      return transport_failure(
+          FailureKind::kUnreachable,
+          fmt::format("ssh to {}: the host key was refused ({}); check the host key: get the server's key "
+                      "fingerprint on the server itself (ssh-keygen -lf on its host key), and add or correct the "
+                      "host's entry in {} when it matches",
+                      where(), problem.message, file));
+    }
+    case SshProblem::Kind::kAuth: {
+      std::string key = settings_.identity_file.empty() ? std::string("a key of your ssh agent or ~/.ssh")
+                                                        : fmt::format("the key '{}'", settings_.identity_file);
+      return transport_failure(
+          FailureKind::kAccessDenied,
+          fmt::format("ssh to {}: the login was refused ({}); check that {} is authorized for that user on the "
+                      "server (authorized_keys; administrators_authorized_keys for administrators on Windows); "
+                      "passwords are never used (BatchMode)",
+                      where(), problem.message, key));
+    }
+    case SshProblem::Kind::kOther:
       return transport_failure(FailureKind::kFailed,
-                               fmt::format("ssh to {}: the PowerShell argument '{}' is not safe to pass through the "
-                                           "remote shell (letters, digits and + / = - _ . : only)",
-                                           where(), argument));
+                               fmt::format("ssh to {}: failed (exit 255): {}; check the host's [host.ssh] settings "
+                                           "and your ssh configuration",
+                                           where(), problem.message));
+    case SshProblem::Kind::kConnect:
+    case SshProblem::Kind::kConnectTimeout:
+      break;
+  }
+  Outcome failed = transport_failure(
+      problem.kind == SshProblem::Kind::kConnectTimeout ? FailureKind::kTimeout : FailureKind::kUnreachable,
+      fmt::format("ssh to {}: no connection ({}); check that the host is up and its name resolves, that the OpenSSH "
+                  "server (sshd) runs there and listens on that port, and that no firewall blocks it",
+                  where(), problem.message));
+  failed.never_ran = true;
+  return failed;
+}
+
+std::unique_ptr<Channel> SshTransport::open(const std::vector<std::string>& arguments, Clock::time_point deadline,
+                                            Outcome* failure) {
+  if (!setup_error_.empty()) {
+    *failure = transport_failure(FailureKind::kFailed, fmt::format("ssh to {}: {}", where(), setup_error_));
+    return nullptr;
+  }
+  for (const std::string& argument : arguments) {
+    if (!shell_safe(argument)) {
+      *failure = transport_failure(FailureKind::kFailed,
+                                   fmt::format("ssh to {}: the PowerShell argument '{}' is not safe to pass through the "
+                                               "remote shell (letters, digits and + / = - _ . : only)",
+                                               where(), argument));
+      return nullptr;
     }
   }
+  const auto left = std::chrono::ceil<milliseconds>(deadline - Clock::now());
+  const auto connect_timeout = std::clamp(std::chrono::ceil<std::chrono::seconds>(left), std::chrono::seconds(1),
+                                          std::max(settings_.connect_timeout, std::chrono::seconds(1)));
+  const std::filesystem::path log_file = control_directory_ / fmt::format("ssh-{}.log", ++run_count_);
 
-  const auto deadline = Clock::now() + invocation.timeout;
-  const int attempts = std::max(1, settings_.connect_attempts);
-  for (int attempt = 1;; ++attempt) {
-    const auto left = std::chrono::ceil<milliseconds>(deadline - Clock::now());
-    const auto connect_timeout = std::clamp(std::chrono::ceil<std::chrono::seconds>(left), std::chrono::seconds(1),
-                                            std::max(settings_.connect_timeout, std::chrono::seconds(1)));
-    const std::filesystem::path log_file = control_directory_ / fmt::format("ssh-{}.log", ++run_count_);
-
-    ProcessRequest request;
-    request.program = settings_.ssh_program;
-    request.arguments = command_line(invocation, connect_timeout, log_file);
-    request.stdin_data = invocation.stdin_payload;
-    request.environment = settings_.environment;
-    request.timeout = std::max(left, milliseconds(1));
-    ProcessResult result = run_process(request);
-    const std::string log = read_and_remove(log_file);
-
-    switch (result.status) {
-      case ProcessResult::Status::kNotStarted:
-        return transport_failure(
-            FailureKind::kUnreachable,
-            fmt::format("ssh to {}: cannot run the OpenSSH client: {}; check that it is installed (openssh-client)",
-                        where(), result.error));
-      case ProcessResult::Status::kTimedOut: {
-        const std::string said = classify_ssh_log(log).message;
-        Outcome outcome = transport_failure(
-            FailureKind::kTimeout,
-            fmt::format("ssh to {}: stopped after {} without a result (the whole run, connection included){}; check "
-                        "that the host answers on its ssh port and what the script waits for, or allow it more time",
-                        where(), seconds(invocation.timeout), said.empty() ? "" : fmt::format(" ({})", said)));
-        outcome.stdout_text = std::move(result.stdout_text);
-        outcome.stderr_text = std::move(result.stderr_text);
-        return outcome;
-      }
-      case ProcessResult::Status::kSignaled:
-        return transport_failure(FailureKind::kFailed, fmt::format("ssh to {}: the ssh client was ended by signal {}",
-                                                                   where(), result.signal));
-      case ProcessResult::Status::kExited:
-        break;
-    }
-
-    SshProblem problem = result.exit_code == 255 ? classify_ssh_log(log) : SshProblem{};
-    switch (problem.kind) {
-      case SshProblem::Kind::kNone: {
-        Outcome outcome;
-        outcome.exit_code = result.exit_code;
-        outcome.stdout_text = std::move(result.stdout_text);
-        outcome.stderr_text = std::move(result.stderr_text);
-        return outcome;
-      }
-      case SshProblem::Kind::kHostKey: {
-        std::string file = settings_.known_hosts_file.empty() ? std::string("~/.ssh/known_hosts")
-                                                              : fmt::format("'{}'", settings_.known_hosts_file);
-        return transport_failure(
-            FailureKind::kUnreachable,
-            fmt::format("ssh to {}: the host key was refused ({}); check the host key: get the server's key "
-                        "fingerprint on the server itself (ssh-keygen -lf on its host key), and add or correct the "
-                        "host's entry in {} when it matches",
-                        where(), problem.message, file));
-      }
-      case SshProblem::Kind::kAuth: {
-        std::string key = settings_.identity_file.empty() ? std::string("a key of your ssh agent or ~/.ssh")
-                                                          : fmt::format("the key '{}'", settings_.identity_file);
-        return transport_failure(
-            FailureKind::kAccessDenied,
-            fmt::format("ssh to {}: the login was refused ({}); check that {} is authorized for that user on the "
-                        "server (authorized_keys; administrators_authorized_keys for administrators on Windows); "
-                        "passwords are never used (BatchMode)",
-                        where(), problem.message, key));
-      }
-      case SshProblem::Kind::kOther:
-        return transport_failure(FailureKind::kFailed,
-                                 fmt::format("ssh to {}: failed (exit 255): {}; check the host's [host.ssh] settings "
-                                             "and your ssh configuration",
-                                             where(), problem.message));
-      case SshProblem::Kind::kConnect:
-      case SshProblem::Kind::kConnectTimeout:
-        break;
-    }
-
-    // The connection itself failed before anything ran: try again after a pause, while time is left.
-    const auto& delays = settings_.retry_delays;
-    milliseconds delay =
-        delays.empty() ? milliseconds(0) : delays[std::min<std::size_t>(attempt - 1, delays.size() - 1)];
-    if (attempt < attempts && Clock::now() + delay < deadline) {
-      std::this_thread::sleep_for(delay);
-      continue;
-    }
-    const bool timeout = problem.kind == SshProblem::Kind::kConnectTimeout;
-    return transport_failure(
-        timeout ? FailureKind::kTimeout : FailureKind::kUnreachable,
-        fmt::format("ssh to {}: no connection after {} attempt{} ({}); check that the host is up and its name "
-                    "resolves, that the OpenSSH server (sshd) runs there and listens on that port, and that no "
-                    "firewall blocks it",
-                    where(), attempt, attempt == 1 ? "" : "s", problem.message));
+  ProcessRequest request;
+  request.program = settings_.ssh_program;
+  request.arguments = command_line(arguments, connect_timeout, log_file);
+  request.environment = settings_.environment;
+  std::string error;
+  std::unique_ptr<ChildProcess> child = ChildProcess::start(request, &error);
+  if (!child) {
+    *failure = transport_failure(
+        FailureKind::kUnreachable,
+        fmt::format("ssh to {}: cannot run the OpenSSH client: {}; check that it is installed (openssh-client)",
+                    where(), error));
+    return nullptr;
   }
+  return std::make_unique<ProcessChannel>(std::move(child), [this, log_file](const ChildProcess& ended_child, std::string err) {
+    return ended(ended_child, std::move(err), log_file);
+  });
 }
 
 }  // namespace supctl::powershell

@@ -1,8 +1,8 @@
 #pragma once
 /// The ssh transport: the system OpenSSH client runs `powershell <arguments>` on a Windows host
-/// running the OpenSSH server, with the payload on stdin. The user's ~/.ssh/config, agent and jump
-/// hosts apply; authentication is by key only (BatchMode); one control master per transport carries
-/// every run after the first.
+/// running the OpenSSH server; one ssh process is one session's channel (its stdin and stdout
+/// carry the frames). The user's ~/.ssh/config, agent and jump hosts apply; authentication is by
+/// key only (BatchMode); one control master per transport carries every session after the first.
 
 #include <chrono>
 #include <filesystem>
@@ -12,6 +12,7 @@
 #include <string_view>
 #include <vector>
 
+#include "backends/powershell/process.h"
 #include "backends/powershell/transport.h"
 
 namespace supctl::powershell {
@@ -28,8 +29,9 @@ struct SshSettings {
   /// Empty: ~/.ssh/known_hosts under the user's own checking policy. Checking is never disabled.
   std::string known_hosts_file;
 
-  std::chrono::seconds connect_timeout{10};  ///< ssh's ConnectTimeout, within the Invocation's timeout
-  int connect_attempts = 3;                  ///< tries when the connection itself fails (refused, DNS, route)
+  std::chrono::seconds connect_timeout{10};  ///< ssh's ConnectTimeout, within the request's timeout
+  /// Tries when the connection itself fails (refused, DNS, route) before anything ran.
+  int connect_attempts = 3;
   /// The wait before the 2nd, 3rd, ... try; the last repeats.
   std::vector<std::chrono::milliseconds> retry_delays{std::chrono::seconds(1), std::chrono::seconds(2)};
   std::string ssh_program = "ssh";  ///< a name looked up on PATH, or a path
@@ -62,11 +64,18 @@ class SshTransport final : public Transport {
   SshTransport(const SshTransport&) = delete;
   SshTransport& operator=(const SshTransport&) = delete;
 
-  Outcome run(const Invocation& invocation) override;
+  /// One `ssh ... powershell <arguments>` process. Its end is read from its -E log: exit 255 with a
+  /// message of ssh's is ssh's failure (a refused host key: unreachable; a refused key:
+  /// access_denied; refused, DNS, routing and connect timeouts: never_ran, tried again as
+  /// reconnect_delay() says; anything else: failed), without one PowerShell's own exit code.
+  std::unique_ptr<Channel> open(const std::vector<std::string>& arguments, Clock::time_point deadline,
+                                Outcome* failure) override;
   std::string_view name() const override { return "ssh"; }
+  /// retry_delays, for up to connect_attempts tries in all.
+  std::optional<std::chrono::milliseconds> reconnect_delay(int attempt) const override;
 
-  /// The arguments after `ssh` of one run, its -E log file given.
-  std::vector<std::string> command_line(const Invocation& invocation, std::chrono::seconds connect_timeout,
+  /// The arguments after `ssh` of one session, its -E log file given.
+  std::vector<std::string> command_line(const std::vector<std::string>& arguments, std::chrono::seconds connect_timeout,
                                         const std::filesystem::path& log_file) const;
   /// The private directory (mode 0700) that holds the control socket; empty when it could not be made.
   const std::filesystem::path& control_directory() const { return control_directory_; }
@@ -81,11 +90,13 @@ class SshTransport final : public Transport {
   std::vector<std::string> control_command(std::string_view operation) const;
   std::string destination() const;
   std::string where() const;  ///< "'host' at 'address' port N as 'user'", for messages
+  /// How the ssh process of a channel ended, from its status, stderr and -E log (removed here).
+  Outcome ended(const ChildProcess& child, std::string stderr_text, const std::filesystem::path& log_file) const;
 
   SshSettings settings_;
   std::filesystem::path control_directory_;
   std::string setup_error_;  ///< why the control directory could not be made
-  unsigned run_count_ = 0;
+  unsigned run_count_ = 0;  ///< channels opened, for their log files' names
 };
 
 }  // namespace supctl::powershell

@@ -45,26 +45,25 @@ std::string describe(milliseconds duration) {
 
 }  // namespace
 
-/// One invocation: the shell and command it opened, its deadline, and the steps.
-struct WinRmTransport::Run {
+/// One session's channel: the shell and the command running the bootstrap in it, kept open across
+/// requests. Each call has its own deadline; every post also stops at it.
+struct WinRmTransport::Shell final : public Channel {
   /// The outcome of one request.
   struct Exchange {
     std::string body;                   ///< the response envelope when ok
     std::optional<wsman::Fault> fault;  ///< the server answered with a SOAP fault
     std::optional<Outcome> failure;     ///< the request failed otherwise (transport, HTTP, parse)
   };
-  /// The outcome of one attempt; `quota` asks for a second attempt in a new shell.
-  struct Attempt {
-    Outcome outcome;
-    bool quota = false;
-  };
+  Shell(WinRmTransport& owner, const WinRmSettings& winrm) : transport(owner), settings(winrm) {}
+  ~Shell() override { cleanup(); }
 
   WinRmTransport& transport;
   const WinRmSettings& settings;
-  Clock::time_point deadline;
-  milliseconds total;  ///< the invocation's timeout, for messages
+  Clock::time_point deadline;  ///< of the call in progress
   std::string shell_id;
   std::string command_id;
+  std::string stderr_text;       ///< received, not yet taken
+  std::optional<Outcome> ended;  ///< set once the command is done or the shell failed
 
   std::string where() const { return fmt::format("{}:{}", settings.host, settings.effective_port()); }
 
@@ -90,10 +89,7 @@ struct WinRmTransport::Run {
   }
 
   Outcome timed_out() const {
-    return fail(FailureKind::kTimeout,
-                fmt::format("winrm: the run on {} did not finish within {} (the invocation's timeout); "
-                            "supctl asked the server to terminate it",
-                            where(), describe(total)));
+    return fail(FailureKind::kTimeout, fmt::format("winrm: {} did not answer before the request's deadline", where()));
   }
 
   /// Posts one envelope built by `build` (given the header) and sorts out the answer. `limit`:
@@ -213,73 +209,116 @@ struct WinRmTransport::Run {
     return fail(FailureKind::kFailed, fmt::format("winrm: {} from {}: {}", step, where(), error));
   }
 
-  Attempt attempt(const Invocation& invocation) {
-    // Create the shell.
+  /// Create the shell and start the bootstrap in it. `*quota`: a quota fault, worth a new shell.
+  std::optional<Outcome> start(const std::vector<std::string>& arguments, bool* quota) {
     Exchange created = call(
         "Create", [&](const wsman::RequestHeader& h) { return wsman::create_shell_request(h, settings.codepage); },
         deadline, true);
-    if (created.fault) return {fault_failure("Create", *created.fault), created.fault->quota()};
-    if (created.failure) return {*created.failure};
+    if (created.fault) {
+      *quota = created.fault->quota();
+      return fault_failure("Create", *created.fault);
+    }
+    if (created.failure) return created.failure;
     std::string error;
     auto shell = wsman::parse_shell_id(created.body, &error);
-    if (!shell) return {bad_response("Create", error)};
+    if (!shell) return bad_response("Create", error);
     shell_id = *shell;
 
-    // Start powershell in it.
     Exchange started = call(
         "Command",
-        [&](const wsman::RequestHeader& h) {
-          return wsman::command_request(h, shell_id, "powershell", invocation.arguments);
-        },
+        [&](const wsman::RequestHeader& h) { return wsman::command_request(h, shell_id, "powershell", arguments); },
         deadline, false);
-    if (started.fault) return {fault_failure("Command", *started.fault), started.fault->quota()};
-    if (started.failure) return {*started.failure};
+    if (started.fault) {
+      *quota = started.fault->quota();
+      return fault_failure("Command", *started.fault);
+    }
+    if (started.failure) return started.failure;
     auto command = wsman::parse_command_id(started.body, &error);
-    if (!command) return {bad_response("Command", error)};
+    if (!command) return bad_response("Command", error);
     command_id = *command;
+    return std::nullopt;
+  }
 
-    // Stream the payload to its stdin.
-    std::string_view payload = invocation.stdin_payload;
-    std::size_t offset = 0;
-    bool end = false;
-    do {
-      std::string_view chunk = payload.substr(offset, wsman::kMaxSendChunk);
+  /// A failed exchange ends the channel, unless the deadline ended it.
+  Status failed(Outcome outcome) {
+    if (outcome.failure == FailureKind::kTimeout && Clock::now() >= deadline) return Status::kTimedOut;
+    ended = std::move(outcome);
+    return Status::kEnded;
+  }
+
+  Status write(std::string_view bytes, Clock::time_point limit) override {
+    if (ended) return Status::kEnded;
+    deadline = limit;
+    // Stdin in Sends of at most kMaxSendChunk bytes, none marked End: the command reads on.
+    for (std::size_t offset = 0; offset < bytes.size();) {
+      std::string_view chunk = bytes.substr(offset, wsman::kMaxSendChunk);
       offset += chunk.size();
-      end = offset >= payload.size();
       Exchange sent = call(
           "Send",
-          [&](const wsman::RequestHeader& h) { return wsman::send_request(h, shell_id, command_id, chunk, end); },
+          [&](const wsman::RequestHeader& h) { return wsman::send_request(h, shell_id, command_id, chunk, false); },
           deadline, false);
       // A Send that hits the operation timeout has been delivered (as pywinrm and Ansible treat it).
-      if (sent.fault && !sent.fault->timed_out()) return {fault_failure("Send", *sent.fault)};
-      if (sent.failure) return {*sent.failure};
-    } while (!end);
+      if (sent.fault && !sent.fault->timed_out()) return failed(fault_failure("Send", *sent.fault));
+      if (sent.failure) return failed(*sent.failure);
+    }
+    return Status::kOk;
+  }
 
-    // Collect the output until the command is done.
-    Outcome outcome;
+  Status read(std::string& out, Clock::time_point limit) override {
+    if (ended) return Status::kEnded;
+    deadline = limit;
     for (;;) {
       Exchange received = call(
           "Receive", [&](const wsman::RequestHeader& h) { return wsman::receive_request(h, shell_id, command_id); },
           deadline, false);
       if (received.fault) {
         if (received.fault->timed_out()) continue;  // no output yet
-        return {fault_failure("Receive", *received.fault)};
+        return failed(fault_failure("Receive", *received.fault));
       }
-      if (received.failure) return {*received.failure};
+      if (received.failure) return failed(*received.failure);
+      std::string error;
       auto output = wsman::parse_receive(received.body, command_id, &error);
-      if (!output) return {bad_response("Receive", error)};
-      outcome.stdout_text += output->stdout_bytes;
-      outcome.stderr_text += output->stderr_bytes;
+      if (!output) return failed(bad_response("Receive", error));
+      out += output->stdout_bytes;
+      stderr_text += output->stderr_bytes;
       if (output->done) {
-        if (!output->exit_code) return {bad_response("Receive", "the command finished without an exit code")};
-        outcome.exit_code = *output->exit_code;
-        return {outcome};
+        Outcome done;
+        if (output->exit_code) {
+          done.exit_code = *output->exit_code;
+        } else {
+          done = bad_response("Receive", "the command finished without an exit code");
+        }
+        ended = std::move(done);
+        command_id.clear();  // nothing left to signal
       }
+      if (!output->stdout_bytes.empty()) return Status::kOk;
+      if (ended) return Status::kEnded;
     }
   }
 
-  /// Signal terminate to the command and Delete the shell, whatever happened before; failures here
-  /// are not reported (the run's outcome is already known), each step has cleanup_timeout.
+  std::string take_stderr() override { return std::exchange(stderr_text, std::string()); }
+
+  Outcome end() override {
+    Outcome outcome = ended.value_or(Outcome{});
+    outcome.stderr_text = take_stderr();
+    cleanup();
+    return outcome;
+  }
+
+  void close(std::string_view goodbye, milliseconds grace) override {
+    if (!goodbye.empty() && !command_id.empty() && !ended) {
+      // The stop frame and the end of stdin: PowerShell exits by itself.
+      Exchange sent = call(
+          "Send",
+          [&](const wsman::RequestHeader& h) { return wsman::send_request(h, shell_id, command_id, goodbye, true); },
+          Clock::now() + grace, false);
+      (void)sent;
+    }
+    cleanup();
+  }
+
+  /// Signal terminate to the command and Delete the shell; failures here are not reported (the
+  /// outcome is already known), each step has cleanup_timeout.
   void cleanup() {
     if (!command_id.empty()) {
       call(
@@ -332,21 +371,26 @@ WinRmTransport::WinRmTransport(WinRmSettings settings) : settings_(std::move(set
 
 WinRmTransport::~WinRmTransport() = default;
 
-Outcome WinRmTransport::run(const Invocation& invocation) {
-  if (!config_error_.empty()) return transport_failure(FailureKind::kFailed, config_error_);
-  Run run{.transport = *this,
-          .settings = settings_,
-          .deadline = Clock::now() + invocation.timeout,
-          .total = invocation.timeout};
+std::unique_ptr<Channel> WinRmTransport::open(const std::vector<std::string>& arguments, Clock::time_point deadline,
+                                              Outcome* failure) {
+  if (!config_error_.empty()) {
+    *failure = transport_failure(FailureKind::kFailed, config_error_);
+    return nullptr;
+  }
   for (int attempt = 1;; ++attempt) {
-    Run::Attempt result = run.attempt(invocation);
-    run.cleanup();
-    if (!result.quota) return result.outcome;
+    auto shell = std::make_unique<Shell>(*this, settings_);
+    shell->deadline = deadline;
+    bool quota = false;
+    std::optional<Outcome> refused = shell->start(arguments, &quota);
+    if (!refused) return shell;
+    shell->cleanup();
+    *failure = std::move(*refused);
+    if (!quota) return nullptr;
     if (attempt == 2) {
-      result.outcome.error +=
+      failure->error +=
           "; a new shell hit the quota too: close other WinRM sessions of this user, or raise "
           "MaxShellsPerUser / MaxConcurrentOperationsPerUser (winrm get winrm/config/winrs)";
-      return result.outcome;
+      return nullptr;
     }
   }
 }

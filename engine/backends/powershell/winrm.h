@@ -1,7 +1,8 @@
 #pragma once
-/// The WinRM transport: runs an Invocation in a WinRS shell over WS-Management (HTTPS by default),
-/// one shell per run: Create, Command (powershell), Send (stdin), Receive until done, Signal
-/// terminate, Delete.
+/// The WinRM transport: a session's channel is one WinRS shell over WS-Management (HTTPS by
+/// default) with one command running the bootstrap: Create and Command when it opens; each request
+/// is one or more Sends of its bytes (never marked End) and Receives until its response is in;
+/// closing sends the stop frame with End, then Signal terminate and Delete.
 
 #include <chrono>
 #include <memory>
@@ -42,14 +43,17 @@ class WinRmTransport final : public Transport {
   explicit WinRmTransport(WinRmSettings settings);
   ~WinRmTransport() override;
 
-  Outcome run(const Invocation& invocation) override;
+  /// Create (connection failures tried three times, `retry_backoff` then twice that) and Command;
+  /// a quota fault on either deletes the shell and tries one new one.
+  std::unique_ptr<Channel> open(const std::vector<std::string>& arguments, Clock::time_point deadline,
+                                Outcome* failure) override;
   std::string_view name() const override { return "winrm"; }
 
   /// Warnings for the caller to print, each produced once per transport: plain HTTP in use.
   const std::vector<std::string>& warnings() const { return warnings_; }
 
  private:
-  struct Run;
+  struct Shell;
   WinRmSettings settings_;
   std::string endpoint_;      ///< http(s)://host:port/wsman
   std::string config_error_;  ///< set when the settings can never work (Basic over HTTP, ...)

@@ -1,6 +1,7 @@
-// The PowerShell backend over recording transports: one round trip per batch, one transport per
-// host reused across runs, unreachable hosts, operations without a fragment, and a plan against 50
-// hosts that costs exactly 50 read round trips.
+// The PowerShell backend over recording transports: one request per batch, one transport and one
+// session per host reused across runs, unreachable hosts, operations without a fragment, the
+// sessions' counters and one process per request when limited so, and a plan against 50 hosts that
+// costs exactly 50 read requests.
 
 #include <fmt/format.h>
 #include <catch2/catch.hpp>
@@ -25,33 +26,86 @@ using model::FailureKind;
 using model::Json;
 using model::Operation;
 
-/// Plays the Windows side: checks the command line, splits stdin at the sentinel, and answers each
-/// operation of the JSON half from `answer`, framed by the markers amid profile noise, as the
-/// assembled script would. Records every invocation and fails the test on concurrent use.
+/// One request as the far side received it.
+struct Request {
+  std::string script;
+  std::string json;
+};
+
+/// Plays the Windows side of a session: checks the command line, parses each request frame, and
+/// answers each operation of its JSON from `answer`, between the nonce's lines amid profile noise,
+/// as the bootstrap and the assembled script would. Records every request and channel, and fails
+/// the test on concurrent use.
 class RecordingTransport final : public Transport {
  public:
   using Answer = std::function<model::OperationResult(const std::string& host, const Operation&)>;
   RecordingTransport(std::string host, Answer answer) : host_(std::move(host)), answer_(std::move(answer)) {}
 
-  Outcome run(const Invocation& invocation) override {
-    if (busy_.exchange(true)) concurrent_use = true;
-    std::this_thread::sleep_for(std::chrono::milliseconds(1));
-    invocations.push_back(invocation);
-    Outcome outcome;
-    outcome.exit_code = 0;
-    std::size_t at = invocation.stdin_payload.find(kPayloadSentinel);
-    if (invocation.arguments != bootstrap_arguments() || at == std::string::npos) {
-      outcome.exit_code = 1;
-      outcome.stderr_text = "bad invocation";
-      busy_ = false;
-      return outcome;
+  class RecordingChannel final : public Channel {
+   public:
+    explicit RecordingChannel(RecordingTransport& owner) : owner_(owner) {}
+    Status write(std::string_view bytes, Clock::time_point) override {
+      if (owner_.busy_.exchange(true)) owner_.concurrent_use = true;
+      std::this_thread::sleep_for(std::chrono::milliseconds(1));
+      input_.append(bytes);
+      while (input_.size() >= kFrameHeaderSize) {
+        const std::string header = input_.substr(0, kFrameHeaderSize);
+        if (header[7] != 'R') {
+          input_.clear();
+          stopped = true;
+          break;
+        }
+        const std::size_t script_size = std::stoul(header.substr(42, 10));
+        const std::size_t json_size = std::stoul(header.substr(53, 10));
+        if (input_.size() < kFrameHeaderSize + script_size + json_size) break;
+        Request request{input_.substr(kFrameHeaderSize, script_size), input_.substr(kFrameHeaderSize + script_size, json_size)};
+        input_.erase(0, kFrameHeaderSize + script_size + json_size);
+        output_ += fmt::format("Windows PowerShell\r\nCopyright (C) Microsoft Corporation.\r\n\n{}\n{}\r\n{}\n",
+                               response_begin(header.substr(9, 32)), owner_.answer(request), response_end(header.substr(9, 32)));
+        owner_.requests.push_back(std::move(request));
+      }
+      owner_.busy_ = false;
+      return Status::kOk;
     }
-    std::string script = invocation.stdin_payload.substr(0, at);
-    Json document = Json::parse(invocation.stdin_payload.substr(at + kPayloadSentinel.size()));
+    Status read(std::string& out, Clock::time_point) override {
+      if (output_.empty()) return Status::kEnded;
+      out += std::exchange(output_, std::string());
+      return Status::kOk;
+    }
+    std::string take_stderr() override { return {}; }
+    Outcome end() override { return transport_failure(FailureKind::kFailed, "recording: nothing to answer"); }
+    void close(std::string_view goodbye, std::chrono::milliseconds) override {
+      if (goodbye == stop_frame()) stopped = true;
+    }
+    bool stopped = false;
+
+   private:
+    RecordingTransport& owner_;
+    std::string input_;
+    std::string output_;
+  };
+
+  std::unique_ptr<Channel> open(const std::vector<std::string>& arguments, Clock::time_point, Outcome* failure) override {
+    if (arguments != bootstrap_arguments()) {
+      *failure = transport_failure(FailureKind::kFailed, "bad arguments");
+      return nullptr;
+    }
+    ++opened;
+    return std::make_unique<RecordingChannel>(*this);
+  }
+  std::string_view name() const override { return "recording"; }
+
+  std::vector<Request> requests;
+  int opened = 0;
+  bool concurrent_use = false;
+
+ private:
+  std::string answer(const Request& request) {
+    Json document = Json::parse(request.json);
     Json results = Json::array();
     for (const Json& item : document["operations"]) {
       Operation op{item["operation"].get<std::string>(), item["params"]};
-      if (script.find("  '" + op.name + "' = 'SupctlOp_") == std::string::npos) {
+      if (request.script.find("  '" + op.name + "' = 'SupctlOp_") == std::string::npos) {
         results.push_back(Json{{"ok", false}, {"kind", "failed"}, {"error", "no function for it in the script"}});
         continue;
       }
@@ -65,18 +119,9 @@ class RecordingTransport final : public Transport {
         results.push_back(Json{{"ok", false}, {"kind", kind}, {"error", result.error}});
       }
     }
-    outcome.stdout_text =
-        fmt::format("Windows PowerShell\r\nCopyright (C) Microsoft Corporation.\r\n\r\n{}\r\n{}\r\n{}\r\n",
-                    kResultBegin, Json{{"supctl", 1}, {"results", results}}.dump(), kResultEnd);
-    busy_ = false;
-    return outcome;
+    return fmt::format("{}\r\n{}\r\n{}", kResultBegin, Json{{"supctl", 1}, {"results", results}}.dump(), kResultEnd);
   }
-  std::string_view name() const override { return "recording"; }
 
-  std::vector<Invocation> invocations;
-  bool concurrent_use = false;
-
- private:
   std::string host_;
   Answer answer_;
   std::atomic<bool> busy_{false};
@@ -108,7 +153,7 @@ struct Transports {
   int round_trips() {
     std::lock_guard lock(mutex);
     int total = 0;
-    for (const auto& [host, transport] : by_host) total += static_cast<int>(transport->invocations.size());
+    for (const auto& [host, transport] : by_host) total += static_cast<int>(transport->requests.size());
     return total;
   }
 };
@@ -129,8 +174,9 @@ TEST_CASE("a batch is one round trip and its results come back in order", "[powe
     CHECK(results[i].value == Json{{"echo", batch[i].params}});
   }
   REQUIRE(transports.by_host.size() == 1);
-  const Invocation& sent = transports.by_host["pr1wsus.contoso.com"]->invocations.at(0);
-  CHECK(sent.stdin_payload == assemble(batch, demo_fragments()).stdin_payload);
+  const Request& sent = transports.by_host["pr1wsus.contoso.com"]->requests.at(0);
+  CHECK(sent.script == assemble_script(batch, demo_fragments()));
+  CHECK(sent.json == payload_json(batch));
   CHECK(transports.round_trips() == 1);
   CHECK(backend.run({"pr1wsus.contoso.com", nullptr}, {}).empty());
   CHECK(transports.round_trips() == 1);  // an empty batch costs nothing
@@ -146,8 +192,23 @@ TEST_CASE("one transport per host is made once and reused", "[powershell]") {
     backend.run({"pr1site.contoso.com", nullptr}, batch);
   }
   CHECK(transports.made == std::map<std::string, int>{{"cas01.contoso.com", 1}, {"pr1site.contoso.com", 1}});
-  CHECK(transports.by_host["cas01.contoso.com"]->invocations.size() == 6);
-  CHECK(transports.by_host["pr1site.contoso.com"]->invocations.size() == 3);
+  CHECK(transports.by_host["cas01.contoso.com"]->requests.size() == 6);
+  CHECK(transports.by_host["pr1site.contoso.com"]->requests.size() == 3);
+  // One session per host for all of its runs.
+  CHECK(transports.by_host["cas01.contoso.com"]->opened == 1);
+  CHECK(backend.stats() == std::map<std::string, SessionStats>{{"cas01.contoso.com", {1, 6}}, {"pr1site.contoso.com", {1, 3}}});
+}
+
+TEST_CASE("max_requests_per_session = 1 starts one process per request and stops each one", "[powershell]") {
+  Transports transports;
+  BackendSettings settings;
+  settings.session.max_requests_per_session = 1;
+  PowerShellBackend backend(demo_fragments(), transports.factory(), settings);
+  std::vector<Operation> batch{{"demo.get", {{"value", 1}}}};
+  for (int i = 0; i < 4; ++i) CHECK(backend.run({"h.test", nullptr}, batch).at(0).ok());
+  CHECK(backend.stats() == std::map<std::string, SessionStats>{{"h.test", {4, 4}}});
+  CHECK(transports.by_host["h.test"]->opened == 4);
+  CHECK(transports.round_trips() == 4);
 }
 
 TEST_CASE("a host without a transport fails every operation as unreachable and is tried again later", "[powershell]") {
@@ -177,8 +238,9 @@ TEST_CASE("an operation without a fragment fails alone and is never sent", "[pow
   CHECK(results[1].failure == FailureKind::kFailed);
   CHECK(results[1].error == "supctl has no PowerShell fragment for the operation 'demo.none'");
   CHECK(results[2].value == Json{{"echo", {{"value", 3}}}});
-  const std::string& payload = transports.by_host["h.test"]->invocations.at(0).stdin_payload;
-  CHECK(payload.find("demo.none") == std::string::npos);
+  const Request& sent = transports.by_host["h.test"]->requests.at(0);
+  CHECK(sent.script.find("demo.none") == std::string::npos);
+  CHECK(sent.json.find("demo.none") == std::string::npos);
   // Nothing to send: no round trip at all.
   CHECK(backend.run({"h.test", nullptr}, std::vector<Operation>{{"demo.none", {}}})[0].failure == FailureKind::kFailed);
   CHECK(transports.round_trips() == 1);
@@ -209,7 +271,8 @@ TEST_CASE("hosts run in parallel and each host's transport is used by one run at
   });
   CHECK(transports.made.size() == 4);
   for (const auto& [host, transport] : transports.by_host) {
-    CHECK(transport->invocations.size() == 16);
+    CHECK(transport->requests.size() == 16);
+    CHECK(transport->opened == 1);
     CHECK_FALSE(transport->concurrent_use);
   }
 }
@@ -256,17 +319,17 @@ TEST_CASE("a plan against 50 hosts makes exactly 50 read round trips", "[powersh
   CHECK(transports.made.size() == 50);
   for (const auto& [host, transport] : transports.by_host) {
     INFO(host);
-    REQUIRE(transport->invocations.size() == 1);
-    const std::string& payload = transport->invocations[0].stdin_payload;
-    CHECK(payload.find("function SupctlOp_fake_get {") != std::string::npos);
-    CHECK(Json::parse(payload.substr(payload.find(kPayloadSentinel) + 4))["operations"].size() == 3);
+    REQUIRE(transport->requests.size() == 1);
+    CHECK(transport->requests[0].script.find("function SupctlOp_fake_get {") != std::string::npos);
+    CHECK(Json::parse(transport->requests[0].json)["operations"].size() == 3);
   }
   CHECK(reads == std::map<std::string, int>{{"fake.get", 150}});
 
-  // A second plan reuses every host's transport: 50 more round trips, no new transport.
+  // A second plan reuses every host's transport and session: 50 more requests, no new process.
   plan::make_plan(inputs, options);
   CHECK(transports.round_trips() == 100);
   for (const auto& [host, count] : transports.made) CHECK(count == 1);
+  for (const auto& [host, transport] : transports.by_host) CHECK(transport->opened == 1);
 }
 
 }  // namespace

@@ -1,5 +1,6 @@
 #include "backends/powershell/local.h"
 
+#include <signal.h>
 #include <stdlib.h>
 #include <unistd.h>
 
@@ -10,17 +11,21 @@
 #include <iterator>
 #include <string>
 
+#include "backends/powershell/protocol.h"
+#include "backends/powershell/session.h"
 #include "support/fake_powershell_client.h"
 
 namespace {
 
 namespace fs = std::filesystem;
 using supctl::model::FailureKind;
-using supctl::powershell::Invocation;
-using supctl::powershell::kPayloadSentinel;
+using supctl::powershell::bootstrap_arguments;
+using supctl::powershell::bootstrap_script;
+using supctl::powershell::Channel;
 using supctl::powershell::LocalSettings;
 using supctl::powershell::LocalTransport;
 using supctl::powershell::Outcome;
+using supctl::powershell::Session;
 using Clock = std::chrono::steady_clock;
 using namespace std::chrono_literals;
 
@@ -55,8 +60,7 @@ void write_file(const fs::path& path, std::string_view text) {
 }
 
 using supctl::test::expected_record;
-using supctl::test::invocation;
-using supctl::test::kBootstrap;
+using supctl::test::fake_log;
 
 /// A directory holding the fake as `pwsh`, and settings whose PATH is that directory only.
 struct LocalFixture {
@@ -68,75 +72,78 @@ struct LocalFixture {
     fs::create_symlink(kFake, dir.path() / "bin" / "pwsh");
     settings.host = "sup01.contoso.com";
     settings.environment = {{"PATH", (dir.path() / "bin").string()},
-                            {"FAKE_POWERSHELL_RECORD", (dir.path() / "record").string()}};
+                            {"FAKE_POWERSHELL_RECORD", (dir.path() / "record").string()},
+                            {"FAKE_POWERSHELL_LOG", (dir.path() / "log").string()}};
   }
   fs::path record() const { return dir.path() / "record"; }
+  std::vector<std::string> log(std::string_view word) const { return fake_log(dir.path() / "log", word); }
 };
 
 }  // namespace
 
-TEST_CASE("local: runs pwsh from PATH and hands it the payload byte for byte", "[local]") {
+TEST_CASE("local: a request reaches pwsh byte for byte and its response comes back exactly", "[local]") {
   LocalFixture fixture;
   std::string script = "Write-Output 'Grüße aus Köln ✓ 日本語 𝄞'\n";
   while (script.size() < 3 * 1024 * 1024)
     script += "# line of padding: \u00e9\u00e8\u00ea " + std::to_string(script.size()) + "\n";
   const std::string json = R"({"name":"WSUS Überwachung","path":"C:\\Program Files\\Update Services","n":[1,2,3]})";
-  Invocation sent = invocation(kBootstrap, script, json);
+  std::string out;
+  for (std::size_t i = 0; out.size() < 6 * 1024 * 1024; ++i) out += static_cast<char>(i % 256);
+  write_file(fixture.dir.path() / "out", out);
+  fixture.settings.environment["FAKE_POWERSHELL_REPLY_STDOUT"] = (fixture.dir.path() / "out").string();
 
   LocalTransport transport(fixture.settings);
   CHECK(transport.name() == "local");
-  Outcome outcome = transport.run(sent);
+  Session session(transport, "sup01.contoso.com");
+  Outcome outcome = session.run(script, json, 20s);
   INFO(outcome.error << outcome.stderr_text);
   REQUIRE(outcome.failure == FailureKind::kNone);
   CHECK(outcome.exit_code == 0);
-  CHECK(outcome.stdout_text == "{\"fake_powershell\":true,\"script_bytes\":" + std::to_string(script.size()) +
-                                   ",\"json_bytes\":" + std::to_string(json.size()) + "}\n");
+  REQUIRE(outcome.stdout_text.size() == out.size());
+  CHECK((outcome.stdout_text == out));
   CHECK(outcome.stderr_text.empty());
   const std::string record = read_file(fixture.record());
-  const std::string expected = expected_record(sent, kBootstrap, script, json);
+  const std::string expected = expected_record(bootstrap_arguments(), bootstrap_script(), script, json, 1);
   REQUIRE(record.size() == expected.size());
   CHECK((record == expected));
 }
 
-TEST_CASE("local: stdout, stderr and the exit code come back exactly", "[local]") {
+TEST_CASE("local: a process that dies mid-request fails it with its exit code and decoded stderr", "[local]") {
   LocalFixture fixture;
-  std::string out;
-  for (std::size_t i = 0; out.size() < 6 * 1024 * 1024; ++i) out += static_cast<char>(i % 256);
   const std::string err =
       "#< CLIXML\r\n<Objs Version=\"1.1.0.1\"><S S=\"Error\">Zugriff verweigert_x000D__x000A_</S></Objs>";
-  write_file(fixture.dir.path() / "out", out);
   write_file(fixture.dir.path() / "err", err);
   write_file(fixture.dir.path() / "exit", "3\n");
-  fixture.settings.environment["FAKE_POWERSHELL_REPLY_STDOUT"] = (fixture.dir.path() / "out").string();
   fixture.settings.environment["FAKE_POWERSHELL_REPLY_STDERR"] = (fixture.dir.path() / "err").string();
   fixture.settings.environment["FAKE_POWERSHELL_REPLY_EXIT"] = (fixture.dir.path() / "exit").string();
 
   LocalTransport transport(fixture.settings);
-  Outcome outcome = transport.run(invocation(kBootstrap, "exit 3", "{}"));
-  REQUIRE(outcome.failure == FailureKind::kNone);
-  CHECK(outcome.exit_code == 3);
-  REQUIRE(outcome.stdout_text.size() == out.size());
-  CHECK((outcome.stdout_text == out));
-  CHECK(outcome.stderr_text == err);
-
-  write_file(fixture.dir.path() / "exit", "0");
-  CHECK(transport.run(invocation(kBootstrap, "exit 0", "{}")).exit_code == 0);
+  Session session(transport, "sup01.contoso.com");
+  Outcome outcome = session.run("exit 3", "{}", 20s);
+  CHECK(outcome.failure == FailureKind::kFailed);
+  CHECK(outcome.error ==
+        "local: PowerShell on 'sup01.contoso.com' ended during the request with exit code 3; stderr: Zugriff "
+        "verweigert; supctl starts it again for the next request");
 }
 
 TEST_CASE("local: powershell.exe is preferred to pwsh", "[local]") {
   LocalFixture fixture;
   const fs::path windows = fixture.dir.path() / "bin" / "powershell.exe";
-  write_file(windows, "#!/bin/sh\nprintf 'powershell.exe'\n");
+  write_file(windows, "#!/bin/sh\nFAKE_POWERSHELL_LOG='" + (fixture.dir.path() / "exe.log").string() + "' exec '" +
+                          kFake.string() + "' \"$@\"\n");
   fs::permissions(windows, fs::perms::owner_all);
-  Outcome outcome = LocalTransport(fixture.settings).run(invocation(kBootstrap, "", "{}"));
-  CHECK(outcome.failure == FailureKind::kNone);
-  CHECK(outcome.stdout_text == "powershell.exe");
+  LocalTransport transport(fixture.settings);
+  Session session(transport, "sup01.contoso.com");
+  CHECK(session.run("", "{}", 20s).failure == FailureKind::kNone);
+  CHECK(fake_log(fixture.dir.path() / "exe.log", "start").size() == 1);
+  CHECK(fixture.log("start").empty());
 }
 
 TEST_CASE("local: without PowerShell on PATH the error names the transport and both programs", "[local]") {
   LocalFixture fixture;
   fixture.settings.environment["PATH"] = (fixture.dir.path() / "empty").string();
-  Outcome outcome = LocalTransport(fixture.settings).run(invocation(kBootstrap, "", "{}"));
+  LocalTransport transport(fixture.settings);
+  Outcome outcome = Session(transport, "sup01.contoso.com").run("", "{}", 20s);
   CHECK(outcome.failure == FailureKind::kUnreachable);
   CHECK(outcome.error ==
         "local: cannot run PowerShell for 'sup01.contoso.com': neither 'powershell.exe' nor 'pwsh' is on PATH ('" +
@@ -144,37 +151,48 @@ TEST_CASE("local: without PowerShell on PATH the error names the transport and b
             "'); check that PowerShell is installed (Windows PowerShell, or PowerShell 7 as pwsh) and on PATH");
 }
 
-TEST_CASE("local: a run past its timeout is stopped and reported as a timeout", "[local]") {
+TEST_CASE("local: a request past its timeout is stopped, its process group killed, and reported as a timeout", "[local]") {
   LocalFixture fixture;
-  fixture.settings.environment["FAKE_POWERSHELL_SLEEP"] = "30";
-  Invocation sent = invocation(kBootstrap, "Start-Sleep 30", "{}");
-  sent.timeout = 400ms;
+  LocalTransport transport(fixture.settings);
+  Session session(transport, "sup01.contoso.com");
   const auto start = Clock::now();
-  Outcome outcome = LocalTransport(fixture.settings).run(sent);
+  Outcome outcome = session.run("fake: sleep 30", "{}", 400ms);
   CHECK(Clock::now() - start < 5s);
   CHECK(outcome.failure == FailureKind::kTimeout);
-  CHECK(outcome.error == "local: PowerShell ('" + (fixture.dir.path() / "bin" / "pwsh").string() +
-                             "') for 'sup01.contoso.com' did not finish within 0.4 s and was stopped; check what the "
-                             "script waits for, or allow it more time");
-  CHECK(fs::exists(fixture.record()));  // it had started
+  CHECK(outcome.error ==
+        "local: the request to PowerShell on 'sup01.contoso.com' did not finish within 0.4 s; supctl ended that "
+        "PowerShell process (the next request starts a new one); check what the script waits for, or allow it more "
+        "time");
+  REQUIRE(fixture.log("start").size() == 1);
+  const pid_t pid = std::stoi(fixture.log("start")[0].substr(6));
+  CHECK(::kill(-pid, 0) == -1);  // the group is gone, the child reaped
+  CHECK(errno == ESRCH);
+  // The next request starts a new process.
+  CHECK(session.run("", "{}", 20s).failure == FailureKind::kNone);
+  CHECK(fixture.log("start").size() == 2);
 }
 
 TEST_CASE("local: the fake refuses what a transport must never send", "[local]") {
   LocalFixture fixture;
   LocalTransport transport(fixture.settings);
 
-  Invocation wrong_arguments = invocation(kBootstrap, "", "{}");
-  wrong_arguments.arguments = {"-Command", "Get-Date"};
-  Outcome refused = transport.run(wrong_arguments);
+  Outcome failure;
+  std::unique_ptr<Channel> wrong = transport.open({"-Command", "Get-Date"}, Clock::now() + 20s, &failure);
+  REQUIRE(wrong);
+  std::string out;
+  CHECK(wrong->read(out, Clock::now() + 20s) == Channel::Status::kEnded);
+  Outcome refused = wrong->end();
   CHECK(refused.exit_code == 64);
   CHECK(refused.stderr_text ==
         "fake_powershell: expected -NoProfile -NonInteractive -ExecutionPolicy Bypass -EncodedCommand <base64>, got "
         "'-Command' 'Get-Date'\n");
 
-  Invocation no_sentinel = invocation(kBootstrap, "", "{}");
-  no_sentinel.stdin_payload = "Get-Date";
-  Outcome no_split = transport.run(no_sentinel);
-  CHECK(no_split.exit_code == 65);
-  CHECK(no_split.stderr_text == "fake_powershell: stdin holds no four-NUL sentinel between script and JSON\n");
+  std::unique_ptr<Channel> unframed = transport.open(bootstrap_arguments(), Clock::now() + 20s, &failure);
+  REQUIRE(unframed);
+  CHECK(unframed->write(std::string(100, 'x'), Clock::now() + 20s) != Channel::Status::kTimedOut);
+  CHECK(unframed->read(out, Clock::now() + 20s) == Channel::Status::kEnded);
+  Outcome no_frame = unframed->end();
+  CHECK(no_frame.exit_code == 65);
+  CHECK(no_frame.stderr_text == "fake_powershell: stdin holds no request frame\n");
   CHECK_FALSE(fs::exists(fixture.record()));
 }

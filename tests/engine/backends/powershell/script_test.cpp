@@ -29,13 +29,6 @@ using model::Json;
 using model::Operation;
 using test::hostile_values;
 
-/// The script and the JSON halves of a payload.
-std::pair<std::string, std::string> split(const std::string& payload) {
-  std::size_t at = payload.find(kPayloadSentinel);
-  REQUIRE(at != std::string::npos);
-  return {payload.substr(0, at), payload.substr(at + kPayloadSentinel.size())};
-}
-
 /// Parameters that put `value` where every fragment might read it.
 Json params_with(const std::string& value) {
   return Json{{"key", value},
@@ -64,7 +57,10 @@ TEST_CASE("the bootstrap is constant small and Windows PowerShell 5.1 syntax", "
   REQUIRE(arguments.size() == 6);
   CHECK(std::vector<std::string>(arguments.begin(), arguments.end() - 1) ==
         std::vector<std::string>{"-NoProfile", "-NonInteractive", "-ExecutionPolicy", "Bypass", "-EncodedCommand"});
-  CHECK(arguments[5].size() < 2000);
+  // cmd.exe takes 8,191 characters on a line: "powershell" and the arguments stay under half of it.
+  std::size_t line = std::string_view("powershell").size();
+  for (const std::string& argument : arguments) line += 1 + argument.size();
+  CHECK(line < 4096);
   CHECK(bootstrap_arguments() == arguments);
 
   // The encoded command is the bootstrap as UTF-16LE.
@@ -80,14 +76,19 @@ TEST_CASE("the bootstrap is constant small and Windows PowerShell 5.1 syntax", "
   CHECK(decoded == bootstrap_script());
 
   std::string_view text = bootstrap_script();
-  CHECK(text.find("[Console]::In.ReadToEnd()") != std::string_view::npos);
+  CHECK(text.find("ReadToEnd") == std::string_view::npos);  // exact byte counts only
+  CHECK(text.find("$in=[Console]::OpenStandardInput()") != std::string_view::npos);
+  CHECK(text.find("$t=$in.ReadAsync($b,$o,$n-$o);if(-not $t.Wait($idle)){return}") != std::string_view::npos);
   CHECK(text.find("[Console]::InputEncoding=$u") != std::string_view::npos);
   CHECK(text.find("[Console]::OutputEncoding=$u") != std::string_view::npos);
   CHECK(text.find("$ErrorActionPreference='Stop'") != std::string_view::npos);
   CHECK(text.find("$ProgressPreference='SilentlyContinue'") != std::string_view::npos);
-  CHECK(text.find("IndexOf(\"`0`0`0`0\",[StringComparison]::Ordinal)") != std::string_view::npos);
-  CHECK(text.find("[ScriptBlock]::Create($i.Substring(0,$n))") != std::string_view::npos);
-  CHECK(text.find("& $s $j") != std::string_view::npos);  // the JSON is an argument, not script text
+  CHECK(text.find("$h=Read-SupctlFrameBytes 75\n") != std::string_view::npos);
+  CHECK(text.find("$idle=1000*[long]$f[5]") != std::string_view::npos);
+  // The JSON is an argument, not script text.
+  CHECK(text.find("$null=& ([ScriptBlock]::Create($u.GetString($s))) $u.GetString($j)") != std::string_view::npos);
+  CHECK(text.find("--- supctl response \"+$f[2]+\" begin ---") != std::string_view::npos);
+  CHECK(text.find("--- supctl response \"+$f[2]+\" end ---") != std::string_view::npos);
   for (std::string_view newer : {"-AsHashtable", "??", "?.", "&&", "||", " ? "})
     CHECK(text.find(newer) == std::string_view::npos);
   CHECK(std::all_of(text.begin(), text.end(), [](char c) { return static_cast<unsigned char>(c) < 0x80; }));
@@ -102,7 +103,7 @@ TEST_CASE("a script has one function per distinct operation then the table and t
   // The platform seams (platform.ps1) come right after the header, before any fragment.
   const std::string header =
       "# supctl: the operations of one batch for one host, assembled from the plugins' fragments.\n"
-      "# The bootstrap runs this text as a ScriptBlock and passes the JSON parameters as $SupctlPayload:\n"
+      "# The session runs this text as a ScriptBlock and passes the JSON parameters as $SupctlPayload:\n"
       "# parameter values are data, never part of this text. Windows PowerShell 5.1 or later.\n"
       "param([string]$SupctlPayload)\n"
       "\n"
@@ -196,19 +197,15 @@ TEST_CASE("the ConfigMgr fragments get the shared ConfigMgr functions", "[powers
 TEST_CASE("hostile values through every operation never change the script and round-trip as JSON", "[powershell]") {
   FragmentLookup lookup = fragment_lookup(plugins::powershell_fragments());
   REQUIRE(plugins::powershell_fragments().size() >= 20);
-  Invocation plain = assemble(every_operation("plain"), lookup);
-  auto [plain_script, plain_json] = split(plain.stdin_payload);
-  CHECK(plain.arguments == bootstrap_arguments());
+  const std::string plain_script = assemble_script(every_operation("plain"), lookup);
   for (const std::string& value : hostile_values()) {
     INFO("value: " << value.substr(0, 80));
     std::vector<Operation> batch = every_operation(value);
-    Invocation invocation = assemble(batch, lookup);
-    auto [script, json] = split(invocation.stdin_payload);
+    const std::string script = assemble_script(batch, lookup);
+    const std::string json = payload_json(batch);
     CHECK(script == plain_script);
-    CHECK(invocation.arguments == plain.arguments);
-    CHECK(json == payload_json(batch));
-    // One sentinel, and no NUL anywhere else.
-    CHECK(std::count(invocation.stdin_payload.begin(), invocation.stdin_payload.end(), '\0') == 4);
+    CHECK(std::count(script.begin(), script.end(), '\0') == 0);
+    CHECK(std::count(json.begin(), json.end(), '\0') == 0);
     CHECK(std::all_of(json.begin(), json.end(), [](char c) { return static_cast<unsigned char>(c) < 0x80; }));
     Json document = Json::parse(json);
     REQUIRE(document["operations"].size() == batch.size());
@@ -228,15 +225,29 @@ TEST_CASE("the payload is ASCII so the console code page cannot corrupt it", "[p
   std::vector<Operation> batch = every_operation(
       "Gr\xC3\xBC\xC3\x9F"
       "e \xF0\x9F\x98\x80 \xD7\xA9\xD7\x9C");
-  Invocation invocation = assemble(batch, fragment_lookup(plugins::powershell_fragments()));
-  const std::string& payload = invocation.stdin_payload;
+  const std::string payload = assemble_script(batch, fragment_lookup(plugins::powershell_fragments())) + payload_json(batch);
   CHECK(std::all_of(payload.begin(), payload.end(), [](char c) { return static_cast<unsigned char>(c) < 0x80; }));
   CHECK(payload.find("\\u00fc\\u00dfe \\ud83d\\ude00") != std::string::npos);
-  // A NUL inside a value is escaped: the first sentinel is the only one.
+  // A NUL inside a value is escaped.
   std::vector<Operation> with_nul{{"registry.get_value", {{"key", std::string("a\0\0\0\0b", 6)}}}};
-  std::string nul_payload = assemble(with_nul, fragment_lookup(plugins::powershell_fragments())).stdin_payload;
-  CHECK(std::count(nul_payload.begin(), nul_payload.end(), '\0') == 4);
-  CHECK(Json::parse(split(nul_payload).second)["operations"][0]["params"]["key"] == std::string("a\0\0\0\0b", 6));
+  std::string nul_json = payload_json(with_nul);
+  CHECK(std::count(nul_json.begin(), nul_json.end(), '\0') == 0);
+  CHECK(Json::parse(nul_json)["operations"][0]["params"]["key"] == std::string("a\0\0\0\0b", 6));
+}
+
+TEST_CASE("the JSON carries an operation's chain only when it has one", "[powershell]") {
+  std::vector<Operation> batch{{"demo.get", {{"a", 1}}},
+                               {"demo.set", {{"a", 2}}, "", 3},
+                               {"demo.set", {{"a", 3}}, "", 3}};
+  CHECK(payload_json(batch) ==
+        R"({"operations":[{"operation":"demo.get","params":{"a":1}},{"operation":"demo.set","params":{"a":2},"chain":3},)"
+        R"({"operation":"demo.set","params":{"a":3},"chain":3}]})");
+  // The runner skips the rest of a chain after a failure, and says which step failed.
+  const std::string script = assemble_script(batch, fragment_lookup({{"demo.get", "return 1"}, {"demo.set", "return 2"}}));
+  CHECK(script.find("if ($SupctlChain -ne 0 -and $SupctlBroken.ContainsKey($SupctlChain)) {") != std::string::npos);
+  CHECK(script.find("error = ('not run: {0} failed before it' -f $SupctlBroken[$SupctlChain])") != std::string::npos);
+  CHECK(script.find("if ($SupctlChain -ne 0) { $SupctlBroken[$SupctlChain] = [string]$SupctlOperation.operation }") !=
+        std::string::npos);
 }
 
 TEST_CASE("the emitted parameters show secret placeholders as sensitive", "[powershell]") {

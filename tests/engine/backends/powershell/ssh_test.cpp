@@ -15,6 +15,7 @@
 
 #include "backends/powershell/process.h"
 #include "backends/powershell/script.h"
+#include "backends/powershell/session.h"
 #include "support.h"
 
 #include "support/fake_powershell_client.h"
@@ -24,10 +25,11 @@ namespace {
 
 namespace fs = std::filesystem;
 using supctl::model::FailureKind;
+using supctl::powershell::bootstrap_arguments;
+using supctl::powershell::bootstrap_script;
 using supctl::powershell::classify_ssh_log;
-using supctl::powershell::Invocation;
-using supctl::powershell::kPayloadSentinel;
 using supctl::powershell::Outcome;
+using supctl::powershell::Session;
 using supctl::powershell::SshProblem;
 using supctl::powershell::SshSettings;
 using supctl::powershell::SshTransport;
@@ -67,8 +69,11 @@ void write_file(const fs::path& path, std::string_view text) {
 }
 
 using supctl::test::expected_record;
-using supctl::test::invocation;
-using supctl::test::kBootstrap;
+
+/// One request through a session of its own over `transport`.
+Outcome run_once(SshTransport& transport, std::string_view script, std::chrono::milliseconds timeout = 20s) {
+  return Session(transport, std::string(kHost)).run(script, "{}", timeout);
+}
 
 // ---- a private OpenSSH server (support/loopback_sshd.h) ---------------------------------------
 
@@ -125,7 +130,7 @@ TEST_CASE("ssh: the command line", "[ssh]") {
   settings.identity_file = "/home/ops/.ssh/id_supctl";
   settings.known_hosts_file = "/etc/supctl/known hosts";
   SshTransport transport(settings);
-  Invocation sent = invocation("$input | Out-String", "", "{}");
+  const std::vector<std::string> sent = bootstrap_arguments();
   const std::string control = transport.control_directory().string();
   REQUIRE(control.starts_with("/"));
   CHECK((fs::status(control).permissions() & fs::perms::all) == fs::perms::owner_all);
@@ -158,7 +163,7 @@ TEST_CASE("ssh: the command line", "[ssh]") {
                                     "--",
                                     "win01.contoso.com",
                                     "powershell"};
-  expected.insert(expected.end(), sent.arguments.begin(), sent.arguments.end());
+  expected.insert(expected.end(), sent.begin(), sent.end());
   CHECK(transport.command_line(sent, 7s, control + "/ssh-1.log") == expected);
 
   // Without the optional settings only ssh's own choices remain; host key checking is never relaxed.
@@ -173,7 +178,7 @@ TEST_CASE("ssh: the command line", "[ssh]") {
   CHECK(joined == "-T -o BatchMode=yes -o ConnectTimeout=10 -o ControlMaster=auto -o ControlPath=" + plain_control +
                       "/%C -o ControlPersist=60 -E /tmp/x.log -- 10.0.0.2 powershell -NoProfile -NonInteractive "
                       "-ExecutionPolicy Bypass -EncodedCommand " +
-                      sent.arguments.back() + " ");
+                      sent.back() + " ");
 }
 
 TEST_CASE("ssh: ssh's own messages are told apart", "[ssh]") {
@@ -210,38 +215,39 @@ TEST_CASE("ssh: an argument that a remote shell would interpret is refused befor
   SshSettings settings;
   settings.host = "win01.contoso.com";
   SshTransport transport(settings);
-  Invocation sent = invocation("$input", "", "{}");
-  sent.arguments.back() += "&calc";
-  Outcome outcome = transport.run(sent);
+  std::vector<std::string> sent = bootstrap_arguments();
+  sent.back() += "&calc";
+  Outcome outcome;
+  CHECK(transport.open(sent, Clock::now() + 20s, &outcome) == nullptr);
   CHECK(outcome.failure == FailureKind::kFailed);
   CHECK(outcome.error.starts_with("ssh to 'win01.contoso.com': the PowerShell argument '"));
 }
 
-TEST_CASE("ssh: the payload reaches powershell on the far side byte for byte", "[ssh]") {
+TEST_CASE("ssh: a request reaches powershell on the far side byte for byte", "[ssh]") {
   SshServer server;
   std::string script = "Write-Output 'Grüße aus Köln ✓ 日本語 𝄞'\n";
   while (script.size() < 3 * 1024 * 1024)
     script += "# padding \u00e9\u00e8\u00ea " + std::to_string(script.size()) + "\n";
   const std::string json = R"({"name":"WSUS Überwachung","path":"C:\\Program Files\\Update Services"})";
-  Invocation sent = invocation(kBootstrap, script, json);
   {
     SshTransport transport(server.settings());
     CHECK(transport.name() == "ssh");
-    Outcome outcome = transport.run(sent);
+    Session session(transport, std::string(kHost));
+    Outcome outcome = session.run(script, json, 20s);
     INFO(outcome.error << outcome.stderr_text << server.log());
     REQUIRE(outcome.failure == FailureKind::kNone);
     CHECK(outcome.exit_code == 0);
-    CHECK(outcome.stdout_text == "{\"fake_powershell\":true,\"script_bytes\":" + std::to_string(script.size()) +
-                                     ",\"json_bytes\":" + std::to_string(json.size()) + "}\n");
+    CHECK(outcome.stdout_text.starts_with("{\"fake_powershell\":true,\"script_bytes\":" + std::to_string(script.size()) +
+                                          ",\"json_bytes\":" + std::to_string(json.size()) + ",\"request\":1,"));
     CHECK(outcome.stderr_text.empty());  // ssh's own messages went to its log
   }
   const std::string record = read_file(server.record());
-  const std::string expected = expected_record(sent, kBootstrap, script, json);
+  const std::string expected = expected_record(bootstrap_arguments(), bootstrap_script(), script, json, 1);
   REQUIRE(record.size() == expected.size());
   CHECK((record == expected));
 }
 
-TEST_CASE("ssh: stdout, stderr and exit codes come back exactly", "[ssh]") {
+TEST_CASE("ssh: responses, stderr and the exit code of a dead session come back exactly", "[ssh]") {
   TempDir replies("supctl-ssh-replies");
   SshServer server(
       std::map<std::string, std::string>{{"FAKE_POWERSHELL_REPLY_STDOUT", (replies.path() / "out").string()},
@@ -249,37 +255,37 @@ TEST_CASE("ssh: stdout, stderr and exit codes come back exactly", "[ssh]") {
                                          {"FAKE_POWERSHELL_REPLY_EXIT", (replies.path() / "exit").string()}});
   std::string out;
   for (std::size_t i = 0; out.size() < 4 * 1024 * 1024; ++i) out += static_cast<char>(i % 256);
-  const std::string err =
-      "#< CLIXML\r\n<Objs Version=\"1.1.0.1\"><S S=\"Error\">Zugriff verweigert ✗_x000D__x000A_</S></Objs>";
   write_file(replies.path() / "out", out);
-  write_file(replies.path() / "err", err);
-  write_file(replies.path() / "exit", "3");
+  write_file(replies.path() / "err", "");
+  write_file(replies.path() / "exit", "");
 
   SshTransport transport(server.settings());
-  Outcome outcome = transport.run(invocation(kBootstrap, "exit 3", "{}"));
+  Session session(transport, std::string(kHost));
+  Outcome outcome = session.run("", "{}", 20s);
   INFO(outcome.error << server.log());
   REQUIRE(outcome.failure == FailureKind::kNone);
-  CHECK(outcome.exit_code == 3);
   REQUIRE(outcome.stdout_text.size() == out.size());
   CHECK((outcome.stdout_text == out));
-  CHECK(outcome.stderr_text == err);
+  CHECK(outcome.stderr_text.empty());
 
   write_file(replies.path() / "out", "{\"ok\":true}\n");
-  write_file(replies.path() / "err", "");
-  write_file(replies.path() / "exit", "0");
-  Outcome ok = transport.run(invocation(kBootstrap, "", "{}"));
-  CHECK(ok.failure == FailureKind::kNone);
-  CHECK(ok.exit_code == 0);
-  CHECK(ok.stdout_text == "{\"ok\":true}\n");
-  CHECK(ok.stderr_text.empty());
+  write_file(replies.path() / "err",
+             "#< CLIXML\r\n<Objs Version=\"1.1.0.1\"><S S=\"Error\">Zugriff verweigert ✗_x000D__x000A_</S></Objs>");
+  write_file(replies.path() / "exit", "3");
+  Outcome died = session.run("exit 3", "{}", 20s);
+  CHECK(died.failure == FailureKind::kFailed);
+  CHECK(died.error ==
+        "ssh: PowerShell on 'win01.contoso.com' ended during the request with exit code 3; stderr: Zugriff verweigert "
+        "✗; supctl starts it again for the next request");
 
   // 255 is also ssh's own failure status: with no message of ssh's, it is PowerShell's.
   write_file(replies.path() / "err", "boom\n");
   write_file(replies.path() / "exit", "255");
-  Outcome high = transport.run(invocation(kBootstrap, "exit 255", "{}"));
-  CHECK(high.failure == FailureKind::kNone);
-  CHECK(high.exit_code == 255);
-  CHECK(high.stderr_text == "boom\n");
+  Outcome high = run_once(transport, "exit 255");
+  CHECK(high.failure == FailureKind::kFailed);
+  CHECK(high.error ==
+        "ssh: PowerShell on 'win01.contoso.com' ended during the request with exit code 255; stderr: boom; supctl "
+        "starts it again for the next request");
 }
 
 TEST_CASE("ssh: a host key that does not match is refused and nothing runs", "[ssh]") {
@@ -293,7 +299,7 @@ TEST_CASE("ssh: a host key that does not match is refused and nothing runs", "[s
 
   SshTransport transport(settings);
   const auto start = Clock::now();
-  Outcome outcome = transport.run(invocation(kBootstrap, "", "{}"));
+  Outcome outcome = run_once(transport, "");
   CHECK(Clock::now() - start < 5s);  // not retried
   CHECK(outcome.failure == FailureKind::kUnreachable);
   INFO(outcome.error);
@@ -312,7 +318,8 @@ TEST_CASE("ssh: a host key that does not match is refused and nothing runs", "[s
   const fs::path empty = other.path() / "empty_known_hosts";
   write_file(empty, "");
   settings.known_hosts_file = empty.string();
-  Outcome unknown = SshTransport(settings).run(invocation(kBootstrap, "", "{}"));
+  SshTransport unknown_transport(settings);
+  Outcome unknown = run_once(unknown_transport, "");
   CHECK(unknown.failure == FailureKind::kUnreachable);
   INFO(unknown.error);
   CHECK(unknown.error.find("the host key was refused (Host key verification failed.); check the host key") !=
@@ -327,7 +334,7 @@ TEST_CASE("ssh: a key the server does not authorize is access denied, without re
   settings.identity_file = (server.dir() / "other_key").string();
   SshTransport transport(settings);
   const std::size_t connections = server.logged("Connection from 127.0.0.1");  // the readiness probe
-  Outcome outcome = transport.run(invocation(kBootstrap, "", "{}"));
+  Outcome outcome = run_once(transport, "");
   CHECK(outcome.failure == FailureKind::kAccessDenied);
   INFO(outcome.error);
   CHECK(outcome.error.find("the login was refused (") != std::string::npos);
@@ -349,31 +356,29 @@ TEST_CASE("ssh: a closed port is unreachable after the retries", "[ssh]") {
   settings.retry_delays = {100ms, 200ms};
   SshTransport transport(settings);
   const auto start = Clock::now();
-  Outcome outcome = transport.run(invocation(kBootstrap, "", "{}"));
+  Outcome outcome = run_once(transport, "");
   const auto took = Clock::now() - start;
   CHECK(took >= 300ms);  // both pauses were taken
   CHECK(took < 10s);
   CHECK(outcome.failure == FailureKind::kUnreachable);
   CHECK(outcome.error ==
         "ssh to 'win01.contoso.com' at '127.0.0.1' port " + std::to_string(*settings.port) +
-            ": no connection after 3 attempts (ssh: connect to host 127.0.0.1 port " + std::to_string(*settings.port) +
+            ": no connection (ssh: connect to host 127.0.0.1 port " + std::to_string(*settings.port) +
             ": Connection refused); check that the host is up and its name resolves, that the "
-            "OpenSSH server (sshd) runs there and listens on that port, and that no firewall blocks it");
+            "OpenSSH server (sshd) runs there and listens on that port, and that no firewall blocks it (3 attempts)");
 }
 
-TEST_CASE("ssh: a run past its timeout is stopped on both sides", "[ssh]") {
+TEST_CASE("ssh: a request past its timeout is stopped on both sides", "[ssh]") {
   SshServer server(std::map<std::string, std::string>{{"FAKE_POWERSHELL_SLEEP", "30"}});
   SshTransport transport(server.settings());
-  Invocation sent = invocation(kBootstrap, "Start-Sleep 30", "{}");
-  sent.timeout = 1500ms;
   const auto start = Clock::now();
-  Outcome outcome = transport.run(sent);
+  Outcome outcome = run_once(transport, "Start-Sleep 30", 1500ms);
   CHECK(Clock::now() - start < 6s);
   CHECK(outcome.failure == FailureKind::kTimeout);
-  INFO(outcome.error);
-  CHECK(outcome.error.starts_with("ssh to 'win01.contoso.com' at '127.0.0.1' port " + std::to_string(server.port())));
-  CHECK(outcome.error.find(": stopped after 1.5 s without a result (the whole run, connection included); check") !=
-        std::string::npos);
+  CHECK(outcome.error ==
+        "ssh: the request to PowerShell on 'win01.contoso.com' did not finish within 1.5 s; supctl ended that "
+        "PowerShell process (the next request starts a new one); check what the script waits for, or allow it more "
+        "time");
   CHECK(fs::exists(server.record()));  // it had started
 
   // The far side's powershell ends too once its session is gone: polled, bounded.
@@ -382,7 +387,7 @@ TEST_CASE("ssh: a run past its timeout is stopped on both sides", "[ssh]") {
   CHECK_FALSE(far_side_running(server));
 }
 
-TEST_CASE("ssh: the second run reuses the first one's connection", "[ssh]") {
+TEST_CASE("ssh: one ssh process carries many requests, and the next session reuses the connection", "[ssh]") {
   SshServer server;
   fs::path control;
   {
@@ -390,9 +395,14 @@ TEST_CASE("ssh: the second run reuses the first one's connection", "[ssh]") {
     control = transport.control_directory();
     CHECK_FALSE(transport.master_running());
 
-    Outcome first = transport.run(invocation(kBootstrap, "1", "{}"));
-    INFO(first.error << server.log());
-    REQUIRE(first.failure == FailureKind::kNone);
+    Session session(transport, std::string(kHost));
+    for (int i = 1; i <= 5; ++i) {
+      Outcome outcome = session.run("", "{}", 20s);
+      INFO(outcome.error << server.log());
+      REQUIRE(outcome.failure == FailureKind::kNone);
+      CHECK(outcome.stdout_text.find(",\"request\":" + std::to_string(i) + ",") != std::string::npos);
+    }
+    CHECK(session.stats().processes == 1);
     REQUIRE(transport.master_running());
     std::vector<fs::path> sockets;
     for (const auto& entry : fs::directory_iterator(control)) {
@@ -402,12 +412,14 @@ TEST_CASE("ssh: the second run reuses the first one's connection", "[ssh]") {
     struct stat before {};
     REQUIRE(::stat(sockets.front().c_str(), &before) == 0);
 
-    Outcome second = transport.run(invocation(kBootstrap, "2", "{}"));
+    session.stop();
+    Outcome second = session.run("", "{}", 20s);
     REQUIRE(second.failure == FailureKind::kNone);
+    CHECK(second.stdout_text.find(",\"request\":1,") != std::string::npos);  // a new process
     struct stat after {};
     REQUIRE(::stat(sockets.front().c_str(), &after) == 0);
     CHECK(after.st_ino == before.st_ino);  // the same master, not a new one
-    // The server saw one login for the two runs.
+    // The server saw one login for the two processes.
     CHECK(server.logged("Accepted publickey") == 1);
   }
   CHECK_FALSE(fs::exists(control));  // the master was stopped and its directory removed
@@ -470,8 +482,9 @@ TEST_CASE("ssh: supctl apply changes a host over ssh and proves it by reading it
   INFO(apply.out << apply.err << server.log());
   CHECK(apply.code == 0);
   CHECK(apply.out.find("succeeded  create   registry_key.marker on " + std::string(kHost)) != std::string::npos);
-  // Three round trips: the read, the change, the read-back (the last one recorded).
+  // Three requests: the read, the change, the read-back (the last one recorded), in one session.
   CHECK(read_file(replies.path() / "count") == "3");
+  CHECK(read_file(server.record()).ends_with("request 3\n"));
   CHECK(read_file(server.record()).find(R"("operation":"registry.get_key")") != std::string::npos);
   auto again = supctl::test::run_cli({"plan", dir.path().string(), "--detailed-exitcode"});
   INFO(again.out << again.err);

@@ -7,13 +7,16 @@
 #include <string>
 #include <vector>
 
+#include "backends/powershell/protocol.h"
+#include "backends/powershell/session.h"
 #include "support/wsman_responder.h"
 
 namespace {
 
 using namespace std::chrono_literals;
 using supctl::model::FailureKind;
-using supctl::powershell::Invocation;
+using supctl::powershell::Session;
+using supctl::powershell::SessionStats;
 using supctl::powershell::Outcome;
 using supctl::powershell::WinRmAuth;
 using supctl::powershell::WinRmSettings;
@@ -44,12 +47,10 @@ WinRmSettings settings_for(const WsmanResponder& responder) {
   return settings;
 }
 
-Invocation invocation(std::string payload = "Write-Output 'hi'", std::chrono::milliseconds timeout = 10s) {
-  Invocation out;
-  out.arguments = {"-NoProfile", "-NonInteractive", "-ExecutionPolicy", "Bypass", "-EncodedCommand", "SQBFAFgA"};
-  out.stdin_payload = std::move(payload);
-  out.timeout = timeout;
-  return out;
+/// One request (`script`, JSON "{}") through a session of its own, stopped at the end.
+Outcome run_once(WinRmTransport& transport, std::string script = "Write-Output 'hi'",
+                 std::chrono::milliseconds timeout = 10s) {
+  return Session(transport, "127.0.0.1").run(script, "{}", timeout);
 }
 
 std::vector<std::string> steps(const std::vector<HttpRequest>& requests) {
@@ -140,30 +141,27 @@ std::string payload_of(std::size_t size) {
 
 TEST_CASE("winrm runs powershell in a new shell and sends each request with the full header", "[winrm]") {
   FakeWinRs winrs;
-  winrs.receives.push_back([](const HttpRequest& r, const std::string& id) {
-    return reply::output(
-        r, id, {{"stdout", "{\"ok\":true}\r\n"}, {"stderr", "#< CLIXML\r\n", true}, {"stdout", "", true}}, "0");
-  });
   WsmanResponder responder(std::ref(winrs), true);
   WinRmSettings settings = settings_for(responder);
   WinRmTransport transport(settings);
-  std::string payload = payload_of(450001);  // 200,000 + 200,000 + 50,001
+  std::string payload = payload_of(450001 - 75 - 2);  // a frame of 200,000 + 200,000 + 50,001 bytes
 
-  Outcome outcome = transport.run(invocation(payload));
+  Outcome outcome = run_once(transport, payload);
   responder.stop();
 
   INFO(outcome.error);
   CHECK(outcome.failure == FailureKind::kNone);
   CHECK(outcome.exit_code == 0);
-  CHECK(outcome.stdout_text == "{\"ok\":true}\r\n");
-  CHECK(outcome.stderr_text == "#< CLIXML\r\n");
+  CHECK(outcome.stdout_text == "{\"ok\":true}");
+  CHECK(outcome.stderr_text.empty());
   CHECK(transport.warnings().empty());
   CHECK(transport.name() == "winrm");
 
   std::vector<HttpRequest> requests = responder.requests();
+  // The request's three Sends and a Receive; then the stop frame (Send), Signal and Delete.
   CHECK(steps(requests) ==
-        std::vector<std::string>{"Create", "Command", "Send", "Send", "Send", "Receive", "Signal", "Delete"});
-  REQUIRE(requests.size() == 8);
+        std::vector<std::string>{"Create", "Command", "Send", "Send", "Send", "Receive", "Send", "Signal", "Delete"});
+  REQUIRE(requests.size() == 9);
   std::string endpoint = fmt::format("https://127.0.0.1:{}/wsman", responder.port());
   const char* shell = "shell-1";
   check_header(requests[0], endpoint, "http://schemas.xmlsoap.org/ws/2004/09/transfer/Create", "");
@@ -172,8 +170,9 @@ TEST_CASE("winrm runs powershell in a new shell and sends each request with the 
     check_header(requests[i], endpoint, "http://schemas.microsoft.com/wbem/wsman/1/windows/shell/Send", shell);
   }
   check_header(requests[5], endpoint, "http://schemas.microsoft.com/wbem/wsman/1/windows/shell/Receive", shell);
-  check_header(requests[6], endpoint, "http://schemas.microsoft.com/wbem/wsman/1/windows/shell/Signal", shell);
-  check_header(requests[7], endpoint, "http://schemas.xmlsoap.org/ws/2004/09/transfer/Delete", shell);
+  check_header(requests[6], endpoint, "http://schemas.microsoft.com/wbem/wsman/1/windows/shell/Send", shell);
+  check_header(requests[7], endpoint, "http://schemas.microsoft.com/wbem/wsman/1/windows/shell/Signal", shell);
+  check_header(requests[8], endpoint, "http://schemas.xmlsoap.org/ws/2004/09/transfer/Delete", shell);
 
   // Basic credentials on every request; one kept-alive connection; a new MessageID each time.
   std::set<std::string> ids;
@@ -196,7 +195,8 @@ TEST_CASE("winrm runs powershell in a new shell and sends each request with the 
   CHECK(command.text("env:Header/w:OptionSet/w:Option[@Name='WINRS_SKIP_CMD_SHELL']") == "TRUE");
   CHECK(command.text("env:Body/rsp:CommandLine/rsp:Command") == "powershell");
   CHECK(command.text("env:Body/rsp:CommandLine/rsp:Arguments") ==
-        "-NoProfile -NonInteractive -ExecutionPolicy Bypass -EncodedCommand SQBFAFgA");
+        "-NoProfile -NonInteractive -ExecutionPolicy Bypass -EncodedCommand " +
+            supctl::powershell::bootstrap_arguments().back());
 
   std::string stdin_bytes;
   for (int i = 2; i <= 4; ++i) {
@@ -204,41 +204,70 @@ TEST_CASE("winrm runs powershell in a new shell and sends each request with the 
     CHECK(send.count("env:Body/rsp:Send/rsp:Stream") == 1);
     CHECK(send.attribute("env:Body/rsp:Send/rsp:Stream/@Name") == "stdin");
     CHECK(send.attribute("env:Body/rsp:Send/rsp:Stream/@CommandId") == "command-1");
-    CHECK(send.attribute("env:Body/rsp:Send/rsp:Stream/@End") == (i == 4 ? "true" : ""));
+    CHECK(send.attribute("env:Body/rsp:Send/rsp:Stream/@End") == "");  // the command reads on
     std::string chunk = supctl::test::b64_decode(send.text("env:Body/rsp:Send/rsp:Stream"));
     CHECK(chunk.size() <= 200000);
     stdin_bytes += chunk;
   }
-  CHECK(stdin_bytes.size() == payload.size());
-  CHECK(stdin_bytes == payload);
+  REQUIRE(stdin_bytes.size() == 450001);
+  CHECK(stdin_bytes.substr(supctl::powershell::kFrameHeaderSize, payload.size()) == payload);
+  CHECK(stdin_bytes.substr(supctl::powershell::kFrameHeaderSize + payload.size()) == "{}");
+  CHECK(winrs.frames.size() == 1);
+  Sent stop(requests[6]);
+  CHECK(supctl::test::b64_decode(stop.text("env:Body/rsp:Send/rsp:Stream")) == supctl::powershell::stop_frame());
+  CHECK(stop.attribute("env:Body/rsp:Send/rsp:Stream/@End") == "true");
 
   Sent receive(requests[5]);
   CHECK(receive.text("env:Body/rsp:Receive/rsp:DesiredStream") == "stdout stderr");
   CHECK(receive.attribute("env:Body/rsp:Receive/rsp:DesiredStream/@CommandId") == "command-1");
 
-  Sent signal(requests[6]);
+  Sent signal(requests[7]);
   CHECK(signal.attribute("env:Body/rsp:Signal/@CommandId") == "command-1");
   CHECK(signal.text("env:Body/rsp:Signal/rsp:Code") ==
         "http://schemas.microsoft.com/wbem/wsman/1/windows/shell/signal/terminate");
 
-  Sent deleted(requests[7]);
+  Sent deleted(requests[8]);
   CHECK(deleted.count("env:Body/*") == 0);
   check_no_password(outcome, transport, requests);
 }
 
-TEST_CASE("winrm sends an empty payload as one final send", "[winrm]") {
+TEST_CASE("winrm: many requests are one shell and one command, one Send each, the shell deleted at the end", "[winrm]") {
+  FakeWinRs winrs;
+  winrs.answer = [](const std::string&, const std::string& json) { return json; };
+  WsmanResponder responder(std::ref(winrs), true);
+  WinRmTransport transport(settings_for(responder));
+  {
+    Session session(transport, "127.0.0.1");
+    for (int i = 1; i <= 5; ++i) {
+      Outcome outcome = session.run("Get-Date", "{\"n\":" + std::to_string(i) + "}", 10s);
+      INFO(outcome.error);
+      REQUIRE(outcome.failure == FailureKind::kNone);
+      CHECK(outcome.stdout_text == "{\"n\":" + std::to_string(i) + "}");
+    }
+    CHECK(session.stats() == SessionStats{1, 5});
+  }
+  responder.stop();
+  CHECK(steps(responder.requests()) ==
+        std::vector<std::string>{"Create", "Command", "Send", "Receive", "Send", "Receive", "Send", "Receive", "Send",
+                                 "Receive", "Send", "Receive", "Send", "Signal", "Delete"});
+  CHECK(winrs.frames.size() == 5);
+}
+
+TEST_CASE("winrm sends a request with an empty script as one send", "[winrm]") {
   FakeWinRs winrs;
   WsmanResponder responder(std::ref(winrs), true);
   WinRmTransport transport(settings_for(responder));
-  Outcome outcome = transport.run(invocation(""));
+  Outcome outcome = run_once(transport, "");
   responder.stop();
   INFO(outcome.error);
   CHECK(outcome.failure == FailureKind::kNone);
   auto requests = responder.requests();
-  REQUIRE(steps(requests) == std::vector<std::string>{"Create", "Command", "Send", "Receive", "Signal", "Delete"});
+  REQUIRE(steps(requests) ==
+          std::vector<std::string>{"Create", "Command", "Send", "Receive", "Send", "Signal", "Delete"});
   Sent send(requests[2]);
-  CHECK(send.text("env:Body/rsp:Send/rsp:Stream").empty());
-  CHECK(send.attribute("env:Body/rsp:Send/rsp:Stream/@End") == "true");
+  CHECK(supctl::test::b64_decode(send.text("env:Body/rsp:Send/rsp:Stream")).size() ==
+        supctl::powershell::kFrameHeaderSize + 2);
+  CHECK(send.attribute("env:Body/rsp:Send/rsp:Stream/@End") == "");
 }
 
 TEST_CASE("winrm retries a receive that timed out and joins output across receives", "[winrm]") {
@@ -265,28 +294,27 @@ TEST_CASE("winrm retries a receive that timed out and joins output across receiv
   WsmanResponder responder(std::ref(winrs), true);
   WinRmTransport transport(settings_for(responder));
 
-  Outcome outcome = transport.run(invocation());
+  Outcome outcome = run_once(transport);
   responder.stop();
 
-  INFO(outcome.error);
-  CHECK(outcome.failure == FailureKind::kNone);
-  CHECK(outcome.exit_code == 3);
-  CHECK(outcome.stdout_text == "part one, part two");
-  CHECK(outcome.stderr_text == "warning: careful");
+  // The command ended before the response's end line: output and stderr joined across the
+  // Receives that timed out, and its exit code, come back as the request's failure.
+  CHECK(outcome.failure == FailureKind::kFailed);
+  CHECK(outcome.error ==
+        "winrm: PowerShell on '127.0.0.1' ended during the request with exit code 3; stderr: warning: careful; "
+        "supctl starts it again for the next request");
   CHECK(steps(responder.requests()) == std::vector<std::string>{"Create", "Command", "Send", "Receive", "Receive",
-                                                                "Receive", "Receive", "Receive", "Signal", "Delete"});
+                                                                "Receive", "Receive", "Receive", "Delete"});
 }
 
 TEST_CASE("winrm deletes a shell that hit the quota and runs in a new one", "[winrm]") {
   FakeWinRs winrs;
   winrs.commands.push_back([](const HttpRequest& r, const std::string&) { return reply::quota(r); });
-  winrs.receives.push_back([](const HttpRequest& r, const std::string& id) {
-    return reply::output(r, id, {{"stdout", "ok"}}, "0");
-  });
+  winrs.answer = [](const std::string&, const std::string&) { return std::string("ok"); };
   WsmanResponder responder(std::ref(winrs), true);
   WinRmTransport transport(settings_for(responder));
 
-  Outcome outcome = transport.run(invocation());
+  Outcome outcome = run_once(transport);
   responder.stop();
 
   INFO(outcome.error);
@@ -294,10 +322,10 @@ TEST_CASE("winrm deletes a shell that hit the quota and runs in a new one", "[wi
   CHECK(outcome.stdout_text == "ok");
   auto requests = responder.requests();
   REQUIRE(steps(requests) == std::vector<std::string>{"Create", "Command", "Delete", "Create", "Command", "Send",
-                                                      "Receive", "Signal", "Delete"});
+                                                      "Receive", "Send", "Signal", "Delete"});
   CHECK(Sent(requests[2]).text("env:Header/w:SelectorSet/w:Selector") == "shell-1");
   CHECK(Sent(requests[4]).text("env:Header/w:SelectorSet/w:Selector") == "shell-2");
-  CHECK(Sent(requests[8]).text("env:Header/w:SelectorSet/w:Selector") == "shell-2");
+  CHECK(Sent(requests[9]).text("env:Header/w:SelectorSet/w:Selector") == "shell-2");
 }
 
 TEST_CASE("winrm fails when the new shell hits the quota too", "[winrm]") {
@@ -308,7 +336,7 @@ TEST_CASE("winrm fails when the new shell hits the quota too", "[winrm]") {
   WsmanResponder responder(std::ref(winrs), true);
   WinRmTransport transport(settings_for(responder));
 
-  Outcome outcome = transport.run(invocation());
+  Outcome outcome = run_once(transport);
   responder.stop();
 
   CHECK(outcome.failure == FailureKind::kFailed);
@@ -331,7 +359,7 @@ TEST_CASE("winrm reports HTTP 401 as access denied without the password", "[winr
       true);
   WinRmTransport transport(settings_for(responder));
 
-  Outcome outcome = transport.run(invocation());
+  Outcome outcome = run_once(transport);
   responder.stop();
 
   CHECK(outcome.failure == FailureKind::kAccessDenied);
@@ -353,7 +381,7 @@ TEST_CASE("winrm reports a SOAP fault with its reason and still deletes the shel
   WsmanResponder responder(std::ref(winrs), true);
   WinRmTransport transport(settings_for(responder));
 
-  Outcome outcome = transport.run(invocation());
+  Outcome outcome = run_once(transport);
   responder.stop();
 
   CHECK(outcome.failure == FailureKind::kFailed);
@@ -375,12 +403,13 @@ TEST_CASE("winrm redacts an echoed password and deletes the shell after a failed
   WsmanResponder responder(std::ref(winrs), true);
   WinRmTransport transport(settings_for(responder));
 
-  Outcome outcome = transport.run(invocation());
+  Outcome outcome = run_once(transport);
   responder.stop();
 
   CHECK(outcome.failure == FailureKind::kFailed);
   CHECK(outcome.error == fmt::format("winrm: Receive on 127.0.0.1:{} failed: Logon of svc-supctl with (sensitive) "
-                                     "failed. (WS-Management fault 2150858770)",
+                                     "failed. (WS-Management fault 2150858770); supctl starts it again for the next "
+                                     "request",
                                      responder.port()));
   // The Signal's failure is not the run's: Delete follows it all the same.
   CHECK(steps(responder.requests()) ==
@@ -393,7 +422,7 @@ TEST_CASE("winrm reports an HTTP error without a SOAP fault", "[winrm]") {
       [](const HttpRequest&) { return Reply{.status = 503, .body = "<html>Service Unavailable</html>"}; }, true);
   WinRmTransport transport(settings_for(responder));
 
-  Outcome outcome = transport.run(invocation());
+  Outcome outcome = run_once(transport);
   responder.stop();
 
   CHECK(outcome.failure == FailureKind::kFailed);
@@ -411,7 +440,7 @@ TEST_CASE("winrm reports a refused connection as unreachable after three tries",
   WinRmTransport transport(settings);
 
   auto started = std::chrono::steady_clock::now();
-  Outcome outcome = transport.run(invocation());
+  Outcome outcome = run_once(transport);
 
   CHECK(outcome.failure == FailureKind::kUnreachable);
   std::string where = fmt::format("127.0.0.1:{}", settings.port);
@@ -432,7 +461,7 @@ TEST_CASE("winrm reports a name that does not resolve as unreachable", "[winrm]"
   settings.retry_backoff = 10ms;
   WinRmTransport transport(settings);
 
-  Outcome outcome = transport.run(invocation());
+  Outcome outcome = run_once(transport);
 
   CHECK(outcome.failure == FailureKind::kUnreachable);
   INFO(outcome.error);
@@ -447,7 +476,7 @@ TEST_CASE("winrm checks the server certificate", "[winrm]") {
   settings.ca_file.clear();  // the system's CAs do not know the test certificate
   WinRmTransport transport(settings);
 
-  Outcome outcome = transport.run(invocation());
+  Outcome outcome = run_once(transport);
   responder.stop();
 
   CHECK(outcome.failure == FailureKind::kUnreachable);
@@ -466,14 +495,14 @@ TEST_CASE("winrm stops a run that does not finish in time and still deletes the 
   WinRmTransport transport(settings_for(responder));
 
   auto started = std::chrono::steady_clock::now();
-  Outcome outcome = transport.run(invocation("Start-Sleep 3600", 1500ms));
+  Outcome outcome = run_once(transport, "Start-Sleep 3600", 1500ms);
   auto took = std::chrono::steady_clock::now() - started;
   responder.stop();
 
   CHECK(outcome.failure == FailureKind::kTimeout);
-  CHECK(outcome.error == fmt::format("winrm: the run on 127.0.0.1:{} did not finish within 1500 ms (the invocation's "
-                                     "timeout); supctl asked the server to terminate it",
-                                     responder.port()));
+  CHECK(outcome.error ==
+        "winrm: the request to PowerShell on '127.0.0.1' did not finish within 1.5 s; supctl ended that PowerShell "
+        "process (the next request starts a new one); check what the script waits for, or allow it more time");
   CHECK(took >= 1500ms);
   CHECK(took < 5s);
   auto requests = responder.requests();
@@ -490,7 +519,7 @@ TEST_CASE("winrm refuses basic authentication over plain HTTP", "[winrm]") {
   settings.allow_unencrypted = true;
   WinRmTransport transport(settings);
 
-  Outcome outcome = transport.run(invocation());
+  Outcome outcome = run_once(transport);
   responder.stop();
 
   CHECK(outcome.failure == FailureKind::kFailed);
@@ -508,7 +537,7 @@ TEST_CASE("winrm refuses plain HTTP unless allow_unencrypted is set", "[winrm]")
   settings.auth = WinRmAuth::kNtlm;
   WinRmTransport transport(settings);
 
-  Outcome outcome = transport.run(invocation());
+  Outcome outcome = run_once(transport);
 
   CHECK(outcome.failure == FailureKind::kFailed);
   CHECK(outcome.error ==
@@ -526,8 +555,8 @@ TEST_CASE("winrm over plain HTTP warns once and runs", "[winrm]") {
   settings.auth = WinRmAuth::kNegotiate;
   WinRmTransport transport(settings);
 
-  Outcome first = transport.run(invocation());
-  Outcome second = transport.run(invocation());
+  Outcome first = run_once(transport);
+  Outcome second = run_once(transport);
   responder.stop();
 
   INFO(first.error);
@@ -540,9 +569,9 @@ TEST_CASE("winrm over plain HTTP warns once and runs", "[winrm]") {
             "network only",
             responder.port())});
   auto requests = responder.requests();
-  REQUIRE(requests.size() == 12);  // two runs of six
+  REQUIRE(requests.size() == 14);  // two sessions of seven
   CHECK(Sent(requests[0]).text("env:Header/a:To") == fmt::format("http://127.0.0.1:{}/wsman", responder.port()));
-  CHECK(Sent(requests[7]).text("env:Header/w:SelectorSet/w:Selector") == "shell-2");
+  CHECK(Sent(requests[8]).text("env:Header/w:SelectorSet/w:Selector") == "shell-2");
   for (const HttpRequest& r : requests) CHECK_FALSE(r.header("Authorization").starts_with("Basic"));
 }
 
@@ -583,7 +612,7 @@ TEST_CASE("winrm authenticates the connection with NTLM over HTTPS", "[winrm]") 
   settings.auth = WinRmAuth::kNtlm;
   WinRmTransport transport(settings);
 
-  Outcome outcome = transport.run(invocation());
+  Outcome outcome = run_once(transport);
   responder.stop();
 
   INFO(outcome.error);
@@ -595,7 +624,7 @@ TEST_CASE("winrm authenticates the connection with NTLM over HTTPS", "[winrm]") 
   CHECK(requests[0].body.empty());
   CHECK(requests[1].header("Authorization").starts_with("NTLM TlRMTVNTUAAD"));
   std::vector<HttpRequest> soap(requests.begin() + 1, requests.end());
-  CHECK(steps(soap) == std::vector<std::string>{"Create", "Command", "Send", "Receive", "Signal", "Delete"});
+  CHECK(steps(soap) == std::vector<std::string>{"Create", "Command", "Send", "Receive", "Send", "Signal", "Delete"});
   for (const HttpRequest& r : soap) CHECK(r.connection == requests[1].connection);
   check_no_password(outcome, transport, requests);
 }

@@ -4,7 +4,10 @@
 # categories and schedules. Dot-sourced. State: configmgr.{sites, systems, sups, accounts,
 # components, categories}.
 
-function Get-EstateConfigMgr { return $script:State.configmgr }
+function Get-EstateConfigMgr {
+  Sync-EstateState
+  return $script:State.configmgr
+}
 
 function Get-EstateSite([string]$Code) {
   foreach ($key in (Get-EstateConfigMgr).sites.Keys) { if ($key -eq $Code) { return (Get-EstateConfigMgr).sites[$key] } }

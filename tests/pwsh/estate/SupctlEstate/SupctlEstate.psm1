@@ -2,15 +2,91 @@
 # supctl's fragments talk to. The generated stub cmdlets (tests/pwsh/stubs) bind their parameters
 # exactly as the real ones would, then call Invoke-SupctlEstateCmdlet, which records the call and
 # answers from this model. The seams of platform.ps1 are defined here too, so the fragments' own
-# definitions step aside. State lives in a JSON file ($env:SUPCTL_ESTATE) between processes, so a
-# read-back in the next process sees what a change did. Nothing here is edited to let a fragment
+# definitions step aside. State lives in a JSON file ($env:SUPCTL_ESTATE) shared by every process
+# (see Sync-EstateState and Save-EstateState), so a read-back, in this process or another, sees
+# what a change did. Nothing here is edited to let a fragment
 # pass: a fragment that calls what Windows would reject fails here too.
 Set-StrictMode -Version Latest
 $ErrorActionPreference = 'Stop'
 
 $script:StatePath = $env:SUPCTL_ESTATE
 if (-not $script:StatePath) { throw 'the test estate needs SUPCTL_ESTATE: the path of its state file' }
-$script:State = Get-Content -LiteralPath $script:StatePath -Raw | ConvertFrom-Json -AsHashtable
+
+# ---- the state file, shared by every estate process: long-lived sessions on several hosts run at
+# once. It is read again whenever another process changed it, and written under a lock file held
+# only for the write; a write merges by section (each host, and each other top-level key): the
+# sections this process changed since it last read the file replace the file's, the others come
+# from the file. The file is replaced whole (write then rename), so a reader never sees half of it.
+function Get-EstateSections([hashtable]$State) {
+  $sections = @{}
+  foreach ($key in $State.Keys) {
+    if ($key -eq 'hosts') {
+      foreach ($name in $State.hosts.Keys) { $sections["hosts/$name"] = ConvertTo-Json -InputObject $State.hosts[$name] -Depth 64 -Compress }
+    } else {
+      $sections[$key] = ConvertTo-Json -InputObject $State[$key] -Depth 64 -Compress
+    }
+  }
+  return $sections
+}
+
+function Get-EstateStamp {
+  $file = Get-Item -LiteralPath $script:StatePath
+  return '{0}/{1}' -f $file.Length, $file.LastWriteTimeUtc.Ticks
+}
+
+function Read-EstateFile { return Get-Content -LiteralPath $script:StatePath -Raw | ConvertFrom-Json -AsHashtable }
+
+function Set-EstateSection([hashtable]$Into, [string]$Section, [hashtable]$From) {
+  if ($Section.StartsWith('hosts/')) {
+    $name = $Section.Substring(6)
+    if ($From.hosts.ContainsKey($name)) { $Into.hosts[$name] = $From.hosts[$name] } else { $Into.hosts.Remove($name) }
+  } elseif ($From.ContainsKey($Section)) {
+    $Into[$Section] = $From[$Section]
+  } else {
+    $Into.Remove($Section)
+  }
+}
+
+# Takes what other processes wrote into the sections this one has not changed.
+function Sync-EstateState {
+  if ((Get-EstateStamp) -eq $script:Stamp) { return }
+  $file = Read-EstateFile
+  $mine = Get-EstateSections $script:State
+  $theirs = Get-EstateSections $file
+  foreach ($section in @($theirs.Keys) + @($mine.Keys) | Sort-Object -Unique) {
+    if ($mine[$section] -eq $script:Base[$section] -and $theirs[$section] -ne $mine[$section]) { Set-EstateSection $script:State $section $file }
+  }
+  $script:Base = $theirs
+  $script:Stamp = Get-EstateStamp
+}
+
+function Save-EstateState {
+  $lock = $null
+  for ($try = 0; $null -eq $lock; $try++) {
+    try { $lock = [System.IO.File]::Open("$($script:StatePath).lock", 'OpenOrCreate', 'ReadWrite', 'None') }
+    catch [System.IO.IOException] { if ($try -gt 6000) { throw }; Start-Sleep -Milliseconds 10 }
+  }
+  try {
+    $file = Read-EstateFile
+    $mine = Get-EstateSections $script:State
+    $theirs = Get-EstateSections $file
+    foreach ($section in @($theirs.Keys) + @($mine.Keys) | Sort-Object -Unique) {
+      if ($mine[$section] -ne $script:Base[$section]) { Set-EstateSection $file $section $script:State }
+      elseif ($theirs[$section] -ne $mine[$section]) { Set-EstateSection $script:State $section $file }
+    }
+    $temporary = "$($script:StatePath).$PID.new"
+    $file | ConvertTo-Json -Depth 64 | Set-Content -LiteralPath $temporary -Encoding utf8NoBOM
+    Move-Item -LiteralPath $temporary -Destination $script:StatePath -Force
+    $script:Base = Get-EstateSections $file
+    $script:Stamp = Get-EstateStamp
+  } finally {
+    $lock.Dispose()
+  }
+}
+
+$script:State = Read-EstateFile
+$script:Base = Get-EstateSections $script:State
+$script:Stamp = Get-EstateStamp
 
 # The host this process is. Over ssh, the address the client connected to names it.
 function Get-EstateHostName {
@@ -27,11 +103,8 @@ function Get-EstateHostName {
 $script:Here = Get-EstateHostName
 $script:Calls = New-Object System.Collections.ArrayList
 
-function Save-EstateState {
-  $script:State | ConvertTo-Json -Depth 64 | Set-Content -LiteralPath $script:StatePath -Encoding utf8NoBOM
-}
-
 function Get-EstateHost([string]$Name = $script:Here) {
+  Sync-EstateState
   foreach ($key in $script:State.hosts.Keys) {
     if ($key -eq $Name -or ($key -split '\.')[0] -eq $Name) { return $script:State.hosts[$key] }
   }
@@ -65,7 +138,20 @@ function ConvertTo-EstateRecordValue($Value) {
   return [string]$Value
 }
 
+# Imports of the ConfigurationManager module, one line per module instance a cmdlet call comes
+# through ($env:SUPCTL_ESTATE_IMPORTS), so tests can see the ConfigMgr prologue run once per process.
+$script:SeenModules = @{}
+function Write-EstateImport([string]$Module) {
+  $instance = Get-Module -Name $Module | Select-Object -First 1
+  if ($null -eq $instance -or -not $env:SUPCTL_ESTATE_IMPORTS) { return }
+  $id = [System.Runtime.CompilerServices.RuntimeHelpers]::GetHashCode($instance)
+  if ($script:SeenModules.ContainsKey($id)) { return }
+  $script:SeenModules[$id] = $true
+  Add-Content -LiteralPath $env:SUPCTL_ESTATE_IMPORTS -Value "$PID $Module" -Encoding utf8NoBOM
+}
+
 function Write-EstateCall([string]$Module, [string]$Name, [string]$Set, [hashtable]$Bound) {
+  if ($Module -eq 'ConfigurationManager') { Write-EstateImport $Module }
   $record = [ordered]@{ host = $script:Here; module = $Module; cmdlet = $Name; set = $Set; bound = [ordered]@{} }
   foreach ($key in ($Bound.Keys | Sort-Object)) { $record.bound[$key] = ConvertTo-EstateRecordValue $Bound[$key] }
   if ($env:SUPCTL_ESTATE_CALLS) {
@@ -91,6 +177,7 @@ function Register-EstateCmdlet([string]$Name, [string[]]$Parameters, [scriptbloc
 function Invoke-SupctlEstateCmdlet {
   param([string]$Module, [string]$Name, [string]$ParameterSetName, [hashtable]$Bound)
   Write-EstateCall $Module $Name $ParameterSetName $Bound
+  Sync-EstateState
   $handler = $script:Handlers[$Name]
   if ($null -eq $handler) { throw "the test estate does not model $Name (called with -$(@($Bound.Keys) -join ' -'))" }
   $unmodelled = @($Bound.Keys | Where-Object { $script:Modelled[$Name] -notcontains $_ -and $script:CommonParameters -notcontains $_ })
