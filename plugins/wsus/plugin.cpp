@@ -150,7 +150,8 @@ std::string sql_machine(std::string_view database) {
 }
 
 /// Whether a host's transport lets the server pass supctl's credentials on: WinRM with
-/// delegate = true (Kerberos). OpenSSH with keys, NTLM and Basic cannot.
+/// delegate = true (Kerberos); the lab, and supctl running on the server itself (local), need
+/// none. OpenSSH with keys, NTLM and Basic cannot, nor WinRM without delegate (the default).
 bool delegates(const model::Manifest& manifest, std::string_view host) {
   const Resource* table = manifest.find("host", host);
   if (!table) {
@@ -159,6 +160,7 @@ bool delegates(const model::Manifest& manifest, std::string_view host) {
     }
   }
   auto transport = table ? table->string("transport") : std::nullopt;
+  if (transport && (*transport == "lab" || *transport == "local")) return true;
   if (transport && *transport != "winrm") return false;
   const model::Attribute* winrm = table ? table->find("winrm") : nullptr;
   if (!winrm || !winrm->value.is_table()) return false;
