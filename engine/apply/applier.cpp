@@ -3,12 +3,11 @@
 #include <fmt/format.h>
 
 #include <algorithm>
-#include <condition_variable>
 #include <map>
 #include <mutex>
 #include <set>
-#include <thread>
 
+#include "model/text.h"
 #include "ops/batch.h"
 
 namespace supctl::apply {
@@ -40,6 +39,12 @@ std::string first_error(const diag::Diagnostics& diagnostics) {
   return "failed";
 }
 
+// Carries out a plan in waves: each wave is every step whose dependencies are done. A wave's
+// operations go out per host as one request (each step a chain of its own, run in order, its
+// read-back inside the same request), so the requests a host sees are the waves it takes part in,
+// not its number of changes. A step whose operations span machines (a SUP's group memberships on
+// its own server, then the role through the SMS Provider) goes leg by leg, one request per host per
+// leg. A step with log evidence to wait for (the install tracker) is read back after its verdict.
 class Applier {
  public:
   Applier(const ApplyInputs& inputs, const ApplyOptions& options) : in_(inputs), options_(options) {
@@ -59,10 +64,7 @@ class Applier {
     ApplyReport report;
     report.run_id = in_.state->begin_run("apply");
     run_id_ = report.run_id;
-    std::size_t workers = std::min<std::size_t>(steps_.size(), static_cast<std::size_t>(std::max(1, options_.parallelism)));
-    std::vector<std::thread> pool;
-    for (std::size_t i = 0; i < workers; ++i) pool.emplace_back([this] { work(); });
-    for (std::thread& t : pool) t.join();
+    for (std::vector<Step*> wave = next_wave(); !wave.empty(); wave = next_wave()) run_wave(wave);
     bool changed = false;
     for (Step& step : steps_) {
       changed |= step.result.status == StepStatus::kSucceeded;
@@ -74,100 +76,115 @@ class Applier {
   }
 
  private:
-  enum class Phase { kPending, kRunning, kDone };
+  enum class Phase { kPending, kDone };
   struct Step {
     const plan::Change* change;
     StepResult result;
     Phase phase = Phase::kPending;
   };
 
-  struct Pick {
-    Step* next = nullptr;  ///< a step to run now
-    bool pending = false;  ///< steps remain that have not finished
-    bool skipped = false;  ///< a step was marked skipped: look again, it may unblock others
+  // One step's part of a wave: what it sends, in order, and what came back.
+  struct Work {
+    Step* step = nullptr;
+    const KindEntry* kind = nullptr;
+    ops::HostTarget target;
+    std::vector<model::Operation> operations;  ///< apply operations, then (unless deferred) the read-back
+    std::size_t applies = 0;                    ///< how many of `operations` are the change's own
+    std::vector<model::Operation> reads;        ///< the read-back, in the plugin's order
+    std::vector<std::size_t> read_at;           ///< where each read went in `operations` (when not deferred)
+    bool deferred = false;                      ///< read back after the watch's verdict
+    std::unique_ptr<Witness::Watch> watch;
+    std::vector<model::OperationResult> results;
+    std::size_t next = 0;                       ///< the first operation not sent yet
+    bool failed = false;
   };
 
-  // The first pending step whose dependencies are done and whose host is free. A step whose
-  // dependency did not succeed is skipped instead. Called with mutex_ held.
-  Pick pick() {
-    Pick pick;
-    for (Step& step : steps_) {
-      if (step.phase != Phase::kPending) continue;
-      pick.pending = true;
-      bool ready = true;
-      std::string blocker;
-      for (const std::string& dependency : step.change->depends_on) {
-        auto it = index_.find(dependency);
-        if (it == index_.end()) continue;  // no change planned for it: nothing to wait for
-        const Step& other = steps_[it->second];
-        if (other.phase != Phase::kDone) {
-          ready = false;
-          break;
+  ops::HostTarget target_of(const std::string& host) const {
+    return in_.target_of ? in_.target_of(host) : ops::HostTarget{host, nullptr};
+  }
+  std::string host_of(const model::Operation& op, const Work& work) const {
+    return ops::target_for(op, work.target, in_.target_of).name;
+  }
+
+  // The pending steps whose dependencies are all done; a step whose dependency did not succeed is
+  // skipped instead (which may decide others in turn).
+  std::vector<Step*> next_wave() {
+    std::vector<Step*> wave;
+    for (bool decided = true; decided;) {
+      decided = false;
+      wave.clear();
+      for (Step& step : steps_) {
+        if (step.phase != Phase::kPending) continue;
+        bool ready = true;
+        std::string blocker;
+        for (const std::string& dependency : step.change->depends_on) {
+          auto it = index_.find(dependency);
+          if (it == index_.end()) continue;  // no change planned for it: nothing to wait for
+          const Step& other = steps_[it->second];
+          if (other.phase != Phase::kDone) {
+            ready = false;
+            break;
+          }
+          if (other.result.status != StepStatus::kSucceeded && blocker.empty()) blocker = dependency;
         }
-        if (other.result.status != StepStatus::kSucceeded && blocker.empty()) blocker = dependency;
+        if (!ready) continue;
+        if (!blocker.empty()) {
+          step.phase = Phase::kDone;
+          step.result.status = StepStatus::kSkipped;
+          step.result.message = fmt::format("skipped: it depends on {}, which did not succeed", blocker);
+          journal(step, "skipped", step.result.message);
+          decided = true;
+          continue;
+        }
+        wave.push_back(&step);
       }
-      if (!ready) continue;
-      if (!blocker.empty()) {
-        step.phase = Phase::kDone;
-        step.result.status = StepStatus::kSkipped;
-        step.result.message = fmt::format("skipped: it depends on {}, which did not succeed", blocker);
-        journal(step, "skipped", step.result.message);
-        pick.skipped = true;
-        return pick;
-      }
-      if (!step.change->host.empty() && busy_hosts_.contains(step.change->host)) continue;
-      pick.next = &step;
-      return pick;
     }
-    return pick;
+    return wave;
   }
 
-  // A worker runs steps until none is left; hosts run in parallel, one step per host at a time.
-  void work() {
-    std::unique_lock lock(mutex_);
-    while (true) {
-      Pick next = pick();
-      if (next.skipped) {
-        changed_.notify_all();
-        continue;
+  void run_wave(const std::vector<Step*>& wave) {
+    std::vector<Work> works;
+    for (Step* step : wave) {
+      step->phase = Phase::kDone;
+      if (auto work = prepare(*step)) works.push_back(std::move(*work));
+    }
+    // The legs: each round sends every unfinished step's next run of operations on one host,
+    // one request per host, hosts in parallel.
+    while (send_legs(works)) {
+    }
+    // Evidence from the logs, then the deferred read-backs in one request per host.
+    ops::parallel_for(works.size(), options_.parallelism, [&](std::size_t i) {
+      Work& work = works[i];
+      if (work.failed || !work.watch) return;
+      if (auto why = work.watch->verdict()) fail_work(work, *why);
+    });
+    ops::ReadBatch deferred;
+    std::vector<std::pair<Work*, ops::ReadBatch::Ticket>> tickets;
+    for (Work& work : works) {
+      if (work.failed || !work.deferred || work.reads.empty()) continue;
+      tickets.emplace_back(&work, deferred.add(work.target, work.reads, in_.target_of));
+    }
+    if (!tickets.empty()) deferred.run(*in_.backend, options_.parallelism);
+    std::map<const Work*, std::vector<model::OperationResult>> deferred_results;
+    for (auto& [work, ticket] : tickets) {
+      auto results = deferred.results(ticket);
+      deferred_results[work].assign(results.begin(), results.end());
+    }
+    for (Work& work : works) {
+      if (work.failed) continue;
+      std::vector<model::OperationResult> reads;
+      if (work.deferred) {
+        reads = std::move(deferred_results[&work]);
+      } else {
+        for (std::size_t at : work.read_at) reads.push_back(work.results[at]);
       }
-      if (!next.next) {
-        if (!next.pending) return;
-        changed_.wait(lock);
-        continue;
-      }
-      Step& step = *next.next;
-      step.phase = Phase::kRunning;
-      if (!step.change->host.empty()) busy_hosts_.insert(step.change->host);
-      lock.unlock();
-      execute(step);
-      lock.lock();
-      step.phase = Phase::kDone;
-      busy_hosts_.erase(step.change->host);
-      changed_.notify_all();
+      finish(work, reads);
     }
   }
 
-  void journal(const Step& step, std::string_view status, std::string_view message) {
-    std::lock_guard lock(state_mutex_);
-    in_.state->journal(run_id_, step.change->address.str(), model::action_name(step.change->action), status, message);
-  }
-
-  void progress(const std::string& line) {
-    if (!in_.progress) return;
-    std::lock_guard lock(progress_mutex_);
-    in_.progress(line);
-  }
-
-  void fail(Step& step, std::string message) {
-    step.result.status = StepStatus::kFailed;
-    step.result.message = std::move(message);
-    journal(step, "failed", step.result.message);
-    progress(fmt::format("{}: {} failed: {}", step.change->host.empty() ? "-" : step.change->host, step.change->address.str(),
-                         step.result.message));
-  }
-
-  void execute(Step& step) {
+  // Journals the start and makes the step's operations; nullopt when the step is decided already
+  // (failed, forgotten, or pure data with nothing to send).
+  std::optional<Work> prepare(Step& step) {
     const plan::Change& change = *step.change;
     journal(step, "started", "");
     progress(fmt::format("{}: {} {}", change.host.empty() ? "-" : change.host, verb(change.action), change.address.str()));
@@ -182,47 +199,131 @@ class Applier {
       in_.state->remove_resource(change.address);
       step.result.status = StepStatus::kSucceeded;
       journal_locked(step, "succeeded", change.note);
-      return;
+      return std::nullopt;
     }
-
-    // A change without a host is pure data (a proxy, an account no site server holds): the state
-    // records it and the resources that name it carry it to their hosts.
-    ops::HostTarget target = in_.target_of ? in_.target_of(change.host) : ops::HostTarget{change.host, nullptr};
-    if (!change.host.empty()) {
-      model::ApplyRequest request{change.address, change.action, &change.desired,
-                                  change.observed ? &*change.observed : nullptr, change.attributes, &change.references};
-      model::ApplyResponse response = kind->second.plugin->apply(request);
-      if (response.diagnostics.has_errors()) return fail(step, first_error(response.diagnostics));
-      for (model::Operation& op : response.operations) {
-        std::string error;
-        if (!resolve_secret_placeholders(op.params, *in_.secrets, &error)) return fail(step, error);
+    Work work;
+    work.step = &step;
+    work.kind = &kind->second;
+    work.target = target_of(change.host);
+    if (change.host.empty()) {
+      // Pure data (a proxy, an account no site server holds): the state records it and the
+      // resources that name it carry it to their hosts.
+      record(work, change.desired);
+      return std::nullopt;
+    }
+    model::ApplyRequest request{change.address, change.action, &change.desired,
+                                change.observed ? &*change.observed : nullptr, change.attributes, &change.references};
+    model::ApplyResponse response = kind->second.plugin->apply(request);
+    if (response.diagnostics.has_errors()) return fail(step, first_error(response.diagnostics));
+    for (model::Operation& op : response.operations) {
+      std::string error;
+      if (!resolve_secret_placeholders(op.params, *in_.secrets, &error)) return fail(step, error);
+    }
+    work.operations = std::move(response.operations);
+    work.applies = work.operations.size();
+    if (change.action != Action::kDelete) {
+      model::ReadRequest read{change.address, nullptr, &change.desired, nullptr, &change.references};
+      model::ReadResponse reads = kind->second.plugin->read(read);
+      if (reads.diagnostics.has_errors()) return fail(step, "cannot read it back: " + first_error(reads.diagnostics));
+      work.reads = std::move(reads.operations);
+    }
+    // Where the logs end before the change, so that only what it makes them say counts.
+    work.watch = in_.witness && work.applies > 0 ? in_.witness->watch(change, work.target) : nullptr;
+    work.deferred = work.watch != nullptr;
+    if (!work.deferred) {
+      // The read-back follows the change in the same request: first what is read on the host the
+      // change ends on, so that it needs no leg of its own.
+      std::string last = work.applies > 0 ? model::lower(host_of(work.operations.back(), work)) : model::lower(work.target.name);
+      std::vector<std::size_t> order(work.reads.size());
+      for (std::size_t i = 0; i < order.size(); ++i) order[i] = i;
+      std::stable_partition(order.begin(), order.end(), [&](std::size_t i) { return model::lower(host_of(work.reads[i], work)) == last; });
+      work.read_at.resize(work.reads.size());
+      for (std::size_t i : order) {
+        work.read_at[i] = work.operations.size();
+        work.operations.push_back(work.reads[i]);
       }
-      // Where the logs end before the change, so that only what it makes them say counts.
-      std::unique_ptr<Witness::Watch> watch = in_.witness ? in_.witness->watch(change, target) : nullptr;
-      if (!response.operations.empty()) {
-        // Each operation on the machine that owns what it changes, in order; the first failure stops the change.
-        auto results = ops::run_in_order(*in_.backend, target, response.operations, in_.target_of);
-        for (std::size_t i = 0; i < response.operations.size(); ++i) {
-          if (i >= results.size()) return fail(step, "the backend returned fewer results than operations");
-          if (!results[i].ok()) {
-            return fail(step, fmt::format("{} ({}): {}", response.operations[i].name, model::failure_kind_name(results[i].failure),
-                                          results[i].error));
-          }
+    }
+    work.results.resize(work.operations.size());
+    return work;
+  }
+
+  // Sends the next leg of every unfinished step, one request per host. False when none was left.
+  bool send_legs(std::vector<Work>& works) {
+    struct Leg {
+      Work* work;
+      std::size_t begin, end;
+    };
+    std::map<std::string, std::pair<ops::HostTarget, std::vector<Leg>>> by_host;
+    for (std::size_t w = 0; w < works.size(); ++w) {
+      Work& work = works[w];
+      if (work.failed || work.next >= work.operations.size()) continue;
+      const std::string host = host_of(work.operations[work.next], work);
+      std::size_t end = work.next + 1;
+      while (end < work.operations.size() && model::iequals(host_of(work.operations[end], work), host)) ++end;
+      auto& slot = by_host[model::lower(host)];
+      if (slot.second.empty()) slot.first = ops::target_for(work.operations[work.next], work.target, in_.target_of);
+      slot.second.push_back(Leg{&work, work.next, end});
+    }
+    if (by_host.empty()) return false;
+    std::vector<std::pair<ops::HostTarget, std::vector<Leg>>*> requests;
+    for (auto& [host, slot] : by_host) requests.push_back(&slot);
+    ops::parallel_for(requests.size(), options_.parallelism, [&](std::size_t r) {
+      auto& [target, legs] = *requests[r];
+      std::vector<model::Operation> batch;
+      for (const Leg& leg : legs) {
+        // Each step is a chain of its own: the host stops it at its first failure and goes on with the next.
+        const int chain = static_cast<int>(leg.work - works.data()) + 1;
+        for (std::size_t i = leg.begin; i < leg.end; ++i) {
+          batch.push_back(leg.work->operations[i]);
+          batch.back().chain = chain;
         }
       }
-      if (watch) {
-        if (auto why = watch->verdict()) return fail(step, *why);
+      std::vector<model::OperationResult> results = in_.backend->run(target, batch);
+      std::size_t at = 0;
+      for (const Leg& leg : legs) {
+        for (std::size_t i = leg.begin; i < leg.end; ++i, ++at) {
+          leg.work->results[i] = at < results.size() ? results[at]
+                                                     : model::OperationResult{model::FailureKind::kFailed, nullptr,
+                                                                              "the backend returned fewer results than operations"};
+        }
+      }
+    });
+    for (auto& [host, slot] : by_host) {
+      for (const Leg& leg : slot.second) {
+        Work& work = *leg.work;
+        work.next = leg.end;
+        // A change fails at its first failed operation; a failed read-back is the observer's to judge.
+        for (std::size_t i = leg.begin; i < std::min(leg.end, work.applies); ++i) {
+          const model::OperationResult& result = work.results[i];
+          if (result.ok()) continue;
+          fail_work(work, fmt::format("{} ({}): {}", work.operations[i].name, model::failure_kind_name(result.failure), result.error));
+          break;
+        }
       }
     }
-    // Prove it: read the resource back and ask the plugin whether it converged.
+    return true;
+  }
+
+  // Proves the change from its read-back and records it.
+  void finish(Work& work, const std::vector<model::OperationResult>& reads) {
+    const plan::Change& change = *work.step->change;
     std::optional<model::AttributeMap> observed;
     if (change.action != Action::kDelete) {
-      if (auto error = reread(change, *kind->second.plugin, target, observed)) return fail(step, *error);
-      model::VerifyRequest verify{change.address, kind->second.schema, &change.desired, observed ? &*observed : nullptr,
-                                  &change.references};
-      model::VerifyResponse verified = kind->second.plugin->verify(verify);
-      if (!verified.converged) return fail(step, "not converged after apply: " + first_error(verified.diagnostics));
+      model::ObserveResponse seen =
+          work.kind->plugin->observe(model::ObserveRequest{change.address, nullptr, reads, &change.desired, &change.references});
+      if (seen.diagnostics.has_errors()) return fail_work(work, "cannot read it back: " + first_error(seen.diagnostics));
+      observed = std::move(seen.observed);
+      model::VerifyRequest verify{change.address, work.kind->schema, &change.desired, observed ? &*observed : nullptr, &change.references};
+      model::VerifyResponse verified = work.kind->plugin->verify(verify);
+      if (!verified.converged) return fail_work(work, "not converged after apply: " + first_error(verified.diagnostics));
     }
+    record(work, change.desired);
+  }
+
+  // The state after a change that succeeded: the record (or its removal), then the step's success.
+  void record(Work& work, const model::AttributeMap& desired) {
+    Step& step = *work.step;
+    const plan::Change& change = *step.change;
     std::lock_guard lock(state_mutex_);
     if (change.action == Action::kDelete) {
       in_.state->remove_resource(change.address);
@@ -230,14 +331,14 @@ class Applier {
       state::ResourceRecord record;
       record.address = change.address;
       record.host = change.host;
-      record.attributes = change.desired;
+      record.attributes = desired;
       record.attributes["depends_on"] = change.depends_on;  // so a later delete knows its order
       auto previous = in_.state->resource(change.address);
       record.origin = change.action == Action::kCreate || change.action == Action::kReplace
                           ? state::Origin::kCreated
                           : (previous ? previous->origin : state::Origin::kAdopted);
       record.allow_destroy = change.allow_destroy;
-      if (auto error = fingerprint_secrets(change, *kind->second.schema, record)) {
+      if (auto error = fingerprint_secrets(change, *work.kind->schema, record)) {
         step.result.status = StepStatus::kFailed;
         step.result.message = *error;
         journal_locked(step, "failed", *error);
@@ -255,28 +356,33 @@ class Applier {
     journal_locked(step, "succeeded", "");
   }
 
+  void journal(const Step& step, std::string_view status, std::string_view message) {
+    std::lock_guard lock(state_mutex_);
+    journal_locked(step, status, message);
+  }
+
   void journal_locked(const Step& step, std::string_view status, std::string_view message) {
     in_.state->journal(run_id_, step.change->address.str(), model::action_name(step.change->action), status, message);
   }
 
-  std::optional<std::string> reread(const plan::Change& change, const model::Plugin& plugin, const ops::HostTarget& target,
-                                    std::optional<model::AttributeMap>& observed) {
-    if (change.host.empty()) {
-      observed = change.desired;
-      return std::nullopt;
-    }
-    model::ReadRequest read{change.address, nullptr, &change.desired, nullptr, &change.references};
-    model::ReadResponse response = plugin.read(read);
-    if (response.diagnostics.has_errors()) return "cannot read it back: " + first_error(response.diagnostics);
-    ops::ReadBatch batch;
-    ops::ReadBatch::Ticket ticket = batch.add(target, std::move(response.operations), in_.target_of);
-    batch.run(*in_.backend, 1);
-    auto results = batch.results(ticket);
-    model::ObserveResponse seen =
-        plugin.observe(model::ObserveRequest{change.address, nullptr, results, &change.desired, &change.references});
-    if (seen.diagnostics.has_errors()) return "cannot read it back: " + first_error(seen.diagnostics);
-    observed = std::move(seen.observed);
+  void progress(const std::string& line) {
+    if (!in_.progress) return;
+    std::lock_guard lock(progress_mutex_);
+    in_.progress(line);
+  }
+
+  std::nullopt_t fail(Step& step, std::string message) {
+    step.result.status = StepStatus::kFailed;
+    step.result.message = std::move(message);
+    journal(step, "failed", step.result.message);
+    progress(fmt::format("{}: {} failed: {}", step.change->host.empty() ? "-" : step.change->host, step.change->address.str(),
+                         step.result.message));
     return std::nullopt;
+  }
+
+  void fail_work(Work& work, std::string message) {
+    work.failed = true;
+    fail(*work.step, std::move(message));
   }
 
   // The keyed fingerprints of the secrets just applied, computed now (the plan's were for review).
@@ -298,9 +404,6 @@ class Applier {
   std::vector<Step> steps_;
   std::map<std::string, std::size_t> index_;  ///< address text -> index into steps_
   std::string run_id_;
-  std::mutex mutex_;           ///< guards phases and busy hosts
-  std::condition_variable changed_;
-  std::set<std::string> busy_hosts_;
   std::mutex state_mutex_;     ///< one writer into the state at a time
   std::mutex progress_mutex_;
 };

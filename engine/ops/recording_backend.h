@@ -1,6 +1,7 @@
 #pragma once
-/// A fake backend: answers each operation from a function, and records every round trip, so
-/// tests and benchmarks can count them and inject failures per host.
+/// A fake backend: answers each operation from a function (a chain stops at its first failure, as
+/// every backend's does), and records every round trip, so tests and benchmarks can count them and
+/// inject failures per host.
 
 #include <functional>
 #include <map>

@@ -25,6 +25,7 @@
 #include "model/text.h"
 #include "plugins/plugins.h"
 #include "support.h"
+#include "support/counting_backend.h"
 #include "support/loopback_sshd.h"
 
 namespace supctl::test {
@@ -74,6 +75,13 @@ class EstateSshd : public LoopbackSshd {
   fs::path calls_path() const { return dir() / "calls.jsonl"; }
   /// PowerShell processes the estate ran in on this server, as its wrapper counts them.
   std::size_t processes() const { return PwshEstate::lines_of(dir() / "processes.txt"); }
+  /// The same for the host at one address (the wrapper notes the ssh connection's server address).
+  std::size_t processes_at(const std::string& address) const {
+    std::ifstream in(dir() / "processes.txt");
+    std::size_t n = 0;
+    for (std::string line; std::getline(in, line);) n += line.find(" " + address + " ") != std::string::npos;
+    return n;
+  }
 
   Json state() const { return Json::parse(read_file(state_path())); }
   /// The estate's call record: {host, module, cmdlet, set, bound} per cmdlet call, in order.
@@ -165,8 +173,17 @@ TEST_CASE("pwsh: ssh: plan, apply and plan again over a loopback sshd running th
   INFO(validate.out << validate.err);
   REQUIRE(validate.code == 0);
 
+  // The commands count the requests each host gets; the estate counts the PowerShell processes.
+  test::RequestCounts counts;
+  const cli::Context context = test::counting_context(counts);
+  auto run_counted = [&](std::vector<std::string> args) {
+    counts.requests.clear();
+    return run_cli_in(&context, std::move(args));
+  };
+  const std::size_t processes_cas = server.processes_at(kCasAddress), processes_sup = server.processes_at(kSupAddress);
+
   // The plan reads both hosts, each through its own address, and proposes every change.
-  auto plan = run_cli({"plan", dir.string(), "--detailed-exitcode"});
+  auto plan = run_counted({"plan", dir.string(), "--detailed-exitcode"});
   INFO("plan:\n" << plan.out << plan.err << "\nsshd:\n" << server.log());
   REQUIRE(plan.code == 2);
   CHECK(contains(plan.out, "# registry_value.sup01_content_dir will be created (new) on sup01.contoso.com"));
@@ -180,9 +197,14 @@ TEST_CASE("pwsh: ssh: plan, apply and plan again over a loopback sshd running th
   CHECK(connections_to(kSupAddress) == probes_sup + 1);
   CHECK(logins() == 2);  // one per host
   CHECK(registry_value(server.state(), kSup, "HKLM\\SOFTWARE\\Contoso\\WSUS", "WsusPoolQueueLength").is_null());
+  // One request and one PowerShell process per host.
+  CHECK(counts.requests == std::map<std::string, int>{{kCas, 1}, {kSup, 1}});
+  CHECK(server.processes_at(kCasAddress) == processes_cas + 1);
+  CHECK(server.processes_at(kSupAddress) == processes_sup + 1);
 
-  // Both hosts at once: the estate's wrapper takes a lock on the shared state file, one process at a time.
-  auto apply = run_cli({"apply", dir.string(), "--auto-approve"});
+  // Both hosts at once, each in one PowerShell process: its read, then its one wave of changes
+  // (independent of each other), each change with its read-back, in one request.
+  auto apply = run_counted({"apply", dir.string(), "--auto-approve"});
   INFO("apply:\n" << apply.out << apply.err);
   REQUIRE(apply.code == 0);
   CHECK(contains(apply.out, "Apply: 4 succeeded, 0 failed, 0 skipped."));
@@ -192,6 +214,9 @@ TEST_CASE("pwsh: ssh: plan, apply and plan again over a loopback sshd running th
   CHECK(contains(apply.out, "succeeded  create   registry_value.cas01_marker on cas01.contoso.com"));
   // Every round trip of the apply (read, changes, read-backs) went over one login per host.
   CHECK(logins() == 4);
+  CHECK(counts.requests == std::map<std::string, int>{{kCas, 2}, {kSup, 2}});
+  CHECK(server.processes_at(kCasAddress) == processes_cas + 2);
+  CHECK(server.processes_at(kSupAddress) == processes_sup + 2);
 
   // The estate holds the changes, each on the host whose address was connected to.
   const Json state = server.state();

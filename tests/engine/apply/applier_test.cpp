@@ -3,7 +3,9 @@
 #include <catch2/catch.hpp>
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <fstream>
+#include <map>
 
 #include "fakes/harness.h"
 
@@ -97,6 +99,73 @@ TEST_CASE("secret placeholders in operation parameters are filled in at the last
   model::Json missing{{"$secret", {{"env", "Y"}}}};
   CHECK_FALSE(resolve_secret_placeholders(missing, secrets, &error));
   CHECK(error == "the environment variable 'Y' is not set");
+}
+
+}  // namespace
+}  // namespace supctl::apply
+
+namespace supctl::apply {
+namespace {
+
+// Requests each host saw during an apply alone (the plan's reads are not counted).
+std::map<std::string, int> apply_requests(test::Harness& h, const plan::Plan& plan, ApplyReport* report = nullptr) {
+  h.backend().reset_counts();
+  ApplyReport result = h.apply(plan, ApplyOptions{4, false});
+  if (report) *report = result;
+  return h.backend().round_trips_by_host();
+}
+
+TEST_CASE("apply sends each host one request per dependency wave, each change with its read-back inside") {
+  test::Harness h("waves");
+  std::string toml;
+  for (int host = 0; host < 4; ++host) {
+    toml += fmt::format("[host.\"p{}.test\"]\ntransport = \"lab\"\n", host);
+    for (int i = 0; i < 6; ++i) toml += fmt::format("[fake_file.f{}_{}]\nhost = \"p{}.test\"\n", host, i, host);
+  }
+  h.load(toml);
+  ApplyReport report;
+  auto requests = apply_requests(h, h.plan().plan, &report);
+  CHECK(report.ok());
+  // Six independent changes per host: one wave, one request each (not 6 changes + 6 read-backs).
+  CHECK(requests == std::map<std::string, int>{{"p0.test", 1}, {"p1.test", 1}, {"p2.test", 1}, {"p3.test", 1}});
+  auto batches = h.backend().batches();
+  REQUIRE(batches.size() == 4);
+  CHECK(batches[0].second.size() == 12);  // six fake.put, each followed by its fake.get
+  CHECK_FALSE(h.plan().plan.has_changes());
+}
+
+TEST_CASE("a chain of dependencies takes one request per wave on each host it touches") {
+  test::Harness h("chain");
+  // h1: a <- b <- c, and five that depend on nothing; h2: two that depend on nothing, one on b.
+  std::string toml = kHosts +
+                     "[fake_file.a]\nhost = \"h1.test\"\n"
+                     "[fake_file.b]\nhost = \"h1.test\"\ndepends_on = [\"fake_file.a\"]\n"
+                     "[fake_file.c]\nhost = \"h1.test\"\ndepends_on = [\"fake_file.b\"]\n"
+                     "[fake_file.x]\nhost = \"h2.test\"\ndepends_on = [\"fake_file.b\"]\n";
+  for (int i = 0; i < 5; ++i) toml += fmt::format("[fake_file.h1_{}]\nhost = \"h1.test\"\n", i);
+  for (int i = 0; i < 2; ++i) toml += fmt::format("[fake_file.h2_{}]\nhost = \"h2.test\"\n", i);
+  h.load(toml);
+  ApplyReport report;
+  auto requests = apply_requests(h, h.plan().plan, &report);
+  CHECK(report.ok());
+  // Waves: {a, h1_*, h2_*}, {b}, {c, x}: h1 is in all three, h2 in the first and the last.
+  CHECK(requests == std::map<std::string, int>{{"h1.test", 3}, {"h2.test", 2}});
+}
+
+TEST_CASE("a change that fails in a shared request stops only itself") {
+  test::Harness h("shared");
+  h.load(kHosts + "[fake_file.a]\nhost = \"h1.test\"\n[fake_file.b]\nhost = \"h1.test\"\n[fake_file.c]\nhost = \"h1.test\"\n");
+  h.estate.fail_puts_to("fake_file.b");
+  ApplyReport report;
+  auto requests = apply_requests(h, h.plan().plan, &report);
+  CHECK(requests == std::map<std::string, int>{{"h1.test", 1}});
+  CHECK(step(report, "fake_file.a").status == StepStatus::kSucceeded);
+  CHECK(step(report, "fake_file.b").status == StepStatus::kFailed);
+  CHECK(step(report, "fake_file.b").message == "fake.put (failed): install failed: the fake says no");
+  CHECK(step(report, "fake_file.c").status == StepStatus::kSucceeded);
+  auto batch = h.backend().batches().at(0).second;
+  CHECK(std::count(batch.begin(), batch.end(), "fake.put") == 3);
+  CHECK(std::count(batch.begin(), batch.end(), "fake.get") == 3);
 }
 
 }  // namespace
