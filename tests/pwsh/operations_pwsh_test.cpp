@@ -12,6 +12,7 @@
 
 #include "cli/context.h"
 #include "estate.h"
+#include "support/counting_backend.h"
 #include "support.h"
 #include "model/base64.h"
 #include "model/text.h"
@@ -329,7 +330,11 @@ TEST_CASE("pwsh: the reads and changes of a plan of examples/contoso run, and th
   // The next plan of the whole of examples/contoso, the secondary site included, by the real CLI
   // through the plugins' observe and diff, has nothing left to do.
   cli::Context context = cli::default_context();
-  context.make_backend = [&estate](const fs::path&, const model::Manifest&, bool, std::string*) { return estate.make_backend(); };
+  test::RequestCounts counts;
+  context.make_backend = [&estate, &counts](const fs::path&, const model::Manifest&, bool, std::string*) -> std::unique_ptr<ops::Backend> {
+    return std::make_unique<test::CountingBackend>(estate.make_backend(), counts);
+  };
+  fs::remove(estate.processes_path());
   const fs::path dir = estate.dir() / "contoso";
   fs::copy(fs::path(SUPCTL_SOURCE_DIR) / "examples/contoso", dir);
   std::vector<std::string> plan{"plan", dir.string(), "--detailed-exitcode"};
@@ -342,6 +347,18 @@ TEST_CASE("pwsh: the reads and changes of a plan of examples/contoso run, and th
   CHECK_THAT(next.out, Catch::Contains("Plan: 0 to add, 2 to change, 0 to destroy."));
   CHECK_THAT(next.out, Catch::Contains("# account.proxy_user will be updated in place"));
   CHECK_THAT(next.out, Catch::Contains("# account.wsus_connect will be updated in place"));
+  // The plan read every machine in one request, each in one PowerShell process of its own.
+  const std::vector<std::string> machines{"cas01.contoso.com", "cassup.contoso.com", "pr1site.contoso.com", "pr1wsus.contoso.com",
+                                          "pr2site.contoso.com", "pr2wsus.contoso.com", "se1site.contoso.com"};
+  std::map<std::string, int> once;
+  for (const std::string& machine : machines) once[machine] = 1;
+  CHECK(counts.requests == once);
+  std::map<std::string, int> processes;
+  {
+    std::ifstream in(estate.processes_path());
+    for (std::string pid, host; in >> pid >> host;) ++processes[host];
+  }
+  CHECK(processes == once);
   std::istringstream lines(next.out);
   for (std::string line; std::getline(lines, line);) {
     std::size_t at = line.find_first_not_of(' ');
