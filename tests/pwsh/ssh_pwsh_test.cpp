@@ -9,6 +9,7 @@
 #include <catch2/catch.hpp>
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <chrono>
 #include <filesystem>
 #include <fstream>
@@ -327,6 +328,15 @@ TEST_CASE("pwsh: ssh: real PowerShell's own failures come back through the trans
   CHECK_THAT(failed[0].error, Catch::StartsWith("the script could not run the batch: "));
   CHECK_THAT(failed[0].error, Catch::Contains("Missing closing ')' in expression."));
 
+  // Such a failure in another language reaches supctl as ASCII (JSON escapes), whatever the
+  // console's code page: a Windows without a console answers in its ANSI code page.
+  powershell::Outcome german = session.run("throw 'Zugriff verweigert: Gr\u00f6\u00dfe'", "{}", 30s);
+  REQUIRE(german.failure == model::FailureKind::kNone);
+  CHECK(std::all_of(german.stdout_text.begin(), german.stdout_text.end(), [](char c) { return static_cast<unsigned char>(c) < 0x80; }));
+  auto words = powershell::parse_outcome(1, german);
+  REQUIRE(words.size() == 1);
+  CHECK_THAT(words[0].error, Catch::Contains("Zugriff verweigert: Gr\u00f6\u00dfe"));
+
   // `exit` ends the process: the request fails with the exit code and PowerShell's stderr, and the
   // next request runs in a new process.
   powershell::Outcome exited = session.run("[Console]::Error.WriteLine('going away'); exit 4", "{}", 30s);
@@ -337,7 +347,7 @@ TEST_CASE("pwsh: ssh: real PowerShell's own failures come back through the trans
   powershell::Outcome again = session.run("[Console]::Out.Write('fine')", "{}", 30s);
   CHECK(again.failure == model::FailureKind::kNone);
   CHECK(again.stdout_text == "fine");
-  CHECK(session.stats() == powershell::SessionStats{2, 3});
+  CHECK(session.stats() == powershell::SessionStats{2, 4});
 }
 
 }  // namespace

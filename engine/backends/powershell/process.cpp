@@ -270,7 +270,9 @@ std::unique_ptr<ChildProcess> ChildProcess::start(const ProcessRequest& request,
 }
 
 ChildProcess::~ChildProcess() {
-  if (!reaped_) kill(milliseconds(500));
+  // A child that never started (the spawn failed) has no pid: kill(-1) would signal every
+  // process there is, and waitpid(-1) would reap another thread's child.
+  if (pid_ > 0 && !reaped_) kill(milliseconds(500));
 }
 
 void ChildProcess::step(Clock::time_point deadline, std::string_view pending, std::size_t* offset) {
@@ -374,7 +376,7 @@ bool ChildProcess::wait(Clock::time_point deadline) {
 }
 
 void ChildProcess::kill(milliseconds grace) {
-  if (killed_) return;
+  if (killed_ || pid_ <= 0) return;
   killed_ = true;
   pipes_->in.reset();
   ::kill(-pid_, SIGTERM);

@@ -12,16 +12,18 @@
 namespace supctl::powershell {
 namespace {
 
-// The session loop, one statement per line, built once from the protocol's constants. It travels
+// The session loop, one statement per line, built once from the protocol's constants: it runs
+// framed requests from stdin until a stop frame, the end of stdin or the idle timeout. It travels
 // base64-encoded as UTF-16LE on the command line, where cmd.exe allows 8,191 characters (a test
 // holds it under half of that). Setting the console encodings fails when there is no console (some
 // WinRM shells): requests and responses are ASCII but for values the runner escapes. Reads wait
 // with Task.Wait so that the idle timeout ends a process nobody talks to; stdin is read by exact
 // byte counts, never to its end. The loop's own names are short and outside the runner's Supctl*
-// names; a request's ScriptBlock runs in a child scope and cannot change them.
+// names; a request's ScriptBlock runs in a child scope and cannot change them. An error outside the
+// runner (a script that does not parse) is answered in ASCII too: JSON escapes for the rest.
 std::string make_bootstrap() {
   return fmt::format(
-      "# supctl session: runs framed requests from stdin until a stop frame, the end of stdin or the idle timeout.\n"
+      "# supctl session loop: framed requests on stdin\n"
       "$ProgressPreference='SilentlyContinue'\n"
       "$u=New-Object Text.UTF8Encoding $false\n"
       "try{{[Console]::InputEncoding=$u}}catch{{}}\n"
@@ -50,6 +52,7 @@ std::string make_bootstrap() {
       "    $null=& ([ScriptBlock]::Create($u.GetString($s))) $u.GetString($j)\n"
       "  }}catch{{\n"
       "    $e=ConvertTo-Json -InputObject ([string]$_) -Compress\n"
+      "    $e=[regex]::Replace($e,'[^ -~]',{{'\\u{{0:x4}}'-f[int]$args[0].Value[0]}})\n"
       "    [Console]::Out.Write(\"`n{1}`n\"+'{{\"supctl\":1,\"results\":[],\"error\":'+$e+\"}}`n{2}`n\")\n"
       "  }}\n"
       "  [Console]::Out.Write(\"`n--- supctl response \"+$f[2]+\" end ---`n\")\n"

@@ -2,6 +2,8 @@
 
 #include <dirent.h>
 #include <fcntl.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <catch2/catch.hpp>
@@ -12,6 +14,7 @@
 #include <set>
 #include <sstream>
 #include <string>
+#include <thread>
 
 namespace {
 
@@ -124,6 +127,33 @@ TEST_CASE("process: a program that is missing is not started, with the reason", 
 
   CHECK(find_program("sh", "/nonexistent::/bin").value() == "/bin/sh");
   CHECK_FALSE(find_program("sh", "").has_value());
+}
+
+TEST_CASE("process: a program that cannot be executed leaves other children alone", "[process]") {
+  // An executable file that is no program (no #! line): found on the path, refused by exec.
+  char name[] = "/tmp/supctl-not-a-program-XXXXXX";
+  int fd = ::mkstemp(name);
+  REQUIRE(fd >= 0);
+  REQUIRE(::write(fd, "\x7f\x01garbage", 9) == 9);
+  ::close(fd);
+  REQUIRE(::chmod(name, 0700) == 0);
+  // Another child of this process that has exited and waits to be reaped by its owner.
+  pid_t sibling = ::fork();
+  REQUIRE(sibling >= 0);
+  if (sibling == 0) ::_exit(7);
+  std::this_thread::sleep_for(200ms);
+
+  ProcessRequest request;
+  request.program = name;
+  ProcessResult result = run_process(request);
+  ::unlink(name);
+  CHECK(result.status == Status::kNotStarted);
+  CHECK(result.error.find("cannot run '" + std::string(name) + "'") == 0);
+  // The failed start reaped nothing of anyone else's (waitpid(-1) would have taken this one).
+  int status = 0;
+  CHECK(::waitpid(sibling, &status, 0) == sibling);
+  CHECK(WIFEXITED(status));
+  CHECK(WEXITSTATUS(status) == 7);
 }
 
 TEST_CASE("process: the timeout ends the whole process group", "[process]") {
