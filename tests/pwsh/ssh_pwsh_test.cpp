@@ -9,7 +9,11 @@
 #include <catch2/catch.hpp>
 #include <fmt/format.h>
 
+#include <signal.h>
+
 #include <algorithm>
+#include <cerrno>
+#include <thread>
 #include <chrono>
 #include <filesystem>
 #include <fstream>
@@ -348,6 +352,42 @@ TEST_CASE("pwsh: ssh: real PowerShell's own failures come back through the trans
   CHECK(again.failure == model::FailureKind::kNone);
   CHECK(again.stdout_text == "fine");
   CHECK(session.stats() == powershell::SessionStats{2, 4});
+}
+
+}  // namespace
+}  // namespace supctl::test
+
+namespace supctl::test {
+namespace {
+
+TEST_CASE("pwsh: ssh: a request past its timeout is ended on the server too, not only the ssh client") {
+  EstateSshd server;
+  powershell::SshTransport transport(server.settings(kSup, kSupAddress));
+  powershell::Session session(transport, kSup);
+  powershell::Outcome warm = session.run("[Console]::Out.Write('warm')", "{}", 60s);
+  REQUIRE(warm.failure == model::FailureKind::kNone);
+  // The PowerShell process on the far side, as the estate's wrapper noted it ("<pid> <ssh connection>").
+  long pid = 0;
+  {
+    std::ifstream in(server.dir() / "processes.txt");
+    in >> pid;
+  }
+  REQUIRE(pid > 0);
+  REQUIRE(::kill(static_cast<pid_t>(pid), 0) == 0);
+
+  powershell::Outcome hung = session.run("Start-Sleep -Seconds 600", "{}", 3s);
+  CHECK(hung.failure == model::FailureKind::kTimeout);
+  // sshd keeps a command whose client went away: supctl ended it there itself.
+  bool gone = false;
+  for (int i = 0; i < 100 && !gone; ++i) {
+    gone = ::kill(static_cast<pid_t>(pid), 0) != 0 && errno == ESRCH;
+    if (!gone) std::this_thread::sleep_for(100ms);
+  }
+  CHECK(gone);
+  // The next request runs in a new process.
+  powershell::Outcome next = session.run("[Console]::Out.Write('again')", "{}", 60s);
+  CHECK(next.failure == model::FailureKind::kNone);
+  CHECK(next.stdout_text == "again");
 }
 
 }  // namespace

@@ -46,7 +46,7 @@ std::string make_bootstrap() {
       "  $s=Read-SupctlFrameBytes ([int]$f[3])\n"
       "  $j=Read-SupctlFrameBytes ([int]$f[4])\n"
       "  if($null -eq $s -or $null -eq $j){{break}}\n"
-      "  [Console]::Out.Write(\"`n--- supctl response \"+$f[2]+\" begin ---`n\")\n"
+      "  [Console]::Out.Write(\"`n--- supctl response \"+$f[2]+\" begin ---`n--- supctl pid $PID ---`n\")\n"
       "  try{{\n"
       "    $ErrorActionPreference='Stop'\n"
       "    $null=& ([ScriptBlock]::Create($u.GetString($s))) $u.GetString($j)\n"
@@ -83,10 +83,11 @@ std::string_view bootstrap_script() {
   return text;
 }
 
-std::vector<std::string> bootstrap_arguments() {
-  return {"-NoProfile", "-NonInteractive", "-ExecutionPolicy",
-          "Bypass",     "-EncodedCommand", model::base64_encode(utf16le_of_ascii(bootstrap_script()))};
+std::vector<std::string> encoded_command_arguments(std::string_view ascii_script) {
+  return {"-NoProfile", "-NonInteractive", "-ExecutionPolicy", "Bypass", "-EncodedCommand", model::base64_encode(utf16le_of_ascii(ascii_script))};
 }
+
+std::vector<std::string> bootstrap_arguments() { return encoded_command_arguments(bootstrap_script()); }
 
 std::string new_nonce() {
   std::array<unsigned char, kNonceSize / 2> bytes{};

@@ -43,6 +43,9 @@ std::string_view bootstrap_script();
 /// {-NoProfile, -NonInteractive, -ExecutionPolicy, Bypass, -EncodedCommand, <base64 of UTF-16LE>}.
 std::vector<std::string> bootstrap_arguments();
 
+/// The same command line for another ASCII script: {-NoProfile, ..., -EncodedCommand, <base64 of UTF-16LE>}.
+std::vector<std::string> encoded_command_arguments(std::string_view ascii_script);
+
 /// A fresh random nonce (kNonceSize lower-case hex digits).
 std::string new_nonce();
 

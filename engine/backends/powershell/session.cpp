@@ -62,6 +62,7 @@ Channel::Status Session::read_response(const std::string& nonce, Clock::time_poi
   std::size_t begin_from = 0;
   std::optional<std::size_t> body;  // where the response starts, once its begin line came
   std::size_t end_from = 0;
+  bool pid_read = false;            // the process id line after the begin line is behind us
   for (;;) {
     if (!body) {
       if (std::size_t at = find_line(buffer_, begin, begin_from); at != std::string::npos) {
@@ -70,6 +71,10 @@ Channel::Status Session::read_response(const std::string& nonce, Clock::time_poi
       } else {
         begin_from = tail(begin.size(), 0);
       }
+    }
+    if (body && !pid_read) {
+      pid_read = read_pid(*body);
+      end_from = std::max(end_from, *body);
     }
     if (body) {
       if (std::size_t stop = find_line(buffer_, end, end_from); stop != std::string::npos) {
@@ -88,6 +93,21 @@ Channel::Status Session::read_response(const std::string& nonce, Clock::time_poi
       return status;
     }
   }
+}
+
+bool Session::read_pid(std::size_t& body) {
+  // The line the bootstrap writes right after the begin line: which process on the far side this
+  // is (to end it there after a timeout). False while it has not arrived in full.
+  constexpr std::string_view kPid = "--- supctl pid ";
+  std::string_view rest = std::string_view(buffer_).substr(body);
+  if (rest.size() < kPid.size()) return kPid.starts_with(rest) ? false : true;
+  if (!rest.starts_with(kPid)) return true;  // a PowerShell that names no process: nothing to end there
+  std::size_t line_end = rest.find('\n');
+  if (line_end == std::string_view::npos) return false;
+  long pid = std::strtol(buffer_.c_str() + body + kPid.size(), nullptr, 10);
+  if (pid > 0) remote_pid_ = pid;
+  body += line_end + 1;
+  return true;
 }
 
 Outcome Session::died(Outcome end) {
@@ -121,6 +141,7 @@ Outcome Session::run(std::string_view script, std::string_view json, millisecond
       channel_ = transport_.open(bootstrap_arguments(), deadline, &failure);
       if (!channel_) return failure;
       ++stats_.processes;
+      remote_pid_.reset();
       buffer_.clear();
       stderr_.clear();
       channel_requests_ = 0;
@@ -148,6 +169,8 @@ Outcome Session::run(std::string_view script, std::string_view json, millisecond
       return outcome;
     }
     if (status == Channel::Status::kTimedOut) {
+      // Ended on the far side first (over ssh the server keeps a command whose client is gone).
+      if (remote_pid_) transport_.end_remote(*remote_pid_, settings_.stop_grace + std::chrono::seconds(10));
       channel_->close({}, milliseconds(0));
       channel_.reset();
       return transport_failure(

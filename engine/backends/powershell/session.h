@@ -63,6 +63,9 @@ class Session {
   Channel::Status read_response(const std::string& nonce, Clock::time_point deadline, std::string* response);
   /// Why the channel ended, as the request's failure; counts the death.
   Outcome died(Outcome end);
+  /// Notes the far side's process id from the line at `body` in the buffer and moves `body` past
+  /// it; false while that line has not come in full.
+  bool read_pid(std::size_t& body);
 
   Transport& transport_;
   std::string host_;
@@ -72,6 +75,7 @@ class Session {
   std::string buffer_;                ///< stdout not yet consumed
   std::string stderr_;                ///< stderr of the current process
   int channel_requests_ = 0;          ///< requests sent on the current channel
+  std::optional<long> remote_pid_;    ///< the current channel's PowerShell process on the far side, once it said
   Clock::time_point last_answer_;     ///< when the current process last answered (or started)
   int deaths_ = 0;
   std::optional<Outcome> dead_;  ///< set after the second death: every later request fails with it

@@ -13,6 +13,7 @@
 
 #include "backends/powershell/process.h"
 #include "backends/powershell/process_channel.h"
+#include "backends/powershell/protocol.h"
 
 namespace supctl::powershell {
 namespace {
@@ -236,6 +237,21 @@ bool SshTransport::master_running() const {
   request.timeout = kControlCommandTimeout;
   ProcessResult result = run_process(request);
   return result.status == ProcessResult::Status::kExited && result.exit_code == 0;
+}
+
+void SshTransport::end_remote(long pid, milliseconds limit) {
+  // The same constant-shape command line as the session's, so that a server that runs only
+  // supctl's PowerShell (a forced command, the test estate) runs this too; the pid is a number.
+  const std::string script = fmt::format(
+      "$k=$false;try{{& taskkill.exe /F /T /PID {0} 2>&1|Out-Null;$k=$LASTEXITCODE -eq 0}}catch{{}}\n"
+      "if(-not $k){{Stop-Process -Id {0} -Force -ErrorAction SilentlyContinue}}\n",
+      pid);
+  ProcessRequest request;
+  request.program = settings_.ssh_program;
+  request.arguments = command_line(encoded_command_arguments(script), settings_.connect_timeout, control_directory_.empty() ? "/dev/null" : control_directory_ / "end.log");
+  request.environment = settings_.environment;
+  request.timeout = limit;
+  run_process(request);
 }
 
 std::optional<milliseconds> SshTransport::reconnect_delay(int attempt) const {

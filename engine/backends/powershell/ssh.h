@@ -73,6 +73,9 @@ class SshTransport final : public Transport {
   std::string_view name() const override { return "ssh"; }
   /// retry_delays, for up to connect_attempts tries in all.
   std::optional<std::chrono::milliseconds> reconnect_delay(int attempt) const override;
+  /// Over a connection of its own: taskkill /F /T on the server (the process and what it started),
+  /// Stop-Process where there is no taskkill.
+  void end_remote(long pid, std::chrono::milliseconds limit) override;
 
   /// The arguments after `ssh` of one session, its -E log file given.
   std::vector<std::string> command_line(const std::vector<std::string>& arguments, std::chrono::seconds connect_timeout,

@@ -80,6 +80,14 @@ class Transport {
     (void)attempt;
     return std::nullopt;
   }
+  /// Ends the PowerShell process `pid` on the far side, with what it started, within `limit`: for a
+  /// transport whose close() ends only its own side (ssh: the server keeps a command whose client
+  /// went away running). Nothing by default: closing the channel ends the process there too (local:
+  /// its process group; winrm: Signal terminate).
+  virtual void end_remote(long pid, std::chrono::milliseconds limit) {
+    (void)pid;
+    (void)limit;
+  }
 };
 
 }  // namespace supctl::powershell
