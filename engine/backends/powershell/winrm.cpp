@@ -53,6 +53,8 @@ struct WinRmTransport::Shell final : public Channel {
     std::string body;                   ///< the response envelope when ok
     std::optional<wsman::Fault> fault;  ///< the server answered with a SOAP fault
     std::optional<Outcome> failure;     ///< the request failed otherwise (transport, HTTP, parse)
+    /// The failure is the call's deadline (decided by what the post was given, not by the clock).
+    bool at_deadline = false;
   };
   Shell(WinRmTransport& owner, const WinRmSettings& winrm) : transport(owner), settings(winrm) {}
   ~Shell() override { cleanup(); }
@@ -109,6 +111,7 @@ struct WinRmTransport::Shell final : public Channel {
       auto remaining = std::chrono::duration_cast<milliseconds>(limit - Clock::now());
       if (remaining <= milliseconds::zero()) {
         out.failure = timed_out();
+        out.at_deadline = limit == deadline;
         return out;
       }
       milliseconds operation = std::chrono::duration_cast<milliseconds>(settings.operation_timeout) + kReadGrace;
@@ -126,6 +129,7 @@ struct WinRmTransport::Shell final : public Channel {
     bool hit_deadline = http.kind == HttpResult::Kind::kTimedOut && bounded_by_limit && limit == deadline;
     if (http.kind != HttpResult::Kind::kResponse && (hit_deadline || Clock::now() >= deadline)) {
       out.failure = timed_out();
+      out.at_deadline = true;
       return out;
     }
     switch (http.kind) {
@@ -240,8 +244,8 @@ struct WinRmTransport::Shell final : public Channel {
   }
 
   /// A failed exchange ends the channel, unless the deadline ended it.
-  Status failed(Outcome outcome) {
-    if (outcome.failure == FailureKind::kTimeout && Clock::now() >= deadline) return Status::kTimedOut;
+  Status failed(Outcome outcome, bool at_deadline = false) {
+    if (at_deadline || (outcome.failure == FailureKind::kTimeout && Clock::now() >= deadline)) return Status::kTimedOut;
     ended = std::move(outcome);
     return Status::kEnded;
   }
@@ -259,7 +263,7 @@ struct WinRmTransport::Shell final : public Channel {
           deadline, false);
       // A Send that hits the operation timeout has been delivered (as pywinrm and Ansible treat it).
       if (sent.fault && !sent.fault->timed_out()) return failed(fault_failure("Send", *sent.fault));
-      if (sent.failure) return failed(*sent.failure);
+      if (sent.failure) return failed(*sent.failure, sent.at_deadline);
     }
     return Status::kOk;
   }
@@ -275,7 +279,7 @@ struct WinRmTransport::Shell final : public Channel {
         if (received.fault->timed_out()) continue;  // no output yet
         return failed(fault_failure("Receive", *received.fault));
       }
-      if (received.failure) return failed(*received.failure);
+      if (received.failure) return failed(*received.failure, received.at_deadline);
       std::string error;
       auto output = wsman::parse_receive(received.body, command_id, &error);
       if (!output) return failed(bad_response("Receive", error));
