@@ -70,40 +70,5 @@ std::span<const model::OperationResult> ReadBatch::results(Ticket ticket) const 
   return results_[ticket];
 }
 
-std::vector<std::pair<HostTarget, std::vector<model::Operation>>> ReadBatch::batches() const {
-  std::vector<std::pair<HostTarget, std::vector<model::Operation>>> out;
-  for (const HostBatch& batch : hosts_) out.emplace_back(batch.target, batch.operations);
-  return out;
-}
-
-std::vector<model::OperationResult> run_in_order(Backend& backend, const HostTarget& resource, std::span<const model::Operation> operations,
-                                                 const TargetOf& target_of) {
-  std::vector<model::OperationResult> results;
-  results.reserve(operations.size());
-  std::size_t begin = 0;
-  while (begin < operations.size()) {
-    HostTarget target = target_for(operations[begin], resource, target_of);
-    std::size_t end = begin + 1;
-    while (end < operations.size() && model::lower(target_for(operations[end], resource, target_of).name) == model::lower(target.name)) ++end;
-    // One chain: the backend stops this leg at its first failure too.
-    std::vector<model::Operation> batch(operations.begin() + static_cast<std::ptrdiff_t>(begin), operations.begin() + static_cast<std::ptrdiff_t>(end));
-    if (batch.size() > 1) {
-      for (model::Operation& op : batch) op.chain = 1;
-    }
-    std::vector<model::OperationResult> leg = backend.run(target, batch);
-    leg.resize(end - begin, model::OperationResult{model::FailureKind::kFailed, nullptr,
-                                                   fmt::format("the backend returned no result for it on '{}'", target.name)});
-    for (model::OperationResult& result : leg) results.push_back(std::move(result));
-    begin = end;
-    // A change stops at its first failure (within a batch too: a backend runs a batch in order).
-    auto failed = std::find_if(results.begin(), results.end(), [](const model::OperationResult& r) { return !r.ok(); });
-    if (failed != results.end()) {
-      std::string why = fmt::format("not run: {} failed before it", operations[static_cast<std::size_t>(failed - results.begin())].name);
-      results.resize(operations.size(), model::OperationResult{model::FailureKind::kFailed, nullptr, why});
-      break;
-    }
-  }
-  return results;
-}
 
 }  // namespace supctl::ops

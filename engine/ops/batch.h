@@ -32,8 +32,6 @@ class ReadBatch {
   /// The results of the operations queued under `ticket`, in their order. Valid after run().
   std::span<const model::OperationResult> results(Ticket ticket) const;
   std::size_t host_count() const { return hosts_.size(); }
-  /// Each host's batch as it is sent, in order of first use (for `plan --emit-scripts`).
-  std::vector<std::pair<HostTarget, std::vector<model::Operation>>> batches() const;
 
  private:
   struct HostBatch {
@@ -50,12 +48,6 @@ class ReadBatch {
   std::vector<std::vector<Place>> tickets_;      ///< by ticket: where each operation went
   std::vector<std::vector<model::OperationResult>> results_;  ///< by ticket, after run()
 };
-
-/// Runs the operations of one change, each on its own host (target_for): consecutive operations on
-/// one host go as one batch, the batches in order. Once an operation fails, the rest are not run
-/// and each fails saying so. Always one result per operation, in order.
-std::vector<model::OperationResult> run_in_order(Backend& backend, const HostTarget& resource, std::span<const model::Operation> operations,
-                                                 const TargetOf& target_of);
 
 /// Runs `work(i)` for i in [0, count) on up to `parallelism` threads; returns when all are done.
 void parallel_for(std::size_t count, int parallelism, const std::function<void(std::size_t)>& work);
