@@ -70,5 +70,4 @@ std::span<const model::OperationResult> ReadBatch::results(Ticket ticket) const 
   return results_[ticket];
 }
 
-
 }  // namespace supctl::ops
