@@ -2,6 +2,8 @@
 /// Where operations run: a backend takes a batch of operations for one host and returns one
 /// result per operation, in one round trip. The lab estate and PowerShell are backends.
 
+#include <map>
+#include <optional>
 #include <span>
 #include <string>
 #include <vector>
@@ -15,6 +17,25 @@ namespace supctl::ops {
 struct HostTarget {
   std::string name;                        ///< the machine's host name, as the manifests name it
   const model::Resource* host = nullptr;   ///< its [host] resource (transport settings), when declared
+};
+
+/// How a backend keeps Operation::chain while it runs a batch in order: once an operation of a
+/// chain failed, the rest of that chain is not run.
+class ChainStops {
+ public:
+  /// The result of an operation whose chain stopped before it; nullopt when it is to run.
+  std::optional<model::OperationResult> skipped(const model::Operation& operation) const {
+    auto it = operation.chain != 0 ? stopped_.find(operation.chain) : stopped_.end();
+    if (it == stopped_.end()) return std::nullopt;
+    return model::OperationResult{model::FailureKind::kFailed, nullptr, "not run: " + it->second + " failed before it"};
+  }
+  /// Notes an operation's outcome: a failure stops the rest of its chain.
+  void ran(const model::Operation& operation, const model::OperationResult& result) {
+    if (operation.chain != 0 && !result.ok()) stopped_.emplace(operation.chain, operation.name);
+  }
+
+ private:
+  std::map<int, std::string> stopped_;  ///< chain -> the operation that failed in it
 };
 
 class Backend {

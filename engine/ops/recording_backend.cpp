@@ -16,15 +16,15 @@ std::vector<model::OperationResult> RecordingBackend::run(const HostTarget& host
   }
   std::vector<model::OperationResult> results;
   results.reserve(batch.size());
-  std::map<int, std::string> stopped;  // chain -> the operation that failed in it
+  ChainStops chains;
   for (const model::Operation& op : batch) {
     if (unreachable) {
       results.push_back({model::FailureKind::kUnreachable, nullptr, fmt::format("cannot reach '{}'", host.name)});
-    } else if (auto it = stopped.find(op.chain); op.chain != 0 && it != stopped.end()) {
-      results.push_back({model::FailureKind::kFailed, nullptr, fmt::format("not run: {} failed before it", it->second)});
+    } else if (auto skipped = chains.skipped(op)) {
+      results.push_back(std::move(*skipped));
     } else {
       results.push_back(handler_(host.name, op));
-      if (op.chain != 0 && !results.back().ok()) stopped.emplace(op.chain, op.name);
+      chains.ran(op, results.back());
     }
   }
   return results;

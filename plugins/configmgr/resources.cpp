@@ -284,6 +284,13 @@ std::optional<std::string> managed_member(const Json* references) {
   return model::referenced_string(references, "connection_account", "user");
 }
 
+/// The site server of a SUP that is not on it (whose ConfigMgr reaches its WSUS over the network);
+/// empty for a SUP on its site server, or when the manifest does not say.
+std::string remote_site_server(const model::Resource& sup, const model::Manifest& manifest) {
+  std::string server = server_of(sup, manifest);
+  return iequals(server, sup.name()) ? std::string() : server;
+}
+
 /// The get_members parameters that check a SUP's server, where it runs: the groups of the account
 /// ConfigMgr connects with (the connection account, else the site server's computer account) and,
 /// when the manifests install no WSUS there, the WSUS the role setup will find. nullopt when nothing
@@ -294,8 +301,8 @@ std::optional<Json> sup_host_check(const model::ReadRequest& request) {
     if (!managed) return std::nullopt;  // reading back after apply: only what supctl changed
     return Json{{"member", *managed}};
   }
-  std::string server = server_of(*request.desired, *request.manifest);
-  bool remote = !server.empty() && !iequals(server, request.address.name);
+  std::string server = remote_site_server(*request.desired, *request.manifest);
+  bool remote = !server.empty();
   auto member = managed ? managed : model::referenced_string(request.references, "connection_account", "user");
   if (!member && remote) member = computer_account_of(server);
   bool wsus = !request.manifest->find("wsus_server", request.address.name);
@@ -314,8 +321,7 @@ bool wsus_supported(std::string_view site_version, std::string_view wsus_version
 /// Plan-time errors for what would make the role fail on its server: an account ConfigMgr connects
 /// with that is missing from a group (unless supctl manages it), or no usable WSUS.
 void check_sup_host(const model::ObserveRequest& request, const Json& seen, const std::string& site_version, diag::Diagnostics& out) {
-  std::string server = request.desired && request.manifest ? server_of(*request.desired, *request.manifest) : std::string();
-  bool remote = !server.empty() && !iequals(server, request.address.name);
+  bool remote = request.desired && request.manifest && !remote_site_server(*request.desired, *request.manifest).empty();
   if (remote && !managed_member(request.references)) {
     std::vector<std::string> missing;
     for (std::string_view group : kSupGroups) {
@@ -382,52 +388,48 @@ std::string netbios_of(std::string_view fqdn) { return upper(fqdn.substr(0, fqdn
 
 std::string computer_account_of(std::string_view fqdn) { return fmt::format("{}\\{}$", domain_of(fqdn), netbios_of(fqdn)); }
 
-std::string server_of(const Resource& resource, const model::Manifest& manifest) {
-  auto server = [](const Resource* site) {
-    auto s = site ? site->string("server") : std::nullopt;
-    return s ? std::string(*s) : std::string();
-  };
+namespace {
+
+/// The site a resource belongs to: a site itself; a site_system's, SUP's or sync's site; for an
+/// account its site's top-level site (or the hierarchy's), for a proxy the top-level site.
+const Resource* site_of(const Resource& resource, const model::Manifest& manifest) {
   const std::string& kind = resource.kind();
-  if (kind == "site") return server(&resource);
+  if (kind == "site") return &resource;
   if (kind == "site_system" || kind == "software_update_point") {
     auto code = resource.string("site");
-    return code ? server(manifest.find("site", *code)) : std::string();
+    return code ? manifest.find("site", *code) : nullptr;
   }
-  if (kind == "sync") return server(manifest.find("site", resource.name()));
+  if (kind == "sync") return manifest.find("site", resource.name());
   if (kind == "account") {
     auto code = resource.string("site");
-    return server(code ? top_of(manifest.find("site", *code), manifest) : top_level_site(manifest));
+    return code ? top_of(manifest.find("site", *code), manifest) : top_level_site(manifest);
   }
-  if (kind == "proxy") return server(top_level_site(manifest));
-  return {};
+  if (kind == "proxy") return top_level_site(manifest);
+  return nullptr;
+}
+
+std::string machine_of(const Resource* site, std::string_view attribute) {
+  auto machine = site ? site->string(attribute) : std::nullopt;
+  return machine ? std::string(*machine) : std::string();
+}
+
+}  // namespace
+
+std::string server_of(const Resource& resource, const model::Manifest& manifest) {
+  return machine_of(site_of(resource, manifest), "server");
 }
 
 std::string provider_of(const Resource& resource, const model::Manifest& manifest) {
   // The site whose SMS Provider answers: a secondary's parent primary.
-  auto provider = [&](const Resource* site) {
-    for (int depth = 0; site && depth < 16; ++depth) {
-      auto type = site->string("type");
-      auto parent = site->string("parent");
-      if (!(type && *type == "secondary" && parent)) break;
-      site = manifest.find("site", *parent);
-    }
-    auto machine = site ? site->string("provider") : std::nullopt;
-    if (!machine && site) machine = site->string("server");
-    return machine ? std::string(*machine) : std::string();
-  };
-  const std::string& kind = resource.kind();
-  if (kind == "site") return provider(&resource);
-  if (kind == "site_system" || kind == "software_update_point") {
-    auto code = resource.string("site");
-    return code ? provider(manifest.find("site", *code)) : std::string();
+  const Resource* site = site_of(resource, manifest);
+  for (int depth = 0; site && depth < 16; ++depth) {
+    auto type = site->string("type");
+    auto parent = site->string("parent");
+    if (!(type && *type == "secondary" && parent)) break;
+    site = manifest.find("site", *parent);
   }
-  if (kind == "sync") return provider(manifest.find("site", resource.name()));
-  if (kind == "account") {
-    auto code = resource.string("site");
-    return provider(code ? top_of(manifest.find("site", *code), manifest) : top_level_site(manifest));
-  }
-  if (kind == "proxy") return provider(top_level_site(manifest));
-  return {};
+  std::string provider = machine_of(site, "provider");
+  return provider.empty() ? machine_of(site, "server") : provider;
 }
 
 model::ReadResponse read_resource(const model::ReadRequest& request) {

@@ -2,7 +2,6 @@
 
 #include <fmt/format.h>
 #include <exception>
-#include <map>
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <string_view>
@@ -104,16 +103,14 @@ std::vector<OperationResult> LabBackend::run(const ops::HostTarget& host, std::s
 
   std::vector<OperationResult> results;
   results.reserve(batch.size());
-  std::map<int, std::string> stopped;  // chain -> the operation that failed in it
+  ops::ChainStops chains;
   for (const model::Operation& operation : batch) {
-    if (operation.chain != 0) {
-      if (auto it = stopped.find(operation.chain); it != stopped.end()) {
-        results.push_back(failure(FailureKind::kFailed, fmt::format("not run: {} failed before it", it->second)));
-        continue;
-      }
+    if (auto skipped = chains.skipped(operation)) {
+      results.push_back(std::move(*skipped));
+      continue;
     }
     results.push_back(run_one(host.name, operation));
-    if (operation.chain != 0 && !results.back().ok()) stopped.emplace(operation.chain, operation.name);
+    chains.ran(operation, results.back());
   }
   return results;
 }
