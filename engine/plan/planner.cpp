@@ -83,6 +83,7 @@ class Planner {
     if (out_.has_errors()) return finish(std::move(result));
     for (Item& item : items_) diff_item(item, graph, plan);
     if (out_.has_errors()) return finish(std::move(result));
+    wait_through_unchanged(plan, graph);
     order_deletes(plan);
     std::sort(plan.drift.begin(), plan.drift.end(), [](const Drift& a, const Drift& b) { return a.address < b.address; });
     if (options_.refresh_only) plan.changes.clear();
@@ -338,6 +339,33 @@ class Planner {
       }
     }
     if (!drift.attributes.empty()) plan.drift.push_back(std::move(drift));
+  }
+
+  // A change waits for changes, not resources: a dependency with nothing to apply (a proxy that
+  // only names its account, a site already as declared) gives way to what it depends on in turn,
+  // so that a site system still waits for the proxy account its proxy names.
+  void wait_through_unchanged(Plan& plan, const graph::Graph& graph) const {
+    std::set<std::string> applied;
+    for (const Change& change : plan.changes) {
+      if (change.action != Action::kRead) applied.insert(change.address.str());
+    }
+    for (Change& change : plan.changes) {
+      std::vector<std::string> direct = std::move(change.depends_on);
+      change.depends_on.clear();
+      std::set<std::string> seen;
+      for (std::vector<std::string> todo = std::move(direct); !todo.empty();) {
+        std::string dependency = std::move(todo.back());
+        todo.pop_back();
+        if (!seen.insert(dependency).second) continue;
+        if (applied.contains(dependency)) {
+          change.depends_on.push_back(std::move(dependency));
+          continue;
+        }
+        auto address = model::parse_address(dependency);
+        if (!address) continue;
+        for (const Address& next : graph.dependencies(*address)) todo.push_back(next.str());
+      }
+    }
   }
 
   // A resource that leaves the manifests is deleted before what it depended on is deleted.

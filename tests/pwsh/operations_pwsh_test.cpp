@@ -11,6 +11,7 @@
 #include <set>
 
 #include "cli/context.h"
+#include "contoso.h"
 #include "estate.h"
 #include "support/counting_backend.h"
 #include "support.h"
@@ -219,44 +220,6 @@ TEST_CASE("pwsh: host operations read a log from an offset and the WinHTTP proxy
   CHECK_THAT(read["output"].get<std::string>(), Catch::Contains("Proxy Server(s) :  proxy.contoso.com:8080"));
 }
 
-/// The batches `supctl plan --emit-scripts` wrote for a host of examples/contoso (the golden files):
-/// exactly the parameters the plugins produce for that plan.
-std::vector<Operation> golden_batch(const std::string& host, const std::string& file) {
-  std::ifstream in(fs::path(SUPCTL_SOURCE_DIR) / "tests/fixtures/powershell/contoso" / host / file);
-  REQUIRE(in.good());
-  std::vector<Operation> batch;
-  const Json document = Json::parse(in);
-  for (const Json& op : document["operations"]) batch.push_back({op["operation"].get<std::string>(), op["params"]});
-  return batch;
-}
-
-/// The contoso hierarchy before supctl: its sites and servers, WSUS not installed, no roles.
-void seed_contoso(PwshEstate& estate) {
-  Json& hosts = estate.state["hosts"];
-  const Json wsus_host = hosts[kSup];
-  hosts = Json::object();
-  for (const char* name : {"cas01.contoso.com", "pr1site.contoso.com", "pr2site.contoso.com", "se1site.contoso.com"})
-    hosts[name] = Json{{"registry", Json::object()}, {"services", Json::object()}, {"groups", {{"Administrators", Json::array()}}}, {"features", Json::object()}};
-  for (const char* name : {"cassup.contoso.com", "pr1wsus.contoso.com", "pr2wsus.contoso.com"}) hosts[name] = wsus_host;
-  Json& configmgr = estate.state["configmgr"];
-  Json component = configmgr["components"]["CAS"];
-  configmgr["sites"] = {{"CAS", {{"type", "cas"}, {"parent", ""}, {"server", "cas01.contoso.com"}, {"provider", "cas01.contoso.com"}, {"version", "5.00.9128.1000"}}},
-                        {"PR1", {{"type", "primary"}, {"parent", "CAS"}, {"server", "pr1site.contoso.com"}, {"provider", "pr1site.contoso.com"}, {"version", "5.00.9128.1000"}}},
-                        {"PR2", {{"type", "primary"}, {"parent", "CAS"}, {"server", "pr2site.contoso.com"}, {"provider", "pr2site.contoso.com"}, {"version", "5.00.9128.1000"}}},
-                        // A secondary site has no SMS Provider: supctl reaches it through PR1's.
-                        {"SE1", {{"type", "secondary"}, {"parent", "PR1"}, {"server", "se1site.contoso.com"}, {"version", "5.00.9128.1000"}}}};
-  configmgr["components"] = {{"CAS", component}, {"PR1", component}, {"PR2", component}, {"SE1", component}};
-  // Every product the plan names, as the top-level site's catalog would hold it.
-  for (const Operation& op : golden_batch("cas01.contoso.com", "apply-005-sync.cas.json")) {
-    for (const Json& guid : op.params["products"]) {
-      std::string id = model::lower(guid.get<std::string>());
-      configmgr["categories"].push_back({{"unique_id", "Product:" + id}, {"title", "Product " + id}, {"type", "Product"}, {"site", {"CAS"}}, {"subscribed", Json::array()}});
-    }
-  }
-  configmgr["categories"].push_back({{"unique_id", "UpdateClassification:e0789628-ce08-4437-be74-2495b842f43b"}, {"title", "Definition Updates"},
-                                     {"type", "UpdateClassification"}, {"site", {"CAS"}}, {"subscribed", Json::array()}});
-}
-
 TEST_CASE("pwsh: the reads and changes of a plan of examples/contoso run, and the reads show the changes",
           "[configmgr.get_site][configmgr.get_site_system][configmgr.set_site_system][configmgr.get_account][configmgr.set_account]"
           "[configmgr.get_sup][configmgr.add_sup][configmgr.get_members][configmgr.set_members][configmgr.get_sync][configmgr.set_sync]") {
@@ -411,7 +374,14 @@ TEST_CASE("pwsh: a site system, its software update point and an account, from c
   CHECK(called(estate, "Add-CMSoftwareUpdatePoint"));
   Json members = ok(estate, kSup, {"configmgr.get_members", {{"member", user}, {"wsus", false}}}).value;
   CHECK(same(members["groups"], Json::array({"Administrators"})));
+  // sup01 has no WSUS yet: the role setup there fails and leaves no role behind, and says why.
+  const std::string role_key = "HKLM\\SOFTWARE\\Microsoft\\SMS\\Operations Management\\SMS Server Role\\SMS Software Update Point";
+  CHECK(ok(estate, kSup, {"registry.get_key", {{"key", role_key}}}).value["exists"] == false);
+  Json setup = ok(estate, kSup, {"logs.read", {{"log", "SUPSetup.log"}}}).value;
+  CHECK_THAT(model::base64_decode(setup["data"].get<std::string>()).value_or(""), Catch::Contains("ERROR: WSUS is not installed on this server."));
+  ok(estate, kSup, {"wsus.install", {{"content_dir", "D:\\WSUS"}, {"database", "wid"}}});
 
+  // The next change of the role has Site Component Manager try again, now with WSUS there.
   ok(estate, kCas, {"configmgr.set_sup", {{"fqdn", kSup}, {"site", "CAS"}, {"wsus_iis_port", 80}, {"client_connection_type", "internet_and_intranet"}}});
   Json sup = ok(estate, kCas, {"configmgr.get_sup", {{"fqdn", kSup}, {"site", "CAS"}}}).value;
   CHECK(sup["wsus_iis_port"] == 80);

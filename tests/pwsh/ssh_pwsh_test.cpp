@@ -25,6 +25,7 @@
 #include "backends/powershell/ssh.h"
 #include "backends/powershell/backend.h"
 #include "backends/powershell/session.h"
+#include "contoso.h"
 #include "estate.h"
 #include "model/operation.h"
 #include "model/text.h"
@@ -61,9 +62,11 @@ std::string estate_path() {
 /// variables point it at this server's state, seeded from the estate's, and call record (SetEnv).
 class EstateSshd : public LoopbackSshd {
  public:
-  EstateSshd()
+  /// `state` is the estate to start from (seed.json when null); each host in it that has an
+  /// `address` should be one of `addresses`.
+  explicit EstateSshd(std::vector<std::string> addresses = {kCasAddress, kSupAddress}, Json state = nullptr)
       : LoopbackSshd({.prefix = "supctl-pwsh-sshd",
-                      .addresses = {kCasAddress, kSupAddress},
+                      .addresses = std::move(addresses),
                       // The ssh transport runs `powershell`; the estate's bin directory has only `pwsh`.
                       .powershell = fs::path(SUPCTL_SOURCE_DIR) / "tests/pwsh/estate/powershell",
                       .path = estate_path(),
@@ -73,7 +76,11 @@ class EstateSshd : public LoopbackSshd {
                       .environment_files = {{"SUPCTL_ESTATE", "state.json"},
                                             {"SUPCTL_ESTATE_CALLS", "calls.jsonl"},
                                             {"SUPCTL_ESTATE_PROCESSES", "processes.txt"}}}) {
-    fs::copy_file(fs::path(SUPCTL_SOURCE_DIR) / "tests/pwsh/estate/seed.json", state_path());
+    if (state.is_null()) {
+      fs::copy_file(fs::path(SUPCTL_SOURCE_DIR) / "tests/pwsh/estate/seed.json", state_path());
+    } else {
+      write_text(state_path(), state.dump(2));
+    }
   }
 
   fs::path state_path() const { return dir() / "state.json"; }
@@ -388,6 +395,133 @@ TEST_CASE("pwsh: ssh: a request past its timeout is ended on the server too, not
   powershell::Outcome next = session.run("[Console]::Out.Write('again')", "{}", 60s);
   CHECK(next.failure == model::FailureKind::kNone);
   CHECK(next.stdout_text == "again");
+}
+
+// ---- examples/contoso applied for real: seven machines, each its own loopback address.
+
+/// examples/contoso's machines and the loopback address each answers on.
+const std::vector<std::pair<std::string, std::string>>& contoso_machines() {
+  static const std::vector<std::pair<std::string, std::string>> kMachines{
+      {"cas01.contoso.com", "127.0.0.21"},   {"cassup.contoso.com", "127.0.0.22"}, {"pr1site.contoso.com", "127.0.0.23"},
+      {"pr1wsus.contoso.com", "127.0.0.24"}, {"pr2site.contoso.com", "127.0.0.25"}, {"pr2wsus.contoso.com", "127.0.0.26"},
+      {"se1site.contoso.com", "127.0.0.27"}};
+  return kMachines;
+}
+
+/// The contoso hierarchy before supctl (contoso.h), each machine at its address; pr2wsus runs
+/// Windows Server 2019, whose WSUS its wsus_server names.
+Json contoso_estate() {
+  PwshEstate estate;
+  seed_contoso(estate);
+  estate.state["hosts"]["pr2wsus.contoso.com"]["wsus_version"] = "10.0.17763.1";
+  for (const auto& [machine, address] : contoso_machines()) estate.state["hosts"][machine]["address"] = address;
+  return estate.state;
+}
+
+/// examples/contoso as it is, but every machine reached over ssh through `server`.
+fs::path contoso_over_ssh(const EstateSshd& server) {
+  const fs::path dir = server.dir() / "contoso";
+  fs::copy(fs::path(SUPCTL_SOURCE_DIR) / "examples/contoso", dir);
+  // hosts.toml's own host tables (WinRM to cassup, ssh on port 22 to pr1wsus) give way to the
+  // loopback server's; its registry values and services stay.
+  std::string hosts = read_file(dir / "hosts.toml");
+  const std::size_t values = hosts.find("[registry_value.");
+  REQUIRE(values != std::string::npos);
+  std::string text;
+  for (const auto& [machine, address] : contoso_machines()) {
+    text += fmt::format(R"([host."{0}"]
+transport = "ssh"
+address = "{1}"
+ssh = {{ port = {2}, user = "{3}", identity_file = "{4}", known_hosts_file = "{5}" }}
+
+)",
+                        machine, address, server.port(), server.user(), server.client_key().string(), server.known_hosts().string());
+  }
+  write_text(dir / "hosts.toml", text + hosts.substr(values));
+  return dir;
+}
+
+TEST_CASE("pwsh: ssh: examples/contoso applied in real pwsh: one process per machine, one request per wave") {
+  std::vector<std::string> addresses;
+  for (const auto& machine : contoso_machines()) addresses.push_back(machine.second);
+  EstateSshd server(addresses, contoso_estate());
+  const fs::path dir = contoso_over_ssh(server);
+  const std::map<std::string, std::string> secrets{{"CONTOSO_WSUS_CONNECT_PASSWORD", "wsus-connect-secret"},
+                                                   {"CONTOSO_PROXY_PASSWORD", "proxy-secret"}};
+  test::RequestCounts counts;
+  const cli::Context context = test::counting_context(counts);
+  // The PowerShell processes each machine ran since `since`, as the estate's wrapper counts them.
+  auto processes = [&](const std::map<std::string, std::size_t>& since) {
+    std::map<std::string, int> out;
+    for (const auto& [machine, address] : contoso_machines()) out[machine] = int(server.processes_at(address) - since.at(machine));
+    return out;
+  };
+  auto now = [&] {
+    std::map<std::string, std::size_t> out;
+    for (const auto& [machine, address] : contoso_machines()) out[machine] = server.processes_at(address);
+    return out;
+  };
+  std::map<std::string, int> once;
+  for (const auto& machine : contoso_machines()) once[machine.first] = 1;
+
+  auto before = now();
+  auto plan = run_cli_in(&context, {"plan", dir.string(), "--detailed-exitcode"}, false, secrets);
+  INFO("plan:\n" << plan.out << plan.err << "\nsshd:\n" << server.log());
+  REQUIRE(plan.code == 2);
+  CHECK(counts.requests == once);
+  CHECK(processes(before) == once);
+
+  counts.requests.clear();
+  counts.polls.clear();
+  before = now();
+  auto apply = run_cli_in(&context, {"apply", dir.string(), "--auto-approve"}, false, secrets);
+  INFO("apply:\n" << apply.out << apply.err);
+  REQUIRE(apply.code == 0);
+  CHECK(contains(apply.out, " 0 failed, 0 skipped."));
+  for (const char* sup : {"cassup.contoso.com", "pr1wsus.contoso.com", "pr2wsus.contoso.com", "se1site.contoso.com"}) {
+    CHECK(contains(apply.out, fmt::format("succeeded  create   software_update_point[\"{}\"]", sup)));
+  }
+  // The same requests as the lab's apply of contoso (examples_test.cpp): apply's read, then one
+  // request per dependency wave a machine has changes in, each change with its read-back.
+  for (const auto& [host, n] : counts.requests) UNSCOPED_INFO(host << ": " << n << " requests, " << counts.polls[host] << " polls");
+  const std::map<std::string, int> expected{{"cas01.contoso.com", 6},   {"cassup.contoso.com", 4}, {"pr1site.contoso.com", 6},
+                                            {"pr1wsus.contoso.com", 5}, {"pr2site.contoso.com", 4}, {"pr2wsus.contoso.com", 4},
+                                            {"se1site.contoso.com", 2}};
+  CHECK(counts.requests == expected);
+  // The install tracker's reads of SiteComp.log, SUPSetup.log and WCM.log come on top, in the same
+  // processes: one PowerShell per machine for the whole apply.
+  for (const char* site_server : {"cas01.contoso.com", "pr1site.contoso.com", "pr2site.contoso.com"}) CHECK(counts.polls[site_server] >= 2);
+  CHECK(processes(before) == once);
+
+  // The roles installed on their servers, as the estate's logs tell the tracker.
+  const Json state = server.state();
+  for (const char* sup : {"cassup.contoso.com", "pr1wsus.contoso.com", "pr2wsus.contoso.com", "se1site.contoso.com"}) {
+    INFO(sup);
+    CHECK(member(member(member(member(state, "hosts"), sup), "registry"),
+                 "hklm\\software\\microsoft\\sms\\operations management\\sms server role\\sms software update point")
+              .is_object());
+  }
+  // No secret came back in supctl's output, or went into a cmdlet call's record or a server's log
+  // (New-CMAccount gets it as a SecureString).
+  std::string server_side = read_file(server.calls_path());
+  for (const auto& entry : fs::recursive_directory_iterator(server.dir() / "logs")) {
+    if (entry.is_regular_file()) server_side += read_file(entry.path());
+  }
+  CHECK(contains(server_side, "Installation was successful."));
+  for (const std::string& secret : {std::string("wsus-connect-secret"), std::string("proxy-secret")}) {
+    CHECK_FALSE(contains(apply.out + apply.err, secret));
+    CHECK_FALSE(contains(server_side, secret));
+  }
+
+  // Nothing left to do, read again in one process per machine.
+  counts.requests.clear();
+  before = now();
+  auto again = run_cli_in(&context, {"plan", dir.string(), "--detailed-exitcode"}, false, secrets);
+  INFO("second plan:\n" << again.out << again.err);
+  CHECK(again.code == 0);
+  CHECK(contains(again.out, "No changes."));
+  CHECK(counts.requests == once);
+  CHECK(processes(before) == once);
 }
 
 }  // namespace

@@ -260,22 +260,23 @@ TEST_CASE("plan reads each host of examples/contoso in one request, and apply se
   INFO(apply.out << apply.err);
   REQUIRE(apply.code == 0);
   for (const auto& [host, n] : counts.requests) UNSCOPED_INFO(host << ": " << n << " requests, " << counts.polls[host] << " polls");
-  // apply reads every host once (its plan), then goes in four waves of dependencies:
-  //   1. accounts and site systems (cas01, pr1site, pr2site), WSUS (cassup, pr1wsus, pr2wsus), pr1wsus's registry and W3SVC;
-  //   2. SUP cassup, WsusService on pr1wsus (it depends on WSUS);
-  //   3. sync.CAS (after its site's SUPs), SUPs pr1wsus and pr2wsus (after the parent site's SUP);
-  //   4. SUP se1site (after PR1's), sync.PR1.
+  // apply reads every host once (its plan), then goes in five waves of dependencies:
+  //   1. accounts (cas01), WSUS (cassup, pr1wsus, pr2wsus), pr1wsus's registry and W3SVC;
+  //   2. site systems (cas01, pr1site, pr2site: each needs the proxy account its proxy names), WsusService on pr1wsus (it depends on WSUS);
+  //   3. SUP cassup;
+  //   4. sync.CAS (after its site's SUPs), SUPs pr1wsus and pr2wsus (after the parent site's SUP);
+  //   5. SUP se1site (after PR1's), sync.PR1.
   // Each wave is one request per host it touches, every change of the wave in it with its read-back.
   // A SUP goes in two legs, the group memberships on its own server first, then the role through
   // the SMS Provider, and is read back (on both) once the install tracker has seen the role install.
   const std::map<std::string, int> expected{
-      {"cas01.contoso.com", 1 + 1 + 2 + 1},    // read; wave 1; SUP cassup's role and read-back; sync.CAS
-      {"cassup.contoso.com", 1 + 1 + 2},       // read; WSUS; SUP cassup's memberships and read-back
-      {"pr1site.contoso.com", 1 + 1 + 2 + 2},  // read; site system; SUP pr1wsus's role and read-back; SUP se1site and sync.PR1, read-back
-      {"pr1wsus.contoso.com", 1 + 1 + 1 + 2},  // read; wave 1; WsusService; SUP pr1wsus's memberships and read-back
-      {"pr2site.contoso.com", 1 + 1 + 2},      // read; site system; SUP pr2wsus's role and read-back
-      {"pr2wsus.contoso.com", 1 + 1 + 2},      // read; WSUS; SUP pr2wsus's memberships and read-back
-      {"se1site.contoso.com", 1 + 1},          // read; SUP se1site's read-back (the role's key)
+      {"cas01.contoso.com", 1 + 1 + 1 + 2 + 1},  // read; accounts; site system; SUP cassup's role and read-back; sync.CAS
+      {"cassup.contoso.com", 1 + 1 + 2},         // read; WSUS; SUP cassup's memberships and read-back
+      {"pr1site.contoso.com", 1 + 1 + 2 + 2},    // read; site system; SUP pr1wsus's role and read-back; SUP se1site and sync.PR1, read-back
+      {"pr1wsus.contoso.com", 1 + 1 + 1 + 2},    // read; wave 1; WsusService; SUP pr1wsus's memberships and read-back
+      {"pr2site.contoso.com", 1 + 1 + 2},        // read; site system; SUP pr2wsus's role and read-back
+      {"pr2wsus.contoso.com", 1 + 1 + 2},        // read; WSUS; SUP pr2wsus's memberships and read-back
+      {"se1site.contoso.com", 1 + 1},            // read; SUP se1site's read-back (the role's key)
   };
   CHECK(counts.requests == expected);
   // The install tracker's log reads come on top: one mark before each role and polls until it shows.

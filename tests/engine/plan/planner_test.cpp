@@ -272,6 +272,23 @@ TEST_CASE("changes come in dependency order and carry their dependencies") {
   CHECK(find(result.plan, "fake_role.r")->depends_on == std::vector<std::string>{"fake_file.z"});
 }
 
+TEST_CASE("a change waits, through a dependency with nothing to do, for the change behind it") {
+  test::Harness h("through");
+  const std::string role = "[fake_role.r]\nhost = \"h1.test\"\ndepends_on = [\"fake_file.z\"]\n";
+  h.load(kHosts + role + "[fake_file.z]\nhost = \"h1.test\"\ncontent = \"one\"\n");
+  REQUIRE(h.apply(h.plan().plan).ok());
+  // z changes, r stays as it is, and b (on another host) depends on r: b must still wait for z,
+  // which r waits for; otherwise both would go in one wave, to two hosts at once.
+  h.load(kHosts + role + "[fake_file.z]\nhost = \"h1.test\"\ncontent = \"two\"\n"
+                  "[fake_file.b]\nhost = \"h2.test\"\ndepends_on = [\"fake_role.r\"]\n");
+  auto result = h.plan();
+  REQUIRE_FALSE(result.diagnostics.has_errors());
+  CHECK_FALSE(find(result.plan, "fake_role.r"));
+  const Change* b = find(result.plan, "fake_file.b");
+  REQUIRE(b);
+  CHECK(b->depends_on == std::vector<std::string>{"fake_file.z"});
+}
+
 TEST_CASE("a reference carries what it names to apply through a saved plan with secrets as references") {
   test::Harness h("references");
   h.secrets.values["PW"] = "never-in-a-plan";

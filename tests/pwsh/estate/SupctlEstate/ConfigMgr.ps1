@@ -175,6 +175,100 @@ function Set-EstateSupProps([hashtable]$Props, $Bound, [string]$Site) {
   if (Test-Bound $Bound 'PublicVirtualIP') { $Props.PublicVirtualIP = @(0, $null, [string]$Bound.PublicVirtualIP) }
 }
 
+# ---- installing the role, as the seeds show it: the SMS Provider stores it (SMSProv.log), Site
+# Component Manager on the site server creates the role's key on the SUP's server and starts the
+# bootstrap (SiteComp.log), the role setup there checks for WSUS (SUPSetup.log), and WSUS
+# Configuration Manager on the site server connects to that WSUS (WCM.log). A role whose setup or
+# connection fails leaves the registry as it found it, and says why in the log that tells.
+
+# Runs $Script as host $Name (its registry, groups, WSUS), then comes back.
+function Invoke-EstateAsHost([string]$Name, [scriptblock]$Script) {
+  $previous = $script:Here; $script:Here = $Name
+  try { & $Script } finally { $script:Here = $previous }
+}
+
+# Appends lines to a log of host $Name. Each host's logs are a folder of the estate's
+# (<state dir>/logs/<host>/Logs); the host's HKLM\SOFTWARE\Microsoft\SMS\Setup 'Installation
+# Directory' names the folder above it, where supctl's logs.read looks first after the Tracing keys.
+# (A remote site system keeps its logs in <drive>:\SMS\Logs, a drive the estate cannot present.)
+function Write-EstateLog([string]$Name, [string]$Log, [string[]]$Lines) {
+  if ($null -eq (Get-EstateHost $Name)) { return }
+  $root = [System.IO.Path]::Combine([System.IO.Path]::GetDirectoryName($script:StatePath), 'logs', $Name.ToLowerInvariant())
+  $null = [System.IO.Directory]::CreateDirectory([System.IO.Path]::Combine($root, 'Logs'))
+  Invoke-EstateAsHost $Name { (Open-SupctlRegistryBaseKey LocalMachine).CreateSubKey('SOFTWARE\Microsoft\SMS\Setup').SetValue('Installation Directory', $root, [Microsoft.Win32.RegistryValueKind]::String) }
+  [System.IO.File]::AppendAllText([System.IO.Path]::Combine($root, 'Logs', $Log), (($Lines | ForEach-Object { $_ + "`r`n" }) -join ''))
+}
+
+# A CMTrace line (SMSProv.log, SiteComp.log, WCM.log); type 1 information, 3 error.
+function Format-EstateTrace([string]$Component, [string]$Message, [int]$Type = 1) {
+  return ('<![LOG[{0}]LOG]!><time="{1:HH:mm:ss.fff}+000" date="{1:MM-dd-yyyy}" component="{2}" context="" type="{3}" thread="{4}" file="">' -f $Message, [datetime]::UtcNow, $Component, $Type, $PID)
+}
+
+# A SUPSetup.log line.
+function Format-EstateSetupLine([string]$Message) { return ('<{0:MM/dd/yy HH:mm:ss}> {1}' -f [datetime]::UtcNow, $Message) }
+
+function Install-EstateSupRole([string]$Site, [string]$Server, [hashtable]$Props) {
+  $siteServer = [string](Get-EstateSite $Site).server
+  $upper = $Server.ToUpperInvariant()
+  $netbios = ($Server -split '\.')[0].ToUpperInvariant()
+  $bootstrap = "SMS_SERVER_BOOTSTRAP_$netbios"
+  $rolesetup = 'E:\ConfigMgr\bin\x64\rolesetup.exe'
+  $roleKey = 'SOFTWARE\Microsoft\SMS\Operations Management\SMS Server Role\SMS Software Update Point'
+  $siteComp = { param([string]$Message, [int]$Type = 1) Format-EstateTrace 'SMS_SITE_COMPONENT_MANAGER' $Message $Type }
+  $wcm = { param([string]$Message, [int]$Type = 1) Format-EstateTrace 'SMS_WSUS_CONFIGURATION_MANAGER' $Message $Type }
+  Write-EstateLog $script:Here 'SMSProv.log' @(Format-EstateTrace 'SMS Provider' 'PutInstanceAsync SMS_SCI_SysResUse')
+  Write-EstateLog $siteServer 'SiteComp.log' @(
+    (& $siteComp 'Installing component SMS_WSUS_CONTROL_MANAGER...'),
+    (& $siteComp "Creating registry keys Operations Management\SMS Server Role\SMS Software Update Point on server $upper."))
+  if ($null -eq (Get-EstateHost $Server)) { return }
+  Invoke-EstateAsHost $Server { $null = (Open-SupctlRegistryBaseKey LocalMachine).CreateSubKey($roleKey) }
+  Write-EstateLog $siteServer 'SiteComp.log' @(
+    (& $siteComp "Installed service $bootstrap."),
+    (& $siteComp "Starting service $bootstrap with command-line arguments `"$Site E:\ConfigMgr $rolesetup /install SMSWSUS `"..."))
+  $setup = @('SMSWSUS Setup Started....', "Parameters: $rolesetup /install /siteserver:$(($siteServer -split '\.')[0].ToUpperInvariant()) SMSWSUS 0",
+             '   ======== Completed Installation of Pre Reqs for Role SMSWSUS ========', 'Installing the SMSWSUS',
+             'Checking for supported version of WSUS (min WSUS 3.0 SP2 + KB2720211 + KB2734608)')
+  $wsus = Invoke-EstateAsHost $Server { $h = Get-EstateCurrentHost; if ($h.ContainsKey('wsus') -and $null -ne $h['wsus']) { $h['wsus'] } }
+  if ($null -eq $wsus) {
+    # The role setup finds no WSUS: it fails, and the bootstrap is rolled back with the role's key.
+    $setup += @('ERROR: WSUS is not installed on this server. Install WSUS before the software update point.', 'Installation failed.', '~RoleSetup().')
+    Write-EstateLog $Server 'SUPSetup.log' @($setup | ForEach-Object { Format-EstateSetupLine $_ })
+    Invoke-EstateAsHost $Server { (Open-SupctlRegistryBaseKey LocalMachine).DeleteSubKeyTree($roleKey, $false) }
+    Write-EstateLog $siteServer 'SiteComp.log' @(
+      (& $siteComp "`"$rolesetup /install /siteserver:$($siteServer.ToUpperInvariant())`" failed on server $upper; see SUPSetup.log on that server." 3),
+      (& $siteComp 'Bootstrap operation failed.' 3), (& $siteComp "Deinstalled service $bootstrap."))
+    return
+  }
+  $setup += @('Supported WSUS version found', 'Installation was successful.', '~RoleSetup().')
+  Write-EstateLog $Server 'SUPSetup.log' @($setup | ForEach-Object { Format-EstateSetupLine $_ })
+  Write-EstateLog $siteServer 'SiteComp.log' @(
+    (& $siteComp "`"$rolesetup /install /siteserver:$($siteServer.ToUpperInvariant())`" executed successfully on server $upper."),
+    (& $siteComp 'Bootstrap operation successful.'), (& $siteComp "Deinstalled service $bootstrap."), (& $siteComp 'Bootstrap operations completed.'))
+  # WSUS Configuration Manager connects as the connection account, or as the site server's computer
+  # account, which must be in the local Administrators and WSUS Administrators groups of a remote SUP.
+  $account = [string]$Props.WSUSAccessAccount[2]
+  if (-not $account) { $account = '{0}\{1}$' -f ($siteServer -split '\.')[1].ToUpperInvariant(), ($siteServer -split '\.')[0].ToUpperInvariant() }
+  $missing = @()
+  if ($Server -ne $siteServer) {
+    $missing = @(Invoke-EstateAsHost $Server {
+      foreach ($group in @((Get-EstateAdministratorsName), 'WSUS Administrators')) {
+        $members = Get-EstateGroup $group
+        if (@($members | Where-Object { $_.name -eq $account }).Count -eq 0) { $group }
+      }
+    })
+  }
+  if ($missing.Count -gt 0) {
+    Write-EstateLog $siteServer 'WCM.log' @(
+      (& $wcm "Failed to connect to WSUS server ${upper}: access denied for $account (not a member of the local $($missing -join ' and ') group$(if ($missing.Count -gt 1) { 's' }) on $upper)." 3),
+      (& $wcm 'Setting new configuration state to 3 (WSUS_CONFIG_FAILED)' 3))
+    return
+  }
+  Write-EstateLog $siteServer 'WCM.log' @(
+    (& $wcm "Successfully connected to server: $upper, port: $($Props.WSUSIISPort[0]), useSSL: $([bool]$Props.SSLWSUS[0])"),
+    (& $wcm "There are no unhealthy WSUS Server components on WSUS Server $upper"),
+    (& $wcm "Successfully checked database connection on WSUS server $upper"))
+}
+
 Register-EstateCmdlet 'Add-CMSoftwareUpdatePoint' @('SiteCode', 'SiteSystemServerName', 'WsusIisPort', 'WsusIisSslPort', 'WsusSsl', 'ClientConnectionType', 'UseProxy', 'UseProxyForAutoDeploymentRule', 'EnableCloudGateway', 'ConnectionAccountUserName', 'AnonymousWsusAccess') {
   param($Bound)
   $site, $server = Get-EstateRoleTarget $Bound
@@ -186,13 +280,7 @@ Register-EstateCmdlet 'Add-CMSoftwareUpdatePoint' @('SiteCode', 'SiteSystemServe
               WSUSAccessAccount = @(0, $null, '') }
   Set-EstateSupProps $props $Bound $site
   (Get-EstateConfigMgr).sups[$key] = $props
-  # Site Component Manager installs the role on the server: its key appears there.
-  $target = Get-EstateHost $server
-  if ($null -ne $target) {
-    $previous = $script:Here; $script:Here = $server
-    try { $null = (Open-SupctlRegistryBaseKey LocalMachine).CreateSubKey('SOFTWARE\Microsoft\SMS\Operations Management\SMS Server Role\SMS Software Update Point') }
-    finally { $script:Here = $previous }
-  }
+  Install-EstateSupRole $site $server $props
   Save-EstateState
 }
 
@@ -202,6 +290,11 @@ Register-EstateCmdlet 'Set-CMSoftwareUpdatePoint' @('InputObject', 'SiteCode', '
   $props = (Get-EstateConfigMgr).sups[(Get-EstateRoleKey $site $server)]
   if ($null -eq $props) { throw "No software update point on '$server'." }
   Set-EstateSupProps $props $Bound $site
+  # A role that never installed: Site Component Manager tries again, with what this change fixed.
+  if ($null -ne (Get-EstateHost $server)) {
+    $installed = Invoke-EstateAsHost $server { $null -ne (Open-SupctlRegistryBaseKey LocalMachine).OpenSubKey('SOFTWARE\Microsoft\SMS\Operations Management\SMS Server Role\SMS Software Update Point') }
+    if (-not $installed) { Install-EstateSupRole $site $server $props }
+  }
   Save-EstateState
 }
 

@@ -14,17 +14,26 @@ if (-not $script:StatePath) { throw 'the test estate needs SUPCTL_ESTATE: the pa
 
 # ---- the state file, shared by every estate process: long-lived sessions on several hosts run at
 # once. It is read again whenever another process changed it, and written under a lock file held
-# only for the write; a write merges by section (each host, and each other top-level key): the
-# sections this process changed since it last read the file replace the file's, the others come
-# from the file. The file is replaced whole (write then rename), so a reader never sees half of it.
-function Get-EstateSections([hashtable]$State) {
+# only for the write; a write merges by section: the sections this process changed since it last
+# read the file replace the file's, the others come from the file. A section is one host, one
+# entry of a ConfigMgr table (a site, a site system, a role: two SMS Providers change different
+# ones at once), or another top-level key. The file is replaced whole (write then rename), so a
+# reader never sees half of it.
+$script:SectionDepth = @{ hosts = 1; configmgr = 2 }
+
+function Add-EstateSections([hashtable]$Into, [string]$Path, $Value, [int]$Depth) {
+  if ($Depth -gt 0 -and $Value -is [System.Collections.IDictionary]) {
+    foreach ($key in $Value.Keys) { Add-EstateSections $Into "$Path/$key" $Value[$key] ($Depth - 1) }
+  } else {
+    $Into[$Path] = ConvertTo-Json -InputObject $Value -Depth 64 -Compress
+  }
+}
+
+function Get-EstateSections($State) {
   $sections = @{}
   foreach ($key in $State.Keys) {
-    if ($key -eq 'hosts') {
-      foreach ($name in $State.hosts.Keys) { $sections["hosts/$name"] = ConvertTo-Json -InputObject $State.hosts[$name] -Depth 64 -Compress }
-    } else {
-      $sections[$key] = ConvertTo-Json -InputObject $State[$key] -Depth 64 -Compress
-    }
+    $depth = if ($script:SectionDepth.ContainsKey($key)) { $script:SectionDepth[$key] } else { 0 }
+    Add-EstateSections $sections $key $State[$key] $depth
   }
   return $sections
 }
@@ -36,25 +45,32 @@ function Get-EstateStamp {
 
 function Read-EstateFile { return Get-Content -LiteralPath $script:StatePath -Raw | ConvertFrom-Json -AsHashtable }
 
-function Set-EstateSection([hashtable]$Into, [string]$Section, [hashtable]$From) {
-  if ($Section.StartsWith('hosts/')) {
-    $name = $Section.Substring(6)
-    if ($From.hosts.ContainsKey($name)) { $Into.hosts[$name] = $From.hosts[$name] } else { $Into.hosts.Remove($name) }
-  } elseif ($From.ContainsKey($Section)) {
-    $Into[$Section] = $From[$Section]
-  } else {
-    $Into.Remove($Section)
+# Copies one section (a path such as hosts/NAME or configmgr/systems/KEY) from $From into $Into,
+# or removes it from $Into when $From has none.
+function Set-EstateSection($Into, [string]$Section, $From) {
+  $parts = $Section -split '/'
+  $source = $From
+  $target = $Into
+  for ($i = 0; $i -lt $parts.Count - 1; $i++) {
+    $part = $parts[$i]
+    $source = if ($source -is [System.Collections.IDictionary] -and $source.Contains($part)) { $source[$part] } else { $null }
+    if (-not $target.Contains($part) -or $target[$part] -isnot [System.Collections.IDictionary]) { $target[$part] = @{} }
+    $target = $target[$part]
   }
+  $last = $parts[-1]
+  if ($source -is [System.Collections.IDictionary] -and $source.Contains($last)) { $target[$last] = $source[$last] } else { $target.Remove($last) }
 }
 
-# Takes what other processes wrote into the sections this one has not changed.
+# Takes what other processes wrote since this one last read the file. Every change is saved as it
+# is made, so a section this process holds differently without saving is no change of its own
+# (a table made on first use): what the file says of a section another process changed wins.
 function Sync-EstateState {
   if ((Get-EstateStamp) -eq $script:Stamp) { return }
   $file = Read-EstateFile
   $mine = Get-EstateSections $script:State
   $theirs = Get-EstateSections $file
   foreach ($section in @($theirs.Keys) + @($mine.Keys) | Sort-Object -Unique) {
-    if ($mine[$section] -eq $script:Base[$section] -and $theirs[$section] -ne $mine[$section]) { Set-EstateSection $script:State $section $file }
+    if ($theirs[$section] -ne $script:Base[$section] -and $theirs[$section] -ne $mine[$section]) { Set-EstateSection $script:State $section $file }
   }
   $script:Base = $theirs
   $script:Stamp = Get-EstateStamp

@@ -11,34 +11,37 @@ function Get-EstateRegistry($HostState) {
   return $HostState['registry']
 }
 
+# A key of one host's registry. It names its host rather than holding its state, which another
+# process may replace (Sync-EstateState) while the key is open.
 class EstateRegistryKey {
-  [hashtable]$HostState
+  [string]$HostName
   [string]$Path
   [bool]$Writable
 
-  EstateRegistryKey([hashtable]$hostState, [string]$path, [bool]$writable) { $this.HostState = $hostState; $this.Path = $path; $this.Writable = $writable }
+  EstateRegistryKey([string]$hostName, [string]$path, [bool]$writable) { $this.HostName = $hostName; $this.Path = $path; $this.Writable = $writable }
 
   hidden [string] Child([string]$sub) { return ($this.Path + '\' + $sub.Trim('\')) }
-  hidden [hashtable] Entry() { return (Get-EstateRegistry $this.HostState)[$this.Path.ToLowerInvariant()] }
+  hidden [hashtable] Registry() { return Get-EstateRegistry (Get-EstateHost $this.HostName) }
+  hidden [hashtable] Entry() { return $this.Registry()[$this.Path.ToLowerInvariant()] }
 
   [object] OpenSubKey([string]$sub) { return $this.OpenSubKey($sub, $false) }
   [object] OpenSubKey([string]$sub, [bool]$writable) {
     $keyPath = $this.Child($sub)
-    if (-not (Get-EstateRegistry $this.HostState).ContainsKey($keyPath.ToLowerInvariant())) { return $null }
-    return [EstateRegistryKey]::new($this.HostState, $keyPath, $writable)
+    if (-not $this.Registry().ContainsKey($keyPath.ToLowerInvariant())) { return $null }
+    return [EstateRegistryKey]::new($this.HostName, $keyPath, $writable)
   }
   [object] CreateSubKey([string]$sub) {
-    $registry = Get-EstateRegistry $this.HostState
+    $registry = $this.Registry()
     $keyPath = $this.Path
     foreach ($part in ($sub.Trim('\') -split '\\')) {
       $keyPath = $keyPath + '\' + $part
       if (-not $registry.ContainsKey($keyPath.ToLowerInvariant())) { $registry[$keyPath.ToLowerInvariant()] = @{ path = $keyPath; values = @{} } }
     }
     Save-EstateState
-    return [EstateRegistryKey]::new($this.HostState, $keyPath, $true)
+    return [EstateRegistryKey]::new($this.HostName, $keyPath, $true)
   }
   [void] DeleteSubKeyTree([string]$sub, [bool]$throwOnMissing) {
-    $registry = Get-EstateRegistry $this.HostState
+    $registry = $this.Registry()
     $prefix = $this.Child($sub).ToLowerInvariant()
     $doomed = @($registry.Keys | Where-Object { $_ -eq $prefix -or $_.StartsWith($prefix + '\') })
     if ($doomed.Count -eq 0 -and $throwOnMissing) { throw [System.ArgumentException]::new('Cannot delete a subkey tree because the subkey does not exist.') }
@@ -86,7 +89,12 @@ class EstateRegistryKey {
       'MultiString' { , [string[]]@($value) }
       default { [string]$value }
     }
-    $this.Entry().values[$name.ToLowerInvariant()] = @{ name = $name; kind = [string]$kind; data = $data }
+    $entry = $this.Entry()
+    if ($null -eq $entry) {  # a hive's root, written to for the first time
+      $entry = @{ path = $this.Path; values = @{} }
+      $this.Registry()[$this.Path.ToLowerInvariant()] = $entry
+    }
+    $entry.values[$name.ToLowerInvariant()] = @{ name = $name; kind = [string]$kind; data = $data }
     Save-EstateState
   }
   [void] DeleteValue([string]$name, [bool]$throwOnMissing) {
@@ -103,10 +111,8 @@ class EstateRegistryKey {
 # Seam: a hive's base key on this host of the estate.
 function Open-SupctlRegistryBaseKey([string]$Hive) {
   $short = $script:HiveNames[[string][Microsoft.Win32.RegistryHive]$Hive]
-  $state = Get-EstateCurrentHost
-  $registry = Get-EstateRegistry $state
-  if (-not $registry.ContainsKey($short.ToLowerInvariant())) { $registry[$short.ToLowerInvariant()] = @{ path = $short; values = @{} } }
-  return [EstateRegistryKey]::new($state, $short, $true)
+  $null = Get-EstateCurrentHost  # throws for a host the estate does not have
+  return [EstateRegistryKey]::new($script:Here, $short, $true)
 }
 
 # 'HKLM:\X', 'Registry::HKEY_LOCAL_MACHINE\X' -> 'HKLM\X'; $null for a path that is not the registry.
