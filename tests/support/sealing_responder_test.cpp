@@ -4,7 +4,6 @@
 // seal what it answers so that they can read it, and refuse a message whose seal or length lies.
 
 #include <catch2/catch.hpp>
-#include <nlohmann/json.hpp>
 #include <pugixml.hpp>
 
 #include <filesystem>
@@ -19,45 +18,11 @@
 #include "support/ntlm_users.h"
 #include "support/scoped_environment.h"
 #include "support/sealed_message.h"
+#include "support/winrm_python_client.h"
 #include "support/wsman_responder.h"
 
 namespace supctl::test {
 namespace {
-
-constexpr const char* kPython = "/usr/bin/python3";  // Debian's, with python3-winrm (not a PATH one)
-
-bool have_pywinrm() { return std::filesystem::exists("/usr/lib/python3/dist-packages/winrm/protocol.py"); }
-
-/// What the python client printed: {"path", "std_out", "std_err", "status_code"} or {"path", "error"}.
-struct ClientRun {
-  int exit_code = -1;
-  nlohmann::json result;
-  std::string stderr_text;
-
-  std::string error() const { return result.value("error", std::string()); }
-};
-
-ClientRun run_client(int port, std::vector<std::string> arguments, std::map<std::string, std::string> environment) {
-  powershell::ProcessRequest request;
-  request.program = kPython;
-  request.arguments = {(source_dir() / "tests/support/winrm_client.py").string(),
-                       "--endpoint", "http://127.0.0.1:" + std::to_string(port) + "/wsman"};
-  request.arguments.insert(request.arguments.end(), arguments.begin(), arguments.end());
-  request.environment["PYTHONDONTWRITEBYTECODE"] = "1";
-  request.environment["NO_PROXY"] = "*";
-  // ntlm-auth hashes with MD4 through hashlib, which OpenSSL 3 keeps in its legacy provider.
-  request.environment["OPENSSL_CONF"] = (source_dir() / "tests/support/openssl_legacy.cnf").string();
-  for (auto& [name, value] : environment) request.environment[name] = value;
-  request.timeout = std::chrono::seconds(60);
-  powershell::ProcessResult result = powershell::run_process(request);
-  ClientRun run;
-  run.exit_code = result.status == powershell::ProcessResult::Status::kExited ? result.exit_code : -1;
-  run.stderr_text = result.stderr_text;
-  run.result = nlohmann::json::parse(result.stdout_text, nullptr, false);
-  INFO("client stdout: " << result.stdout_text << "\nclient stderr: " << result.stderr_text);
-  REQUIRE(run.result.is_object());
-  return run;
-}
 
 /// A FakeWinRs that answers the first Receive with "ran <the command line it was given>" on
 /// stdout, "note" on stderr and exit code 3, so that a client shows what the responder unsealed.
@@ -146,7 +111,7 @@ TEST_CASE("pywinrm runs a command over NTLM with every message sealed, through t
   EchoShell shell;
   WsmanResponder responder(shell.handler(), false, NegotiateOptions{});
 
-  ClientRun run = run_client(responder.port(), {"--transport", "ntlm", "ipconfig", "/all"},
+  WinrmClientRun run = run_winrm_client(responder.port(), {"--transport", "ntlm", "ipconfig", "/all"},
                              {{"WINRM_TEST_USER", "SUPCTL\\alice"}, {"WINRM_TEST_PASSWORD", password}});
   INFO(run.result.dump() << "\nrefused handshakes: " << fmt::format("{}", fmt::join(responder.refused_handshakes(), " | ")));
   REQUIRE(run.error() == "");
@@ -175,7 +140,7 @@ TEST_CASE("the sealing responder refuses an NTLM client with the wrong password"
   EchoShell shell;
   WsmanResponder responder(shell.handler(), false, NegotiateOptions{});
 
-  ClientRun run = run_client(responder.port(), {"--transport", "ntlm", "ipconfig"},
+  WinrmClientRun run = run_winrm_client(responder.port(), {"--transport", "ntlm", "ipconfig"},
                              {{"WINRM_TEST_USER", "SUPCTL\\alice"}, {"WINRM_TEST_PASSWORD", random_password()}});
   CHECK(run.exit_code == 2);
   CHECK(run.error().find("InvalidCredentialsError") != std::string::npos);
@@ -199,7 +164,7 @@ TEST_CASE("the sealing responder refuses an NTLM message whose seal, signature o
   }));
   EchoShell shell;
   WsmanResponder responder(shell.handler(), false, NegotiateOptions{});
-  ClientRun run = run_client(responder.port(), {"--transport", "ntlm", "--tamper", tamper, "ipconfig"},
+  WinrmClientRun run = run_winrm_client(responder.port(), {"--transport", "ntlm", "--tamper", tamper, "ipconfig"},
                              {{"WINRM_TEST_USER", "SUPCTL\\alice"}, {"WINRM_TEST_PASSWORD", password}});
   INFO("tamper: " << tamper << "; client: " << run.result.dump());
   CHECK(run.exit_code == 2);
@@ -234,7 +199,7 @@ TEST_CASE("a Kerberos client from a throwaway KDC runs a command through the sea
   std::vector<std::string> arguments{"--transport", "kerberos", "--mech", mech};
   if (delegate) arguments.push_back("--delegate");
   arguments.insert(arguments.end(), {"ipconfig", "/all"});
-  ClientRun run = run_client(responder.port(), arguments, kdc.environment());
+  WinrmClientRun run = run_winrm_client(responder.port(), arguments, kdc.environment());
   INFO("mech " << mech << (delegate ? ", delegating" : "") << "; client: " << run.result.dump()
                << "\nrefused handshakes: " << fmt::format("{}", fmt::join(responder.refused_handshakes(), " | ")));
   REQUIRE(run.error() == "");
@@ -271,7 +236,7 @@ TEST_CASE("the sealing responder refuses a Kerberos message whose seal or length
   }));
   EchoShell shell;
   WsmanResponder responder(shell.handler(), false, NegotiateOptions{});
-  ClientRun run = run_client(responder.port(), {"--transport", "kerberos", "--tamper", tamper, "ipconfig"}, kdc.environment());
+  WinrmClientRun run = run_winrm_client(responder.port(), {"--transport", "kerberos", "--tamper", tamper, "ipconfig"}, kdc.environment());
   INFO("tamper: " << tamper << "; client: " << run.result.dump());
   CHECK(run.exit_code == 2);
   CHECK(run.error().find("400") != std::string::npos);
