@@ -3,6 +3,11 @@
 // loopback port (plain, or TLS with a self-signed certificate made by the openssl command), one
 // thread per connection, that records every request and answers through a handler. FakeWinRs is
 // such a handler: a WinRS shell service whose answers can be scripted step by step.
+//
+// With NegotiateOptions the responder is Windows' default listener (HTTP, AllowUnencrypted =
+// false): a GSS-API acceptor for `Authorization: Negotiate` (and `Kerberos`) whose context belongs
+// to the TCP connection, that unseals every request body before the handler sees it and seals
+// every answer (MS-WSMV 2.2.9.1; tests/support/sealed_message.h, tests/support/gss_acceptor.h).
 
 #include <arpa/inet.h>
 #include <dlfcn.h>
@@ -11,6 +16,7 @@
 #include <openssl/ssl.h>
 #include <poll.h>
 #include <signal.h>
+#include <strings.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -33,6 +39,9 @@
 #include <thread>
 #include <utility>
 #include <vector>
+
+#include "support/gss_acceptor.h"
+#include "support/sealed_message.h"
 
 namespace supctl::test {
 
@@ -167,7 +176,12 @@ struct HttpRequest {
   std::string method;
   std::string target;
   std::vector<std::pair<std::string, std::string>> headers;  ///< names lowercased, in order
-  std::string body;
+  std::string body;       ///< as the handler saw it: unsealed when `sealed`
+  bool sealed = false;    ///< it arrived sealed (multipart/encrypted) and was unsealed
+  std::string wire_body;  ///< the body as it came on the wire, when `sealed`
+  /// Why the responder refused it without handing it to the handler ("" when the handler answered):
+  /// a seal that does not verify, a Length= that lies, a body in clear where sealing is required.
+  std::string rejection;
 
   /// The value of a header (name case-insensitive); "" when absent.
   std::string header(std::string_view name) const {
@@ -195,10 +209,30 @@ struct Reply {
 
 using Handler = std::function<Reply(const HttpRequest&)>;
 
+/// The responder as a GSS-API acceptor on plain HTTP, as WinRM ships on Windows.
+struct NegotiateOptions {
+  std::vector<std::string> challenges{"Negotiate", "Kerberos"};  ///< WWW-Authenticate schemes offered on a 401
+  bool require_sealing = true;  ///< false: an authenticated body in clear is handled (AllowUnencrypted = true)
+};
+
+/// One security context the responder established.
+struct Authentication {
+  int connection = 0;
+  std::string scheme;     ///< of the Authorization header that completed it: "Negotiate" or "Kerberos"
+  std::string mechanism;  ///< "kerberos" or "ntlm" (through SPNEGO or raw)
+  std::string principal;  ///< the client: "alice@SUPCTL.TEST" (Kerberos) or "DOMAIN\\user" (NTLM)
+  bool delegation_flag = false;       ///< the client offered delegation (GSS_C_DELEG_FLAG)
+  bool delegated_credential = false;  ///< and a delegated credential arrived
+  bool confidentiality = false;       ///< GSS_C_CONF_FLAG: the context can seal
+};
+
 class WsmanResponder {
  public:
   /// Listens on 127.0.0.1 at a free port; with `tls`, speaks HTTPS with TestCertificate.
-  WsmanResponder(Handler handler, bool tls) : handler_(std::move(handler)) {
+  /// With `negotiate`, demands GSS-API authentication and sealing (plain HTTP only).
+  WsmanResponder(Handler handler, bool tls, std::optional<NegotiateOptions> negotiate = std::nullopt)
+      : handler_(std::move(handler)), negotiate_(std::move(negotiate)) {
+    if (tls && negotiate_) throw std::runtime_error("the test responder seals on plain HTTP only");
     signal(SIGPIPE, SIG_IGN);  // a client that left must not end the test program
     if (tls) {
       const TestCertificate& certificate = TestCertificate::get();
@@ -231,9 +265,23 @@ class WsmanResponder {
 
   int port() const { return port_; }
 
+  /// Every request the handler answered, and (with NegotiateOptions) every request refused
+  /// with a `rejection`; not the bodiless requests of a handshake.
   std::vector<HttpRequest> requests() const {
     std::lock_guard lock(mutex_);
     return requests_;
+  }
+
+  /// The security contexts established, in order (with NegotiateOptions).
+  std::vector<Authentication> authentications() const {
+    std::lock_guard lock(mutex_);
+    return authentications_;
+  }
+
+  /// The handshakes refused: gss_accept_sec_context's error for each (with NegotiateOptions).
+  std::vector<std::string> refused_handshakes() const {
+    std::lock_guard lock(mutex_);
+    return refused_handshakes_;
   }
 
   /// Stops listening, releases hanging replies and joins every thread. Idempotent.
@@ -331,6 +379,7 @@ class WsmanResponder {
     }
     std::string buffer;
     char chunk[65536];
+    GssAcceptor gss;  // the connection's security context (NegotiateOptions)
     for (;;) {
       // The head.
       std::size_t head_end;
@@ -372,11 +421,16 @@ class WsmanResponder {
       }
       request.body = buffer.substr(0, length);
       buffer.erase(0, length);
-      {
-        std::lock_guard lock(mutex_);
-        requests_.push_back(request);
+      Reply reply;
+      if (negotiate_) {
+        reply = negotiated(gss, request);
+      } else {
+        {
+          std::lock_guard lock(mutex_);
+          requests_.push_back(request);
+        }
+        reply = handler_(request);
       }
-      Reply reply = handler_(request);
       if (reply.hang) {
         while (connection.read_some(chunk, sizeof chunk, stopping_) > 0) {
         }
@@ -386,13 +440,84 @@ class WsmanResponder {
     }
   }
 
+  /// A request under NegotiateOptions: the handshake, then unsealing, the handler, and sealing.
+  Reply negotiated(GssAcceptor& gss, HttpRequest& request) {
+    auto challenge = [&] {
+      Reply reply{.status = 401};
+      for (const std::string& scheme : negotiate_->challenges) reply.headers.emplace_back("WWW-Authenticate", scheme);
+      return reply;
+    };
+    auto refuse = [&](std::string why) {
+      request.rejection = std::move(why);
+      std::lock_guard lock(mutex_);
+      requests_.push_back(request);
+      return Reply{.status = 400};
+    };
+    std::string mutual;  // the last token for the client, sent with the answer that completes the handshake
+    if (const std::string authorization = request.header("Authorization"); !authorization.empty()) {
+      const std::size_t space = authorization.find(' ');
+      const std::string scheme = authorization.substr(0, space);
+      const std::string token = space == std::string::npos ? std::string() : b64_decode(authorization.substr(space + 1));
+      GssAcceptor::Step step = gss.accept(token);
+      if (!step.error.empty()) {
+        std::lock_guard lock(mutex_);
+        refused_handshakes_.push_back(step.error);
+        return challenge();
+      }
+      if (!step.complete) return {.status = 401, .headers = {{"WWW-Authenticate", scheme + " " + b64_encode(step.token)}}};
+      {
+        std::lock_guard lock(mutex_);
+        authentications_.push_back({request.connection, scheme, gss.mechanism(), gss.principal(), gss.delegation_flag(),
+                                    gss.delegated_credential(), gss.confidentiality()});
+      }
+      if (!step.token.empty()) mutual = scheme + " " + b64_encode(step.token);
+    }
+    if (!gss.complete()) return challenge();
+    auto with_mutual = [&](Reply reply) {
+      if (!mutual.empty()) reply.headers.emplace_back("WWW-Authenticate", mutual);
+      return reply;
+    };
+    if (request.body.empty()) return with_mutual(Reply{});  // the handshake's own empty POST
+    if (sealed::is_sealed_content_type(request.header("Content-Type"))) {
+      std::string error;
+      std::optional<sealed::Message> message = sealed::parse(request.body, &error);
+      if (!message) return refuse(error);
+      std::optional<std::string> plain = gss.unseal({message->signature, message->data}, &error);
+      if (!plain) return refuse(error);
+      if (plain->size() != message->declared_length) {
+        return refuse(fmt::format("Length={} but the unsealed message has {} bytes", message->declared_length, plain->size()));
+      }
+      request.wire_body = std::exchange(request.body, std::move(*plain));
+      request.sealed = true;
+    } else if (negotiate_->require_sealing) {
+      return refuse("a body in clear where every message must be sealed");
+    }
+    {
+      std::lock_guard lock(mutex_);
+      requests_.push_back(request);
+    }
+    Reply reply = handler_(request);
+    if (request.sealed && !reply.body.empty()) {
+      std::string error;
+      std::optional<GssAcceptor::Sealed> sealed_reply = gss.seal(reply.body, &error);
+      if (!sealed_reply) throw std::runtime_error("the test responder could not seal its answer: " + error);
+      reply.body = sealed::frame(reply.body.size(), sealed_reply->signature, sealed_reply->data);
+      reply.headers.emplace_back("Content-Type", std::string(sealed::kContentType));
+    }
+    return with_mutual(std::move(reply));
+  }
+
   static std::string render(const Reply& reply) {
     std::string_view reason = reply.status == 200   ? "OK"
+                              : reply.status == 400 ? "Bad Request"
                               : reply.status == 401 ? "Unauthorized"
                               : reply.status == 500 ? "Internal Server Error"
                                                     : "Status";
     std::string out = fmt::format("HTTP/1.1 {} {}\r\nServer: Microsoft-HTTPAPI/2.0\r\n", reply.status, reason);
-    if (!reply.body.empty()) out += "Content-Type: application/soap+xml;charset=UTF-8\r\n";
+    const bool typed = std::any_of(reply.headers.begin(), reply.headers.end(), [](const auto& h) {
+      return h.first.size() == 12 && strncasecmp(h.first.c_str(), "Content-Type", 12) == 0;
+    });
+    if (!reply.body.empty() && !typed) out += "Content-Type: application/soap+xml;charset=UTF-8\r\n";
     for (const auto& [name, value] : reply.headers) out += fmt::format("{}: {}\r\n", name, value);
     if (reply.chunked) {
       out += "Transfer-Encoding: chunked\r\n\r\n";
@@ -408,6 +533,7 @@ class WsmanResponder {
   }
 
   Handler handler_;
+  std::optional<NegotiateOptions> negotiate_;
   SSL_CTX* ssl_ = nullptr;
   int listener_ = -1;
   int port_ = 0;
@@ -416,6 +542,8 @@ class WsmanResponder {
   mutable std::mutex mutex_;
   std::vector<std::thread> connections_;
   std::vector<HttpRequest> requests_;
+  std::vector<Authentication> authentications_;
+  std::vector<std::string> refused_handshakes_;
 };
 
 // ---- WS-Management envelopes, shaped as WinRS sends them ----
