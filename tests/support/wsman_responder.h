@@ -392,7 +392,9 @@ class WsmanResponder {
                               : reply.status == 500 ? "Internal Server Error"
                                                     : "Status";
     std::string out = fmt::format("HTTP/1.1 {} {}\r\nServer: Microsoft-HTTPAPI/2.0\r\n", reply.status, reason);
-    if (!reply.body.empty()) out += "Content-Type: application/soap+xml;charset=UTF-8\r\n";
+    bool typed = std::any_of(reply.headers.begin(), reply.headers.end(),
+                             [](const auto& header) { return header.first == "Content-Type"; });
+    if (!reply.body.empty() && !typed) out += "Content-Type: application/soap+xml;charset=UTF-8\r\n";
     for (const auto& [name, value] : reply.headers) out += fmt::format("{}: {}\r\n", name, value);
     if (reply.chunked) {
       out += "Transfer-Encoding: chunked\r\n\r\n";
