@@ -241,7 +241,7 @@ std::unique_ptr<ClientContext> ClientContext::create(const ClientSettings& setti
       return nullptr;
     }
     gss_OID_set_desc mechanisms{1, oid_of(settings.mechanism)};
-    // The password is borrowed, not copied: the settings own it (and wipe their copy when done).
+    // The password is borrowed, not copied: the caller owns it (and wipes it when done).
     gss_buffer_desc password = borrow(settings.password);
     major = gss_acquire_cred_with_password(&minor, user.name, &password, GSS_C_INDEFINITE, &mechanisms, GSS_C_INITIATE,
                                            &client->handles_->credentials, nullptr, nullptr);
@@ -366,6 +366,7 @@ bool ClientContext::unwrap(std::string_view signature, std::string_view data, st
     iov[1].buffer = borrow(bytes);
     major = gss_unwrap_iov(&minor, handles_->context, &sealed, nullptr, iov.data(), static_cast<int>(iov.size()));
     if (!GSS_ERROR(major)) plain->assign(static_cast<const char*>(iov[1].buffer.value), iov[1].buffer.length);
+    OPENSSL_cleanse(bytes.data(), bytes.size());  // opened in place: the scripts' parameters may hold secrets
   }
   if (GSS_ERROR(major) || GSS_SUPPLEMENTARY_INFO(major) != 0) {
     *failure = describe_status(major, minor, negotiated_, "cannot open a sealed message", host_);

@@ -51,7 +51,9 @@ struct ClientSettings {
   Mechanism mechanism = Mechanism::kNegotiate;
   std::string host;      ///< the server's name: the target is HTTP@host (GSS_C_NT_HOSTBASED_SERVICE)
   std::string user;      ///< with a password: DOMAIN\user, user@DOMAIN or user; empty: the default credentials
-  std::string password;  ///< never logged; empty: the credential cache (Kerberos) or the default credentials
+  /// Borrowed, never copied (the caller owns and wipes it); never logged; empty: the credential
+  /// cache (Kerberos) or the default credentials. Used only by `create`.
+  std::string_view password;
   bool delegate = false;  ///< GSS_C_DELEG_FLAG: the server may act with the ticket for one more hop
 };
 

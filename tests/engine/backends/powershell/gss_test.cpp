@@ -22,11 +22,11 @@ using supctl::test::NtlmAccounts;
 constexpr std::string_view kPassword = "Corr3ct-Horse-supctl";
 const std::string kUsers = "CONTOSO:svc-supctl:" + std::string(kPassword) + "\n";
 
-ClientSettings ntlm_settings(std::string password = std::string(kPassword)) {
+ClientSettings ntlm_settings(std::string_view password = kPassword) {
   return {.mechanism = Mechanism::kNtlm,
           .host = "sup01.contoso.com",
           .user = "CONTOSO\\svc-supctl",
-          .password = std::move(password)};
+          .password = password};
 }
 
 /// Runs the token exchange to its end: true when both sides completed.
