@@ -15,9 +15,9 @@ namespace supctl::powershell::gss {
 namespace {
 
 // Mechanism OIDs, DER contents without tag and length.
-constexpr char kSpnegoOid[] = "\x2b\x06\x01\x05\x05\x02";                      // 1.3.6.1.5.5.2
-constexpr char kKerberosOid[] = "\x2a\x86\x48\x86\xf7\x12\x01\x02\x02";        // 1.2.840.113554.1.2.2
-constexpr char kNtlmOid[] = "\x2b\x06\x01\x04\x01\x82\x37\x02\x02\x0a";        // 1.3.6.1.4.1.311.2.2.10
+constexpr char kSpnegoOid[] = "\x2b\x06\x01\x05\x05\x02";                // 1.3.6.1.5.5.2
+constexpr char kKerberosOid[] = "\x2a\x86\x48\x86\xf7\x12\x01\x02\x02";  // 1.2.840.113554.1.2.2
+constexpr char kNtlmOid[] = "\x2b\x06\x01\x04\x01\x82\x37\x02\x02\x0a";  // 1.3.6.1.4.1.311.2.2.10
 
 gss_OID_desc spnego_oid{sizeof kSpnegoOid - 1, const_cast<char*>(kSpnegoOid)};
 gss_OID_desc kerberos_oid{sizeof kKerberosOid - 1, const_cast<char*>(kKerberosOid)};
@@ -102,8 +102,8 @@ Failure describe_status(std::uint32_t major, std::uint32_t minor, Mechanism mech
                         std::string_view target) {
   // The texts GSS-API gives, for the end of the message: the routine error, then the mechanism's.
   gss_OID oid = mechanism == Mechanism::kNtlm ? &ntlm_oid : &kerberos_oid;
-  std::string details = status_text(GSS_ROUTINE_ERROR(major) ? GSS_ROUTINE_ERROR(major) : major, GSS_C_GSS_CODE,
-                                    GSS_C_NO_OID);
+  std::string details =
+      status_text(GSS_ROUTINE_ERROR(major) ? GSS_ROUTINE_ERROR(major) : major, GSS_C_GSS_CODE, GSS_C_NO_OID);
   if (minor != 0) {
     std::string mech_text = status_text(minor, GSS_C_MECH_CODE, oid);
     if (!mech_text.empty() && mech_text != details) details += details.empty() ? mech_text : ": " + mech_text;
@@ -136,19 +136,19 @@ Failure describe_status(std::uint32_t major, std::uint32_t minor, Mechanism mech
       return failure;
     case KRB5KDC_ERR_S_PRINCIPAL_UNKNOWN:
       failure.kind = FailureKind::kUnknownServer;
-      failure.message = message(fmt::format(
-          "server not found in Kerberos database: the KDC knows no SPN HTTP/{}; use the name the server's "
-          "computer account is registered under (setspn -L <computer>), or add the SPN",
-          target));
+      failure.message = message(
+          fmt::format("server not found in Kerberos database: the KDC knows no SPN HTTP/{}; use the name the server's "
+                      "computer account is registered under (setspn -L <computer>), or add the SPN",
+                      target));
       return failure;
     case KRB5KDC_ERR_PREAUTH_FAILED:
     case KRB5KDC_ERR_C_PRINCIPAL_UNKNOWN:
     case KRB5KDC_ERR_KEY_EXP:
       failure.kind = FailureKind::kLogonFailure;
-      failure.message = message(
-          code == KRB5KDC_ERR_KEY_EXP
-              ? "logon failure: the account's password has expired; change it, then update the host's password"
-              : "logon failure: the user name or password is incorrect");
+      failure.message =
+          message(code == KRB5KDC_ERR_KEY_EXP
+                      ? "logon failure: the account's password has expired; change it, then update the host's password"
+                      : "logon failure: the user name or password is incorrect");
       return failure;
     case KRB5_REALM_UNKNOWN:
     case KRB5_REALM_CANT_RESOLVE:
@@ -166,9 +166,9 @@ Failure describe_status(std::uint32_t major, std::uint32_t minor, Mechanism mech
     case GSS_S_BAD_MECH:
     case GSS_S_BAD_MECH_ATTR:
       failure.kind = FailureKind::kNoMechanism;
-      failure.message = message(fmt::format(
-          "the {} mechanism is not available on this machine{}", mechanism_name(mechanism),
-          mechanism == Mechanism::kNtlm ? " (install gss-ntlmssp)" : " (install libgssapi-krb5-2)"));
+      failure.message = message(
+          fmt::format("the {} mechanism is not available on this machine{}", mechanism_name(mechanism),
+                      mechanism == Mechanism::kNtlm ? " (install gss-ntlmssp)" : " (install libgssapi-krb5-2)"));
       return failure;
     case GSS_S_NO_CRED:
       failure.kind = mechanism == Mechanism::kNtlm ? FailureKind::kLogonFailure : FailureKind::kNoTicket;
@@ -191,7 +191,8 @@ Failure describe_status(std::uint32_t major, std::uint32_t minor, Mechanism mech
   }
   if (GSS_SUPPLEMENTARY_INFO(major) & (GSS_S_DUPLICATE_TOKEN | GSS_S_OLD_TOKEN | GSS_S_UNSEQ_TOKEN | GSS_S_GAP_TOKEN)) {
     failure.kind = FailureKind::kTampered;
-    failure.message = message("a sealed message arrived twice or out of order: it was replayed or a message is missing");
+    failure.message =
+        message("a sealed message arrived twice or out of order: it was replayed or a message is missing");
     return failure;
   }
   failure.kind = FailureKind::kOther;
@@ -246,10 +247,10 @@ std::unique_ptr<ClientContext> ClientContext::create(const ClientSettings& setti
     major = gss_acquire_cred_with_password(&minor, user.name, &password, GSS_C_INDEFINITE, &mechanisms, GSS_C_INITIATE,
                                            &client->handles_->credentials, nullptr, nullptr);
     if (GSS_ERROR(major)) {
-      *failure = describe_status(major, minor, settings.mechanism,
-                                 fmt::format("cannot get {} credentials for '{}'", mechanism_name(settings.mechanism),
-                                             settings.user),
-                                 settings.host);
+      *failure = describe_status(
+          major, minor, settings.mechanism,
+          fmt::format("cannot get {} credentials for '{}'", mechanism_name(settings.mechanism), settings.user),
+          settings.host);
       return nullptr;
     }
   }
@@ -265,13 +266,13 @@ bool ClientContext::step(std::string_view input, std::string* output, Failure* f
   OwnedBuffer out;
   gss_OID actual = GSS_C_NO_OID;
   OM_uint32 returned = 0;
-  OM_uint32 major =
-      gss_init_sec_context(&minor, handles_->credentials, &handles_->context, handles_->target, oid_of(asked_), flags,
-                           GSS_C_INDEFINITE, GSS_C_NO_CHANNEL_BINDINGS, input.empty() ? GSS_C_NO_BUFFER : &in,
-                           &actual, &out.buffer, &returned, nullptr);
+  OM_uint32 major = gss_init_sec_context(
+      &minor, handles_->credentials, &handles_->context, handles_->target, oid_of(asked_), flags, GSS_C_INDEFINITE,
+      GSS_C_NO_CHANNEL_BINDINGS, input.empty() ? GSS_C_NO_BUFFER : &in, &actual, &out.buffer, &returned, nullptr);
   if (GSS_ERROR(major)) {
-    *failure = describe_status(major, minor, negotiated_,
-                               fmt::format("{} authentication to HTTP/{} failed", mechanism_name(asked_), host_), host_);
+    *failure =
+        describe_status(major, minor, negotiated_,
+                        fmt::format("{} authentication to HTTP/{} failed", mechanism_name(asked_), host_), host_);
     return false;
   }
   flags_ = returned;
@@ -324,8 +325,8 @@ bool ClientContext::wrap(std::string_view plain, Sealed* out, Failure* failure) 
   iov[1].type = GSS_IOV_BUFFER_TYPE_DATA;
   iov[1].buffer = borrow(data);
   iov[2].type = GSS_IOV_BUFFER_TYPE_PADDING | GSS_IOV_BUFFER_FLAG_ALLOCATE;
-  OM_uint32 major = gss_wrap_iov(&minor, handles_->context, 1, GSS_C_QOP_DEFAULT, &sealed, iov.data(),
-                                 static_cast<int>(iov.size()));
+  OM_uint32 major =
+      gss_wrap_iov(&minor, handles_->context, 1, GSS_C_QOP_DEFAULT, &sealed, iov.data(), static_cast<int>(iov.size()));
   if (GSS_ERROR(major)) {
     *failure = describe_status(major, minor, negotiated_, "cannot seal a message", host_);
     gss_release_iov_buffer(&minor, iov.data(), static_cast<int>(iov.size()));

@@ -23,14 +23,14 @@ std::string_view mechanism_name(Mechanism mechanism);
 /// What went wrong, sorted for the wording of the error and for the failure kind the caller reports.
 enum class FailureKind {
   kNone,
-  kNoTicket,         ///< no Kerberos credentials (no cache, empty cache): kinit
-  kExpiredTicket,    ///< the ticket has expired: kinit again
-  kLogonFailure,     ///< the user name or password is incorrect
-  kClockSkew,        ///< the clocks of the runner and the server or KDC differ by more than 5 minutes
-  kUnknownServer,    ///< the KDC does not know HTTP/<host>
-  kNoMechanism,      ///< the mechanism is not available here, or the server does not accept it
-  kNoKdc,            ///< no KDC for the realm could be reached, or the realm is unknown
-  kTampered,         ///< a sealed message failed its check: modified, replayed or out of order
+  kNoTicket,       ///< no Kerberos credentials (no cache, empty cache): kinit
+  kExpiredTicket,  ///< the ticket has expired: kinit again
+  kLogonFailure,   ///< the user name or password is incorrect
+  kClockSkew,      ///< the clocks of the runner and the server or KDC differ by more than 5 minutes
+  kUnknownServer,  ///< the KDC does not know HTTP/<host>
+  kNoMechanism,    ///< the mechanism is not available here, or the server does not accept it
+  kNoKdc,          ///< no KDC for the realm could be reached, or the realm is unknown
+  kTampered,       ///< a sealed message failed its check: modified, replayed or out of order
   kOther,
 };
 
@@ -49,8 +49,8 @@ Failure describe_status(std::uint32_t major, std::uint32_t minor, Mechanism mech
 /// Which credentials and target a client context uses.
 struct ClientSettings {
   Mechanism mechanism = Mechanism::kNegotiate;
-  std::string host;      ///< the server's name: the target is HTTP@host (GSS_C_NT_HOSTBASED_SERVICE)
-  std::string user;      ///< with a password: DOMAIN\user, user@DOMAIN or user; empty: the default credentials
+  std::string host;  ///< the server's name: the target is HTTP@host (GSS_C_NT_HOSTBASED_SERVICE)
+  std::string user;  ///< with a password: DOMAIN\user, user@DOMAIN or user; empty: the default credentials
   /// Borrowed, never copied (the caller owns and wipes it); never logged; empty: the credential
   /// cache (Kerberos) or the default credentials. Used only by `create`.
   std::string_view password;

@@ -168,8 +168,8 @@ struct WinRmTransport::Shell final : public Channel {
                         describe(std::chrono::duration_cast<milliseconds>(settings.operation_timeout + kReadGrace))));
         return out;
       case HttpResult::Kind::kAuth:
-        out.failure = fail(FailureKind::kAccessDenied,
-                           fmt::format("winrm: cannot authenticate to {}: {}", where(), http.error));
+        out.failure =
+            fail(FailureKind::kAccessDenied, fmt::format("winrm: cannot authenticate to {}: {}", where(), http.error));
         return out;
       case HttpResult::Kind::kTampered:
         out.failure = fail(FailureKind::kFailed,

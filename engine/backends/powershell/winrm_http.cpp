@@ -109,7 +109,6 @@ std::string_view winrm_auth_name(WinRmAuth auth) {
   return "negotiate";
 }
 
-
 namespace {
 
 using Clock = std::chrono::steady_clock;
@@ -131,7 +130,8 @@ std::size_t read_header(char* data, std::size_t size, std::size_t count, void* u
   std::transform(name.begin(), name.end(), name.begin(), [](unsigned char c) { return std::tolower(c); });
   std::string_view value = line.substr(colon + 1);
   while (!value.empty() && (value.front() == ' ' || value.front() == '\t')) value.remove_prefix(1);
-  while (!value.empty() && (value.back() == '\r' || value.back() == '\n' || value.back() == ' ')) value.remove_suffix(1);
+  while (!value.empty() && (value.back() == '\r' || value.back() == '\n' || value.back() == ' '))
+    value.remove_suffix(1);
   if (name == "www-authenticate") headers->www_authenticate.emplace_back(value);
   if (name == "content-type") headers->content_type = std::string(value);
   return bytes;
@@ -220,16 +220,14 @@ struct WinRmHttp::Handle {
 
 /// What one transfer gave.
 struct WinRmHttp::Exchange {
-  HttpResult result;           ///< kind and error; status and body with kResponse
-  Headers headers;             ///< of the final response
+  HttpResult result;            ///< kind and error; status and body with kResponse
+  Headers headers;              ///< of the final response
   bool new_connection = false;  ///< libcurl opened a connection for this transfer
 };
 
 WinRmHttp::WinRmHttp(WinRmHttpSettings settings) : settings_(std::move(settings)) {}
 
-WinRmHttp::~WinRmHttp() {
-  wipe(settings_.password);
-}
+WinRmHttp::~WinRmHttp() { wipe(settings_.password); }
 
 void WinRmHttp::reset_connection() { handle_.reset(); }
 
@@ -274,8 +272,9 @@ WinRmHttp::Exchange WinRmHttp::perform(std::string_view body, std::string_view c
   if (!open_handle(&result)) return out;
   CURL* c = handle_->curl;
   HeaderList headers;
-  headers.add(fmt::format("Content-Type: {}",
-                          content_type.empty() ? std::string_view("application/soap+xml;charset=UTF-8") : content_type));
+  headers.add(fmt::format("Content-Type: {}", content_type.empty()
+                                                  ? std::string_view("application/soap+xml;charset=UTF-8")
+                                                  : content_type));
   headers.add("User-Agent: supctl WinRM client");
   headers.add("Expect:");  // no 100-continue round trip
   if (!authorization.empty()) headers.add(fmt::format("Authorization: {}", authorization));

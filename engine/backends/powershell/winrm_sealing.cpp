@@ -85,7 +85,8 @@ bool sealed_content_type(std::string_view content_type, std::string* boundary, s
   std::string_view type = trim(content_type.substr(0, semicolon));
   std::string_view rest = semicolon == std::string_view::npos ? std::string_view() : content_type.substr(semicolon + 1);
   if (iequals(type, "multipart/x-multi-encrypted")) {
-    *error = "the server sent a message sealed in several chunks (multipart/x-multi-encrypted), which only CredSSP uses";
+    *error =
+        "the server sent a message sealed in several chunks (multipart/x-multi-encrypted), which only CredSSP uses";
     return false;
   }
   if (!iequals(type, "multipart/encrypted")) return false;
@@ -201,9 +202,10 @@ bool unseal(gss::ClientContext& context, std::string_view content_type, std::str
   std::string error;
   if (!sealed_content_type(content_type, &boundary, &error)) {
     failure->kind = error.empty() ? gss::FailureKind::kOther : gss::FailureKind::kTampered;
-    failure->message = error.empty() ? fmt::format("the server answered a sealed request in clear (Content-Type '{}'), "
-                                                   "which supctl does not accept",
-                                                   content_type)
+    failure->message = error.empty() ? fmt::format(
+                                           "the server answered a sealed request in clear (Content-Type '{}'), "
+                                           "which supctl does not accept",
+                                           content_type)
                                      : error;
     return false;
   }
@@ -216,9 +218,9 @@ bool unseal(gss::ClientContext& context, std::string_view content_type, std::str
   if (!context.unwrap(part.signature, part.data, envelope, failure)) return false;
   if (envelope->size() != part.length) {
     failure->kind = gss::FailureKind::kTampered;
-    failure->message = fmt::format(
-        "the sealed message says Length={} but holds {} bytes once opened: it was changed on the way", part.length,
-        envelope->size());
+    failure->message =
+        fmt::format("the sealed message says Length={} but holds {} bytes once opened: it was changed on the way",
+                    part.length, envelope->size());
     envelope->clear();
     return false;
   }

@@ -28,10 +28,10 @@ std::string frame(std::size_t original_length, std::string_view signature, std::
 
 /// One sealed part read back from a body.
 struct Part {
-  std::string protocol;          ///< the first part's Content-Type
-  std::size_t length = 0;        ///< OriginalContent's Length=
-  std::string_view signature;    ///< into the body
-  std::string_view data;         ///< into the body: everything up to the closing boundary
+  std::string protocol;        ///< the first part's Content-Type
+  std::size_t length = 0;      ///< OriginalContent's Length=
+  std::string_view signature;  ///< into the body
+  std::string_view data;       ///< into the body: everything up to the closing boundary
 };
 
 /// Whether `content_type` is a sealed body supctl can open; `*boundary` is its boundary then.

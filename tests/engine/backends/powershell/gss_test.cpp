@@ -3,8 +3,8 @@
 
 #include "backends/powershell/gss.h"
 
-#include <gssapi/gssapi.h>
 #include <fmt/format.h>
+#include <gssapi/gssapi.h>
 #include <krb5/krb5.h>
 
 #include <catch2/catch.hpp>
@@ -23,10 +23,8 @@ constexpr std::string_view kPassword = "Corr3ct-Horse-supctl";
 const std::string kUsers = "CONTOSO:svc-supctl:" + std::string(kPassword) + "\n";
 
 ClientSettings ntlm_settings(std::string_view password = kPassword) {
-  return {.mechanism = Mechanism::kNtlm,
-          .host = "sup01.contoso.com",
-          .user = "CONTOSO\\svc-supctl",
-          .password = password};
+  return {
+      .mechanism = Mechanism::kNtlm, .host = "sup01.contoso.com", .user = "CONTOSO\\svc-supctl", .password = password};
 }
 
 /// Runs the token exchange to its end: true when both sides completed.
@@ -53,7 +51,8 @@ TEST_CASE("gss: NTLM from a user and password completes against gss-ntlmssp and 
   CHECK(client->complete());
   CHECK(client->negotiated() == Mechanism::kNtlm);
 
-  for (std::string message : {std::string("<s:Envelope>first</s:Envelope>"), std::string(70000, 'x'), std::string("x")}) {
+  for (std::string message :
+       {std::string("<s:Envelope>first</s:Envelope>"), std::string(70000, 'x'), std::string("x")}) {
     // Client to server: a 16-byte signature, then as many sealed bytes as the message has.
     Sealed sealed;
     REQUIRE(client->wrap(message, &sealed, &failure));
@@ -168,8 +167,9 @@ TEST_CASE("gss: Kerberos without a ticket says kinit", "[gss]") {
   CHECK_FALSE(client->step("", &token, &failure));
   INFO(failure.message);
   CHECK(failure.kind == FailureKind::kNoTicket);
-  CHECK(failure.message.starts_with("kerberos authentication to HTTP/sup01.contoso.com failed: no Kerberos ticket: "
-                                    "run kinit as the account supctl runs as"));
+  CHECK(
+      failure.message.starts_with("kerberos authentication to HTTP/sup01.contoso.com failed: no Kerberos ticket: "
+                                  "run kinit as the account supctl runs as"));
 }
 
 TEST_CASE("gss: negotiate with a user and password and no KDC falls back to NTLM", "[gss]") {
@@ -206,8 +206,7 @@ TEST_CASE("gss: statuses read as the words administrators search for", "[gss]") 
       describe_status(GSS_S_CREDENTIALS_EXPIRED, minor(KRB5KRB_AP_ERR_TKT_EXPIRED), Mechanism::kKerberos, "s", "h");
   CHECK(expired.kind == FailureKind::kExpiredTicket);
   CHECK(expired.message.find("run kinit again") != std::string::npos);
-  Failure password =
-      describe_status(GSS_S_FAILURE, minor(KRB5KDC_ERR_PREAUTH_FAILED), Mechanism::kKerberos, "s", "h");
+  Failure password = describe_status(GSS_S_FAILURE, minor(KRB5KDC_ERR_PREAUTH_FAILED), Mechanism::kKerberos, "s", "h");
   CHECK(password.kind == FailureKind::kLogonFailure);
   CHECK(password.message.find("logon failure: the user name or password is incorrect") != std::string::npos);
   Failure mech = describe_status(GSS_S_BAD_MECH, 0, Mechanism::kNtlm, "step", "h");

@@ -46,8 +46,9 @@ struct Opened {
 };
 
 std::optional<Opened> open_framing(const std::string& body) {
-  const std::string first = "--Encrypted Boundary\r\n\tContent-Type: application/HTTP-SPNEGO-session-encrypted\r\n"
-                            "\tOriginalContent: type=application/soap+xml;charset=UTF-8;Length=";
+  const std::string first =
+      "--Encrypted Boundary\r\n\tContent-Type: application/HTTP-SPNEGO-session-encrypted\r\n"
+      "\tOriginalContent: type=application/soap+xml;charset=UTF-8;Length=";
   const std::string second = "\r\n--Encrypted Boundary\r\n\tContent-Type: application/octet-stream\r\n";
   const std::string last = "--Encrypted Boundary--\r\n";
   if (!body.starts_with(first) || !body.ends_with(last)) return std::nullopt;
@@ -76,8 +77,8 @@ std::string frame_reply(std::size_t length, const std::string& token) {
 struct SealedService {
   FakeWinRs winrs;
   std::mutex mutex;
-  std::map<int, std::unique_ptr<GssAcceptor>> contexts;  ///< by connection
-  std::vector<std::string> opened;                       ///< every envelope the service opened
+  std::map<int, std::unique_ptr<GssAcceptor>> contexts;                   ///< by connection
+  std::vector<std::string> opened;                                        ///< every envelope the service opened
   std::vector<std::string> www_authenticate = {"Negotiate", "Kerberos"};  ///< offered on a bare 401
   /// Changes a sealed reply's bytes before it goes: (step, body) -> body.
   std::function<std::string(const std::string&, std::string)> tamper;

@@ -50,7 +50,8 @@ TEST_CASE("sealing reads data that holds the boundary, line ends and zero bytes"
 }
 
 TEST_CASE("sealing accepts the closing boundary older clients write and spaces after the dashes", "[winrm][sealing]") {
-  std::string body = kFramed.substr(0, kFramed.size() - "--Encrypted Boundary--\r\n"s.size()) + "--Encrypted Boundary\r\n";
+  std::string body =
+      kFramed.substr(0, kFramed.size() - "--Encrypted Boundary--\r\n"s.size()) + "--Encrypted Boundary\r\n";
   Part part;
   std::string error;
   REQUIRE(parse(body, kBoundary, &part, &error));
@@ -95,9 +96,10 @@ TEST_CASE("sealing tells a sealed response's content type from a clear one", "[w
   CHECK(boundary == "Other");
   CHECK_FALSE(sealed_content_type("application/soap+xml;charset=UTF-8", &boundary, &error));
   CHECK(error.empty());
-  CHECK_FALSE(sealed_content_type("multipart/encrypted;protocol=\"application/HTTP-CredSSP-session-encrypted\";"
-                                  "boundary=\"Encrypted Boundary\"",
-                                  &boundary, &error));
+  CHECK_FALSE(
+      sealed_content_type("multipart/encrypted;protocol=\"application/HTTP-CredSSP-session-encrypted\";"
+                          "boundary=\"Encrypted Boundary\"",
+                          &boundary, &error));
   CHECK(error ==
         "the server sealed its message with protocol 'application/HTTP-CredSSP-session-encrypted', not "
         "'application/HTTP-SPNEGO-session-encrypted'");
