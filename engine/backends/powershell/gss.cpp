@@ -7,8 +7,13 @@
 #include <krb5/krb5.h>
 #include <openssl/crypto.h>
 
+#include <unistd.h>
+
 #include <array>
+#include <cstdlib>
 #include <cstring>
+#include <filesystem>
+#include <optional>
 #include <vector>
 
 namespace supctl::powershell::gss {
@@ -82,6 +87,23 @@ std::string status_text(OM_uint32 code, int type, gss_OID mechanism) {
     text += part.view();
   } while (context != 0);
   return text;
+}
+
+/// The runner's credential cache when it is a FILE cache that exists and is empty; nullopt
+/// otherwise. MIT krb5 1.20 can free a bad pointer (krb5_cccol_have_content) when it looks for
+/// credentials in such a cache, so supctl says "no ticket" before GSS-API looks. A client keytab
+/// (KRB5_CLIENT_KTNAME) would fill the cache, so the check is off with one.
+std::optional<std::string> empty_file_cache() {
+  if (std::getenv("KRB5_CLIENT_KTNAME")) return std::nullopt;
+  const char* name = std::getenv("KRB5CCNAME");
+  std::string path = name ? name : "/tmp/krb5cc_" + std::to_string(getuid());
+  if (path.starts_with("FILE:")) path = path.substr(5);
+  if (path.find(':') != std::string::npos) return std::nullopt;  // another cache type (DIR:, KEYRING:, ...)
+  std::error_code error;
+  if (!std::filesystem::is_regular_file(path, error) || std::filesystem::file_size(path, error) != 0 || error) {
+    return std::nullopt;
+  }
+  return path;
 }
 
 }  // namespace
@@ -231,6 +253,17 @@ std::unique_ptr<ClientContext> ClientContext::create(const ClientSettings& setti
     *failure = describe_status(major, minor, settings.mechanism,
                                fmt::format("cannot name the service HTTP@{}", settings.host), settings.host);
     return nullptr;
+  }
+  if (settings.password.empty() && settings.mechanism != Mechanism::kNtlm) {
+    if (auto cache = empty_file_cache()) {
+      failure->kind = FailureKind::kNoTicket;
+      failure->message = fmt::format(
+          "{} authentication to HTTP/{} failed: no Kerberos ticket: the credential cache '{}' is empty; run kinit "
+          "as the account supctl runs as (or point KRB5_CLIENT_KTNAME at a keytab), or give the host a user and "
+          "password",
+          mechanism_name(settings.mechanism), settings.host, *cache);
+      return nullptr;
+    }
   }
   if (!settings.password.empty()) {
     OwnedName user;

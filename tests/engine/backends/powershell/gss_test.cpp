@@ -8,6 +8,9 @@
 #include <krb5/krb5.h>
 
 #include <catch2/catch.hpp>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
 #include <string>
 
 #include "backends/powershell/winrm_sealing.h"
@@ -170,6 +173,25 @@ TEST_CASE("gss: Kerberos without a ticket says kinit", "[gss]") {
   CHECK(
       failure.message.starts_with("kerberos authentication to HTTP/sup01.contoso.com failed: no Kerberos ticket: "
                                   "run kinit as the account supctl runs as"));
+}
+
+TEST_CASE("gss: Kerberos with an empty credential cache says kinit before GSS-API looks", "[gss]") {
+  NtlmAccounts accounts(kUsers);
+  std::filesystem::path cache = accounts.dir() / "empty-ccache";
+  std::ofstream{cache};
+  std::string old = std::getenv("KRB5CCNAME");
+  setenv("KRB5CCNAME", ("FILE:" + cache.string()).c_str(), 1);
+  unsetenv("KRB5_CLIENT_KTNAME");
+  Failure failure;
+  auto client = ClientContext::create({.mechanism = Mechanism::kKerberos, .host = "sup01.contoso.com"}, &failure);
+  setenv("KRB5CCNAME", old.c_str(), 1);
+  CHECK_FALSE(client);
+  CHECK(failure.kind == FailureKind::kNoTicket);
+  CHECK(failure.message == fmt::format("kerberos authentication to HTTP/sup01.contoso.com failed: no Kerberos ticket: "
+                                       "the credential cache '{}' is empty; run kinit as the account supctl runs as "
+                                       "(or point KRB5_CLIENT_KTNAME at a keytab), or give the host a user and "
+                                       "password",
+                                       cache.string()));
 }
 
 TEST_CASE("gss: negotiate with a user and password and no KDC falls back to NTLM", "[gss]") {
