@@ -38,7 +38,10 @@ std::unique_ptr<powershell::Transport> winrm_transport(const ops::HostTarget& ta
   settings.https = winrm.value("https", true);
   settings.port = winrm.value("port", 0);
   std::string auth = winrm.value("auth", std::string("negotiate"));
-  settings.auth = auth == "basic" ? powershell::WinRmAuth::kBasic : auth == "ntlm" ? powershell::WinRmAuth::kNtlm : powershell::WinRmAuth::kNegotiate;
+  settings.auth = auth == "basic"      ? powershell::WinRmAuth::kBasic
+                  : auth == "ntlm"     ? powershell::WinRmAuth::kNtlm
+                  : auth == "kerberos" ? powershell::WinRmAuth::kKerberos
+                                       : powershell::WinRmAuth::kNegotiate;
   settings.ca_file = winrm.value("ca_file", std::string());
   settings.allow_unencrypted = winrm.value("allow_unencrypted", false);
   settings.delegate = winrm.value("delegate", false);

@@ -34,13 +34,13 @@ model::KindSchema make_host_kind() {
            .enum_values = {"winrm", "ssh", "local", "lab"}},
           {.name = "user", .type = AttrType::kString, .description = "the account to connect as", .format = &formats::kNonEmpty},
           {.name = "winrm", .type = AttrType::kTable, .description = "WS-Management settings (transport = \"winrm\")",
-           .fields = {{.name = "allow_unencrypted", .type = AttrType::kBoolean, .description = "allow plain HTTP (never Basic)"},
-                      {.name = "auth", .type = AttrType::kEnum, .description = "authentication", .enum_values = {"basic", "ntlm", "negotiate"}},
+           .fields = {{.name = "allow_unencrypted", .type = AttrType::kBoolean, .description = "send over plain HTTP in clear instead of sealing every message (labs only; never Basic)"},
+                      {.name = "auth", .type = AttrType::kEnum, .description = "authentication", .enum_values = {"basic", "ntlm", "negotiate", "kerberos"}},
                       {.name = "ca_file", .type = AttrType::kString, .description = "CA bundle to validate the server certificate", .format = &formats::kNonEmpty},
                       {.name = "delegate", .type = AttrType::kBoolean,
                        .description = "Kerberos delegation: the server may use supctl's credentials for one more hop (wsusutil postinstall "
-                                      "against a remote SQL Server); needs auth = \"negotiate\" with Kerberos"},
-                      {.name = "https", .type = AttrType::kBoolean, .description = "use HTTPS (the default)"},
+                                      "against a remote SQL Server); needs auth = \"kerberos\", or \"negotiate\" with Kerberos"},
+                      {.name = "https", .type = AttrType::kBoolean, .description = "use HTTPS (the default); false: plain HTTP with every message sealed by Kerberos or NTLM"},
                       {.name = "operation_timeout", .type = AttrType::kInteger, .description = "seconds a WinRM operation may take", .min = 1, .max = 3600},
                       port}},
       },
@@ -71,7 +71,7 @@ constexpr diag::RuleInfo kEngineRules[] = {
     {"wrong-kind-reference", "A reference names a resource of another kind."},
     {"dependency-cycle", "Resources depend on each other in a cycle."},
     {"transport-mismatch", "A host carries settings for a transport it does not use."},
-    {"insecure-transport", "A host's WinRM settings would send credentials unprotected."},
+    {"insecure-transport", "A host's WinRM settings would send credentials or messages unprotected."},
     {"delegation", "A host asks for Kerberos delegation with an authentication that cannot delegate."},
 };
 
@@ -120,31 +120,26 @@ void check_hosts(const model::Manifest& manifest, diag::Diagnostics& out) {
       d.address = address;
       d.key_path = address + ".winrm.auth";
       d.range = auth->value.range();
-      d.help = "use https = true (supctl sends Basic credentials only over HTTPS), or auth = \"negotiate\" or \"ntlm\"";
+      d.help = "use https = true (supctl sends Basic credentials only over HTTPS), or auth = \"negotiate\", \"kerberos\" or \"ntlm\", which seal every message";
     }
     const model::Field* delegate = winrm->value.field("delegate");
     bool delegating = delegate && delegate->value.is_boolean() && delegate->value.as_boolean();
-    if (delegating && auth && auth->value.is_string() && auth->value.as_string() != "negotiate") {
+    bool kerberos_capable = auth && auth->value.is_string() && (auth->value.as_string() == "negotiate" || auth->value.as_string() == "kerberos");
+    if (delegating && auth && auth->value.is_string() && !kerberos_capable) {
       auto& d = out.error("delegation", fmt::format("delegation needs Kerberos, which {} authentication is not", auth->value.as_string()));
       d.address = address;
       d.key_path = address + ".winrm.delegate";
       d.range = delegate->value.range();
-      d.help = "use auth = \"negotiate\" (Kerberos in a domain), or remove delegate";
+      d.help = "use auth = \"kerberos\" (or \"negotiate\" with a Kerberos ticket), or remove delegate";
     }
     bool allowed = unencrypted && unencrypted->value.is_boolean() && unencrypted->value.as_boolean();
-    if (plain_http && !allowed) {
-      auto& d = out.error("insecure-transport", "WinRM over plain HTTP needs allow_unencrypted = true");
-      d.address = address;
-      d.key_path = address + ".winrm.https";
-      d.range = https->value.range();
-      d.help = "use HTTPS (port 5986), or say allow_unencrypted = true to accept plain HTTP on a trusted network";
-    }
+    // Plain HTTP without allow_unencrypted is sealed (MS-WSMV message encryption): nothing to say.
     if (allowed && plain_http) {
-      auto& d = out.warning("insecure-transport", "WinRM over plain HTTP: supctl does not encrypt WinRM messages, so scripts and results travel in clear");
+      auto& d = out.warning("insecure-transport", "WinRM over plain HTTP without encryption: allow_unencrypted = true turns off message sealing, so scripts and results travel in clear");
       d.address = address;
       d.key_path = address + ".winrm.allow_unencrypted";
       d.range = unencrypted->value.range();
-      d.help = "for a lab on a trusted network only; use HTTPS (port 5986) for real servers";
+      d.help = "remove it: supctl seals every message over HTTP with Kerberos or NTLM, which WinRM as shipped requires";
     }
     if (allowed && !plain_http) {
       auto& d = out.warning("insecure-transport", "allow_unencrypted has no effect while https is on");

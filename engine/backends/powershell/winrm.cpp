@@ -1,6 +1,7 @@
 #include "backends/powershell/winrm.h"
 
 #include <fmt/format.h>
+#include <openssl/crypto.h>
 #include <openssl/rand.h>
 
 #include <algorithm>
@@ -165,6 +166,14 @@ struct WinRmTransport::Shell final : public Channel {
             FailureKind::kTimeout,
             fmt::format("winrm: {} did not answer {} within {}", where(), step,
                         describe(std::chrono::duration_cast<milliseconds>(settings.operation_timeout + kReadGrace))));
+        return out;
+      case HttpResult::Kind::kAuth:
+        out.failure =
+            fail(FailureKind::kAccessDenied, fmt::format("winrm: cannot authenticate to {}: {}", where(), http.error));
+        return out;
+      case HttpResult::Kind::kTampered:
+        out.failure = fail(FailureKind::kFailed,
+                           fmt::format("winrm: the {} response from {} was refused: {}", step, where(), http.error));
         return out;
       case HttpResult::Kind::kOther:
         out.failure = fail(FailureKind::kFailed, fmt::format("winrm: {} to {} failed: {}", step, where(), http.error));
@@ -351,29 +360,37 @@ WinRmTransport::WinRmTransport(WinRmSettings settings) : settings_(std::move(set
   } else if (!settings_.https && settings_.auth == WinRmAuth::kBasic) {
     config_error_ = fmt::format(
         "winrm: basic authentication over plain HTTP to {} would send the password in clear, and supctl refuses it "
-        "even with allow_unencrypted = true: use https = true, or auth = \"negotiate\" or \"ntlm\"",
+        "even with allow_unencrypted = true: use https = true, or auth = \"negotiate\", \"kerberos\" or \"ntlm\" "
+        "(which seal every message)",
         where);
-  } else if (!settings_.https && !settings_.allow_unencrypted) {
+  } else if (settings_.delegate && (settings_.auth == WinRmAuth::kNtlm || settings_.auth == WinRmAuth::kBasic)) {
     config_error_ = fmt::format(
-        "winrm: plain HTTP to {} needs allow_unencrypted = true (supctl does not encrypt WinRM messages itself): use "
-        "https = true",
-        where);
-  } else if (!settings_.https) {
+        "winrm: delegate = true for {} needs Kerberos, which {} authentication is not: use auth = \"kerberos\" or "
+        "\"negotiate\" with a Kerberos ticket, or remove delegate",
+        where, winrm_auth_name(settings_.auth));
+  } else if (!settings_.https && settings_.allow_unencrypted) {
     warnings_.push_back(fmt::format(
-        "winrm: {} is reached over plain HTTP (allow_unencrypted = true): scripts, parameters and output cross the "
-        "network unencrypted, and the service must allow it (AllowUnencrypted); use this on a lab network only",
+        "winrm: {} is reached over plain HTTP without encryption (allow_unencrypted = true): scripts, parameters and "
+        "output cross the network in clear, and the service must allow it (AllowUnencrypted); use this on a lab "
+        "network only, or remove allow_unencrypted to have supctl seal every message",
         where));
   }
+  bool seal = !settings_.https && !settings_.allow_unencrypted;
   http_ = std::make_unique<WinRmHttp>(WinRmHttpSettings{.url = endpoint_,
+                                                        .host = settings_.host,
                                                         .auth = settings_.auth,
                                                         .user = settings_.user,
                                                         .password = settings_.password,
                                                         .ca_file = settings_.ca_file,
                                                         .delegate = settings_.delegate,
+                                                        .seal = seal,
                                                         .connect_timeout = settings_.connect_timeout});
 }
 
-WinRmTransport::~WinRmTransport() = default;
+WinRmTransport::~WinRmTransport() {
+  http_.reset();
+  OPENSSL_cleanse(settings_.password.data(), settings_.password.size());
+}
 
 std::unique_ptr<Channel> WinRmTransport::open(const std::vector<std::string>& arguments, Clock::time_point deadline,
                                               Outcome* failure) {

@@ -1,6 +1,6 @@
 #pragma once
-/// The WinRM transport: a session's channel is one WinRS shell over WS-Management (HTTPS by
-/// default) with one command running the bootstrap: Create and Command when it opens; each request
+/// The WinRM transport: a session's channel is one WinRS shell over WS-Management (HTTPS, or
+/// plain HTTP with every message sealed by GSS-API) with one command running the bootstrap: Create and Command when it opens; each request
 /// is one or more Sends of its bytes (never marked End) and Receives until its response is in;
 /// closing sends the stop frame with End, then Signal terminate and Delete.
 
@@ -24,8 +24,9 @@ struct WinRmSettings {
   std::string user;
   std::string password;            ///< already resolved by the caller; never logged, never in an error
   std::string ca_file;             ///< a PEM file of CAs to trust besides the system's; empty: the system's only
-  bool allow_unencrypted = false;  ///< plain HTTP is refused unless true; Basic over HTTP always is
-  bool delegate = false;           ///< Kerberos delegation (WinRmHttpSettings::delegate)
+  /// Plain HTTP in clear; false: plain HTTP is sealed (MS-WSMV encryption). Basic over HTTP is always refused.
+  bool allow_unencrypted = false;
+  bool delegate = false;           ///< Kerberos delegation (WinRmHttpSettings::delegate); refused with NTLM and Basic
   std::chrono::seconds operation_timeout{60};  ///< w:OperationTimeout of every request
   std::chrono::milliseconds connect_timeout{std::chrono::seconds(10)};
   int max_envelope_size = 512000;  ///< bytes, w:MaxEnvelopeSize
@@ -49,7 +50,7 @@ class WinRmTransport final : public Transport {
                                 Outcome* failure) override;
   std::string_view name() const override { return "winrm"; }
 
-  /// Warnings for the caller to print, each produced once per transport: plain HTTP in use.
+  /// Warnings for the caller to print, each produced once per transport: plain HTTP in clear in use.
   const std::vector<std::string>& warnings() const { return warnings_; }
 
  private:

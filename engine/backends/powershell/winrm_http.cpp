@@ -1,11 +1,19 @@
 #include "backends/powershell/winrm_http.h"
 
 #include <curl/curl.h>
+#include <fmt/format.h>
+#include <openssl/crypto.h>
 
 #include <algorithm>
 #include <array>
+#include <cctype>
 #include <mutex>
 #include <system_error>
+#include <vector>
+
+#include "backends/powershell/gss.h"
+#include "backends/powershell/winrm_sealing.h"
+#include "model/base64.h"
 
 namespace supctl::powershell {
 namespace {
@@ -41,6 +49,7 @@ long curl_auth(WinRmAuth auth) {
     case WinRmAuth::kNtlm:
       return static_cast<long>(CURLAUTH_NTLM);
     case WinRmAuth::kNegotiate:
+    case WinRmAuth::kKerberos:  // SPNEGO with the ticket cache: Kerberos is what it can do
       return static_cast<long>(CURLAUTH_NEGOTIATE);
   }
   return static_cast<long>(CURLAUTH_NEGOTIATE);
@@ -49,8 +58,9 @@ long curl_auth(WinRmAuth auth) {
 }  // namespace
 
 long gssapi_delegation(const WinRmHttpSettings& settings) {
-  return settings.delegate && settings.auth == WinRmAuth::kNegotiate ? static_cast<long>(CURLGSSAPI_DELEGATION_FLAG)
-                                                                      : static_cast<long>(CURLGSSAPI_DELEGATION_NONE);
+  bool kerberos = settings.auth == WinRmAuth::kNegotiate || settings.auth == WinRmAuth::kKerberos;
+  return settings.delegate && kerberos ? static_cast<long>(CURLGSSAPI_DELEGATION_FLAG)
+                                       : static_cast<long>(CURLGSSAPI_DELEGATION_NONE);
 }
 
 namespace {
@@ -93,75 +103,203 @@ std::string_view winrm_auth_name(WinRmAuth auth) {
       return "ntlm";
     case WinRmAuth::kNegotiate:
       return "negotiate";
+    case WinRmAuth::kKerberos:
+      return "kerberos";
   }
   return "negotiate";
 }
 
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+/// The response headers supctl reads, from the last response of a transfer.
+struct Headers {
+  std::vector<std::string> www_authenticate;  ///< every WWW-Authenticate value, in order
+  std::string content_type;
+};
+
+std::size_t read_header(char* data, std::size_t size, std::size_t count, void* user) {
+  auto* headers = static_cast<Headers*>(user);
+  std::size_t bytes = size * count;
+  std::string_view line(data, bytes);
+  if (line.starts_with("HTTP/")) *headers = Headers{};  // a new response (after a 100 Continue, say)
+  std::size_t colon = line.find(':');
+  if (colon == std::string_view::npos) return bytes;
+  std::string name(line.substr(0, colon));
+  std::transform(name.begin(), name.end(), name.begin(), [](unsigned char c) { return std::tolower(c); });
+  std::string_view value = line.substr(colon + 1);
+  while (!value.empty() && (value.front() == ' ' || value.front() == '\t')) value.remove_prefix(1);
+  while (!value.empty() && (value.back() == '\r' || value.back() == '\n' || value.back() == ' '))
+    value.remove_suffix(1);
+  if (name == "www-authenticate") headers->www_authenticate.emplace_back(value);
+  if (name == "content-type") headers->content_type = std::string(value);
+  return bytes;
+}
+
+/// The Negotiate challenge of a response: whether the server offers the scheme at all, and its token.
+struct Challenge {
+  bool offered = false;
+  std::string token;                 ///< decoded; empty when the scheme came without one
+  std::vector<std::string> schemes;  ///< every scheme offered, for the error when Negotiate is not
+  bool malformed = false;            ///< the token is not base64
+};
+
+Challenge negotiate_challenge(const std::vector<std::string>& values) {
+  Challenge challenge;
+  for (const std::string& value : values) {
+    std::string_view rest(value);
+    while (!rest.empty()) {
+      std::size_t comma = rest.find(',');
+      std::string_view item = rest.substr(0, comma);
+      rest = comma == std::string_view::npos ? std::string_view() : rest.substr(comma + 1);
+      while (!item.empty() && item.front() == ' ') item.remove_prefix(1);
+      while (!item.empty() && item.back() == ' ') item.remove_suffix(1);
+      if (item.empty()) continue;
+      std::size_t space = item.find(' ');
+      std::string scheme(item.substr(0, space));
+      challenge.schemes.push_back(scheme);
+      std::string lower = scheme;
+      std::transform(lower.begin(), lower.end(), lower.begin(), [](unsigned char c) { return std::tolower(c); });
+      if (lower != "negotiate") continue;
+      challenge.offered = true;
+      if (space == std::string_view::npos) continue;
+      std::string_view encoded = item.substr(space + 1);
+      while (!encoded.empty() && encoded.front() == ' ') encoded.remove_prefix(1);
+      auto token = model::base64_decode(encoded);
+      if (!token) {
+        challenge.malformed = true;
+      } else {
+        challenge.token = std::move(*token);
+      }
+    }
+  }
+  return challenge;
+}
+
+gss::Mechanism mechanism_of(WinRmAuth auth) {
+  switch (auth) {
+    case WinRmAuth::kNtlm:
+      return gss::Mechanism::kNtlm;
+    case WinRmAuth::kKerberos:
+      return gss::Mechanism::kKerberos;
+    default:
+      return gss::Mechanism::kNegotiate;
+  }
+}
+
+/// Wipes a string that held a secret before its memory is released.
+void wipe(std::string& secret) {
+  OPENSSL_cleanse(secret.data(), secret.size());
+  secret.clear();
+}
+
+/// A curl_slist freed once.
+struct HeaderList {
+  curl_slist* list = nullptr;
+  HeaderList() = default;
+  HeaderList(const HeaderList&) = delete;
+  HeaderList& operator=(const HeaderList&) = delete;
+  ~HeaderList() {
+    if (list) curl_slist_free_all(list);
+  }
+  void add(const std::string& line) { list = curl_slist_append(list, line.c_str()); }
+};
+
+}  // namespace
+
 struct WinRmHttp::Handle {
   CURL* curl = nullptr;
-  curl_slist* headers = nullptr;
   std::array<char, CURL_ERROR_SIZE> error{};
+  std::unique_ptr<gss::ClientContext> context;  ///< sealed HTTP: the connection's, once authenticated
 
   ~Handle() {
     if (curl) curl_easy_cleanup(curl);
-    if (headers) curl_slist_free_all(headers);
   }
+};
+
+/// What one transfer gave.
+struct WinRmHttp::Exchange {
+  HttpResult result;            ///< kind and error; status and body with kResponse
+  Headers headers;              ///< of the final response
+  bool new_connection = false;  ///< libcurl opened a connection for this transfer
 };
 
 WinRmHttp::WinRmHttp(WinRmHttpSettings settings) : settings_(std::move(settings)) {}
 
-WinRmHttp::~WinRmHttp() = default;
+WinRmHttp::~WinRmHttp() { wipe(settings_.password); }
 
 void WinRmHttp::reset_connection() { handle_.reset(); }
 
-HttpResult WinRmHttp::post(std::string_view envelope, std::chrono::milliseconds timeout) {
-  HttpResult result;
-  if (!handle_) {
-    global_init();
-    auto handle = std::make_unique<Handle>();
-    handle->curl = curl_easy_init();
-    if (!handle->curl) {
-      result.error = "libcurl could not start a session";
-      return result;
-    }
-    CURL* c = handle->curl;
-    handle->headers = curl_slist_append(handle->headers, "Content-Type: application/soap+xml;charset=UTF-8");
-    handle->headers = curl_slist_append(handle->headers, "User-Agent: supctl WinRM client");
-    handle->headers = curl_slist_append(handle->headers, "Expect:");  // no 100-continue round trip
-    curl_easy_setopt(c, CURLOPT_URL, settings_.url.c_str());
-    curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https");
-    curl_easy_setopt(c, CURLOPT_HTTPHEADER, handle->headers);
-    curl_easy_setopt(c, CURLOPT_POST, 1L);
-    curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
-    curl_easy_setopt(c, CURLOPT_FOLLOWLOCATION, 0L);
-    curl_easy_setopt(c, CURLOPT_TCP_KEEPALIVE, 1L);
-    curl_easy_setopt(c, CURLOPT_ERRORBUFFER, handle->error.data());
+bool WinRmHttp::open_handle(HttpResult* result) {
+  if (handle_) return true;
+  global_init();
+  auto handle = std::make_unique<Handle>();
+  handle->curl = curl_easy_init();
+  if (!handle->curl) {
+    result->kind = HttpResult::Kind::kOther;
+    result->error = "libcurl could not start a session";
+    return false;
+  }
+  CURL* c = handle->curl;
+  curl_easy_setopt(c, CURLOPT_URL, settings_.url.c_str());
+  curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https");
+  curl_easy_setopt(c, CURLOPT_POST, 1L);
+  curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
+  curl_easy_setopt(c, CURLOPT_FOLLOWLOCATION, 0L);
+  curl_easy_setopt(c, CURLOPT_TCP_KEEPALIVE, 1L);
+  curl_easy_setopt(c, CURLOPT_ERRORBUFFER, handle->error.data());
+  if (!settings_.seal) {
     curl_easy_setopt(c, CURLOPT_HTTPAUTH, curl_auth(settings_.auth));
     curl_easy_setopt(c, CURLOPT_GSSAPI_DELEGATION, gssapi_delegation(settings_));
     curl_easy_setopt(c, CURLOPT_USERNAME, settings_.user.c_str());
     curl_easy_setopt(c, CURLOPT_PASSWORD, settings_.password.c_str());
-    // The certificate is always checked; ca_file adds a CA (the system's directory still counts).
-    curl_easy_setopt(c, CURLOPT_SSL_VERIFYPEER, 1L);
-    curl_easy_setopt(c, CURLOPT_SSL_VERIFYHOST, 2L);
-    if (!settings_.ca_file.empty()) curl_easy_setopt(c, CURLOPT_CAINFO, settings_.ca_file.c_str());
-    curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, &write_body);
-    handle_ = std::move(handle);
   }
+  // The certificate is always checked; ca_file adds a CA (the system's directory still counts).
+  curl_easy_setopt(c, CURLOPT_SSL_VERIFYPEER, 1L);
+  curl_easy_setopt(c, CURLOPT_SSL_VERIFYHOST, 2L);
+  if (!settings_.ca_file.empty()) curl_easy_setopt(c, CURLOPT_CAINFO, settings_.ca_file.c_str());
+  curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, &write_body);
+  curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, &read_header);
+  handle_ = std::move(handle);
+  return true;
+}
+
+WinRmHttp::Exchange WinRmHttp::perform(std::string_view body, std::string_view content_type,
+                                       std::string_view authorization, Clock::time_point deadline) {
+  Exchange out;
+  HttpResult& result = out.result;
+  if (!open_handle(&result)) return out;
   CURL* c = handle_->curl;
+  HeaderList headers;
+  headers.add(fmt::format("Content-Type: {}", content_type.empty()
+                                                  ? std::string_view("application/soap+xml;charset=UTF-8")
+                                                  : content_type));
+  headers.add("User-Agent: supctl WinRM client");
+  headers.add("Expect:");  // no 100-continue round trip
+  if (!authorization.empty()) headers.add(fmt::format("Authorization: {}", authorization));
+  auto timeout = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now());
+  auto connect = std::min(settings_.connect_timeout, timeout);
   Sink sink{&result.body};
   handle_->error[0] = '\0';
-  auto connect = std::min(settings_.connect_timeout, timeout);
+  curl_easy_setopt(c, CURLOPT_HTTPHEADER, headers.list);
   curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT_MS, static_cast<long>(std::max<std::int64_t>(connect.count(), 1)));
   curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, static_cast<long>(std::max<std::int64_t>(timeout.count(), 1)));
-  curl_easy_setopt(c, CURLOPT_POSTFIELDS, envelope.data());
-  curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE_LARGE, static_cast<curl_off_t>(envelope.size()));
+  curl_easy_setopt(c, CURLOPT_POSTFIELDS, body.data());
+  curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE_LARGE, static_cast<curl_off_t>(body.size()));
   curl_easy_setopt(c, CURLOPT_WRITEDATA, &sink);
+  curl_easy_setopt(c, CURLOPT_HEADERDATA, &out.headers);
 
   CURLcode code = curl_easy_perform(c);
+  curl_easy_setopt(c, CURLOPT_HTTPHEADER, nullptr);  // the list dies with this call
+  curl_easy_setopt(c, CURLOPT_HEADERDATA, nullptr);
+  long connects = 0;
+  curl_easy_getinfo(c, CURLINFO_NUM_CONNECTS, &connects);
+  out.new_connection = connects > 0;
   if (code == CURLE_OK) {
     result.kind = HttpResult::Kind::kResponse;
     curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &result.status);
-    return result;
+    return out;
   }
   // Connected: a new connection was made, or a reused one carried the request.
   curl_off_t connect_time = 0;
@@ -179,7 +317,161 @@ HttpResult WinRmHttp::post(std::string_view envelope, std::chrono::milliseconds 
     result.error += ": " + std::system_category().message(static_cast<int>(os_error));
   }
   if (result.kind == HttpResult::Kind::kTimedOut) reset_connection();
-  return result;
+  return out;
+}
+
+HttpResult WinRmHttp::post(std::string_view envelope, std::chrono::milliseconds timeout) {
+  if (settings_.seal) return post_sealed(envelope, timeout);
+  return perform(envelope, {}, {}, Clock::now() + timeout).result;
+}
+
+bool WinRmHttp::authenticate(Clock::time_point deadline, HttpResult* result) {
+  auto fail = [&](HttpResult::Kind kind, std::string error) {
+    result->kind = kind;
+    result->status = 0;
+    result->body.clear();
+    result->error = std::move(error);
+    handle_.reset();  // the connection's state is unknown: a new one next time
+    return false;
+  };
+  auto gss_failed = [&](const gss::Failure& failure) {
+    bool local = failure.kind == gss::FailureKind::kNoMechanism || failure.kind == gss::FailureKind::kOther;
+    return fail(local ? HttpResult::Kind::kOther : HttpResult::Kind::kAuth, failure.message);
+  };
+  if (!open_handle(result)) return false;
+  handle_->context.reset();
+  gss::Failure failure;
+  auto context = gss::ClientContext::create({.mechanism = mechanism_of(settings_.auth),
+                                             .host = settings_.host,
+                                             .user = settings_.user,
+                                             .password = settings_.password,
+                                             .delegate = settings_.delegate},
+                                            &failure);
+  if (!context) return gss_failed(failure);
+  ++authentications_;
+  std::string_view mechanism = winrm_auth_name(settings_.auth);
+  std::string who = settings_.user.empty() ? std::string("supctl's Kerberos ticket")
+                                           : fmt::format("the credentials of '{}'", settings_.user);
+  std::string input;
+  std::string token;
+  constexpr int kMaxLegs = 8;  // NTLM needs 2, Kerberos 1, SPNEGO one more
+  for (int leg = 1; leg <= kMaxLegs; ++leg) {
+    if (!context->step(input, &token, &failure)) return gss_failed(failure);
+    if (token.empty()) {
+      return fail(HttpResult::Kind::kAuth,
+                  fmt::format("{} authentication produced no token for the server to answer", mechanism));
+    }
+    // An empty POST carries each leg, as pywinrm sets up encryption: nothing is sent in clear.
+    Exchange leg_exchange = perform({}, {}, fmt::format("Negotiate {}", model::base64_encode(token)), deadline);
+    if (leg_exchange.result.kind != HttpResult::Kind::kResponse) {
+      *result = std::move(leg_exchange.result);
+      handle_.reset();
+      return false;
+    }
+    if (leg > 1 && leg_exchange.new_connection) {
+      return fail(HttpResult::Kind::kAuth,
+                  fmt::format("the server closed the connection in the middle of {} authentication ({} "
+                              "authenticates one kept-alive connection): check for a proxy or load balancer "
+                              "in between that does not keep connections",
+                              mechanism, mechanism));
+    }
+    Challenge challenge = negotiate_challenge(leg_exchange.headers.www_authenticate);
+    if (challenge.malformed) {
+      return fail(HttpResult::Kind::kAuth, "the server's Negotiate token is not base64");
+    }
+    long status = leg_exchange.result.status;
+    if (status == 401) {
+      if (!challenge.offered) {
+        std::string offered;
+        for (const std::string& scheme : challenge.schemes) offered += (offered.empty() ? "" : ", ") + scheme;
+        return fail(HttpResult::Kind::kAuth,
+                    fmt::format("the server does not offer Negotiate authentication (it offers: {}): enable it "
+                                "with winrm set winrm/config/service/auth @{{Negotiate=\"true\"}}{}",
+                                offered.empty() ? std::string("nothing") : offered,
+                                settings_.auth == WinRmAuth::kKerberos ? ", and Kerberos=\"true\"" : ""));
+      }
+      if (challenge.token.empty()) {
+        // Refused after our last token: the credentials, or the account's rights on the server.
+        std::string cause =
+            context->negotiated() == gss::Mechanism::kNtlm || settings_.auth == WinRmAuth::kNtlm
+                ? "logon failure: the user name or password is incorrect, or the account may not use WinRM there"
+                : "the server refused the Kerberos ticket, or the account may not use WinRM there";
+        return fail(HttpResult::Kind::kAuth,
+                    fmt::format("{} ({} refused {} after the last {} token, HTTP 401); the account needs to be "
+                                "in Administrators or Remote Management Users on the server",
+                                cause, "the server", who, mechanism));
+      }
+      if (context->complete()) {
+        return fail(HttpResult::Kind::kAuth,
+                    fmt::format("the server asks for more {} tokens after authentication finished", mechanism));
+      }
+      input = std::move(challenge.token);
+      continue;
+    }
+    // Any other answer ends the exchange; its token, if any, is the server's proof (mutual).
+    if (!challenge.token.empty()) {
+      std::string last;
+      if (!context->step(challenge.token, &last, &failure)) return gss_failed(failure);
+    }
+    if (!context->complete()) {
+      return fail(HttpResult::Kind::kAuth,
+                  fmt::format("the server answered HTTP {} before {} authentication finished: it did not prove "
+                              "who it is (mutual authentication), so supctl does not trust it",
+                              status, mechanism));
+    }
+    handle_->context = std::move(context);
+    return true;
+  }
+  return fail(HttpResult::Kind::kAuth,
+              fmt::format("{} authentication did not finish within {} exchanges", mechanism, kMaxLegs));
+}
+
+HttpResult WinRmHttp::post_sealed(std::string_view envelope, std::chrono::milliseconds timeout) {
+  HttpResult result;
+  Clock::time_point deadline = Clock::now() + timeout;
+  for (int attempt = 1;; ++attempt) {
+    if ((!handle_ || !handle_->context) && !authenticate(deadline, &result)) return result;
+    gss::Failure failure;
+    std::string body;
+    if (!sealing::seal(*handle_->context, envelope, &body, &failure)) {
+      result.kind = HttpResult::Kind::kOther;
+      result.error = failure.message;
+      handle_.reset();
+      return result;
+    }
+    Exchange exchange = perform(body, sealing::content_type(), {}, deadline);
+    if (exchange.result.kind != HttpResult::Kind::kResponse) {
+      if (handle_) handle_->context.reset();  // the connection is gone, and its context with it
+      return std::move(exchange.result);
+    }
+    if (exchange.result.status == 401) {
+      handle_->context.reset();
+      // A new connection knows no context; the server could not open the message: once more.
+      if (exchange.new_connection && attempt == 1) continue;
+      result.kind = HttpResult::Kind::kAuth;
+      result.error = fmt::format(
+          "the server no longer accepts the connection's {} security context (HTTP 401 to a sealed message)",
+          winrm_auth_name(settings_.auth));
+      return result;
+    }
+    result.kind = HttpResult::Kind::kResponse;
+    result.status = exchange.result.status;
+    if (exchange.result.body.empty()) return result;
+    if (!sealing::unseal(*handle_->context, exchange.headers.content_type, exchange.result.body, &result.body,
+                         &failure)) {
+      if (failure.kind == gss::FailureKind::kOther && result.status != 200) {
+        // An error page in clear (HTTP 400, 503, ...): its status is reported, its words not trusted.
+        result.body.clear();
+        return result;
+      }
+      result.kind = HttpResult::Kind::kTampered;
+      result.body.clear();
+      result.error = failure.message;
+      handle_.reset();  // sequence numbers are out of step now: a fresh connection and context
+      return result;
+    }
+    return result;
+  }
 }
 
 }  // namespace supctl::powershell

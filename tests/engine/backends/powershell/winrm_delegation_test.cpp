@@ -9,11 +9,13 @@
 namespace supctl::powershell {
 namespace {
 
-TEST_CASE("WinRM asks libcurl to delegate Kerberos credentials only when the host says so, with Negotiate", "[winrm]") {
+TEST_CASE("WinRM asks libcurl to delegate Kerberos credentials only when the host says so, with Negotiate or Kerberos", "[winrm]") {
   WinRmHttpSettings settings;
   settings.auth = WinRmAuth::kNegotiate;
   CHECK(gssapi_delegation(settings) == static_cast<long>(CURLGSSAPI_DELEGATION_NONE));
   settings.delegate = true;
+  CHECK(gssapi_delegation(settings) == static_cast<long>(CURLGSSAPI_DELEGATION_FLAG));
+  settings.auth = WinRmAuth::kKerberos;
   CHECK(gssapi_delegation(settings) == static_cast<long>(CURLGSSAPI_DELEGATION_FLAG));
   // NTLM and Basic have no credentials to delegate (validation refuses delegate with them).
   settings.auth = WinRmAuth::kNtlm;

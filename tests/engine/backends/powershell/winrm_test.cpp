@@ -525,25 +525,10 @@ TEST_CASE("winrm refuses basic authentication over plain HTTP", "[winrm]") {
   CHECK(outcome.failure == FailureKind::kFailed);
   CHECK(outcome.error == fmt::format("winrm: basic authentication over plain HTTP to 127.0.0.1:{} would send the "
                                      "password in clear, and supctl refuses it even with allow_unencrypted = true: "
-                                     "use https = true, or auth = \"negotiate\" or \"ntlm\"",
+                                     "use https = true, or auth = \"negotiate\", \"kerberos\" or \"ntlm\" (which "
+                                     "seal every message)",
                                      responder.port()));
   CHECK(responder.requests().empty());
-}
-
-TEST_CASE("winrm refuses plain HTTP unless allow_unencrypted is set", "[winrm]") {
-  WinRmSettings settings;
-  settings.host = "sup01.contoso.com";
-  settings.https = false;
-  settings.auth = WinRmAuth::kNtlm;
-  WinRmTransport transport(settings);
-
-  Outcome outcome = run_once(transport);
-
-  CHECK(outcome.failure == FailureKind::kFailed);
-  CHECK(outcome.error ==
-        "winrm: plain HTTP to sup01.contoso.com:5985 needs allow_unencrypted = true (supctl does not "
-        "encrypt WinRM messages itself): use https = true");
-  CHECK(transport.warnings().empty());
 }
 
 TEST_CASE("winrm over plain HTTP warns once and runs", "[winrm]") {
@@ -564,9 +549,9 @@ TEST_CASE("winrm over plain HTTP warns once and runs", "[winrm]") {
   CHECK(second.failure == FailureKind::kNone);
   CHECK(transport.warnings() ==
         std::vector<std::string>{fmt::format(
-            "winrm: 127.0.0.1:{} is reached over plain HTTP (allow_unencrypted = true): scripts, parameters and output "
-            "cross the network unencrypted, and the service must allow it (AllowUnencrypted); use this on a lab "
-            "network only",
+            "winrm: 127.0.0.1:{} is reached over plain HTTP without encryption (allow_unencrypted = true): scripts, "
+            "parameters and output cross the network in clear, and the service must allow it (AllowUnencrypted); use "
+            "this on a lab network only, or remove allow_unencrypted to have supctl seal every message",
             responder.port())});
   auto requests = responder.requests();
   REQUIRE(requests.size() == 14);  // two sessions of seven
