@@ -4,6 +4,7 @@
 
 #include <algorithm>
 
+#include "graph/graph.h"
 #include "manifest/checks.h"
 #include "model/formats.h"
 
@@ -73,6 +74,7 @@ constexpr diag::RuleInfo kEngineRules[] = {
     {"transport-mismatch", "A host carries settings for a transport it does not use."},
     {"insecure-transport", "A host's WinRM settings would send credentials or messages unprotected."},
     {"delegation", "A host asks for Kerberos delegation with an authentication that cannot delegate."},
+    {"winrm-account", "A host's WinRM account is incomplete, or a setting of it would be ignored."},
 };
 
 // Rules of the `host` kind that the schema's types alone cannot say.
@@ -108,6 +110,38 @@ void check_hosts(const model::Manifest& manifest, diag::Diagnostics& out) {
       d.help = *transport == "ssh" ? "remove it, and put the account's public key in its authorized_keys on the server"
                                    : "remove it";
     }
+    if (*transport == "winrm") {
+      // The account: NTLM and Basic need a user and password; Kerberos takes either both (supctl gets
+      // the ticket) or neither (the runner's ticket), never a user alone, which would be ignored.
+      const model::Attribute* user = host.find("user");
+      const model::Attribute* password = host.find("password");
+      const model::Attribute* winrm_settings = host.find("winrm");
+      const model::Field* auth_field =
+          winrm_settings && winrm_settings->value.is_table() ? winrm_settings->value.field("auth") : nullptr;
+      const std::string mode = auth_field && auth_field->value.is_string() ? auth_field->value.as_string() : std::string("negotiate");
+      const std::string address = host.address.str();
+      if (password && !user) {
+        auto& d = out.error("winrm-account", "a password without a user");
+        d.address = address;
+        d.key_path = address + ".password";
+        d.range = password->key_range;
+        d.help = "add user = 'DOMAIN\\account' (or account@REALM for Kerberos), or remove the password";
+      } else if ((mode == "ntlm" || mode == "basic") && (!user || !password)) {
+        auto& d = out.error("winrm-account", fmt::format("{} authentication needs the host's user and password", mode));
+        d.address = address;
+        d.key_path = address + (user ? ".password" : ".user");
+        d.range = auth_field->value.range();
+        d.help = "add user = 'DOMAIN\\account' and password = { env = \"VARIABLE\" }, or use auth = \"kerberos\" with the runner's ticket";
+      } else if (user && !password) {
+        auto& d = out.warning("winrm-account", fmt::format("a user without a password: {} authentication uses the runner's Kerberos ticket, "
+                                                           "whoever it belongs to, and ignores the user",
+                                                           mode));
+        d.address = address;
+        d.key_path = address + ".user";
+        d.range = user->key_range;
+        d.help = "remove user to use the runner's ticket (kinit), or add password = { env = \"VARIABLE\" } for supctl to get one as this user";
+      }
+    }
     const model::Attribute* winrm = host.find("winrm");
     if (!winrm || !winrm->value.is_table()) continue;
     const model::Field* https = winrm->value.field("https");
@@ -131,6 +165,25 @@ void check_hosts(const model::Manifest& manifest, diag::Diagnostics& out) {
       d.key_path = address + ".winrm.delegate";
       d.range = delegate->value.range();
       d.help = "use auth = \"kerberos\" (or \"negotiate\" with a Kerberos ticket), or remove delegate";
+    }
+    const model::Attribute* secret = host.find("password");
+    bool gss_auth = !auth || (auth->value.is_string() && (auth->value.as_string() == "negotiate" || auth->value.as_string() == "kerberos"));
+    if (secret && !plain_http && gss_auth) {
+      auto& d = out.warning("winrm-account",
+                            "over HTTPS, Negotiate and Kerberos sign in with the runner's Kerberos ticket: the host's password is not used");
+      d.address = address;
+      d.key_path = address + ".password";
+      d.range = secret->key_range;
+      d.help = "use https = false (the listener Windows ships, every message sealed), where supctl signs in with the user and "
+               "password, or auth = \"ntlm\" over HTTPS, or remove user and password and kinit";
+    }
+    const model::Field* ca_file = winrm->value.field("ca_file");
+    if (ca_file && plain_http) {
+      auto& d = out.warning("insecure-transport", "ca_file has no effect over plain HTTP: there is no certificate to check");
+      d.address = address;
+      d.key_path = address + ".winrm.ca_file";
+      d.range = ca_file->value.range();
+      d.help = "remove it, or set https = true to reach the server's HTTPS listener";
     }
     bool allowed = unencrypted && unencrypted->value.is_boolean() && unencrypted->value.as_boolean();
     // Plain HTTP without allow_unencrypted is sealed (MS-WSMV message encryption): nothing to say.
@@ -194,6 +247,12 @@ Validation validate_files(std::vector<ManifestFile> files, std::span<const model
   check_references(result.manifest, kinds, result.diagnostics);
   check_hosts(result.manifest, result.diagnostics);
   for (const model::Plugin* plugin : plugins) plugin->check(result.manifest, result.diagnostics);
+  if (!result.diagnostics.has_errors()) {
+    // The whole manifest's dependencies, as graph and plan build them: a cycle is an error here too.
+    std::vector<model::Address> vertices;
+    for (const model::Resource& r : result.manifest.resources()) vertices.push_back(r.address);
+    graph::Graph::build(std::move(vertices), graph::manifest_edges(result.manifest, kinds.all(), plugins), result.diagnostics);
+  }
   result.diagnostics.sort();
   return result;
 }

@@ -205,6 +205,7 @@ struct Reply {
   std::vector<std::pair<std::string, std::string>> headers;
   bool chunked = false;  ///< Transfer-Encoding: chunked, in 64-byte chunks
   bool hang = false;     ///< never answer: hold the connection until the client leaves or the responder stops
+  bool drop = false;     ///< never answer: close the connection at once (a server that went away mid-request)
 };
 
 using Handler = std::function<Reply(const HttpRequest&)>;
@@ -436,6 +437,7 @@ class WsmanResponder {
         }
         return;
       }
+      if (reply.drop) return;
       if (!connection.write_all(render(reply))) return;
     }
   }

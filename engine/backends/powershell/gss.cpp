@@ -326,7 +326,10 @@ bool ClientContext::step(std::string_view input, std::string* output, Failure* f
   return true;
 }
 
-bool ClientContext::delegated() const { return (flags_ & GSS_C_DELEG_FLAG) != 0; }
+bool ClientContext::delegated() const {
+  // gss-ntlmssp echoes the delegation flag it was asked for, but NTLM has no way to delegate.
+  return negotiated_ != Mechanism::kNtlm && (flags_ & GSS_C_DELEG_FLAG) != 0;
+}
 
 bool ClientContext::wrap(std::string_view plain, Sealed* out, Failure* failure) {
   OM_uint32 minor = 0;

@@ -223,7 +223,18 @@ struct WinRmHttp::Exchange {
   HttpResult result;            ///< kind and error; status and body with kResponse
   Headers headers;              ///< of the final response
   bool new_connection = false;  ///< libcurl opened a connection for this transfer
+  int sends = 0;                ///< requests libcurl wrote: 2 when it re-sent on a fresh connection itself
 };
+
+namespace {
+
+/// Counts the requests a transfer wrote (their header blocks); keeps nothing of what they held.
+int count_sends(CURL*, curl_infotype type, char*, std::size_t, void* user) {
+  if (type == CURLINFO_HEADER_OUT) ++*static_cast<int*>(user);
+  return 0;
+}
+
+}  // namespace
 
 WinRmHttp::WinRmHttp(WinRmHttpSettings settings) : settings_(std::move(settings)) {}
 
@@ -249,7 +260,10 @@ bool WinRmHttp::open_handle(HttpResult* result) {
   curl_easy_setopt(c, CURLOPT_FOLLOWLOCATION, 0L);
   curl_easy_setopt(c, CURLOPT_TCP_KEEPALIVE, 1L);
   curl_easy_setopt(c, CURLOPT_ERRORBUFFER, handle->error.data());
-  if (!settings_.seal) {
+  if (settings_.seal) {
+    // The security context belongs to one TCP connection to the server: never through a proxy.
+    curl_easy_setopt(c, CURLOPT_PROXY, "");
+  } else {
     curl_easy_setopt(c, CURLOPT_HTTPAUTH, curl_auth(settings_.auth));
     curl_easy_setopt(c, CURLOPT_GSSAPI_DELEGATION, gssapi_delegation(settings_));
     curl_easy_setopt(c, CURLOPT_USERNAME, settings_.user.c_str());
@@ -289,10 +303,17 @@ WinRmHttp::Exchange WinRmHttp::perform(std::string_view body, std::string_view c
   curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE_LARGE, static_cast<curl_off_t>(body.size()));
   curl_easy_setopt(c, CURLOPT_WRITEDATA, &sink);
   curl_easy_setopt(c, CURLOPT_HEADERDATA, &out.headers);
+  // The debug callback sees each request's headers go out (libcurl calls it only when verbose; it
+  // prints nothing itself): a transfer that wrote two was re-sent by libcurl on a new connection.
+  curl_easy_setopt(c, CURLOPT_DEBUGFUNCTION, &count_sends);
+  curl_easy_setopt(c, CURLOPT_DEBUGDATA, &out.sends);
+  curl_easy_setopt(c, CURLOPT_VERBOSE, 1L);
 
   CURLcode code = curl_easy_perform(c);
   curl_easy_setopt(c, CURLOPT_HTTPHEADER, nullptr);  // the list dies with this call
   curl_easy_setopt(c, CURLOPT_HEADERDATA, nullptr);
+  curl_easy_setopt(c, CURLOPT_DEBUGDATA, nullptr);
+  curl_easy_setopt(c, CURLOPT_VERBOSE, 0L);
   long connects = 0;
   curl_easy_getinfo(c, CURLINFO_NUM_CONNECTS, &connects);
   out.new_connection = connects > 0;
@@ -408,7 +429,14 @@ bool WinRmHttp::authenticate(Clock::time_point deadline, HttpResult* result) {
       input = std::move(challenge.token);
       continue;
     }
-    // Any other answer ends the exchange; its token, if any, is the server's proof (mutual).
+    if (status < 200 || status >= 300) {
+      return fail(HttpResult::Kind::kAuth,
+                  fmt::format("the server answered HTTP {} to {} authentication, where WinRM answers 401 or "
+                              "200: check that this address and port are the server's WinRM listener (winrm "
+                              "enumerate winrm/config/listener) and that nothing in between answers for it",
+                              status, mechanism));
+    }
+    // A 2xx ends the exchange; its token, if any, is the server's proof (mutual).
     if (!challenge.token.empty()) {
       std::string last;
       if (!context->step(challenge.token, &last, &failure)) return gss_failed(failure);
@@ -418,6 +446,16 @@ bool WinRmHttp::authenticate(Clock::time_point deadline, HttpResult* result) {
                   fmt::format("the server answered HTTP {} before {} authentication finished: it did not prove "
                               "who it is (mutual authentication), so supctl does not trust it",
                               status, mechanism));
+    }
+    if (settings_.delegate && !context->delegated()) {
+      return fail(HttpResult::Kind::kAuth,
+                  fmt::format("delegate = true, but {} authentication did not delegate supctl's credentials: {}",
+                              mechanism,
+                              context->negotiated() == gss::Mechanism::kNtlm
+                                  ? "Negotiate fell back to NTLM, which cannot delegate (get a Kerberos ticket with kinit, "
+                                    "and name the server as its SPN HTTP/<host> is registered)"
+                                  : "the Kerberos ticket is not forwardable (kinit -f, or forwardable = true in "
+                                    "krb5.conf), or the KDC does not let this account's tickets be forwarded"));
     }
     handle_->context = std::move(context);
     return true;
@@ -444,10 +482,22 @@ HttpResult WinRmHttp::post_sealed(std::string_view envelope, std::chrono::millis
       if (handle_) handle_->context.reset();  // the connection is gone, and its context with it
       return std::move(exchange.result);
     }
+    if (exchange.new_connection) {
+      // A new connection has no context: whatever it answered, the next message authenticates again.
+      std::unique_ptr<gss::ClientContext> stale = std::move(handle_->context);
+      if (exchange.result.status == 401 && exchange.sends == 1 && attempt == 1) continue;  // it could not open the message: once more
+      if (exchange.sends > 1) {
+        // libcurl wrote the message on the old connection before re-sending it on a new one: the
+        // server may have run that first copy, so it is not sent a third time.
+        result.kind = HttpResult::Kind::kOther;  // not kConnect: that one may be tried again
+        result.error = "the connection was lost while the message was sent; it may have run on the server, so supctl "
+                       "does not send it again";
+        return result;
+      }
+      handle_->context = std::move(stale);  // kept only to read this answer, dropped below
+    }
     if (exchange.result.status == 401) {
       handle_->context.reset();
-      // A new connection knows no context; the server could not open the message: once more.
-      if (exchange.new_connection && attempt == 1) continue;
       result.kind = HttpResult::Kind::kAuth;
       result.error = fmt::format(
           "the server no longer accepts the connection's {} security context (HTTP 401 to a sealed message)",
@@ -456,8 +506,18 @@ HttpResult WinRmHttp::post_sealed(std::string_view envelope, std::chrono::millis
     }
     result.kind = HttpResult::Kind::kResponse;
     result.status = exchange.result.status;
-    if (exchange.result.body.empty()) return result;
-    if (!sealing::unseal(*handle_->context, exchange.headers.content_type, exchange.result.body, &result.body,
+    std::unique_ptr<gss::ClientContext> kept;
+    if (exchange.new_connection) kept = std::move(handle_->context);  // this answer is read with it, no more
+    gss::ClientContext& context = exchange.new_connection ? *kept : *handle_->context;
+    if (exchange.result.body.empty()) {
+      if (result.status != 200) return result;
+      // A sealed request always gets a sealed envelope back: an empty 200 is not WinRM's answer.
+      result.kind = HttpResult::Kind::kTampered;
+      result.error = "the server answered a sealed message with an empty HTTP 200, not a sealed reply";
+      handle_.reset();
+      return result;
+    }
+    if (!sealing::unseal(context, exchange.headers.content_type, exchange.result.body, &result.body,
                          &failure)) {
       if (failure.kind == gss::FailureKind::kOther && result.status != 200) {
         // An error page in clear (HTTP 400, 503, ...): its status is reported, its words not trusted.

@@ -3,6 +3,7 @@
 // process. The responder reads the framing with its own code, not supctl's.
 
 #include <catch2/catch.hpp>
+#include <algorithm>
 #include <chrono>
 #include <map>
 #include <memory>
@@ -300,6 +301,73 @@ TEST_CASE("winrm over sealed HTTP authenticates again when the connection was cl
   CHECK(opened_steps(service) ==
         std::vector<std::string>{"Create", "Command", "Send", "Receive", "Send", "Signal", "Delete"});
   check_nothing_in_clear(outcome, requests);
+}
+
+TEST_CASE("winrm over sealed HTTP does not send a message a third time after libcurl re-sent it", "[winrm][sealed]") {
+  NtlmAccounts accounts(kUsers);
+  SealedService service;
+  // The first Send runs, then the server goes away without answering: libcurl writes the message
+  // again on a new connection by itself, where it cannot be opened (401). It may have run: it must
+  // not be sent once more after authenticating again.
+  bool dropped = false;
+  service.adjust = [&](const std::string& step, Reply& r) {
+    if (step == "Send" && !dropped) r.drop = dropped = true;
+  };
+  WsmanResponder responder(std::ref(service), false);
+  WinRmTransport transport(sealed_settings(responder));
+
+  Outcome outcome = run_once(transport);
+  responder.stop();
+  INFO(outcome.error);
+  CHECK(outcome.failure != FailureKind::kNone);
+  CHECK(outcome.error.find("may have run on the server") != std::string::npos);
+  std::vector<std::string> steps = opened_steps(service);
+  CHECK(std::count(steps.begin(), steps.end(), "Send") == 1);
+}
+
+TEST_CASE("winrm over sealed HTTP refuses an empty HTTP 200 to a sealed message", "[winrm][sealed]") {
+  NtlmAccounts accounts(kUsers);
+  SealedService service;
+  service.adjust = [](const std::string& step, Reply& r) {
+    if (step == "Create") r.body.clear();
+  };
+  WsmanResponder responder(std::ref(service), false);
+  WinRmTransport transport(sealed_settings(responder));
+  Outcome outcome = run_once(transport);
+  responder.stop();
+  INFO(outcome.error);
+  CHECK(outcome.failure == FailureKind::kFailed);
+  CHECK(outcome.error.find("empty HTTP 200") != std::string::npos);
+}
+
+TEST_CASE("winrm over sealed HTTP names a status that is no WinRM handshake answer", "[winrm][sealed]") {
+  NtlmAccounts accounts(kUsers);
+  WsmanResponder responder([](const HttpRequest&) { return Reply{.status = 503}; }, false);
+  WinRmTransport transport(sealed_settings(responder));
+  Outcome outcome = run_once(transport);
+  responder.stop();
+  INFO(outcome.error);
+  CHECK(outcome.failure == FailureKind::kAccessDenied);
+  CHECK(outcome.error.find("answered HTTP 503 to ntlm authentication") != std::string::npos);
+  CHECK(outcome.error.find("winrm enumerate winrm/config/listener") != std::string::npos);
+}
+
+TEST_CASE("winrm over sealed HTTP says so when delegation was asked for and not given", "[winrm][sealed]") {
+  // No Kerberos here: Negotiate falls back to NTLM, which cannot delegate.
+  NtlmAccounts accounts(kUsers);
+  SealedService service;
+  WsmanResponder responder(std::ref(service), false);
+  WinRmSettings settings = sealed_settings(responder);
+  settings.auth = WinRmAuth::kNegotiate;
+  settings.delegate = true;
+  WinRmTransport transport(settings);
+  Outcome outcome = run_once(transport);
+  responder.stop();
+  INFO(outcome.error);
+  CHECK(outcome.failure == FailureKind::kAccessDenied);
+  CHECK(outcome.error.find("did not delegate") != std::string::npos);
+  CHECK(outcome.error.find("fell back to NTLM") != std::string::npos);
+  CHECK(opened_steps(service).empty());  // nothing was sent that would need the delegated credentials
 }
 
 TEST_CASE("winrm refuses delegation with NTLM before connecting", "[winrm][sealed]") {

@@ -92,7 +92,9 @@ function Save-EstateState {
     }
     $temporary = "$($script:StatePath).$PID.new"
     $file | ConvertTo-Json -Depth 64 | Set-Content -LiteralPath $temporary -Encoding utf8NoBOM
-    Move-Item -LiteralPath $temporary -Destination $script:StatePath -Force
+    # rename(2), which replaces the file in one step; Move-Item -Force deletes it first, and a
+    # reader in another process could find no state file in between.
+    [System.IO.File]::Move($temporary, $script:StatePath, $true)
     $script:Base = Get-EstateSections $file
     $script:Stamp = Get-EstateStamp
   } finally {
