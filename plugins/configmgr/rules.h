@@ -1,5 +1,5 @@
 #pragma once
-/// The ConfigMgr rules the manifests alone decide (DESIGN.md, "Rules the validator enforces").
+/// The ConfigMgr rules the manifests alone decide (listed in the README's "Rules" section).
 
 #include <span>
 

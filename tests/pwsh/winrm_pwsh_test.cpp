@@ -12,6 +12,7 @@
 #include <fstream>
 #include <map>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "estate.h"
@@ -195,6 +196,14 @@ TEST_CASE("pwsh: winrm: plan, apply and plan again over sealed HTTP with Kerbero
     INFO(plan.out << plan.err);
     CHECK(plan.code == 1);
     CHECK(contains(plan.out + plan.err, "kinit"));
+  }
+  SECTION("an expired ticket says to kinit again") {
+    kdc.kinit("svc-supctl", password, "1s");
+    std::this_thread::sleep_for(std::chrono::milliseconds(2500));  // let it expire; nothing is timed
+    auto plan = run_cli({"plan", dir.string()});
+    INFO(plan.out << plan.err);
+    CHECK(plan.code == 1);
+    CHECK(contains(plan.out + plan.err, "the Kerberos ticket has expired: run kinit again"));
   }
   SECTION("a server name the KDC does not know is named with its SPN") {
     const fs::path other = dir.parent_path() / "localhost";

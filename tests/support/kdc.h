@@ -105,9 +105,13 @@ class TestKdc {
     kadmin("addprinc -randkey " + principal + "\nktadd -k " + keytab().string() + " " + principal + "\n");
   }
 
-  /// Gets a forwardable ticket for `user` into ccache(), with kinit and the password on its stdin.
-  void kinit(const std::string& user, const std::string& password) {
-    run({kKinit, "-f", user + "@" + realm_}, password + "\n", "kinit");
+  /// Gets a forwardable ticket for `user` into ccache(), with kinit and the password on its stdin;
+  /// `lifetime` as kinit's -l takes it ("2s"), empty for the realm's default.
+  void kinit(const std::string& user, const std::string& password, const std::string& lifetime = "") {
+    std::vector<std::string> command{kKinit, "-f"};
+    if (!lifetime.empty()) command.insert(command.end(), {"-l", lifetime});
+    command.push_back(user + "@" + realm_);
+    run(command, password + "\n", "kinit");
   }
 
  private:

@@ -314,6 +314,8 @@ bool ClientContext::step(std::string_view input, std::string* output, Failure* f
   if (same_oid(actual, kerberos_oid)) negotiated_ = Mechanism::kKerberos;
   if (major & GSS_S_CONTINUE_NEEDED) return true;
   complete_ = true;
+  // The context holds its own keys now: the credential (which may hold the password) goes at once.
+  if (handles_->credentials != GSS_C_NO_CREDENTIAL) gss_release_cred(&minor, &handles_->credentials);
   if ((returned & (GSS_C_CONF_FLAG | GSS_C_INTEG_FLAG)) != (GSS_C_CONF_FLAG | GSS_C_INTEG_FLAG)) {
     failure->kind = FailureKind::kNoMechanism;
     failure->message = fmt::format(

@@ -352,6 +352,22 @@ TEST_CASE("winrm over sealed HTTP names a status that is no WinRM handshake answ
   CHECK(outcome.error.find("winrm enumerate winrm/config/listener") != std::string::npos);
 }
 
+TEST_CASE("winrm over sealed HTTP with Negotiate and no Kerberos seals with the NTLM it fell back to", "[winrm][sealed]") {
+  NtlmAccounts accounts(kUsers);
+  SealedService service;
+  WsmanResponder responder(std::ref(service), false);
+  WinRmSettings settings = sealed_settings(responder);
+  settings.auth = WinRmAuth::kNegotiate;
+  WinRmTransport transport(settings);
+  Outcome outcome = run_once(transport);
+  responder.stop();
+  INFO(outcome.error);
+  CHECK(outcome.failure == FailureKind::kNone);
+  CHECK(opened_steps(service) ==
+        std::vector<std::string>{"Create", "Command", "Send", "Receive", "Send", "Signal", "Delete"});
+  check_nothing_in_clear(outcome, responder.requests());
+}
+
 TEST_CASE("winrm over sealed HTTP says so when delegation was asked for and not given", "[winrm][sealed]") {
   // No Kerberos here: Negotiate falls back to NTLM, which cannot delegate.
   NtlmAccounts accounts(kUsers);
