@@ -15,11 +15,6 @@ namespace {
 using model::Action;
 using model::Json;
 
-struct KindEntry {
-  const model::KindSchema* schema = nullptr;
-  const model::Plugin* plugin = nullptr;
-};
-
 std::string verb(Action action) {
   switch (action) {
     case Action::kCreate: return "creating";
@@ -46,10 +41,7 @@ std::string first_error(const diag::Diagnostics& diagnostics) {
 // leg. A step with log evidence to wait for (the install tracker) is read back after its verdict.
 class Applier {
  public:
-  Applier(const ApplyInputs& inputs, const ApplyOptions& options) : in_(inputs), options_(options) {
-    for (const model::Plugin* plugin : inputs.plugins) {
-      for (const model::KindSchema& kind : plugin->kinds()) kinds_[std::string(kind.kind)] = KindEntry{&kind, plugin};
-    }
+  Applier(const ApplyInputs& inputs, const ApplyOptions& options) : in_(inputs), options_(options), kinds_(inputs.plugins) {
     const plan::Plan& plan = *inputs.plan;
     for (std::size_t i = 0; i < plan.changes.size(); ++i) {
       const plan::Change& change = plan.changes[i];
@@ -85,7 +77,7 @@ class Applier {
   // One step's part of a wave: what it sends, in order, and what came back.
   struct Work {
     Step* step = nullptr;
-    const KindEntry* kind = nullptr;
+    model::KindOwner kind;
     ops::HostTarget target;
     std::vector<model::Operation> operations;  ///< apply operations, then (unless deferred) the read-back
     std::size_t applies = 0;                    ///< how many of `operations` are the change's own
@@ -187,8 +179,8 @@ class Applier {
     const plan::Change& change = *step.change;
     journal(step, "started", "");
     progress(fmt::format("{}: {} {}", change.host.empty() ? "-" : change.host, verb(change.action), change.address.str()));
-    auto kind = kinds_.find(change.address.kind);
-    if (kind == kinds_.end()) return fail(step, fmt::format("no plugin knows the kind '{}'", change.address.kind));
+    const model::KindOwner kind = kinds_.find(change.address.kind);
+    if (!kind.plugin) return fail(step, fmt::format("no plugin knows the kind '{}'", change.address.kind));
     if (change.destroy_needs_consent && !change.allow_destroy && !options_.allow_destroy) {
       return fail(step, fmt::format("{} would {} a {}: that needs --allow-destroy or allow_destroy = true", change.address.str(),
                                     change.action == Action::kReplace ? "replace" : "delete", change.address.kind));
@@ -202,7 +194,7 @@ class Applier {
     }
     Work work;
     work.step = &step;
-    work.kind = &kind->second;
+    work.kind = kind;
     work.target = target_of(change.host);
     if (change.host.empty()) {
       // Pure data (a proxy, an account no site server holds): the state records it and the
@@ -212,7 +204,7 @@ class Applier {
     }
     model::ApplyRequest request{change.address, change.action, &change.desired,
                                 change.observed ? &*change.observed : nullptr, change.attributes, &change.references};
-    model::ApplyResponse response = kind->second.plugin->apply(request);
+    model::ApplyResponse response = kind.plugin->apply(request);
     if (response.diagnostics.has_errors()) return fail(step, first_error(response.diagnostics));
     for (model::Operation& op : response.operations) {
       std::string error;
@@ -222,7 +214,7 @@ class Applier {
     work.applies = work.operations.size();
     if (change.action != Action::kDelete) {
       model::ReadRequest read{change.address, nullptr, &change.desired, nullptr, &change.references};
-      model::ReadResponse reads = kind->second.plugin->read(read);
+      model::ReadResponse reads = kind.plugin->read(read);
       if (reads.diagnostics.has_errors()) return fail(step, "cannot read it back: " + first_error(reads.diagnostics));
       work.reads = std::move(reads.operations);
     }
@@ -309,11 +301,11 @@ class Applier {
     std::optional<model::AttributeMap> observed;
     if (change.action != Action::kDelete) {
       model::ObserveResponse seen =
-          work.kind->plugin->observe(model::ObserveRequest{change.address, nullptr, reads, &change.desired, &change.references});
+          work.kind.plugin->observe(model::ObserveRequest{change.address, nullptr, reads, &change.desired, &change.references});
       if (seen.diagnostics.has_errors()) return fail_work(work, "cannot read it back: " + first_error(seen.diagnostics));
       observed = std::move(seen.observed);
-      model::VerifyRequest verify{change.address, work.kind->schema, &change.desired, observed ? &*observed : nullptr, &change.references};
-      model::VerifyResponse verified = work.kind->plugin->verify(verify);
+      model::VerifyRequest verify{change.address, work.kind.schema, &change.desired, observed ? &*observed : nullptr, &change.references};
+      model::VerifyResponse verified = work.kind.plugin->verify(verify);
       if (!verified.converged) return fail_work(work, "not converged after apply: " + first_error(verified.diagnostics));
     }
     record(work, change.desired);
@@ -337,7 +329,7 @@ class Applier {
                           ? state::Origin::kCreated
                           : (previous ? previous->origin : state::Origin::kAdopted);
       record.allow_destroy = change.allow_destroy;
-      if (auto error = fingerprint_secrets(change, *work.kind->schema, record)) {
+      if (auto error = fingerprint_secrets(change, *work.kind.schema, record)) {
         step.result.status = StepStatus::kFailed;
         step.result.message = *error;
         journal_locked(step, "failed", *error);
@@ -399,7 +391,7 @@ class Applier {
 
   const ApplyInputs& in_;
   const ApplyOptions& options_;
-  std::map<std::string, KindEntry, std::less<>> kinds_;
+  model::KindRegistry kinds_;
   std::vector<Step> steps_;
   std::map<std::string, std::size_t> index_;  ///< address text -> index into steps_
   std::string run_id_;

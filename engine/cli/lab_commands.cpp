@@ -27,15 +27,13 @@ std::vector<std::string> machines(const model::Manifest& manifest, std::span<con
     if (!name.empty()) by_lower.emplace(model::lower(name), std::string(name));
   };
   for (const model::Resource& host : manifest.of_kind("host")) add(host.name());
+  const model::KindRegistry kinds(plugins);
   for (const model::Resource& r : manifest.resources()) {
-    for (const model::Plugin* plugin : plugins) {
-      for (const model::KindSchema& kind : plugin->kinds()) {
-        if (kind.kind != r.kind()) continue;
-        if (kind.names_machine) add(r.name());
-        for (const model::AttributeSchema& a : kind.attributes) {
-          if ((a.defines_machine || a.type == model::AttrType::kMachine) && r.string(a.name)) add(*r.string(a.name));
-        }
-      }
+    const model::KindSchema* kind = kinds.schema(r.kind());
+    if (!kind) continue;
+    if (kind->names_machine) add(r.name());
+    for (const model::AttributeSchema& a : kind->attributes) {
+      if ((a.defines_machine || a.type == model::AttrType::kMachine) && r.string(a.name)) add(*r.string(a.name));
     }
   }
   std::vector<std::string> out;
@@ -212,7 +210,8 @@ int lab_command(const LabOptions& options, const Context& context, Io& io) {
     io.err << fmt::format("error: '{}' is not a resource of the manifests in '{}'\n", options.address, options.dir);
     return 1;
   }
-  const auto [plugin, schema] = model::owner_of(context.plugins, resource->kind());
+  const model::KindRegistry kinds(context.plugins);
+  const auto [plugin, schema] = kinds.find(resource->kind());
   if (!plugin) {
     io.err << fmt::format("error: {} is engine configuration, not something on a host\n", options.address);
     return 1;
@@ -232,7 +231,7 @@ int lab_command(const LabOptions& options, const Context& context, Io& io) {
   lab::LabBackend backend(*estate, table);
   ops::HostTarget target{host, nullptr};
   model::Json references = model::resolve_references(
-      *resource, manifest, [&](std::string_view kind) { return model::owner_of(context.plugins, kind).schema; });
+      *resource, manifest, [&](std::string_view kind) { return kinds.schema(kind); });
   model::ReadResponse read = plugin->read(model::ReadRequest{*address, resource, nullptr, &manifest, &references});
   auto results = backend.run(target, read.operations);
   model::ObserveResponse seen = plugin->observe(model::ObserveRequest{*address, resource, results, nullptr, &references});

@@ -27,14 +27,6 @@
 namespace supctl::cli {
 namespace {
 
-std::vector<const model::KindSchema*> schemas_of(std::span<const model::Plugin* const> plugins) {
-  std::vector<const model::KindSchema*> schemas;
-  for (const model::Plugin* plugin : plugins) {
-    for (const model::KindSchema& kind : plugin->kinds()) schemas.push_back(&kind);
-  }
-  return schemas;
-}
-
 std::optional<std::string> read_whole(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
   if (!in) return std::nullopt;
@@ -199,21 +191,18 @@ bool emit_scripts(const std::string& out_dir, const std::map<std::string, std::v
     if (!operations.empty()) phases[host].emplace_back("read", operations);
   }
   if (plan) {
-    std::map<std::string, const model::Plugin*, std::less<>> plugin_of;
-    for (const model::Plugin* plugin : plugins) {
-      for (const model::KindSchema& kind : plugin->kinds()) plugin_of[std::string(kind.kind)] = plugin;
-    }
+    const model::KindRegistry kinds(plugins);
     std::map<std::string, int> applied;  // host -> apply phases so far
     for (const plan::Change& change : plan->changes) {
       if (change.host.empty() || change.action == model::Action::kNoOp || change.action == model::Action::kRead ||
           change.action == model::Action::kForget) {
         continue;
       }
-      auto plugin = plugin_of.find(change.address.kind);
-      if (plugin == plugin_of.end()) continue;
+      const model::Plugin* plugin = kinds.find(change.address.kind).plugin;
+      if (!plugin) continue;
       model::ApplyRequest request{change.address, change.action, &change.desired,
                                   change.observed ? &*change.observed : nullptr, change.attributes, &change.references};
-      model::ApplyResponse response = plugin->second->apply(request);
+      model::ApplyResponse response = plugin->apply(request);
       if (response.diagnostics.has_errors()) {
         for (const diag::Diagnostic& d : response.diagnostics.all()) {
           if (d.severity == diag::Severity::kError) {
@@ -289,8 +278,8 @@ int graph_command(const GraphOptions& options, const Context& context, Io& io) {
   std::vector<model::Address> vertices;
   for (const model::Resource& r : manifest.resources()) vertices.push_back(r.address);
   diag::Diagnostics problems;
-  auto schemas = schemas_of(context.plugins);
-  graph::Graph graph = graph::Graph::build(vertices, graph::manifest_edges(manifest, schemas, context.plugins), problems);
+  const model::KindRegistry kinds(context.plugins);
+  graph::Graph graph = graph::Graph::build(vertices, graph::manifest_edges(manifest, kinds.schemas(), context.plugins), problems);
   if (problems.has_errors()) {
     io.err << diag::render_text(problems, loaded->sources, diag::TextStyle{.color = false});
     return 1;

@@ -221,9 +221,8 @@ std::vector<diag::RuleInfo> all_rules(std::span<const model::Plugin* const> plug
 
 KindTable kind_table(std::span<const model::Plugin* const> plugins) {
   std::vector<const model::KindSchema*> kinds{&host_kind()};
-  for (const model::Plugin* plugin : plugins) {
-    for (const model::KindSchema& kind : plugin->kinds()) kinds.push_back(&kind);
-  }
+  const model::KindRegistry registry(plugins);
+  kinds.insert(kinds.end(), registry.schemas().begin(), registry.schemas().end());
   return KindTable(std::move(kinds));
 }
 

@@ -44,13 +44,18 @@ std::set<std::string> as_set(const AttributeSchema& schema, const Json& array) {
 
 }  // namespace
 
-KindOwner owner_of(std::span<const Plugin* const> plugins, std::string_view kind) {
+KindRegistry::KindRegistry(std::span<const Plugin* const> plugins) {
   for (const Plugin* plugin : plugins) {
     for (const KindSchema& schema : plugin->kinds()) {
-      if (schema.kind == kind) return KindOwner{plugin, &schema};
+      owners_.emplace(std::string(schema.kind), KindOwner{plugin, &schema});
+      schemas_.push_back(&schema);
     }
   }
-  return {};
+}
+
+KindOwner KindRegistry::find(std::string_view kind) const {
+  auto it = owners_.find(kind);
+  return it == owners_.end() ? KindOwner{} : it->second;
 }
 
 diag::Diagnostic& resource_error(diag::Diagnostics& out, const Address& address, std::string code, std::string summary) {

@@ -175,13 +175,28 @@ class Plugin {
   virtual CheckResult evaluate(const Check& check, std::span<const OperationResult> results) const;
 };
 
-/// The plugin among `plugins` that owns a kind, with the kind's schema; both null when none does
-/// (the engine's own tables, such as [host]).
+/// The plugin that owns a kind, with the kind's schema; both null when none does (the engine's own
+/// tables, such as [host]).
 struct KindOwner {
   const Plugin* plugin = nullptr;
   const KindSchema* schema = nullptr;
 };
-KindOwner owner_of(std::span<const Plugin* const> plugins, std::string_view kind);
+
+/// The one index from kind to plugin and schema, built once from the plugins: what the planner,
+/// the applier, the verifier, the witness and the commands look kinds up in.
+class KindRegistry {
+ public:
+  explicit KindRegistry(std::span<const Plugin* const> plugins);
+  /// The plugin that owns `kind`, with the kind's schema; both null when none does.
+  KindOwner find(std::string_view kind) const;
+  const KindSchema* schema(std::string_view kind) const { return find(kind).schema; }
+  /// Every plugin kind's schema, in plugin order, each plugin's kinds in its own order.
+  const std::vector<const KindSchema*>& schemas() const { return schemas_; }
+
+ private:
+  std::map<std::string, KindOwner, std::less<>> owners_;
+  std::vector<const KindSchema*> schemas_;
+};
 
 /// An error about one resource: its address is the diagnostic's address and key path.
 diag::Diagnostic& resource_error(diag::Diagnostics& out, const Address& address, std::string code, std::string summary);

@@ -20,17 +20,12 @@ using model::AttributeDiff;
 using model::AttributeMap;
 using model::Json;
 
-struct KindEntry {
-  const model::KindSchema* schema = nullptr;
-  const model::Plugin* plugin = nullptr;
-};
-
 /// One resource the plan looks at: declared, recorded in state, or both.
 struct Item {
   Address address;
   const model::Resource* desired = nullptr;
   const state::ResourceRecord* record = nullptr;
-  KindEntry kind;
+  model::KindOwner kind;
   std::string host;  ///< empty: pure data, never read or changed
   std::optional<ops::ReadBatch::Ticket> ticket;
   AttributeMap desired_map;
@@ -51,14 +46,7 @@ std::optional<std::vector<std::string>> recorded_dependencies(const state::Resou
 
 class Planner {
  public:
-  Planner(const PlanInputs& inputs, const PlanOptions& options) : in_(inputs), options_(options) {
-    for (const model::Plugin* plugin : inputs.plugins) {
-      for (const model::KindSchema& kind : plugin->kinds()) {
-        kinds_[std::string(kind.kind)] = KindEntry{&kind, plugin};
-        schemas_.push_back(&kind);
-      }
-    }
-  }
+  Planner(const PlanInputs& inputs, const PlanOptions& options) : in_(inputs), options_(options), kinds_(inputs.plugins) {}
 
   PlanResult run() {
     PlanResult result;
@@ -75,7 +63,7 @@ class Planner {
     std::vector<Address> vertices;
     vertices.reserve(manifest.resources().size());
     for (const model::Resource& r : manifest.resources()) vertices.push_back(r.address);
-    graph::Graph graph = graph::Graph::build(vertices, graph::manifest_edges(manifest, schemas_, in_.plugins), out_);
+    graph::Graph graph = graph::Graph::build(vertices, graph::manifest_edges(manifest, kinds_.schemas(), in_.plugins), out_);
     if (in_.state) records_ = in_.state->resources();
     if (out_.has_errors() || !collect_items(graph)) return finish(std::move(result));
 
@@ -138,24 +126,22 @@ class Planner {
   }
 
   void add_item(const Address& address, const model::Resource* desired, const state::ResourceRecord* record) {
-    auto kind = kinds_.find(address.kind);
-    if (kind == kinds_.end() && desired) return;  // the engine's own settings (a [host]), nothing on a server
-    if (kind == kinds_.end()) {
+    const model::KindOwner kind = kinds_.find(address.kind);
+    if (!kind.plugin && desired) return;  // the engine's own settings (a [host]), nothing on a server
+    if (!kind.plugin) {
       auto& d = out_.error("unknown-kind", fmt::format("the state records {}, but no plugin knows the kind '{}'", address.str(), address.kind));
       d.address = address.str();
       d.help = fmt::format("remove it from the state with 'supctl state rm {}'", address.str());
       return;
     }
-    Item item{address, desired, record, kind->second};
+    Item item{address, desired, record, kind};
     if (desired) {
       item.desired_map = model::desired_attributes(*desired);
-      item.references = model::resolve_references(*desired, *in_.manifest, [this](std::string_view k) -> const model::KindSchema* {
-        auto found = kinds_.find(k);
-        return found == kinds_.end() ? nullptr : found->second.schema;
-      });
-      item.host = kind->second.plugin->host_of(*desired, *in_.manifest);
+      item.references = model::resolve_references(*desired, *in_.manifest,
+                                                   [this](std::string_view k) { return kinds_.schema(k); });
+      item.host = kind.plugin->host_of(*desired, *in_.manifest);
     } else {
-      item.host = kind->second.plugin->host_of_recorded(address, record->attributes);
+      item.host = kind.plugin->host_of_recorded(address, record->attributes);
       if (item.host.empty()) item.host = record->host;
     }
     items_.push_back(std::move(item));
@@ -393,8 +379,7 @@ class Planner {
   const PlanInputs& in_;
   const PlanOptions& options_;
   diag::Diagnostics out_;
-  std::map<std::string, KindEntry, std::less<>> kinds_;
-  std::vector<const model::KindSchema*> schemas_;
+  model::KindRegistry kinds_;
   std::vector<state::ResourceRecord> records_;  ///< sorted by address
   std::vector<Item> items_;                     ///< in apply order
 };

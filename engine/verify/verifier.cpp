@@ -29,9 +29,10 @@ int VerifyReport::failed() const {
 VerifyReport run_verify(const VerifyInputs& in) {
   VerifyReport report;
   std::vector<Pending> pending;
-  auto schema_of = [&](std::string_view kind) { return model::owner_of(in.plugins, kind).schema; };
+  const model::KindRegistry kinds(in.plugins);
+  auto schema_of = [&](std::string_view kind) { return kinds.schema(kind); };
   for (const model::Resource& resource : in.manifest->resources()) {
-    const model::Plugin* plugin = model::owner_of(in.plugins, resource.kind()).plugin;
+    const model::Plugin* plugin = kinds.find(resource.kind()).plugin;
     if (!plugin) continue;  // the engine's own tables ([host], [hierarchy])
     const std::string host = plugin->host_of(resource, *in.manifest);
     const model::AttributeMap desired = model::desired_attributes(resource);

@@ -29,7 +29,7 @@ class TrackerWatch final : public apply::Witness::Watch {
 
 LogWitness::LogWitness(std::span<const model::Plugin* const> plugins, ops::Backend& backend, ops::Clock& clock,
                        Tracker::TargetOf target_of, TrackOptions options, Progress progress)
-    : plugins_(plugins),
+    : kinds_(plugins),
       backend_(backend),
       clock_(clock),
       target_of_(std::move(target_of)),
@@ -37,7 +37,7 @@ LogWitness::LogWitness(std::span<const model::Plugin* const> plugins, ops::Backe
       progress_(std::move(progress)) {}
 
 std::unique_ptr<apply::Witness::Watch> LogWitness::watch(const plan::Change& change, const ops::HostTarget&) {
-  const model::Plugin* plugin = model::owner_of(plugins_, change.address.kind).plugin;
+  const model::Plugin* plugin = kinds_.find(change.address.kind).plugin;
   if (!plugin) return nullptr;
   model::EvidenceRequest request{change.address, change.action, change.host, &change.desired,
                                  change.observed ? &*change.observed : nullptr, &change.references};

@@ -26,7 +26,7 @@ class LogWitness final : public apply::Witness {
   std::unique_ptr<Watch> watch(const plan::Change& change, const ops::HostTarget& target) override;
 
  private:
-  std::span<const model::Plugin* const> plugins_;
+  model::KindRegistry kinds_;
   ops::Backend& backend_;
   ops::Clock& clock_;
   Tracker::TargetOf target_of_;

@@ -149,6 +149,12 @@ struct WinRmTransport::Shell final : public Channel {
                                settings.https ? "HTTPS" : "HTTP", port, port));
         }
         return out;
+      case HttpResult::Kind::kDropped:
+        out.failure = fail(FailureKind::kUnreachable,
+                           fmt::format("winrm: lost the connection to {} during {}, after the request went out ({}); it may "
+                                       "have run there, so supctl does not send it again",
+                                       where(), step, http.error));
+        return out;
       case HttpResult::Kind::kResolve:
         out.failure = fail(FailureKind::kUnreachable,
                            fmt::format("winrm: cannot resolve '{}' to reach port {} ({}): check the name, or set "

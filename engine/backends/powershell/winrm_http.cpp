@@ -330,6 +330,12 @@ WinRmHttp::Exchange WinRmHttp::perform(std::string_view body, std::string_view c
   curl_easy_getinfo(c, CURLINFO_REQUEST_SIZE, &request_size);
   curl_easy_getinfo(c, CURLINFO_OS_ERRNO, &os_error);
   result.kind = classify(code, connect_time > 0 || request_size > 0);
+  // Broken after the request went out: not a connection that could not be made (which is tried
+  // again before a shell exists), since the server may have acted on it.
+  if (result.kind == HttpResult::Kind::kConnect && out.sends > 0 &&
+      (code == CURLE_GOT_NOTHING || code == CURLE_RECV_ERROR || code == CURLE_SEND_ERROR)) {
+    result.kind = HttpResult::Kind::kDropped;
+  }
   result.body.clear();
   result.error = sink.too_large              ? "the response is larger than 64 MiB"
                  : handle_->error[0] != '\0' ? std::string(handle_->error.data())

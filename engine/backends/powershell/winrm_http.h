@@ -46,6 +46,7 @@ struct HttpResult {
     kConnect,   ///< no connection: refused, unreachable, connect timed out, dropped
     kTls,       ///< the TLS handshake or the certificate check failed
     kTimedOut,  ///< the connection was made but the response did not come in time
+    kDropped,   ///< the request went out, then the connection broke before an answer: it may have run
     kAuth,      ///< sealed HTTP: authentication failed (no ticket, wrong password, refused, ...)
     kTampered,  ///< sealed HTTP: a response failed its seal or its Length= check; never accepted
     kOther,     ///< anything else libcurl or GSS-API reports

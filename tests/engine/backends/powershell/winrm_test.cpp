@@ -1,6 +1,8 @@
 #include "backends/powershell/winrm.h"
 
 #include <catch2/catch.hpp>
+
+#include <atomic>
 #include <chrono>
 #include <regex>
 #include <set>
@@ -452,6 +454,26 @@ TEST_CASE("winrm reports a refused connection as unreachable after three tries",
                                          "winrm/config/listener) and that the firewall lets TCP {} through",
                                          settings.port, settings.port)));
   CHECK(std::chrono::steady_clock::now() - started >= 30ms);  // 10 ms, then 20 ms of backoff
+}
+
+TEST_CASE("winrm does not send a Create again when the connection broke after it went out", "[winrm]") {
+  // The server took the Create and went away without answering: a shell may exist now, so a second
+  // Create (the retry a refused connection gets) would leave one behind.
+  std::atomic<int> creates = 0;
+  WsmanResponder responder(
+      [&](const HttpRequest& request) {
+        if (reply::step(request) == "Create") ++creates;
+        return Reply{.drop = true};
+      },
+      true);
+  WinRmTransport transport(settings_for(responder));
+  Outcome outcome = run_once(transport);
+  responder.stop();
+  INFO(outcome.error);
+  CHECK(outcome.failure == FailureKind::kUnreachable);
+  CHECK_THAT(outcome.error, Catch::Contains("lost the connection to 127.0.0.1:"));
+  CHECK_THAT(outcome.error, Catch::Contains("during Create, after the request went out"));
+  CHECK(creates == 1);
 }
 
 TEST_CASE("winrm reports a name that does not resolve as unreachable", "[winrm]") {
