@@ -179,7 +179,7 @@ Failure describe_status(std::uint32_t major, std::uint32_t minor, Mechanism mech
       failure.kind = FailureKind::kNoKdc;
       failure.message = message(
           "cannot reach a Kerberos KDC for the realm: check default_realm and the realm's kdc in krb5.conf (or "
-          "DNS SRV records _kerberos._tcp), and write the user as user@REALM");
+          "DNS SRV records _kerberos._tcp); a host's user for Kerberos is written user@REALM");
       return failure;
     default:
       break;

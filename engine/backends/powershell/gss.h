@@ -79,7 +79,8 @@ class ClientContext {
   /// `*output` the token to send (may be empty once complete). False with `*failure` on an error.
   bool step(std::string_view input, std::string* output, Failure* failure);
 
-  /// The exchange is over: the server proved who it is (mutual) and sealing is possible.
+  /// The exchange is over and sealing is possible; with Kerberos the server has also proved who it is
+  /// (mutual authentication), which NTLM has no way to do.
   bool complete() const { return complete_; }
 
   /// The mechanism that was negotiated (kNtlm or kKerberos once complete; the asked one before).
