@@ -22,7 +22,7 @@
 
 #include "backends/powershell/process.h"
 #include "support.h"
-#include "support/loopback_sshd.h"  // free_port
+#include "support/loopback_sshd.h"  // free_port, stop_server
 #include "support/ntlm_users.h"     // random_password
 
 /// Catch2 2 has no SKIP: a test whose tools are missing says why and ends without assertions.
@@ -231,26 +231,8 @@ class TestKdc {
     return connected;
   }
 
-  /// Stops the KDC (SIGTERM, then SIGKILL after 3 s) and removes the directory.
-  void stop() {
-    using Clock = std::chrono::steady_clock;
-    if (pid_ > 0) {
-      ::kill(pid_, SIGTERM);
-      int status = 0;
-      const auto until = Clock::now() + std::chrono::seconds(3);
-      while (::waitpid(pid_, &status, WNOHANG) == 0) {
-        if (Clock::now() > until) {
-          ::kill(pid_, SIGKILL);
-          ::waitpid(pid_, &status, 0);
-          break;
-        }
-        ::usleep(10'000);
-      }
-      pid_ = -1;
-    }
-    std::error_code ignored;
-    if (!dir_.empty()) std::filesystem::remove_all(dir_, ignored);
-  }
+  /// Stops the KDC and removes the directory.
+  void stop() { stop_server(pid_, dir_); }
 
   std::string realm_;
   std::filesystem::path dir_;

@@ -34,6 +34,28 @@ namespace fs = std::filesystem;
 
 inline const fs::path kSshd = "/usr/sbin/sshd";
 
+/// Stops a server the tests started (SIGTERM, then SIGKILL after 3 s; pid becomes -1) and removes
+/// its private directory, if it has one.
+inline void stop_server(pid_t& pid, const std::filesystem::path& dir) {
+  using Clock = std::chrono::steady_clock;
+  if (pid > 0) {
+    ::kill(pid, SIGTERM);
+    int status = 0;
+    const auto until = Clock::now() + std::chrono::seconds(3);
+    while (::waitpid(pid, &status, WNOHANG) == 0) {
+      if (Clock::now() > until) {
+        ::kill(pid, SIGKILL);
+        ::waitpid(pid, &status, 0);
+        break;
+      }
+      ::usleep(10'000);
+    }
+    pid = -1;
+  }
+  std::error_code ignored;
+  if (!dir.empty()) std::filesystem::remove_all(dir, ignored);
+}
+
 /// A port nothing listens on, on any address (bound on the wildcard address, read, released).
 inline int free_port() {
   int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
@@ -244,26 +266,8 @@ class LoopbackSshd {
     }
   }
 
-  /// Stops sshd (SIGTERM, then SIGKILL after 3 s) and removes the directory.
-  void stop() {
-    using Clock = std::chrono::steady_clock;
-    if (pid_ > 0) {
-      ::kill(pid_, SIGTERM);
-      int status = 0;
-      const auto until = Clock::now() + std::chrono::seconds(3);
-      while (::waitpid(pid_, &status, WNOHANG) == 0) {
-        if (Clock::now() > until) {
-          ::kill(pid_, SIGKILL);
-          ::waitpid(pid_, &status, 0);
-          break;
-        }
-        ::usleep(10'000);
-      }
-      pid_ = -1;
-    }
-    std::error_code ec;
-    if (!dir_.empty()) fs::remove_all(dir_, ec);
-  }
+  /// Stops sshd and removes the directory.
+  void stop() { stop_server(pid_, dir_); }
 
   std::vector<std::string> addresses_;
   fs::path dir_;
