@@ -14,6 +14,7 @@
 #include "backends/powershell/session.h"
 #include "backends/powershell/winrm.h"
 #include "support/gss_unit_acceptor.h"
+#include "support/sealed_message.h"
 #include "support/wsman_responder.h"
 
 namespace {
@@ -34,44 +35,11 @@ using supctl::test::NtlmAccounts;
 using supctl::test::Reply;
 using supctl::test::WsmanResponder;
 namespace reply = supctl::test::wsman_reply;
+namespace sealed = supctl::test::sealed;
 
 constexpr std::string_view kPassword = "Tr0ub4dor&3-sealed";
 const std::string kUsers = "CONTOSO:svc-supctl:" + std::string(kPassword) + "\n";
-constexpr std::string_view kSealedType =
-    "multipart/encrypted;protocol=\"application/HTTP-SPNEGO-session-encrypted\";boundary=\"Encrypted Boundary\"";
-
-/// The sealed part of a request as the responder reads it: Length= and the octet-stream payload.
-struct Opened {
-  std::size_t length = 0;
-  std::string token;  ///< signature then sealed data: what gss_unwrap takes
-};
-
-std::optional<Opened> open_framing(const std::string& body) {
-  const std::string first =
-      "--Encrypted Boundary\r\n\tContent-Type: application/HTTP-SPNEGO-session-encrypted\r\n"
-      "\tOriginalContent: type=application/soap+xml;charset=UTF-8;Length=";
-  const std::string second = "\r\n--Encrypted Boundary\r\n\tContent-Type: application/octet-stream\r\n";
-  const std::string last = "--Encrypted Boundary--\r\n";
-  if (!body.starts_with(first) || !body.ends_with(last)) return std::nullopt;
-  std::size_t digits_end = body.find(second, first.size());
-  if (digits_end == std::string::npos) return std::nullopt;
-  Opened out;
-  out.length = std::stoul(body.substr(first.size(), digits_end - first.size()));
-  std::size_t at = digits_end + second.size();
-  std::uint32_t signature = static_cast<unsigned char>(body[at]) | static_cast<unsigned char>(body[at + 1]) << 8 |
-                            static_cast<unsigned char>(body[at + 2]) << 16 |
-                            static_cast<unsigned char>(body[at + 3]) << 24;
-  if (signature != 16) return std::nullopt;  // NTLM
-  out.token = body.substr(at + 4, body.size() - last.size() - at - 4);
-  return out;
-}
-
-std::string frame_reply(std::size_t length, const std::string& token) {
-  return "--Encrypted Boundary\r\n\tContent-Type: application/HTTP-SPNEGO-session-encrypted\r\n"
-         "\tOriginalContent: type=application/soap+xml;charset=UTF-8;Length=" +
-         std::to_string(length) + "\r\n--Encrypted Boundary\r\n\tContent-Type: application/octet-stream\r\n" +
-         std::string("\x10\x00\x00\x00", 4) + token + "--Encrypted Boundary--\r\n";
-}
+constexpr std::string_view kSealedType = sealed::kContentType;
 
 /// A WinRM service that takes only sealed messages: Negotiate on each connection, then every
 /// body opened, answered by FakeWinRs, and sealed back.
@@ -109,10 +77,13 @@ struct SealedService {
     auto found = contexts.find(request.connection);
     if (found == contexts.end() || !found->second->complete()) return unauthorized();
     if (request.header("Content-Type") != kSealedType) return Reply{.status = 400};
-    auto framing = open_framing(request.body);
-    if (!framing) return Reply{.status = 400};
-    auto plain = found->second->unwrap(framing->token);
-    if (!plain || plain->size() != framing->length) return Reply{.status = 400};
+    // The framing read by the tests' own parser (written from the specification); NTLM's
+    // signature is 16 bytes, and gss_unwrap takes it with the sealed bytes after it.
+    std::string why;
+    auto framing = sealed::parse(request.body, &why);
+    if (!framing || framing->signature.size() != 16) return Reply{.status = 400};
+    auto plain = found->second->unwrap(framing->signature + framing->data);
+    if (!plain || plain->size() != framing->declared_length) return Reply{.status = 400};
     opened.push_back(*plain);
     HttpRequest inner = request;
     inner.body = *plain;
@@ -120,7 +91,8 @@ struct SealedService {
     std::string step = reply::step(inner);
     if (!answer.body.empty()) {
       std::size_t length = answer.body.size();
-      std::string body = frame_reply(length, found->second->wrap(answer.body));
+      const std::string token = found->second->wrap(answer.body);
+      std::string body = sealed::frame(length, std::string_view(token).substr(0, 16), std::string_view(token).substr(16));
       if (tamper) body = tamper(step, std::move(body));
       answer.body = std::move(body);
       answer.headers.emplace_back("Content-Type", std::string(kSealedType));
