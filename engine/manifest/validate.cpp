@@ -166,17 +166,6 @@ void check_hosts(const model::Manifest& manifest, diag::Diagnostics& out) {
       d.range = delegate->value.range();
       d.help = "use auth = \"kerberos\" (or \"negotiate\" with a Kerberos ticket), or remove delegate";
     }
-    const model::Attribute* secret = host.find("password");
-    bool gss_auth = !auth || (auth->value.is_string() && (auth->value.as_string() == "negotiate" || auth->value.as_string() == "kerberos"));
-    if (secret && !plain_http && gss_auth) {
-      auto& d = out.warning("winrm-account",
-                            "over HTTPS, Negotiate and Kerberos sign in with the runner's Kerberos ticket: the host's password is not used");
-      d.address = address;
-      d.key_path = address + ".password";
-      d.range = secret->key_range;
-      d.help = "use https = false (the listener Windows ships, every message sealed), where supctl signs in with the user and "
-               "password, or auth = \"ntlm\" over HTTPS, or remove user and password and kinit";
-    }
     const model::Field* ca_file = winrm->value.field("ca_file");
     if (ca_file && plain_http) {
       auto& d = out.warning("insecure-transport", "ca_file has no effect over plain HTTP: there is no certificate to check");

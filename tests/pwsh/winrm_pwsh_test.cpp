@@ -3,7 +3,7 @@
 // WS-Management responder (a GSS-API acceptor of its own, support/wsman_responder.h), whose WinRS
 // shell runs the estate's `powershell` (real pwsh with the test estate, then supctl's bootstrap):
 // NTLM through gss-ntlmssp with a user file, and Kerberos from a throwaway KDC on loopback with
-// delegation requested.
+// delegation requested. Then the HTTPS listener: Kerberos bound to the server's certificate.
 
 #include <catch2/catch.hpp>
 #include <fmt/format.h>
@@ -34,13 +34,15 @@ const std::string kSup = "sup01.contoso.com";
 
 bool contains(const std::string& text, std::string_view part) { return text.find(part) != std::string::npos; }
 
-/// The estate (seed.json) as sup01, behind a sealing responder on 127.0.0.1.
+/// The estate (seed.json) as sup01, behind a GSS-API responder on 127.0.0.1: sealing on plain
+/// HTTP, or over HTTPS requiring channel bindings (CbtHardeningLevel = Strict).
 class SealedEstate {
  public:
-  SealedEstate()
+  explicit SealedEstate(bool https = false)
       : shell_({.programs = {{"powershell", fs::path(SUPCTL_SOURCE_DIR) / "tests/pwsh/estate/powershell"}},
                 .environment = shell_environment(estate_)}),
-        responder_(shell_.handler(), false, NegotiateOptions{}) {
+        responder_(shell_.handler(), https, NegotiateOptions{.require_channel_binding = https}),
+        https_(https) {
     std::ofstream(estate_.environment().at("SUPCTL_ESTATE").value()) << estate_.state.dump(2);
   }
 
@@ -51,9 +53,10 @@ class SealedEstate {
     return estate_.state;
   }
   std::size_t processes() const { return PwshEstate::lines_of(estate_.processes_path()); }
+  bool https() const { return https_; }
 
-  /// A manifest directory: sup01 over WinRM on HTTP with `winrm` (inline table fields) and `account`
-  /// lines, a registry value and WSUS's service there.
+  /// A manifest directory: sup01 over WinRM (HTTP, or HTTPS trusting the responder's certificate)
+  /// with `winrm` (inline table fields) and `account` lines, a registry value and WSUS's service there.
   fs::path manifests(const std::string& winrm, const std::string& account) const {
     const fs::path dir = estate_.dir() / "manifests";
     fs::create_directories(dir);
@@ -64,7 +67,7 @@ configmgr = "current-branch"
 [host."{0}"]
 transport = "winrm"
 address = "127.0.0.1"
-winrm = {{ https = false, port = {1}, {2} }}
+winrm = {{ {4}, port = {1}, {2} }}
 {3}
 
 [registry_value.sup01_pool_queue]
@@ -80,7 +83,10 @@ name = "WsusService"
 startup = "automatic"
 state = "running"
 )",
-                                                    kSup, port(), winrm, account);
+                                                    kSup, port(), winrm, account,
+                                                    https_ ? fmt::format("https = true, ca_file = '{}'",
+                                                                         TestCertificate::get().cert.string())
+                                                           : std::string("https = false"));
     return dir;
   }
 
@@ -95,6 +101,7 @@ state = "running"
   PwshEstate estate_;
   PwshWinRs shell_;
   WsmanResponder responder_;
+  bool https_;
 };
 
 /// Plans, applies and plans again; checks what the estate and the responder saw.
@@ -123,6 +130,17 @@ void converge(SealedEstate& server, const fs::path& dir, const std::map<std::str
   CHECK(state["hosts"][kSup]["services"]["wsusservice"]["start_mode"] == "Auto");
   CHECK(server.processes() == 3);
 
+  for (const HttpRequest& request : server.responder().requests()) CHECK_FALSE(contains(request.wire_body, secret));
+  CHECK_FALSE(contains(plan.out + plan.err + apply.out + apply.err + again.out + again.err, secret));
+  if (server.https()) {
+    // Over HTTPS TLS protects the bodies: none sealed, none refused, every context bound to the certificate.
+    for (const HttpRequest& request : server.responder().requests()) {
+      CHECK(request.rejection.empty());
+      CHECK_FALSE(request.sealed);
+    }
+    for (const Authentication& a : server.responder().authentications()) CHECK(a.channel_bound);
+    return;
+  }
   // Every request after the handshake was sealed, none was refused, and no script, result or
   // secret crossed the wire in clear.
   std::size_t sealed = 0;
@@ -137,8 +155,21 @@ void converge(SealedEstate& server, const fs::path& dir, const std::map<std::str
     CHECK_FALSE(contains(request.wire_body, "WsusPoolQueueLength"));
   }
   CHECK(sealed > 10);
-  for (const HttpRequest& request : server.responder().requests()) CHECK_FALSE(contains(request.wire_body, secret));
-  CHECK_FALSE(contains(plan.out + plan.err + apply.out + apply.err + again.out + again.err, secret));
+}
+
+/// One Kerberos context per command (a session is one connection) as `principal`: able to seal on
+/// HTTP, bound to the certificate over HTTPS, delegating when asked to.
+void check_kerberos_contexts(const SealedEstate& server, const std::string& principal, bool delegated) {
+  const auto authentications = server.responder().authentications();
+  CHECK(authentications.size() == 3);
+  for (const Authentication& a : authentications) {
+    CHECK(a.mechanism == "kerberos");
+    CHECK(a.principal == principal);
+    CHECK(a.confidentiality);
+    CHECK(a.channel_bound == server.https());
+    CHECK(a.delegation_flag == delegated);
+    CHECK(a.delegated_credential == delegated);
+  }
 }
 
 TEST_CASE("pwsh: winrm: plan, apply and plan again over sealed HTTP with NTLM, against real pwsh") {
@@ -182,9 +213,7 @@ TEST_CASE("pwsh: winrm: plan, apply and plan again over sealed HTTP with Kerbero
   if (!TestKdc::missing().empty()) SUPCTL_SKIP(TestKdc::missing() + " is not installed: run scripts/setup");
   TestKdc kdc;
   const std::string password = random_password();
-  kdc.add_user("svc-supctl", password);
-  kdc.add_service("127.0.0.1");
-  kdc.kinit("svc-supctl", password);
+  kdc.sign_in("svc-supctl", password);
   ScopedEnvironment environment(kdc.environment());
   SealedEstate server;
   // No user or password: the runner's ticket (kinit), forwarded to the server for the second hop.
@@ -218,16 +247,26 @@ TEST_CASE("pwsh: winrm: plan, apply and plan again over sealed HTTP with Kerbero
   }
   SECTION("converges, the ticket forwarded on every connection") {
     converge(server, dir, {}, password);
-    const auto authentications = server.responder().authentications();
-    CHECK(authentications.size() == 3);
-    for (const Authentication& a : authentications) {
-      CHECK(a.mechanism == "kerberos");
-      CHECK(a.principal == "svc-supctl@" + kdc.realm());
-      CHECK(a.confidentiality);
-      CHECK(a.delegation_flag);
-      CHECK(a.delegated_credential);
-    }
+    check_kerberos_contexts(server, "svc-supctl@" + kdc.realm(), /*delegated=*/true);
   }
+}
+
+TEST_CASE("pwsh: winrm: plan, apply and plan again over HTTPS with Kerberos bound to the certificate, against real pwsh") {
+  if (!TestKdc::missing().empty()) SUPCTL_SKIP(TestKdc::missing() + " is not installed: run scripts/setup");
+  TestKdc kdc;
+  const std::string password = random_password();
+  kdc.sign_in("svc-supctl", password);
+  ScopedEnvironment environment(kdc.environment());
+  SealedEstate server(/*https=*/true);
+  const fs::path dir = server.manifests(R"(auth = "kerberos")", "");
+
+  auto validate = run_cli({"validate", dir.string()});
+  INFO(validate.out << validate.err);
+  REQUIRE(validate.code == 0);
+  CHECK_FALSE(contains(validate.out + validate.err, "warning"));
+
+  converge(server, dir, {}, password);
+  check_kerberos_contexts(server, "svc-supctl@" + kdc.realm(), /*delegated=*/false);
 }
 
 }  // namespace

@@ -18,13 +18,10 @@ namespace supctl::test {
 TEST_CASE("pwsh: winrs: the real pwsh runs a command through the sealing responder, its streams and exit code come back") {
   if (!NtlmUsers::available()) SUPCTL_SKIP("gss-ntlmssp is not installed: run scripts/setup");
   if (!have_pywinrm()) SUPCTL_SKIP("Debian's python3-winrm is not installed: run scripts/setup");
-  NtlmUsers users;
-  const std::string password = random_password();
-  users.add("SUPCTL", "alice", password);
-  ScopedEnvironment environment(users.environment());
+  const PywinrmAccount alice;
   PwshWinRs shell({.programs = {{"pwsh", SUPCTL_PWSH}, {"powershell", SUPCTL_PWSH}}});
   WsmanResponder responder(shell.handler(), false, NegotiateOptions{});
-  const std::map<std::string, std::string> account{{"WINRM_TEST_USER", "SUPCTL\\alice"}, {"WINRM_TEST_PASSWORD", password}};
+  const std::map<std::string, std::string> account = alice.client();
 
   SECTION("a -Command") {
     WinrmClientRun run = run_winrm_client(

@@ -57,8 +57,9 @@ class GssAcceptor {
   GssAcceptor(const GssAcceptor&) = delete;
   GssAcceptor& operator=(const GssAcceptor&) = delete;
 
-  /// Feeds the client's token (decoded from base64) to gss_accept_sec_context.
-  Step accept(std::string_view token) {
+  /// Feeds the client's token (decoded from base64) to gss_accept_sec_context; with `bindings`
+  /// (the application data of channel bindings, over TLS) a token bound to other ones is refused.
+  Step accept(std::string_view token, std::string_view bindings = {}) {
     if (complete_) reset();  // a new handshake on the same connection starts a new context
     OM_uint32 minor = 0;
     gss_buffer_desc input{token.size(), const_cast<char*>(token.data())};
@@ -67,8 +68,11 @@ class GssAcceptor {
     gss_OID mech = GSS_C_NO_OID;
     OM_uint32 flags = 0;
     gss_cred_id_t delegated = GSS_C_NO_CREDENTIAL;
-    OM_uint32 major = gss_accept_sec_context(&minor, &context_, GSS_C_NO_CREDENTIAL, &input, GSS_C_NO_CHANNEL_BINDINGS,
-                                             &source, &mech, &output, &flags, nullptr, &delegated);
+    gss_channel_bindings_struct channel{};
+    channel.application_data = {bindings.size(), const_cast<char*>(bindings.data())};
+    OM_uint32 major = gss_accept_sec_context(&minor, &context_, GSS_C_NO_CREDENTIAL, &input,
+                                             bindings.empty() ? GSS_C_NO_CHANNEL_BINDINGS : &channel, &source, &mech,
+                                             &output, &flags, nullptr, &delegated);
     Step step;
     step.token.assign(static_cast<const char*>(output.value), output.length);
     OM_uint32 ignored = 0;
@@ -106,6 +110,8 @@ class GssAcceptor {
   bool delegation_flag() const { return (flags_ & GSS_C_DELEG_FLAG) != 0; }
   bool delegated_credential() const { return delegated_credential_; }  ///< a delegated credential arrived
   bool confidentiality() const { return (flags_ & GSS_C_CONF_FLAG) != 0; }
+  /// The client's token carried channel bindings, and they matched (GSS_C_CHANNEL_BOUND_FLAG).
+  bool channel_bound() const { return (flags_ & GSS_C_CHANNEL_BOUND_FLAG) != 0; }
 
   /// The plain message of a sealed one; nullopt with `*error` when the seal does not verify.
   std::optional<std::string> unseal(const Sealed& sealed, std::string* error) {
@@ -189,6 +195,18 @@ class GssAcceptor {
 
   static constexpr std::size_t kNtlmSignature = 16;
 
+  /// Forgets the context: the next token starts a new handshake.
+  void reset() {
+    OM_uint32 ignored = 0;
+    if (context_ != GSS_C_NO_CONTEXT) gss_delete_sec_context(&ignored, &context_, GSS_C_NO_BUFFER);
+    context_ = GSS_C_NO_CONTEXT;
+    complete_ = false;
+    flags_ = 0;
+    mechanism_.clear();
+    principal_.clear();
+    delegated_credential_ = false;
+  }
+
  private:
   static std::string name_of(gss_OID mech) {
     static const gss_OID_desc kKerberos{9, const_cast<char*>("\x2a\x86\x48\x86\xf7\x12\x01\x02\x02")};
@@ -209,16 +227,6 @@ class GssAcceptor {
     return out;
   }
 
-  void reset() {
-    OM_uint32 ignored = 0;
-    if (context_ != GSS_C_NO_CONTEXT) gss_delete_sec_context(&ignored, &context_, GSS_C_NO_BUFFER);
-    context_ = GSS_C_NO_CONTEXT;
-    complete_ = false;
-    flags_ = 0;
-    mechanism_.clear();
-    principal_.clear();
-    delegated_credential_ = false;
-  }
 
   gss_ctx_id_t context_ = GSS_C_NO_CONTEXT;
   bool complete_ = false;

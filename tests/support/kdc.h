@@ -24,13 +24,7 @@
 #include "support.h"
 #include "support/loopback_sshd.h"  // free_port, stop_server
 #include "support/ntlm_users.h"     // random_password
-
-/// Catch2 2 has no SKIP: a test whose tools are missing says why and ends without assertions.
-#define SUPCTL_SKIP(message) \
-  do {                       \
-    WARN(message);           \
-    return;                  \
-  } while (false)
+#include "support/skip.h"
 
 namespace supctl::test {
 
@@ -53,9 +47,14 @@ class TestKdc {
     return {};
   }
 
+  /// Debian's libfaketime, which shifts the clock of the KDC it is preloaded into.
+  static constexpr const char* kFakeTime = "/usr/lib/x86_64-linux-gnu/faketime/libfaketime.so.1";
+
   /// Starts a KDC for `realm` that is ready once constructed. Service principals are added with
-  /// add_service, users with add_user.
-  explicit TestKdc(std::string realm = "SUPCTL.TEST") : realm_(std::move(realm)) {
+  /// add_service, users with add_user. `clock_ahead` (libfaketime's "+15m") runs the KDC's clock
+  /// that far ahead of this machine's, as on a network whose clocks have drifted apart.
+  explicit TestKdc(std::string realm = "SUPCTL.TEST", std::string clock_ahead = "")
+      : realm_(std::move(realm)), clock_ahead_(std::move(clock_ahead)) {
     std::string pattern = "/tmp/supctl-kdc-XXXXXX";
     REQUIRE(::mkdtemp(pattern.data()) != nullptr);
     dir_ = pattern;
@@ -105,6 +104,14 @@ class TestKdc {
     kadmin("addprinc -randkey " + principal + "\nktadd -k " + keytab().string() + " " + principal + "\n");
   }
 
+  /// The usual realm of a test: `user` with `password` and a ticket for it (kinit), and the
+  /// service HTTP/<service_host>.
+  void sign_in(const std::string& user, const std::string& password, const std::string& service_host = "127.0.0.1") {
+    add_user(user, password);
+    add_service(service_host);
+    kinit(user, password);
+  }
+
   /// Gets a forwardable ticket for `user` into ccache(), with kinit and the password on its stdin;
   /// `lifetime` as kinit's -l takes it ("2s"), empty for the realm's default.
   void kinit(const std::string& user, const std::string& password, const std::string& lifetime = "") {
@@ -152,6 +159,8 @@ class TestKdc {
           "  rdns = false\n"
           "  forwardable = true\n"
           "  udp_preference_limit = 1\n"
+          // A client that takes the KDC's time from its answers would hide a drifted clock.
+          + std::string(clock_ahead_.empty() ? "" : "  kdc_timesync = 0\n") +
           "  default_ccache_name = FILE:" + ccache().string() + "\n"
           "  default_keytab_name = FILE:" + keytab().string() + "\n"
           "  default_client_keytab_name = FILE:" + client_keytab().string() + "\n"
@@ -175,7 +184,7 @@ class TestKdc {
           "    max_renewable_life = 1d\n"
           "    master_key_type = aes256-cts-hmac-sha1-96\n"
           "    supported_enctypes = aes256-cts-hmac-sha1-96:normal aes128-cts-hmac-sha1-96:normal\n"
-          "    default_principal_flags = +forwardable\n"
+          "    default_principal_flags = +forwardable,+preauth\n"  // as Active Directory: preauthentication required
           "  }\n"
           "[logging]\n"
           "  kdc = FILE:" + d + "/kdc.log\n"
@@ -201,6 +210,12 @@ class TestKdc {
     std::vector<std::string> variables;
     for (char** e = environ; *e; ++e) variables.emplace_back(*e);
     for (const auto& [name, value] : environment()) variables.push_back(name + "=" + value);
+    if (!clock_ahead_.empty()) {
+      REQUIRE(std::filesystem::exists(kFakeTime));
+      variables.push_back(std::string("LD_PRELOAD=") + kFakeTime);
+      variables.push_back("FAKETIME=" + clock_ahead_);
+      variables.push_back("FAKETIME_DONT_RESET=1");
+    }
     std::vector<char*> envp;
     for (std::string& v : variables) envp.push_back(v.data());
     envp.push_back(nullptr);
@@ -235,6 +250,7 @@ class TestKdc {
   void stop() { stop_server(pid_, dir_); }
 
   std::string realm_;
+  std::string clock_ahead_;
   std::filesystem::path dir_;
   int port_ = 0;
   pid_t pid_ = -1;

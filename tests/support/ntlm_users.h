@@ -11,6 +11,8 @@
 #include <random>
 #include <string>
 
+#include "support/skip.h"
+
 namespace supctl::test {
 
 /// Where Debian's gss-ntlmssp registers itself with MIT GSS-API, and its module.

@@ -30,13 +30,10 @@ TEST_CASE("a Windows command line is split into arguments as CommandLineToArgvW 
 TEST_CASE("PwshWinRs runs the program a command line names, stdin from Send, output and exit code through Receive") {
   if (!NtlmUsers::available()) SUPCTL_SKIP("gss-ntlmssp is not installed: run scripts/setup");
   if (!have_pywinrm()) SUPCTL_SKIP("Debian's python3-winrm is not installed: run scripts/setup");
-  NtlmUsers users;
-  const std::string password = random_password();
-  users.add("SUPCTL", "alice", password);
-  ScopedEnvironment environment(users.environment());
+  const PywinrmAccount alice;
   PwshWinRs shell({.programs = {{"sh", "/bin/sh"}}});
   WsmanResponder responder(shell.handler(), false, NegotiateOptions{});
-  const std::map<std::string, std::string> account{{"WINRM_TEST_USER", "SUPCTL\\alice"}, {"WINRM_TEST_PASSWORD", password}};
+  const std::map<std::string, std::string> account = alice.client();
 
   WinrmClientRun run = run_winrm_client(
       responder.port(), {"--transport", "ntlm", "--stdin", "from stdin\n", "--", "sh.exe", "-c", R"("cat; echo oops >&2; exit 5")"},

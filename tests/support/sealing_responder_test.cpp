@@ -104,15 +104,12 @@ TEST_CASE("a sealed body is framed as MS-WSMV says and taken apart again") {
 TEST_CASE("pywinrm runs a command over NTLM with every message sealed, through the sealing responder") {
   if (!NtlmUsers::available()) SUPCTL_SKIP("gss-ntlmssp is not installed: run scripts/setup");
   if (!have_pywinrm()) SUPCTL_SKIP("Debian's python3-winrm is not installed: run scripts/setup");
-  NtlmUsers users;
-  const std::string password = random_password();
-  users.add("SUPCTL", "alice", password);
-  ScopedEnvironment environment(users.environment());
+  const PywinrmAccount alice;
   EchoShell shell;
   WsmanResponder responder(shell.handler(), false, NegotiateOptions{});
 
   WinrmClientRun run = run_winrm_client(responder.port(), {"--transport", "ntlm", "ipconfig", "/all"},
-                             {{"WINRM_TEST_USER", "SUPCTL\\alice"}, {"WINRM_TEST_PASSWORD", password}});
+                             alice.client());
   INFO(run.result.dump() << "\nrefused handshakes: " << fmt::format("{}", fmt::join(responder.refused_handshakes(), " | ")));
   REQUIRE(run.error() == "");
   CHECK(run.result["path"] == "pywinrm-ntlm");
@@ -152,10 +149,7 @@ TEST_CASE("the sealing responder refuses an NTLM client with the wrong password"
 TEST_CASE("the sealing responder refuses an NTLM message whose seal, signature or length was tampered with") {
   if (!NtlmUsers::available()) SUPCTL_SKIP("gss-ntlmssp is not installed: run scripts/setup");
   if (!have_pywinrm()) SUPCTL_SKIP("Debian's python3-winrm is not installed: run scripts/setup");
-  NtlmUsers users;
-  const std::string password = random_password();
-  users.add("SUPCTL", "alice", password);
-  ScopedEnvironment environment(users.environment());
+  const PywinrmAccount alice;
 
   const auto [tamper, rejection] = GENERATE(table<std::string, std::string>({
       {"seal", "gss_unwrap: "},
@@ -165,7 +159,7 @@ TEST_CASE("the sealing responder refuses an NTLM message whose seal, signature o
   EchoShell shell;
   WsmanResponder responder(shell.handler(), false, NegotiateOptions{});
   WinrmClientRun run = run_winrm_client(responder.port(), {"--transport", "ntlm", "--tamper", tamper, "ipconfig"},
-                             {{"WINRM_TEST_USER", "SUPCTL\\alice"}, {"WINRM_TEST_PASSWORD", password}});
+                             alice.client());
   INFO("tamper: " << tamper << "; client: " << run.result.dump());
   CHECK(run.exit_code == 2);
   CHECK(run.error().find("WinRMTransportError") != std::string::npos);
@@ -188,9 +182,7 @@ TEST_CASE("a Kerberos client from a throwaway KDC runs a command through the sea
   if (!have_pywinrm()) SUPCTL_SKIP("Debian's python3-winrm is not installed: run scripts/setup");
   TestKdc kdc;
   const std::string password = random_password();
-  kdc.add_user("alice", password);
-  kdc.add_service("127.0.0.1");
-  kdc.kinit("alice", password);
+  kdc.sign_in("alice", password);
   ScopedEnvironment environment(kdc.environment());
 
   const auto [mech, delegate] = GENERATE(table<std::string, bool>({{"krb5", false}, {"spnego", false}, {"spnego", true}}));
@@ -224,9 +216,7 @@ TEST_CASE("the sealing responder refuses a Kerberos message whose seal or length
   if (!have_pywinrm()) SUPCTL_SKIP("Debian's python3-winrm is not installed: run scripts/setup");
   TestKdc kdc;
   const std::string password = random_password();
-  kdc.add_user("alice", password);
-  kdc.add_service("127.0.0.1");
-  kdc.kinit("alice", password);
+  kdc.sign_in("alice", password);
   ScopedEnvironment environment(kdc.environment());
 
   const auto [tamper, rejection] = GENERATE(table<std::string, std::string>({

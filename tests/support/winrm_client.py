@@ -181,6 +181,8 @@ def main():
     parser.add_argument("--delegate", action="store_true")
     parser.add_argument("--tamper", choices=["none", "seal", "signature", "length"], default="none")
     parser.add_argument("--stdin", default=None, help="text sent to the command's stdin")
+    parser.add_argument("--ca-file", default=None, help="HTTPS: the CA (or self-signed certificate) to trust")
+    parser.add_argument("--no-cbt", action="store_true", help="HTTPS: send no channel bindings (NTLM)")
     parser.add_argument("command")
     parser.add_argument("arguments", nargs="*")
     options = parser.parse_args()
@@ -190,8 +192,13 @@ def main():
     try:
         if options.transport == "ntlm":
             tamper_pywinrm(tamper)
+            # Sealed over HTTP; over HTTPS as pywinrm does by default: in clear inside TLS, the NTLM
+            # authentication bound to the server's certificate (requests_ntlm's send_cbt).
+            https = options.endpoint.startswith("https:")
             protocol = Protocol(options.endpoint, transport="ntlm", username=os.environ.get("WINRM_TEST_USER", ""),
-                                password=os.environ.get("WINRM_TEST_PASSWORD", ""), message_encryption="always")
+                                password=os.environ.get("WINRM_TEST_PASSWORD", ""),
+                                message_encryption="auto" if https else "always", ca_trust_path=options.ca_file,
+                                send_cbt=not options.no_cbt)
         else:
             import kerberos
             if hasattr(kerberos, "authGSSWinRMEncryptMessage") and options.mech == "krb5" and not options.delegate:

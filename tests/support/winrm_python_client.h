@@ -12,12 +12,27 @@
 #include <vector>
 
 #include "backends/powershell/process.h"
+#include "support/ntlm_users.h"
+#include "support/scoped_environment.h"
 
 namespace supctl::test {
 
 inline constexpr const char* kDebianPython = "/usr/bin/python3";  // Debian's, with python3-winrm (not a PATH one)
 
 inline bool have_pywinrm() { return std::filesystem::exists("/usr/lib/python3/dist-packages/winrm/protocol.py"); }
+
+/// The NTLM account SUPCTL\\alice with a random password, in a user file the responder's acceptor
+/// reads (NTLM_USER_FILE, set while it lives), for pywinrm or supctl to sign in with.
+struct PywinrmAccount {
+  NtlmUsers users;
+  std::string password = random_password();
+  ScopedEnvironment environment{(users.add("SUPCTL", "alice", password), users.environment())};
+
+  /// The client's environment: the account for winrm_client.py.
+  std::map<std::string, std::string> client() const {
+    return {{"WINRM_TEST_USER", "SUPCTL\\alice"}, {"WINRM_TEST_PASSWORD", password}};
+  }
+};
 
 /// What the client printed: {"path", "std_out", "std_err", "status_code"} or {"path", "error"}.
 struct WinrmClientRun {
@@ -28,15 +43,16 @@ struct WinrmClientRun {
   std::string error() const { return result.value("error", std::string()); }
 };
 
-/// Runs the client against http://127.0.0.1:PORT/wsman with `arguments` (see winrm_client.py)
+/// Runs the client against SCHEME://127.0.0.1:PORT/wsman with `arguments` (see winrm_client.py)
 /// and `environment` on top of this process's (the account goes in WINRM_TEST_USER and
 /// WINRM_TEST_PASSWORD, never in arguments).
 inline WinrmClientRun run_winrm_client(int port, const std::vector<std::string>& arguments,
-                                       const std::map<std::string, std::string>& environment) {
+                                       const std::map<std::string, std::string>& environment,
+                                       const std::string& scheme = "http") {
   powershell::ProcessRequest request;
   request.program = kDebianPython;
   request.arguments = {(std::filesystem::path(SUPCTL_SOURCE_DIR) / "tests/support/winrm_client.py").string(),
-                       "--endpoint", "http://127.0.0.1:" + std::to_string(port) + "/wsman"};
+                       "--endpoint", scheme + "://127.0.0.1:" + std::to_string(port) + "/wsman"};
   request.arguments.insert(request.arguments.end(), arguments.begin(), arguments.end());
   request.environment["PYTHONDONTWRITEBYTECODE"] = "1";
   request.environment["NO_PROXY"] = "*";

@@ -8,6 +8,8 @@
 // false): a GSS-API acceptor for `Authorization: Negotiate` (and `Kerberos`) whose context belongs
 // to the TCP connection, that unseals every request body before the handler sees it and seals
 // every answer (MS-WSMV 2.2.9.1; tests/support/sealed_message.h, tests/support/gss_acceptor.h).
+// Over TLS it is the HTTPS listener: bodies in clear, and the authentication checked against the
+// channel bindings of its certificate (RFC 5929 tls-server-end-point, Extended Protection).
 
 #include <arpa/inet.h>
 #include <dlfcn.h>
@@ -91,6 +93,9 @@ struct TestCertificate {
   std::filesystem::path dir;
   std::filesystem::path cert;
   std::filesystem::path key;
+  /// Channel bindings' application data: "tls-server-end-point:" and the certificate's SHA-256 (its
+  /// signature's hash), from `openssl x509 -fingerprint`.
+  std::string channel_bindings;
 
   static const TestCertificate& get() {
     static const TestCertificate instance;
@@ -117,6 +122,26 @@ struct TestCertificate {
     if (std::system(command.c_str()) != 0 || !std::filesystem::exists(cert)) {
       throw std::runtime_error("openssl req could not make a test certificate: " + command);
     }
+    channel_bindings = "tls-server-end-point:" + fingerprint(cert, "sha256");
+  }
+
+ public:
+  /// The certificate's hash by `openssl x509 -fingerprint -<digest>`, as bytes.
+  static std::string fingerprint(const std::filesystem::path& certificate, std::string_view digest) {
+    std::string command = fmt::format("openssl x509 -in '{}' -noout -fingerprint -{}", certificate.string(), digest);
+    FILE* pipe = popen(command.c_str(), "r");
+    if (!pipe) throw std::runtime_error("could not run " + command);
+    std::string text;
+    char chunk[256];
+    while (std::fgets(chunk, sizeof chunk, pipe)) text += chunk;
+    pclose(pipe);
+    std::string bytes;
+    std::size_t equals = text.find('=');
+    for (std::size_t i = equals == std::string::npos ? text.size() : equals + 1; i + 1 < text.size(); i += 3) {
+      bytes += static_cast<char>(std::stoi(text.substr(i, 2), nullptr, 16));
+    }
+    if (bytes.empty()) throw std::runtime_error("no fingerprint from " + command + ": " + text);
+    return bytes;
   }
 };
 
@@ -210,10 +235,19 @@ struct Reply {
 
 using Handler = std::function<Reply(const HttpRequest&)>;
 
-/// The responder as a GSS-API acceptor on plain HTTP, as WinRM ships on Windows.
+/// The responder as a GSS-API acceptor: on plain HTTP as WinRM ships on Windows, or over TLS.
 struct NegotiateOptions {
   std::vector<std::string> challenges{"Negotiate", "Kerberos"};  ///< WWW-Authenticate schemes offered on a 401
-  bool require_sealing = true;  ///< false: an authenticated body in clear is handled (AllowUnencrypted = true)
+  /// Plain HTTP: false handles an authenticated body in clear (AllowUnencrypted = true). Over TLS
+  /// bodies are always in clear.
+  bool require_sealing = true;
+  /// Over TLS, the channel bindings the acceptor checks tokens against: by default the
+  /// certificate's (TestCertificate::channel_bindings); others stand for a machine in between that
+  /// opens TLS itself; "" checks none.
+  std::optional<std::string> channel_bindings;
+  /// Over TLS, refuses a context whose client sent no channel bindings (CbtHardeningLevel = Strict);
+  /// without it, as with Relaxed, bindings that do not match are refused and missing ones let through.
+  bool require_channel_binding = false;
 };
 
 /// One security context the responder established.
@@ -225,16 +259,20 @@ struct Authentication {
   bool delegation_flag = false;       ///< the client offered delegation (GSS_C_DELEG_FLAG)
   bool delegated_credential = false;  ///< and a delegated credential arrived
   bool confidentiality = false;       ///< GSS_C_CONF_FLAG: the context can seal
+  bool channel_bound = false;         ///< the client's bindings were checked and matched (GSS_C_CHANNEL_BOUND_FLAG)
 };
 
 class WsmanResponder {
  public:
   /// Listens on 127.0.0.1 at a free port; with `tls`, speaks HTTPS with TestCertificate.
-  /// With `negotiate`, demands GSS-API authentication and sealing (plain HTTP only).
+  /// With `negotiate`, demands GSS-API authentication (and, on plain HTTP, sealing).
   WsmanResponder(Handler handler, bool tls, std::optional<NegotiateOptions> negotiate = std::nullopt)
       : handler_(std::move(handler)), negotiate_(std::move(negotiate)) {
-    if (tls && negotiate_) throw std::runtime_error("the test responder seals on plain HTTP only");
     signal(SIGPIPE, SIG_IGN);  // a client that left must not end the test program
+    if (tls && negotiate_) {
+      negotiate_->require_sealing = false;
+      if (!negotiate_->channel_bindings) negotiate_->channel_bindings = TestCertificate::get().channel_bindings;
+    }
     if (tls) {
       const TestCertificate& certificate = TestCertificate::get();
       const LibSsl& tls_library = LibSsl::get();
@@ -460,7 +498,11 @@ class WsmanResponder {
       const std::size_t space = authorization.find(' ');
       const std::string scheme = authorization.substr(0, space);
       const std::string token = space == std::string::npos ? std::string() : b64_decode(authorization.substr(space + 1));
-      GssAcceptor::Step step = gss.accept(token);
+      GssAcceptor::Step step = gss.accept(token, negotiate_->channel_bindings.value_or(std::string()));
+      if (step.error.empty() && step.complete && negotiate_->require_channel_binding && !gss.channel_bound()) {
+        step.error = "the client sent no channel bindings, and this listener requires them (CbtHardeningLevel = Strict)";
+        gss.reset();
+      }
       if (!step.error.empty()) {
         std::lock_guard lock(mutex_);
         refused_handshakes_.push_back(step.error);
@@ -470,7 +512,7 @@ class WsmanResponder {
       {
         std::lock_guard lock(mutex_);
         authentications_.push_back({request.connection, scheme, gss.mechanism(), gss.principal(), gss.delegation_flag(),
-                                    gss.delegated_credential(), gss.confidentiality()});
+                                    gss.delegated_credential(), gss.confidentiality(), gss.channel_bound()});
       }
       if (!step.token.empty()) mutual = scheme + " " + b64_encode(step.token);
     }

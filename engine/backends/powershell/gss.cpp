@@ -239,7 +239,9 @@ ClientContext::ClientContext(const ClientSettings& settings)
       asked_(settings.mechanism),
       negotiated_(settings.mechanism),
       host_(settings.host),
-      delegate_(settings.delegate) {}
+      delegate_(settings.delegate),
+      channel_bindings_(settings.channel_bindings),
+      sealing_(settings.sealing) {}
 
 ClientContext::~ClientContext() = default;
 
@@ -299,9 +301,13 @@ bool ClientContext::step(std::string_view input, std::string* output, Failure* f
   OwnedBuffer out;
   gss_OID actual = GSS_C_NO_OID;
   OM_uint32 returned = 0;
+  // Channel bindings carry no addresses (as Windows sends them), only the application data.
+  gss_channel_bindings_struct bindings{};
+  bindings.application_data = borrow(channel_bindings_);
   OM_uint32 major = gss_init_sec_context(
       &minor, handles_->credentials, &handles_->context, handles_->target, oid_of(asked_), flags, GSS_C_INDEFINITE,
-      GSS_C_NO_CHANNEL_BINDINGS, input.empty() ? GSS_C_NO_BUFFER : &in, &actual, &out.buffer, &returned, nullptr);
+      channel_bindings_.empty() ? GSS_C_NO_CHANNEL_BINDINGS : &bindings, input.empty() ? GSS_C_NO_BUFFER : &in,
+      &actual, &out.buffer, &returned, nullptr);
   if (GSS_ERROR(major)) {
     *failure =
         describe_status(major, minor, negotiated_,
@@ -316,7 +322,7 @@ bool ClientContext::step(std::string_view input, std::string* output, Failure* f
   complete_ = true;
   // The context holds its own keys now: the credential (which may hold the password) goes at once.
   if (handles_->credentials != GSS_C_NO_CREDENTIAL) gss_release_cred(&minor, &handles_->credentials);
-  if ((returned & (GSS_C_CONF_FLAG | GSS_C_INTEG_FLAG)) != (GSS_C_CONF_FLAG | GSS_C_INTEG_FLAG)) {
+  if (sealing_ && (returned & (GSS_C_CONF_FLAG | GSS_C_INTEG_FLAG)) != (GSS_C_CONF_FLAG | GSS_C_INTEG_FLAG)) {
     failure->kind = FailureKind::kNoMechanism;
     failure->message = fmt::format(
         "{} authentication to HTTP/{} succeeded but cannot encrypt messages (no confidentiality from {}): use "

@@ -55,6 +55,12 @@ struct ClientSettings {
   /// cache (Kerberos) or the default credentials. Used only by `create`.
   std::string_view password;
   bool delegate = false;  ///< GSS_C_DELEG_FLAG: the server may act with the ticket for one more hop
+  /// The channel bindings' application data (RFC 5929 "tls-server-end-point:" and the certificate's
+  /// hash) over HTTPS; empty: no bindings (plain HTTP).
+  std::string channel_bindings;
+  /// The context must be able to seal (confidentiality and integrity): plain HTTP without
+  /// allow_unencrypted. Over HTTPS, TLS protects the messages and the context only authenticates.
+  bool sealing = true;
 };
 
 /// One message sealed by the context, in the parts the MS-WSMV framing carries.
@@ -103,6 +109,8 @@ class ClientContext {
   Mechanism negotiated_;
   std::string host_;
   bool delegate_ = false;
+  std::string channel_bindings_;
+  bool sealing_ = true;
   bool complete_ = false;
   std::uint32_t flags_ = 0;  ///< returned by the last gss_init_sec_context
 };

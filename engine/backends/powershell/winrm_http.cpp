@@ -11,6 +11,7 @@
 #include <system_error>
 #include <vector>
 
+#include "backends/powershell/channel_binding.h"
 #include "backends/powershell/gss.h"
 #include "backends/powershell/winrm_sealing.h"
 #include "model/base64.h"
@@ -41,29 +42,6 @@ std::size_t write_body(char* data, std::size_t size, std::size_t count, void* us
   sink->body->append(data, bytes);
   return bytes;
 }
-
-long curl_auth(WinRmAuth auth) {
-  switch (auth) {
-    case WinRmAuth::kBasic:
-      return static_cast<long>(CURLAUTH_BASIC);
-    case WinRmAuth::kNtlm:
-      return static_cast<long>(CURLAUTH_NTLM);
-    case WinRmAuth::kNegotiate:
-    case WinRmAuth::kKerberos:  // SPNEGO with the ticket cache: Kerberos is what it can do
-      return static_cast<long>(CURLAUTH_NEGOTIATE);
-  }
-  return static_cast<long>(CURLAUTH_NEGOTIATE);
-}
-
-}  // namespace
-
-long gssapi_delegation(const WinRmHttpSettings& settings) {
-  bool kerberos = settings.auth == WinRmAuth::kNegotiate || settings.auth == WinRmAuth::kKerberos;
-  return settings.delegate && kerberos ? static_cast<long>(CURLGSSAPI_DELEGATION_FLAG)
-                                       : static_cast<long>(CURLGSSAPI_DELEGATION_NONE);
-}
-
-namespace {
 
 HttpResult::Kind classify(CURLcode code, bool connected) {
   switch (code) {
@@ -211,7 +189,11 @@ struct HeaderList {
 struct WinRmHttp::Handle {
   CURL* curl = nullptr;
   std::array<char, CURL_ERROR_SIZE> error{};
-  std::unique_ptr<gss::ClientContext> context;  ///< sealed HTTP: the connection's, once authenticated
+  std::unique_ptr<gss::ClientContext> context;  ///< Negotiate: the connection's, once authenticated
+  /// HTTPS with Negotiate: the channel bindings of the connection's server certificate, read when
+  /// libcurl opened the connection ("" with `binding_error` when it could not be read).
+  std::string channel_bindings;
+  std::string binding_error;
 
   ~Handle() {
     if (curl) curl_easy_cleanup(curl);
@@ -238,7 +220,7 @@ int count_sends(CURL*, curl_infotype type, char*, std::size_t, void* user) {
 
 WinRmHttp::WinRmHttp(WinRmHttpSettings settings) : settings_(std::move(settings)) {}
 
-WinRmHttp::~WinRmHttp() { wipe(settings_.password); }
+WinRmHttp::~WinRmHttp() = default;
 
 void WinRmHttp::reset_connection() { handle_.reset(); }
 
@@ -260,14 +242,20 @@ bool WinRmHttp::open_handle(HttpResult* result) {
   curl_easy_setopt(c, CURLOPT_FOLLOWLOCATION, 0L);
   curl_easy_setopt(c, CURLOPT_TCP_KEEPALIVE, 1L);
   curl_easy_setopt(c, CURLOPT_ERRORBUFFER, handle->error.data());
-  if (settings_.seal) {
-    // The security context belongs to one TCP connection to the server: never through a proxy.
-    curl_easy_setopt(c, CURLOPT_PROXY, "");
-  } else {
-    curl_easy_setopt(c, CURLOPT_HTTPAUTH, curl_auth(settings_.auth));
-    curl_easy_setopt(c, CURLOPT_GSSAPI_DELEGATION, gssapi_delegation(settings_));
+  if (settings_.auth == WinRmAuth::kBasic) {
+    curl_easy_setopt(c, CURLOPT_HTTPAUTH, static_cast<long>(CURLAUTH_BASIC));
     curl_easy_setopt(c, CURLOPT_USERNAME, settings_.user.c_str());
-    curl_easy_setopt(c, CURLOPT_PASSWORD, settings_.password.c_str());
+    // libcurl copies a C string: the copy made for it here is wiped once libcurl has its own.
+    std::string password(settings_.password);
+    curl_easy_setopt(c, CURLOPT_PASSWORD, password.c_str());
+    wipe(password);
+  } else if (https()) {
+    // The server's certificate, for the channel bindings of each new connection.
+    curl_easy_setopt(c, CURLOPT_CERTINFO, 1L);
+  } else {
+    // The security context belongs to one TCP connection to the server: never through a plain HTTP
+    // proxy (HTTPS goes through a proxy's CONNECT tunnel end to end, so it may).
+    curl_easy_setopt(c, CURLOPT_PROXY, "");
   }
   // The certificate is always checked; ca_file adds a CA (the system's directory still counts).
   curl_easy_setopt(c, CURLOPT_SSL_VERIFYPEER, 1L);
@@ -317,6 +305,7 @@ WinRmHttp::Exchange WinRmHttp::perform(std::string_view body, std::string_view c
   long connects = 0;
   curl_easy_getinfo(c, CURLINFO_NUM_CONNECTS, &connects);
   out.new_connection = connects > 0;
+  if (out.new_connection && settings_.auth != WinRmAuth::kBasic && https()) read_channel_bindings();
   if (code == CURLE_OK) {
     result.kind = HttpResult::Kind::kResponse;
     curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &result.status);
@@ -348,8 +337,51 @@ WinRmHttp::Exchange WinRmHttp::perform(std::string_view body, std::string_view c
 }
 
 HttpResult WinRmHttp::post(std::string_view envelope, std::chrono::milliseconds timeout) {
-  if (settings_.seal) return post_sealed(envelope, timeout);
+  if (settings_.auth != WinRmAuth::kBasic) return post_negotiated(envelope, timeout);
   return perform(envelope, {}, {}, Clock::now() + timeout).result;
+}
+
+bool WinRmHttp::https() const { return settings_.url.starts_with("https://"); }
+
+void WinRmHttp::read_channel_bindings() {
+  handle_->channel_bindings.clear();
+  handle_->binding_error = "libcurl gave no server certificate for channel binding";
+  curl_certinfo* info = nullptr;
+  if (curl_easy_getinfo(handle_->curl, CURLINFO_CERTINFO, &info) != CURLE_OK || !info || info->num_of_certs < 1) return;
+  for (curl_slist* field = info->certinfo[0]; field; field = field->next) {  // [0]: the server's own
+    std::string_view text(field->data);
+    if (!text.starts_with("Cert:")) continue;
+    std::string error;
+    std::optional<std::string> bindings = tls_server_end_point(text.substr(5), &error);
+    handle_->binding_error = bindings ? std::string() : error;
+    if (bindings) handle_->channel_bindings = std::move(*bindings);
+    return;
+  }
+}
+
+bool WinRmHttp::probe(Clock::time_point deadline, HttpResult* result) {
+  Exchange exchange = perform({}, {}, {}, deadline);
+  if (exchange.result.kind != HttpResult::Kind::kResponse) {
+    *result = std::move(exchange.result);
+    handle_.reset();
+    return false;
+  }
+  auto fail = [&](std::string error) {
+    result->kind = HttpResult::Kind::kAuth;
+    result->status = 0;
+    result->body.clear();
+    result->error = std::move(error);
+    handle_.reset();
+    return false;
+  };
+  if (exchange.result.status != 401) {
+    return fail(fmt::format("the server answered HTTP {} to a request without credentials, where WinRM answers 401: "
+                            "check that this address and port are the server's WinRM listener (winrm enumerate "
+                            "winrm/config/listener)",
+                            exchange.result.status));
+  }
+  if (!handle_->binding_error.empty()) return fail(handle_->binding_error);
+  return true;
 }
 
 bool WinRmHttp::authenticate(Clock::time_point deadline, HttpResult* result) {
@@ -367,12 +399,17 @@ bool WinRmHttp::authenticate(Clock::time_point deadline, HttpResult* result) {
   };
   if (!open_handle(result)) return false;
   handle_->context.reset();
+  // Over HTTPS the first token carries the certificate's bindings: one request without credentials
+  // opens the connection (WinRM answers 401) and shows the certificate.
+  if (https() && !probe(deadline, result)) return false;
   gss::Failure failure;
   auto context = gss::ClientContext::create({.mechanism = mechanism_of(settings_.auth),
                                              .host = settings_.host,
                                              .user = settings_.user,
                                              .password = settings_.password,
-                                             .delegate = settings_.delegate},
+                                             .delegate = settings_.delegate,
+                                             .channel_bindings = https() ? handle_->channel_bindings : std::string(),
+                                             .sealing = settings_.seal},
                                             &failure);
   if (!context) return gss_failed(failure);
   ++authentications_;
@@ -395,7 +432,7 @@ bool WinRmHttp::authenticate(Clock::time_point deadline, HttpResult* result) {
       handle_.reset();
       return false;
     }
-    if (leg > 1 && leg_exchange.new_connection) {
+    if ((leg > 1 || https()) && leg_exchange.new_connection) {
       return fail(HttpResult::Kind::kAuth,
                   fmt::format("the server closed the connection in the middle of {} authentication ({} "
                               "authenticates one kept-alive connection): check for a proxy or load balancer "
@@ -425,8 +462,12 @@ bool WinRmHttp::authenticate(Clock::time_point deadline, HttpResult* result) {
                 : "the server refused the Kerberos ticket, or the account may not use WinRM there";
         return fail(HttpResult::Kind::kAuth,
                     fmt::format("{} ({} refused {} after the last {} token, HTTP 401); the account needs to be "
-                                "in Administrators or Remote Management Users on the server",
-                                cause, "the server", who, mechanism));
+                                "in Administrators or Remote Management Users on the server{}",
+                                cause, "the server", who, mechanism,
+                                https() ? "; over HTTPS, a proxy or load balancer in between that opens TLS itself "
+                                          "also makes the server refuse it (the certificate supctl saw is not the "
+                                          "server's, so the channel binding does not match)"
+                                        : ""));
       }
       if (context->complete()) {
         return fail(HttpResult::Kind::kAuth,
@@ -470,20 +511,21 @@ bool WinRmHttp::authenticate(Clock::time_point deadline, HttpResult* result) {
               fmt::format("{} authentication did not finish within {} exchanges", mechanism, kMaxLegs));
 }
 
-HttpResult WinRmHttp::post_sealed(std::string_view envelope, std::chrono::milliseconds timeout) {
+HttpResult WinRmHttp::post_negotiated(std::string_view envelope, std::chrono::milliseconds timeout) {
   HttpResult result;
   Clock::time_point deadline = Clock::now() + timeout;
   for (int attempt = 1;; ++attempt) {
     if ((!handle_ || !handle_->context) && !authenticate(deadline, &result)) return result;
     gss::Failure failure;
     std::string body;
-    if (!sealing::seal(*handle_->context, envelope, &body, &failure)) {
+    if (settings_.seal && !sealing::seal(*handle_->context, envelope, &body, &failure)) {
       result.kind = HttpResult::Kind::kOther;
       result.error = failure.message;
       handle_.reset();
       return result;
     }
-    Exchange exchange = perform(body, sealing::content_type(), {}, deadline);
+    Exchange exchange = settings_.seal ? perform(body, sealing::content_type(), {}, deadline)
+                                       : perform(envelope, {}, {}, deadline);
     if (exchange.result.kind != HttpResult::Kind::kResponse) {
       if (handle_) handle_->context.reset();  // the connection is gone, and its context with it
       return std::move(exchange.result);
@@ -506,12 +548,17 @@ HttpResult WinRmHttp::post_sealed(std::string_view envelope, std::chrono::millis
       handle_->context.reset();
       result.kind = HttpResult::Kind::kAuth;
       result.error = fmt::format(
-          "the server no longer accepts the connection's {} security context (HTTP 401 to a sealed message)",
+          "the server no longer accepts the connection's {} security context (HTTP 401 to an authenticated message)",
           winrm_auth_name(settings_.auth));
       return result;
     }
     result.kind = HttpResult::Kind::kResponse;
     result.status = exchange.result.status;
+    if (!settings_.seal) {
+      if (exchange.new_connection) handle_->context.reset();
+      result.body = std::move(exchange.result.body);
+      return result;
+    }
     std::unique_ptr<gss::ClientContext> kept;
     if (exchange.new_connection) kept = std::move(handle_->context);  // this answer is read with it, no more
     gss::ClientContext& context = exchange.new_connection ? *kept : *handle_->context;

@@ -15,6 +15,8 @@
 
 #include "backends/powershell/winrm_sealing.h"
 #include "support/gss_unit_acceptor.h"
+#include "support/kdc.h"
+#include "support/scoped_environment.h"
 
 namespace supctl::powershell::gss {
 namespace {
@@ -211,6 +213,39 @@ TEST_CASE("gss: negotiate with a user and password and no KDC falls back to NTLM
   auto opened = server.unwrap(sealed.signature + sealed.data);
   REQUIRE(opened);
   CHECK(*opened == "<s:Envelope/>");
+}
+
+TEST_CASE("gss: a KDC whose clock is 15 minutes ahead is a clock skew, in the words administrators search for", "[gss]") {
+  if (const std::string missing = test::TestKdc::missing(); !missing.empty()) {
+    SUPCTL_SKIP("the MIT Kerberos KDC is not installed (" << missing << "): run scripts/setup");
+  }
+  if (!std::filesystem::exists(test::TestKdc::kFakeTime)) SUPCTL_SKIP("libfaketime is not installed: run scripts/setup");
+  const std::string clock_ahead = GENERATE(std::string("+15m"), std::string());
+  test::TestKdc kdc("SUPCTL.TEST", clock_ahead);
+  const std::string password = test::random_password();
+  kdc.add_user("svc-supctl", password);
+  kdc.add_service("sup01.contoso.com");
+  test::ScopedEnvironment environment(kdc.environment());
+
+  // supctl gets the ticket itself, with the host's user and password: the KDC checks the
+  // preauthentication's time stamp against its own clock.
+  Failure failure;
+  auto client = ClientContext::create(
+      {.mechanism = Mechanism::kKerberos, .host = "sup01.contoso.com", .user = "svc-supctl", .password = password},
+      &failure);
+  std::string token;
+  const bool stepped = client && client->step("", &token, &failure);
+  INFO("KDC clock " << (clock_ahead.empty() ? "in step" : clock_ahead) << ": " << failure.message << "\n" << kdc.log());
+  if (clock_ahead.empty()) {
+    CHECK(stepped);
+    CHECK_FALSE(token.empty());
+  } else {
+    CHECK_FALSE(stepped);
+    CHECK(failure.kind == FailureKind::kClockSkew);
+    CHECK(failure.message.find("the clocks of this machine and the domain differ by more than 5 minutes") !=
+          std::string::npos);
+    CHECK(failure.message.find(password) == std::string::npos);
+  }
 }
 
 TEST_CASE("gss: statuses read as the words administrators search for", "[gss]") {
