@@ -1,6 +1,6 @@
 // supctl_bench_logs: how fast the log reader reads, and in how much memory. Generates a CMTrace
 // log of --mib MiB (WCM.log-like lines, every 50th entry spanning four lines) in 64 KiB chunks,
-// in UTF-8 and in UTF-16LE, feeds it to verify::LogReader, and prints one JSON object per encoding.
+// in UTF-8 and in UTF-16LE, feeds it to formats::LogReader, and prints one JSON object per encoding.
 
 #include <sys/resource.h>
 
@@ -12,7 +12,7 @@
 
 #include <fmt/format.h>
 
-#include "verify/log.h"
+#include "formats/log.h"
 
 namespace {
 
@@ -42,7 +42,7 @@ std::string utf16le(const std::string& ascii) {
 
 void run(std::size_t mib, bool wide) {
   std::size_t entries = 0, max_buffered = 0;
-  supctl::verify::LogReader reader([&](supctl::verify::LogEntry&&) { ++entries; });
+  supctl::formats::LogReader reader([&](supctl::formats::LogEntry&&) { ++entries; });
   const std::size_t total = mib << 20;
   std::size_t fed = 0, generated = 0;
   std::string chunk = wide ? std::string("\xFF\xFE", 2) : std::string();

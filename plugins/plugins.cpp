@@ -2,41 +2,61 @@
 
 #include <algorithm>
 
-#include "plugins/configmgr/lab.h"
+#include "plugins/configmgr/lab/interpreters.h"
 #include "plugins/configmgr/plugin.h"
-#include "plugins/host/lab.h"
-#include "plugins/registry/lab.h"
+#include "plugins/host/lab/interpreters.h"
+#include "plugins/registry/lab/interpreters.h"
 #include "plugins/registry/plugin.h"
-#include "plugins/service/lab.h"
+#include "plugins/service/lab/interpreters.h"
 #include "plugins/service/plugin.h"
-#include "plugins/wsus/lab.h"
+#include "plugins/wsus/lab/interpreters.h"
 #include "plugins/wsus/plugin.h"
 
 namespace supctl::plugins {
+namespace {
+
+/// One plugin: how to make it, its PowerShell fragments, its lab interpreters, and what it puts in
+/// a lab estate derived from the manifests.
+struct Entry {
+  std::unique_ptr<model::Plugin> (*make)();                           ///< nullptr: operations only, no kind
+  std::span<const model::ScriptFragment> (*fragments)();
+  void (*add_lab_operations)(lab::OperationTable&);
+  void (*seed_lab)(const model::Manifest&, lab::Estate&);            ///< nullptr: nothing to seed
+};
+
+/// Every plugin, in the order the engine sees them.
+constexpr Entry kPlugins[] = {
+    // Sites, and the group memberships ConfigMgr takes for granted.
+    {configmgr::make_plugin, configmgr::powershell_fragments, configmgr::add_lab_operations, configmgr::seed_lab},
+    // WSUS on a SUP host that has no wsus_server resource.
+    {wsus::make_plugin, wsus::powershell_fragments, wsus::add_lab_operations, wsus::seed_lab},
+    {registry::make_plugin, registry::powershell_fragments, registry::add_lab_operations, nullptr},
+    // The services the manifests configure exist in the lab.
+    {service::make_plugin, service::powershell_fragments, service::add_lab_operations, service::seed_lab},
+    // logs.read and winhttp.show_proxy, on any Windows host.
+    {nullptr, host::powershell_fragments, host::add_lab_operations, nullptr},
+};
+
+}  // namespace
 
 PluginSet::PluginSet() {
-  owned_.push_back(configmgr::make_plugin());
-  owned_.push_back(wsus::make_plugin());
-  owned_.push_back(registry::make_plugin());
-  owned_.push_back(service::make_plugin());
+  for (const Entry& entry : kPlugins) {
+    if (entry.make) owned_.push_back(entry.make());
+  }
   for (const auto& plugin : owned_) view_.push_back(plugin.get());
 }
 
 lab::OperationTable lab_operations() {
   lab::OperationTable table;
-  configmgr::add_lab_operations(table);
-  wsus::add_lab_operations(table);
-  registry::add_lab_operations(table);
-  service::add_lab_operations(table);
-  host::add_lab_operations(table);
+  for (const Entry& entry : kPlugins) entry.add_lab_operations(table);
   return table;
 }
 
 std::vector<model::ScriptFragment> powershell_fragments() {
   std::vector<model::ScriptFragment> fragments;
-  for (auto plugin_fragments : {configmgr::powershell_fragments(), wsus::powershell_fragments(), registry::powershell_fragments(),
-                                service::powershell_fragments(), host::powershell_fragments()}) {
-    fragments.insert(fragments.end(), plugin_fragments.begin(), plugin_fragments.end());
+  for (const Entry& entry : kPlugins) {
+    std::span<const model::ScriptFragment> own = entry.fragments();
+    fragments.insert(fragments.end(), own.begin(), own.end());
   }
   std::sort(fragments.begin(), fragments.end(),
             [](const model::ScriptFragment& a, const model::ScriptFragment& b) { return a.operation < b.operation; });
@@ -44,15 +64,8 @@ std::vector<model::ScriptFragment> powershell_fragments() {
 }
 
 void seed_lab(const model::Manifest& manifest, lab::Estate& estate) {
-  configmgr::seed_lab(manifest, estate);  // sites, and the group memberships ConfigMgr takes for granted
-  wsus::seed_lab(manifest, estate);       // WSUS on a SUP host that has no wsus_server resource
-  // `service` manages startup and state; it never installs a service. In the lab the services the
-  // manifests name exist (stopped, started manually) until something else says otherwise.
-  for (const model::Resource& service : manifest.of_kind("service")) {
-    auto host = service.string("host");
-    auto name = service.string("name");
-    if (!host || !name || estate.service(*host, *name)) continue;
-    estate.put_service(*host, lab::Service{std::string(*name), std::string(*name), "manual", "stopped", {}});
+  for (const Entry& entry : kPlugins) {
+    if (entry.seed_lab) entry.seed_lab(manifest, estate);
   }
 }
 

@@ -12,6 +12,7 @@
 #include "model/text.h"
 #include "ops/batch.h"
 #include "plan/planner.h"
+#include "plugins/lab/estate_file.h"
 #include "plugins/plugins.h"
 
 namespace supctl::cli {

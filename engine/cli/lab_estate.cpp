@@ -11,6 +11,7 @@
 #include "manifest/checks.h"
 #include "manifest/json_schema.h"
 #include "manifest/loader.h"
+#include "plugins/lab/estate_file.h"
 #include "plugins/plugins.h"
 
 namespace supctl::cli {

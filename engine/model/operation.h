@@ -5,6 +5,7 @@
 
 #include <nlohmann/json.hpp>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace supctl::model {
@@ -36,6 +37,14 @@ struct OperationResult {
 
   bool ok() const { return failure == FailureKind::kNone; }
 };
+
+/// An operation that succeeded with `value` (an empty object when it returns nothing).
+inline OperationResult succeeded(Json value = Json::object()) { return {FailureKind::kNone, std::move(value), {}}; }
+
+/// An operation that failed: `kind` says how (kFailed unless the host could not be reached, ...).
+inline OperationResult failed(std::string error, FailureKind kind = FailureKind::kFailed) {
+  return {kind, nullptr, std::move(error)};
+}
 
 /// A PowerShell fragment compiled into the binary: the live twin of an operation's lab interpreter.
 /// The script is the body of a function that receives the operation's parameters as `$p` (an

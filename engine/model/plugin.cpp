@@ -65,6 +65,31 @@ diag::Diagnostic& resource_error(diag::Diagnostics& out, const Address& address,
   return d;
 }
 
+const Json* read_result(const ObserveRequest& request, std::size_t index, std::string_view operation,
+                        const ReadAdvice& advice, diag::Diagnostics& out) {
+  if (index >= request.results.size()) {
+    resource_error(out, request.address, "read-failed",
+                   fmt::format("cannot read {}: expected a result of {}, found none", request.address.str(), operation));
+    return nullptr;
+  }
+  const OperationResult& result = request.results[index];
+  if (!result.ok()) {
+    auto& d = resource_error(out, request.address, "read-failed",
+                             fmt::format("cannot read {}: {} ({}): {}", request.address.str(), operation,
+                                         failure_kind_name(result.failure), result.error));
+    if (result.failure == FailureKind::kUnreachable) d.help = std::string(advice.unreachable);
+    if (result.failure == FailureKind::kAccessDenied && !advice.access_denied.empty()) d.help = std::string(advice.access_denied);
+    return nullptr;
+  }
+  if (!result.value.is_object()) {
+    resource_error(out, request.address, "read-failed",
+                   fmt::format("cannot read {}: {} returned {}, not an object", request.address.str(), operation,
+                               result.value.dump()));
+    return nullptr;
+  }
+  return &result.value;
+}
+
 std::string_view action_name(Action action) {
   switch (action) {
     case Action::kNoOp: return "no-op";

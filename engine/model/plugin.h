@@ -201,6 +201,19 @@ class KindRegistry {
 /// An error about one resource: its address is the diagnostic's address and key path.
 diag::Diagnostic& resource_error(diag::Diagnostics& out, const Address& address, std::string code, std::string summary);
 
+/// What to check when a read failed because the host was unreachable or refused the account.
+struct ReadAdvice {
+  std::string_view unreachable = "check that the host is up and that supctl can reach it";
+  std::string_view access_denied;  ///< e.g. "check that supctl's account may query services on the host"
+};
+
+/// The result of the read operation at `index` (`operation` names it) as an object; nullptr with
+/// a `read-failed` error on the resource that names the operation, the failure and its kind (and
+/// `advice` for an unreachable host or a denied account) when there is none, it failed, or it is
+/// not an object.
+const Json* read_result(const ObserveRequest& request, std::size_t index, std::string_view operation,
+                        const ReadAdvice& advice, diag::Diagnostics& out);
+
 /// True when a desired value and an observed one mean the same for this attribute: sets compare
 /// as sets (include/exclude as containment), machine names and enumerations without case.
 bool same_value(const AttributeSchema& schema, const Json& desired, const Json& observed);

@@ -10,11 +10,14 @@
 
 #include "model/base64.h"
 #include "model/text.h"
-#include "verify/log.h"
+#include "formats/log.h"
 
 namespace supctl::verify {
 namespace {
 
+using formats::LogEncoding;
+using formats::LogEntry;
+using formats::LogReader;
 using model::Json;
 using model::LogSource;
 

@@ -9,8 +9,8 @@
 #include "model/text.h"
 #include "plugins/common/proxy.h"
 #include "plugins/configmgr/resources.h"
-#include "verify/log.h"
-#include "verify/winhttp.h"
+#include "formats/log.h"
+#include "formats/winhttp.h"
 
 namespace supctl::plugins::configmgr {
 namespace {
@@ -36,7 +36,7 @@ model::CheckResult pass(std::string summary, std::vector<std::string> details = 
 
 model::CheckResult evaluate_winhttp(const model::Check& check, std::span<const model::OperationResult> results) {
   // The registry value first (the same on every language of Windows), netsh's text otherwise.
-  std::optional<verify::WinHttpProxy> seen;
+  std::optional<formats::WinHttpProxy> seen;
   std::string source;
   std::vector<std::string> problems;
   if (!results.empty() && results[0].ok()) {
@@ -45,14 +45,14 @@ model::CheckResult evaluate_winhttp(const model::Check& check, std::span<const m
       std::string error;
       const Json data = value.value("data", Json(nullptr));
       auto blob = data.is_string() ? model::bytes_of_spaced_hex(data.get<std::string>()) : std::nullopt;
-      seen = blob ? verify::decode_winhttp_settings(*blob, &error) : std::nullopt;
+      seen = blob ? formats::decode_winhttp_settings(*blob, &error) : std::nullopt;
       if (seen) {
         source = "the WinHttpSettings registry value";
       } else {
         problems.push_back(fmt::format("the WinHttpSettings value cannot be decoded: {}", blob ? error : "it is not binary"));
       }
     } else {
-      seen = verify::WinHttpProxy{};  // no value: WinHTTP was never set, direct access
+      seen = formats::WinHttpProxy{};  // no value: WinHTTP was never set, direct access
       source = "no WinHttpSettings value (never set)";
     }
   } else if (!results.empty()) {
@@ -61,7 +61,7 @@ model::CheckResult evaluate_winhttp(const model::Check& check, std::span<const m
   if (!seen && results.size() > 1) {
     if (results[1].ok()) {
       std::string error;
-      seen = verify::parse_netsh_winhttp(results[1].value.value("output", std::string()), &error);
+      seen = formats::parse_netsh_winhttp(results[1].value.value("output", std::string()), &error);
       if (seen) {
         source = "netsh winhttp show proxy";
       } else {
@@ -82,7 +82,7 @@ model::CheckResult evaluate_winhttp(const model::Check& check, std::span<const m
   }
   const std::string server = proxy.value("server", std::string());
   const int port = proxy.value("port", 80);
-  if (auto differs = verify::winhttp_differs(*seen, server, port)) {
+  if (auto differs = formats::winhttp_differs(*seen, server, port)) {
     return fail(fmt::format("{} on {}: the site system's proxy is '{}:{}'", *differs, fqdn, server, port),
                 fmt::format("as an administrator on {} run: netsh winhttp set proxy proxy-server=\"{}:{}\" bypass-list=\"<local>\" "
                             "(or 'netsh winhttp import proxy source=ie' when Internet Explorer's proxy is right); the seeds' check is "
@@ -100,7 +100,7 @@ std::vector<std::string> proxy_lines(const model::OperationResult& read, std::st
   auto bytes = model::base64_decode(read.value.value("data", std::string()));
   if (!bytes) return lines;
   const std::string server_upper = model::upper(server);
-  for (const verify::LogEntry& entry : verify::read_log(*bytes)) {
+  for (const formats::LogEntry& entry : formats::read_log(*bytes)) {
     std::string message = model::upper(entry.message);
     if (message.find("PROXY") == std::string::npos) continue;
     if (message.find(server_upper) == std::string::npos && message.find("SERVER") != std::string::npos &&
@@ -249,7 +249,7 @@ std::vector<model::Check> sup_checks(const model::CheckRequest& request) {
   const Json proxy = request.manifest ? common::site_system_proxy(*request.manifest, fqdn) : Json(nullptr);
   checks.push_back(model::Check{
       "winhttp-proxy", fmt::format("WinHTTP proxy of SYSTEM on {}", fqdn), request.address,
-      {{fqdn, model::Operation{"registry.get_value", Json{{"key", verify::kWinHttpSettingsKey}, {"name", verify::kWinHttpSettingsValue}}}},
+      {{fqdn, model::Operation{"registry.get_value", Json{{"key", formats::kWinHttpSettingsKey}, {"name", formats::kWinHttpSettingsValue}}}},
        {fqdn, model::Operation{"winhttp.show_proxy", Json::object()}}},
       Json{{"proxy", proxy}}});
   const std::string site = model::string_attribute(request.desired, "site").value_or("");

@@ -68,37 +68,9 @@ Json proxy_of(const Json* references) {
   return Json{{"server", (*proxy)["server"]}, {"port", (*proxy)["port"]}, {"account", account ? Json(*account) : Json(nullptr)}};
 }
 
-
-const Json* operation_result(const model::ObserveRequest& request, const model::OperationResult& result, std::string_view operation,
-                             diag::Diagnostics& out);
-
-/// The first read operation's result, or nullptr with an error naming the resource and the failure.
-const Json* read_result(const model::ObserveRequest& request, std::string_view operation, diag::Diagnostics& out) {
-  if (request.results.empty()) {
-    model::resource_error(out, request.address, "read-failed",
-              fmt::format("cannot read {}: expected a result of {}, found none", request.address.str(), operation));
-    return nullptr;
-  }
-  return operation_result(request, request.results[0], operation, out);
-}
-
-const Json* operation_result(const model::ObserveRequest& request, const model::OperationResult& result, std::string_view operation,
-                             diag::Diagnostics& out) {
-  if (!result.ok()) {
-    auto& d = model::resource_error(out, request.address, "read-failed",
-                        fmt::format("cannot read {}: {} ({}): {}", request.address.str(), operation,
-                                    model::failure_kind_name(result.failure), result.error));
-    if (result.failure == model::FailureKind::kUnreachable) d.help = "check that the site server is up and that supctl can reach it";
-    if (result.failure == model::FailureKind::kAccessDenied) d.help = "check that supctl's account is a ConfigMgr administrator";
-    return nullptr;
-  }
-  if (!result.value.is_object()) {
-    model::resource_error(out, request.address, "read-failed",
-              fmt::format("cannot read {}: {} returned {}, not an object", request.address.str(), operation, result.value.dump()));
-    return nullptr;
-  }
-  return &result.value;
-}
+/// What to check when a ConfigMgr read fails.
+constexpr model::ReadAdvice kReadAdvice{.unreachable = "check that the site server is up and that supctl can reach it",
+                                        .access_denied = "check that supctl's account is a ConfigMgr administrator"};
 
 // ---- sync: products resolved against the catalog, shown by title.
 
@@ -484,7 +456,7 @@ model::ObserveResponse observe_resource(const model::ObserveRequest& request) {
     }
     return response;
   }
-  const Json* result = read_result(request, read_operation(kind), response.diagnostics);
+  const Json* result = model::read_result(request, 0, read_operation(kind), kReadAdvice, response.diagnostics);
   if (!result) return response;
   if (kind == "sync") {
     if (!result->value("exists", false)) {
@@ -506,15 +478,10 @@ model::ObserveResponse observe_resource(const model::ObserveRequest& request) {
   const Json* sup_host = nullptr;
   bool installed = false;
   if (kind == "software_update_point") {
-    if (request.results.size() < 2) {
-      model::resource_error(response.diagnostics, request.address, "read-failed",
-                            fmt::format("cannot read {}: expected a result of registry.get_key, found none", request.address.str()));
-      return response;
-    }
-    const Json* key = operation_result(request, request.results[1], "registry.get_key", response.diagnostics);
+    const Json* key = model::read_result(request, 1, "registry.get_key", kReadAdvice, response.diagnostics);
     if (!key) return response;
     if (request.results.size() > 2) {
-      sup_host = operation_result(request, request.results[2], "configmgr.get_members", response.diagnostics);
+      sup_host = model::read_result(request, 2, "configmgr.get_members", kReadAdvice, response.diagnostics);
       if (!sup_host) return response;
     }
     installed = result->value("exists", false) && key->value("exists", false) == true;

@@ -13,7 +13,7 @@
 #include "diag/suggest.h"
 #include "model/formats.h"
 #include "model/text.h"
-#include "plugins/registry/lab.h"
+#include "plugins/registry/operations.h"
 
 namespace supctl::plugins::registry {
 namespace {
@@ -187,29 +187,8 @@ std::optional<std::string> read_attribute(const model::ReadRequest& request, std
 /// "present" unless the attributes say "absent".
 std::string_view ensure_of(const AttributeMap& attributes) { return model::string_attribute(&attributes, "ensure") == "absent" ? "absent" : "present"; }
 
-/// The read's one result, or nullptr with an error naming the resource, the failure and its kind.
-const Json* read_result(const model::ObserveRequest& request, std::string_view operation, diag::Diagnostics& out) {
-  if (request.results.size() != 1) {
-    model::resource_error(out, request.address, "read-failed",
-              fmt::format("cannot read {}: expected one result of {}, found {}", request.address.str(), operation, request.results.size()));
-    return nullptr;
-  }
-  const model::OperationResult& result = request.results[0];
-  if (!result.ok()) {
-    auto& d = model::resource_error(out, request.address, "read-failed",
-                        fmt::format("cannot read {}: {} ({}): {}", request.address.str(), operation, model::failure_kind_name(result.failure),
-                                    result.error));
-    if (result.failure == model::FailureKind::kUnreachable) d.help = "check that the host is up and that supctl can reach it";
-    if (result.failure == model::FailureKind::kAccessDenied) d.help = "check that supctl's account may read the registry on the host";
-    return nullptr;
-  }
-  if (!result.value.is_object()) {
-    model::resource_error(out, request.address, "read-failed",
-              fmt::format("cannot read {}: {} returned {}, not an object", request.address.str(), operation, result.value.dump()));
-    return nullptr;
-  }
-  return &result.value;
-}
+/// What to check when a read fails.
+constexpr model::ReadAdvice kReadAdvice{.access_denied = "check that supctl's account may read the registry on the host"};
 
 /// Binary data in its canonical spelling, so that equal bytes compare equal.
 AttributeMap canonical(AttributeMap attributes) {
@@ -296,7 +275,7 @@ class RegistryPlugin final : public model::Plugin {
   model::ObserveResponse observe(const model::ObserveRequest& request) const override {
     model::ObserveResponse response;
     bool is_key = request.address.kind == "registry_key";
-    const Json* result = read_result(request, is_key ? "registry.get_key" : "registry.get_value", response.diagnostics);
+    const Json* result = model::read_result(request, 0, is_key ? "registry.get_key" : "registry.get_value", kReadAdvice, response.diagnostics);
     if (!result) return response;
     const Resource* desired = request.desired;
     // Identity as the manifest writes it; without the manifest, as the read echoes it.

@@ -65,29 +65,8 @@ constexpr diag::RuleInfo kRules[] = {
 /// How long service.set waits for a service to reach its state.
 constexpr int kTimeoutSeconds = 60;
 
-/// The read's one result, or nullptr with an error naming the resource, the failure and its kind.
-const Json* read_result(const model::ObserveRequest& request, diag::Diagnostics& out) {
-  if (request.results.size() != 1) {
-    model::resource_error(out, request.address, "read-failed",
-              fmt::format("cannot read {}: expected one result of service.get, found {}", request.address.str(), request.results.size()));
-    return nullptr;
-  }
-  const model::OperationResult& result = request.results[0];
-  if (!result.ok()) {
-    auto& d = model::resource_error(out, request.address, "read-failed",
-                        fmt::format("cannot read {}: service.get ({}): {}", request.address.str(), model::failure_kind_name(result.failure),
-                                    result.error));
-    if (result.failure == model::FailureKind::kUnreachable) d.help = "check that the host is up and that supctl can reach it";
-    if (result.failure == model::FailureKind::kAccessDenied) d.help = "check that supctl's account may query services on the host";
-    return nullptr;
-  }
-  if (!result.value.is_object()) {
-    model::resource_error(out, request.address, "read-failed",
-              fmt::format("cannot read {}: service.get returned {}, not an object", request.address.str(), result.value.dump()));
-    return nullptr;
-  }
-  return &result.value;
-}
+/// What to check when a read fails.
+constexpr model::ReadAdvice kReadAdvice{.access_denied = "check that supctl's account may query services on the host"};
 
 class ServicePlugin final : public model::Plugin {
  public:
@@ -142,7 +121,7 @@ class ServicePlugin final : public model::Plugin {
 
   model::ObserveResponse observe(const model::ObserveRequest& request) const override {
     model::ObserveResponse response;
-    const Json* result = read_result(request, response.diagnostics);
+    const Json* result = model::read_result(request, 0, "service.get", kReadAdvice, response.diagnostics);
     if (!result) return response;
     const Resource* desired = request.desired;
     std::string host;  // as the manifest or the last apply names it

@@ -17,7 +17,7 @@
 #include "plugins/common/catalog.h"
 #include "plugins/common/products.h"
 #include "plugins/common/proxy.h"
-#include "plugins/wsus/lab.h"
+#include "plugins/wsus/operations.h"
 
 namespace supctl::plugins::wsus {
 namespace {
@@ -202,29 +202,8 @@ diag::Diagnostic& attribute_error(diag::Diagnostics& out, const model::Address& 
   return d;
 }
 
-/// wsus.get's one result, or nullptr with an error naming the resource, the failure and its kind.
-const Json* read_result(const model::ObserveRequest& request, diag::Diagnostics& out) {
-  if (request.results.size() != 1) {
-    model::resource_error(out, request.address, "read-failed",
-              fmt::format("cannot read {}: expected one result of wsus.get, found {}", request.address.str(), request.results.size()));
-    return nullptr;
-  }
-  const model::OperationResult& result = request.results[0];
-  if (!result.ok()) {
-    auto& d = model::resource_error(out, request.address, "read-failed",
-                        fmt::format("cannot read {}: wsus.get ({}): {}", request.address.str(), model::failure_kind_name(result.failure),
-                                    result.error));
-    if (result.failure == model::FailureKind::kUnreachable) d.help = "check that the host is up and that supctl can reach it";
-    if (result.failure == model::FailureKind::kAccessDenied) d.help = "check that supctl's account is a WSUS administrator on the host";
-    return nullptr;
-  }
-  if (!result.value.is_object()) {
-    model::resource_error(out, request.address, "read-failed",
-              fmt::format("cannot read {}: wsus.get returned {}, not an object", request.address.str(), result.value.dump()));
-    return nullptr;
-  }
-  return &result.value;
-}
+/// What to check when a read fails.
+constexpr model::ReadAdvice kReadAdvice{.access_denied = "check that supctl's account is a WSUS administrator on the host"};
 
 /// The proxy WSUS uses, {server, port, account}, by the manifest's name when it is the one the
 /// manifest's proxy resolves to (server without case, port, account without case).
@@ -523,7 +502,7 @@ class WsusPlugin final : public model::Plugin {
 
   model::ObserveResponse observe(const model::ObserveRequest& request) const override {
     model::ObserveResponse response;
-    const Json* result = read_result(request, response.diagnostics);
+    const Json* result = model::read_result(request, 0, "wsus.get", kReadAdvice, response.diagnostics);
     if (!result) return response;
     const std::optional<Json> written = written_products(request);
     const model::Attribute* attribute = request.desired ? request.desired->find("products") : nullptr;

@@ -163,6 +163,7 @@ struct LibSsl {
   decltype(&SSL_pending) pending = nullptr;
   decltype(&SSL_shutdown) shutdown = nullptr;
   decltype(&SSL_free) free = nullptr;
+  decltype(&SSL_CTX_set_alpn_select_cb) set_alpn_select = nullptr;
 
   static const LibSsl& get() {
     static const LibSsl instance;
@@ -186,6 +187,7 @@ struct LibSsl {
     load(library, pending, "SSL_pending");
     load(library, shutdown, "SSL_shutdown");
     load(library, free, "SSL_free");
+    load(library, set_alpn_select, "SSL_CTX_set_alpn_select_cb");
   }
   template <typename F>
   static void load(void* library, F& function, const char* name) {
@@ -281,6 +283,7 @@ class WsmanResponder {
           tls_library.use_key(ssl_, certificate.key.c_str(), SSL_FILETYPE_PEM) != 1) {
         throw std::runtime_error("the test responder could not load its certificate");
       }
+      tls_library.set_alpn_select(ssl_, &WsmanResponder::record_alpn, this);
     }
     listener_ = socket(AF_INET, SOCK_STREAM, 0);
     int one = 1;
@@ -323,6 +326,13 @@ class WsmanResponder {
     return refused_handshakes_;
   }
 
+  /// Over TLS, the application protocols each client offered (ALPN), comma-separated, in order;
+  /// "" for a client that offered none. The responder selects none: HTTP/1.1.
+  std::vector<std::string> alpn_offers() const {
+    std::lock_guard lock(mutex_);
+    return alpn_offers_;
+  }
+
   /// Stops listening, releases hanging replies and joins every thread. Idempotent.
   void stop() {
     if (stopping_.exchange(true)) return;
@@ -352,6 +362,19 @@ class WsmanResponder {
   }
 
  private:
+  static int record_alpn(SSL*, const unsigned char**, unsigned char*, const unsigned char* in, unsigned int length,
+                         void* self) {
+    std::string offered;
+    for (unsigned int i = 0; i < length; i += 1u + in[i]) {
+      if (!offered.empty()) offered += ',';
+      offered.append(reinterpret_cast<const char*>(in + i + 1), std::min<unsigned int>(in[i], length - i - 1));
+    }
+    auto* responder = static_cast<WsmanResponder*>(self);
+    std::lock_guard lock(responder->mutex_);
+    responder->alpn_offers_.push_back(std::move(offered));
+    return SSL_TLSEXT_ERR_NOACK;  // no protocol selected: HTTP/1.1
+  }
+
   /// One accepted connection, plain or TLS.
   struct Connection {
     int fd = -1;
@@ -588,6 +611,7 @@ class WsmanResponder {
   std::vector<HttpRequest> requests_;
   std::vector<Authentication> authentications_;
   std::vector<std::string> refused_handshakes_;
+  std::vector<std::string> alpn_offers_;
 };
 
 // ---- WS-Management envelopes, shaped as WinRS sends them ----

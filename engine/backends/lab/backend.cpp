@@ -15,13 +15,6 @@ namespace {
 using model::FailureKind;
 using model::OperationResult;
 
-OperationResult failure(FailureKind kind, std::string error) {
-  OperationResult result;
-  result.failure = kind;
-  result.error = std::move(error);
-  return result;
-}
-
 /// The estate's matching rule for a fault's operation: "*", a prefix ending in '*', or exact.
 bool matches(std::string_view pattern, std::string_view operation) {
   if (pattern.ends_with('*')) return operation.starts_with(pattern.substr(0, pattern.size() - 1));
@@ -31,7 +24,7 @@ bool matches(std::string_view pattern, std::string_view operation) {
 /// The failure an injected fault stands for, with the kind's default message when it has none.
 OperationResult fault_result(const Fault& fault, std::string_view host) {
   auto with_default = [&](FailureKind kind, std::string fallback) {
-    return failure(kind, fault.message.empty() ? std::move(fallback) : fault.message);
+    return model::failed(fault.message.empty() ? std::move(fallback) : fault.message, kind);
   };
   if (fault.kind == "unreachable") {
     return with_default(FailureKind::kUnreachable,
@@ -74,10 +67,10 @@ std::vector<OperationResult> LabBackend::run(const ops::HostTarget& host, std::s
   auto fail_all = [&](const OperationResult& result) { return std::vector<OperationResult>(batch.size(), result); };
 
   if (!estate_.host(host.name)) {
-    return fail_all(failure(FailureKind::kUnreachable,
-                            fmt::format("lab host '{}' does not exist: 'supctl lab init' creates the hosts the "
-                                        "manifests name",
-                                        host.name)));
+    return fail_all(model::failed(fmt::format("lab host '{}' does not exist: 'supctl lab init' creates the hosts the "
+                                              "manifests name",
+                                              host.name),
+                                  FailureKind::kUnreachable));
   }
 
   // An unreachable host fails the whole round trip; that counts as one use of the fault. The fault
@@ -119,9 +112,9 @@ OperationResult LabBackend::run_one(const std::string& host, const model::Operat
   estate_.advance(1);
   if (auto fault = estate_.take_fault(host, operation.name)) return fault_result(*fault, host);
   const Interpreter* interpreter = table_.find(operation.name);
-  if (interpreter == nullptr) return failure(FailureKind::kFailed, fmt::format("the lab does not implement '{}'", operation.name));
+  if (interpreter == nullptr) return model::failed(fmt::format("the lab does not implement '{}'", operation.name));
   auto could_not_run = [&](std::string_view why) {
-    return failure(FailureKind::kFailed, fmt::format("the lab could not run '{}': {}", operation.name, why));
+    return model::failed(fmt::format("the lab could not run '{}': {}", operation.name, why));
   };
   OperationResult result;
   bool ran = false;

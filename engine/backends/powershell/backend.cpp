@@ -10,13 +10,6 @@ namespace {
 using model::FailureKind;
 using model::OperationResult;
 
-OperationResult failure(FailureKind kind, std::string error) {
-  OperationResult result;
-  result.failure = kind;
-  result.error = std::move(error);
-  return result;
-}
-
 }  // namespace
 
 PowerShellBackend::HostSlot& PowerShellBackend::slot(const std::string& host) {
@@ -47,8 +40,7 @@ std::vector<OperationResult> PowerShellBackend::run(const ops::HostTarget& host,
       sent.push_back(batch[i]);
       positions.push_back(i);
     } else {
-      results[i] = failure(FailureKind::kFailed,
-                           fmt::format("supctl has no PowerShell fragment for the operation '{}'", batch[i].name));
+      results[i] = model::failed(fmt::format("supctl has no PowerShell fragment for the operation '{}'", batch[i].name));
     }
   }
   if (sent.empty()) return results;
@@ -60,7 +52,7 @@ std::vector<OperationResult> PowerShellBackend::run(const ops::HostTarget& host,
     host_slot.transport = make_transport_ ? make_transport_(host, &error) : nullptr;
     if (!host_slot.transport) {
       if (error.empty()) error = fmt::format("no transport to reach '{}'", host.name);
-      return std::vector<OperationResult>(batch.size(), failure(FailureKind::kUnreachable, error));
+      return std::vector<OperationResult>(batch.size(), model::failed(error, FailureKind::kUnreachable));
     }
   }
   if (!host_slot.session) host_slot.session = std::make_unique<Session>(*host_slot.transport, host.name, settings_.session);

@@ -19,11 +19,9 @@ std::optional<std::string> tls_server_end_point(std::string_view certificate_pem
     *error = "the server's TLS certificate could not be read for channel binding";
     return std::nullopt;
   }
+  // The signature's hash, from its parameters where the algorithm carries them (RSASSA-PSS).
   int digest_nid = NID_undef;
-  int key_nid = NID_undef;
-  if (OBJ_find_sigid_algs(X509_get_signature_nid(certificate.get()), &digest_nid, &key_nid) != 1) {
-    digest_nid = NID_undef;
-  }
+  if (X509_get_signature_info(certificate.get(), &digest_nid, nullptr, nullptr, nullptr) != 1) digest_nid = NID_undef;
   // RFC 5929 4.1: MD5 and SHA-1 are replaced by SHA-256; so is "no hash" (Windows does the same).
   if (digest_nid == NID_undef || digest_nid == NID_md5 || digest_nid == NID_sha1) digest_nid = NID_sha256;
   const EVP_MD* digest = EVP_get_digestbynid(digest_nid);

@@ -11,9 +11,10 @@
 namespace supctl::powershell {
 
 /// The bindings' application data for a server certificate given in PEM: "tls-server-end-point:"
-/// followed by the certificate's hash, taken with the hash of its signature algorithm (SHA-256 when
-/// that is MD5 or SHA-1, or when the algorithm has no hash of its own, as Ed25519). nullopt with
-/// `*error` when the text holds no certificate.
+/// followed by the certificate's hash, taken with the hash of its signature algorithm (for
+/// RSASSA-PSS, the one its parameters name; SHA-256 when that is MD5 or SHA-1, or when the
+/// algorithm has no hash of its own, as Ed25519). nullopt with `*error` when the text holds no
+/// certificate.
 std::optional<std::string> tls_server_end_point(std::string_view certificate_pem, std::string* error);
 
 }  // namespace supctl::powershell

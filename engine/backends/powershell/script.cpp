@@ -214,13 +214,6 @@ void redact(Json& value) {
   }
 }
 
-OperationResult failure(FailureKind kind, std::string error) {
-  OperationResult result;
-  result.failure = kind;
-  result.error = std::move(error);
-  return result;
-}
-
 // The lines of a text without their line ends ("\n" or "\r\n").
 std::vector<std::string_view> lines_of(std::string_view text) {
   std::vector<std::string_view> lines;
@@ -268,7 +261,7 @@ FailureKind kind_named(std::string_view kind) {
 
 OperationResult result_of(const Json& record) {
   if (!record.is_object() || !record.contains("ok") || !record["ok"].is_boolean()) {
-    return failure(FailureKind::kFailed, "the script returned a malformed result for this operation");
+    return model::failed("the script returned a malformed result for this operation");
   }
   if (record["ok"].get<bool>()) {
     OperationResult result;
@@ -278,7 +271,7 @@ OperationResult result_of(const Json& record) {
   std::string error = record.contains("error") && record["error"].is_string() ? printable_text(record["error"].get<std::string>()) : "";
   std::string kind =
       record.contains("kind") && record["kind"].is_string() ? record["kind"].get<std::string>() : "failed";
-  return failure(kind_named(kind), error.empty() ? "the operation failed without a message" : error);
+  return model::failed(error.empty() ? "the operation failed without a message" : error, kind_named(kind));
 }
 
 /// A fragment as written, not indented (a here-string's terminator must stay in column 0), on
@@ -354,7 +347,7 @@ std::string redacted_payload(std::span<const model::Operation> batch) {
 
 std::vector<OperationResult> parse_outcome(std::size_t count, const Outcome& outcome) {
   auto fail_all = [&](FailureKind kind, const std::string& error) {
-    return std::vector<OperationResult>(count, failure(kind, error));
+    return std::vector<OperationResult>(count, model::failed(error, kind));
   };
   if (outcome.failure != FailureKind::kNone) {
     return fail_all(outcome.failure, outcome.error.empty() ? "the transport failed without a message" : outcome.error);

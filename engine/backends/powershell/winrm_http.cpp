@@ -155,6 +155,23 @@ Challenge negotiate_challenge(const std::vector<std::string>& values) {
   return challenge;
 }
 
+/// The error for a 401 that does not offer Negotiate, naming what it offers and how to enable it.
+std::string not_offered(const Challenge& challenge, WinRmAuth auth) {
+  std::string offered;
+  for (const std::string& scheme : challenge.schemes) offered += (offered.empty() ? "" : ", ") + scheme;
+  return fmt::format("the server does not offer Negotiate authentication (it offers: {}): enable it with winrm set "
+                     "winrm/config/service/auth @{{Negotiate=\"true\"}}{}",
+                     offered.empty() ? std::string("nothing") : offered,
+                     auth == WinRmAuth::kKerberos ? ", and Kerberos=\"true\"" : "");
+}
+
+/// An exchange of the handshake (empty POSTs): one broken after it went out ran nothing on the
+/// server, so it is a connection failure, not a message that may have run.
+HttpResult handshake_failure(HttpResult result) {
+  if (result.kind == HttpResult::Kind::kDropped) result.kind = HttpResult::Kind::kConnect;
+  return result;
+}
+
 gss::Mechanism mechanism_of(WinRmAuth auth) {
   switch (auth) {
     case WinRmAuth::kNtlm:
@@ -241,6 +258,9 @@ bool WinRmHttp::open_handle(HttpResult* result) {
   curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
   curl_easy_setopt(c, CURLOPT_FOLLOWLOCATION, 0L);
   curl_easy_setopt(c, CURLOPT_TCP_KEEPALIVE, 1L);
+  // WinRM speaks HTTP/1.1, and Negotiate authenticates a TCP connection: never HTTP/2 (which a
+  // libcurl built with nghttp2 offers over TLS), where a server's fall-back would re-send.
+  curl_easy_setopt(c, CURLOPT_HTTP_VERSION, static_cast<long>(CURL_HTTP_VERSION_1_1));
   curl_easy_setopt(c, CURLOPT_ERRORBUFFER, handle->error.data());
   if (settings_.auth == WinRmAuth::kBasic) {
     curl_easy_setopt(c, CURLOPT_HTTPAUTH, static_cast<long>(CURLAUTH_BASIC));
@@ -362,7 +382,7 @@ void WinRmHttp::read_channel_bindings() {
 bool WinRmHttp::probe(Clock::time_point deadline, HttpResult* result) {
   Exchange exchange = perform({}, {}, {}, deadline);
   if (exchange.result.kind != HttpResult::Kind::kResponse) {
-    *result = std::move(exchange.result);
+    *result = handshake_failure(std::move(exchange.result));
     handle_.reset();
     return false;
   }
@@ -380,6 +400,8 @@ bool WinRmHttp::probe(Clock::time_point deadline, HttpResult* result) {
                             "winrm/config/listener)",
                             exchange.result.status));
   }
+  Challenge challenge = negotiate_challenge(exchange.headers.www_authenticate);
+  if (!challenge.offered) return fail(not_offered(challenge, settings_.auth));
   if (!handle_->binding_error.empty()) return fail(handle_->binding_error);
   return true;
 }
@@ -428,7 +450,7 @@ bool WinRmHttp::authenticate(Clock::time_point deadline, HttpResult* result) {
     // An empty POST carries each leg, as pywinrm sets up encryption: nothing is sent in clear.
     Exchange leg_exchange = perform({}, {}, fmt::format("Negotiate {}", model::base64_encode(token)), deadline);
     if (leg_exchange.result.kind != HttpResult::Kind::kResponse) {
-      *result = std::move(leg_exchange.result);
+      *result = handshake_failure(std::move(leg_exchange.result));
       handle_.reset();
       return false;
     }
@@ -445,15 +467,7 @@ bool WinRmHttp::authenticate(Clock::time_point deadline, HttpResult* result) {
     }
     long status = leg_exchange.result.status;
     if (status == 401) {
-      if (!challenge.offered) {
-        std::string offered;
-        for (const std::string& scheme : challenge.schemes) offered += (offered.empty() ? "" : ", ") + scheme;
-        return fail(HttpResult::Kind::kAuth,
-                    fmt::format("the server does not offer Negotiate authentication (it offers: {}): enable it "
-                                "with winrm set winrm/config/service/auth @{{Negotiate=\"true\"}}{}",
-                                offered.empty() ? std::string("nothing") : offered,
-                                settings_.auth == WinRmAuth::kKerberos ? ", and Kerberos=\"true\"" : ""));
-      }
+      if (!challenge.offered) return fail(HttpResult::Kind::kAuth, not_offered(challenge, settings_.auth));
       if (challenge.token.empty()) {
         // Refused after our last token: the credentials, or the account's rights on the server.
         std::string cause =

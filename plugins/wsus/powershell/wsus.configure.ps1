@@ -24,7 +24,7 @@ function Resolve-Set($current, $value) {
 }
 
 # The Ids (upper case) of the categories of $catalog that a products pattern selects, as the lab does
-# (lab.h, match_categories): a GUID, braces tolerated, selects that Id; any other pattern the products whose
+# (operations.h, match_categories): a GUID, braces tolerated, selects that Id; any other pattern the products whose
 # Title is -like it and the product families whose Title equals it, without case. '[' and ']' are literal.
 function Find-Products($catalog, [string]$pattern) {
   if ($pattern -match '^(\{[0-9A-Fa-f]{8}(-[0-9A-Fa-f]{4}){3}-[0-9A-Fa-f]{12}\}|[0-9A-Fa-f]{8}(-[0-9A-Fa-f]{4}){3}-[0-9A-Fa-f]{12})$') {

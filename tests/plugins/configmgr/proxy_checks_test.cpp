@@ -18,7 +18,7 @@
 #include "model/base64.h"
 #include "plugins/configmgr/evidence.h"
 #include "plugins/configmgr/plugin.h"
-#include "verify/winhttp.h"
+#include "formats/winhttp.h"
 
 namespace supctl::plugins::configmgr {
 namespace {
@@ -115,11 +115,11 @@ OperationResult failure(FailureKind kind, std::string error) { return OperationR
 OperationResult registry_blob(std::string_view blob) {
   return ok(Json{{"exists", true}, {"key", kConnections}, {"name", "WinHttpSettings"}, {"type", "binary"}, {"data", model::spaced_hex(blob)}});
 }
-OperationResult registry_proxy(const verify::WinHttpProxy& proxy) { return registry_blob(verify::encode_winhttp_settings(proxy, 4)); }
+OperationResult registry_proxy(const formats::WinHttpProxy& proxy) { return registry_blob(formats::encode_winhttp_settings(proxy, 4)); }
 OperationResult registry_absent() {
   return ok(Json{{"exists", false}, {"key", kConnections}, {"name", "WinHttpSettings"}, {"type", nullptr}, {"data", nullptr}});
 }
-OperationResult netsh(const verify::WinHttpProxy& proxy) { return ok(Json{{"output", verify::render_netsh_winhttp(proxy)}}); }
+OperationResult netsh(const formats::WinHttpProxy& proxy) { return ok(Json{{"output", formats::render_netsh_winhttp(proxy)}}); }
 
 std::string joined(const std::vector<std::string>& lines) {
   std::string out;
@@ -129,7 +129,7 @@ std::string joined(const std::vector<std::string>& lines) {
 
 model::CheckResult evaluate(const model::Check& check, std::vector<OperationResult> results) { return evaluate_sup_check(check, results); }
 
-const verify::WinHttpProxy kCorp = verify::make_winhttp_proxy("proxy.contoso.com:8080", "<local>");
+const formats::WinHttpProxy kCorp = formats::make_winhttp_proxy("proxy.contoso.com:8080", "<local>");
 
 // The checks a SUP gets.
 
@@ -206,14 +206,14 @@ TEST_CASE("winhttp-proxy passes when the registry blob holds the site system's p
   CHECK(joined(result.details).find("<local>") != std::string::npos);
 
   SECTION("host names compare without case") {
-    auto upper = evaluate(made.check("winhttp-proxy"), {registry_proxy(verify::make_winhttp_proxy("PROXY.CONTOSO.COM:8080")), netsh(kCorp)});
+    auto upper = evaluate(made.check("winhttp-proxy"), {registry_proxy(formats::make_winhttp_proxy("PROXY.CONTOSO.COM:8080")), netsh(kCorp)});
     CHECK(upper.passed);
   }
 }
 
 TEST_CASE("winhttp-proxy fails on direct access naming the declared proxy", "[configmgr][proxy]") {
   Checks made;
-  auto result = evaluate(made.check("winhttp-proxy"), {registry_proxy(verify::WinHttpProxy{}), netsh(verify::WinHttpProxy{})});
+  auto result = evaluate(made.check("winhttp-proxy"), {registry_proxy(formats::WinHttpProxy{}), netsh(formats::WinHttpProxy{})});
   INFO(result.summary);
   CHECK_FALSE(result.passed);
   CHECK(result.summary.find("direct access") != std::string::npos);
@@ -225,7 +225,7 @@ TEST_CASE("winhttp-proxy fails on direct access naming the declared proxy", "[co
 
 TEST_CASE("winhttp-proxy fails when https goes through another proxy", "[configmgr][proxy]") {
   Checks made;
-  auto schemes = verify::make_winhttp_proxy("http=proxy.contoso.com:8080;https=other.contoso.com:3128");
+  auto schemes = formats::make_winhttp_proxy("http=proxy.contoso.com:8080;https=other.contoso.com:3128");
   auto result = evaluate(made.check("winhttp-proxy"), {registry_proxy(schemes), netsh(schemes)});
   INFO(result.summary);
   CHECK_FALSE(result.passed);
@@ -235,7 +235,7 @@ TEST_CASE("winhttp-proxy fails when https goes through another proxy", "[configm
   CHECK(result.hint.find("netsh winhttp set proxy") != std::string::npos);
 
   SECTION("another port on the same proxy fails too") {
-    auto port = evaluate(made.check("winhttp-proxy"), {registry_proxy(verify::make_winhttp_proxy("proxy.contoso.com:3128")), netsh(kCorp)});
+    auto port = evaluate(made.check("winhttp-proxy"), {registry_proxy(formats::make_winhttp_proxy("proxy.contoso.com:3128")), netsh(kCorp)});
     CHECK_FALSE(port.passed);
     CHECK(port.summary.find("proxy.contoso.com:3128") != std::string::npos);
   }
@@ -244,7 +244,7 @@ TEST_CASE("winhttp-proxy fails when https goes through another proxy", "[configm
 TEST_CASE("winhttp-proxy without a WinHttpSettings value is direct access", "[configmgr][proxy]") {
   SECTION("failed when the site system has a proxy") {
     Checks made;
-    auto result = evaluate(made.check("winhttp-proxy"), {registry_absent(), netsh(verify::WinHttpProxy{})});
+    auto result = evaluate(made.check("winhttp-proxy"), {registry_absent(), netsh(formats::WinHttpProxy{})});
     INFO(result.summary);
     CHECK_FALSE(result.passed);
     CHECK(result.summary.find("direct access") != std::string::npos);
@@ -254,7 +254,7 @@ TEST_CASE("winhttp-proxy without a WinHttpSettings value is direct access", "[co
   SECTION("passed when the site system has none") {
     Checks made(ManifestOptions{.site_system_proxy = false, .use_proxy = std::nullopt, .use_proxy_for_adr = std::nullopt});
     CHECK(made.check("winhttp-proxy").expected["proxy"].is_null());
-    auto result = evaluate(made.check("winhttp-proxy"), {registry_absent(), netsh(verify::WinHttpProxy{})});
+    auto result = evaluate(made.check("winhttp-proxy"), {registry_absent(), netsh(formats::WinHttpProxy{})});
     INFO(result.summary);
     CHECK(result.passed);
     CHECK(result.summary.find("direct access") != std::string::npos);
@@ -273,7 +273,7 @@ TEST_CASE("winhttp-proxy is judged from netsh when the registry cannot be read",
     CHECK(result.details[0] == "read from netsh winhttp show proxy");
   }
   SECTION("netsh shows direct access") {
-    auto result = evaluate(made.check("winhttp-proxy"), {denied, netsh(verify::WinHttpProxy{})});
+    auto result = evaluate(made.check("winhttp-proxy"), {denied, netsh(formats::WinHttpProxy{})});
     CHECK_FALSE(result.passed);
     CHECK(result.summary.find("direct access") != std::string::npos);
     REQUIRE_FALSE(result.details.empty());

@@ -24,9 +24,9 @@
 #include "plan/planner.h"
 #include "plugins/common/catalog.h"
 #include "plugins/common/products.h"
-#include "plugins/configmgr/lab.h"
-#include "plugins/host/lab.h"
-#include "plugins/registry/lab.h"
+#include "plugins/configmgr/lab/interpreters.h"
+#include "plugins/host/lab/interpreters.h"
+#include "plugins/registry/lab/interpreters.h"
 #include "plugins/configmgr/plugin.h"
 #include "state/state.h"
 

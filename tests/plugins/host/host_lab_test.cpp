@@ -18,8 +18,8 @@
 #include "backends/lab/backend.h"
 #include "backends/lab/estate.h"
 #include "model/base64.h"
-#include "plugins/host/lab.h"
-#include "verify/winhttp.h"
+#include "plugins/host/lab/interpreters.h"
+#include "formats/winhttp.h"
 
 namespace supctl::plugins::host {
 namespace {
@@ -109,7 +109,7 @@ std::string decoded(const Json& result, const char* field = "data") {
 }
 
 void set_winhttp(lab::Estate& estate, const std::string& type, const Json& data) {
-  estate.set_value(kHost, verify::kWinHttpSettingsKey, verify::kWinHttpSettingsValue, lab::RegistryValue{type, data});
+  estate.set_value(kHost, formats::kWinHttpSettingsKey, formats::kWinHttpSettingsValue, lab::RegistryValue{type, data});
 }
 
 TEST_CASE("logs.read of a missing log reports it absent", "[host]") {
@@ -326,52 +326,52 @@ TEST_CASE("winhttp.show_proxy without a WinHttpSettings value prints direct acce
   INFO(result.error);
   REQUIRE(result.ok());
   const std::string output = result.value.value("output", std::string());
-  CHECK(output == verify::render_netsh_winhttp(verify::WinHttpProxy{}));
+  CHECK(output == formats::render_netsh_winhttp(formats::WinHttpProxy{}));
   std::string error;
-  auto parsed = verify::parse_netsh_winhttp(output, &error);
+  auto parsed = formats::parse_netsh_winhttp(output, &error);
   INFO(error);
   REQUIRE(parsed);
   CHECK(parsed->direct);
 
   SECTION("a value written by netsh winhttp reset proxy prints direct access too") {
-    set_winhttp(*lab.estate, "binary", model::spaced_hex(verify::encode_winhttp_settings(verify::WinHttpProxy{}, 3)));
+    set_winhttp(*lab.estate, "binary", model::spaced_hex(formats::encode_winhttp_settings(formats::WinHttpProxy{}, 3)));
     OperationResult reset = lab.run("winhttp.show_proxy", Json::object());
     REQUIRE(reset.ok());
-    CHECK(reset.value["output"] == verify::render_netsh_winhttp(verify::WinHttpProxy{}));
+    CHECK(reset.value["output"] == formats::render_netsh_winhttp(formats::WinHttpProxy{}));
   }
 }
 
 TEST_CASE("winhttp.show_proxy prints the proxy of the WinHttpSettings value", "[host]") {
   HostLab lab("winhttp-proxy");
-  const verify::WinHttpProxy proxy = verify::make_winhttp_proxy("proxy.contoso.com:8080", "<local>");
-  set_winhttp(*lab.estate, "binary", model::spaced_hex(verify::encode_winhttp_settings(proxy)));
+  const formats::WinHttpProxy proxy = formats::make_winhttp_proxy("proxy.contoso.com:8080", "<local>");
+  set_winhttp(*lab.estate, "binary", model::spaced_hex(formats::encode_winhttp_settings(proxy)));
 
   OperationResult result = lab.run("winhttp.show_proxy", Json::object());
   INFO(result.error);
   REQUIRE(result.ok());
   const std::string output = result.value.value("output", std::string());
-  CHECK(output == verify::render_netsh_winhttp(proxy));
+  CHECK(output == formats::render_netsh_winhttp(proxy));
   CHECK(output.find("proxy.contoso.com:8080") != std::string::npos);
   std::string error;
-  auto parsed = verify::parse_netsh_winhttp(output, &error);
+  auto parsed = formats::parse_netsh_winhttp(output, &error);
   INFO(error);
   REQUIRE(parsed);
   CHECK(*parsed == proxy);
   CHECK_FALSE(parsed->direct);
 
   SECTION("per-scheme proxies survive the round trip") {
-    const verify::WinHttpProxy schemes = verify::make_winhttp_proxy("http=proxy.contoso.com:8080;https=secure.contoso.com:443");
-    set_winhttp(*lab.estate, "binary", model::spaced_hex(verify::encode_winhttp_settings(schemes, 7)));
+    const formats::WinHttpProxy schemes = formats::make_winhttp_proxy("http=proxy.contoso.com:8080;https=secure.contoso.com:443");
+    set_winhttp(*lab.estate, "binary", model::spaced_hex(formats::encode_winhttp_settings(schemes, 7)));
     OperationResult again = lab.run("winhttp.show_proxy", Json::object());
     REQUIRE(again.ok());
-    auto back = verify::parse_netsh_winhttp(again.value["output"].get<std::string>(), &error);
+    auto back = formats::parse_netsh_winhttp(again.value["output"].get<std::string>(), &error);
     REQUIRE(back);
     CHECK(*back == schemes);
   }
   SECTION("the value is another host's only") {
     OperationResult other = lab.run("winhttp.show_proxy", Json::object(), kOther);
     REQUIRE(other.ok());
-    CHECK(other.value["output"] == verify::render_netsh_winhttp(verify::WinHttpProxy{}));
+    CHECK(other.value["output"] == formats::render_netsh_winhttp(formats::WinHttpProxy{}));
   }
 }
 

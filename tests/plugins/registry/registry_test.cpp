@@ -20,9 +20,9 @@
 #include "diag/render.h"
 #include "manifest/validate.h"
 #include "plan/planner.h"
-#include "plugins/registry/lab.h"
+#include "plugins/registry/lab/interpreters.h"
 #include "plugins/registry/plugin.h"
-#include "plugins/service/lab.h"
+#include "plugins/service/lab/interpreters.h"
 #include "plugins/service/plugin.h"
 #include "state/state.h"
 

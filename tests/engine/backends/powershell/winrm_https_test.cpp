@@ -97,8 +97,9 @@ TEST_CASE("channel bindings hash the certificate with its signature's hash, SHA-
   const TestCertificate& ecdsa = TestCertificate::get();
   CHECK(powershell::tls_server_end_point(read_file(ecdsa.cert), &error) ==
         "tls-server-end-point:" + TestCertificate::fingerprint(ecdsa.cert, "sha256"));
-  const auto [signed_with, hashed_with] =
-      GENERATE(table<std::string, std::string>({{"sha384", "sha384"}, {"sha512", "sha512"}, {"sha1", "sha256"}}));
+  // RSASSA-PSS (AD CS templates with AlternateSignatureAlgorithm) names its hash in its parameters.
+  const auto [signed_with, hashed_with] = GENERATE(table<std::string, std::string>(
+      {{"sha384", "sha384"}, {"sha512", "sha512"}, {"sha1", "sha256"}, {"sha384 -sigopt rsa_padding_mode:pss", "sha384"}}));
   SignedCertificate certificate(signed_with);
   INFO("signed with " << signed_with);
   std::optional<std::string> bindings = powershell::tls_server_end_point(certificate.pem(), &error);
@@ -142,6 +143,46 @@ TEST_CASE("winrm over HTTPS authenticates with NTLM bound to the server's certif
   CHECK(responder.refused_handshakes().empty());
   check_clear_run(responder, authentications[0].connection);
   CHECK(transport.warnings().empty());
+  // HTTP/1.1 only: Negotiate authenticates one TCP connection, which HTTP/2 would not keep.
+  for (const std::string& offered : responder.alpn_offers()) CHECK(offered.find("h2") == std::string::npos);
+  CHECK_FALSE(responder.alpn_offers().empty());
+}
+
+TEST_CASE("winrm over HTTPS says which schemes a server offers when Negotiate is not one, before any token", "[winrm][cbt]") {
+  WsmanResponder responder(
+      [](const HttpRequest&) {
+        return Reply{.status = 401, .headers = {{"WWW-Authenticate", "Basic realm=\"WSMAN\""}}};
+      },
+      true);
+  WinRmSettings settings = https_settings(responder, WinRmAuth::kNtlm);
+  settings.user = "CONTOSO\\svc-supctl";
+  settings.password = "not-used-" + random_password();
+  WinRmTransport transport(settings);
+
+  Outcome outcome = run_once(transport);
+  responder.stop();
+
+  INFO(outcome.error);
+  CHECK(outcome.failure == FailureKind::kAccessDenied);
+  CHECK(outcome.error.find("the server does not offer Negotiate authentication (it offers: Basic): enable it with "
+                           "winrm set winrm/config/service/auth @{Negotiate=\"true\"}") != std::string::npos);
+  REQUIRE(responder.requests().size() == 1);  // the request without credentials; no token went out
+  CHECK_FALSE(responder.requests()[0].has_header("Authorization"));
+  CHECK(outcome.error.find(settings.password) == std::string::npos);
+}
+
+TEST_CASE("winrm over HTTPS: a connection dropped during authentication is unreachable, not a message that may have run", "[winrm][cbt]") {
+  WsmanResponder responder([](const HttpRequest&) { return Reply{.drop = true}; }, true);
+  WinRmTransport transport(https_settings(responder, WinRmAuth::kKerberos));
+
+  Outcome outcome = run_once(transport);
+  responder.stop();
+
+  INFO(outcome.error);
+  CHECK(outcome.failure == FailureKind::kUnreachable);
+  CHECK(outcome.error.find("may have run") == std::string::npos);
+  CHECK(responder.requests().size() == 3);  // a connection that could not be made is tried three times
+  for (const HttpRequest& request : responder.requests()) CHECK(request.body.empty());
 }
 
 TEST_CASE("winrm over HTTPS with Kerberos binds the ticket to the certificate and delegates", "[winrm][cbt]") {

@@ -18,12 +18,13 @@
 #include "model/attributes.h"
 #include "model/formats.h"
 #include "model/text.h"
-#include "plugins/configmgr/lab.h"
+#include "plugins/configmgr/lab/interpreters.h"
+#include "plugins/lab/estate_file.h"
 #include "plugins/plugins.h"
-#include "plugins/registry/lab.h"
+#include "plugins/registry/lab/interpreters.h"
 #include "plugins/registry/plugin.h"
 #include "plugins/service/plugin.h"
-#include "plugins/wsus/lab.h"
+#include "plugins/wsus/lab/interpreters.h"
 
 namespace supctl::plugins {
 namespace {

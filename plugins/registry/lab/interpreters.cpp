@@ -1,4 +1,4 @@
-#include "plugins/registry/lab.h"
+#include "plugins/registry/lab/interpreters.h"
 
 #include <fmt/format.h>
 
@@ -20,8 +20,8 @@ using model::OperationResult;
 constexpr std::array<std::string_view, 5> kHives{"HKLM", "HKCU", "HKCR", "HKU", "HKCC"};
 constexpr std::array<std::string_view, 6> kTypes{"string", "expand_string", "multi_string", "dword", "qword", "binary"};
 
-OperationResult succeeded(Json value = Json::object()) { return {FailureKind::kNone, std::move(value), {}}; }
-OperationResult failed(std::string error) { return {FailureKind::kFailed, nullptr, std::move(error)}; }
+using model::failed;
+using model::succeeded;
 
 // A string parameter, or why it is unusable.
 std::optional<std::string> text(const Json& params, std::string_view operation, const char* name, std::string* error) {
@@ -145,42 +145,6 @@ OperationResult delete_value(lab::Estate& estate, const std::string& host, const
 }
 
 }  // namespace
-
-std::optional<std::string> canonical_binary(const Json& data) {
-  std::string bytes;
-  if (data.is_array()) {
-    for (const Json& item : data) {
-      if (!item.is_number_integer()) return std::nullopt;
-      if (item.is_number_unsigned() ? item.get<std::uint64_t>() > 255
-                                    : (item.get<std::int64_t>() < 0 || item.get<std::int64_t>() > 255)) {
-        return std::nullopt;
-      }
-      bytes += static_cast<char>(item.get<std::int64_t>());
-    }
-    return model::spaced_hex(bytes);
-  }
-  if (!data.is_string()) return std::nullopt;
-  // Pairs of hex digits; separators (spaces, commas) only between pairs.
-  const std::string& s = data.get_ref<const std::string&>();
-  int high = -1;
-  for (char c : s) {
-    if (c == ' ' || c == ',') {
-      if (high >= 0) return std::nullopt;
-      continue;
-    }
-    if (!std::isxdigit(static_cast<unsigned char>(c))) return std::nullopt;
-    int digit =
-        std::isdigit(static_cast<unsigned char>(c)) ? c - '0' : std::tolower(static_cast<unsigned char>(c)) - 'a' + 10;
-    if (high < 0) {
-      high = digit;
-    } else {
-      bytes += static_cast<char>(high * 16 + digit);
-      high = -1;
-    }
-  }
-  if (high >= 0) return std::nullopt;
-  return model::spaced_hex(bytes);
-}
 
 void add_lab_operations(lab::OperationTable& table) {
   table.add("registry.get_key", get_key);

@@ -1,4 +1,4 @@
-#include "verify/log.h"
+#include "formats/log.h"
 
 #include <fmt/format.h>
 
@@ -24,7 +24,7 @@
 //   cut falls is dropped and reading goes on at the next line. Every decision depends only on the
 //   bytes, never on how they were split between feeds, so any chunking gives the same entries.
 
-namespace supctl::verify {
+namespace supctl::formats {
 namespace {
 
 constexpr std::string_view kOpen = "<![LOG[";
@@ -891,4 +891,4 @@ LogEntry parse_log_line(std::string_view line) {
   return entry;
 }
 
-}  // namespace supctl::verify
+}  // namespace supctl::formats

@@ -1,4 +1,4 @@
-#include "plugins/wsus/lab.h"
+#include "plugins/wsus/lab/interpreters.h"
 
 #include <fmt/format.h>
 
@@ -26,8 +26,8 @@ constexpr std::string_view kKey = "server";
 constexpr std::string_view kSetupKey = "HKLM\\SOFTWARE\\Microsoft\\Update Services\\Server\\Setup";
 constexpr std::string_view kFeaturePrefix = "UpdateServices-";
 
-OperationResult succeeded(Json value = Json::object()) { return {FailureKind::kNone, std::move(value), {}}; }
-OperationResult failed(std::string error) { return {FailureKind::kFailed, nullptr, std::move(error)}; }
+using model::failed;
+using model::succeeded;
 
 /// The installed server's document, or nullopt when WSUS is not installed on `host`.
 std::optional<Json> installed_document(const lab::Estate& estate, const std::string& host) {
@@ -264,33 +264,6 @@ OperationResult configure(lab::Estate& estate, const std::string& host, const Js
 }
 
 }  // namespace
-
-namespace {
-
-/// The GUID in upper case without braces, or nullopt when the text is not one.
-std::optional<std::string> normalized_guid(std::string_view text) {
-  if (text.size() == 38 && text.front() == '{' && text.back() == '}') text = text.substr(1, 36);
-  if (text.size() != 36) return std::nullopt;
-  for (std::size_t i = 0; i < text.size(); ++i) {
-    bool dash = i == 8 || i == 13 || i == 18 || i == 23;
-    if (dash ? text[i] != '-' : !std::isxdigit(static_cast<unsigned char>(text[i]))) return std::nullopt;
-  }
-  return model::upper(text);
-}
-
-}  // namespace
-
-std::vector<const Category*> match_categories(std::string_view pattern, std::span<const Category> catalog) {
-  std::vector<const Category*> out;
-  std::optional<std::string> guid = normalized_guid(pattern);
-  for (const Category& category : catalog) {
-    bool selected = guid ? model::upper(category.id) == *guid
-                         : (category.family ? model::iequals(pattern, category.title)
-                                            : common::glob_match(pattern, category.title));
-    if (selected) out.push_back(&category);
-  }
-  return out;
-}
 
 std::string wsus_version_of(std::string_view os_version) {
   for (std::string_view known : {"10.0.20348", "10.0.17763", "10.0.14393"}) {

@@ -18,12 +18,9 @@
 
 #include <span>
 
-#include "backends/lab/backend.h"
 #include "model/operation.h"
 
 namespace supctl::plugins::host {
-
-void add_lab_operations(lab::OperationTable& table);
 
 /// The PowerShell twin of every host operation, sorted by operation name.
 std::span<const model::ScriptFragment> powershell_fragments();

@@ -11,7 +11,7 @@
 #include <string_view>
 #include <vector>
 
-namespace supctl::verify {
+namespace supctl::formats {
 
 /// Which shape a line had. Detected per entry: `<![LOG[`, then `$$<`, then `<MM/DD/YY HH:MM:SS>`,
 /// then plain text.
@@ -86,4 +86,4 @@ std::vector<LogEntry> read_log(std::string_view bytes, LogEncoding encoding = Lo
 /// not close on this line comes back as text.
 LogEntry parse_log_line(std::string_view line);
 
-}  // namespace supctl::verify
+}  // namespace supctl::formats

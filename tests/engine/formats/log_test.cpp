@@ -1,4 +1,4 @@
-#include "verify/log.h"
+#include "formats/log.h"
 
 #include <sys/resource.h>
 
@@ -13,7 +13,7 @@
 #include <string_view>
 #include <vector>
 
-namespace supctl::verify {
+namespace supctl::formats {
 namespace {
 
 using namespace std::string_literals;
@@ -800,4 +800,4 @@ TEST_CASE("log 200 MiB log is read in bounded memory", "[verify][log]") {
   if (!kAddressSanitizer) CHECK(rss_after - rss_before < 64 * 1024);
 }
 
-}  // namespace supctl::verify
+}  // namespace supctl::formats

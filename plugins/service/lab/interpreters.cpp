@@ -1,4 +1,4 @@
-#include "plugins/service/lab.h"
+#include "plugins/service/lab/interpreters.h"
 
 #include <fmt/format.h>
 
@@ -19,8 +19,8 @@ using model::FailureKind;
 using model::Json;
 using model::OperationResult;
 
-OperationResult succeeded(Json value = Json::object()) { return {FailureKind::kNone, std::move(value), {}}; }
-OperationResult failed(std::string error) { return {FailureKind::kFailed, nullptr, std::move(error)}; }
+using model::failed;
+using model::succeeded;
 
 std::string quoted_list(const std::vector<std::string>& names) {
   std::string out;
@@ -146,6 +146,15 @@ OperationResult set(lab::Estate& estate, const std::string& host, const Json& pa
 void add_lab_operations(lab::OperationTable& table) {
   table.add("service.get", get);
   table.add("service.set", set);
+}
+
+void seed_lab(const model::Manifest& manifest, lab::Estate& estate) {
+  for (const model::Resource& service : manifest.of_kind("service")) {
+    auto host = service.string("host");
+    auto name = service.string("name");
+    if (!host || !name || estate.service(*host, *name)) continue;
+    estate.put_service(*host, lab::Service{std::string(*name), std::string(*name), "manual", "stopped", {}});
+  }
 }
 
 }  // namespace supctl::plugins::service

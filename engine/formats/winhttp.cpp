@@ -1,4 +1,4 @@
-#include "verify/winhttp.h"
+#include "formats/winhttp.h"
 
 #include <fmt/format.h>
 
@@ -8,7 +8,7 @@
 
 #include "model/text.h"
 
-namespace supctl::verify {
+namespace supctl::formats {
 namespace {
 
 
@@ -341,4 +341,4 @@ std::optional<std::string> winhttp_not_direct(const WinHttpProxy& actual) {
   return fmt::format("WinHTTP uses the proxy '{}'", actual.server_list);
 }
 
-}  // namespace supctl::verify
+}  // namespace supctl::formats

@@ -9,7 +9,7 @@
 #include <string_view>
 #include <vector>
 
-namespace supctl::verify {
+namespace supctl::formats {
 
 /// Where Windows keeps the SYSTEM account's WinHTTP proxy: a REG_BINARY value under HKLM.
 inline constexpr std::string_view kWinHttpSettingsKey = R"(HKLM\SOFTWARE\Microsoft\Windows\CurrentVersion\Internet Settings\Connections)";
@@ -68,4 +68,4 @@ std::optional<std::string> winhttp_differs(const WinHttpProxy& actual, std::stri
 /// Whether WinHTTP is direct, for a declared "no proxy": nullopt when direct, else what it uses.
 std::optional<std::string> winhttp_not_direct(const WinHttpProxy& actual);
 
-}  // namespace supctl::verify
+}  // namespace supctl::formats

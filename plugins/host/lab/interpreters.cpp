@@ -1,4 +1,4 @@
-#include "plugins/host/lab.h"
+#include "plugins/host/lab/interpreters.h"
 
 #include <fmt/format.h>
 
@@ -6,7 +6,7 @@
 
 #include "model/base64.h"
 #include "model/evidence.h"
-#include "verify/winhttp.h"
+#include "formats/winhttp.h"
 
 namespace supctl::plugins::host {
 namespace {
@@ -15,8 +15,8 @@ using model::FailureKind;
 using model::Json;
 using model::OperationResult;
 
-OperationResult failed(std::string error) { return OperationResult{FailureKind::kFailed, nullptr, std::move(error)}; }
-OperationResult succeeded(Json value) { return OperationResult{FailureKind::kNone, std::move(value), {}}; }
+using model::failed;
+using model::succeeded;
 
 OperationResult read_log(lab::Estate& estate, const std::string& host, const Json& params) {
   if (!params.is_object() || !params.contains("log") || !params["log"].is_string() || params["log"].get<std::string>().empty()) {
@@ -56,19 +56,19 @@ OperationResult read_log(lab::Estate& estate, const std::string& host, const Jso
 }
 
 OperationResult show_proxy(lab::Estate& estate, const std::string& host, const Json&) {
-  auto value = estate.value(host, verify::kWinHttpSettingsKey, verify::kWinHttpSettingsValue);
-  verify::WinHttpProxy proxy;  // no value: direct access, as on a fresh Windows
+  auto value = estate.value(host, formats::kWinHttpSettingsKey, formats::kWinHttpSettingsValue);
+  formats::WinHttpProxy proxy;  // no value: direct access, as on a fresh Windows
   if (value) {
     if (value->type != "binary" || !value->data.is_string()) {
       return failed("Error querying advanced proxy settings: the WinHttpSettings value is not binary");
     }
     auto blob = model::bytes_of_spaced_hex(value->data.get<std::string>());
     std::string error;
-    auto decoded = blob ? verify::decode_winhttp_settings(*blob, &error) : std::nullopt;
+    auto decoded = blob ? formats::decode_winhttp_settings(*blob, &error) : std::nullopt;
     if (!decoded) return failed(fmt::format("Error querying advanced proxy settings. ({})", blob ? error : "not hex"));
     proxy = *decoded;
   }
-  return succeeded(Json{{"output", verify::render_netsh_winhttp(proxy)}});
+  return succeeded(Json{{"output", formats::render_netsh_winhttp(proxy)}});
 }
 
 }  // namespace

@@ -1,4 +1,4 @@
-#include "plugins/configmgr/lab.h"
+#include "plugins/configmgr/lab/interpreters.h"
 
 #include <fmt/format.h>
 
@@ -17,7 +17,7 @@
 #include "model/base64.h"
 #include "model/text.h"
 #include "plugins/common/catalog.h"
-#include "verify/winhttp.h"
+#include "formats/winhttp.h"
 #include "plugins/common/products.h"
 #include "plugins/configmgr/kinds.h"
 #include "plugins/configmgr/resources.h"
@@ -59,8 +59,8 @@ const std::array<std::pair<std::string_view, Json>, 12>& sup_defaults() {
 constexpr std::array<std::string_view, 4> kSiteSystemSettings{"public_fqdn", "fdm_operation", "use_site_server_account",
                                                               "installation_account"};
 
-OperationResult succeeded(Json value = Json::object()) { return {FailureKind::kNone, std::move(value), {}}; }
-OperationResult failed(std::string error) { return {FailureKind::kFailed, nullptr, std::move(error)}; }
+using model::failed;
+using model::succeeded;
 
 
 std::optional<std::string> text(const Json& params, std::string_view operation, const char* name, std::string* error) {
@@ -942,10 +942,10 @@ void seed_lab(const model::Manifest& manifest, lab::Estate& estate) {
     auto proxy_name = system.string("proxy");
     const model::Resource* proxy = proxy_name ? manifest.find("proxy", *proxy_name) : nullptr;
     auto server = proxy ? proxy->string("server") : std::nullopt;
-    if (!server || estate.value(system.name(), verify::kWinHttpSettingsKey, verify::kWinHttpSettingsValue)) continue;
+    if (!server || estate.value(system.name(), formats::kWinHttpSettingsKey, formats::kWinHttpSettingsValue)) continue;
     const std::string blob =
-        verify::encode_winhttp_settings(verify::make_winhttp_proxy(fmt::format("{}:{}", *server, proxy->integer("port").value_or(80)), "<local>"));
-    estate.set_value(system.name(), verify::kWinHttpSettingsKey, verify::kWinHttpSettingsValue, lab::RegistryValue{"binary", model::spaced_hex(blob)});
+        formats::encode_winhttp_settings(formats::make_winhttp_proxy(fmt::format("{}:{}", *server, proxy->integer("port").value_or(80)), "<local>"));
+    estate.set_value(system.name(), formats::kWinHttpSettingsKey, formats::kWinHttpSettingsValue, lab::RegistryValue{"binary", model::spaced_hex(blob)});
   }
 }
 

@@ -1,4 +1,4 @@
-#include "verify/winhttp.h"
+#include "formats/winhttp.h"
 
 #include <catch2/catch.hpp>
 #include <cstdint>
@@ -6,7 +6,7 @@
 #include <string>
 #include <string_view>
 
-namespace supctl::verify {
+namespace supctl::formats {
 namespace {
 
 /// Lays a WinHttpSettings value out by hand, independently of encode_winhttp_settings.
@@ -451,4 +451,4 @@ TEST_CASE("winhttp checks a declared direct access", "[verify][winhttp]") {
 }
 
 }  // namespace
-}  // namespace supctl::verify
+}  // namespace supctl::formats
