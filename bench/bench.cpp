@@ -77,7 +77,7 @@ int main(int argc, char** argv) {
 
   // Plan N fake resources over H hosts, against an empty estate and then a matching one.
   supctl::test::FakePlugin fake;
-  std::vector<const supctl::model::Plugin*> fake_plugins{&fake};
+  std::vector<const supctl::plugin::Plugin*> fake_plugins{&fake};
   std::string toml;
   for (std::size_t h = 0; h < hosts; ++h) toml += fmt::format("[host.\"h{}.bench\"]\ntransport = \"lab\"\n", h);
   for (std::size_t i = 0; i < resources; ++i) {

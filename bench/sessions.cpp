@@ -69,7 +69,7 @@ TEST_CASE("bench: sessions", "[.bench]") {
   fs::copy_file(fs::path(source) / "tests/pwsh/estate/seed.json", server.dir() / "state.json");
 
   const std::string host = "sup01.contoso.com";
-  std::vector<model::Operation> values;
+  std::vector<plugin::Operation> values;
   for (int i = 0; i < g_values; ++i) {
     values.push_back({"registry.set_value",
                       {{"key", "HKLM\\SOFTWARE\\Contoso\\Bench"}, {"name", fmt::format("V{:03}", i)}, {"type", "dword"}, {"data", i}}});
@@ -92,9 +92,9 @@ TEST_CASE("bench: sessions", "[.bench]") {
           },
           settings);
       if (way.batched) {
-        for (const model::OperationResult& result : backend.run({host, nullptr}, values)) failed += !result.ok();
+        for (const plugin::OperationResult& result : backend.run({host, nullptr}, values)) failed += !result.ok();
       } else {
-        for (const model::Operation& op : values) failed += !backend.run({host, nullptr}, std::span(&op, 1)).at(0).ok();
+        for (const plugin::Operation& op : values) failed += !backend.run({host, nullptr}, std::span(&op, 1)).at(0).ok();
       }
       stats = backend.stats()[host];
     }

@@ -18,8 +18,8 @@ namespace {
 /// One plugin: how to make it, its PowerShell fragments, its lab interpreters, and what it puts in
 /// a lab estate derived from the manifests.
 struct Entry {
-  std::unique_ptr<model::Plugin> (*make)();                           ///< nullptr: operations only, no kind
-  std::span<const model::ScriptFragment> (*fragments)();
+  std::unique_ptr<plugin::Plugin> (*make)();                           ///< nullptr: operations only, no kind
+  std::span<const plugin::ScriptFragment> (*fragments)();
   void (*add_lab_operations)(lab::OperationTable&);
   void (*seed_lab)(const model::Manifest&, lab::Estate&);            ///< nullptr: nothing to seed
 };
@@ -52,14 +52,14 @@ lab::OperationTable lab_operations() {
   return table;
 }
 
-std::vector<model::ScriptFragment> powershell_fragments() {
-  std::vector<model::ScriptFragment> fragments;
+std::vector<plugin::ScriptFragment> powershell_fragments() {
+  std::vector<plugin::ScriptFragment> fragments;
   for (const Entry& entry : kPlugins) {
-    std::span<const model::ScriptFragment> own = entry.fragments();
+    std::span<const plugin::ScriptFragment> own = entry.fragments();
     fragments.insert(fragments.end(), own.begin(), own.end());
   }
   std::sort(fragments.begin(), fragments.end(),
-            [](const model::ScriptFragment& a, const model::ScriptFragment& b) { return a.operation < b.operation; });
+            [](const plugin::ScriptFragment& a, const plugin::ScriptFragment& b) { return a.operation < b.operation; });
   return fragments;
 }
 

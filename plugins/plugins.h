@@ -11,7 +11,7 @@
 
 #include "backends/lab/backend.h"
 #include "backends/lab/estate.h"
-#include "model/plugin.h"
+#include "plugin/plugin.h"
 
 namespace supctl::plugins {
 
@@ -19,11 +19,11 @@ namespace supctl::plugins {
 class PluginSet {
  public:
   PluginSet();
-  std::span<const model::Plugin* const> all() const { return view_; }
+  std::span<const plugin::Plugin* const> all() const { return view_; }
 
  private:
-  std::vector<std::unique_ptr<model::Plugin>> owned_;
-  std::vector<const model::Plugin*> view_;  ///< owned_, as the engine takes them
+  std::vector<std::unique_ptr<plugin::Plugin>> owned_;
+  std::vector<const plugin::Plugin*> view_;  ///< owned_, as the engine takes them
 };
 
 /// Every plugin's lab interpreters, one per operation: the lab backend's table.
@@ -31,7 +31,7 @@ lab::OperationTable lab_operations();
 
 /// Every plugin's PowerShell fragments, one per operation, sorted by operation: the live twins
 /// of lab_operations(), for the PowerShell backend.
-std::vector<model::ScriptFragment> powershell_fragments();
+std::vector<plugin::ScriptFragment> powershell_fragments();
 
 /// Puts in the lab estate what the manifests take for granted without managing it (for example
 /// the services that `service` resources configure), so that valid manifests converge on their

@@ -12,7 +12,7 @@
 namespace supctl::apply {
 namespace {
 
-using model::Action;
+using plugin::Action;
 using model::Json;
 
 std::string verb(Action action) {
@@ -77,15 +77,15 @@ class Applier {
   // One step's part of a wave: what it sends, in order, and what came back.
   struct Work {
     Step* step = nullptr;
-    model::KindOwner kind;
+    plugin::KindOwner kind;
     ops::HostTarget target;
-    std::vector<model::Operation> operations;  ///< apply operations, then (unless deferred) the read-back
+    std::vector<plugin::Operation> operations;  ///< apply operations, then (unless deferred) the read-back
     std::size_t applies = 0;                    ///< how many of `operations` are the change's own
-    std::vector<model::Operation> reads;        ///< the read-back, in the plugin's order
+    std::vector<plugin::Operation> reads;        ///< the read-back, in the plugin's order
     std::vector<std::size_t> read_at;           ///< where each read went in `operations` (when not deferred)
     bool deferred = false;                      ///< read back after the watch's verdict
     std::unique_ptr<Witness::Watch> watch;
-    std::vector<model::OperationResult> results;
+    std::vector<plugin::OperationResult> results;
     std::size_t next = 0;                       ///< the first operation not sent yet
     bool failed = false;
   };
@@ -93,7 +93,7 @@ class Applier {
   ops::HostTarget target_of(const std::string& host) const {
     return in_.target_of ? in_.target_of(host) : ops::HostTarget{host, nullptr};
   }
-  std::string host_of(const model::Operation& op, const Work& work) const {
+  std::string host_of(const plugin::Operation& op, const Work& work) const {
     return ops::target_for(op, work.target, in_.target_of).name;
   }
 
@@ -156,14 +156,14 @@ class Applier {
       tickets.emplace_back(&work, deferred.add(work.target, work.reads, in_.target_of));
     }
     if (!tickets.empty()) deferred.run(*in_.backend, options_.parallelism);
-    std::map<const Work*, std::vector<model::OperationResult>> deferred_results;
+    std::map<const Work*, std::vector<plugin::OperationResult>> deferred_results;
     for (auto& [work, ticket] : tickets) {
       auto results = deferred.results(ticket);
       deferred_results[work].assign(results.begin(), results.end());
     }
     for (Work& work : works) {
       if (work.failed) continue;
-      std::vector<model::OperationResult> reads;
+      std::vector<plugin::OperationResult> reads;
       if (work.deferred) {
         reads = std::move(deferred_results[&work]);
       } else {
@@ -179,7 +179,7 @@ class Applier {
     const plan::Change& change = *step.change;
     journal(step, "started", "");
     progress(fmt::format("{}: {} {}", change.host.empty() ? "-" : change.host, verb(change.action), change.address.str()));
-    const model::KindOwner kind = kinds_.find(change.address.kind);
+    const plugin::KindOwner kind = kinds_.find(change.address.kind);
     if (!kind.plugin) return fail(step, fmt::format("no plugin knows the kind '{}'", change.address.kind));
     if (change.destroy_needs_consent && !change.allow_destroy && !options_.allow_destroy) {
       return fail(step, fmt::format("{} would {} a {}: that needs --allow-destroy or allow_destroy = true", change.address.str(),
@@ -202,19 +202,19 @@ class Applier {
       record(work, change.desired);
       return std::nullopt;
     }
-    model::ApplyRequest request{change.address, change.action, &change.desired,
+    plugin::ApplyRequest request{change.address, change.action, &change.desired,
                                 change.observed ? &*change.observed : nullptr, change.attributes, &change.references};
-    model::ApplyResponse response = kind.plugin->apply(request);
+    plugin::ApplyResponse response = kind.plugin->apply(request);
     if (response.diagnostics.has_errors()) return fail(step, first_error(response.diagnostics));
-    for (model::Operation& op : response.operations) {
+    for (plugin::Operation& op : response.operations) {
       std::string error;
       if (!resolve_secret_placeholders(op.params, *in_.secrets, &error)) return fail(step, error);
     }
     work.operations = std::move(response.operations);
     work.applies = work.operations.size();
     if (change.action != Action::kDelete) {
-      model::ReadRequest read{change.address, nullptr, &change.desired, nullptr, &change.references};
-      model::ReadResponse reads = kind.plugin->read(read);
+      plugin::ReadRequest read{change.address, nullptr, &change.desired, nullptr, &change.references};
+      plugin::ReadResponse reads = kind.plugin->read(read);
       if (reads.diagnostics.has_errors()) return fail(step, "cannot read it back: " + first_error(reads.diagnostics));
       work.reads = std::move(reads.operations);
     }
@@ -260,7 +260,7 @@ class Applier {
     for (auto& [host, slot] : by_host) requests.push_back(&slot);
     ops::parallel_for(requests.size(), options_.parallelism, [&](std::size_t r) {
       auto& [target, legs] = *requests[r];
-      std::vector<model::Operation> batch;
+      std::vector<plugin::Operation> batch;
       for (const Leg& leg : legs) {
         // Each step is a chain of its own: the host stops it at its first failure and goes on with the next.
         const int chain = static_cast<int>(leg.work - works.data()) + 1;
@@ -269,12 +269,12 @@ class Applier {
           batch.back().chain = chain;
         }
       }
-      std::vector<model::OperationResult> results = in_.backend->run(target, batch);
+      std::vector<plugin::OperationResult> results = in_.backend->run(target, batch);
       std::size_t at = 0;
       for (const Leg& leg : legs) {
         for (std::size_t i = leg.begin; i < leg.end; ++i, ++at) {
           leg.work->results[i] = at < results.size() ? results[at]
-                                                     : model::OperationResult{model::FailureKind::kFailed, nullptr,
+                                                     : plugin::OperationResult{plugin::FailureKind::kFailed, nullptr,
                                                                               "the backend returned fewer results than operations"};
         }
       }
@@ -285,9 +285,9 @@ class Applier {
         work.next = leg.end;
         // A change fails at its first failed operation; a failed read-back is the observer's to judge.
         for (std::size_t i = leg.begin; i < std::min(leg.end, work.applies); ++i) {
-          const model::OperationResult& result = work.results[i];
+          const plugin::OperationResult& result = work.results[i];
           if (result.ok()) continue;
-          fail_work(work, fmt::format("{} ({}): {}", work.operations[i].name, model::failure_kind_name(result.failure), result.error));
+          fail_work(work, fmt::format("{} ({}): {}", work.operations[i].name, plugin::failure_kind_name(result.failure), result.error));
           break;
         }
       }
@@ -296,16 +296,16 @@ class Applier {
   }
 
   // Proves the change from its read-back and records it.
-  void finish(Work& work, const std::vector<model::OperationResult>& reads) {
+  void finish(Work& work, const std::vector<plugin::OperationResult>& reads) {
     const plan::Change& change = *work.step->change;
     std::optional<model::AttributeMap> observed;
     if (change.action != Action::kDelete) {
-      model::ObserveResponse seen =
-          work.kind.plugin->observe(model::ObserveRequest{change.address, nullptr, reads, &change.desired, &change.references});
+      plugin::ObserveResponse seen =
+          work.kind.plugin->observe(plugin::ObserveRequest{change.address, nullptr, reads, &change.desired, &change.references});
       if (seen.diagnostics.has_errors()) return fail_work(work, "cannot read it back: " + first_error(seen.diagnostics));
       observed = std::move(seen.observed);
-      model::VerifyRequest verify{change.address, work.kind.schema, &change.desired, observed ? &*observed : nullptr, &change.references};
-      model::VerifyResponse verified = work.kind.plugin->verify(verify);
+      plugin::VerifyRequest verify{change.address, work.kind.schema, &change.desired, observed ? &*observed : nullptr, &change.references};
+      plugin::VerifyResponse verified = work.kind.plugin->verify(verify);
       if (!verified.converged) return fail_work(work, "not converged after apply: " + first_error(verified.diagnostics));
     }
     record(work, change.desired);
@@ -353,7 +353,7 @@ class Applier {
   }
 
   void journal_locked(const Step& step, std::string_view status, std::string_view message) {
-    in_.state->journal(run_id_, step.change->address.str(), model::action_name(step.change->action), status, message);
+    in_.state->journal(run_id_, step.change->address.str(), plugin::action_name(step.change->action), status, message);
   }
 
   void progress(const std::string& line) {
@@ -391,7 +391,7 @@ class Applier {
 
   const ApplyInputs& in_;
   const ApplyOptions& options_;
-  model::KindRegistry kinds_;
+  plugin::KindRegistry kinds_;
   std::vector<Step> steps_;
   std::map<std::string, std::size_t> index_;  ///< address text -> index into steps_
   std::string run_id_;

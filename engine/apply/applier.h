@@ -8,7 +8,7 @@
 #include <string>
 #include <vector>
 
-#include "model/plugin.h"
+#include "plugin/plugin.h"
 #include "ops/backend.h"
 #include "plan/plan.h"
 #include "plan/secrets.h"
@@ -27,7 +27,7 @@ std::string_view step_status_name(StepStatus status);
 struct StepResult {
   model::Address address;
   std::string host;
-  model::Action action = model::Action::kNoOp;
+  plugin::Action action = plugin::Action::kNoOp;
   StepStatus status = StepStatus::kSkipped;
   std::string message;  ///< why it failed or was skipped; empty on success
 };
@@ -57,7 +57,7 @@ class Witness {
 
 struct ApplyInputs {
   const plan::Plan* plan = nullptr;
-  std::span<const model::Plugin* const> plugins;
+  std::span<const plugin::Plugin* const> plugins;
   ops::Backend* backend = nullptr;
   state::StateStore* state = nullptr;  ///< must be locked by the caller
   const plan::Secrets* secrets = nullptr;

@@ -10,13 +10,13 @@
 #include <string>
 
 #include "model/manifest.h"
-#include "model/plugin.h"
+#include "plugin/plugin.h"
 #include "ops/backend.h"
 
 namespace supctl::cli {
 
 struct Context {
-  std::span<const model::Plugin* const> plugins;
+  std::span<const plugin::Plugin* const> plugins;
   /// The backend for a run over `manifest` in `dir`: the lab estate when `lab`, else each host's
   /// declared transport. nullptr with `*error` when it cannot be had.
   std::function<std::unique_ptr<ops::Backend>(const std::filesystem::path& dir, const model::Manifest& manifest, bool lab,

@@ -22,13 +22,13 @@ std::filesystem::path lab_dir(const std::string& dir) { return std::filesystem::
 
 // Every machine the manifests name: hosts, site servers, site systems, SUPs, WSUS servers, and
 // the hosts of registry values and services. Sorted, case-insensitively unique.
-std::vector<std::string> machines(const model::Manifest& manifest, std::span<const model::Plugin* const> plugins) {
+std::vector<std::string> machines(const model::Manifest& manifest, std::span<const plugin::Plugin* const> plugins) {
   std::map<std::string, std::string> by_lower;
   auto add = [&](std::string_view name) {
     if (!name.empty()) by_lower.emplace(model::lower(name), std::string(name));
   };
   for (const model::Resource& host : manifest.of_kind("host")) add(host.name());
-  const model::KindRegistry kinds(plugins);
+  const plugin::KindRegistry kinds(plugins);
   for (const model::Resource& r : manifest.resources()) {
     const model::KindSchema* kind = kinds.schema(r.kind());
     if (!kind) continue;
@@ -54,7 +54,7 @@ class OwnedLabBackend final : public ops::Backend {
  public:
   OwnedLabBackend(std::unique_ptr<lab::Estate> estate, lab::OperationTable table)
       : estate_(std::move(estate)), table_(std::move(table)), backend_(*estate_, table_) {}
-  std::vector<model::OperationResult> run(const ops::HostTarget& host, std::span<const model::Operation> batch) override {
+  std::vector<plugin::OperationResult> run(const ops::HostTarget& host, std::span<const plugin::Operation> batch) override {
     return backend_.run(host, batch);
   }
   ops::Clock* clock() override { return backend_.clock(); }
@@ -73,12 +73,12 @@ class RoutingBackend final : public ops::Backend {
       : lab_(std::move(lab)),
         all_lab_(all_lab),
         live_(powershell::fragment_lookup(plugins::powershell_fragments()), make_transport) {}
-  std::vector<model::OperationResult> run(const ops::HostTarget& host, std::span<const model::Operation> batch) override {
+  std::vector<plugin::OperationResult> run(const ops::HostTarget& host, std::span<const plugin::Operation> batch) override {
     auto transport = host.host ? host.host->string("transport") : std::nullopt;
     if (all_lab_ || transport == "lab") {
       if (lab_) return lab_->run(host, batch);
-      return std::vector<model::OperationResult>(
-          batch.size(), model::OperationResult{model::FailureKind::kUnreachable, nullptr,
+      return std::vector<plugin::OperationResult>(
+          batch.size(), plugin::OperationResult{plugin::FailureKind::kUnreachable, nullptr,
                                                "the lab estate does not exist: run 'supctl lab init DIR' first"});
     }
     return live_.run(host, batch);
@@ -211,7 +211,7 @@ int lab_command(const LabOptions& options, const Context& context, Io& io) {
     io.err << fmt::format("error: '{}' is not a resource of the manifests in '{}'\n", options.address, options.dir);
     return 1;
   }
-  const model::KindRegistry kinds(context.plugins);
+  const plugin::KindRegistry kinds(context.plugins);
   const auto [plugin, schema] = kinds.find(resource->kind());
   if (!plugin) {
     io.err << fmt::format("error: {} is engine configuration, not something on a host\n", options.address);
@@ -233,28 +233,28 @@ int lab_command(const LabOptions& options, const Context& context, Io& io) {
   ops::HostTarget target{host, nullptr};
   model::Json references = model::resolve_references(
       *resource, manifest, [&](std::string_view kind) { return kinds.schema(kind); });
-  model::ReadResponse read = plugin->read(model::ReadRequest{*address, resource, nullptr, &manifest, &references});
+  plugin::ReadResponse read = plugin->read(plugin::ReadRequest{*address, resource, nullptr, &manifest, &references});
   auto results = backend.run(target, read.operations);
-  model::ObserveResponse seen = plugin->observe(model::ObserveRequest{*address, resource, results, nullptr, &references});
+  plugin::ObserveResponse seen = plugin->observe(plugin::ObserveRequest{*address, resource, results, nullptr, &references});
   if (read.diagnostics.has_errors() || seen.diagnostics.has_errors()) {
     io.err << "error: cannot read " << options.address << " in the lab: "
            << (seen.diagnostics.has_errors() ? seen.diagnostics.all()[0].summary : read.diagnostics.all()[0].summary) << "\n";
     return 1;
   }
   model::AttributeMap desired = seen.observed ? *seen.observed : model::desired_attributes(*resource);
-  std::vector<model::AttributeDiff> diffs;
+  std::vector<plugin::AttributeDiff> diffs;
   for (const auto& [key, value] : overrides) {
-    diffs.push_back(model::AttributeDiff{key, desired.count(key) ? desired[key] : model::Json(nullptr), value, false});
+    diffs.push_back(plugin::AttributeDiff{key, desired.count(key) ? desired[key] : model::Json(nullptr), value, false});
     desired[key] = value;
   }
-  model::Action action = seen.observed ? model::Action::kUpdate : model::Action::kCreate;
-  model::ApplyResponse change =
-      plugin->apply(model::ApplyRequest{*address, action, &desired, seen.observed ? &*seen.observed : nullptr, diffs, &references});
+  plugin::Action action = seen.observed ? plugin::Action::kUpdate : plugin::Action::kCreate;
+  plugin::ApplyResponse change =
+      plugin->apply(plugin::ApplyRequest{*address, action, &desired, seen.observed ? &*seen.observed : nullptr, diffs, &references});
   if (change.diagnostics.has_errors()) {
     io.err << "error: " << change.diagnostics.all()[0].summary << "\n";
     return 1;
   }
-  for (const model::OperationResult& result : backend.run(target, change.operations)) {
+  for (const plugin::OperationResult& result : backend.run(target, change.operations)) {
     if (!result.ok()) {
       io.err << fmt::format("error: the lab refused the change: {}\n", result.error);
       return 1;

@@ -79,9 +79,9 @@ std::string lock_message(const state::LockInfo& holder) {
 // Whether a saved plan still fits the state and manifests it was made for; the reason if not.
 std::optional<std::string> stale_reason(const plan::Plan& plan, const state::StateStore* state, const std::string& manifest_hash,
                                         const plan::Secrets& secrets) {
-  if (plan.plugin_api_version != model::kPluginApiVersion) {
+  if (plan.plugin_api_version != plugin::kPluginApiVersion) {
     return fmt::format("the plan was made with plugin API version {}; this supctl has version {}", plan.plugin_api_version,
-                       model::kPluginApiVersion);
+                       plugin::kPluginApiVersion);
   }
   std::string lineage = state ? state->lineage() : std::string();
   std::int64_t serial = state ? state->serial() : 0;
@@ -124,7 +124,7 @@ std::string apply_table(const apply::ApplyReport& report) {
   std::string text = fmt::format("Apply: {} succeeded, {} failed, {} skipped.\n", report.count(apply::StepStatus::kSucceeded),
                                  report.count(apply::StepStatus::kFailed), report.count(apply::StepStatus::kSkipped));
   for (const apply::StepResult& step : report.steps) {
-    text += fmt::format("  {:<10} {:<8} {}{}{}\n", apply::step_status_name(step.status), model::action_name(step.action),
+    text += fmt::format("  {:<10} {:<8} {}{}{}\n", apply::step_status_name(step.status), plugin::action_name(step.action),
                         step.address.str(), step.host.empty() ? "" : " on " + step.host,
                         step.message.empty() ? "" : ": " + step.message);
   }
@@ -136,15 +136,15 @@ std::string apply_table(const apply::ApplyReport& report) {
 class CapturingBackend final : public ops::Backend {
  public:
   explicit CapturingBackend(ops::Backend& inner) : inner_(inner) {}
-  std::vector<model::OperationResult> run(const ops::HostTarget& host, std::span<const model::Operation> batch) override {
+  std::vector<plugin::OperationResult> run(const ops::HostTarget& host, std::span<const plugin::Operation> batch) override {
     {
       std::lock_guard lock(mutex_);
-      std::vector<model::Operation>& operations = batches_[host.name];
+      std::vector<plugin::Operation>& operations = batches_[host.name];
       operations.insert(operations.end(), batch.begin(), batch.end());
     }
     return inner_.run(host, batch);
   }
-  std::map<std::string, std::vector<model::Operation>> batches() const {
+  std::map<std::string, std::vector<plugin::Operation>> batches() const {
     std::lock_guard lock(mutex_);
     return batches_;
   }
@@ -152,7 +152,7 @@ class CapturingBackend final : public ops::Backend {
  private:
   ops::Backend& inner_;
   mutable std::mutex mutex_;
-  std::map<std::string, std::vector<model::Operation>> batches_;  ///< host -> its operations, in order
+  std::map<std::string, std::vector<plugin::Operation>> batches_;  ///< host -> its operations, in order
 };
 
 // A file or directory name from a host name or an address: lower case, [a-z0-9._] kept, any
@@ -182,27 +182,27 @@ bool write_text(const std::filesystem::path& path, const std::string& text, std:
 // each change's apply operations in apply order (apply-NNN-<address>.ps1), as the PowerShell
 // backend would send them, plus the bootstrap once. Apply operations come from each change's
 // plugin, as apply makes them, before secrets are resolved: the .json files show "(sensitive)".
-bool emit_scripts(const std::string& out_dir, const std::map<std::string, std::vector<model::Operation>>& reads,
-                  const plan::Plan* plan, std::span<const model::Plugin* const> plugins, Io& io) {
+bool emit_scripts(const std::string& out_dir, const std::map<std::string, std::vector<plugin::Operation>>& reads,
+                  const plan::Plan* plan, std::span<const plugin::Plugin* const> plugins, Io& io) {
   namespace fs = std::filesystem;
   static const powershell::FragmentLookup fragments = powershell::fragment_lookup(plugins::powershell_fragments());
-  std::map<std::string, std::vector<std::pair<std::string, std::vector<model::Operation>>>> phases;  // host -> phases in order
+  std::map<std::string, std::vector<std::pair<std::string, std::vector<plugin::Operation>>>> phases;  // host -> phases in order
   for (const auto& [host, operations] : reads) {
     if (!operations.empty()) phases[host].emplace_back("read", operations);
   }
   if (plan) {
-    const model::KindRegistry kinds(plugins);
+    const plugin::KindRegistry kinds(plugins);
     std::map<std::string, int> applied;  // host -> apply phases so far
     for (const plan::Change& change : plan->changes) {
-      if (change.host.empty() || change.action == model::Action::kNoOp || change.action == model::Action::kRead ||
-          change.action == model::Action::kForget) {
+      if (change.host.empty() || change.action == plugin::Action::kNoOp || change.action == plugin::Action::kRead ||
+          change.action == plugin::Action::kForget) {
         continue;
       }
-      const model::Plugin* plugin = kinds.find(change.address.kind).plugin;
+      const plugin::Plugin* plugin = kinds.find(change.address.kind).plugin;
       if (!plugin) continue;
-      model::ApplyRequest request{change.address, change.action, &change.desired,
+      plugin::ApplyRequest request{change.address, change.action, &change.desired,
                                   change.observed ? &*change.observed : nullptr, change.attributes, &change.references};
-      model::ApplyResponse response = plugin->apply(request);
+      plugin::ApplyResponse response = plugin->apply(request);
       if (response.diagnostics.has_errors()) {
         for (const diag::Diagnostic& d : response.diagnostics.all()) {
           if (d.severity == diag::Severity::kError) {
@@ -217,9 +217,9 @@ bool emit_scripts(const std::string& out_dir, const std::map<std::string, std::v
       for (std::size_t begin = 0; begin < response.operations.size();) {
         const std::string host = response.operations[begin].host.empty() ? change.host : response.operations[begin].host;
         std::size_t end = begin + 1;
-        auto host_of = [&](const model::Operation& op) { return model::lower(op.host.empty() ? change.host : op.host); };
+        auto host_of = [&](const plugin::Operation& op) { return model::lower(op.host.empty() ? change.host : op.host); };
         while (end < response.operations.size() && host_of(response.operations[end]) == model::lower(host)) ++end;
-        std::vector<model::Operation> leg(std::make_move_iterator(response.operations.begin() + static_cast<std::ptrdiff_t>(begin)),
+        std::vector<plugin::Operation> leg(std::make_move_iterator(response.operations.begin() + static_cast<std::ptrdiff_t>(begin)),
                                           std::make_move_iterator(response.operations.begin() + static_cast<std::ptrdiff_t>(end)));
         int number = ++applied[host];
         phases[host].emplace_back(fmt::format("apply-{:03}-{}", number, slug(change.address.str())), std::move(leg));
@@ -250,7 +250,7 @@ bool emit_scripts(const std::string& out_dir, const std::map<std::string, std::v
     }
     for (auto [phase, operations] : host_phases) {
       // As PowerShellBackend does: an operation without a fragment is never sent.
-      std::erase_if(operations, [](const model::Operation& op) { return !fragments(op.name); });
+      std::erase_if(operations, [](const plugin::Operation& op) { return !fragments(op.name); });
       if (operations.empty()) continue;
       if (!write_text(dir / (phase + ".ps1"), powershell::assemble_script(operations, fragments), &error) ||
           !write_text(dir / (phase + ".json"), powershell::redacted_payload(operations), &error)) {
@@ -278,7 +278,7 @@ int graph_command(const GraphOptions& options, const Context& context, Io& io) {
   std::vector<model::Address> vertices;
   for (const model::Resource& r : manifest.resources()) vertices.push_back(r.address);
   diag::Diagnostics problems;
-  const model::KindRegistry kinds(context.plugins);
+  const plugin::KindRegistry kinds(context.plugins);
   graph::Graph graph = graph::Graph::build(vertices, graph::manifest_edges(manifest, kinds.schemas(), context.plugins), problems);
   if (problems.has_errors()) {
     io.err << diag::render_text(problems, loaded->sources, diag::TextStyle{.color = false});

@@ -4,7 +4,7 @@
 
 #include "cli/commands.h"
 #include "cli/common.h"
-#include "model/operation.h"
+#include "plugin/operation.h"
 #include "plan/planner.h"
 #include "verify/verifier.h"
 

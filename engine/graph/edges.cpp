@@ -16,7 +16,7 @@ using model::AttrType;
 /// Collects the edges one resource's written attributes imply.
 class ResourceEdges {
  public:
-  ResourceEdges(const model::Resource& resource, std::vector<model::Edge>& out) : resource_(resource), out_(out) {}
+  ResourceEdges(const model::Resource& resource, std::vector<plugin::Edge>& out) : resource_(resource), out_(out) {}
 
   /// `reason` names the attribute as `kind.attribute`, and `kind.attribute.field` inside a table.
   void add(const model::AttributeSchema& schema, const model::Value& value, const std::string& reason) {
@@ -50,18 +50,18 @@ class ResourceEdges {
 
  private:
   const model::Resource& resource_;
-  std::vector<model::Edge>& out_;
+  std::vector<plugin::Edge>& out_;
 };
 
 }  // namespace
 
-std::vector<model::Edge> manifest_edges(const model::Manifest& manifest, std::span<const model::KindSchema* const> kinds,
-                                        std::span<const model::Plugin* const> plugins) {
+std::vector<plugin::Edge> manifest_edges(const model::Manifest& manifest, std::span<const model::KindSchema* const> kinds,
+                                        std::span<const plugin::Plugin* const> plugins) {
   std::unordered_map<std::string_view, const model::KindSchema*> by_name;
   for (const model::KindSchema* kind : kinds) {
     if (kind) by_name.emplace(kind->kind, kind);  // the first schema of a name wins
   }
-  std::vector<model::Edge> out;
+  std::vector<plugin::Edge> out;
   for (const model::Resource& resource : manifest.resources()) {
     auto kind = by_name.find(resource.kind());
     if (kind == by_name.end()) continue;  // an unknown kind is the validator's
@@ -72,13 +72,13 @@ std::vector<model::Edge> manifest_edges(const model::Manifest& manifest, std::sp
       }
     }
   }
-  for (const model::Plugin* plugin : plugins) {
+  for (const plugin::Plugin* plugin : plugins) {
     if (!plugin) continue;
-    std::vector<model::Edge> implied = plugin->edges(manifest);
+    std::vector<plugin::Edge> implied = plugin->edges(manifest);
     std::move(implied.begin(), implied.end(), std::back_inserter(out));
   }
   // Stable: equal (from, to, reason) keep manifest order, then plugin order.
-  std::stable_sort(out.begin(), out.end(), [](const model::Edge& a, const model::Edge& b) {
+  std::stable_sort(out.begin(), out.end(), [](const plugin::Edge& a, const plugin::Edge& b) {
     return std::tie(a.from, a.to, a.reason) < std::tie(b.from, b.to, b.reason);
   });
   return out;

@@ -16,7 +16,7 @@ namespace supctl::graph {
 namespace {
 
 using model::Address;
-using model::Edge;
+using plugin::Edge;
 
 constexpr std::string_view kDependsOn = "depends_on";
 constexpr std::size_t kNone = static_cast<std::size_t>(-1);

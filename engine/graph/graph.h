@@ -9,7 +9,7 @@
 
 #include "diag/diagnostic.h"
 #include "model/manifest.h"
-#include "model/plugin.h"
+#include "plugin/plugin.h"
 
 namespace supctl::graph {
 
@@ -19,7 +19,7 @@ class Graph {
   /// vertices are ignored (the validator reports dangling references). A cycle is reported in
   /// `out` once, as `dependency cycle: a -> b -> a`, at the range of the edge that closes it
   /// (preferring a `depends_on` edge); the graph is still returned, without that edge.
-  static Graph build(std::vector<model::Address> vertices, std::vector<model::Edge> edges, diag::Diagnostics& out);
+  static Graph build(std::vector<model::Address> vertices, std::vector<plugin::Edge> edges, diag::Diagnostics& out);
 
   Graph(Graph&&) noexcept;
   Graph& operator=(Graph&&) noexcept;
@@ -32,7 +32,7 @@ class Graph {
   std::vector<model::Address> dependents(const model::Address& vertex) const;    ///< direct, sorted
   /// `targets` and everything they depend on, transitively, in `order()`.
   std::vector<model::Address> closure(std::span<const model::Address> targets) const;
-  const std::vector<model::Edge>& edges() const;  ///< kept edges, sorted by (from, to)
+  const std::vector<plugin::Edge>& edges() const;  ///< kept edges, sorted by (from, to)
 
   std::string to_dot() const;      ///< rankdir=RL, one node per resource, edge labels = reasons
   std::string to_mermaid() const;  ///< flowchart RL
@@ -46,7 +46,7 @@ class Graph {
 
 /// The edges a manifest implies by itself: one per reference attribute (to the resource it names),
 /// one per `depends_on` item, then every plugin's `edges()`. Deterministic order.
-std::vector<model::Edge> manifest_edges(const model::Manifest& manifest, std::span<const model::KindSchema* const> kinds,
-                                        std::span<const model::Plugin* const> plugins);
+std::vector<plugin::Edge> manifest_edges(const model::Manifest& manifest, std::span<const model::KindSchema* const> kinds,
+                                        std::span<const plugin::Plugin* const> plugins);
 
 }  // namespace supctl::graph

@@ -202,20 +202,20 @@ const model::KindSchema& host_kind() {
 
 std::span<const diag::RuleInfo> engine_rules() { return kEngineRules; }
 
-std::vector<diag::RuleInfo> all_rules(std::span<const model::Plugin* const> plugins) {
+std::vector<diag::RuleInfo> all_rules(std::span<const plugin::Plugin* const> plugins) {
   std::vector<diag::RuleInfo> rules(std::begin(kEngineRules), std::end(kEngineRules));
-  for (const model::Plugin* plugin : plugins) rules.insert(rules.end(), plugin->rules().begin(), plugin->rules().end());
+  for (const plugin::Plugin* plugin : plugins) rules.insert(rules.end(), plugin->rules().begin(), plugin->rules().end());
   return rules;
 }
 
-KindTable kind_table(std::span<const model::Plugin* const> plugins) {
+KindTable kind_table(std::span<const plugin::Plugin* const> plugins) {
   std::vector<const model::KindSchema*> kinds{&host_kind()};
-  const model::KindRegistry registry(plugins);
+  const plugin::KindRegistry registry(plugins);
   kinds.insert(kinds.end(), registry.schemas().begin(), registry.schemas().end());
   return KindTable(std::move(kinds));
 }
 
-Validation validate_files(std::vector<ManifestFile> files, std::span<const model::Plugin* const> plugins,
+Validation validate_files(std::vector<ManifestFile> files, std::span<const plugin::Plugin* const> plugins,
                           diag::SourceSet& sources) {
   Validation result;
   result.file_count = files.size();
@@ -234,7 +234,7 @@ Validation validate_files(std::vector<ManifestFile> files, std::span<const model
   }
   check_references(result.manifest, kinds, result.diagnostics);
   check_hosts(result.manifest, result.diagnostics);
-  for (const model::Plugin* plugin : plugins) plugin->check(result.manifest, result.diagnostics);
+  for (const plugin::Plugin* plugin : plugins) plugin->check(result.manifest, result.diagnostics);
   if (!result.diagnostics.has_errors()) {
     // The whole manifest's dependencies, as graph and plan build them: a cycle is an error here too.
     std::vector<model::Address> vertices;
@@ -245,7 +245,7 @@ Validation validate_files(std::vector<ManifestFile> files, std::span<const model
   return result;
 }
 
-Validation validate_directory(const std::filesystem::path& dir, std::span<const model::Plugin* const> plugins,
+Validation validate_directory(const std::filesystem::path& dir, std::span<const plugin::Plugin* const> plugins,
                               diag::SourceSet& sources) {
   diag::Diagnostics read_problems;
   std::vector<ManifestFile> files = read_directory(dir, read_problems);

@@ -186,15 +186,4 @@ Json as_reference(const Json& seen, const Json* references, std::string_view att
   return same ? (*references)[std::string(attribute)]["name"] : seen;
 }
 
-std::string_view failure_kind_name(FailureKind kind) {
-  switch (kind) {
-    case FailureKind::kNone: return "none";
-    case FailureKind::kUnreachable: return "unreachable";
-    case FailureKind::kAccessDenied: return "access_denied";
-    case FailureKind::kTimeout: return "timeout";
-    case FailureKind::kFailed: return "failed";
-  }
-  return "failed";
-}
-
 }  // namespace supctl::model

@@ -9,7 +9,7 @@
 #include <vector>
 
 #include "model/manifest.h"
-#include "model/operation.h"
+#include "model/json.h"
 #include "model/schema.h"
 
 namespace supctl::model {

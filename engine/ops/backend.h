@@ -9,7 +9,7 @@
 #include <vector>
 
 #include "model/manifest.h"
-#include "model/operation.h"
+#include "plugin/operation.h"
 #include "ops/clock.h"
 
 namespace supctl::ops {
@@ -24,13 +24,13 @@ struct HostTarget {
 class ChainStops {
  public:
   /// The result of an operation whose chain stopped before it; nullopt when it is to run.
-  std::optional<model::OperationResult> skipped(const model::Operation& operation) const {
+  std::optional<plugin::OperationResult> skipped(const plugin::Operation& operation) const {
     auto it = operation.chain != 0 ? stopped_.find(operation.chain) : stopped_.end();
     if (it == stopped_.end()) return std::nullopt;
-    return model::OperationResult{model::FailureKind::kFailed, nullptr, "not run: " + it->second + " failed before it"};
+    return plugin::OperationResult{plugin::FailureKind::kFailed, nullptr, "not run: " + it->second + " failed before it"};
   }
   /// Notes an operation's outcome: a failure stops the rest of its chain.
-  void ran(const model::Operation& operation, const model::OperationResult& result) {
+  void ran(const plugin::Operation& operation, const plugin::OperationResult& result) {
     if (operation.chain != 0 && !result.ok()) stopped_.emplace(operation.chain, operation.name);
   }
 
@@ -44,7 +44,7 @@ class Backend {
   /// Runs the batch on the host in one round trip. Always one result per operation, in order;
   /// a host that cannot be reached fails every operation with the same failure. Must be safe to
   /// call from several threads at once for different hosts.
-  virtual std::vector<model::OperationResult> run(const HostTarget& host, std::span<const model::Operation> batch) = 0;
+  virtual std::vector<plugin::OperationResult> run(const HostTarget& host, std::span<const plugin::Operation> batch) = 0;
   /// The clock of the servers behind it when it is not the system's (the lab's simulated clock,
   /// where waiting moves time on); nullptr: the system clock.
   virtual Clock* clock() { return nullptr; }

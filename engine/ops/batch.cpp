@@ -27,15 +27,15 @@ void parallel_for(std::size_t count, int parallelism, const std::function<void(s
   for (std::thread& thread : pool) thread.join();
 }
 
-HostTarget target_for(const model::Operation& operation, const HostTarget& resource, const TargetOf& target_of) {
+HostTarget target_for(const plugin::Operation& operation, const HostTarget& resource, const TargetOf& target_of) {
   if (operation.host.empty() || model::lower(operation.host) == model::lower(resource.name)) return resource;
   return target_of ? target_of(operation.host) : HostTarget{operation.host, nullptr};
 }
 
-ReadBatch::Ticket ReadBatch::add(const HostTarget& host, std::vector<model::Operation> operations, const TargetOf& target_of) {
+ReadBatch::Ticket ReadBatch::add(const HostTarget& host, std::vector<plugin::Operation> operations, const TargetOf& target_of) {
   std::vector<Place> places;
   places.reserve(operations.size());
-  for (model::Operation& op : operations) {
+  for (plugin::Operation& op : operations) {
     HostTarget target = target_for(op, host, target_of);
     auto [it, inserted] = by_name_.emplace(model::lower(target.name), hosts_.size());
     if (inserted) hosts_.push_back(HostBatch{std::move(target), {}, {}});
@@ -56,7 +56,7 @@ void ReadBatch::run(Backend& backend, int parallelism) {
       // A backend that breaks its contract must not shift results onto the wrong resources.
       std::string error = fmt::format("the backend returned {} results for {} operations on '{}'", batch.results.size(),
                                       batch.operations.size(), batch.target.name);
-      batch.results.assign(batch.operations.size(), model::OperationResult{model::FailureKind::kFailed, nullptr, error});
+      batch.results.assign(batch.operations.size(), plugin::OperationResult{plugin::FailureKind::kFailed, nullptr, error});
     }
   });
   results_.assign(tickets_.size(), {});
@@ -65,7 +65,7 @@ void ReadBatch::run(Backend& backend, int parallelism) {
   }
 }
 
-std::span<const model::OperationResult> ReadBatch::results(Ticket ticket) const {
+std::span<const plugin::OperationResult> ReadBatch::results(Ticket ticket) const {
   if (ticket >= results_.size()) return {};
   return results_[ticket];
 }

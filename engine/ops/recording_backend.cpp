@@ -4,22 +4,22 @@
 
 namespace supctl::ops {
 
-std::vector<model::OperationResult> RecordingBackend::run(const HostTarget& host, std::span<const model::Operation> batch) {
+std::vector<plugin::OperationResult> RecordingBackend::run(const HostTarget& host, std::span<const plugin::Operation> batch) {
   bool unreachable;
   {
     std::lock_guard lock(mutex_);
     ++round_trips_[host.name];
     std::vector<std::string> names;
-    for (const model::Operation& op : batch) names.push_back(op.name);
+    for (const plugin::Operation& op : batch) names.push_back(op.name);
     batches_.emplace_back(host.name, std::move(names));
     unreachable = unreachable_.contains(host.name);
   }
-  std::vector<model::OperationResult> results;
+  std::vector<plugin::OperationResult> results;
   results.reserve(batch.size());
   ChainStops chains;
-  for (const model::Operation& op : batch) {
+  for (const plugin::Operation& op : batch) {
     if (unreachable) {
-      results.push_back({model::FailureKind::kUnreachable, nullptr, fmt::format("cannot reach '{}'", host.name)});
+      results.push_back({plugin::FailureKind::kUnreachable, nullptr, fmt::format("cannot reach '{}'", host.name)});
     } else if (auto skipped = chains.skipped(op)) {
       results.push_back(std::move(*skipped));
     } else {

@@ -16,11 +16,11 @@ namespace supctl::ops {
 
 class RecordingBackend final : public Backend {
  public:
-  using Handler = std::function<model::OperationResult(const std::string& host, const model::Operation&)>;
+  using Handler = std::function<plugin::OperationResult(const std::string& host, const plugin::Operation&)>;
 
   explicit RecordingBackend(Handler handler) : handler_(std::move(handler)) {}
 
-  std::vector<model::OperationResult> run(const HostTarget& host, std::span<const model::Operation> batch) override;
+  std::vector<plugin::OperationResult> run(const HostTarget& host, std::span<const plugin::Operation> batch) override;
 
   /// Every operation on this host fails as unreachable (one round trip is still counted).
   void set_unreachable(const std::string& host, bool unreachable = true);

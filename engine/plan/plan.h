@@ -8,12 +8,12 @@
 
 #include "model/address.h"
 #include "model/attributes.h"
-#include "model/plugin.h"
+#include "plugin/plugin.h"
 
 namespace supctl::plan {
 
-using model::Action;
-using model::AttributeDiff;
+using plugin::Action;
+using plugin::AttributeDiff;
 using model::Json;
 
 inline constexpr int kPlanFormatVersion = 1;  ///< saved plans and `plan --format json`
@@ -66,7 +66,7 @@ struct Summary {
 
 struct Plan {
   int format_version = kPlanFormatVersion;
-  int plugin_api_version = model::kPluginApiVersion;
+  int plugin_api_version = plugin::kPluginApiVersion;
   std::string supctl_version;
   std::string lineage;       ///< of the state the plan was made against
   std::int64_t serial = 0;   ///< of that state

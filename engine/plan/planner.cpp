@@ -14,9 +14,9 @@
 namespace supctl::plan {
 namespace {
 
-using model::Action;
+using plugin::Action;
 using model::Address;
-using model::AttributeDiff;
+using plugin::AttributeDiff;
 using model::AttributeMap;
 using model::Json;
 
@@ -25,7 +25,7 @@ struct Item {
   Address address;
   const model::Resource* desired = nullptr;
   const state::ResourceRecord* record = nullptr;
-  model::KindOwner kind;
+  plugin::KindOwner kind;
   std::string host;  ///< empty: pure data, never read or changed
   std::optional<ops::ReadBatch::Ticket> ticket;
   AttributeMap desired_map;
@@ -126,7 +126,7 @@ class Planner {
   }
 
   void add_item(const Address& address, const model::Resource* desired, const state::ResourceRecord* record) {
-    const model::KindOwner kind = kinds_.find(address.kind);
+    const plugin::KindOwner kind = kinds_.find(address.kind);
     if (!kind.plugin && desired) return;  // the engine's own settings (a [host]), nothing on a server
     if (!kind.plugin) {
       auto& d = out_.error("unknown-kind", fmt::format("the state records {}, but no plugin knows the kind '{}'", address.str(), address.kind));
@@ -154,9 +154,9 @@ class Planner {
         item.observed = item.desired_map;  // pure data: nothing on a host to read
         continue;
       }
-      model::ReadRequest request{item.address, item.desired, item.record ? &item.record->attributes : nullptr, in_.manifest,
+      plugin::ReadRequest request{item.address, item.desired, item.record ? &item.record->attributes : nullptr, in_.manifest,
                                  &item.references};
-      model::ReadResponse response = item.kind.plugin->read(request);
+      plugin::ReadResponse response = item.kind.plugin->read(request);
       item.read_ok = !response.diagnostics.has_errors();
       out_.append(std::move(response.diagnostics));
       if (item.read_ok) {
@@ -168,9 +168,9 @@ class Planner {
     batch.run(*in_.backend, options_.parallelism);
     for (Item& item : items_) {
       if (!item.ticket) continue;
-      model::ObserveRequest request{item.address, item.desired, batch.results(*item.ticket),
+      plugin::ObserveRequest request{item.address, item.desired, batch.results(*item.ticket),
                                     item.record ? &item.record->attributes : nullptr, &item.references, in_.manifest};
-      model::ObserveResponse response = item.kind.plugin->observe(request);
+      plugin::ObserveResponse response = item.kind.plugin->observe(request);
       locate(item, response.diagnostics);
       item.read_ok = !response.diagnostics.has_errors();
       out_.append(std::move(response.diagnostics));
@@ -237,9 +237,9 @@ class Planner {
     std::vector<std::string> rotated;
     if (item.desired) rotated = rotated_secrets(item, change);
 
-    model::DiffRequest request{item.address, &schema, item.desired ? &item.desired_map : nullptr,
+    plugin::DiffRequest request{item.address, &schema, item.desired ? &item.desired_map : nullptr,
                                item.observed ? &*item.observed : nullptr, rotated, &item.references};
-    model::DiffResponse diffed = item.kind.plugin->diff(request);
+    plugin::DiffResponse diffed = item.kind.plugin->diff(request);
     locate(item, diffed.diagnostics);
     out_.append(std::move(diffed.diagnostics));
     change.action = diffed.action;
@@ -277,9 +277,9 @@ class Planner {
     if (change.host.empty() || change.action == Action::kNoOp || change.action == Action::kRead || change.action == Action::kForget) {
       return hosts;
     }
-    model::ApplyRequest request{change.address, change.action, &change.desired, change.observed ? &*change.observed : nullptr,
+    plugin::ApplyRequest request{change.address, change.action, &change.desired, change.observed ? &*change.observed : nullptr,
                                 change.attributes, &change.references};
-    for (const model::Operation& op : item.kind.plugin->apply(request).operations) {
+    for (const plugin::Operation& op : item.kind.plugin->apply(request).operations) {
       if (op.host.empty() || model::lower(op.host) == model::lower(change.host)) continue;
       if (std::none_of(hosts.begin(), hosts.end(), [&](const std::string& h) { return model::lower(h) == model::lower(op.host); }))
         hosts.push_back(op.host);
@@ -298,7 +298,7 @@ class Planner {
           auto recorded = item.record->attributes.find(a.name);
           const model::AttributeSchema* attribute = item.kind.schema->attribute(a.name);
           bool manifest_unchanged = recorded != item.record->attributes.end() && attribute &&
-                                    model::same_value(*attribute, a.after, recorded->second);
+                                    plugin::same_value(*attribute, a.after, recorded->second);
           if (!manifest_unchanged) return Reason::kChangedInManifest;
         }
         return Reason::kDrift;
@@ -320,7 +320,7 @@ class Planner {
         continue;
       }
       auto observed = item.observed->find(name);
-      if (observed == item.observed->end() || !model::same_value(*attribute, recorded, observed->second)) {
+      if (observed == item.observed->end() || !plugin::same_value(*attribute, recorded, observed->second)) {
         drift.attributes.push_back(AttributeDiff{name, recorded, observed == item.observed->end() ? Json(nullptr) : observed->second, false});
       }
     }
@@ -379,7 +379,7 @@ class Planner {
   const PlanInputs& in_;
   const PlanOptions& options_;
   diag::Diagnostics out_;
-  model::KindRegistry kinds_;
+  plugin::KindRegistry kinds_;
   std::vector<state::ResourceRecord> records_;  ///< sorted by address
   std::vector<Item> items_;                     ///< in apply order
 };

@@ -9,7 +9,7 @@
 
 #include "diag/diagnostic.h"
 #include "model/manifest.h"
-#include "model/plugin.h"
+#include "plugin/plugin.h"
 #include "ops/backend.h"
 #include "plan/plan.h"
 #include "plan/secrets.h"
@@ -28,7 +28,7 @@ struct PlanOptions {
 
 struct PlanInputs {
   const model::Manifest* manifest = nullptr;
-  std::span<const model::Plugin* const> plugins;
+  std::span<const plugin::Plugin* const> plugins;
   const state::StateStore* state = nullptr;  ///< nullptr: nothing applied yet
   ops::Backend* backend = nullptr;
   const Secrets* secrets = nullptr;

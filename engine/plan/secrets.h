@@ -6,7 +6,7 @@
 #include <optional>
 #include <string>
 
-#include "model/operation.h"
+#include "plugin/operation.h"
 
 namespace supctl::plan {
 

@@ -19,7 +19,7 @@ using formats::LogEncoding;
 using formats::LogEntry;
 using formats::LogReader;
 using model::Json;
-using model::LogSource;
+using plugin::LogSource;
 
 constexpr std::size_t kQuotedLines = 3;  ///< a failure is quoted with the lines just before it
 
@@ -41,7 +41,7 @@ bool contains_any(const std::string& message_lower, const std::vector<std::strin
   return false;
 }
 
-bool in_source(const model::Milestone& milestone, const LogSource& source) {
+bool in_source(const plugin::Milestone& milestone, const LogSource& source) {
   return milestone.source == source || std::find(milestone.also_in.begin(), milestone.also_in.end(), source) != milestone.also_in.end();
 }
 
@@ -149,7 +149,7 @@ struct Tracker::Impl {
     bool missing = false;         ///< the last read found no such log
   };
 
-  model::InstallChain chain;
+  plugin::InstallChain chain;
   ops::Backend& backend;
   ops::Clock& clock;
   TargetOf target_of;
@@ -169,7 +169,7 @@ struct Tracker::Impl {
   }
   std::vector<std::size_t> fresh_;  ///< milestones reached during this poll, for progress
 
-  Impl(model::InstallChain c, ops::Backend& b, ops::Clock& k, TargetOf t, TrackOptions o, Progress p)
+  Impl(plugin::InstallChain c, ops::Backend& b, ops::Clock& k, TargetOf t, TrackOptions o, Progress p)
       : chain(std::move(c)), backend(b), clock(k), target_of(std::move(t)), options(o), progress(std::move(p)) {
     seen.resize(chain.milestones.size());
     std::vector<LogSource> unique;
@@ -201,13 +201,13 @@ struct Tracker::Impl {
 
   /// One entry of one log: milestones reached, failures seen.
   void take(Source& source, LogEntry&& entry) {
-    Sighting sighting{source.where.host, source.rolled ? model::rolled_over_name(source.where.log) : source.where.log, source.line_known ? entry.line : 0,
+    Sighting sighting{source.where.host, source.rolled ? plugin::rolled_over_name(source.where.log) : source.where.log, source.line_known ? entry.line : 0,
                       entry.time ? entry.time->str() : std::string(), entry.message};
     source.recent.push_back(sighting);
     if (source.recent.size() > kQuotedLines) source.recent.pop_front();
     const std::string message = model::lower(entry.message);
     for (std::size_t i = 0; i < chain.milestones.size(); ++i) {
-      const model::Milestone& milestone = chain.milestones[i];
+      const plugin::Milestone& milestone = chain.milestones[i];
       if (!in_source(milestone, source.where) || !contains_any(message, milestone.signs)) continue;
       if (milestone.starts_attempt) {
         // A new attempt: what this log showed from this step on no longer counts.
@@ -222,7 +222,7 @@ struct Tracker::Impl {
       if (source.failure && source.failure->step == i) source.failure.reset();
       if (fresh) fresh_.push_back(i);
     }
-    for (const model::FailureSign& sign : chain.failures) {
+    for (const plugin::FailureSign& sign : chain.failures) {
       if (!same_log(sign.source, source.where) || !contains_any(message, sign.signs)) continue;
       if (!sign.about.empty() && !contains_any(message, sign.about)) continue;
       // The earliest step that failed is the cause; what fails after it follows from it.
@@ -233,11 +233,11 @@ struct Tracker::Impl {
     }
   }
 
-  model::Operation read_operation(const Source& source, bool rolled) const {
+  plugin::Operation read_operation(const Source& source, bool rolled) const {
     Json params{{"log", source.where.log}, {"component", source.where.component}, {"offset", source.offset},
                 {"max_bytes", options.max_read_bytes}};
     if (rolled) params["rolled"] = true;
-    return model::Operation{"logs.read", std::move(params)};
+    return plugin::Operation{"logs.read", std::move(params)};
   }
 
   /// Progress: the milestones this poll reached, in the chain's order (the logs of several hosts
@@ -259,7 +259,7 @@ struct Tracker::Impl {
     for (auto& source : sources) by_host[source->where.host].push_back(source.get());
     bool more = false;
     for (auto& [host, list] : by_host) {
-      std::vector<model::Operation> batch;
+      std::vector<plugin::Operation> batch;
       std::vector<Source*> order;
       for (Source* source : list) {
         bool rolled = options.on_demand && !source->done_rolled;
@@ -385,7 +385,7 @@ struct Tracker::Impl {
   }
 };
 
-Tracker::Tracker(model::InstallChain chain, ops::Backend& backend, ops::Clock& clock, TargetOf target_of, TrackOptions options,
+Tracker::Tracker(plugin::InstallChain chain, ops::Backend& backend, ops::Clock& clock, TargetOf target_of, TrackOptions options,
                  Progress progress)
     : impl_(std::make_unique<Impl>(std::move(chain), backend, clock, std::move(target_of), options, std::move(progress))) {}
 

@@ -11,7 +11,7 @@
 #include <string>
 #include <vector>
 
-#include "model/evidence.h"
+#include "plugin/evidence.h"
 #include "ops/backend.h"
 #include "ops/clock.h"
 
@@ -65,7 +65,7 @@ class Tracker {
   using TargetOf = std::function<ops::HostTarget(const std::string& host)>;
   using Progress = std::function<void(const std::string& line)>;
 
-  Tracker(model::InstallChain chain, ops::Backend& backend, ops::Clock& clock, TargetOf target_of, TrackOptions options,
+  Tracker(plugin::InstallChain chain, ops::Backend& backend, ops::Clock& clock, TargetOf target_of, TrackOptions options,
           Progress progress = {});
   ~Tracker();
   Tracker(const Tracker&) = delete;

@@ -12,9 +12,9 @@ namespace {
 
 
 struct Pending {
-  const model::Plugin* plugin = nullptr;
-  model::Check check;
-  std::vector<model::OperationResult> results;  ///< one per check operation
+  const plugin::Plugin* plugin = nullptr;
+  plugin::Check check;
+  std::vector<plugin::OperationResult> results;  ///< one per check operation
   std::size_t outcome = 0;                      ///< index into the report's checks
 };
 
@@ -29,16 +29,16 @@ int VerifyReport::failed() const {
 VerifyReport run_verify(const VerifyInputs& in) {
   VerifyReport report;
   std::vector<Pending> pending;
-  const model::KindRegistry kinds(in.plugins);
+  const plugin::KindRegistry kinds(in.plugins);
   auto schema_of = [&](std::string_view kind) { return kinds.schema(kind); };
   for (const model::Resource& resource : in.manifest->resources()) {
-    const model::Plugin* plugin = kinds.find(resource.kind()).plugin;
+    const plugin::Plugin* plugin = kinds.find(resource.kind()).plugin;
     if (!plugin) continue;  // the engine's own tables ([host], [hierarchy])
     const std::string host = plugin->host_of(resource, *in.manifest);
     const model::AttributeMap desired = model::desired_attributes(resource);
     const model::Json references = model::resolve_references(resource, *in.manifest, schema_of);
 
-    model::EvidenceRequest evidence{resource.address, model::Action::kNoOp, host, &desired, nullptr, &references};
+    plugin::EvidenceRequest evidence{resource.address, plugin::Action::kNoOp, host, &desired, nullptr, &references};
     if (auto chain = plugin->evidence(evidence)) {
       TrackOptions options;
       options.on_demand = true;
@@ -51,8 +51,8 @@ VerifyReport run_verify(const VerifyInputs& in) {
                                            tracked.outcome == TrackOutcome::kSucceeded, tracked.summary(), tracked.details(),
                                            tracked.outcome == TrackOutcome::kSucceeded ? std::string() : tracked.hint});
     }
-    model::CheckRequest request{resource.address, host, &desired, &references, in.manifest};
-    for (model::Check& check : plugin->checks(request)) {
+    plugin::CheckRequest request{resource.address, host, &desired, &references, in.manifest};
+    for (plugin::Check& check : plugin->checks(request)) {
       report.checks.push_back(CheckOutcome{resource.address.str(), check.name, check.title, false, {}, {}, {}});
       pending.push_back(Pending{plugin, std::move(check), {}, report.checks.size() - 1});
     }
@@ -65,17 +65,17 @@ VerifyReport run_verify(const VerifyInputs& in) {
     for (std::size_t o = 0; o < pending[c].check.operations.size(); ++o) by_host[pending[c].check.operations[o].host].emplace_back(c, o);
   }
   for (const auto& [host, slots] : by_host) {
-    std::vector<model::Operation> batch;
+    std::vector<plugin::Operation> batch;
     for (auto [c, o] : slots) batch.push_back(pending[c].check.operations[o].operation);
     auto results = in.backend->run(in.target_of(host), batch);
     for (std::size_t i = 0; i < slots.size(); ++i) {
       auto [c, o] = slots[i];
       pending[c].results[o] = i < results.size() ? results[i]
-                                                 : model::OperationResult{model::FailureKind::kFailed, nullptr, "the backend returned no result"};
+                                                 : plugin::OperationResult{plugin::FailureKind::kFailed, nullptr, "the backend returned no result"};
     }
   }
   for (Pending& p : pending) {
-    model::CheckResult judged = p.plugin->evaluate(p.check, p.results);
+    plugin::CheckResult judged = p.plugin->evaluate(p.check, p.results);
     CheckOutcome& outcome = report.checks[p.outcome];
     outcome.passed = judged.passed;
     outcome.summary = std::move(judged.summary);

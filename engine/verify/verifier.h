@@ -9,7 +9,7 @@
 #include <vector>
 
 #include "model/manifest.h"
-#include "model/plugin.h"
+#include "plugin/plugin.h"
 #include "ops/backend.h"
 #include "ops/clock.h"
 #include "verify/tracker.h"
@@ -18,7 +18,7 @@ namespace supctl::verify {
 
 struct VerifyInputs {
   const model::Manifest* manifest = nullptr;
-  std::span<const model::Plugin* const> plugins;
+  std::span<const plugin::Plugin* const> plugins;
   ops::Backend* backend = nullptr;
   ops::Clock* clock = nullptr;
   Tracker::TargetOf target_of;

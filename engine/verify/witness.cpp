@@ -27,7 +27,7 @@ class TrackerWatch final : public apply::Witness::Watch {
 
 }  // namespace
 
-LogWitness::LogWitness(std::span<const model::Plugin* const> plugins, ops::Backend& backend, ops::Clock& clock,
+LogWitness::LogWitness(std::span<const plugin::Plugin* const> plugins, ops::Backend& backend, ops::Clock& clock,
                        Tracker::TargetOf target_of, TrackOptions options, Progress progress)
     : kinds_(plugins),
       backend_(backend),
@@ -37,9 +37,9 @@ LogWitness::LogWitness(std::span<const model::Plugin* const> plugins, ops::Backe
       progress_(std::move(progress)) {}
 
 std::unique_ptr<apply::Witness::Watch> LogWitness::watch(const plan::Change& change, const ops::HostTarget&) {
-  const model::Plugin* plugin = kinds_.find(change.address.kind).plugin;
+  const plugin::Plugin* plugin = kinds_.find(change.address.kind).plugin;
   if (!plugin) return nullptr;
-  model::EvidenceRequest request{change.address, change.action, change.host, &change.desired,
+  plugin::EvidenceRequest request{change.address, change.action, change.host, &change.desired,
                                  change.observed ? &*change.observed : nullptr, &change.references};
   auto chain = plugin->evidence(request);
   if (!chain) return nullptr;

@@ -8,7 +8,7 @@
 #include <string>
 
 #include "apply/applier.h"
-#include "model/plugin.h"
+#include "plugin/plugin.h"
 #include "ops/clock.h"
 #include "verify/tracker.h"
 
@@ -20,13 +20,13 @@ class LogWitness final : public apply::Witness {
   /// `progress` gets each milestone as it shows ("pr1wsus.contoso.com: software_update_point[...]:
   /// SUPSetup.log: installation successful"); it may be called from several threads at once.
   /// `target_of` finds the transport settings of every host a chain reads logs on.
-  LogWitness(std::span<const model::Plugin* const> plugins, ops::Backend& backend, ops::Clock& clock, Tracker::TargetOf target_of,
+  LogWitness(std::span<const plugin::Plugin* const> plugins, ops::Backend& backend, ops::Clock& clock, Tracker::TargetOf target_of,
              TrackOptions options, Progress progress);
 
   std::unique_ptr<Watch> watch(const plan::Change& change, const ops::HostTarget& target) override;
 
  private:
-  model::KindRegistry kinds_;
+  plugin::KindRegistry kinds_;
   ops::Backend& backend_;
   ops::Clock& clock_;
   Tracker::TargetOf target_of_;

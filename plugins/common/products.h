@@ -11,7 +11,7 @@
 
 #include "diag/source.h"
 #include "model/manifest.h"
-#include "model/operation.h"
+#include "plugin/operation.h"
 
 namespace supctl::plugins::common {
 

@@ -6,7 +6,7 @@
 #include <string_view>
 
 #include "model/manifest.h"
-#include "model/operation.h"
+#include "plugin/operation.h"
 
 namespace supctl::plugins::common {
 

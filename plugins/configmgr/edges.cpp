@@ -5,8 +5,8 @@
 
 namespace supctl::plugins::configmgr {
 
-std::vector<model::Edge> implied_edges(const model::Manifest& manifest) {
-  std::vector<model::Edge> edges;
+std::vector<plugin::Edge> implied_edges(const model::Manifest& manifest) {
+  std::vector<plugin::Edge> edges;
   std::map<std::string, std::vector<const model::Resource*>> sups_by_site;  // in address order
   for (const model::Resource& sup : manifest.of_kind("software_update_point")) {
     if (auto site = sup.string("site")) sups_by_site[std::string(*site)].push_back(&sup);

@@ -4,10 +4,10 @@
 
 #include <vector>
 
-#include "model/plugin.h"
+#include "plugin/plugin.h"
 
 namespace supctl::plugins::configmgr {
 
-std::vector<model::Edge> implied_edges(const model::Manifest& manifest);
+std::vector<plugin::Edge> implied_edges(const model::Manifest& manifest);
 
 }  // namespace supctl::plugins::configmgr

@@ -16,7 +16,7 @@ namespace supctl::plugins::configmgr {
 namespace {
 
 using model::Json;
-using model::LogSource;
+using plugin::LogSource;
 
 constexpr std::size_t kProxyLinesQuoted = 5;
 
@@ -27,14 +27,14 @@ std::string proxy_text(const Json& proxy) {
   return text;
 }
 
-model::CheckResult fail(std::string summary, std::string hint, std::vector<std::string> details = {}) {
-  return model::CheckResult{false, std::move(summary), std::move(details), std::move(hint)};
+plugin::CheckResult fail(std::string summary, std::string hint, std::vector<std::string> details = {}) {
+  return plugin::CheckResult{false, std::move(summary), std::move(details), std::move(hint)};
 }
-model::CheckResult pass(std::string summary, std::vector<std::string> details = {}) {
-  return model::CheckResult{true, std::move(summary), std::move(details), {}};
+plugin::CheckResult pass(std::string summary, std::vector<std::string> details = {}) {
+  return plugin::CheckResult{true, std::move(summary), std::move(details), {}};
 }
 
-model::CheckResult evaluate_winhttp(const model::Check& check, std::span<const model::OperationResult> results) {
+plugin::CheckResult evaluate_winhttp(const plugin::Check& check, std::span<const plugin::OperationResult> results) {
   // The registry value first (the same on every language of Windows), netsh's text otherwise.
   std::optional<formats::WinHttpProxy> seen;
   std::string source;
@@ -94,7 +94,7 @@ model::CheckResult evaluate_winhttp(const model::Check& check, std::span<const m
 }
 
 /// WCM.log's lines about the proxy for `server`, the last few.
-std::vector<std::string> proxy_lines(const model::OperationResult& read, std::string_view server) {
+std::vector<std::string> proxy_lines(const plugin::OperationResult& read, std::string_view server) {
   std::vector<std::string> lines;
   if (!read.ok()) return {fmt::format("WCM.log cannot be read: {}", read.error)};
   auto bytes = model::base64_decode(read.value.value("data", std::string()));
@@ -113,7 +113,7 @@ std::vector<std::string> proxy_lines(const model::OperationResult& read, std::st
   return lines;
 }
 
-model::CheckResult evaluate_wsus_proxy(const model::Check& check, std::span<const model::OperationResult> results) {
+plugin::CheckResult evaluate_wsus_proxy(const plugin::Check& check, std::span<const plugin::OperationResult> results) {
   const std::string& fqdn = check.address.name;
   const std::string site_server = check.expected.value("site_server", std::string());
   if (results.empty() || !results[0].ok()) {
@@ -139,7 +139,7 @@ model::CheckResult evaluate_wsus_proxy(const model::Check& check, std::span<cons
               wcm);
 }
 
-model::CheckResult evaluate_adr_proxy(const model::Check& check, std::span<const model::OperationResult> results) {
+plugin::CheckResult evaluate_adr_proxy(const plugin::Check& check, std::span<const plugin::OperationResult> results) {
   const std::string& fqdn = check.address.name;
   if (results.empty() || !results[0].ok()) {
     return fail(fmt::format("the software update point on {} cannot be read: {}", fqdn, results.empty() ? "no result" : results[0].error),
@@ -158,11 +158,11 @@ model::CheckResult evaluate_adr_proxy(const model::Check& check, std::span<const
 
 }  // namespace
 
-std::optional<model::InstallChain> sup_evidence(const model::EvidenceRequest& request) {
+std::optional<plugin::InstallChain> sup_evidence(const plugin::EvidenceRequest& request) {
   if (request.address.kind != "software_update_point" || request.host.empty()) return std::nullopt;
-  const bool reinstall = request.action == model::Action::kUpdate && request.observed && request.observed->contains("installed") &&
+  const bool reinstall = request.action == plugin::Action::kUpdate && request.observed && request.observed->contains("installed") &&
                          request.observed->at("installed") == false;
-  if (request.action != model::Action::kCreate && request.action != model::Action::kNoOp && !reinstall) return std::nullopt;
+  if (request.action != plugin::Action::kCreate && request.action != plugin::Action::kNoOp && !reinstall) return std::nullopt;
 
   const std::string& fqdn = request.address.name;
   const std::string server = model::upper(fqdn);
@@ -175,10 +175,10 @@ std::optional<model::InstallChain> sup_evidence(const model::EvidenceRequest& re
   const LogSource setup{fqdn, "SUPSetup.log", ""};
   const LogSource wcm{site_server, "WCM.log", "SMS_WSUS_CONFIGURATION_MANAGER"};
 
-  model::InstallChain chain;
+  plugin::InstallChain chain;
   chain.subject = fmt::format("the software update point role on {}", fqdn);
   auto milestone = [&](std::string name, const LogSource& source, std::vector<std::string> signs, bool starts = false) {
-    chain.milestones.push_back(model::Milestone{std::move(name), source, std::move(signs), starts});
+    chain.milestones.push_back(plugin::Milestone{std::move(name), source, std::move(signs), starts});
     return chain.milestones.size() - 1;
   };
   milestone("the SMS Provider stored the role (SMS_SCI_SysResUse)", smsprov, {"SMS_SCI_SysResUse"});
@@ -208,7 +208,7 @@ std::optional<model::InstallChain> sup_evidence(const model::EvidenceRequest& re
                                   : computer_account_of(site_server);
   auto failure = [&](std::size_t step, const LogSource& source, std::vector<std::string> signs, std::string hint,
                      std::vector<std::string> about = {}) {
-    chain.failures.push_back(model::FailureSign{step, source, std::move(signs), std::move(hint), std::move(about)});
+    chain.failures.push_back(plugin::FailureSign{step, source, std::move(signs), std::move(hint), std::move(about)});
   };
   failure(prereqs, setup, {"Failed to install Pre Req", "Pre Req failed", "Prerequisite failed"},
           fmt::format("install the missing prerequisite on {} (SUPSetup.log names it: SQL Server Native Client or the Microsoft ODBC "
@@ -242,15 +242,15 @@ std::optional<model::InstallChain> sup_evidence(const model::EvidenceRequest& re
   return chain;
 }
 
-std::vector<model::Check> sup_checks(const model::CheckRequest& request) {
-  std::vector<model::Check> checks;
+std::vector<plugin::Check> sup_checks(const plugin::CheckRequest& request) {
+  std::vector<plugin::Check> checks;
   if (request.address.kind != "software_update_point" || request.host.empty()) return checks;
   const std::string& fqdn = request.address.name;
   const Json proxy = request.manifest ? common::site_system_proxy(*request.manifest, fqdn) : Json(nullptr);
-  checks.push_back(model::Check{
+  checks.push_back(plugin::Check{
       "winhttp-proxy", fmt::format("WinHTTP proxy of SYSTEM on {}", fqdn), request.address,
-      {{fqdn, model::Operation{"registry.get_value", Json{{"key", formats::kWinHttpSettingsKey}, {"name", formats::kWinHttpSettingsValue}}}},
-       {fqdn, model::Operation{"winhttp.show_proxy", Json::object()}}},
+      {{fqdn, plugin::Operation{"registry.get_value", Json{{"key", formats::kWinHttpSettingsKey}, {"name", formats::kWinHttpSettingsValue}}}},
+       {fqdn, plugin::Operation{"winhttp.show_proxy", Json::object()}}},
       Json{{"proxy", proxy}}});
   const std::string site = model::string_attribute(request.desired, "site").value_or("");
   // WCM.log is on the site server; the SUP's settings are read through the SMS Provider.
@@ -258,21 +258,21 @@ std::vector<model::Check> sup_checks(const model::CheckRequest& request) {
   const std::string site_server = sup ? server_of(*sup, *request.manifest) : request.host;
   if (request.desired && request.desired->contains("use_proxy") && request.desired->at("use_proxy").is_boolean()) {
     const bool uses = request.desired->at("use_proxy") == true;
-    checks.push_back(model::Check{
+    checks.push_back(plugin::Check{
         "wsus-proxy", fmt::format("the proxy WSUS on {} got from ConfigMgr", fqdn), request.address,
-        {{fqdn, model::Operation{"wsus.get", Json::object()}},
-         {site_server, model::Operation{"logs.read", Json{{"log", "WCM.log"}, {"component", "SMS_WSUS_CONFIGURATION_MANAGER"}, {"offset", 0}}}}},
+        {{fqdn, plugin::Operation{"wsus.get", Json::object()}},
+         {site_server, plugin::Operation{"logs.read", Json{{"log", "WCM.log"}, {"component", "SMS_WSUS_CONFIGURATION_MANAGER"}, {"offset", 0}}}}},
         Json{{"proxy", uses ? proxy : Json(nullptr)}, {"site_server", site_server}}});
   }
   if (request.desired && request.desired->contains("use_proxy_for_adr") && request.desired->at("use_proxy_for_adr").is_boolean()) {
-    checks.push_back(model::Check{"adr-proxy", fmt::format("the ADR proxy setting of the software update point on {}", fqdn), request.address,
-                                  {{request.host, model::Operation{"configmgr.get_sup", Json{{"fqdn", fqdn}, {"site", site}}}}},
+    checks.push_back(plugin::Check{"adr-proxy", fmt::format("the ADR proxy setting of the software update point on {}", fqdn), request.address,
+                                  {{request.host, plugin::Operation{"configmgr.get_sup", Json{{"fqdn", fqdn}, {"site", site}}}}},
                                   Json{{"use_proxy_for_adr", request.desired->at("use_proxy_for_adr")}}});
   }
   return checks;
 }
 
-model::CheckResult evaluate_sup_check(const model::Check& check, std::span<const model::OperationResult> results) {
+plugin::CheckResult evaluate_sup_check(const plugin::Check& check, std::span<const plugin::OperationResult> results) {
   if (check.name == "winhttp-proxy") return evaluate_winhttp(check, results);
   if (check.name == "wsus-proxy") return evaluate_wsus_proxy(check, results);
   if (check.name == "adr-proxy") return evaluate_adr_proxy(check, results);

@@ -7,17 +7,17 @@
 #include <span>
 #include <vector>
 
-#include "model/plugin.h"
+#include "plugin/plugin.h"
 
 namespace supctl::plugins::configmgr {
 
 /// The install chain of a SUP that a change installs (a new role, or one that never finished
 /// installing), or on demand; nullopt for other kinds and changes.
-std::optional<model::InstallChain> sup_evidence(const model::EvidenceRequest& request);
+std::optional<plugin::InstallChain> sup_evidence(const plugin::EvidenceRequest& request);
 
 /// The checks of a SUP: winhttp-proxy, and wsus-proxy / adr-proxy when the SUP declares use_proxy
 /// / use_proxy_for_adr. None for other kinds.
-std::vector<model::Check> sup_checks(const model::CheckRequest& request);
-model::CheckResult evaluate_sup_check(const model::Check& check, std::span<const model::OperationResult> results);
+std::vector<plugin::Check> sup_checks(const plugin::CheckRequest& request);
+plugin::CheckResult evaluate_sup_check(const plugin::Check& check, std::span<const plugin::OperationResult> results);
 
 }  // namespace supctl::plugins::configmgr

@@ -9,13 +9,13 @@
 namespace supctl::plugins::configmgr {
 namespace {
 
-class ConfigMgrPlugin final : public model::Plugin {
+class ConfigMgrPlugin final : public plugin::Plugin {
  public:
   std::string_view name() const override { return "configmgr"; }
   std::span<const model::KindSchema> kinds() const override { return configmgr::kinds(); }
   std::span<const diag::RuleInfo> rules() const override { return configmgr::rules(); }
   void check(const model::Manifest& manifest, diag::Diagnostics& out) const override { check_rules(manifest, out); }
-  std::vector<model::Edge> edges(const model::Manifest& manifest) const override { return implied_edges(manifest); }
+  std::vector<plugin::Edge> edges(const model::Manifest& manifest) const override { return implied_edges(manifest); }
 
   /// Every ConfigMgr resource is read and changed through the SMS Provider that answers for its
   /// site; what lives on a SUP's own server is read and changed there (Operation::host).
@@ -25,19 +25,19 @@ class ConfigMgrPlugin final : public model::Plugin {
   /// The state records the server each resource was applied on: the planner falls back to it.
   std::string host_of_recorded(const model::Address&, const model::AttributeMap&) const override { return {}; }
 
-  model::ReadResponse read(const model::ReadRequest& request) const override { return read_resource(request); }
-  model::ObserveResponse observe(const model::ObserveRequest& request) const override { return observe_resource(request); }
-  model::DiffResponse diff(const model::DiffRequest& request) const override { return diff_resource(request); }
-  model::ApplyResponse apply(const model::ApplyRequest& request) const override { return apply_resource(request); }
-  std::optional<model::InstallChain> evidence(const model::EvidenceRequest& request) const override { return sup_evidence(request); }
-  std::vector<model::Check> checks(const model::CheckRequest& request) const override { return sup_checks(request); }
-  model::CheckResult evaluate(const model::Check& check, std::span<const model::OperationResult> results) const override {
+  plugin::ReadResponse read(const plugin::ReadRequest& request) const override { return read_resource(request); }
+  plugin::ObserveResponse observe(const plugin::ObserveRequest& request) const override { return observe_resource(request); }
+  plugin::DiffResponse diff(const plugin::DiffRequest& request) const override { return diff_resource(request); }
+  plugin::ApplyResponse apply(const plugin::ApplyRequest& request) const override { return apply_resource(request); }
+  std::optional<plugin::InstallChain> evidence(const plugin::EvidenceRequest& request) const override { return sup_evidence(request); }
+  std::vector<plugin::Check> checks(const plugin::CheckRequest& request) const override { return sup_checks(request); }
+  plugin::CheckResult evaluate(const plugin::Check& check, std::span<const plugin::OperationResult> results) const override {
     return evaluate_sup_check(check, results);
   }
 };
 
 }  // namespace
 
-std::unique_ptr<model::Plugin> make_plugin() { return std::make_unique<ConfigMgrPlugin>(); }
+std::unique_ptr<plugin::Plugin> make_plugin() { return std::make_unique<ConfigMgrPlugin>(); }
 
 }  // namespace supctl::plugins::configmgr

@@ -18,7 +18,7 @@
 namespace supctl::plugins::configmgr {
 namespace {
 
-using model::Action;
+using plugin::Action;
 using model::AttributeMap;
 using model::Json;
 using model::Resource;
@@ -34,7 +34,7 @@ constexpr std::array<std::string_view, 3> kSiteSystemSettings{"public_fqdn", "fd
 
 
 /// An attribute of a resource being read: from the manifest, or from what was last applied.
-std::optional<std::string> attribute_of(const model::ReadRequest& request, std::string_view name) {
+std::optional<std::string> attribute_of(const plugin::ReadRequest& request, std::string_view name) {
   if (request.desired) {
     auto value = request.desired->string(name);
     return value ? std::optional<std::string>(*value) : std::nullopt;
@@ -69,7 +69,7 @@ Json proxy_of(const Json* references) {
 }
 
 /// What to check when a ConfigMgr read fails.
-constexpr model::ReadAdvice kReadAdvice{.unreachable = "check that the site server is up and that supctl can reach it",
+constexpr plugin::ReadAdvice kReadAdvice{.unreachable = "check that the site server is up and that supctl can reach it",
                                         .access_denied = "check that supctl's account is a ConfigMgr administrator"};
 
 // ---- sync: products resolved against the catalog, shown by title.
@@ -211,7 +211,7 @@ Json language_names() {
 }
 
 /// The site an account is at: the one it names, else the top-level site, where it is made then.
-std::optional<std::string> account_site_of(const model::ReadRequest& request) {
+std::optional<std::string> account_site_of(const plugin::ReadRequest& request) {
   if (auto site = attribute_of(request, "site")) return upper(*site);
   const Resource* top = request.manifest ? top_level_site(*request.manifest) : nullptr;
   return top ? std::optional<std::string>(upper(top->name())) : std::nullopt;
@@ -267,7 +267,7 @@ std::string remote_site_server(const model::Resource& sup, const model::Manifest
 /// ConfigMgr connects with (the connection account, else the site server's computer account) and,
 /// when the manifests install no WSUS there, the WSUS the role setup will find. nullopt when nothing
 /// needs checking (a SUP on its site server whose memberships supctl does not manage).
-std::optional<Json> sup_host_check(const model::ReadRequest& request) {
+std::optional<Json> sup_host_check(const plugin::ReadRequest& request) {
   auto managed = managed_member(request.references);
   if (!request.desired || !request.manifest) {
     if (!managed) return std::nullopt;  // reading back after apply: only what supctl changed
@@ -292,7 +292,7 @@ bool wsus_supported(std::string_view site_version, std::string_view wsus_version
 
 /// Plan-time errors for what would make the role fail on its server: an account ConfigMgr connects
 /// with that is missing from a group (unless supctl manages it), or no usable WSUS.
-void check_sup_host(const model::ObserveRequest& request, const Json& seen, const std::string& site_version, diag::Diagnostics& out) {
+void check_sup_host(const plugin::ObserveRequest& request, const Json& seen, const std::string& site_version, diag::Diagnostics& out) {
   bool remote = request.desired && request.manifest && !remote_site_server(*request.desired, *request.manifest).empty();
   if (remote && !managed_member(request.references)) {
     std::vector<std::string> missing;
@@ -303,7 +303,7 @@ void check_sup_host(const model::ObserveRequest& request, const Json& seen, cons
     }
     if (!missing.empty()) {
       std::string member = seen.value("member", std::string());
-      auto& d = model::resource_error(out, request.address, "wsus-access",
+      auto& d = plugin::resource_error(out, request.address, "wsus-access",
                                       fmt::format("{}: {} is not in the local {} group{} on {}; WSUS Configuration Manager would fail to connect",
                                                   request.address.str(), member, fmt::join(missing, " and "), missing.size() == 1 ? "" : "s",
                                                   request.address.name));
@@ -324,7 +324,7 @@ void check_sup_host(const model::ObserveRequest& request, const Json& seen, cons
                                     : fmt::format("WSUS {} is not supported by ConfigMgr current branch (supported: 6.2, 6.3, 10.0.14393, "
                                                   "10.0.17763, 10.0.20348)",
                                                   version);
-    auto& d = model::resource_error(out, request.address, installed ? "wsus-version" : "wsus-missing",
+    auto& d = plugin::resource_error(out, request.address, installed ? "wsus-version" : "wsus-missing",
                                     fmt::format("{}: {}; the role setup would fail", request.address.str(), reason));
     d.help = installed ? "run a supported WSUS on the server (a newer Windows Server), or remove the software update point"
                                                      : "install WSUS first: declare a wsus_server for this host, or install it by hand";
@@ -404,13 +404,13 @@ std::string provider_of(const Resource& resource, const model::Manifest& manifes
   return provider.empty() ? machine_of(site, "server") : provider;
 }
 
-model::ReadResponse read_resource(const model::ReadRequest& request) {
-  model::ReadResponse response;
+plugin::ReadResponse read_resource(const plugin::ReadRequest& request) {
+  plugin::ReadResponse response;
   const std::string& kind = request.address.kind;
   if (kind == "proxy") return response;  // manifest data: it reaches servers through the site systems that use it
   std::string_view operation = read_operation(kind);
   if (operation.empty()) {
-    model::resource_error(response.diagnostics, request.address, "not-implemented", fmt::format("the configmgr plugin cannot read {} yet", kind));
+    plugin::resource_error(response.diagnostics, request.address, "not-implemented", fmt::format("the configmgr plugin cannot read {} yet", kind));
     return response;
   }
   if (kind == "site") {
@@ -420,7 +420,7 @@ model::ReadResponse read_resource(const model::ReadRequest& request) {
   } else if (kind == "account") {
     auto user = attribute_of(request, "user");
     if (!user) {
-      model::resource_error(response.diagnostics, request.address, "read-failed", fmt::format("cannot read {}: it has no 'user'", request.address.str()));
+      plugin::resource_error(response.diagnostics, request.address, "read-failed", fmt::format("cannot read {}: it has no 'user'", request.address.str()));
       return response;
     }
     Json params{{"user", *user}};
@@ -429,7 +429,7 @@ model::ReadResponse read_resource(const model::ReadRequest& request) {
   } else {
     auto site = attribute_of(request, "site");
     if (!site) {
-      model::resource_error(response.diagnostics, request.address, "read-failed", fmt::format("cannot read {}: it has no 'site'", request.address.str()));
+      plugin::resource_error(response.diagnostics, request.address, "read-failed", fmt::format("cannot read {}: it has no 'site'", request.address.str()));
       return response;
     }
     response.operations.push_back({std::string(operation), Json{{"fqdn", request.address.name}, {"site", *site}}});
@@ -443,8 +443,8 @@ model::ReadResponse read_resource(const model::ReadRequest& request) {
   return response;
 }
 
-model::ObserveResponse observe_resource(const model::ObserveRequest& request) {
-  model::ObserveResponse response;
+plugin::ObserveResponse observe_resource(const plugin::ObserveRequest& request) {
+  plugin::ObserveResponse response;
   const std::string& kind = request.address.kind;
   if (kind == "proxy") {
     if (request.desired) {
@@ -456,11 +456,11 @@ model::ObserveResponse observe_resource(const model::ObserveRequest& request) {
     }
     return response;
   }
-  const Json* result = model::read_result(request, 0, read_operation(kind), kReadAdvice, response.diagnostics);
+  const Json* result = plugin::read_result(request, 0, read_operation(kind), kReadAdvice, response.diagnostics);
   if (!result) return response;
   if (kind == "sync") {
     if (!result->value("exists", false)) {
-      auto& d = model::resource_error(response.diagnostics, request.address, "not-found",
+      auto& d = plugin::resource_error(response.diagnostics, request.address, "not-found",
                                       fmt::format("{}: site '{}' does not exist on its server", request.address.str(), request.address.name));
       d.help = "supctl configures a site's software update point component but never creates sites: install the site first";
       return response;
@@ -478,10 +478,10 @@ model::ObserveResponse observe_resource(const model::ObserveRequest& request) {
   const Json* sup_host = nullptr;
   bool installed = false;
   if (kind == "software_update_point") {
-    const Json* key = model::read_result(request, 1, "registry.get_key", kReadAdvice, response.diagnostics);
+    const Json* key = plugin::read_result(request, 1, "registry.get_key", kReadAdvice, response.diagnostics);
     if (!key) return response;
     if (request.results.size() > 2) {
-      sup_host = model::read_result(request, 2, "configmgr.get_members", kReadAdvice, response.diagnostics);
+      sup_host = plugin::read_result(request, 2, "configmgr.get_members", kReadAdvice, response.diagnostics);
       if (!sup_host) return response;
     }
     installed = result->value("exists", false) && key->value("exists", false) == true;
@@ -500,7 +500,7 @@ model::ObserveResponse observe_resource(const model::ObserveRequest& request) {
     const bool secondary = observed["type"] == "secondary";
     const Json expected = secondary ? observed["parent"] : Json(upper(request.address.name));
     if (answering.is_string() && expected.is_string() && !iequals(answering.get<std::string>(), expected.get<std::string>())) {
-      auto& d = model::resource_error(response.diagnostics, request.address, "wrong-provider",
+      auto& d = plugin::resource_error(response.diagnostics, request.address, "wrong-provider",
                                       fmt::format("{}: the machine supctl reads it through is the SMS Provider of site {}, not of {}{}",
                                                   request.address.str(), answering.get<std::string>(), expected.get<std::string>(),
                                                   secondary ? " (this secondary site's parent)" : ""));
@@ -540,8 +540,8 @@ model::ObserveResponse observe_resource(const model::ObserveRequest& request) {
   return response;
 }
 
-model::DiffResponse diff_resource(const model::DiffRequest& request) {
-  model::DiffResponse response = model::generic_diff(request);
+plugin::DiffResponse diff_resource(const plugin::DiffRequest& request) {
+  plugin::DiffResponse response = plugin::generic_diff(request);
   if (request.address.kind == "software_update_point" && request.desired && request.observed && managed_member(request.references)) {
     // manage_group_membership: the connection account belongs in both groups on the SUP's server.
     Json groups = request.observed->contains("group_membership") ? request.observed->at("group_membership") : Json::array();
@@ -549,7 +549,7 @@ model::DiffResponse diff_resource(const model::DiffRequest& request) {
       return std::any_of(groups.begin(), groups.end(), [&](const Json& have) { return have.is_string() && iequals(have.get<std::string>(), g); });
     });
     if (!complete) {
-      response.attributes.push_back(model::AttributeDiff{"group_membership", groups, Json(std::vector<std::string>(kSupGroups.begin(), kSupGroups.end())), false});
+      response.attributes.push_back(plugin::AttributeDiff{"group_membership", groups, Json(std::vector<std::string>(kSupGroups.begin(), kSupGroups.end())), false});
       std::sort(response.attributes.begin(), response.attributes.end(), [](const auto& a, const auto& b) { return a.name < b.name; });
       if (response.action == Action::kNoOp) response.action = Action::kUpdate;
     }
@@ -557,7 +557,7 @@ model::DiffResponse diff_resource(const model::DiffRequest& request) {
   if (request.address.kind == "software_update_point" && request.desired && request.observed &&
       request.observed->contains("installed") && request.observed->at("installed") == false) {
     // The role is configured but never installed (see SUPSetup.log and WCM.log): install it again.
-    response.attributes.push_back(model::AttributeDiff{"installed", false, true, false});
+    response.attributes.push_back(plugin::AttributeDiff{"installed", false, true, false});
     std::sort(response.attributes.begin(), response.attributes.end(), [](const auto& a, const auto& b) { return a.name < b.name; });
     if (response.action == Action::kNoOp) response.action = Action::kUpdate;
   }
@@ -567,7 +567,7 @@ model::DiffResponse diff_resource(const model::DiffRequest& request) {
   std::vector<common::ProductPattern> patterns = common::product_patterns(products->second, nullptr);
   for (const common::ProductPattern* pattern :
        common::select_products(patterns, products->second.is_array(), common::catalog_ids).unknown) {
-    auto& d = model::resource_error(response.diagnostics, request.address, "unknown-product",
+    auto& d = plugin::resource_error(response.diagnostics, request.address, "unknown-product",
                                     fmt::format("{}: no WSUS product is called '{}'", request.address.str(), pattern->text));
     d.key_path = request.address.str() + ".products";
     d.detail = "products are matched by title (with * and ? as wildcards) or by GUID against the catalog the site synchronizes";
@@ -577,11 +577,11 @@ model::DiffResponse diff_resource(const model::DiffRequest& request) {
   return response;
 }
 
-model::ApplyResponse apply_resource(const model::ApplyRequest& request) {
-  model::ApplyResponse response;
+plugin::ApplyResponse apply_resource(const plugin::ApplyRequest& request) {
+  plugin::ApplyResponse response;
   const std::string& kind = request.address.kind;
   auto cannot = [&](std::string why) {
-    model::resource_error(response.diagnostics, request.address, "apply-failed", fmt::format("cannot change {}: {}", request.address.str(), why));
+    plugin::resource_error(response.diagnostics, request.address, "apply-failed", fmt::format("cannot change {}: {}", request.address.str(), why));
     return response;
   };
   auto site = model::string_attribute(request.desired, "site");
@@ -614,7 +614,7 @@ model::ApplyResponse apply_resource(const model::ApplyRequest& request) {
     auto wants = [&](std::string_view name) {
       if (!request.desired || !request.desired->contains(name)) return false;
       if (creating) return true;
-      for (const model::AttributeDiff& a : request.attributes) {
+      for (const plugin::AttributeDiff& a : request.attributes) {
         if (a.name == name) return true;
       }
       return false;
@@ -650,7 +650,7 @@ model::ApplyResponse apply_resource(const model::ApplyRequest& request) {
     if (creating) {
       for (const auto& [name, value] : *request.desired) names.push_back(name);
     } else {
-      for (const model::AttributeDiff& a : request.attributes) names.push_back(a.name);
+      for (const plugin::AttributeDiff& a : request.attributes) names.push_back(a.name);
     }
     for (const std::string& name : names) {
       if (name == "site" || !request.desired->contains(name)) continue;
@@ -678,7 +678,7 @@ model::ApplyResponse apply_resource(const model::ApplyRequest& request) {
   if (kind == "sync") {
     if (request.action == Action::kDelete) return response;  // not deletable: the planner forgets it
     Json params{{"site", request.address.name}};
-    for (const model::AttributeDiff& a : request.attributes) {
+    for (const plugin::AttributeDiff& a : request.attributes) {
       if (!request.desired || !request.desired->contains(a.name)) continue;
       const Json& written = request.desired->at(a.name);
       params[a.name] = a.name == "products" ? products_param(written) : a.name == "schedule" ? schedule_param(written) : written;

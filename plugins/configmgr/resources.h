@@ -7,7 +7,7 @@
 #include <string_view>
 
 #include "model/manifest.h"
-#include "model/plugin.h"
+#include "plugin/plugin.h"
 
 namespace supctl::plugins::configmgr {
 
@@ -40,10 +40,10 @@ std::string netbios_of(std::string_view fqdn);
 /// The computer account of a server, "CONTOSO\PR1SITE$".
 std::string computer_account_of(std::string_view fqdn);
 
-model::ReadResponse read_resource(const model::ReadRequest& request);
-model::ObserveResponse observe_resource(const model::ObserveRequest& request);
+plugin::ReadResponse read_resource(const plugin::ReadRequest& request);
+plugin::ObserveResponse observe_resource(const plugin::ObserveRequest& request);
 /// The generic diff; for sync also every product pattern that the catalog does not know.
-model::DiffResponse diff_resource(const model::DiffRequest& request);
-model::ApplyResponse apply_resource(const model::ApplyRequest& request);
+plugin::DiffResponse diff_resource(const plugin::DiffRequest& request);
+plugin::ApplyResponse apply_resource(const plugin::ApplyRequest& request);
 
 }  // namespace supctl::plugins::configmgr

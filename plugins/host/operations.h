@@ -18,11 +18,11 @@
 
 #include <span>
 
-#include "model/operation.h"
+#include "plugin/operation.h"
 
 namespace supctl::plugins::host {
 
 /// The PowerShell twin of every host operation, sorted by operation name.
-std::span<const model::ScriptFragment> powershell_fragments();
+std::span<const plugin::ScriptFragment> powershell_fragments();
 
 }  // namespace supctl::plugins::host

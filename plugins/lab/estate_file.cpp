@@ -174,7 +174,7 @@ AttributeSchema host_attribute(std::string_view what) {
 
 /// A kind of the manifests as the estate file takes it: the same attributes, without depends_on,
 /// on a host of the lab, plus `extra`.
-KindSchema from_manifest_kind(const model::Plugin& plugin, std::string_view name, std::string_view description,
+KindSchema from_manifest_kind(const plugin::Plugin& plugin, std::string_view name, std::string_view description,
                               std::vector<AttributeSchema> extra) {
   KindSchema kind{.kind = name, .plugin = "lab", .description = description, .name_format = &formats::kIdentifier};
   for (const KindSchema& k : plugin.kinds()) {
@@ -190,13 +190,13 @@ KindSchema from_manifest_kind(const model::Plugin& plugin, std::string_view name
   return kind;
 }
 
-const model::Plugin& registry_plugin() {
-  static const std::unique_ptr<model::Plugin> plugin = registry::make_plugin();
+const plugin::Plugin& registry_plugin() {
+  static const std::unique_ptr<plugin::Plugin> plugin = registry::make_plugin();
   return *plugin;
 }
 
-const model::Plugin& service_plugin() {
-  static const std::unique_ptr<model::Plugin> plugin = service::make_plugin();
+const plugin::Plugin& service_plugin() {
+  static const std::unique_ptr<plugin::Plugin> plugin = service::make_plugin();
   return *plugin;
 }
 

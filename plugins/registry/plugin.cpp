@@ -19,7 +19,7 @@ namespace supctl::plugins::registry {
 namespace {
 
 using diag::Severity;
-using model::Action;
+using plugin::Action;
 using model::AttributeMap;
 using model::AttrType;
 using model::Json;
@@ -176,7 +176,7 @@ bool is_hex_bytes(std::string_view text, std::size_t* bad) {
 constexpr std::array<std::string_view, 3> kIdentity{"host", "key", "name"};
 
 /// An attribute of a resource being read: from the manifest, or from the state once it left it.
-std::optional<std::string> read_attribute(const model::ReadRequest& request, std::string_view name) {
+std::optional<std::string> read_attribute(const plugin::ReadRequest& request, std::string_view name) {
   if (request.desired) {
     auto value = request.desired->string(name);
     return value ? std::optional<std::string>(*value) : std::nullopt;
@@ -188,7 +188,7 @@ std::optional<std::string> read_attribute(const model::ReadRequest& request, std
 std::string_view ensure_of(const AttributeMap& attributes) { return model::string_attribute(&attributes, "ensure") == "absent" ? "absent" : "present"; }
 
 /// What to check when a read fails.
-constexpr model::ReadAdvice kReadAdvice{.access_denied = "check that supctl's account may read the registry on the host"};
+constexpr plugin::ReadAdvice kReadAdvice{.access_denied = "check that supctl's account may read the registry on the host"};
 
 /// Binary data in its canonical spelling, so that equal bytes compare equal.
 AttributeMap canonical(AttributeMap attributes) {
@@ -216,7 +216,7 @@ AttributeMap comparable(const AttributeMap& desired, const AttributeMap* observe
   return out;
 }
 
-class RegistryPlugin final : public model::Plugin {
+class RegistryPlugin final : public plugin::Plugin {
  public:
   std::string_view name() const override { return "registry"; }
   std::span<const KindSchema> kinds() const override {
@@ -255,12 +255,12 @@ class RegistryPlugin final : public model::Plugin {
     }
   }
 
-  model::ReadResponse read(const model::ReadRequest& request) const override {
-    model::ReadResponse response;
+  plugin::ReadResponse read(const plugin::ReadRequest& request) const override {
+    plugin::ReadResponse response;
     auto key = read_attribute(request, "key");
     auto name = read_attribute(request, "name");
     if (!key || (request.address.kind == "registry_value" && !name)) {
-      model::resource_error(response.diagnostics, request.address, "read-failed",
+      plugin::resource_error(response.diagnostics, request.address, "read-failed",
                 fmt::format("cannot read {}: it has no {}", request.address.str(), key ? "'name'" : "'key'"));
       return response;
     }
@@ -272,10 +272,10 @@ class RegistryPlugin final : public model::Plugin {
     return response;
   }
 
-  model::ObserveResponse observe(const model::ObserveRequest& request) const override {
-    model::ObserveResponse response;
+  plugin::ObserveResponse observe(const plugin::ObserveRequest& request) const override {
+    plugin::ObserveResponse response;
     bool is_key = request.address.kind == "registry_key";
-    const Json* result = model::read_result(request, 0, is_key ? "registry.get_key" : "registry.get_value", kReadAdvice, response.diagnostics);
+    const Json* result = plugin::read_result(request, 0, is_key ? "registry.get_key" : "registry.get_value", kReadAdvice, response.diagnostics);
     if (!result) return response;
     const Resource* desired = request.desired;
     // Identity as the manifest writes it; without the manifest, as the read echoes it.
@@ -315,39 +315,39 @@ class RegistryPlugin final : public model::Plugin {
     return response;
   }
 
-  model::DiffResponse diff(const model::DiffRequest& request) const override {
-    if (!request.desired) return model::generic_diff(request);
+  plugin::DiffResponse diff(const plugin::DiffRequest& request) const override {
+    if (!request.desired) return plugin::generic_diff(request);
     const AttributeMap* observed = request.observed && ensure_of(*request.observed) == "present" ? request.observed : nullptr;
     if (ensure_of(*request.desired) == "absent") {
-      model::DiffResponse response;
+      plugin::DiffResponse response;
       if (observed) {
         response.action = Action::kUpdate;
-        response.attributes.push_back(model::AttributeDiff{"ensure", "present", "absent", false});
+        response.attributes.push_back(plugin::AttributeDiff{"ensure", "present", "absent", false});
       }
       return response;
     }
     AttributeMap desired = comparable(*request.desired, observed);
     std::optional<AttributeMap> seen;
     if (observed) seen = canonical(*observed);
-    model::DiffRequest narrowed = request;
+    plugin::DiffRequest narrowed = request;
     narrowed.desired = &desired;
     narrowed.observed = seen ? &*seen : nullptr;
-    return model::generic_diff(narrowed);
+    return plugin::generic_diff(narrowed);
   }
 
-  model::VerifyResponse verify(const model::VerifyRequest& request) const override {
+  plugin::VerifyResponse verify(const plugin::VerifyRequest& request) const override {
     if (!request.desired || ensure_of(*request.desired) != "absent") return Plugin::verify(request);
-    model::VerifyResponse response;
+    plugin::VerifyResponse response;
     response.converged = !request.observed || ensure_of(*request.observed) == "absent";
     if (!response.converged) {
-      model::resource_error(response.diagnostics, request.address, "not-converged",
+      plugin::resource_error(response.diagnostics, request.address, "not-converged",
                 fmt::format("{} still exists after apply; ensure = \"absent\"", request.address.str()));
     }
     return response;
   }
 
-  model::ApplyResponse apply(const model::ApplyRequest& request) const override {
-    model::ApplyResponse response;
+  plugin::ApplyResponse apply(const plugin::ApplyRequest& request) const override {
+    plugin::ApplyResponse response;
     // A resource that left the manifests has no desired attributes: it is named by what was read.
     auto identity = [&](std::string_view name) {
       auto value = model::string_attribute(request.desired, name);
@@ -357,7 +357,7 @@ class RegistryPlugin final : public model::Plugin {
     auto name = identity("name");
     bool is_key = request.address.kind == "registry_key";
     if (!key || (!is_key && !name)) {
-      model::resource_error(response.diagnostics, request.address, "apply-failed",
+      plugin::resource_error(response.diagnostics, request.address, "apply-failed",
                 fmt::format("cannot change {}: its {} is not known", request.address.str(), key ? "value name" : "key"));
       return response;
     }
@@ -377,7 +377,7 @@ class RegistryPlugin final : public model::Plugin {
       if (it != request.desired->end()) data = &it->second;
     }
     if (!type || !data) {
-      model::resource_error(response.diagnostics, request.address, "apply-failed",
+      plugin::resource_error(response.diagnostics, request.address, "apply-failed",
                 fmt::format("cannot set {}: it has no {}", request.address.str(), type ? "'data'" : "'type'"));
       return response;
     }
@@ -385,7 +385,7 @@ class RegistryPlugin final : public model::Plugin {
     if (*type == "binary") {
       auto hex = canonical_binary(value);
       if (!hex) {
-        model::resource_error(response.diagnostics, request.address, "registry-data",
+        plugin::resource_error(response.diagnostics, request.address, "registry-data",
                   fmt::format("cannot set {}: binary data {} is not hex bytes or an array of bytes", request.address.str(), value.dump()));
         return response;
       }
@@ -460,6 +460,6 @@ class RegistryPlugin final : public model::Plugin {
 
 }  // namespace
 
-std::unique_ptr<model::Plugin> make_plugin() { return std::make_unique<RegistryPlugin>(); }
+std::unique_ptr<plugin::Plugin> make_plugin() { return std::make_unique<RegistryPlugin>(); }
 
 }  // namespace supctl::plugins::registry

@@ -14,7 +14,7 @@
 namespace supctl::plugins::service {
 namespace {
 
-using model::Action;
+using plugin::Action;
 using model::AttributeMap;
 using model::AttrType;
 using model::Json;
@@ -66,9 +66,9 @@ constexpr diag::RuleInfo kRules[] = {
 constexpr int kTimeoutSeconds = 60;
 
 /// What to check when a read fails.
-constexpr model::ReadAdvice kReadAdvice{.access_denied = "check that supctl's account may query services on the host"};
+constexpr plugin::ReadAdvice kReadAdvice{.access_denied = "check that supctl's account may query services on the host"};
 
-class ServicePlugin final : public model::Plugin {
+class ServicePlugin final : public plugin::Plugin {
  public:
   std::string_view name() const override { return "service"; }
   std::span<const KindSchema> kinds() const override {
@@ -103,8 +103,8 @@ class ServicePlugin final : public model::Plugin {
     }
   }
 
-  model::ReadResponse read(const model::ReadRequest& request) const override {
-    model::ReadResponse response;
+  plugin::ReadResponse read(const plugin::ReadRequest& request) const override {
+    plugin::ReadResponse response;
     std::optional<std::string> name;
     if (request.desired) {
       if (auto written = request.desired->string("name")) name = std::string(*written);
@@ -112,16 +112,16 @@ class ServicePlugin final : public model::Plugin {
       name = model::string_attribute(request.recorded, "name");
     }
     if (!name) {
-      model::resource_error(response.diagnostics, request.address, "read-failed", fmt::format("cannot read {}: it has no 'name'", request.address.str()));
+      plugin::resource_error(response.diagnostics, request.address, "read-failed", fmt::format("cannot read {}: it has no 'name'", request.address.str()));
       return response;
     }
     response.operations.push_back({"service.get", Json{{"name", *name}}});
     return response;
   }
 
-  model::ObserveResponse observe(const model::ObserveRequest& request) const override {
-    model::ObserveResponse response;
-    const Json* result = model::read_result(request, 0, "service.get", kReadAdvice, response.diagnostics);
+  plugin::ObserveResponse observe(const plugin::ObserveRequest& request) const override {
+    plugin::ObserveResponse response;
+    const Json* result = plugin::read_result(request, 0, "service.get", kReadAdvice, response.diagnostics);
     if (!result) return response;
     const Resource* desired = request.desired;
     std::string host;  // as the manifest or the last apply names it
@@ -131,7 +131,7 @@ class ServicePlugin final : public model::Plugin {
       // Gone from a host after it left the manifests: nothing to report, the plan forgets it.
       if (!desired) return response;
       auto name = desired->string("name");
-      auto& d = model::resource_error(response.diagnostics, request.address, "not-found",
+      auto& d = plugin::resource_error(response.diagnostics, request.address, "not-found",
                           fmt::format("the service '{}' does not exist on '{}': supctl sets startup and state; it does not install services",
                                       name.value_or(""), host));
       d.range = desired->range_of("name");
@@ -147,28 +147,28 @@ class ServicePlugin final : public model::Plugin {
     return response;
   }
 
-  model::DiffResponse diff(const model::DiffRequest& request) const override {
+  plugin::DiffResponse diff(const plugin::DiffRequest& request) const override {
     // An observation made without the manifest (the read-back after apply) does not know the host.
-    if (!request.desired || !request.observed || request.observed->contains("host")) return model::generic_diff(request);
+    if (!request.desired || !request.observed || request.observed->contains("host")) return plugin::generic_diff(request);
     AttributeMap desired = *request.desired;
     desired.erase("host");
-    model::DiffRequest narrowed = request;
+    plugin::DiffRequest narrowed = request;
     narrowed.desired = &desired;
-    return model::generic_diff(narrowed);
+    return plugin::generic_diff(narrowed);
   }
 
-  model::ApplyResponse apply(const model::ApplyRequest& request) const override {
-    model::ApplyResponse response;
+  plugin::ApplyResponse apply(const plugin::ApplyRequest& request) const override {
+    plugin::ApplyResponse response;
     if (request.action != Action::kUpdate) {
-      model::resource_error(response.diagnostics, request.address, "apply-failed",
+      plugin::resource_error(response.diagnostics, request.address, "apply-failed",
                 fmt::format("cannot {} {}: supctl sets a service's startup and state; it does not install or remove services",
-                            model::action_name(request.action), request.address.str()));
+                            plugin::action_name(request.action), request.address.str()));
       return response;
     }
     auto name = model::string_attribute(request.desired, "name");
     if (!name) name = model::string_attribute(request.observed, "name");
     if (!name) {
-      model::resource_error(response.diagnostics, request.address, "apply-failed", fmt::format("cannot change {}: it has no 'name'", request.address.str()));
+      plugin::resource_error(response.diagnostics, request.address, "apply-failed", fmt::format("cannot change {}: it has no 'name'", request.address.str()));
       return response;
     }
     Json params{{"name", *name}};
@@ -182,6 +182,6 @@ class ServicePlugin final : public model::Plugin {
 
 }  // namespace
 
-std::unique_ptr<model::Plugin> make_plugin() { return std::make_unique<ServicePlugin>(); }
+std::unique_ptr<plugin::Plugin> make_plugin() { return std::make_unique<ServicePlugin>(); }
 
 }  // namespace supctl::plugins::service

@@ -3,10 +3,10 @@
 
 #include <memory>
 
-#include "model/plugin.h"
+#include "plugin/plugin.h"
 
 namespace supctl::plugins::service {
 
-std::unique_ptr<model::Plugin> make_plugin();
+std::unique_ptr<plugin::Plugin> make_plugin();
 
 }  // namespace supctl::plugins::service

@@ -23,7 +23,7 @@ namespace supctl::plugins::wsus {
 namespace {
 
 using diag::Severity;
-using model::Action;
+using plugin::Action;
 using model::AttributeMap;
 using model::AttributeSchema;
 using model::Json;
@@ -197,13 +197,13 @@ bool is_configured(std::string_view name) {
 /// An error about one attribute of a resource.
 diag::Diagnostic& attribute_error(diag::Diagnostics& out, const model::Address& address, std::string code, std::string summary,
                                   std::string_view attribute) {
-  diag::Diagnostic& d = model::resource_error(out, address, std::move(code), std::move(summary));
+  diag::Diagnostic& d = plugin::resource_error(out, address, std::move(code), std::move(summary));
   d.key_path = d.address + "." + std::string(attribute);
   return d;
 }
 
 /// What to check when a read fails.
-constexpr model::ReadAdvice kReadAdvice{.access_denied = "check that supctl's account is a WSUS administrator on the host"};
+constexpr plugin::ReadAdvice kReadAdvice{.access_denied = "check that supctl's account is a WSUS administrator on the host"};
 
 /// The proxy WSUS uses, {server, port, account}, by the manifest's name when it is the one the
 /// manifest's proxy resolves to (server without case, port, account without case).
@@ -341,7 +341,7 @@ Json readable_products(const Subscribed& subscribed, std::span<const Category> c
 
 /// The products the manifest asks for: as written when planning, as the plan recorded them when
 /// reading back after apply; null when not managed.
-std::optional<Json> written_products(const model::ObserveRequest& request) {
+std::optional<Json> written_products(const plugin::ObserveRequest& request) {
   if (request.desired) {
     const model::Attribute* products = request.desired->find("products");
     return products ? std::optional<Json>(model::to_json(products->value)) : std::nullopt;
@@ -354,7 +354,7 @@ std::optional<Json> written_products(const model::ObserveRequest& request) {
 }
 
 /// An `unknown-product` error for each pattern that selects nothing.
-void report_unknown_products(const model::ObserveRequest& request, const ProductSelection& selection, std::string_view where,
+void report_unknown_products(const plugin::ObserveRequest& request, const ProductSelection& selection, std::string_view where,
                              std::string_view detail, diag::Diagnostics& out) {
   for (const ProductPattern* pattern : selection.unknown) {
     auto& d = attribute_error(out, request.address, "unknown-product",
@@ -377,7 +377,7 @@ std::string string_or(const AttributeMap* attributes, std::string_view name, std
 /// proxy: it sets the site system's proxy when the SUP uses one (and none otherwise). A proxy that
 /// differs is reported, pointing at WCM.log, where that push is logged or fails. Only a proxy the
 /// server has is compared: before the role installs, WSUS has none.
-void check_sup_proxy(const model::ObserveRequest& request, const Json& seen, diag::Diagnostics& out) {
+void check_sup_proxy(const plugin::ObserveRequest& request, const Json& seen, diag::Diagnostics& out) {
   if (!request.manifest || !request.desired || !seen.is_object()) return;
   const Resource* sup = request.manifest->find("software_update_point", request.address.name);
   if (!sup) return;
@@ -402,7 +402,7 @@ void check_sup_proxy(const model::ObserveRequest& request, const Json& seen, dia
                        server ? std::string(*server) : std::string("the site server"));
 }
 
-class WsusPlugin final : public model::Plugin {
+class WsusPlugin final : public plugin::Plugin {
  public:
   std::string_view name() const override { return "wsus"; }
   std::span<const KindSchema> kinds() const override {
@@ -491,8 +491,8 @@ class WsusPlugin final : public model::Plugin {
     }
   }
 
-  model::ReadResponse read(const model::ReadRequest& request) const override {
-    model::ReadResponse response;
+  plugin::ReadResponse read(const plugin::ReadRequest& request) const override {
+    plugin::ReadResponse response;
     // The catalog (hundreds of categories) only when there are products to resolve against it.
     bool products = request.desired ? request.desired->find("products") != nullptr
                                     : request.recorded && request.recorded->contains("products");
@@ -500,9 +500,9 @@ class WsusPlugin final : public model::Plugin {
     return response;
   }
 
-  model::ObserveResponse observe(const model::ObserveRequest& request) const override {
-    model::ObserveResponse response;
-    const Json* result = model::read_result(request, 0, "wsus.get", kReadAdvice, response.diagnostics);
+  plugin::ObserveResponse observe(const plugin::ObserveRequest& request) const override {
+    plugin::ObserveResponse response;
+    const Json* result = plugin::read_result(request, 0, "wsus.get", kReadAdvice, response.diagnostics);
     if (!result) return response;
     const std::optional<Json> written = written_products(request);
     const model::Attribute* attribute = request.desired ? request.desired->find("products") : nullptr;
@@ -577,11 +577,11 @@ class WsusPlugin final : public model::Plugin {
     return response;
   }
 
-  model::DiffResponse diff(const model::DiffRequest& request) const override {
-    if (!request.desired) return model::generic_diff(request);
-    model::DiffResponse checks;
+  plugin::DiffResponse diff(const plugin::DiffRequest& request) const override {
+    if (!request.desired) return plugin::generic_diff(request);
+    plugin::DiffResponse checks;
     AttributeMap desired;
-    std::optional<model::AttributeDiff> products_change;
+    std::optional<plugin::AttributeDiff> products_change;
     for (const auto& [name, value] : *request.desired) {
       if (name == "setup_account") {
         // Who ran postinstall cannot be read back: observe() takes it as written.
@@ -598,7 +598,7 @@ class WsusPlugin final : public model::Plugin {
       if (fixed && request.observed) {
         const AttributeSchema* attribute = request.schema ? request.schema->attribute(name) : nullptr;
         auto found = request.observed->find(name);
-        if (attribute && found != request.observed->end() && !model::same_value(*attribute, value, found->second)) {
+        if (attribute && found != request.observed->end() && !plugin::same_value(*attribute, value, found->second)) {
           std::string summary =
               name == "version"
                   ? fmt::format("{} runs WSUS {}; the manifest says version = '{}'", request.address.str(), text_of(found->second), text_of(value))
@@ -618,20 +618,20 @@ class WsusPlugin final : public model::Plugin {
         // subscription is what they select, else as the titles subscribed.
         auto found = request.observed->find("products");
         if (found == request.observed->end() || found->second != products_as_written(value)) {
-          products_change = model::AttributeDiff{name, found == request.observed->end() ? Json(nullptr) : found->second, value, false};
+          products_change = plugin::AttributeDiff{name, found == request.observed->end() ? Json(nullptr) : found->second, value, false};
         }
         continue;
       }
       desired.emplace(name, value);
     }
-    model::DiffRequest narrowed = request;
+    plugin::DiffRequest narrowed = request;
     narrowed.desired = &desired;
-    model::DiffResponse response = model::generic_diff(narrowed);
+    plugin::DiffResponse response = plugin::generic_diff(narrowed);
     if (!request.observed) response.action = Action::kCreate;
     if (products_change) {
       response.attributes.push_back(std::move(*products_change));
       std::sort(response.attributes.begin(), response.attributes.end(),
-                [](const model::AttributeDiff& a, const model::AttributeDiff& b) { return a.name < b.name; });
+                [](const plugin::AttributeDiff& a, const plugin::AttributeDiff& b) { return a.name < b.name; });
       if (response.action == Action::kNoOp) response.action = Action::kUpdate;
     }
     response.diagnostics.append(std::move(checks.diagnostics));
@@ -640,16 +640,16 @@ class WsusPlugin final : public model::Plugin {
 
   /// The default verify, except that a check that fails (the version, an install setting) means
   /// the server is not what the manifest asks for.
-  model::VerifyResponse verify(const model::VerifyRequest& request) const override {
-    model::VerifyResponse response = Plugin::verify(request);
+  plugin::VerifyResponse verify(const plugin::VerifyRequest& request) const override {
+    plugin::VerifyResponse response = Plugin::verify(request);
     if (response.diagnostics.has_errors()) response.converged = false;
     return response;
   }
 
-  model::ApplyResponse apply(const model::ApplyRequest& request) const override {
-    model::ApplyResponse response;
+  plugin::ApplyResponse apply(const plugin::ApplyRequest& request) const override {
+    plugin::ApplyResponse response;
     if (request.action == Action::kDelete || request.action == Action::kReplace) {
-      model::resource_error(response.diagnostics, request.address, "apply-failed",
+      plugin::resource_error(response.diagnostics, request.address, "apply-failed",
                 fmt::format("cannot {} {}: supctl does not uninstall WSUS", request.action == Action::kDelete ? "delete" : "replace",
                             request.address.str()))
           .help = "remove WSUS by hand (Uninstall-WindowsFeature UpdateServices), or keep it in the manifest";
@@ -663,7 +663,7 @@ class WsusPlugin final : public model::Plugin {
         for (const auto& [name, value] : *request.desired) settings.emplace_back(name, value);
       }
     } else {
-      for (const model::AttributeDiff& a : request.attributes) {
+      for (const plugin::AttributeDiff& a : request.attributes) {
         // A rotated secret that a reference passes (proxy.account.password) sends that reference's
         // setting again, password and all.
         std::string_view root = model::attribute_root(a.name);
@@ -680,7 +680,7 @@ class WsusPlugin final : public model::Plugin {
     std::string error;
     auto params = configure_params(settings, request.references, &error);
     if (!error.empty()) {
-      model::resource_error(response.diagnostics, request.address, "apply-failed", fmt::format("cannot change {}: {}", request.address.str(), error));
+      plugin::resource_error(response.diagnostics, request.address, "apply-failed", fmt::format("cannot change {}: {}", request.address.str(), error));
       return response;
     }
     if (params) response.operations.push_back({"wsus.configure", std::move(*params)});
@@ -690,6 +690,6 @@ class WsusPlugin final : public model::Plugin {
 
 }  // namespace
 
-std::unique_ptr<model::Plugin> make_plugin() { return std::make_unique<WsusPlugin>(); }
+std::unique_ptr<plugin::Plugin> make_plugin() { return std::make_unique<WsusPlugin>(); }
 
 }  // namespace supctl::plugins::wsus

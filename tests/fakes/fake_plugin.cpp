@@ -63,23 +63,23 @@ std::span<const model::KindSchema> FakePlugin::kinds() const {
   return all;
 }
 
-std::vector<model::Edge> FakePlugin::edges(const model::Manifest& manifest) const {
+std::vector<plugin::Edge> FakePlugin::edges(const model::Manifest& manifest) const {
   // A role depends on every fake_file of its host: the plugin's implied edge.
-  std::vector<model::Edge> edges;
+  std::vector<plugin::Edge> edges;
   for (const model::Resource& role : manifest.of_kind("fake_role")) {
     for (const model::Resource& file : manifest.of_kind("fake_file")) {
-      if (role.string("host") == file.string("host")) edges.push_back(model::Edge{role.address, file.address, "same host", std::nullopt});
+      if (role.string("host") == file.string("host")) edges.push_back(plugin::Edge{role.address, file.address, "same host", std::nullopt});
     }
   }
   return edges;
 }
 
-model::ReadResponse FakePlugin::read(const model::ReadRequest& request) const {
-  return {{model::Operation{"fake.get", Json{{"address", request.address.str()}}}}, {}};
+plugin::ReadResponse FakePlugin::read(const plugin::ReadRequest& request) const {
+  return {{plugin::Operation{"fake.get", Json{{"address", request.address.str()}}}}, {}};
 }
 
-model::ObserveResponse FakePlugin::observe(const model::ObserveRequest& request) const {
-  model::ObserveResponse response;
+plugin::ObserveResponse FakePlugin::observe(const plugin::ObserveRequest& request) const {
+  plugin::ObserveResponse response;
   if (request.results.size() != 1 || !request.results[0].ok()) {
     auto& d = response.diagnostics.error("read-failed", fmt::format("cannot read {}: {}", request.address.str(),
                                                                      request.results.empty() ? "no result" : request.results[0].error));
@@ -96,16 +96,16 @@ model::ObserveResponse FakePlugin::observe(const model::ObserveRequest& request)
   return response;
 }
 
-model::ApplyResponse FakePlugin::apply(const model::ApplyRequest& request) const {
-  model::ApplyResponse response;
+plugin::ApplyResponse FakePlugin::apply(const plugin::ApplyRequest& request) const {
+  plugin::ApplyResponse response;
   Json params{{"address", request.address.str()}};
-  if (request.action == model::Action::kDelete) {
+  if (request.action == plugin::Action::kDelete) {
     response.operations.push_back({"fake.delete", params});
     return response;
   }
   // A role that uses a file needs what the plan resolved of it: apply has no manifest.
   if (request.desired->contains("file") && !model::referenced_string(request.references, "file", "content")) {
-    model::resource_error(response.diagnostics, request.address, "apply-failed", "the file it uses was not resolved at plan time");
+    plugin::resource_error(response.diagnostics, request.address, "apply-failed", "the file it uses was not resolved at plan time");
     return response;
   }
   Json attributes = Json::object();
@@ -113,19 +113,19 @@ model::ApplyResponse FakePlugin::apply(const model::ApplyRequest& request) const
     attributes[name] = name == "password" ? Json{{"$secret", value}} : value;  // the engine fills in the secret
   }
   params["attributes"] = attributes;
-  if (request.action == model::Action::kReplace) response.operations.push_back({"fake.delete", Json{{"address", request.address.str()}}});
+  if (request.action == plugin::Action::kReplace) response.operations.push_back({"fake.delete", Json{{"address", request.address.str()}}});
   response.operations.push_back({"fake.put", params});
   return response;
 }
 
-model::OperationResult FakeEstate::handle(const std::string& host, const model::Operation& op) {
+plugin::OperationResult FakeEstate::handle(const std::string& host, const plugin::Operation& op) {
   std::string address = op.params.value("address", "");
   if (op.name == "fake.get") {
     std::lock_guard lock(mutex_);
     auto& on_host = hosts_[host];
     auto it = on_host.find(address);
-    if (it == on_host.end()) return {model::FailureKind::kNone, Json{{"exists", false}}, {}};
-    return {model::FailureKind::kNone, Json{{"exists", true}, {"attributes", it->second}}, {}};
+    if (it == on_host.end()) return {plugin::FailureKind::kNone, Json{{"exists", false}}, {}};
+    return {plugin::FailureKind::kNone, Json{{"exists", true}, {"attributes", it->second}}, {}};
   }
   std::function<void()> hold;
   {
@@ -135,19 +135,19 @@ model::OperationResult FakeEstate::handle(const std::string& host, const model::
   }
   if (hold) hold();  // the test decides: signal and wait, or block until killed
   std::this_thread::sleep_for(std::chrono::milliseconds(2));  // widen the window in which overlap would show
-  model::OperationResult result{model::FailureKind::kNone, Json::object(), {}};
+  plugin::OperationResult result{plugin::FailureKind::kNone, Json::object(), {}};
   {
     std::lock_guard lock(mutex_);
     --in_flight_[host];
     if (op.name == "fake.put") {
-      if (failing_.contains(address)) return {model::FailureKind::kFailed, nullptr, "install failed: the fake says no"};
+      if (failing_.contains(address)) return {plugin::FailureKind::kFailed, nullptr, "install failed: the fake says no"};
       Json attributes = op.params["attributes"];
       if (attributes.contains("password")) secrets_.insert(attributes["password"].get<std::string>());
       hosts_[host][address] = attributes;
     } else if (op.name == "fake.delete") {
       hosts_[host].erase(address);
     } else {
-      return {model::FailureKind::kFailed, nullptr, "unknown operation " + op.name};
+      return {plugin::FailureKind::kFailed, nullptr, "unknown operation " + op.name};
     }
     save_locked();
   }

@@ -10,7 +10,7 @@
 #include <set>
 #include <string>
 
-#include "model/plugin.h"
+#include "plugin/plugin.h"
 #include "ops/recording_backend.h"
 
 namespace supctl::test {
@@ -18,7 +18,7 @@ namespace supctl::test {
 /// The hosts and what is on them. Thread-safe; also checks one mutation at a time per host.
 class FakeEstate {
  public:
-  model::OperationResult handle(const std::string& host, const model::Operation& op);
+  plugin::OperationResult handle(const std::string& host, const plugin::Operation& op);
 
   void put(const std::string& host, const std::string& address, model::Json attributes);
   std::optional<model::Json> get(const std::string& host, const std::string& address) const;
@@ -50,22 +50,22 @@ class FakeEstate {
   void save_locked() const;
 };
 
-class FakePlugin final : public model::Plugin {
+class FakePlugin final : public plugin::Plugin {
  public:
   std::string_view name() const override { return "fake"; }
   std::span<const model::KindSchema> kinds() const override;
   std::span<const diag::RuleInfo> rules() const override { return {}; }
   void check(const model::Manifest&, diag::Diagnostics&) const override {}
 
-  std::vector<model::Edge> edges(const model::Manifest& manifest) const override;
-  model::ReadResponse read(const model::ReadRequest& request) const override;
-  model::ObserveResponse observe(const model::ObserveRequest& request) const override;
-  model::ApplyResponse apply(const model::ApplyRequest& request) const override;
+  std::vector<plugin::Edge> edges(const model::Manifest& manifest) const override;
+  plugin::ReadResponse read(const plugin::ReadRequest& request) const override;
+  plugin::ObserveResponse observe(const plugin::ObserveRequest& request) const override;
+  plugin::ApplyResponse apply(const plugin::ApplyRequest& request) const override;
 };
 
 /// A backend over a fake estate that counts round trips.
 inline ops::RecordingBackend fake_backend(FakeEstate& estate) {
-  return ops::RecordingBackend([&estate](const std::string& host, const model::Operation& op) { return estate.handle(host, op); });
+  return ops::RecordingBackend([&estate](const std::string& host, const plugin::Operation& op) { return estate.handle(host, op); });
 }
 
 }  // namespace supctl::test

@@ -68,7 +68,7 @@ class Harness {
     return report;
   }
 
-  std::span<const model::Plugin* const> plugins() const { return plugins_; }
+  std::span<const plugin::Plugin* const> plugins() const { return plugins_; }
   ops::RecordingBackend& backend() { return backend_; }
   const std::filesystem::path& dir() const { return dir_; }
 
@@ -79,7 +79,7 @@ class Harness {
  private:
   std::filesystem::path dir_;
   FakePlugin plugin_;
-  std::vector<const model::Plugin*> plugins_;
+  std::vector<const plugin::Plugin*> plugins_;
   ops::RecordingBackend backend_;
   std::unique_ptr<diag::SourceSet> sources_;
   manifest::Validation validation_;

@@ -28,7 +28,7 @@ namespace supctl::test {
 
 class PluginLab {
  public:
-  using Plugins = std::vector<std::unique_ptr<model::Plugin>>;
+  using Plugins = std::vector<std::unique_ptr<plugin::Plugin>>;
   using Registrar = std::function<void(lab::OperationTable&)>;
 
   /// `name` names the temporary directory; `hosts` are the lab's machines, the first the one
@@ -123,9 +123,9 @@ class PluginLab {
   }
 
   /// Runs one operation's lab interpreter on the first lab host directly.
-  model::OperationResult run(std::string_view operation, const model::Json& params) { return run_on(host_.name, operation, params); }
+  plugin::OperationResult run(std::string_view operation, const model::Json& params) { return run_on(host_.name, operation, params); }
   /// Runs one operation's lab interpreter on a host directly.
-  model::OperationResult run_on(const std::string& host, std::string_view operation, const model::Json& params) {
+  plugin::OperationResult run_on(const std::string& host, std::string_view operation, const model::Json& params) {
     const lab::Interpreter* interpreter = table_.find(operation);
     REQUIRE(interpreter);
     return (*interpreter)(*estate, host, params);
@@ -153,7 +153,7 @@ class PluginLab {
 
  private:
   Plugins owned_;
-  std::vector<const model::Plugin*> plugins_;
+  std::vector<const plugin::Plugin*> plugins_;
   std::vector<std::unique_ptr<diag::SourceSet>> sources_;
   manifest::Validation validation_;
 };

@@ -23,7 +23,7 @@ inline std::string steps_of(const apply::ApplyReport& report) {
 inline std::string changes_of(const plan::Plan& plan) {
   std::string out;
   for (const auto& change : plan.changes) {
-    out += fmt::format("{} {}:", change.address.str(), model::action_name(change.action));
+    out += fmt::format("{} {}:", change.address.str(), plugin::action_name(change.action));
     for (const auto& a : change.attributes) out += fmt::format(" {} {} -> {};", a.name, a.before.dump(), a.after.dump());
     out += "\n";
   }

@@ -10,7 +10,7 @@
 #include <vector>
 
 #include "estate.h"
-#include "model/operation.h"
+#include "plugin/operation.h"
 #include "model/text.h"
 
 namespace supctl::test {
@@ -20,10 +20,10 @@ using model::Json;
 
 /// The batches `supctl plan --emit-scripts` wrote for a host of examples/contoso (the golden files):
 /// exactly the parameters the plugins produce for that plan.
-inline std::vector<model::Operation> golden_batch(const std::string& host, const std::string& file) {
+inline std::vector<plugin::Operation> golden_batch(const std::string& host, const std::string& file) {
   std::ifstream in(fs::path(SUPCTL_SOURCE_DIR) / "tests/fixtures/powershell/contoso" / host / file);
   REQUIRE(in.good());
-  std::vector<model::Operation> batch;
+  std::vector<plugin::Operation> batch;
   const Json document = Json::parse(in);
   for (const Json& op : document["operations"]) batch.push_back({op["operation"].get<std::string>(), op["params"]});
   return batch;
@@ -49,7 +49,7 @@ inline void seed_contoso(PwshEstate& estate) {
                         {"SE1", {{"type", "secondary"}, {"parent", "PR1"}, {"server", "se1site.contoso.com"}, {"version", "5.00.9128.1000"}}}};
   configmgr["components"] = {{"CAS", component}, {"PR1", component}, {"PR2", component}, {"SE1", component}};
   // Every product the plan names, as the top-level site's catalog would hold it.
-  for (const model::Operation& op : golden_batch("cas01.contoso.com", "apply-005-sync.cas.json")) {
+  for (const plugin::Operation& op : golden_batch("cas01.contoso.com", "apply-005-sync.cas.json")) {
     for (const Json& guid : op.params["products"]) {
       std::string id = model::lower(guid.get<std::string>());
       configmgr["categories"].push_back({{"unique_id", "Product:" + id}, {"title", "Product " + id}, {"type", "Product"}, {"site", {"CAS"}}, {"subscribed", Json::array()}});

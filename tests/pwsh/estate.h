@@ -14,7 +14,7 @@
 
 #include "backends/powershell/backend.h"
 #include "backends/powershell/local.h"
-#include "model/operation.h"
+#include "plugin/operation.h"
 #include "plugins/plugins.h"
 
 namespace supctl::test {
@@ -47,14 +47,14 @@ class PwshEstate {
   Json state;  ///< written to the estate before each run, read back after it
 
   /// Runs one batch on a host, through the real bootstrap and local transport.
-  std::vector<model::OperationResult> run(const std::string& host, std::vector<model::Operation> batch) {
+  std::vector<plugin::OperationResult> run(const std::string& host, std::vector<plugin::Operation> batch) {
     fs::remove(calls_path());
     auto results = make_backend()->run(ops::HostTarget{host, nullptr}, batch);
     std::ifstream in(state_path());
     state = Json::parse(in);
     return results;
   }
-  model::OperationResult run_one(const std::string& host, model::Operation op) { return run(host, {std::move(op)}).at(0); }
+  plugin::OperationResult run_one(const std::string& host, plugin::Operation op) { return run(host, {std::move(op)}).at(0); }
 
   /// The cmdlet calls of the last run, in order: {host, module, cmdlet, set, bound}.
   std::vector<Json> calls() const { return read_calls(calls_path()); }

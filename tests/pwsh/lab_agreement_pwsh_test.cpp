@@ -15,8 +15,8 @@
 namespace supctl::test {
 namespace {
 
-using model::Operation;
-using model::OperationResult;
+using plugin::Operation;
+using plugin::OperationResult;
 
 struct Row {
   std::string name;
@@ -77,7 +77,7 @@ class Lab {
 };
 
 Json outcome(const OperationResult& result) {
-  if (!result.ok()) return Json{{"failed", std::string(model::failure_kind_name(result.failure))}};
+  if (!result.ok()) return Json{{"failed", std::string(plugin::failure_kind_name(result.failure))}};
   return nlohmann::json::parse(result.value.dump());
 }
 

@@ -22,8 +22,8 @@
 namespace supctl::test {
 namespace {
 
-using model::Operation;
-using model::OperationResult;
+using plugin::Operation;
+using plugin::OperationResult;
 
 /// The operations the current test case ran.
 std::set<std::string>& executed() {
@@ -517,7 +517,7 @@ TEST_CASE("pwsh: every operation of every plugin has a case that runs it in real
     for (const std::string& op : claimed_operations(test.getTestCaseInfo())) claimed.insert(op);
   }
   std::set<std::string> operations;
-  for (const model::ScriptFragment& fragment : plugins::powershell_fragments()) {
+  for (const plugin::ScriptFragment& fragment : plugins::powershell_fragments()) {
     // A plugin's shared fragment (named by the plugin alone) holds functions, not an operation.
     if (std::string_view(fragment.operation).find('.') != std::string_view::npos) operations.insert(std::string(fragment.operation));
   }

@@ -9,16 +9,16 @@
 
 #include "backends/powershell/backend.h"
 #include "estate.h"
-#include "model/operation.h"
+#include "plugin/operation.h"
 #include "support/hostile_values.h"
 
 namespace supctl::test {
 namespace {
 
-using model::FailureKind;
+using plugin::FailureKind;
 using model::Json;
-using model::Operation;
-using model::OperationResult;
+using plugin::Operation;
+using plugin::OperationResult;
 
 const std::string kSup = "sup01.contoso.com";
 const std::string kCas = "cas01.contoso.com";

@@ -27,7 +27,7 @@
 #include "backends/powershell/session.h"
 #include "contoso.h"
 #include "estate.h"
-#include "model/operation.h"
+#include "plugin/operation.h"
 #include "model/text.h"
 #include "plugins/plugins.h"
 #include "support.h"
@@ -288,7 +288,7 @@ TEST_CASE("pwsh: ssh: many requests go through one ssh process and one real pwsh
           return std::make_unique<powershell::SshTransport>(server.settings(host.name, kSupAddress));
         });
     for (int i = 0; i < 15; ++i) {
-      std::vector<model::Operation> batch{{"registry.set_value",
+      std::vector<plugin::Operation> batch{{"registry.set_value",
                                            {{"key", "HKLM\\SOFTWARE\\Contoso\\Ssh"}, {"name", fmt::format("V{}", i)}, {"type", "dword"}, {"data", i}}}};
       auto results = backend.run(ops::HostTarget{kSup, nullptr}, batch);
       INFO(results.at(0).error << "\nsshd:\n" << server.log());
@@ -316,7 +316,7 @@ TEST_CASE("pwsh: ssh: real PowerShell's own failures come back through the trans
                                           return std::make_unique<powershell::SshTransport>(
                                               server.settings(host.name, host.name == kCas ? kCasAddress : kSupAddress));
                                         });
-  std::vector<model::Operation> batch{{"service.set", {{"name", "W3SVC"}, {"state", "stopped"}}},
+  std::vector<plugin::Operation> batch{{"service.set", {{"name", "W3SVC"}, {"state", "stopped"}}},
                                       {"service.get", {{"name", "W3SVC"}}}};
   auto results = backend.run(ops::HostTarget{kSup, nullptr}, batch);
   REQUIRE(results.size() == 2);
@@ -331,18 +331,18 @@ TEST_CASE("pwsh: ssh: real PowerShell's own failures come back through the trans
   powershell::Session session(transport, kSup);
   powershell::Outcome outcome = session.run("this is ( not parsed", "{}", 30s);
   INFO(outcome.error << "\nstdout: " << outcome.stdout_text << "\nstderr: " << outcome.stderr_text);
-  REQUIRE(outcome.failure == model::FailureKind::kNone);
+  REQUIRE(outcome.failure == plugin::FailureKind::kNone);
   auto failed = powershell::parse_outcome(1, outcome);
   REQUIRE(failed.size() == 1);
   INFO(failed[0].error);
-  CHECK(failed[0].failure == model::FailureKind::kFailed);
+  CHECK(failed[0].failure == plugin::FailureKind::kFailed);
   CHECK_THAT(failed[0].error, Catch::StartsWith("the script could not run the batch: "));
   CHECK_THAT(failed[0].error, Catch::Contains("Missing closing ')' in expression."));
 
   // Such a failure in another language reaches supctl as ASCII (JSON escapes), whatever the
   // console's code page: a Windows without a console answers in its ANSI code page.
   powershell::Outcome german = session.run("throw 'Zugriff verweigert: Gr\u00f6\u00dfe'", "{}", 30s);
-  REQUIRE(german.failure == model::FailureKind::kNone);
+  REQUIRE(german.failure == plugin::FailureKind::kNone);
   CHECK(std::all_of(german.stdout_text.begin(), german.stdout_text.end(), [](char c) { return static_cast<unsigned char>(c) < 0x80; }));
   auto words = powershell::parse_outcome(1, german);
   REQUIRE(words.size() == 1);
@@ -351,12 +351,12 @@ TEST_CASE("pwsh: ssh: real PowerShell's own failures come back through the trans
   // `exit` ends the process: the request fails with the exit code and PowerShell's stderr, and the
   // next request runs in a new process.
   powershell::Outcome exited = session.run("[Console]::Error.WriteLine('going away'); exit 4", "{}", 30s);
-  CHECK(exited.failure == model::FailureKind::kFailed);
+  CHECK(exited.failure == plugin::FailureKind::kFailed);
   CHECK(exited.error ==
         "ssh: PowerShell on 'sup01.contoso.com' ended during the request with exit code 4; stderr: going away; supctl "
         "starts it again for the next request");
   powershell::Outcome again = session.run("[Console]::Out.Write('fine')", "{}", 30s);
-  CHECK(again.failure == model::FailureKind::kNone);
+  CHECK(again.failure == plugin::FailureKind::kNone);
   CHECK(again.stdout_text == "fine");
   CHECK(session.stats() == powershell::SessionStats{2, 4});
 }
@@ -372,7 +372,7 @@ TEST_CASE("pwsh: ssh: a request past its timeout is ended on the server too, not
   powershell::SshTransport transport(server.settings(kSup, kSupAddress));
   powershell::Session session(transport, kSup);
   powershell::Outcome warm = session.run("[Console]::Out.Write('warm')", "{}", 60s);
-  REQUIRE(warm.failure == model::FailureKind::kNone);
+  REQUIRE(warm.failure == plugin::FailureKind::kNone);
   // The PowerShell process on the far side, as the estate's wrapper noted it ("<pid> <ssh connection>").
   long pid = 0;
   {
@@ -383,7 +383,7 @@ TEST_CASE("pwsh: ssh: a request past its timeout is ended on the server too, not
   REQUIRE(::kill(static_cast<pid_t>(pid), 0) == 0);
 
   powershell::Outcome hung = session.run("Start-Sleep -Seconds 600", "{}", 3s);
-  CHECK(hung.failure == model::FailureKind::kTimeout);
+  CHECK(hung.failure == plugin::FailureKind::kTimeout);
   // sshd keeps a command whose client went away: supctl ended it there itself.
   bool gone = false;
   for (int i = 0; i < 100 && !gone; ++i) {
@@ -393,7 +393,7 @@ TEST_CASE("pwsh: ssh: a request past its timeout is ended on the server too, not
   CHECK(gone);
   // The next request runs in a new process.
   powershell::Outcome next = session.run("[Console]::Out.Write('again')", "{}", 60s);
-  CHECK(next.failure == model::FailureKind::kNone);
+  CHECK(next.failure == plugin::FailureKind::kNone);
   CHECK(next.stdout_text == "again");
 }
 

@@ -26,10 +26,10 @@ class CountingBackend final : public ops::Backend {
  public:
   CountingBackend(std::unique_ptr<ops::Backend> inner, RequestCounts& counts) : inner_(std::move(inner)), counts_(counts) {}
 
-  std::vector<model::OperationResult> run(const ops::HostTarget& host, std::span<const model::Operation> batch) override {
+  std::vector<plugin::OperationResult> run(const ops::HostTarget& host, std::span<const plugin::Operation> batch) override {
     if (!batch.empty()) {
       bool poll = true;
-      for (const model::Operation& op : batch) poll &= op.name == "logs.read";
+      for (const plugin::Operation& op : batch) poll &= op.name == "logs.read";
       std::lock_guard lock(counts_.mutex);
       ++(poll ? counts_.polls : counts_.requests)[model::lower(host.name)];
     }

@@ -12,8 +12,8 @@
 namespace supctl::lab {
 namespace {
 
-using model::FailureKind;
-using model::OperationResult;
+using plugin::FailureKind;
+using plugin::OperationResult;
 
 /// The estate's matching rule for a fault's operation: "*", a prefix ending in '*', or exact.
 bool matches(std::string_view pattern, std::string_view operation) {
@@ -24,7 +24,7 @@ bool matches(std::string_view pattern, std::string_view operation) {
 /// The failure an injected fault stands for, with the kind's default message when it has none.
 OperationResult fault_result(const Fault& fault, std::string_view host) {
   auto with_default = [&](FailureKind kind, std::string fallback) {
-    return model::failed(fault.message.empty() ? std::move(fallback) : fault.message, kind);
+    return plugin::failed(fault.message.empty() ? std::move(fallback) : fault.message, kind);
   };
   if (fault.kind == "unreachable") {
     return with_default(FailureKind::kUnreachable,
@@ -62,12 +62,12 @@ std::vector<std::string> OperationTable::names() const {
   return names;
 }
 
-std::vector<OperationResult> LabBackend::run(const ops::HostTarget& host, std::span<const model::Operation> batch) {
+std::vector<OperationResult> LabBackend::run(const ops::HostTarget& host, std::span<const plugin::Operation> batch) {
   if (batch.empty()) return {};
   auto fail_all = [&](const OperationResult& result) { return std::vector<OperationResult>(batch.size(), result); };
 
   if (!estate_.host(host.name)) {
-    return fail_all(model::failed(fmt::format("lab host '{}' does not exist: 'supctl lab init' creates the hosts the "
+    return fail_all(plugin::failed(fmt::format("lab host '{}' does not exist: 'supctl lab init' creates the hosts the "
                                               "manifests name",
                                               host.name),
                                   FailureKind::kUnreachable));
@@ -97,7 +97,7 @@ std::vector<OperationResult> LabBackend::run(const ops::HostTarget& host, std::s
   std::vector<OperationResult> results;
   results.reserve(batch.size());
   ops::ChainStops chains;
-  for (const model::Operation& operation : batch) {
+  for (const plugin::Operation& operation : batch) {
     if (auto skipped = chains.skipped(operation)) {
       results.push_back(std::move(*skipped));
       continue;
@@ -108,13 +108,13 @@ std::vector<OperationResult> LabBackend::run(const ops::HostTarget& host, std::s
   return results;
 }
 
-OperationResult LabBackend::run_one(const std::string& host, const model::Operation& operation) {
+OperationResult LabBackend::run_one(const std::string& host, const plugin::Operation& operation) {
   estate_.advance(1);
   if (auto fault = estate_.take_fault(host, operation.name)) return fault_result(*fault, host);
   const Interpreter* interpreter = table_.find(operation.name);
-  if (interpreter == nullptr) return model::failed(fmt::format("the lab does not implement '{}'", operation.name));
+  if (interpreter == nullptr) return plugin::failed(fmt::format("the lab does not implement '{}'", operation.name));
   auto could_not_run = [&](std::string_view why) {
-    return model::failed(fmt::format("the lab could not run '{}': {}", operation.name, why));
+    return plugin::failed(fmt::format("the lab could not run '{}': {}", operation.name, why));
   };
   OperationResult result;
   bool ran = false;

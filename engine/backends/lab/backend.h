@@ -13,7 +13,7 @@
 namespace supctl::lab {
 
 /// One operation's lab interpreter: runs it on `host` of `estate` and returns its result.
-using Interpreter = std::function<model::OperationResult(Estate& estate, const std::string& host, const Json& params)>;
+using Interpreter = std::function<plugin::OperationResult(Estate& estate, const std::string& host, const Json& params)>;
 
 class OperationTable {
  public:
@@ -50,11 +50,11 @@ class LabBackend final : public ops::Backend {
   /// every operation; otherwise each operation runs in its own transaction, after any matching fault
   /// (which fails it instead). An operation with no interpreter fails saying so. Once an operation
   /// of a chain (Operation::chain) fails, the rest of that chain is not run.
-  std::vector<model::OperationResult> run(const ops::HostTarget& host, std::span<const model::Operation> batch) override;
+  std::vector<plugin::OperationResult> run(const ops::HostTarget& host, std::span<const plugin::Operation> batch) override;
   ops::Clock* clock() override { return &clock_; }
 
  private:
-  model::OperationResult run_one(const std::string& host, const model::Operation& operation);
+  plugin::OperationResult run_one(const std::string& host, const plugin::Operation& operation);
 
   Estate& estate_;
   const OperationTable& table_;

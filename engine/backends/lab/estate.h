@@ -13,7 +13,7 @@
 #include <string_view>
 #include <vector>
 
-#include "model/operation.h"
+#include "plugin/operation.h"
 
 namespace supctl::lab {
 

@@ -7,8 +7,8 @@
 namespace supctl::powershell {
 namespace {
 
-using model::FailureKind;
-using model::OperationResult;
+using plugin::FailureKind;
+using plugin::OperationResult;
 
 }  // namespace
 
@@ -30,17 +30,17 @@ std::map<std::string, SessionStats> PowerShellBackend::stats() {
 }
 
 std::vector<OperationResult> PowerShellBackend::run(const ops::HostTarget& host,
-                                                    std::span<const model::Operation> batch) {
+                                                    std::span<const plugin::Operation> batch) {
   std::vector<OperationResult> results(batch.size());
   // What goes out: the operations with a fragment, and where each one's result belongs.
-  std::vector<model::Operation> sent;
+  std::vector<plugin::Operation> sent;
   std::vector<std::size_t> positions;
   for (std::size_t i = 0; i < batch.size(); ++i) {
     if (fragments_ && fragments_(batch[i].name)) {
       sent.push_back(batch[i]);
       positions.push_back(i);
     } else {
-      results[i] = model::failed(fmt::format("supctl has no PowerShell fragment for the operation '{}'", batch[i].name));
+      results[i] = plugin::failed(fmt::format("supctl has no PowerShell fragment for the operation '{}'", batch[i].name));
     }
   }
   if (sent.empty()) return results;
@@ -52,7 +52,7 @@ std::vector<OperationResult> PowerShellBackend::run(const ops::HostTarget& host,
     host_slot.transport = make_transport_ ? make_transport_(host, &error) : nullptr;
     if (!host_slot.transport) {
       if (error.empty()) error = fmt::format("no transport to reach '{}'", host.name);
-      return std::vector<OperationResult>(batch.size(), model::failed(error, FailureKind::kUnreachable));
+      return std::vector<OperationResult>(batch.size(), plugin::failed(error, FailureKind::kUnreachable));
     }
   }
   if (!host_slot.session) host_slot.session = std::make_unique<Session>(*host_slot.transport, host.name, settings_.session);

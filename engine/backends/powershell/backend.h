@@ -38,8 +38,8 @@ class PowerShellBackend final : public ops::Backend {
   /// unreachable with the factory's message (and the next run tries again). The host's transport
   /// and session are made at its first run and kept for later ones; runs on one host wait for each
   /// other, runs on different hosts proceed in parallel. An empty batch costs no request.
-  std::vector<model::OperationResult> run(const ops::HostTarget& host,
-                                          std::span<const model::Operation> batch) override;
+  std::vector<plugin::OperationResult> run(const ops::HostTarget& host,
+                                          std::span<const plugin::Operation> batch) override;
 
   /// Per host (lower case): PowerShell processes (WinRM: commands) started and requests sent so far.
   std::map<std::string, SessionStats> stats();

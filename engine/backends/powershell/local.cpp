@@ -13,7 +13,7 @@
 namespace supctl::powershell {
 namespace {
 
-using model::FailureKind;
+using plugin::FailureKind;
 
 /// Tried in this order: Windows PowerShell where it exists, else PowerShell 7.
 constexpr std::string_view kPrograms[] = {"powershell.exe", "pwsh"};

@@ -12,13 +12,13 @@
 
 namespace supctl::powershell {
 namespace platform {
-std::span<const model::ScriptFragment> powershell_fragments();  // generated from powershell/platform.ps1
+std::span<const plugin::ScriptFragment> powershell_fragments();  // generated from powershell/platform.ps1
 }  // namespace platform
 namespace {
 
-using model::FailureKind;
+using plugin::FailureKind;
 using model::Json;
-using model::OperationResult;
+using plugin::OperationResult;
 
 constexpr std::string_view kScriptHeader =
     "# supctl: the operations of one batch for one host, assembled from the plugins' fragments.\n"
@@ -175,9 +175,9 @@ std::string function_base_name(std::string_view operation) {
 }
 
 // Sorted distinct operation names of a batch, each with a unique function name.
-std::vector<std::pair<std::string, std::string>> functions_of(std::span<const model::Operation> batch) {
+std::vector<std::pair<std::string, std::string>> functions_of(std::span<const plugin::Operation> batch) {
   std::set<std::string> names;
-  for (const model::Operation& op : batch) names.insert(op.name);
+  for (const plugin::Operation& op : batch) names.insert(op.name);
   std::vector<std::pair<std::string, std::string>> functions;
   std::set<std::string> taken;
   for (const std::string& name : names) {
@@ -192,9 +192,9 @@ std::vector<std::pair<std::string, std::string>> functions_of(std::span<const mo
   return functions;
 }
 
-Json payload_document(std::span<const model::Operation> batch) {
+Json payload_document(std::span<const plugin::Operation> batch) {
   Json operations = Json::array();
-  for (const model::Operation& op : batch) {
+  for (const plugin::Operation& op : batch) {
     Json operation{{"operation", op.name}, {"params", op.params.is_null() ? Json::object() : op.params}};
     if (op.chain != 0) operation["chain"] = op.chain;  // absent for chain 0: those payloads stay as they were
     operations.push_back(std::move(operation));
@@ -261,7 +261,7 @@ FailureKind kind_named(std::string_view kind) {
 
 OperationResult result_of(const Json& record) {
   if (!record.is_object() || !record.contains("ok") || !record["ok"].is_boolean()) {
-    return model::failed("the script returned a malformed result for this operation");
+    return plugin::failed("the script returned a malformed result for this operation");
   }
   if (record["ok"].get<bool>()) {
     OperationResult result;
@@ -271,7 +271,7 @@ OperationResult result_of(const Json& record) {
   std::string error = record.contains("error") && record["error"].is_string() ? printable_text(record["error"].get<std::string>()) : "";
   std::string kind =
       record.contains("kind") && record["kind"].is_string() ? record["kind"].get<std::string>() : "failed";
-  return model::failed(error.empty() ? "the operation failed without a message" : error, kind_named(kind));
+  return plugin::failed(error.empty() ? "the operation failed without a message" : error, kind_named(kind));
 }
 
 /// A fragment as written, not indented (a here-string's terminator must stay in column 0), on
@@ -285,9 +285,9 @@ void append_fragment(std::string& script, std::string_view fragment) {
 
 }  // namespace
 
-FragmentLookup fragment_lookup(std::vector<model::ScriptFragment> fragments) {
+FragmentLookup fragment_lookup(std::vector<plugin::ScriptFragment> fragments) {
   auto table = std::make_shared<std::map<std::string, std::string_view, std::less<>>>();
-  for (const model::ScriptFragment& fragment : fragments)
+  for (const plugin::ScriptFragment& fragment : fragments)
     table->emplace(std::string(fragment.operation), fragment.script);
   return [table](std::string_view operation) -> std::optional<std::string_view> {
     auto it = table->find(operation);
@@ -296,10 +296,10 @@ FragmentLookup fragment_lookup(std::vector<model::ScriptFragment> fragments) {
   };
 }
 
-std::string assemble_script(std::span<const model::Operation> batch, const FragmentLookup& fragments) {
+std::string assemble_script(std::span<const plugin::Operation> batch, const FragmentLookup& fragments) {
   std::string script(kScriptHeader);
   // The seams to what only Windows has, which every fragment reaches through (platform.ps1).
-  for (const model::ScriptFragment& seams : platform::powershell_fragments()) {
+  for (const plugin::ScriptFragment& seams : platform::powershell_fragments()) {
     script += fmt::format("\n# ---- {} (seams)\n", seams.operation);
     append_fragment(script, seams.script);
   }
@@ -335,11 +335,11 @@ std::string assemble_script(std::span<const model::Operation> batch, const Fragm
   return script;
 }
 
-std::string payload_json(std::span<const model::Operation> batch) {
+std::string payload_json(std::span<const plugin::Operation> batch) {
   return payload_document(batch).dump(-1, ' ', true, Json::error_handler_t::replace);
 }
 
-std::string redacted_payload(std::span<const model::Operation> batch) {
+std::string redacted_payload(std::span<const plugin::Operation> batch) {
   Json document = payload_document(batch);
   redact(document);
   return document.dump(2, ' ', false, Json::error_handler_t::replace) + "\n";
@@ -347,7 +347,7 @@ std::string redacted_payload(std::span<const model::Operation> batch) {
 
 std::vector<OperationResult> parse_outcome(std::size_t count, const Outcome& outcome) {
   auto fail_all = [&](FailureKind kind, const std::string& error) {
-    return std::vector<OperationResult>(count, model::failed(error, kind));
+    return std::vector<OperationResult>(count, plugin::failed(error, kind));
   };
   if (outcome.failure != FailureKind::kNone) {
     return fail_all(outcome.failure, outcome.error.empty() ? "the transport failed without a message" : outcome.error);

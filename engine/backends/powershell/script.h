@@ -17,7 +17,7 @@
 
 #include "backends/powershell/protocol.h"
 #include "backends/powershell/transport.h"
-#include "model/operation.h"
+#include "plugin/operation.h"
 
 namespace supctl::powershell {
 
@@ -28,7 +28,7 @@ using FragmentLookup = std::function<std::optional<std::string_view>(std::string
 
 /// A lookup over a table of fragments (e.g. plugins::powershell_fragments()); the fragments'
 /// text must outlive it (compiled-in fragments do).
-FragmentLookup fragment_lookup(std::vector<model::ScriptFragment> fragments);
+FragmentLookup fragment_lookup(std::vector<plugin::ScriptFragment> fragments);
 
 /// The script for a batch: a header, the shared fragment of each plugin whose operations it runs
 /// (when the plugin has one), one function per distinct operation (sorted by name) holding
@@ -38,16 +38,16 @@ FragmentLookup fragment_lookup(std::vector<model::ScriptFragment> fragments);
 /// change: once one fails, each later one of that chain fails with "not run: <operation> failed
 /// before it" without running. An operation without a fragment gets a function that throws (the
 /// backend never sends one; see PowerShellBackend). This is exactly what one request runs.
-std::string assemble_script(std::span<const model::Operation> batch, const FragmentLookup& fragments);
+std::string assemble_script(std::span<const plugin::Operation> batch, const FragmentLookup& fragments);
 
 /// The JSON parameters of a request, exactly as sent:
 /// {"operations":[{"operation":NAME,"params":{...},"chain"?:N},...]} ("chain" only when not 0),
 /// compact, every non-ASCII character escaped, so the console code page cannot corrupt it.
-std::string payload_json(std::span<const model::Operation> batch);
+std::string payload_json(std::span<const plugin::Operation> batch);
 
 /// The same parameters for people to read (`plan --emit-scripts`): indented, and every secret
 /// placeholder {"$secret": REFERENCE} shown as "(sensitive)". Call it before secrets are resolved.
-std::string redacted_payload(std::span<const model::Operation> batch);
+std::string redacted_payload(std::span<const plugin::Operation> batch);
 
 /// One result per operation (in order) from what came back for a request of `count` operations:
 /// - a transport failure fails every operation with the transport's kind and message;
@@ -55,6 +55,6 @@ std::string redacted_payload(std::span<const model::Operation> batch);
 ///   every operation, saying the exit code and the decoded stderr (clixml.h);
 /// - otherwise each operation's own record: its value, or its failure (failed, access_denied,
 ///   timeout) and message. Output before kResultBegin or after kResultEnd is ignored.
-std::vector<model::OperationResult> parse_outcome(std::size_t count, const Outcome& outcome);
+std::vector<plugin::OperationResult> parse_outcome(std::size_t count, const Outcome& outcome);
 
 }  // namespace supctl::powershell

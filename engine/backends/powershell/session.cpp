@@ -11,7 +11,7 @@
 namespace supctl::powershell {
 namespace {
 
-using model::FailureKind;
+using plugin::FailureKind;
 using std::chrono::milliseconds;
 
 constexpr std::string_view kClixmlHeader = "#< CLIXML";

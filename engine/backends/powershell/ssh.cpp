@@ -18,7 +18,7 @@
 namespace supctl::powershell {
 namespace {
 
-using model::FailureKind;
+using plugin::FailureKind;
 using std::chrono::milliseconds;
 using Clock = std::chrono::steady_clock;
 

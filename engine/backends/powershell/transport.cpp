@@ -2,7 +2,7 @@
 
 namespace supctl::powershell {
 
-Outcome transport_failure(model::FailureKind kind, std::string error) {
+Outcome transport_failure(plugin::FailureKind kind, std::string error) {
   Outcome outcome;
   outcome.failure = kind;
   outcome.error = std::move(error);

@@ -12,7 +12,7 @@
 #include <string_view>
 #include <vector>
 
-#include "model/operation.h"
+#include "plugin/operation.h"
 
 namespace supctl::powershell {
 
@@ -24,7 +24,7 @@ struct Outcome {
   /// the transport failed: kUnreachable (no connection: refused, DNS, host key refused),
   /// kAccessDenied (authentication), kTimeout (connect or request took longer than allowed),
   /// kFailed (anything else, e.g. a connection lost).
-  model::FailureKind failure = model::FailureKind::kNone;
+  plugin::FailureKind failure = plugin::FailureKind::kNone;
   std::string error;        ///< when failure != kNone: names the host, the transport and what to check
   int exit_code = -1;       ///< PowerShell's exit code when it ended by itself; 0 for an answered request
   std::string stdout_text;  ///< UTF-8: a request's response (between its lines), or what came after its begin line
@@ -35,7 +35,7 @@ struct Outcome {
 };
 
 /// An Outcome for a transport failure.
-Outcome transport_failure(model::FailureKind kind, std::string error);
+Outcome transport_failure(plugin::FailureKind kind, std::string error);
 
 /// A byte stream to one PowerShell process. Every call returns by its deadline. Used from one
 /// thread at a time.

@@ -16,7 +16,7 @@ namespace supctl::powershell {
 namespace {
 
 using Clock = std::chrono::steady_clock;
-using model::FailureKind;
+using plugin::FailureKind;
 using std::chrono::milliseconds;
 
 constexpr int kConnectTries = 3;

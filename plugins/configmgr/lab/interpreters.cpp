@@ -26,9 +26,9 @@
 namespace supctl::plugins::configmgr {
 namespace {
 
-using model::FailureKind;
+using plugin::FailureKind;
 using model::Json;
-using model::OperationResult;
+using plugin::OperationResult;
 using model::iequals;
 using model::upper;
 
@@ -59,8 +59,8 @@ const std::array<std::pair<std::string_view, Json>, 12>& sup_defaults() {
 constexpr std::array<std::string_view, 4> kSiteSystemSettings{"public_fqdn", "fdm_operation", "use_site_server_account",
                                                               "installation_account"};
 
-using model::failed;
-using model::succeeded;
+using plugin::failed;
+using plugin::succeeded;
 
 
 std::optional<std::string> text(const Json& params, std::string_view operation, const char* name, std::string* error) {

@@ -5,18 +5,18 @@
 #include <algorithm>
 
 #include "model/base64.h"
-#include "model/evidence.h"
+#include "plugin/evidence.h"
 #include "formats/winhttp.h"
 
 namespace supctl::plugins::host {
 namespace {
 
-using model::FailureKind;
+using plugin::FailureKind;
 using model::Json;
-using model::OperationResult;
+using plugin::OperationResult;
 
-using model::failed;
-using model::succeeded;
+using plugin::failed;
+using plugin::succeeded;
 
 OperationResult read_log(lab::Estate& estate, const std::string& host, const Json& params) {
   if (!params.is_object() || !params.contains("log") || !params["log"].is_string() || params["log"].get<std::string>().empty()) {
@@ -26,7 +26,7 @@ OperationResult read_log(lab::Estate& estate, const std::string& host, const Jso
   if (log.find_first_of("/\\") != std::string::npos || log == "." || log == "..") {
     return failed(fmt::format("logs.read: '{}' is not a log file name", log));
   }
-  if (params.value("rolled", false)) log = model::rolled_over_name(log);
+  if (params.value("rolled", false)) log = plugin::rolled_over_name(log);
   const std::int64_t offset = params.value("offset", std::int64_t{0});
   const std::int64_t max_bytes = std::max<std::int64_t>(1, params.value("max_bytes", std::int64_t{8} << 20));
   const std::string all = estate.read_log(host, log, 0);

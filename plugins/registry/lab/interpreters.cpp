@@ -13,15 +13,15 @@
 namespace supctl::plugins::registry {
 namespace {
 
-using model::FailureKind;
+using plugin::FailureKind;
 using model::Json;
-using model::OperationResult;
+using plugin::OperationResult;
 
 constexpr std::array<std::string_view, 5> kHives{"HKLM", "HKCU", "HKCR", "HKU", "HKCC"};
 constexpr std::array<std::string_view, 6> kTypes{"string", "expand_string", "multi_string", "dword", "qword", "binary"};
 
-using model::failed;
-using model::succeeded;
+using plugin::failed;
+using plugin::succeeded;
 
 // A string parameter, or why it is unusable.
 std::optional<std::string> text(const Json& params, std::string_view operation, const char* name, std::string* error) {

@@ -15,12 +15,12 @@
 namespace supctl::plugins::service {
 namespace {
 
-using model::FailureKind;
+using plugin::FailureKind;
 using model::Json;
-using model::OperationResult;
+using plugin::OperationResult;
 
-using model::failed;
-using model::succeeded;
+using plugin::failed;
+using plugin::succeeded;
 
 std::string quoted_list(const std::vector<std::string>& names) {
   std::string out;

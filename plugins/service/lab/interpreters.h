@@ -6,7 +6,7 @@
 #include "backends/lab/backend.h"
 #include "backends/lab/estate.h"
 #include "model/manifest.h"
-#include "model/operation.h"
+#include "plugin/operation.h"
 #include "plugins/service/operations.h"
 
 namespace supctl::plugins::service {

@@ -17,17 +17,17 @@
 namespace supctl::plugins::wsus {
 namespace {
 
-using model::FailureKind;
+using plugin::FailureKind;
 using model::Json;
-using model::OperationResult;
+using plugin::OperationResult;
 
 constexpr std::string_view kCollection = "wsus";
 constexpr std::string_view kKey = "server";
 constexpr std::string_view kSetupKey = "HKLM\\SOFTWARE\\Microsoft\\Update Services\\Server\\Setup";
 constexpr std::string_view kFeaturePrefix = "UpdateServices-";
 
-using model::failed;
-using model::succeeded;
+using plugin::failed;
+using plugin::succeeded;
 
 /// The installed server's document, or nullopt when WSUS is not installed on `host`.
 std::optional<Json> installed_document(const lab::Estate& estate, const std::string& host) {

@@ -10,7 +10,7 @@
 #include "backends/lab/backend.h"
 #include "backends/lab/estate.h"
 #include "model/manifest.h"
-#include "model/operation.h"
+#include "plugin/operation.h"
 #include "plugins/wsus/operations.h"
 
 namespace supctl::plugins::wsus {

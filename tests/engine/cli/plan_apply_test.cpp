@@ -47,7 +47,7 @@ struct World {
   fs::path dir;
   test::FakeEstate estate;
   test::FakePlugin plugin;
-  std::vector<const model::Plugin*> plugins{&plugin};
+  std::vector<const plugin::Plugin*> plugins{&plugin};
   std::map<std::string, std::string> env{{"APP_PASSWORD", kSecret}};
   Context context;
 
@@ -58,7 +58,7 @@ struct World {
     context.plugins = plugins;
     context.make_backend = [this](const fs::path&, const model::Manifest&, bool, std::string*) -> std::unique_ptr<ops::Backend> {
       return std::make_unique<ops::RecordingBackend>(
-          [this](const std::string& host, const model::Operation& op) { return estate.handle(host, op); });
+          [this](const std::string& host, const plugin::Operation& op) { return estate.handle(host, op); });
     };
     context.now = [] { return std::string("2026-11-21T08:00:00Z"); };
   }

@@ -44,13 +44,13 @@ model::KindSchema proxy_kind() {
 }
 
 /// A plugin whose only contribution is one implied edge.
-class FakePlugin : public model::Plugin {
+class FakePlugin : public plugin::Plugin {
  public:
   std::string_view name() const override { return "fake"; }
   std::span<const model::KindSchema> kinds() const override { return {}; }
   std::span<const diag::RuleInfo> rules() const override { return {}; }
   void check(const model::Manifest&, diag::Diagnostics&) const override {}
-  std::vector<model::Edge> edges(const model::Manifest&) const override {
+  std::vector<plugin::Edge> edges(const model::Manifest&) const override {
     return {{{"site", "PR1"}, {"account", "svc"}, "same host", std::nullopt}};
   }
 };
@@ -72,9 +72,9 @@ model::Manifest sample_manifest() {
   return model::Manifest({system, unknown, site});
 }
 
-std::vector<std::string> describe(const std::vector<model::Edge>& edges) {
+std::vector<std::string> describe(const std::vector<plugin::Edge>& edges) {
   std::vector<std::string> out;
-  for (const model::Edge& e : edges) {
+  for (const plugin::Edge& e : edges) {
     out.push_back(fmt::format("{} -> {} ({}) @{}", e.from.str(), e.to.str(), e.reason, e.range ? e.range->begin.line : 0));
   }
   return out;
@@ -85,7 +85,7 @@ TEST_CASE("manifest edges come from references - depends_on and plugins in a fix
   model::KindSchema site = site_kind();
   std::vector<const model::KindSchema*> kinds{&system, &site};
   FakePlugin plugin;
-  std::vector<const model::Plugin*> plugins{&plugin};
+  std::vector<const plugin::Plugin*> plugins{&plugin};
   model::Manifest manifest = sample_manifest();
   CHECK(describe(manifest_edges(manifest, kinds, plugins)) == std::vector<std::string>{
                                                                    "site.PR1 -> account.svc (same host) @0",
@@ -103,7 +103,7 @@ TEST_CASE("manifest edges do not depend on the order of kinds or plugins") {
   model::Manifest manifest = sample_manifest();
   std::vector<const model::KindSchema*> forward{&system, &site};
   std::vector<const model::KindSchema*> backward{&site, &system};
-  std::vector<const model::Plugin*> plugins{&first, &second};
+  std::vector<const plugin::Plugin*> plugins{&first, &second};
   auto a = describe(manifest_edges(manifest, forward, plugins));
   auto b = describe(manifest_edges(manifest, backward, plugins));
   CHECK(a == b);

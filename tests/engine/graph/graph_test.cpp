@@ -13,7 +13,7 @@ namespace supctl::graph {
 namespace {
 
 using model::Address;
-using model::Edge;
+using plugin::Edge;
 
 Address k(std::string name) { return {"k", std::move(name)}; }
 

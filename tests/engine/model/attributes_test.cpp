@@ -1,7 +1,7 @@
 // The secrets a resource's apply sends: its own, and those its passes_secrets references carry.
 
 #include "model/attributes.h"
-#include "model/plugin.h"
+#include "plugin/plugin.h"
 
 #include <catch2/catch.hpp>
 
@@ -94,30 +94,30 @@ TEST_CASE("attribute_root is a diff entry's attribute") {
   CHECK(attribute_root("") == "");
 }
 
-TEST_CASE("generic_diff sends a resource again when a secret its reference passes was rotated") {
+TEST_CASE("plugin::generic_diff sends a resource again when a secret its reference passes was rotated") {
   Example e;
   KindSchema schema = server_schema();
   AttributeMap observed{{"mail", "smtp"}, {"owner", "boss"}, {"proxy", "edge"}};
   std::vector<std::string> rotated{"proxy.account.password"};
-  DiffResponse diff = generic_diff(DiffRequest{Address{"server", "a"}, &schema, &e.desired, &observed, rotated, &e.references});
-  CHECK(diff.action == Action::kUpdate);
+  plugin::DiffResponse diff = plugin::generic_diff(plugin::DiffRequest{Address{"server", "a"}, &schema, &e.desired, &observed, rotated, &e.references});
+  CHECK(diff.action == plugin::Action::kUpdate);
   REQUIRE(diff.attributes.size() == 1);
   CHECK(diff.attributes[0].name == "proxy.account.password");
   CHECK(diff.attributes[0].sensitive);
   CHECK(diff.attributes[0].after == Json{{"env", "PROXY"}});
 
   // Nothing rotated: nothing to do. Being created: the resource is sent everything anyway.
-  CHECK(generic_diff(DiffRequest{Address{"server", "a"}, &schema, &e.desired, &observed, {}, &e.references}).action ==
-        Action::kNoOp);
-  DiffResponse create = generic_diff(DiffRequest{Address{"server", "a"}, &schema, &e.desired, nullptr, rotated, &e.references});
-  CHECK(create.action == Action::kCreate);
-  for (const AttributeDiff& a : create.attributes) CHECK(a.name != "proxy.account.password");
+  CHECK(plugin::generic_diff(plugin::DiffRequest{Address{"server", "a"}, &schema, &e.desired, &observed, {}, &e.references}).action ==
+        plugin::Action::kNoOp);
+  plugin::DiffResponse create = plugin::generic_diff(plugin::DiffRequest{Address{"server", "a"}, &schema, &e.desired, nullptr, rotated, &e.references});
+  CHECK(create.action == plugin::Action::kCreate);
+  for (const plugin::AttributeDiff& a : create.attributes) CHECK(a.name != "proxy.account.password");
 
   // A proxy the manifest no longer writes passes nothing.
   e.desired.erase("proxy");
   observed.erase("proxy");
-  CHECK(generic_diff(DiffRequest{Address{"server", "a"}, &schema, &e.desired, &observed, rotated, &e.references}).action ==
-        Action::kNoOp);
+  CHECK(plugin::generic_diff(plugin::DiffRequest{Address{"server", "a"}, &schema, &e.desired, &observed, rotated, &e.references}).action ==
+        plugin::Action::kNoOp);
 }
 
 }  // namespace

@@ -9,8 +9,8 @@
 namespace supctl::ops {
 namespace {
 
-model::OperationResult echo(const std::string& host, const model::Operation& op) {
-  return {model::FailureKind::kNone, model::Json{{"host", host}, {"n", op.params["n"]}}, {}};
+plugin::OperationResult echo(const std::string& host, const plugin::Operation& op) {
+  return {plugin::FailureKind::kNone, model::Json{{"host", host}, {"n", op.params["n"]}}, {}};
 }
 
 TEST_CASE("a read batch sends every host's operations in one round trip and hands back each ticket's results") {
@@ -40,13 +40,13 @@ TEST_CASE("an unreachable host fails its own operations only") {
   auto down = batch.add(HostTarget{"down", nullptr}, {{"x.get", {{"n", 2}}}});
   batch.run(backend, 2);
   CHECK(batch.results(up)[0].ok());
-  CHECK(batch.results(down)[0].failure == model::FailureKind::kUnreachable);
+  CHECK(batch.results(down)[0].failure == plugin::FailureKind::kUnreachable);
   CHECK(batch.results(down)[0].error == "cannot reach 'down'");
 }
 
 TEST_CASE("a backend that returns the wrong number of results fails the whole batch instead of misattributing") {
   struct Short final : Backend {
-    std::vector<model::OperationResult> run(const HostTarget&, std::span<const model::Operation>) override { return {{}}; }
+    std::vector<plugin::OperationResult> run(const HostTarget&, std::span<const plugin::Operation>) override { return {{}}; }
   } backend;
   ReadBatch batch;
   auto ticket = batch.add(HostTarget{"h", nullptr}, {{"a", {}}, {"b", {}}});

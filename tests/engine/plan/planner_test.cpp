@@ -8,7 +8,7 @@
 namespace supctl::plan {
 namespace {
 
-using model::Action;
+using plugin::Action;
 
 const std::string kHosts = "[host.\"h1.test\"]\ntransport = \"lab\"\n[host.\"h2.test\"]\ntransport = \"lab\"\n";
 

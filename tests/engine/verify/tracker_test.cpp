@@ -23,7 +23,7 @@ namespace {
 
 using namespace std::chrono_literals;
 using model::Json;
-using model::LogSource;
+using plugin::LogSource;
 using std::chrono::milliseconds;
 
 // ---------------------------------------------------------------------------------------------
@@ -86,7 +86,7 @@ class FakeLogs final : public ops::Backend {
     std::string host;
     std::size_t poll = 0;  ///< how many times the clock had slept when it came
     std::vector<Json> params;
-    std::vector<model::OperationResult> results;
+    std::vector<plugin::OperationResult> results;
   };
 
   explicit FakeLogs(const FakeClock& clock) : clock_(clock) {}
@@ -111,8 +111,8 @@ class FakeLogs final : public ops::Backend {
     return static_cast<int>(std::count_if(calls_.begin(), calls_.end(), [&host](const Call& c) { return c.host == host; }));
   }
   /// The reads of one log on one host, in order, as (params, result) pairs.
-  std::vector<std::pair<Json, model::OperationResult>> reads_of(const std::string& host, const std::string& log) const {
-    std::vector<std::pair<Json, model::OperationResult>> out;
+  std::vector<std::pair<Json, plugin::OperationResult>> reads_of(const std::string& host, const std::string& log) const {
+    std::vector<std::pair<Json, plugin::OperationResult>> out;
     for (const Call& c : calls_) {
       if (c.host != host) continue;
       for (std::size_t i = 0; i < c.params.size(); ++i) {
@@ -122,12 +122,12 @@ class FakeLogs final : public ops::Backend {
     return out;
   }
 
-  std::vector<model::OperationResult> run(const ops::HostTarget& host, std::span<const model::Operation> batch) override {
+  std::vector<plugin::OperationResult> run(const ops::HostTarget& host, std::span<const plugin::Operation> batch) override {
     Call call{host.name, clock_.sleeps(), {}, {}};
-    for (const model::Operation& op : batch) {
+    for (const plugin::Operation& op : batch) {
       call.params.push_back(op.params);
       auto down = down_.find(host.name);
-      call.results.push_back(down != down_.end() ? model::OperationResult{model::FailureKind::kUnreachable, nullptr, down->second}
+      call.results.push_back(down != down_.end() ? plugin::OperationResult{plugin::FailureKind::kUnreachable, nullptr, down->second}
                                                  : read(host.name, op));
     }
     calls_.push_back(call);
@@ -135,9 +135,9 @@ class FakeLogs final : public ops::Backend {
   }
 
  private:
-  static model::OperationResult failed(std::string error) { return {model::FailureKind::kFailed, nullptr, std::move(error)}; }
+  static plugin::OperationResult failed(std::string error) { return {plugin::FailureKind::kFailed, nullptr, std::move(error)}; }
 
-  model::OperationResult read(const std::string& host, const model::Operation& op) const {
+  plugin::OperationResult read(const std::string& host, const plugin::Operation& op) const {
     if (op.name != "logs.read") return failed(fmt::format("{}: not an operation this fake knows", op.name));
     const Json& p = op.params;
     if (!p.is_object() || !p.contains("log") || !p["log"].is_string()) return failed("logs.read: the parameter 'log' is missing or not a string");
@@ -155,7 +155,7 @@ class FakeLogs final : public ops::Backend {
                 {"encoding", all.starts_with("\xFF\xFE") ? "utf-16le" : "utf-8"}};
     if (offset < 0) {
       result.update(Json{{"offset", total}, {"next_offset", total}, {"data", ""}, {"rotated", false}, {"previous", ""}});
-      return {model::FailureKind::kNone, std::move(result), {}};
+      return {plugin::FailureKind::kNone, std::move(result), {}};
     }
     std::int64_t from = offset;
     bool rotated = false;
@@ -172,7 +172,7 @@ class FakeLogs final : public ops::Backend {
                        {"data", model::base64_encode(std::string_view(all).substr(static_cast<std::size_t>(from), static_cast<std::size_t>(count)))},
                        {"rotated", rotated},
                        {"previous", model::base64_encode(previous)}});
-    return {model::FailureKind::kNone, std::move(result), {}};
+    return {plugin::FailureKind::kNone, std::move(result), {}};
   }
 
   const FakeClock& clock_;
@@ -199,11 +199,11 @@ const std::string kRanHint = "the role setup failed on pr1wsus.contoso.com: SUPS
 const std::string kWcmHint = "ConfigMgr connects to WSUS on pr1wsus.contoso.com as the site server's account: put it in the WSUS Administrators group there";
 const std::string kTimeoutHint = "SiteComp.log on the site server shows Site Component Manager's progress, SUPSetup.log on pr1wsus.contoso.com the role setup";
 
-model::InstallChain sup_chain(const std::string& site = kSite) {
+plugin::InstallChain sup_chain(const std::string& site = kSite) {
   const LogSource sitecomp{site, "SiteComp.log", "SMS_SITE_COMPONENT_MANAGER"};
   const LogSource setup{kWsus, "SUPSetup.log", ""};
   const LogSource wcm{site, "WCM.log", "SMS_WSUS_CONFIGURATION_MANAGER"};
-  model::InstallChain chain;
+  plugin::InstallChain chain;
   chain.subject = kSubject;
   chain.milestones = {
       {"component SMS_WSUS_CONTROL_MANAGER installing", sitecomp, {"Installing component SMS_WSUS_CONTROL_MANAGER..."}, true},
@@ -310,7 +310,7 @@ struct Rig {
   FakeLogs logs{clock};
   std::vector<std::string> progress;
 
-  Tracker tracker(TrackOptions options, model::InstallChain chain = sup_chain()) {
+  Tracker tracker(TrackOptions options, plugin::InstallChain chain = sup_chain()) {
     return Tracker(std::move(chain), logs, clock, [](const std::string& host) { return ops::HostTarget{host, nullptr}; }, options,
                    [this](const std::string& line) { progress.push_back(line); });
   }

@@ -57,7 +57,7 @@ site = "PR1"
 class Manifest {
  public:
   Manifest() : plugin_(configmgr::make_plugin()) {
-    const std::vector<const model::Plugin*> plugins{plugin_.get()};
+    const std::vector<const plugin::Plugin*> plugins{plugin_.get()};
     validation_ = manifest::validate_files({{"main.toml", kManifest}}, plugins, sources_);
     INFO(diag::render_text(validation_.diagnostics, sources_, {}));
     REQUIRE_FALSE(validation_.diagnostics.has_errors());
@@ -65,7 +65,7 @@ class Manifest {
   const model::Manifest& get() const { return validation_.manifest; }
 
  private:
-  std::unique_ptr<model::Plugin> plugin_;
+  std::unique_ptr<plugin::Plugin> plugin_;
   diag::SourceSet sources_;
   manifest::Validation validation_;
 };

@@ -10,11 +10,11 @@
 #include <string_view>
 #include <vector>
 
-#include "model/operation.h"
+#include "plugin/operation.h"
 #include "plugins/plugins.h"
 
 namespace supctl::powershell::platform {
-std::span<const model::ScriptFragment> powershell_fragments();  // generated from powershell/platform.ps1
+std::span<const plugin::ScriptFragment> powershell_fragments();  // generated from powershell/platform.ps1
 }  // namespace supctl::powershell::platform
 
 namespace supctl::plugins {
@@ -118,10 +118,10 @@ TEST_CASE("the second-hop check finds every way to reach another machine, and no
 }
 
 TEST_CASE("no fragment opens a second hop to another machine", "[powershell]") {
-  std::vector<model::ScriptFragment> fragments = powershell_fragments();
-  for (const model::ScriptFragment& seams : powershell::platform::powershell_fragments()) fragments.push_back(seams);
+  std::vector<plugin::ScriptFragment> fragments = powershell_fragments();
+  for (const plugin::ScriptFragment& seams : powershell::platform::powershell_fragments()) fragments.push_back(seams);
   REQUIRE(fragments.size() > 20);
-  for (const model::ScriptFragment& fragment : fragments) {
+  for (const plugin::ScriptFragment& fragment : fragments) {
     INFO(fragment.operation);
     CHECK(second_hop(fragment.script).empty());
   }

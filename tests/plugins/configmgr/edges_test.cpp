@@ -14,7 +14,7 @@ TEST_CASE("a SUP depends on its site system and WSUS server and on the parent si
                           test::read_file(test::source_dir() / "examples/contoso/sync.toml"));
   REQUIRE_FALSE(v->result.diagnostics.has_errors());
   std::vector<std::string> lines;
-  for (const model::Edge& e : implied_edges(v->result.manifest)) lines.push_back(e.from.str() + " -> " + e.to.str() + " (" + e.reason + ")");
+  for (const plugin::Edge& e : implied_edges(v->result.manifest)) lines.push_back(e.from.str() + " -> " + e.to.str() + " (" + e.reason + ")");
   CHECK(lines == std::vector<std::string>{
                      R"(software_update_point["cassup.contoso.com"] -> site_system["cassup.contoso.com"] (the role's site system))",
                      R"(software_update_point["cassup.contoso.com"] -> wsus_server["cassup.contoso.com"] (WSUS on the same server))",

@@ -23,9 +23,9 @@
 namespace supctl::plugins::configmgr {
 namespace {
 
-using model::FailureKind;
+using plugin::FailureKind;
 using model::Json;
-using model::OperationResult;
+using plugin::OperationResult;
 
 constexpr const char* kSiteServer = "pr1site.contoso.com";
 constexpr const char* kSupHost = "pr1wsus.contoso.com";
@@ -70,7 +70,7 @@ site = "PR1"
 class Checks {
  public:
   explicit Checks(const ManifestOptions& options = {}) : plugin_(make_plugin()) {
-    const std::vector<const model::Plugin*> plugins{plugin_.get()};
+    const std::vector<const plugin::Plugin*> plugins{plugin_.get()};
     validation_ = manifest::validate_files({{"main.toml", manifest_text(options)}}, plugins, sources_);
     INFO(diag::render_text(validation_.diagnostics, sources_, {}));
     REQUIRE_FALSE(validation_.diagnostics.has_errors());
@@ -78,13 +78,13 @@ class Checks {
     REQUIRE(sup);
     host_ = plugin_->host_of(*sup, validation_.manifest);
     desired_ = model::desired_attributes(*sup);
-    checks = sup_checks(model::CheckRequest{sup->address, host_, &desired_, nullptr, &validation_.manifest});
+    checks = sup_checks(plugin::CheckRequest{sup->address, host_, &desired_, nullptr, &validation_.manifest});
   }
 
   const std::string& host() const { return host_; }
 
-  const model::Check& check(std::string_view name) const {
-    auto it = std::find_if(checks.begin(), checks.end(), [&](const model::Check& c) { return c.name == name; });
+  const plugin::Check& check(std::string_view name) const {
+    auto it = std::find_if(checks.begin(), checks.end(), [&](const plugin::Check& c) { return c.name == name; });
     if (it == checks.end()) {
       FAIL("no check " << name);
       throw;
@@ -94,14 +94,14 @@ class Checks {
 
   std::vector<std::string> names() const {
     std::vector<std::string> out;
-    for (const model::Check& c : checks) out.push_back(c.name);
+    for (const plugin::Check& c : checks) out.push_back(c.name);
     return out;
   }
 
-  std::vector<model::Check> checks;
+  std::vector<plugin::Check> checks;
 
  private:
-  std::unique_ptr<model::Plugin> plugin_;
+  std::unique_ptr<plugin::Plugin> plugin_;
   diag::SourceSet sources_;
   manifest::Validation validation_;
   std::string host_;
@@ -127,7 +127,7 @@ std::string joined(const std::vector<std::string>& lines) {
   return out;
 }
 
-model::CheckResult evaluate(const model::Check& check, std::vector<OperationResult> results) { return evaluate_sup_check(check, results); }
+plugin::CheckResult evaluate(const plugin::Check& check, std::vector<OperationResult> results) { return evaluate_sup_check(check, results); }
 
 const formats::WinHttpProxy kCorp = formats::make_winhttp_proxy("proxy.contoso.com:8080", "<local>");
 
@@ -138,7 +138,7 @@ TEST_CASE("a SUP using the proxy for WSUS and ADRs gets three proxy checks", "[c
   REQUIRE(made.host() == kSiteServer);
   REQUIRE(made.names() == std::vector<std::string>{"winhttp-proxy", "wsus-proxy", "adr-proxy"});
 
-  const model::Check& winhttp = made.check("winhttp-proxy");
+  const plugin::Check& winhttp = made.check("winhttp-proxy");
   CHECK(winhttp.address.kind == "software_update_point");
   CHECK(winhttp.address.name == kSupHost);
   CHECK(winhttp.title.find(kSupHost) != std::string::npos);
@@ -151,7 +151,7 @@ TEST_CASE("a SUP using the proxy for WSUS and ADRs gets three proxy checks", "[c
   CHECK(winhttp.operations[1].operation.name == "winhttp.show_proxy");
   CHECK(winhttp.expected["proxy"] == Json{{"server", "proxy.contoso.com"}, {"port", 8080}, {"account", "CONTOSO\\svc-cm-proxy"}});
 
-  const model::Check& wsus = made.check("wsus-proxy");
+  const plugin::Check& wsus = made.check("wsus-proxy");
   REQUIRE(wsus.operations.size() == 2);
   CHECK(wsus.operations[0].host == kSupHost);
   CHECK(wsus.operations[0].operation.name == "wsus.get");
@@ -162,7 +162,7 @@ TEST_CASE("a SUP using the proxy for WSUS and ADRs gets three proxy checks", "[c
   CHECK(wsus.expected["site_server"] == kSiteServer);
   CHECK(wsus.expected["proxy"]["server"] == "proxy.contoso.com");
 
-  const model::Check& adr = made.check("adr-proxy");
+  const plugin::Check& adr = made.check("adr-proxy");
   REQUIRE(adr.operations.size() == 1);
   CHECK(adr.operations[0].host == kSiteServer);
   CHECK(adr.operations[0].operation.name == "configmgr.get_sup");
@@ -188,7 +188,7 @@ TEST_CASE("a SUP declaring use_proxy false still checks that WSUS has no proxy",
 }
 
 TEST_CASE("other kinds get no checks", "[configmgr][proxy]") {
-  model::CheckRequest request{model::Address{"site_system", kSupHost}, kSiteServer, nullptr, nullptr, nullptr};
+  plugin::CheckRequest request{model::Address{"site_system", kSupHost}, kSiteServer, nullptr, nullptr, nullptr};
   CHECK(sup_checks(request).empty());
 }
 
@@ -437,7 +437,7 @@ TEST_CASE("wsus-proxy fails when WSUS is not installed or cannot be read", "[con
 
 TEST_CASE("adr-proxy compares use_proxy_for_adr with the manifests", "[configmgr][proxy]") {
   Checks made;
-  const model::Check& adr = made.check("adr-proxy");
+  const plugin::Check& adr = made.check("adr-proxy");
 
   auto yes = evaluate(adr, {ok(Json{{"exists", true}, {"fqdn", kSupHost}, {"use_proxy_for_adr", true}})});
   INFO(yes.summary);
@@ -463,7 +463,7 @@ TEST_CASE("adr-proxy compares use_proxy_for_adr with the manifests", "[configmgr
 
 TEST_CASE("an unknown check name fails", "[configmgr][proxy]") {
   Checks made;
-  model::Check unknown = made.check("adr-proxy");
+  plugin::Check unknown = made.check("adr-proxy");
   unknown.name = "no-such-check";
   auto result = evaluate(unknown, {ok(Json::object())});
   CHECK_FALSE(result.passed);

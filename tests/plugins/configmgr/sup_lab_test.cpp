@@ -279,7 +279,7 @@ TEST_CASE("a proxy whose settings change updates the site system, compared by se
   // The sites are read only; the site system is the one change, and it is drift.
   const plan::Change* found = nullptr;
   for (const plan::Change& c : planned.plan.changes) {
-    if (c.action == model::Action::kRead) continue;
+    if (c.action == plugin::Action::kRead) continue;
     CHECK(c.address.str() == "site_system[\"pr1wsus.contoso.com\"]");
     found = &c;
   }
@@ -398,7 +398,7 @@ TEST_CASE("a role that failed to install is installed again once the cause is fi
     if (c.address.str() == "software_update_point[\"pr1wsus.contoso.com\"]") sup = &c;
   }
   REQUIRE(sup);
-  CHECK(sup->action == model::Action::kUpdate);
+  CHECK(sup->action == plugin::Action::kUpdate);
   REQUIRE(sup->attributes.size() == 1);
   CHECK(sup->attributes[0].name == "installed");
   auto report = lab.apply(planned.plan);
@@ -590,7 +590,7 @@ TEST_CASE("every configmgr lab operation has a PowerShell twin and the other way
   CHECK(table.duplicates().empty());
   std::vector<std::string> fragments;
   bool shared = false;
-  for (const model::ScriptFragment& fragment : powershell_fragments()) {
+  for (const plugin::ScriptFragment& fragment : powershell_fragments()) {
     INFO(fragment.operation);
     CHECK(lint_powershell(fragment.script).empty());
     std::string_view script(fragment.script);
@@ -622,7 +622,7 @@ TEST_CASE("every configmgr lab operation has a PowerShell twin and the other way
 
 /// The PowerShell twin of an operation.
 std::string_view fragment_of(std::string_view operation) {
-  for (const model::ScriptFragment& fragment : powershell_fragments()) {
+  for (const plugin::ScriptFragment& fragment : powershell_fragments()) {
     if (fragment.operation == operation) return fragment.script;
   }
   FAIL("no fragment for " << operation);
@@ -630,9 +630,9 @@ std::string_view fragment_of(std::string_view operation) {
 }
 
 /// The one set_sync operation the plugin makes for a change of `diffs` towards `desired`.
-Json set_sync_params(const model::AttributeMap& desired, const model::AttributeMap& observed, std::vector<model::AttributeDiff> diffs) {
+Json set_sync_params(const model::AttributeMap& desired, const model::AttributeMap& observed, std::vector<plugin::AttributeDiff> diffs) {
   auto plugin = make_plugin();
-  auto response = plugin->apply(model::ApplyRequest{{"sync", "CAS"}, model::Action::kUpdate, &desired, &observed, diffs, nullptr});
+  auto response = plugin->apply(plugin::ApplyRequest{{"sync", "CAS"}, plugin::Action::kUpdate, &desired, &observed, diffs, nullptr});
   INFO(response.diagnostics.all().size());
   REQUIRE(response.operations.size() == 1);
   REQUIRE(response.operations[0].name == "configmgr.set_sync");
@@ -798,7 +798,7 @@ TEST_CASE("account reads, changes and removals name the account's site") {
   auto read_params = [&](std::string_view name) {
     const model::Resource* account = lab.manifest().find("account", name);
     REQUIRE(account);
-    auto read = plugin->read(model::ReadRequest{account->address, account, nullptr, &lab.manifest(), nullptr});
+    auto read = plugin->read(plugin::ReadRequest{account->address, account, nullptr, &lab.manifest(), nullptr});
     REQUIRE(read.operations.size() == 1);
     return read.operations[0].params;
   };
@@ -808,7 +808,7 @@ TEST_CASE("account reads, changes and removals name the account's site") {
 
   // A removal names the site the account was read at.
   model::AttributeMap observed{{"user", "CONTOSO\\svc-pr1-proxy"}, {"site", "PR1"}};
-  auto removal = plugin->apply(model::ApplyRequest{{"account", "pr1_proxy"}, model::Action::kDelete, nullptr, &observed, {}, nullptr});
+  auto removal = plugin->apply(plugin::ApplyRequest{{"account", "pr1_proxy"}, plugin::Action::kDelete, nullptr, &observed, {}, nullptr});
   REQUIRE(removal.operations.size() == 1);
   CHECK(removal.operations[0].params == Json{{"user", "CONTOSO\\svc-pr1-proxy"}, {"site", "PR1"}});
 
@@ -829,7 +829,7 @@ TEST_CASE("account reads, changes and removals name the account's site") {
     REQUIRE(system);
     model::AttributeMap desired = model::desired_attributes(*system);
     Json references = model::resolve_references(*system, lab.manifest(), schema_of);
-    auto change = plugin->apply(model::ApplyRequest{system->address, model::Action::kCreate, &desired, nullptr, {}, &references});
+    auto change = plugin->apply(plugin::ApplyRequest{system->address, plugin::Action::kCreate, &desired, nullptr, {}, &references});
     INFO(change.diagnostics.all().size());
     REQUIRE(change.operations.size() == 1);
     return change.operations[0].params["proxy"];

@@ -26,7 +26,7 @@ namespace {
 
 namespace fs = std::filesystem;
 using model::Json;
-using model::OperationResult;
+using plugin::OperationResult;
 
 constexpr const char* kHost = "pr1site.contoso.com";
 constexpr const char* kOther = "pr1wsus.contoso.com";
@@ -55,7 +55,7 @@ class HostLab {
 
   /// Runs one operation on `host` through the lab backend (one batch, one round trip).
   OperationResult run(const std::string& name, const Json& params, const std::string& host = kHost) {
-    std::vector<model::Operation> batch{model::Operation{name, params}};
+    std::vector<plugin::Operation> batch{plugin::Operation{name, params}};
     auto results = backend->run(ops::HostTarget{host, nullptr}, batch);
     REQUIRE(results.size() == 1);
     return results[0];
@@ -270,7 +270,7 @@ TEST_CASE("logs.read refuses a name that is not a file name", "[host]") {
     INFO(name);
     OperationResult result = lab.run("logs.read", Json{{"log", name}});
     CHECK_FALSE(result.ok());
-    CHECK(result.failure == model::FailureKind::kFailed);
+    CHECK(result.failure == plugin::FailureKind::kFailed);
     CHECK(result.error.find("is not a log file name") != std::string::npos);
     CHECK(result.error.find(name) != std::string::npos);
   }
@@ -388,7 +388,7 @@ TEST_CASE("winhttp.show_proxy fails as netsh does on a value it cannot read", "[
   OperationResult result = lab.run("winhttp.show_proxy", Json::object());
   INFO(result.error);
   CHECK_FALSE(result.ok());
-  CHECK(result.failure == model::FailureKind::kFailed);
+  CHECK(result.failure == plugin::FailureKind::kFailed);
   CHECK(result.error.starts_with("Error querying"));
 }
 
@@ -399,7 +399,7 @@ TEST_CASE("every host operation has a lab interpreter and a PowerShell fragment"
   const std::vector<std::string> interpreted = table.names();
 
   std::vector<std::string> scripted;
-  for (const model::ScriptFragment& fragment : host::powershell_fragments()) {
+  for (const plugin::ScriptFragment& fragment : host::powershell_fragments()) {
     scripted.emplace_back(fragment.operation);
     CHECK_FALSE(fragment.script.empty());
     CHECK((fragment.operation.starts_with("logs.") || fragment.operation.starts_with("winhttp.")));

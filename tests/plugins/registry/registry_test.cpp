@@ -185,7 +185,7 @@ TEST_CASE("the registry lab interpreters refuse malformed parameters") {
   Lab lab("malformed");
   auto error = [&](std::string_view operation, const Json& params) {
     auto result = lab.run(operation, params);
-    CHECK(result.failure == model::FailureKind::kFailed);
+    CHECK(result.failure == plugin::FailureKind::kFailed);
     return result.error;
   };
   CHECK(
@@ -235,7 +235,7 @@ TEST_CASE("registry values of all six types converge through plan and apply") {
   INFO(lab.text(first.diagnostics));
   REQUIRE_FALSE(first.diagnostics.has_errors());
   CHECK(first.plan.summary().add == 7);
-  CHECK(change_of(first.plan, "registry_value.thumbprint").action == model::Action::kCreate);
+  CHECK(change_of(first.plan, "registry_value.thumbprint").action == plugin::Action::kCreate);
   CHECK(change_of(first.plan, "registry_value.thumbprint").reason == plan::Reason::kNew);
   auto report = lab.apply(first.plan);
   INFO(steps_of(report));
@@ -263,7 +263,7 @@ TEST_CASE("a multi_string keeps its order and a reordered one is drift") {
   auto drifted = lab.plan();
   REQUIRE_FALSE(drifted.diagnostics.has_errors());
   const plan::Change& change = change_of(drifted.plan, "registry_value.roles");
-  CHECK(change.action == model::Action::kUpdate);
+  CHECK(change.action == plugin::Action::kUpdate);
   CHECK(change.reason == plan::Reason::kDrift);
   REQUIRE(change.attributes.size() == 1);
   CHECK(change.attributes[0].name == "data");
@@ -316,7 +316,7 @@ data = "01 0A FE"
   auto changed = lab.plan();
   REQUIRE_FALSE(changed.diagnostics.has_errors());
   const plan::Change& change = change_of(changed.plan, "registry_value.thumbprint");
-  CHECK(change.action == model::Action::kUpdate);
+  CHECK(change.action == plugin::Action::kUpdate);
   CHECK(change.reason == plan::Reason::kChangedInManifest);
   CHECK(attribute_names(change) == "data");
   lab.apply_ok(changed.plan);
@@ -336,14 +336,14 @@ TEST_CASE("drift on registry values is detected and repaired") {
   INFO(lab.text(drifted.diagnostics));
   REQUIRE_FALSE(drifted.diagnostics.has_errors());
   const plan::Change& queue = change_of(drifted.plan, "registry_value.queue");
-  CHECK(queue.action == model::Action::kUpdate);
+  CHECK(queue.action == plugin::Action::kUpdate);
   CHECK(queue.reason == plan::Reason::kDrift);
   CHECK(attribute_names(queue) == "data");
   CHECK(queue.attributes[0].before == 10);
   const plan::Change& content = change_of(drifted.plan, "registry_value.content_dir");
   CHECK(attribute_names(content) == "type");
   const plan::Change& thumbprint = change_of(drifted.plan, "registry_value.thumbprint");
-  CHECK(thumbprint.action == model::Action::kCreate);
+  CHECK(thumbprint.action == plugin::Action::kCreate);
   CHECK(thumbprint.reason == plan::Reason::kDrift);
   std::vector<std::string> drift;
   for (const auto& d : drifted.plan.drift) drift.push_back(d.address.str());
@@ -386,7 +386,7 @@ ensure = "absent"
   INFO(lab.text(planned.diagnostics));
   REQUIRE_FALSE(planned.diagnostics.has_errors());
   const plan::Change& change = change_of(planned.plan, "registry_key.legacy");
-  CHECK(change.action == model::Action::kUpdate);
+  CHECK(change.action == plugin::Action::kUpdate);
   REQUIRE(change.attributes.size() == 1);
   CHECK(change.attributes[0].name == "ensure");
   CHECK(change.attributes[0].before == "present");
@@ -423,7 +423,7 @@ ensure = "absent"
   auto planned = lab.plan();
   REQUIRE_FALSE(planned.diagnostics.has_errors());
   const plan::Change& change = change_of(planned.plan, "registry_value.proxy");
-  CHECK(change.action == model::Action::kUpdate);
+  CHECK(change.action == plugin::Action::kUpdate);
   CHECK(attribute_names(change) == "ensure");
   lab.apply_ok(planned.plan);
   CHECK_FALSE(lab.estate->value(kHost, kContoso, "Proxy"));
@@ -444,7 +444,7 @@ key = 'HKLM\SOFTWARE\Contoso'
   INFO(lab.text(planned.diagnostics));
   REQUIRE_FALSE(planned.diagnostics.has_errors());
   CHECK(planned.plan.summary().destroy == 6);
-  CHECK(change_of(planned.plan, "registry_value.quota").action == model::Action::kDelete);
+  CHECK(change_of(planned.plan, "registry_value.quota").action == plugin::Action::kDelete);
   CHECK(change_of(planned.plan, "registry_value.quota").reason == plan::Reason::kRemovedFromManifest);
   lab.apply_ok(planned.plan);
   CHECK(lab.estate->values(kHost, kContoso).empty());
@@ -513,7 +513,7 @@ TEST_CASE("a failed registry read is an error naming the resource the failure an
 /// `supctl validate`'s text for `toml` (main.toml) with the registry plugin alone.
 std::string validated(const std::string& toml) {
   auto plugin = make_plugin();
-  std::vector<const model::Plugin*> plugins{plugin.get()};
+  std::vector<const plugin::Plugin*> plugins{plugin.get()};
   diag::SourceSet sources;
   manifest::Validation validation = manifest::validate_files({{"main.toml", toml}}, plugins, sources);
   return diag::render_text(validation.diagnostics, sources, {});
@@ -578,7 +578,7 @@ TEST_CASE("every registry operation has a lab interpreter and a powershell fragm
   add_lab_operations(table);
   CHECK(table.duplicates().empty());
   std::vector<std::string> fragments;
-  for (const model::ScriptFragment& fragment : powershell_fragments()) {
+  for (const plugin::ScriptFragment& fragment : powershell_fragments()) {
     fragments.emplace_back(fragment.operation);
     INFO(fragment.operation);
     CHECK(lint_powershell(fragment.script) == "");

@@ -111,12 +111,12 @@ TEST_CASE("the service lab interpreters read a service and set its startup and s
   CHECK(lab.estate->service(kHost, "WsusService")->state == "stopped");
 
   auto nowhere = lab.run("service.set", {{"name", "Nope"}, {"state", "running"}, {"timeout_seconds", 60}});
-  CHECK(nowhere.failure == model::FailureKind::kFailed);
+  CHECK(nowhere.failure == plugin::FailureKind::kFailed);
   CHECK(nowhere.error == "the service 'Nope' does not exist on 'h1.test'");
 
   auto disabled = lab.run(
       "service.set", {{"name", "WsusService"}, {"startup", "disabled"}, {"state", "running"}, {"timeout_seconds", 60}});
-  CHECK(disabled.failure == model::FailureKind::kFailed);
+  CHECK(disabled.failure == plugin::FailureKind::kFailed);
   CHECK(disabled.error == "cannot start the service 'WsusService' on 'h1.test': " + kDisabledMessage);
 }
 
@@ -125,7 +125,7 @@ TEST_CASE("the service lab interpreters refuse malformed parameters") {
   lab.estate->put_service(kHost, wsus_service("manual", "stopped"));
   auto error = [&](std::string_view operation, const Json& params) {
     auto result = lab.run(operation, params);
-    CHECK(result.failure == model::FailureKind::kFailed);
+    CHECK(result.failure == plugin::FailureKind::kFailed);
     return result.error;
   };
   CHECK(error("service.get", Json::object()) == "service.get: the parameter 'name' is missing or not a string");
@@ -172,7 +172,7 @@ TEST_CASE("a service's startup and state converge through plan and apply") {
   INFO(lab.text(planned.diagnostics));
   REQUIRE_FALSE(planned.diagnostics.has_errors());
   const plan::Change& change = change_of(planned.plan, "service.wsus");
-  CHECK(change.action == model::Action::kUpdate);
+  CHECK(change.action == plugin::Action::kUpdate);
   CHECK(attribute_names(change) == "startup,state");
   CHECK(change.attributes[0].before == "manual");
   CHECK(change.attributes[0].after == "automatic");
@@ -287,7 +287,7 @@ TEST_CASE("a service that leaves the manifests is forgotten and keeps running") 
   auto planned = lab.plan();
   REQUIRE_FALSE(planned.diagnostics.has_errors());
   const plan::Change& change = change_of(planned.plan, "service.wsus");
-  CHECK(change.action == model::Action::kForget);
+  CHECK(change.action == plugin::Action::kForget);
   CHECK(planned.plan.summary().destroy == 0);
   lab.apply_ok(planned.plan);
   REQUIRE(lab.estate->service(kHost, "WsusService"));
@@ -331,7 +331,7 @@ TEST_CASE("every service operation has a lab interpreter and a powershell fragme
   add_lab_operations(table);
   CHECK(table.duplicates().empty());
   std::vector<std::string> fragments;
-  for (const model::ScriptFragment& fragment : powershell_fragments()) {
+  for (const plugin::ScriptFragment& fragment : powershell_fragments()) {
     fragments.emplace_back(fragment.operation);
     INFO(fragment.operation);
     CHECK(lint_powershell(fragment.script) == "");

@@ -166,7 +166,7 @@ TEST_CASE("wsus: install from nothing, then nothing to do") {
   auto planned = lab.plan();
   REQUIRE_FALSE(planned.diagnostics.has_errors());
   const plan::Change& change = change_of(planned.plan, kAddress);
-  CHECK(change.action == model::Action::kCreate);
+  CHECK(change.action == plugin::Action::kCreate);
   CHECK(attribute_names(change) == "content_dir,database");
   lab.converge();
 
@@ -267,7 +267,7 @@ download_express_packages = false
     auto planned = lab.plan();
     REQUIRE_FALSE(planned.diagnostics.has_errors());
     const plan::Change& change = change_of(planned.plan, kAddress);
-    CHECK(change.action == model::Action::kUpdate);
+    CHECK(change.action == plugin::Action::kUpdate);
     CHECK(attribute_names(change) == "classifications,languages,synchronizations_per_day");
     auto report = lab.apply(planned.plan);
     INFO(steps_of(report));
@@ -302,7 +302,7 @@ TEST_CASE("wsus: product globs resolve to the catalog's GUIDs and the next plan 
   auto planned = lab.plan();
   INFO(lab.text(planned.diagnostics));
   REQUIRE_FALSE(planned.diagnostics.has_errors());
-  CHECK(change_of(planned.plan, kAddress).action == model::Action::kCreate);
+  CHECK(change_of(planned.plan, kAddress).action == plugin::Action::kCreate);
   lab.apply_ok(planned.plan);
   // WSUS keeps categories, not titles: the glob selected four products, the title one (sorted by GUID).
   CHECK(subscribed(lab) == Json::array({kServer22H2, kServer23H2, kServer21H2, kDefender, kServer24H2}));
@@ -326,9 +326,9 @@ TEST_CASE("wsus: product globs resolve to the catalog's GUIDs and the next plan 
 TEST_CASE("wsus: the plugin asks for the catalog only when the manifest declares products") {
   auto plugin = make_plugin();
   model::Resource without{model::Address{"wsus_server", kHost}, {}, {}};
-  CHECK(plugin->read(model::ReadRequest{without.address, &without, nullptr, nullptr, nullptr}).operations[0].params == Json::object());
+  CHECK(plugin->read(plugin::ReadRequest{without.address, &without, nullptr, nullptr, nullptr}).operations[0].params == Json::object());
   model::AttributeMap recorded{{"products", Json::array({"Windows 11"})}};
-  auto reread = plugin->read(model::ReadRequest{without.address, nullptr, &recorded, nullptr, nullptr});
+  auto reread = plugin->read(plugin::ReadRequest{without.address, nullptr, &recorded, nullptr, nullptr});
   CHECK(reread.operations[0].name == "wsus.get");
   CHECK(reread.operations[0].params == Json{{"catalog", true}});
 }
@@ -395,7 +395,7 @@ TEST_CASE("wsus: products changed on the server show as titles and apply repairs
   INFO(lab.text(planned.diagnostics));
   REQUIRE_FALSE(planned.diagnostics.has_errors());
   const plan::Change& change = change_of(planned.plan, kAddress);
-  CHECK(change.action == model::Action::kUpdate);
+  CHECK(change.action == plugin::Action::kUpdate);
   CHECK(change.reason == plan::Reason::kDrift);
   REQUIRE(attribute_names(change) == "products");
   CHECK(change.attributes[0].before ==
@@ -504,8 +504,8 @@ products = ["Windows Admin Center"]
 }
 
 /// wsus.get's result for an installed server with `catalog`, subscribed to `ids`.
-model::OperationResult reported(const Json& catalog, const Json& ids, const Json& titles) {
-  return {model::FailureKind::kNone,
+plugin::OperationResult reported(const Json& catalog, const Json& ids, const Json& titles) {
+  return {plugin::FailureKind::kNone,
           Json{{"installed", true}, {"subscription", {{"products", titles}, {"product_ids", ids}}}, {"catalog", catalog}},
           {}};
 }
@@ -515,9 +515,9 @@ TEST_CASE("wsus: products resolve against the catalog the server reports and not
   model::AttributeMap recorded{{"products", Json::array({"Windows 1?"})}};
   Json catalog = Json::array({Json{{"title", "Windows 10"}, {"id", "A3C2375D-0C8A-42F9-BCE0-28333E198407"}, {"family", false}},
                               Json{{"title", "Windows Contoso"}, {"id", "0D0D0D0D-0000-4000-8000-000000000001"}, {"family", false}}});
-  auto observe = [&](const model::AttributeMap& written, const model::OperationResult& result) {
-    std::vector<model::OperationResult> results{result};
-    return plugin->observe(model::ObserveRequest{{"wsus_server", kHost}, nullptr, results, &written, nullptr});
+  auto observe = [&](const model::AttributeMap& written, const plugin::OperationResult& result) {
+    std::vector<plugin::OperationResult> results{result};
+    return plugin->observe(plugin::ObserveRequest{{"wsus_server", kHost}, nullptr, results, &written, nullptr});
   };
   // Read back after apply: the server's catalog has Windows 10 only.
   auto seen = observe(recorded, reported(catalog, Json::array({"a3c2375d-0c8a-42f9-bce0-28333e198407"}), Json::array({"Windows 10"})));
@@ -589,7 +589,7 @@ client_targeting_mode = "client"
   auto planned = lab.plan();
   REQUIRE_FALSE(planned.diagnostics.has_errors());
   const plan::Change& change = change_of(planned.plan, kAddress);
-  CHECK(change.action == model::Action::kUpdate);
+  CHECK(change.action == plugin::Action::kUpdate);
   CHECK(change.reason == plan::Reason::kDrift);
   CHECK(attribute_names(change) == "classifications,client_targeting_mode,synchronizations_per_day");
   REQUIRE(planned.plan.drift.size() == 1);
@@ -721,9 +721,9 @@ TEST_CASE("wsus: a standalone server gets the proxy and e-mail account it names 
 /// The wsus.configure parameters the wsus plugin sends for one planned change.
 Json configure_sent(const plan::Change& change) {
   auto plugin = make_plugin();
-  model::ApplyRequest request{change.address, change.action, &change.desired,
+  plugin::ApplyRequest request{change.address, change.action, &change.desired,
                               change.observed ? &*change.observed : nullptr, change.attributes, &change.references};
-  model::ApplyResponse response = plugin->apply(request);
+  plugin::ApplyResponse response = plugin->apply(request);
   REQUIRE_FALSE(response.diagnostics.has_errors());
   REQUIRE(response.operations.size() == 1);
   CHECK(response.operations[0].name == "wsus.configure");
@@ -748,7 +748,7 @@ TEST_CASE("wsus: a rotated proxy or e-mail account password is sent to WSUS agai
   CHECK(attribute_names(change_of(rotated.plan, "account.proxy_user")) == "password");
   const plan::Change& server = change_of(rotated.plan, kAddress);
   CHECK(attribute_names(server) == "proxy.account.password");
-  CHECK(server.action == model::Action::kUpdate);
+  CHECK(server.action == plugin::Action::kUpdate);
   CHECK(server.reason == plan::Reason::kChangedInManifest);
   CHECK(server.attributes[0].sensitive);
   std::string saved = plan::to_json(rotated.plan).dump();
@@ -847,8 +847,8 @@ use_proxy = true
   auto observe_with = [&](Json proxy) {
     Json document{{"installed", true}, {"version", "10.0.20348"}, {"content_dir", "D:\\WSUS"}, {"database", "wid"},
                   {"configuration", Json{{"proxy", proxy}}}, {"subscription", Json::object()}};
-    std::vector<model::OperationResult> results{{model::FailureKind::kNone, document, {}}};
-    return plugin->observe(model::ObserveRequest{{"wsus_server", kHost}, wsus, results, nullptr, nullptr, &lab.manifest()});
+    std::vector<plugin::OperationResult> results{{plugin::FailureKind::kNone, document, {}}};
+    return plugin->observe(plugin::ObserveRequest{{"wsus_server", kHost}, wsus, results, nullptr, nullptr, &lab.manifest()});
   };
   CHECK(observe_with(Json{{"server", "PROXY.test"}, {"port", 8080}}).diagnostics.all().empty());
   CHECK(observe_with(nullptr).diagnostics.all().empty());  // before the role installs, WSUS has none
@@ -866,8 +866,8 @@ TEST_CASE("wsus: an apply without what the plan resolved for the proxy is refuse
   auto plugin = make_plugin();
   model::AttributeMap desired{{"proxy", "corp"}};
   model::AttributeMap observed{{"content_dir", "C:\\WSUS"}};
-  std::vector<model::AttributeDiff> diffs{{"proxy", nullptr, "corp", false}};
-  auto applied = plugin->apply(model::ApplyRequest{{"wsus_server", kHost}, model::Action::kUpdate, &desired, &observed, diffs, nullptr});
+  std::vector<plugin::AttributeDiff> diffs{{"proxy", nullptr, "corp", false}};
+  auto applied = plugin->apply(plugin::ApplyRequest{{"wsus_server", kHost}, plugin::Action::kUpdate, &desired, &observed, diffs, nullptr});
   REQUIRE(applied.diagnostics.has_errors());
   CHECK(applied.diagnostics.all()[0].summary ==
         "cannot change wsus_server[\"h1.test\"]: the proxy 'corp' it names was not resolved at plan time; plan again");
@@ -957,7 +957,7 @@ TEST_CASE("wsus: every operation has a lab interpreter and a powershell fragment
   add_lab_operations(table);
   CHECK(table.duplicates().empty());
   std::vector<std::string> fragments;
-  for (const model::ScriptFragment& fragment : powershell_fragments()) {
+  for (const plugin::ScriptFragment& fragment : powershell_fragments()) {
     fragments.emplace_back(fragment.operation);
     INFO(fragment.operation);
     CHECK(lint_powershell(fragment.script) == "");

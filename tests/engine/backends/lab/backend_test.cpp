@@ -18,9 +18,9 @@ using supctl::lab::Json;
 using supctl::lab::LabBackend;
 using supctl::lab::OperationTable;
 using supctl::lab::RegistryValue;
-using supctl::model::FailureKind;
-using supctl::model::Operation;
-using supctl::model::OperationResult;
+using supctl::plugin::FailureKind;
+using supctl::plugin::Operation;
+using supctl::plugin::OperationResult;
 using supctl::ops::HostTarget;
 
 constexpr std::int64_t kStart = 1795248000;

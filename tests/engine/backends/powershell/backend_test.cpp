@@ -22,9 +22,9 @@
 namespace supctl::powershell {
 namespace {
 
-using model::FailureKind;
+using plugin::FailureKind;
 using model::Json;
-using model::Operation;
+using plugin::Operation;
 
 /// One request as the far side received it.
 struct Request {
@@ -38,7 +38,7 @@ struct Request {
 /// the test on concurrent use.
 class RecordingTransport final : public Transport {
  public:
-  using Answer = std::function<model::OperationResult(const std::string& host, const Operation&)>;
+  using Answer = std::function<plugin::OperationResult(const std::string& host, const Operation&)>;
   RecordingTransport(std::string host, Answer answer) : host_(std::move(host)), answer_(std::move(answer)) {}
 
   class RecordingChannel final : public Channel {
@@ -109,7 +109,7 @@ class RecordingTransport final : public Transport {
         results.push_back(Json{{"ok", false}, {"kind", "failed"}, {"error", "no function for it in the script"}});
         continue;
       }
-      model::OperationResult result = answer_(host_, op);
+      plugin::OperationResult result = answer_(host_, op);
       if (result.ok()) {
         results.push_back(Json{{"ok", true}, {"value", result.value}});
       } else {
@@ -134,7 +134,7 @@ struct Transports {
   std::map<std::string, int> made;  ///< host -> factory calls that made one
   std::set<std::string> refused;    ///< hosts the factory cannot make a transport for
   RecordingTransport::Answer answer = [](const std::string&, const Operation& op) {
-    return model::OperationResult{FailureKind::kNone, Json{{"echo", op.params}}, {}};
+    return plugin::OperationResult{FailureKind::kNone, Json{{"echo", op.params}}, {}};
   };
 
   TransportFactory factory() {
@@ -250,8 +250,8 @@ TEST_CASE("failures reported by the script reach their operations", "[powershell
   Transports transports;
   transports.answer = [](const std::string&, const Operation& op) {
     if (op.params.value("value", 0) == 2)
-      return model::OperationResult{FailureKind::kAccessDenied, nullptr, "Access is denied."};
-    return model::OperationResult{FailureKind::kNone, Json::object(), {}};
+      return plugin::OperationResult{FailureKind::kAccessDenied, nullptr, "Access is denied."};
+    return plugin::OperationResult{FailureKind::kNone, Json::object(), {}};
   };
   PowerShellBackend backend(demo_fragments(), transports.factory());
   auto results = backend.run({"h.test", nullptr},
@@ -280,7 +280,7 @@ TEST_CASE("hosts run in parallel and each host's transport is used by one run at
 TEST_CASE("a plan against 50 hosts makes exactly 50 read round trips", "[powershell]") {
   test::FakeEstate estate;
   test::FakePlugin plugin;
-  std::vector<const model::Plugin*> plugins{&plugin};
+  std::vector<const plugin::Plugin*> plugins{&plugin};
   std::string toml;
   for (int h = 0; h < 50; ++h) {
     toml += fmt::format("[host.\"h{:02}.test\"]\ntransport = \"winrm\"\n\n", h);

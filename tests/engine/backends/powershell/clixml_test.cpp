@@ -187,9 +187,9 @@ TEST_CASE("clixml: pwsh 7 error decoded reaches the operations' error through pa
   Outcome outcome;
   outcome.exit_code = 1;
   outcome.stderr_text = captured("parse-script");
-  std::vector<model::OperationResult> results = parse_outcome(2, outcome);
+  std::vector<plugin::OperationResult> results = parse_outcome(2, outcome);
   REQUIRE(results.size() == 2);
-  CHECK(results[1].failure == model::FailureKind::kFailed);
+  CHECK(results[1].failure == plugin::FailureKind::kFailed);
   CHECK(results[1].error ==
         "PowerShell exited with code 1 and without a result document; stderr: Exception calling \"Create\" with \"1\" "
         "argument(s): \"Missing closing '}' in statement block or type definition.\" (at line 2: if ($true) {) "

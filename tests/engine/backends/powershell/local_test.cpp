@@ -18,7 +18,7 @@
 namespace {
 
 namespace fs = std::filesystem;
-using supctl::model::FailureKind;
+using supctl::plugin::FailureKind;
 using supctl::powershell::bootstrap_arguments;
 using supctl::powershell::bootstrap_script;
 using supctl::powershell::Channel;

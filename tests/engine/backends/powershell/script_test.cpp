@@ -24,9 +24,9 @@ namespace {
 
 namespace fs = std::filesystem;
 using model::base64_decode;
-using model::FailureKind;
+using plugin::FailureKind;
 using model::Json;
-using model::Operation;
+using plugin::Operation;
 using test::hostile_values;
 
 /// Parameters that put `value` where every fragment might read it.
@@ -45,7 +45,7 @@ Json params_with(const std::string& value) {
 
 std::vector<Operation> every_operation(const std::string& value) {
   std::vector<Operation> batch;
-  for (const model::ScriptFragment& fragment : plugins::powershell_fragments()) {
+  for (const plugin::ScriptFragment& fragment : plugins::powershell_fragments()) {
     if (fragment.operation.find('.') == std::string_view::npos) continue;  // a plugin's shared fragment
     batch.push_back(Operation{std::string(fragment.operation), params_with(value)});
   }
@@ -168,7 +168,7 @@ TEST_CASE("function names stay distinct when operation names differ only in punc
 }
 
 TEST_CASE("a plugin's shared fragment comes once before the operations that use it and only with them", "[powershell]") {
-  std::vector<model::ScriptFragment> fragments{{"alpha", "function Get-Alpha { 1 }\n"},
+  std::vector<plugin::ScriptFragment> fragments{{"alpha", "function Get-Alpha { 1 }\n"},
                                                {"alpha.one", "return Get-Alpha"},
                                                {"alpha.two", "return 2"},
                                                {"beta.one", "return 3"}};

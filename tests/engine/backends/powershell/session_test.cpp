@@ -21,7 +21,7 @@ namespace supctl::powershell {
 namespace {
 
 namespace fs = std::filesystem;
-using model::FailureKind;
+using plugin::FailureKind;
 using namespace std::chrono_literals;
 
 /// The fake as `pwsh` on a PATH of its own, logging to `log`.

@@ -27,7 +27,7 @@ namespace supctl::test {
 namespace {
 
 using namespace std::chrono_literals;
-using model::FailureKind;
+using plugin::FailureKind;
 using powershell::Outcome;
 using powershell::Session;
 using powershell::WinRmAuth;

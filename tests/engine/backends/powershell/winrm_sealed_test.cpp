@@ -20,7 +20,7 @@
 namespace {
 
 using namespace std::chrono_literals;
-using supctl::model::FailureKind;
+using supctl::plugin::FailureKind;
 using supctl::powershell::Outcome;
 using supctl::powershell::Session;
 using supctl::powershell::WinRmAuth;

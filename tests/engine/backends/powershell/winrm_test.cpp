@@ -18,7 +18,7 @@
 namespace {
 
 using namespace std::chrono_literals;
-using supctl::model::FailureKind;
+using supctl::plugin::FailureKind;
 using supctl::powershell::Session;
 using supctl::powershell::SessionStats;
 using supctl::powershell::Outcome;

@@ -1,4 +1,4 @@
-#include "model/plugin.h"
+#include "plugin/plugin.h"
 
 #include <fmt/format.h>
 
@@ -7,38 +7,38 @@
 
 #include "model/text.h"
 
-namespace supctl::model {
+namespace supctl::plugin {
 namespace {
 
-bool ignores_case(const AttributeSchema& schema) {
+bool ignores_case(const model::AttributeSchema& schema) {
   switch (schema.type) {
-    case AttrType::kEnum:
-    case AttrType::kMachine:
-    case AttrType::kReference: return true;
+    case model::AttrType::kEnum:
+    case model::AttrType::kMachine:
+    case model::AttrType::kReference: return true;
     default: return schema.format && schema.format->ignore_case;
   }
 }
 
 /// A string as the attribute compares it: in its format's normal form (a classification title as
 /// its GUID, a schedule in canonical words), without case where the attribute ignores it.
-std::string comparable(const AttributeSchema& schema, std::string text) {
+std::string comparable(const model::AttributeSchema& schema, std::string text) {
   if (schema.format && schema.format->check) {
     std::string normalized;
     if (!schema.format->check(text, &normalized) && !normalized.empty()) text = std::move(normalized);
   }
-  return ignores_case(schema) ? lower(text) : text;
+  return ignores_case(schema) ? model::lower(text) : text;
 }
 
-bool same_string(const AttributeSchema& schema, const Json& a, const Json& b) {
+bool same_string(const model::AttributeSchema& schema, const model::Json& a, const model::Json& b) {
   if (!a.is_string() || !b.is_string()) return a == b;
   return comparable(schema, a.get<std::string>()) == comparable(schema, b.get<std::string>());
 }
 
 // The items of a JSON array as a set, compared the way the attribute compares.
-std::set<std::string> as_set(const AttributeSchema& schema, const Json& array) {
+std::set<std::string> as_set(const model::AttributeSchema& schema, const model::Json& array) {
   std::set<std::string> items;
   if (!array.is_array()) return items;
-  for (const Json& item : array) items.insert(item.is_string() ? comparable(schema, item.get<std::string>()) : item.dump());
+  for (const model::Json& item : array) items.insert(item.is_string() ? comparable(schema, item.get<std::string>()) : item.dump());
   return items;
 }
 
@@ -46,7 +46,7 @@ std::set<std::string> as_set(const AttributeSchema& schema, const Json& array) {
 
 KindRegistry::KindRegistry(std::span<const Plugin* const> plugins) {
   for (const Plugin* plugin : plugins) {
-    for (const KindSchema& schema : plugin->kinds()) {
+    for (const model::KindSchema& schema : plugin->kinds()) {
       owners_.emplace(std::string(schema.kind), KindOwner{plugin, &schema});
       schemas_.push_back(&schema);
     }
@@ -58,14 +58,14 @@ KindOwner KindRegistry::find(std::string_view kind) const {
   return it == owners_.end() ? KindOwner{} : it->second;
 }
 
-diag::Diagnostic& resource_error(diag::Diagnostics& out, const Address& address, std::string code, std::string summary) {
+diag::Diagnostic& resource_error(diag::Diagnostics& out, const model::Address& address, std::string code, std::string summary) {
   diag::Diagnostic& d = out.error(std::move(code), std::move(summary));
   d.address = address.str();
   d.key_path = d.address;
   return d;
 }
 
-const Json* read_result(const ObserveRequest& request, std::size_t index, std::string_view operation,
+const model::Json* read_result(const ObserveRequest& request, std::size_t index, std::string_view operation,
                         const ReadAdvice& advice, diag::Diagnostics& out) {
   if (index >= request.results.size()) {
     resource_error(out, request.address, "read-failed",
@@ -90,6 +90,17 @@ const Json* read_result(const ObserveRequest& request, std::size_t index, std::s
   return &result.value;
 }
 
+std::string_view failure_kind_name(FailureKind kind) {
+  switch (kind) {
+    case FailureKind::kNone: return "none";
+    case FailureKind::kUnreachable: return "unreachable";
+    case FailureKind::kAccessDenied: return "access_denied";
+    case FailureKind::kTimeout: return "timeout";
+    case FailureKind::kFailed: return "failed";
+  }
+  return "failed";
+}
+
 std::string_view action_name(Action action) {
   switch (action) {
     case Action::kNoOp: return "no-op";
@@ -103,12 +114,12 @@ std::string_view action_name(Action action) {
   return "no-op";
 }
 
-bool same_value(const AttributeSchema& schema, const Json& desired, const Json& observed) {
+bool same_value(const model::AttributeSchema& schema, const model::Json& desired, const model::Json& observed) {
   // A value the plugin reports exactly as the manifest writes it (a products {include, exclude}
   // that the server's subscription satisfies) is the same, whatever its shape.
   if (desired == observed) return true;
   switch (schema.type) {
-    case AttrType::kStringSet: {
+    case model::AttrType::kStringSet: {
       std::set<std::string> have = as_set(schema, observed);
       if (desired.is_array()) return as_set(schema, desired) == have;
       if (!desired.is_object()) return desired == observed;
@@ -124,11 +135,11 @@ bool same_value(const AttributeSchema& schema, const Json& desired, const Json& 
       }
       return true;
     }
-    case AttrType::kTable: {
+    case model::AttrType::kTable: {
       if (!desired.is_object() || !observed.is_object()) return desired == observed;
       for (const auto& [key, value] : desired.items()) {
-        const AttributeSchema* field = nullptr;
-        for (const AttributeSchema& f : schema.fields) {
+        const model::AttributeSchema* field = nullptr;
+        for (const model::AttributeSchema& f : schema.fields) {
           if (f.name == key) field = &f;
         }
         if (!observed.contains(key)) return false;
@@ -136,7 +147,7 @@ bool same_value(const AttributeSchema& schema, const Json& desired, const Json& 
       }
       return true;
     }
-    case AttrType::kStringList:
+    case model::AttrType::kStringList:
       if (!desired.is_array() || !observed.is_array() || desired.size() != observed.size()) return desired == observed;
       for (std::size_t i = 0; i < desired.size(); ++i) {
         if (!same_string(schema, desired[i], observed[i])) return false;
@@ -149,7 +160,7 @@ bool same_value(const AttributeSchema& schema, const Json& desired, const Json& 
 
 DiffResponse generic_diff(const DiffRequest& request) {
   DiffResponse response;
-  const KindSchema* schema = request.schema;
+  const model::KindSchema* schema = request.schema;
   if (!request.desired) {
     response.action = request.observed ? Action::kDelete : Action::kNoOp;
     return response;
@@ -166,7 +177,7 @@ DiffResponse generic_diff(const DiffRequest& request) {
       return response;
     }
     for (const auto& [name, value] : *request.desired) {
-      const AttributeSchema* attribute = schema->attribute(name);
+      const model::AttributeSchema* attribute = schema->attribute(name);
       auto found = request.observed->find(name);
       if (!attribute || found == request.observed->end() || same_value(*attribute, value, found->second)) continue;
       auto& d = resource_error(response.diagnostics, request.address, "read-only-mismatch",
@@ -179,9 +190,9 @@ DiffResponse generic_diff(const DiffRequest& request) {
   }
   bool replace = false;
   for (const auto& [name, value] : *request.desired) {
-    const AttributeSchema* attribute = schema ? schema->attribute(name) : nullptr;
-    bool secret = attribute && attribute->type == AttrType::kSecret;
-    const Json* observed = nullptr;
+    const model::AttributeSchema* attribute = schema ? schema->attribute(name) : nullptr;
+    bool secret = attribute && attribute->type == model::AttrType::kSecret;
+    const model::Json* observed = nullptr;
     if (request.observed) {
       auto found = request.observed->find(name);
       if (found != request.observed->end()) observed = &found->second;
@@ -195,16 +206,16 @@ DiffResponse generic_diff(const DiffRequest& request) {
       differs = !observed || !(attribute ? same_value(*attribute, value, *observed) : value == *observed);
     }
     if (!differs) continue;
-    response.attributes.push_back(AttributeDiff{name, observed && !secret ? *observed : Json(nullptr), value, secret});
+    response.attributes.push_back(AttributeDiff{name, observed && !secret ? *observed : model::Json(nullptr), value, secret});
     if (request.observed && attribute && attribute->replace_on_change) replace = true;
   }
   if (request.observed && request.references) {
     // A secret that a reference passes to the host (proxy.account.password) was rotated: the
     // resource is sent it again, shown under its path.
     for (const std::string& name : request.rotated_secrets) {
-      if (attribute_root(name).size() == name.size() || !request.desired->contains(attribute_root(name))) continue;
-      const Json* reference = sent_secret(*request.desired, *request.references, name);
-      response.attributes.push_back(AttributeDiff{name, nullptr, reference ? *reference : Json(nullptr), true});
+      if (model::attribute_root(name).size() == name.size() || !request.desired->contains(model::attribute_root(name))) continue;
+      const model::Json* reference = model::sent_secret(*request.desired, *request.references, name);
+      response.attributes.push_back(AttributeDiff{name, nullptr, reference ? *reference : model::Json(nullptr), true});
     }
     std::stable_sort(response.attributes.begin(), response.attributes.end(),
                      [](const AttributeDiff& a, const AttributeDiff& b) { return a.name < b.name; });
@@ -219,20 +230,20 @@ DiffResponse generic_diff(const DiffRequest& request) {
   return response;
 }
 
-std::vector<Edge> Plugin::edges(const Manifest&) const { return {}; }
+std::vector<Edge> Plugin::edges(const model::Manifest&) const { return {}; }
 
-std::string Plugin::host_of(const Resource& resource, const Manifest&) const {
+std::string Plugin::host_of(const model::Resource& resource, const model::Manifest&) const {
   if (auto host = resource.string("host")) return std::string(*host);
-  for (const KindSchema& kind : kinds()) {
+  for (const model::KindSchema& kind : kinds()) {
     if (kind.kind == resource.kind() && kind.names_machine) return resource.name();
   }
   return {};
 }
 
-std::string Plugin::host_of_recorded(const Address& address, const AttributeMap& recorded) const {
+std::string Plugin::host_of_recorded(const model::Address& address, const model::AttributeMap& recorded) const {
   auto host = recorded.find("host");
   if (host != recorded.end() && host->second.is_string()) return host->second.get<std::string>();
-  for (const KindSchema& kind : kinds()) {
+  for (const model::KindSchema& kind : kinds()) {
     if (kind.kind == address.kind && kind.names_machine) return address.name;
   }
   return {};
@@ -289,4 +300,4 @@ CheckResult Plugin::evaluate(const Check& check, std::span<const OperationResult
   return CheckResult{false, fmt::format("the plugin '{}' made the check '{}' but cannot judge it", name(), check.name), {}, {}};
 }
 
-}  // namespace supctl::model
+}  // namespace supctl::plugin

@@ -13,20 +13,20 @@
 
 #include "diag/diagnostic.h"
 #include "model/attributes.h"
-#include "model/evidence.h"
+#include "plugin/evidence.h"
 #include "model/manifest.h"
-#include "model/operation.h"
+#include "plugin/operation.h"
 #include "model/schema.h"
 
-namespace supctl::model {
+namespace supctl::plugin {
 
 /// Saved plans carry this; a plan made with another plugin API version is refused.
 inline constexpr int kPluginApiVersion = 1;
 
 /// `from` depends on `to`: `to` is applied first.
 struct Edge {
-  Address from;
-  Address to;
+  model::Address from;
+  model::Address to;
   std::string reason;                 ///< e.g. "site_system.proxy", "depends_on", "same host"
   std::optional<diag::SourceRange> range;  ///< the reference or depends_on item that makes it, when written
 };
@@ -37,19 +37,19 @@ std::string_view action_name(Action action);
 
 struct AttributeDiff {
   std::string name;
-  Json before;  ///< null: not set (or absent)
-  Json after;   ///< null: removed
+  model::Json before;  ///< null: not set (or absent)
+  model::Json after;   ///< null: removed
   bool sensitive = false;  ///< a secret: shown as "(sensitive)", never as a value
 };
 
 /// Read: the operations that observe one resource on its host. All reads of all plugins for one
 /// host go out as one batch.
 struct ReadRequest {
-  Address address;
-  const Resource* desired = nullptr;      ///< nullptr when the resource left the manifests
-  const AttributeMap* recorded = nullptr; ///< last applied, nullptr when not in state
-  const Manifest* manifest = nullptr;     ///< the whole manifest, for context (null when reading back after apply)
-  const Json* references = nullptr;       ///< what its references name (resolve_references), or null
+  model::Address address;
+  const model::Resource* desired = nullptr;      ///< nullptr when the resource left the manifests
+  const model::AttributeMap* recorded = nullptr; ///< last applied, nullptr when not in state
+  const model::Manifest* manifest = nullptr;     ///< the whole manifest, for context (null when reading back after apply)
+  const model::Json* references = nullptr;       ///< what its references name (model::resolve_references), or null
 };
 struct ReadResponse {
   std::vector<Operation> operations;
@@ -58,30 +58,30 @@ struct ReadResponse {
 
 /// Observe: turn the read operations' results into the resource's observed attributes.
 struct ObserveRequest {
-  Address address;
-  const Resource* desired = nullptr;
+  model::Address address;
+  const model::Resource* desired = nullptr;
   std::span<const OperationResult> results;  ///< one per operation of the ReadResponse, in order
   /// What was last applied (the state's record, or the change just applied when reading back),
   /// nullptr when nothing was; lets a plugin name a resource that left the manifests.
-  const AttributeMap* recorded = nullptr;
-  const Json* references = nullptr;  ///< as in ReadRequest
-  const Manifest* manifest = nullptr;  ///< as in ReadRequest: null when reading back after apply
+  const model::AttributeMap* recorded = nullptr;
+  const model::Json* references = nullptr;  ///< as in ReadRequest
+  const model::Manifest* manifest = nullptr;  ///< as in ReadRequest: null when reading back after apply
 };
 struct ObserveResponse {
-  std::optional<AttributeMap> observed;  ///< nullopt: absent on the host, never an empty map
+  std::optional<model::AttributeMap> observed;  ///< nullopt: absent on the host, never an empty map
   diag::Diagnostics diagnostics;         ///< errors here fail the plan (e.g. host unreachable)
 };
 
 /// Diff: desired against observed, with the kind's normalisation (sets, case, GUIDs).
 struct DiffRequest {
-  Address address;
-  const KindSchema* schema = nullptr;
-  const AttributeMap* desired = nullptr;     ///< nullptr when the resource left the manifests
-  const AttributeMap* observed = nullptr;    ///< nullptr when absent on the host
+  model::Address address;
+  const model::KindSchema* schema = nullptr;
+  const model::AttributeMap* desired = nullptr;     ///< nullptr when the resource left the manifests
+  const model::AttributeMap* observed = nullptr;    ///< nullptr when absent on the host
   /// Secret attributes whose value differs from the one last applied (by keyed fingerprint),
   /// or is being set for the first time.
   std::span<const std::string> rotated_secrets;
-  const Json* references = nullptr;  ///< what its references name (resolve_references), or null
+  const model::Json* references = nullptr;  ///< what its references name (model::resolve_references), or null
 };
 struct DiffResponse {
   Action action = Action::kNoOp;
@@ -91,14 +91,14 @@ struct DiffResponse {
 
 /// Apply: the operations that carry out one change on its host, run as one batch.
 struct ApplyRequest {
-  Address address;
+  model::Address address;
   Action action = Action::kNoOp;
-  const AttributeMap* desired = nullptr;   ///< secrets as {"env"|"file": ...} references
-  const AttributeMap* observed = nullptr;  ///< as planned; nullptr when absent
+  const model::AttributeMap* desired = nullptr;   ///< secrets as {"env"|"file": ...} references
+  const model::AttributeMap* observed = nullptr;  ///< as planned; nullptr when absent
   std::span<const AttributeDiff> attributes;
-  /// What its references named when the plan was made (resolve_references): apply has no
+  /// What its references named when the plan was made (model::resolve_references): apply has no
   /// manifest, so a site system's proxy or a SUP's connection account reaches it this way.
-  const Json* references = nullptr;
+  const model::Json* references = nullptr;
 };
 struct ApplyResponse {
   std::vector<Operation> operations;
@@ -107,11 +107,11 @@ struct ApplyResponse {
 
 /// Verify: after apply, whether the resource on the host is what was asked for.
 struct VerifyRequest {
-  Address address;
-  const KindSchema* schema = nullptr;
-  const AttributeMap* desired = nullptr;
-  const AttributeMap* observed = nullptr;  ///< re-read after apply; nullptr when absent
-  const Json* references = nullptr;        ///< as in ApplyRequest
+  model::Address address;
+  const model::KindSchema* schema = nullptr;
+  const model::AttributeMap* desired = nullptr;
+  const model::AttributeMap* observed = nullptr;  ///< re-read after apply; nullptr when absent
+  const model::Json* references = nullptr;        ///< as in ApplyRequest
 };
 struct VerifyResponse {
   bool converged = false;
@@ -121,21 +121,21 @@ struct VerifyResponse {
 /// Evidence: the log milestones that prove a change after its operations returned (work the
 /// servers carry on with, such as a role install), or that prove on demand what is there now.
 struct EvidenceRequest {
-  Address address;
+  model::Address address;
   Action action = Action::kNoOp;           ///< kNoOp: on demand (`supctl verify`), not after a change
   std::string host;                        ///< where the resource is read and changed (host_of)
-  const AttributeMap* desired = nullptr;
-  const AttributeMap* observed = nullptr;  ///< as planned; nullptr when absent or on demand
-  const Json* references = nullptr;        ///< as in ApplyRequest
+  const model::AttributeMap* desired = nullptr;
+  const model::AttributeMap* observed = nullptr;  ///< as planned; nullptr when absent or on demand
+  const model::Json* references = nullptr;        ///< as in ApplyRequest
 };
 
 /// Checks: what `supctl verify` asks the servers about a resource beyond its attributes.
 struct CheckRequest {
-  Address address;
+  model::Address address;
   std::string host;                        ///< where the resource is read and changed (host_of)
-  const AttributeMap* desired = nullptr;
-  const Json* references = nullptr;
-  const Manifest* manifest = nullptr;      ///< the whole manifest, for what the resource implies (its site system)
+  const model::AttributeMap* desired = nullptr;
+  const model::Json* references = nullptr;
+  const model::Manifest* manifest = nullptr;      ///< the whole manifest, for what the resource implies (its site system)
 };
 
 class Plugin {
@@ -143,19 +143,19 @@ class Plugin {
   virtual ~Plugin() = default;
 
   virtual std::string_view name() const = 0;
-  virtual std::span<const KindSchema> kinds() const = 0;
+  virtual std::span<const model::KindSchema> kinds() const = 0;
   virtual std::span<const diag::RuleInfo> rules() const = 0;
   /// Checks the rules that need no server. `manifest` has passed attribute and reference
   /// checks only in part: read attributes through the typed accessors, which skip ill-typed ones.
-  virtual void check(const Manifest& manifest, diag::Diagnostics& out) const = 0;
+  virtual void check(const model::Manifest& manifest, diag::Diagnostics& out) const = 0;
 
   /// Edges the plugin's kinds imply beyond their references (e.g. a SUP on the WSUS server of
   /// its host). References and depends_on are the engine's.
-  virtual std::vector<Edge> edges(const Manifest& manifest) const;
+  virtual std::vector<Edge> edges(const model::Manifest& manifest) const;
   /// The machine where a resource is read and changed: its host, or the SMS Provider of its site.
-  virtual std::string host_of(const Resource& resource, const Manifest& manifest) const;
+  virtual std::string host_of(const model::Resource& resource, const model::Manifest& manifest) const;
   /// The same for a resource known only from state (it left the manifests).
-  virtual std::string host_of_recorded(const Address& address, const AttributeMap& recorded) const;
+  virtual std::string host_of_recorded(const model::Address& address, const model::AttributeMap& recorded) const;
 
   virtual ReadResponse read(const ReadRequest& request) const;
   virtual ObserveResponse observe(const ObserveRequest& request) const;
@@ -179,7 +179,7 @@ class Plugin {
 /// tables, such as [host]).
 struct KindOwner {
   const Plugin* plugin = nullptr;
-  const KindSchema* schema = nullptr;
+  const model::KindSchema* schema = nullptr;
 };
 
 /// The one index from kind to plugin and schema, built once from the plugins: what the planner,
@@ -189,17 +189,17 @@ class KindRegistry {
   explicit KindRegistry(std::span<const Plugin* const> plugins);
   /// The plugin that owns `kind`, with the kind's schema; both null when none does.
   KindOwner find(std::string_view kind) const;
-  const KindSchema* schema(std::string_view kind) const { return find(kind).schema; }
+  const model::KindSchema* schema(std::string_view kind) const { return find(kind).schema; }
   /// Every plugin kind's schema, in plugin order, each plugin's kinds in its own order.
-  const std::vector<const KindSchema*>& schemas() const { return schemas_; }
+  const std::vector<const model::KindSchema*>& schemas() const { return schemas_; }
 
  private:
   std::map<std::string, KindOwner, std::less<>> owners_;
-  std::vector<const KindSchema*> schemas_;
+  std::vector<const model::KindSchema*> schemas_;
 };
 
 /// An error about one resource: its address is the diagnostic's address and key path.
-diag::Diagnostic& resource_error(diag::Diagnostics& out, const Address& address, std::string code, std::string summary);
+diag::Diagnostic& resource_error(diag::Diagnostics& out, const model::Address& address, std::string code, std::string summary);
 
 /// What to check when a read failed because the host was unreachable or refused the account.
 struct ReadAdvice {
@@ -211,14 +211,14 @@ struct ReadAdvice {
 /// a `read-failed` error on the resource that names the operation, the failure and its kind (and
 /// `advice` for an unreachable host or a denied account) when there is none, it failed, or it is
 /// not an object.
-const Json* read_result(const ObserveRequest& request, std::size_t index, std::string_view operation,
+const model::Json* read_result(const ObserveRequest& request, std::size_t index, std::string_view operation,
                         const ReadAdvice& advice, diag::Diagnostics& out);
 
 /// True when a desired value and an observed one mean the same for this attribute: sets compare
 /// as sets (include/exclude as containment), machine names and enumerations without case.
-bool same_value(const AttributeSchema& schema, const Json& desired, const Json& observed);
+bool same_value(const model::AttributeSchema& schema, const model::Json& desired, const model::Json& observed);
 
 /// The generic diff behind `Plugin::diff`, for plugins that extend it.
 DiffResponse generic_diff(const DiffRequest& request);
 
-}  // namespace supctl::model
+}  // namespace supctl::plugin

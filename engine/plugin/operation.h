@@ -3,18 +3,17 @@
 /// Plugins produce operations; a backend interprets them on a host (the lab estate, or PowerShell
 /// on a real server), so the two can never disagree about what a step means.
 
-#include <nlohmann/json.hpp>
 #include <string>
 #include <utility>
 #include <vector>
 
-namespace supctl::model {
+#include "model/json.h"
 
-using Json = nlohmann::ordered_json;
+namespace supctl::plugin {
 
 struct Operation {
   std::string name;  ///< "<plugin>.<verb>", e.g. "registry.get_value"
-  Json params;       ///< a JSON object; secrets only as {"$secret": {"env"|"file": ...}} placeholders
+  model::Json params;       ///< a JSON object; secrets only as {"$secret": {"env"|"file": ...}} placeholders
   /// The machine that owns what it reads or changes, when that is not the machine of the resource
   /// it belongs to (Plugin::host_of): a SUP's group memberships on the SUP's own server while the
   /// role itself is read through its site's SMS Provider. Empty: the resource's host.
@@ -32,14 +31,14 @@ std::string_view failure_kind_name(FailureKind kind);
 
 struct OperationResult {
   FailureKind failure = FailureKind::kNone;  ///< kNone: the operation succeeded
-  Json value;                                ///< the result when it succeeded
+  model::Json value;                                ///< the result when it succeeded
   std::string error;                         ///< what failed, in the host's words, when it did not
 
   bool ok() const { return failure == FailureKind::kNone; }
 };
 
 /// An operation that succeeded with `value` (an empty object when it returns nothing).
-inline OperationResult succeeded(Json value = Json::object()) { return {FailureKind::kNone, std::move(value), {}}; }
+inline OperationResult succeeded(model::Json value = model::Json::object()) { return {FailureKind::kNone, std::move(value), {}}; }
 
 /// An operation that failed: `kind` says how (kFailed unless the host could not be reached, ...).
 inline OperationResult failed(std::string error, FailureKind kind = FailureKind::kFailed) {
@@ -54,4 +53,4 @@ struct ScriptFragment {
   std::string_view script;
 };
 
-}  // namespace supctl::model
+}  // namespace supctl::plugin

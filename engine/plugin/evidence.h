@@ -10,9 +10,9 @@
 #include <vector>
 
 #include "model/address.h"
-#include "model/operation.h"
+#include "plugin/operation.h"
 
-namespace supctl::model {
+namespace supctl::plugin {
 
 /// A log file on a machine.
 struct LogSource {
@@ -71,9 +71,9 @@ struct CheckOperation {
 struct Check {
   std::string name;                          ///< a stable identifier: "winhttp-proxy", "wsus-proxy", "sup-install"
   std::string title;                         ///< "WinHTTP proxy of SYSTEM on pr1wsus.contoso.com"
-  Address address;                           ///< the resource it is about
+  model::Address address;                           ///< the resource it is about
   std::vector<CheckOperation> operations;
-  Json expected;                             ///< what the plugin compares the results with (its own data)
+  model::Json expected;                             ///< what the plugin compares the results with (its own data)
 };
 struct CheckResult {
   bool passed = false;
@@ -82,4 +82,4 @@ struct CheckResult {
   std::string hint;                  ///< what to do, when it failed
 };
 
-}  // namespace supctl::model
+}  // namespace supctl::plugin
