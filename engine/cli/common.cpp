@@ -1,34 +1,13 @@
 #include "cli/common.h"
 
 #include <fmt/format.h>
-#include <openssl/evp.h>
 
 #include <cctype>
 
 #include "diag/render.h"
+#include "manifest/loader.h"
 
 namespace supctl::cli {
-namespace {
-
-std::string sha256_hex(const diag::SourceSet& sources) {
-  std::unique_ptr<EVP_MD_CTX, decltype(&EVP_MD_CTX_free)> ctx(EVP_MD_CTX_new(), EVP_MD_CTX_free);
-  EVP_DigestInit_ex(ctx.get(), EVP_sha256(), nullptr);
-  for (diag::FileId id = 0; id < sources.size(); ++id) {
-    const diag::SourceFile* file = sources.file(id);
-    std::string name = std::filesystem::path(file->name()).filename().string();
-    std::string header = fmt::format("{}\n{}\n", name, file->text().size());
-    EVP_DigestUpdate(ctx.get(), header.data(), header.size());
-    EVP_DigestUpdate(ctx.get(), file->text().data(), file->text().size());
-  }
-  unsigned char digest[EVP_MAX_MD_SIZE];
-  unsigned int length = 0;
-  EVP_DigestFinal_ex(ctx.get(), digest, &length);
-  std::string hex;
-  for (unsigned int i = 0; i < length; ++i) hex += fmt::format("{:02x}", digest[i]);
-  return hex;
-}
-
-}  // namespace
 
 std::optional<Loaded> load_valid(const std::string& dir, const Context& context, Io& io) {
   Loaded loaded;
@@ -39,7 +18,7 @@ std::optional<Loaded> load_valid(const std::string& dir, const Context& context,
     io.err << fmt::format("The manifests in '{}' are not valid: run 'supctl validate {}' for the details.\n", dir, dir);
     return std::nullopt;
   }
-  loaded.hash = sha256_hex(loaded.sources);
+  loaded.hash = manifest::content_hash(loaded.sources);
   return loaded;
 }
 

@@ -20,6 +20,7 @@
 #include "model/text.h"
 #include "plan/planner.h"
 #include "plan/render.h"
+#include "plan/freshness.h"
 #include "plugins/plugins.h"
 #include "state/state.h"
 #include "verify/witness.h"
@@ -74,42 +75,6 @@ std::string lock_message(const state::LockInfo& holder) {
     text += "  = wait for it to finish, or pass --lock-timeout to wait\n";
   }
   return text;
-}
-
-// Whether a saved plan still fits the state and manifests it was made for; the reason if not.
-std::optional<std::string> stale_reason(const plan::Plan& plan, const state::StateStore* state, const std::string& manifest_hash,
-                                        const plan::Secrets& secrets) {
-  if (plan.plugin_api_version != plugin::kPluginApiVersion) {
-    return fmt::format("the plan was made with plugin API version {}; this supctl has version {}", plan.plugin_api_version,
-                       plugin::kPluginApiVersion);
-  }
-  std::string lineage = state ? state->lineage() : std::string();
-  std::int64_t serial = state ? state->serial() : 0;
-  // A plan made before there was any state fits the empty state that this apply just created.
-  bool fresh = plan.lineage.empty() && plan.serial == 0 && serial == 0 && state && state->resources().empty();
-  if (fresh) lineage.clear();
-  if (plan.lineage != lineage) {
-    return fmt::format("the plan was made against another state (lineage '{}'); this state's lineage is '{}'",
-                       plan.lineage.empty() ? "none" : plan.lineage, lineage.empty() ? "none" : lineage);
-  }
-  if (plan.serial != serial) {
-    return fmt::format("the state has moved since the plan was made (serial {} then, {} now)", plan.serial, serial);
-  }
-  if (plan.manifest_hash != manifest_hash) return std::string("the manifests changed since the plan was made");
-  if (state) {
-    for (const plan::Change& change : plan.changes) {
-      for (const auto& [attribute, fingerprint] : change.fingerprints) {
-        const model::Json* reference = model::sent_secret(change.desired, change.references, attribute);
-        std::string error = "the plan does not say where this secret comes from";
-        auto secret = reference ? secrets.resolve(*reference, &error) : std::nullopt;
-        if (!secret) return fmt::format("{}.{}: {}", change.address.str(), attribute, error);
-        if (state->fingerprint(*secret) != fingerprint) {
-          return fmt::format("the secret of {}.{} changed since the plan was made", change.address.str(), attribute);
-        }
-      }
-    }
-  }
-  return std::nullopt;
 }
 
 // The backend for a run, or nullptr after saying why it cannot be had.
@@ -388,7 +353,7 @@ int apply_command(const ApplyCommandOptions& options, const Context& context, Io
       io.err << fmt::format("error: '{}' is not a supctl plan{}\n", options.plan_file, error.empty() ? "" : ": " + error);
       return 1;
     }
-    if (auto reason = stale_reason(*parsed, state.get(), loaded->hash, secrets)) {
+    if (auto reason = plan::stale_reason(*parsed, state.get(), loaded->hash, secrets)) {
       io.err << fmt::format("error: the plan '{}' is stale: {}\n  = nothing was changed: make a new plan with 'supctl plan --out {}'\n",
                             options.plan_file, *reason, options.plan_file);
       return 1;

@@ -1,6 +1,7 @@
 #include "manifest/loader.h"
 
 #include <fmt/format.h>
+#include <openssl/evp.h>
 
 #include <algorithm>
 #include <fstream>
@@ -334,5 +335,24 @@ std::vector<model::Resource> load(std::vector<ManifestFile> files, const KindTab
   }
   return resources;
 }
+
+std::string content_hash(const diag::SourceSet& sources) {
+  std::unique_ptr<EVP_MD_CTX, decltype(&EVP_MD_CTX_free)> ctx(EVP_MD_CTX_new(), EVP_MD_CTX_free);
+  EVP_DigestInit_ex(ctx.get(), EVP_sha256(), nullptr);
+  for (diag::FileId id = 0; id < sources.size(); ++id) {
+    const diag::SourceFile* file = sources.file(id);
+    std::string name = std::filesystem::path(file->name()).filename().string();
+    std::string header = fmt::format("{}\n{}\n", name, file->text().size());
+    EVP_DigestUpdate(ctx.get(), header.data(), header.size());
+    EVP_DigestUpdate(ctx.get(), file->text().data(), file->text().size());
+  }
+  unsigned char digest[EVP_MAX_MD_SIZE];
+  unsigned int length = 0;
+  EVP_DigestFinal_ex(ctx.get(), digest, &length);
+  std::string hex;
+  for (unsigned int i = 0; i < length; ++i) hex += fmt::format("{:02x}", digest[i]);
+  return hex;
+}
+
 
 }  // namespace supctl::manifest

@@ -36,6 +36,10 @@ inline constexpr std::uint64_t kMaxManifestBytes = 64ull << 20;  ///< a larger f
 /// empty one, or an unreadable or oversized file is reported in `out`.
 std::vector<ManifestFile> read_directory(const std::filesystem::path& dir, diag::Diagnostics& out);
 
+/// The manifests' content hash, which a saved plan carries: SHA-256 hex over every file's name
+/// (without its directory), length and bytes, in the order of `sources`.
+std::string content_hash(const diag::SourceSet& sources);
+
 /// Parses the files and collects their resources; every problem goes to `out` and the
 /// resources that could be read are still returned.
 std::vector<model::Resource> load(std::vector<ManifestFile> files, const KindTable& kinds,

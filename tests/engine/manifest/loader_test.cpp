@@ -171,5 +171,21 @@ TEST_CASE("a 50 MB manifest is read - and one over the limit is refused with a c
   std::filesystem::remove_all(dir);
 }
 
+TEST_CASE("the manifests' content hash covers each file's name and bytes, not its directory") {
+  auto hash = [](std::vector<std::pair<std::string, std::string>> files) {
+    diag::SourceSet sources;
+    for (auto& [name, text] : files) sources.add(std::move(name), std::move(text));
+    return content_hash(sources);
+  };
+  const std::string base = hash({{"/a/main.toml", "x = 1\n"}, {"/a/sites.toml", "y = 2\n"}});
+  // SHA-256 of "main.toml\n6\nx = 1\nsites.toml\n6\ny = 2\n", by `printf ... | sha256sum`.
+  CHECK(base == "31e1b87d347e7f3efeaa7d1eb665214152f897e7a14173566d94ea384759946d");
+  CHECK(hash({{"/elsewhere/main.toml", "x = 1\n"}, {"/elsewhere/sites.toml", "y = 2\n"}}) == base);
+  CHECK(hash({{"/a/main.toml", "x = 2\n"}, {"/a/sites.toml", "y = 2\n"}}) != base);
+  CHECK(hash({{"/a/other.toml", "x = 1\n"}, {"/a/sites.toml", "y = 2\n"}}) != base);
+  // The boundary between files counts: moving a line from one file to the next changes the hash.
+  CHECK(hash({{"/a/main.toml", "x = 1\ny = 2\n"}, {"/a/sites.toml", ""}}) != base);
+}
+
 }  // namespace
 }  // namespace supctl::manifest
