@@ -1,7 +1,7 @@
 #pragma once
 /// Operations every plugin and the verifier may use on any Windows host, beyond a resource kind:
-/// reading a log and showing the WinHTTP proxy. Two interpreters each, as for the plugins: in C++
-/// over the lab estate, and as PowerShell fragments (powershell/<operation>.ps1).
+/// reading a log and showing the WinHTTP proxy. Two interpreters each, as for the plugins: PowerShell
+/// fragments (powershell/<operation>.ps1, here) and the lab's (lab/interpreters.h).
 ///   logs.read {log, component, offset, max_bytes, rolled}
 ///       -> {exists, path, size, encoding, offset, next_offset, data, rotated, previous}
 ///     `log` is a file name (SiteComp.log); its path comes from the component's Tracing key

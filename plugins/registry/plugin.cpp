@@ -169,7 +169,7 @@ bool is_hex_bytes(std::string_view text, std::size_t* bad) {
   return true;
 }
 
-// ---- Reading and changing keys and values on a host, through the registry.* operations (lab.h).
+// ---- Reading and changing keys and values on a host, through the registry.* operations (operations.h).
 
 /// The attributes that say which key or value a resource is: they are how it is read, so they
 /// cannot differ from what the host shows.

@@ -1,6 +1,6 @@
 #pragma once
-/// The service operations' two interpreters: in C++ over the lab estate, and as PowerShell
-/// fragments for real servers (powershell/<operation>.ps1). Their names, parameters and results:
+/// The service operations and their two interpreters: PowerShell fragments for real servers
+/// (powershell/<operation>.ps1, here) and the lab's (lab/interpreters.h). Their names, parameters and results:
 ///   service.get {name} -> {exists, name, display_name, startup, state}  (null fields when absent)
 ///   service.set {name, startup?, state?, timeout_seconds} -> {}
 /// service.set sets the startup type, then starts or stops the service and waits up to

@@ -60,7 +60,7 @@ constexpr diag::RuleInfo kRules[] = {
     {"duplicate-target", "Two resources manage the same registry key, registry value or service."},
 };
 
-// ---- Reading and changing a service on its host, through the service.* operations (lab.h).
+// ---- Reading and changing a service on its host, through the service.* operations (operations.h).
 
 /// How long service.set waits for a service to reach its state.
 constexpr int kTimeoutSeconds = 60;

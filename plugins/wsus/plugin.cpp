@@ -171,7 +171,7 @@ bool delegates(const model::Manifest& manifest, std::string_view host) {
 }
 
 
-// ---- Reading and changing WSUS on its server, through the wsus.* operations (lab.h).
+// ---- Reading and changing WSUS on its server, through the wsus.* operations (operations.h).
 
 /// Settings that postinstall fixes: they are installed, then only checked.
 constexpr std::string_view kInstallAttributes[] = {"content_dir", "database"};

@@ -77,7 +77,7 @@ std::string rolled_name(const std::string& log) {
   return (dot == std::string::npos ? log : log.substr(0, dot)) + ".lo_";
 }
 
-/// Hosts whose logs are byte strings, read with `logs.read` exactly as plugins/host/lab.h states
+/// Hosts whose logs are byte strings, read with `logs.read` exactly as plugins/host/operations.h states
 /// it, with the rolling over the lab never does. Records every round trip.
 class FakeLogs final : public ops::Backend {
  public:
