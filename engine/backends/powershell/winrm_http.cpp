@@ -379,6 +379,15 @@ void WinRmHttp::read_channel_bindings() {
   }
 }
 
+bool WinRmHttp::abandon(HttpResult* result, HttpResult::Kind kind, std::string error) {
+  result->kind = kind;
+  result->status = 0;
+  result->body.clear();
+  result->error = std::move(error);
+  handle_.reset();  // the connection's state is unknown: a new one next time
+  return false;
+}
+
 bool WinRmHttp::probe(Clock::time_point deadline, HttpResult* result) {
   Exchange exchange = perform({}, {}, {}, deadline);
   if (exchange.result.kind != HttpResult::Kind::kResponse) {
@@ -386,14 +395,7 @@ bool WinRmHttp::probe(Clock::time_point deadline, HttpResult* result) {
     handle_.reset();
     return false;
   }
-  auto fail = [&](std::string error) {
-    result->kind = HttpResult::Kind::kAuth;
-    result->status = 0;
-    result->body.clear();
-    result->error = std::move(error);
-    handle_.reset();
-    return false;
-  };
+  auto fail = [&](std::string error) { return abandon(result, HttpResult::Kind::kAuth, std::move(error)); };
   if (exchange.result.status != 401) {
     return fail(fmt::format("the server answered HTTP {} to a request without credentials, where WinRM answers 401: "
                             "check that this address and port are the server's WinRM listener (winrm enumerate "
@@ -407,14 +409,7 @@ bool WinRmHttp::probe(Clock::time_point deadline, HttpResult* result) {
 }
 
 bool WinRmHttp::authenticate(Clock::time_point deadline, HttpResult* result) {
-  auto fail = [&](HttpResult::Kind kind, std::string error) {
-    result->kind = kind;
-    result->status = 0;
-    result->body.clear();
-    result->error = std::move(error);
-    handle_.reset();  // the connection's state is unknown: a new one next time
-    return false;
-  };
+  auto fail = [&](HttpResult::Kind kind, std::string error) { return abandon(result, kind, std::move(error)); };
   auto gss_failed = [&](const gss::Failure& failure) {
     bool local = failure.kind == gss::FailureKind::kNoMechanism || failure.kind == gss::FailureKind::kOther;
     return fail(local ? HttpResult::Kind::kOther : HttpResult::Kind::kAuth, failure.message);

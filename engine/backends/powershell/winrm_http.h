@@ -85,6 +85,8 @@ class WinRmHttp {
                    std::chrono::steady_clock::time_point deadline);
   bool https() const;
   void read_channel_bindings();
+  /// Sets `*result` to a failure of `kind` and forgets the connection; returns false.
+  bool abandon(HttpResult* result, HttpResult::Kind kind, std::string error);
   bool probe(std::chrono::steady_clock::time_point deadline, HttpResult* result);
   bool authenticate(std::chrono::steady_clock::time_point deadline, HttpResult* result);
   HttpResult post_negotiated(std::string_view envelope, std::chrono::milliseconds timeout);
