@@ -24,7 +24,7 @@ model::KindSchema make_host_kind() {
       .name_format = &formats::kFqdn,
       .attributes = {
           {.name = "address", .type = AttrType::kString, .description = "the name or IP address to connect to, when it is not the host's name", .format = &formats::kNonEmpty},
-          {.name = "depends_on", .type = AttrType::kAddressList, .description = "resources that must be applied first"},
+          model::attr::depends_on(),
           {.name = "password", .type = AttrType::kSecret, .description = "the password of 'user'"},
           {.name = "ssh", .type = AttrType::kTable, .description = "OpenSSH settings (transport = \"ssh\")",
            .fields = {{.name = "port", .type = AttrType::kInteger, .description = "TCP port (22 when not written)", .min = 1, .max = 65535},

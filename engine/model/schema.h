@@ -83,4 +83,13 @@ struct KindSchema {
   const AttributeSchema* attribute(std::string_view name) const;
 };
 
+/// Shorthands for the attributes most kinds declare.
+namespace attr {
+AttributeSchema depends_on();
+AttributeSchema boolean(std::string_view name, std::string_view description);
+AttributeSchema reference(std::string_view name, std::string_view kind, std::string_view description, bool required = false);
+AttributeSchema integer(std::string_view name, std::int64_t min, std::int64_t max, std::string_view description);
+AttributeSchema set_of(std::string_view name, const Format& format, std::string_view description);
+}  // namespace attr
+
 }  // namespace supctl::model

@@ -8,7 +8,7 @@
 #include "model/base64.h"
 #include "model/text.h"
 #include "plugins/common/proxy.h"
-#include "plugins/configmgr/resources.h"
+#include "plugins/configmgr/placement.h"
 #include "formats/log.h"
 #include "formats/winhttp.h"
 

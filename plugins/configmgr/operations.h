@@ -2,7 +2,7 @@
 /// The ConfigMgr operations and their two interpreters: PowerShell fragments that drive the
 /// ConfigurationManager module on the SMS Provider (powershell/<operation>.ps1, here), and the
 /// lab's over documents as engine/backends/lab/LAYOUT.md lays them out (lab/interpreters.h). Operations on a
-/// site's objects run on the SMS Provider that answers for the site (resources.h provider_of: a
+/// site's objects run on the SMS Provider that answers for the site (placement.h provider_of: a
 /// secondary site's parent primary's, with the secondary's code); get_members and set_members run
 /// on the SUP's own server. No operation reaches from one machine to another. Names, parameters
 /// and results:

@@ -3,7 +3,7 @@
 #include "plugins/configmgr/edges.h"
 #include "plugins/configmgr/evidence.h"
 #include "plugins/configmgr/kinds.h"
-#include "plugins/configmgr/resources.h"
+#include "plugins/configmgr/placement.h"
 #include "plugins/configmgr/rules.h"
 
 namespace supctl::plugins::configmgr {
@@ -25,10 +25,10 @@ class ConfigMgrPlugin final : public plugin::Plugin {
   /// The state records the server each resource was applied on: the planner falls back to it.
   std::string host_of_recorded(const model::Address&, const model::AttributeMap&) const override { return {}; }
 
-  plugin::ReadResponse read(const plugin::ReadRequest& request) const override { return read_resource(request); }
-  plugin::ObserveResponse observe(const plugin::ObserveRequest& request) const override { return observe_resource(request); }
-  plugin::DiffResponse diff(const plugin::DiffRequest& request) const override { return diff_resource(request); }
-  plugin::ApplyResponse apply(const plugin::ApplyRequest& request) const override { return apply_resource(request); }
+  plugin::ReadResponse read(const plugin::ReadRequest& request) const override { return handlers().read(name(), request); }
+  plugin::ObserveResponse observe(const plugin::ObserveRequest& request) const override { return handlers().observe(name(), request); }
+  plugin::DiffResponse diff(const plugin::DiffRequest& request) const override { return handlers().diff(name(), request); }
+  plugin::ApplyResponse apply(const plugin::ApplyRequest& request) const override { return handlers().apply(name(), request); }
   std::optional<plugin::InstallChain> evidence(const plugin::EvidenceRequest& request) const override { return sup_evidence(request); }
   std::vector<plugin::Check> checks(const plugin::CheckRequest& request) const override { return sup_checks(request); }
   plugin::CheckResult evaluate(const plugin::Check& check, std::span<const plugin::OperationResult> results) const override {

@@ -71,9 +71,7 @@ constexpr std::string_view kKeyDescription = "the key's path; HKCU only on a hos
 model::AttributeSchema host() {
   return {.name = "host", .type = AttrType::kMachine, .description = "the machine the key is on", .required = true};
 }
-model::AttributeSchema depends_on() {
-  return {.name = "depends_on", .type = AttrType::kAddressList, .description = "resources that must be applied first"};
-}
+using model::attr::depends_on;
 model::AttributeSchema ensure() {
   return {.name = "ensure", .type = AttrType::kEnum, .description = "present (the default) or absent", .enum_values = {"present", "absent"}};
 }

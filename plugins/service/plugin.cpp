@@ -43,7 +43,7 @@ std::vector<KindSchema> make_kinds() {
       .name_format = &formats::kIdentifier,
       .deletable = false,  // supctl sets startup and state; it never installs or removes a service
       .attributes = {
-          {.name = "depends_on", .type = AttrType::kAddressList, .description = "resources that must be applied first"},
+          model::attr::depends_on(),
           {.name = "host", .type = AttrType::kMachine, .description = "the machine the service is on", .required = true},
           {.name = "name", .type = AttrType::kString, .description = "the service's name (not its display name)", .required = true,
            .format = &kServiceName},

@@ -52,9 +52,7 @@ const model::Format kDatabaseFormat{
     "database", "'wid' for the Windows Internal Database, or a SQL Server as 'SERVER' or 'SERVER\\INSTANCE'",
     R"json({"type":"string","pattern":"^(wid|[A-Za-z0-9][A-Za-z0-9.-]*(\\\\[A-Za-z0-9_$#-]+)?)$"})json", check_database, "invalid-value", true};
 
-AttributeSchema boolean(std::string_view name, std::string_view description) {
-  return {.name = name, .type = AttrType::kBoolean, .description = description};
-}
+using model::attr::boolean;
 
 std::vector<KindSchema> make_kinds() {
   std::vector<std::string_view> versions;
@@ -80,7 +78,7 @@ std::vector<KindSchema> make_kinds() {
           {.name = "content_dir", .type = AttrType::kString, .description = "where WSUS stores update files (postinstall CONTENT_DIR)",
            .format = &formats::kWindowsPath},
           {.name = "database", .type = AttrType::kString, .description = "'wid', or the SQL Server for SUSDB", .format = &kDatabaseFormat},
-          {.name = "depends_on", .type = AttrType::kAddressList, .description = "resources that must be applied first"},
+          model::attr::depends_on(),
           boolean("do_detailed_rollup", "roll up detailed status from replica servers"),
           boolean("download_express_packages", "download express installation files"),
           boolean("download_update_binaries_as_needed", "download files only when an update is approved"),
@@ -402,13 +400,15 @@ void check_sup_proxy(const plugin::ObserveRequest& request, const Json& seen, di
                        server ? std::string(*server) : std::string("the site server"));
 }
 
+std::span<const KindSchema> wsus_kinds() {
+  static const std::vector<KindSchema> all = make_kinds();
+  return all;
+}
+
 class WsusPlugin final : public plugin::Plugin {
  public:
   std::string_view name() const override { return "wsus"; }
-  std::span<const KindSchema> kinds() const override {
-    static const std::vector<KindSchema> all = make_kinds();
-    return all;
-  }
+  std::span<const KindSchema> kinds() const override { return wsus_kinds(); }
   std::span<const diag::RuleInfo> rules() const override { return kRules; }
 
   void check(const model::Manifest& manifest, diag::Diagnostics& out) const override {
@@ -691,5 +691,13 @@ class WsusPlugin final : public plugin::Plugin {
 }  // namespace
 
 std::unique_ptr<plugin::Plugin> make_plugin() { return std::make_unique<WsusPlugin>(); }
+
+std::vector<std::string_view> configured_settings() {
+  std::vector<std::string_view> names;
+  for (const model::AttributeSchema& a : wsus_kinds().front().attributes) {
+    if (is_configured(a.name) && a.name != "depends_on" && a.name != "allow_destroy") names.push_back(a.name);
+  }
+  return names;
+}
 
 }  // namespace supctl::plugins::wsus

@@ -20,7 +20,7 @@
 #include "formats/winhttp.h"
 #include "plugins/common/products.h"
 #include "plugins/configmgr/kinds.h"
-#include "plugins/configmgr/resources.h"
+#include "plugins/configmgr/placement.h"
 #include "plugins/configmgr/schedule.h"
 
 namespace supctl::plugins::configmgr {

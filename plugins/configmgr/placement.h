@@ -1,13 +1,13 @@
 #pragma once
-/// How the ConfigMgr resources are placed, read and changed: the SMS Provider that answers for
-/// each, the read operations and what they observe, the diff, and the operations of a change.
+/// Where the ConfigMgr resources live: the site server and the SMS Provider that answer for each,
+/// the registry key and groups of a SUP's own server, and names derived from a server's FQDN.
 
 #include <array>
 #include <string>
 #include <string_view>
 
+#include "model/json.h"
 #include "model/manifest.h"
-#include "plugin/plugin.h"
 
 namespace supctl::plugins::configmgr {
 
@@ -39,11 +39,5 @@ std::string domain_of(std::string_view fqdn);
 std::string netbios_of(std::string_view fqdn);
 /// The computer account of a server, "CONTOSO\PR1SITE$".
 std::string computer_account_of(std::string_view fqdn);
-
-plugin::ReadResponse read_resource(const plugin::ReadRequest& request);
-plugin::ObserveResponse observe_resource(const plugin::ObserveRequest& request);
-/// The generic diff; for sync also every product pattern that the catalog does not know.
-plugin::DiffResponse diff_resource(const plugin::DiffRequest& request);
-plugin::ApplyResponse apply_resource(const plugin::ApplyRequest& request);
 
 }  // namespace supctl::plugins::configmgr
