@@ -128,7 +128,7 @@ plugin::CheckResult evaluate_wsus_proxy(const plugin::Check& check, std::span<co
   Json configuration = value.value("configuration", Json::object());
   Json seen = configuration.is_object() ? configuration.value("proxy", Json(nullptr)) : Json(nullptr);
   const Json& wanted = check.expected["proxy"];
-  if ((!wanted.is_object() && !seen.is_object()) || same_proxy(wanted, seen)) {
+  if ((!wanted.is_object() && !seen.is_object()) || common::same_proxy(wanted, seen)) {
     return pass(fmt::format("WSUS on {} uses the site system's proxy {}", fqdn, proxy_text(wanted)), wcm);
   }
   return fail(fmt::format("WSUS on {} uses proxy {}, but the software update point uses the site system's proxy {}", fqdn, proxy_text(seen),

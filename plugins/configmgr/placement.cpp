@@ -11,13 +11,6 @@ using model::Json;
 using model::Resource;
 using model::upper;
 
-bool same_proxy(const Json& wanted, const Json& seen) {
-  if (!wanted.is_object() || !seen.is_object()) return false;
-  auto text_of = [](const Json& j, const char* key) { return j.contains(key) && j[key].is_string() ? upper(j[key].get<std::string>()) : ""; };
-  return text_of(wanted, "server") == text_of(seen, "server") && wanted.value("port", Json(nullptr)) == seen.value("port", Json(nullptr)) &&
-         text_of(wanted, "account") == text_of(seen, "account");
-}
-
 std::string domain_of(std::string_view fqdn) {
   std::size_t first = fqdn.find('.');
   if (first == std::string_view::npos) return {};

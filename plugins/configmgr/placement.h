@@ -26,10 +26,6 @@ std::string provider_of(const model::Resource& resource, const model::Manifest& 
 /// role is installed there; read on that server itself (never through a second hop).
 inline constexpr std::string_view kSupRoleKey = R"(HKLM\SOFTWARE\Microsoft\SMS\Operations Management\SMS Server Role\SMS Software Update Point)";
 
-/// Whether two proxies as ConfigMgr takes them ({server, port, account}) are the same: server and
-/// account without case; false unless both are proxies.
-bool same_proxy(const model::Json& wanted, const model::Json& seen);
-
 /// The local groups of a SUP's server that the account ConfigMgr connects with must be in.
 inline constexpr std::array<std::string_view, 2> kSupGroups{"Administrators", "WSUS Administrators"};
 

@@ -209,14 +209,8 @@ Json proxy_seen(const Json& seen, const Json* references) {
   if (!seen.is_object()) return seen;
   Json shown{{"server", seen.value("server", Json(nullptr))}, {"port", seen.value("port", Json(nullptr))},
              {"account", seen.value("account", Json(nullptr))}};
-  const Json* proxy = model::referenced(references, "proxy");
-  if (!proxy) return shown;
-  const Json& nested = (*references)["proxy"].value("references", Json::object());
-  Json account = model::as_reference(shown["account"], &nested, "account", "user");
-  bool same_account = shown["account"].is_null() ? !model::referenced(&nested, "account") : account != shown["account"];
-  bool same = model::as_reference(shown["server"], references, "proxy", "server") == (*references)["proxy"]["name"] &&
-              shown["port"] == proxy->value("port", Json(80)) && same_account;
-  return same ? (*references)["proxy"]["name"] : shown;
+  auto proxy = common::proxy_reference(references);
+  return proxy && proxy->matches(shown) ? Json(proxy->name) : shown;
 }
 
 /// A string as it is, anything else as JSON.
@@ -225,14 +219,10 @@ std::string text_of(const Json& value) { return value.is_string() ? value.get<st
 /// The proxy a wsus_server names, as wsus.configure takes it: {server, port, user, password}, the
 /// password a secret placeholder that apply fills in; null when the reference did not resolve.
 Json proxy_setting(const Json* references) {
-  const Json* proxy = model::referenced(references, "proxy");
-  if (!proxy || !proxy->contains("server")) return nullptr;
-  Json setting{{"server", (*proxy)["server"]}, {"port", proxy->value("port", Json(80))}, {"user", nullptr}};
-  const Json& nested = (*references)["proxy"].value("references", Json::object());
-  if (const Json* account = model::referenced(&nested, "account"); account && account->contains("user")) {
-    setting["user"] = (*account)["user"];
-    if (account->contains("password")) setting["password"] = Json{{"$secret", (*account)["password"]}};
-  }
+  auto proxy = common::proxy_reference(references);
+  if (!proxy) return nullptr;
+  Json setting{{"server", proxy->server}, {"port", proxy->port}, {"user", proxy->account ? Json(*proxy->account) : Json(nullptr)}};
+  if (proxy->account && !proxy->account_password.is_null()) setting["password"] = Json{{"$secret", proxy->account_password}};
   return setting;
 }
 

@@ -38,14 +38,6 @@ const Resource* named_site(const Resource& resource, const model::Manifest& mani
   return code ? manifest.find("site", *code) : nullptr;
 }
 
-Json proxy_of(const Json* references) {
-  const Json* proxy = model::referenced(references, "proxy");
-  if (!proxy || !proxy->contains("server") || !proxy->contains("port")) return nullptr;
-  const Json& nested = (*references)["proxy"].value("references", Json::object());
-  auto account = model::referenced_string(&nested, "account", "user");
-  return Json{{"server", (*proxy)["server"]}, {"port", (*proxy)["port"]}, {"account", account ? Json(*account) : Json(nullptr)}};
-}
-
 std::optional<std::string> site_of_change(const plugin::ApplyRequest& request) {
   auto site = model::string_attribute(request.desired, "site");
   return site ? site : model::string_attribute(request.observed, "site");

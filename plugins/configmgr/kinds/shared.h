@@ -36,10 +36,6 @@ const model::Resource* top_of(const model::Resource* site, const model::Manifest
 /// The site of a resource that names it in `site` (a site system, a SUP); nullptr when it does not.
 const model::Resource* named_site(const model::Resource& resource, const model::Manifest& manifest);
 
-/// A proxy as ConfigMgr takes it, {server, port, account: DOMAIN\user or null}, from what the
-/// plan resolved; null when the reference did not resolve.
-model::Json proxy_of(const model::Json* references);
-
 /// The site of a resource being changed: its desired `site`, else the observed one.
 std::optional<std::string> site_of_change(const plugin::ApplyRequest& request);
 

@@ -6,6 +6,7 @@
 #include "model/attributes.h"
 #include "model/formats.h"
 #include "model/text.h"
+#include "plugins/common/proxy.h"
 #include "plugins/configmgr/kinds/shared.h"
 #include "plugins/configmgr/placement.h"
 
@@ -22,22 +23,12 @@ namespace formats = model::formats;
 constexpr std::string_view kPlainSettings[] = {"public_fqdn", "fdm_operation", "use_site_server_account"};
 constexpr std::string_view kResolved[] = {"proxy", "installation_account"};
 
-/// The site a site system's proxy account is at, from what the plan resolved: the site the account
-/// names, else the top-level site above the site system's site (accounts are made there when they
-/// name none), else the site system's own site.
-std::optional<std::string> proxy_account_site(const Json* references) {
+/// The site a site system's proxy account is at: the site the account names, else the top-level
+/// site above the site system's site (accounts are made there when they name none), from what the
+/// plan resolved.
+std::optional<std::string> proxy_account_site(const common::ProxyReference& proxy, const Json* references) {
+  if (proxy.account_site) return proxy.account_site;
   if (!references || !references->is_object()) return std::nullopt;
-  auto code_of = [](const Json& object, const char* key) -> std::optional<std::string> {
-    auto it = object.find(key);
-    if (it == object.end() || !it->is_string()) return std::nullopt;
-    return model::upper(it->get<std::string>());
-  };
-  if (auto proxy = references->find("proxy"); proxy != references->end() && proxy->is_object()) {
-    if (auto nested = proxy->find("references"); nested != proxy->end()) {
-      const Json* account = model::referenced(&*nested, "account");
-      if (auto written = account ? code_of(*account, "site") : std::nullopt) return written;
-    }
-  }
   auto site = references->find("site");
   if (site == references->end() || !site->is_object()) return std::nullopt;
   const Json* at = &*site;
@@ -48,7 +39,9 @@ std::optional<std::string> proxy_account_site(const Json* references) {
     if (parent == nested->end() || !parent->is_object()) break;
     at = &*parent;
   }
-  return code_of(*at, "name");
+  auto name = at->find("name");
+  if (name == at->end() || !name->is_string()) return std::nullopt;
+  return model::upper(name->get<std::string>());
 }
 
 class SiteSystem final : public Kind {
@@ -82,8 +75,9 @@ class SiteSystem final : public Kind {
     observed["installation_account"] =
         model::as_reference(result->value("installation_account", Json(nullptr)), request.references, "installation_account", "user");
     // The proxy by its manifest name when its settings are the ones the manifest gives it.
-    Json proxy = result->value("proxy", Json(nullptr));
-    observed["proxy"] = same_proxy(proxy_of(request.references), proxy) ? (*request.references)["proxy"]["name"] : proxy;
+    Json seen = result->value("proxy", Json(nullptr));
+    auto proxy = common::proxy_reference(request.references);
+    observed["proxy"] = proxy && proxy->matches(seen) ? Json(proxy->name) : seen;
     response.observed = std::move(observed);
     return response;
   }
@@ -99,12 +93,12 @@ class SiteSystem final : public Kind {
     Json params = std::move(*where);
     for (const std::string& name : changed_names(request)) {
       if (name == "proxy") {
-        Json proxy = proxy_of(request.references);
-        if (proxy.is_null()) return cannot_change(request, "the proxy it names was not resolved at plan time; plan again");
-        if (proxy["account"].is_string()) {
-          if (auto account_site = proxy_account_site(request.references)) proxy["account_site"] = *account_site;
+        auto proxy = common::proxy_reference(request.references);
+        if (!proxy) return cannot_change(request, "the proxy it names was not resolved at plan time; plan again");
+        params["proxy"] = proxy->endpoint();
+        if (proxy->account) {
+          if (auto account_site = proxy_account_site(*proxy, request.references)) params["proxy"]["account_site"] = *account_site;
         }
-        params["proxy"] = proxy;
       } else if (name == "installation_account") {
         auto user = model::referenced_string(request.references, "installation_account", "user");
         if (!user) return cannot_change(request, "the installation account it names was not resolved at plan time; plan again");

@@ -10,6 +10,7 @@
 
 #include "diag/render.h"
 #include "manifest/validate.h"
+#include "model/attributes.h"
 #include "plugins/configmgr/plugin.h"
 
 namespace supctl::plugins::common {
@@ -89,6 +90,47 @@ TEST_CASE("same_proxy_endpoint compares servers without case and ports") {
   CHECK_FALSE(same_proxy_endpoint(corp, nullptr));
   CHECK_FALSE(same_proxy_endpoint(nullptr, nullptr));
   CHECK_FALSE(same_proxy_endpoint(Json{{"server", 1}}, Json{{"server", 1}}));
+}
+
+/// What the planner resolves for a site system's references.
+Json references_of(const Manifest& m, std::string_view fqdn) {
+  auto configmgr = configmgr::make_plugin();
+  const std::vector<const plugin::Plugin*> plugins{configmgr.get()};
+  const plugin::KindRegistry kinds(plugins);
+  const model::Resource* system = m.get().find("site_system", fqdn);
+  REQUIRE(system != nullptr);
+  return model::resolve_references(*system, m.get(), [&](std::string_view kind) { return kinds.schema(kind); });
+}
+
+TEST_CASE("proxy_reference parses a resolved proxy once: its name, endpoint and account") {
+  Manifest m;
+  Json references = references_of(m, "a.test.example");
+  auto corp = proxy_reference(&references);
+  REQUIRE(corp);
+  CHECK(corp->name == "corp");
+  CHECK(corp->server == "Proxy.Test.Example");
+  CHECK(corp->port == 8080);
+  CHECK(corp->account == "TEST\\svc-proxy");
+  CHECK(corp->account_site == std::nullopt);  // the account names no site
+  CHECK(corp->account_password == Json{{"env", "PROXY_PW"}});
+  CHECK(corp->endpoint() == Json{{"server", "Proxy.Test.Example"}, {"port", 8080}, {"account", "TEST\\svc-proxy"}});
+  // A server reports names as it likes: server and account compare without case, the port exactly.
+  CHECK(corp->matches(Json{{"server", "proxy.test.example"}, {"port", 8080}, {"account", "test\\SVC-PROXY"}}));
+  CHECK_FALSE(corp->matches(Json{{"server", "proxy.test.example"}, {"port", 8081}, {"account", "TEST\\svc-proxy"}}));
+  CHECK_FALSE(corp->matches(Json{{"server", "proxy.test.example"}, {"port", 8080}, {"account", nullptr}}));
+
+  Json open_references = references_of(m, "b.test.example");
+  auto open = proxy_reference(&open_references);
+  REQUIRE(open);
+  CHECK(open->account == std::nullopt);
+  CHECK(open->account_password.is_null());
+  CHECK(open->matches(Json{{"server", "OPEN.test.example"}, {"port", 3128}, {"account", nullptr}}));
+
+  Json none = references_of(m, "c.test.example");
+  CHECK_FALSE(proxy_reference(&none));
+  CHECK_FALSE(proxy_reference(nullptr));
+  Json unresolved{{"proxy", {{"name", "gone"}}}};  // named, but not in the manifests when planned
+  CHECK_FALSE(proxy_reference(&unresolved));
 }
 
 }  // namespace
