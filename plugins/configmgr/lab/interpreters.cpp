@@ -22,6 +22,7 @@
 #include "plugins/configmgr/kinds.h"
 #include "plugins/configmgr/placement.h"
 #include "plugins/configmgr/schedule.h"
+#include "plugins/wsus/lab/interpreters.h"
 
 namespace supctl::plugins::configmgr {
 namespace {
@@ -145,13 +146,15 @@ std::string file_version_of(const std::string& version) {
   return dots >= 3 ? version : version + ".1";
 }
 
-WsusCheck check_wsus(const std::optional<Json>& wsus, std::string_view generation) {
+/// The WSUS on `host` as the role setup judges it for a site of `generation`.
+WsusCheck check_wsus(const lab::Estate& estate, std::string_view host, std::string_view generation) {
   WsusCheck check;
-  if (!wsus || !wsus->value("installed", false) || !(*wsus)["version"].is_string()) {
+  std::optional<std::string> installed = wsus::installed_version(estate, host);
+  if (!installed) {
     check.reason = "WSUS is not installed";
     return check;
   }
-  std::string version = (*wsus)["version"].get<std::string>();
+  const std::string& version = *installed;
   check.file_version = file_version_of(version);
   auto has_prefix = [&](std::string_view prefix) {
     return version == prefix || (version.starts_with(prefix) && version.size() > prefix.size() && version[prefix.size()] == '.');
@@ -366,7 +369,7 @@ OperationResult get_members(lab::Estate& estate, const std::string& host, const 
   }
   Json result{{"groups", std::move(groups)}, {"member", *member}};
   if (params.value("wsus", false) == true) {
-    WsusCheck check = check_wsus(estate.document(host, "wsus", "server"), "current-branch");
+    WsusCheck check = check_wsus(estate, host, "current-branch");
     result["wsus"] = Json{{"installed", !check.file_version.empty()},
                           {"version", check.file_version.empty() ? Json(nullptr) : Json(check.file_version)}};
   }
@@ -474,7 +477,7 @@ OperationResult install_role(lab::Estate& estate, const std::string& provider, c
   log.setup(fqdn, "   ======== Completed Installation of Pre Reqs for Role SMSWSUS ========");
   log.setup(fqdn, "Installing the SMSWSUS");
   log.setup(fqdn, "Checking for supported version of WSUS (min WSUS 3.0 SP2 + KB2720211 + KB2734608)");
-  WsusCheck wsus = check_wsus(estate.document(fqdn, "wsus", "server"), generation);
+  WsusCheck wsus = check_wsus(estate, fqdn, generation);
   log.setup(fqdn, "Checking runtime v2.0.50727...");
   log.setup(fqdn, "Did not find supported version of assembly Microsoft.UpdateServices.Administration.");
   log.setup(fqdn, "Checking runtime v4.0.30319...");
@@ -559,11 +562,7 @@ OperationResult install_role(lab::Estate& estate, const std::string& provider, c
       log.cmtrace(host, kWcm, "The address of the proxy server cannot be empty", 3);
       return not_installed(fmt::format("{} uses a proxy, but its site system has none; see WCM.log on {}", fqdn, host));
     }
-    auto wsus_document = estate.document(fqdn, "wsus", "server");
-    Json updated = wsus_document ? *wsus_document : Json::object();
-    if (!updated.contains("configuration") || !updated["configuration"].is_object()) updated["configuration"] = Json::object();
-    updated["configuration"]["proxy"] = proxy;
-    estate.put_document(fqdn, "wsus", "server", updated);
+    wsus::configure_proxy(estate, fqdn, proxy);
     log.cmtrace(host, kWcm,
                 fmt::format("Proxy settings set on WSUS Server {}: proxy server {}, port {}.", server, proxy["server"].get<std::string>(),
                             proxy["port"].dump()));
@@ -857,28 +856,20 @@ OperationResult set_sync(lab::Estate& estate, const std::string& host, const Jso
   log.cmtrace(host, kWcm, "SCF change notification triggered.");
   for (const auto& [fqdn, sup] : estate.documents(host, "configmgr.sup")) {
     if (!iequals(sup.value("site", ""), *code) || sup.value("installed", false) != true) continue;
-    auto wsus = estate.document(fqdn, "wsus", "server");
-    if (!wsus) continue;
+    if (!wsus::installed_version(estate, fqdn)) continue;
     bool ssl = sup.value("wsus_ssl", false);
     std::string port = (ssl ? sup.value("wsus_iis_ssl_port", Json(8531)) : sup.value("wsus_iis_port", Json(8530))).dump();
     log.cmtrace(host, kWcm, fmt::format("Attempting connection to WSUS server: {}, port: {}, useSSL: {}", upper(fqdn), port, ssl ? "True" : "False"));
     log.cmtrace(host, kWcm, fmt::format("Successfully connected to server: {}, port: {}, useSSL: {}", upper(fqdn), port, ssl ? "True" : "False"));
-    Json& subscription = (*wsus)["subscription"];
-    if (!subscription.is_object()) subscription = Json::object();
+    auto list = [&](const char* name) { return component.contains(name) && component[name].is_array() ? component[name] : Json(nullptr); };
+    const Json products = list("products");
+    const Json classifications = list("classifications");
+    wsus::configure_subscription(estate, fqdn, products, classifications, list("languages"));
     Json categories = Json::array();
-    if (component.contains("products") && component["products"].is_array()) {
-      subscription["products"] = component["products"];
-      for (const Json& guid : component["products"]) categories.push_back("Product:" + guid.get<std::string>());
+    for (const Json& guid : products.is_array() ? products : Json::array()) categories.push_back("Product:" + guid.get<std::string>());
+    for (const Json& guid : classifications.is_array() ? classifications : Json::array()) {
+      categories.push_back("UpdateClassification:" + guid.get<std::string>());
     }
-    if (component.contains("classifications") && component["classifications"].is_array()) {
-      subscription["classifications"] = component["classifications"];
-      for (const Json& guid : component["classifications"]) categories.push_back("UpdateClassification:" + guid.get<std::string>());
-    }
-    if (component.contains("languages") && component["languages"].is_array()) {
-      if (!(*wsus)["configuration"].is_object()) (*wsus)["configuration"] = Json::object();
-      (*wsus)["configuration"]["languages"] = component["languages"];
-    }
-    estate.put_document(fqdn, "wsus", "server", *wsus);
     if (!categories.empty()) log.cmtrace(host, kWcm, fmt::format("Subscribed Update Categories {}", categories.dump()));
     log.cmtrace(host, kWcm, "Configuration successful. Will wait for 1 minute for any subscription or proxy changes before setting configuration "
                             "status to 'Success'.");

@@ -326,6 +326,34 @@ void install_in_lab(lab::Estate& estate, std::string_view host, std::string_view
       lab::Service{.name = "WsusService", .display_name = "WSUS Service", .startup = "automatic", .state = "running"});
 }
 
+std::optional<std::string> installed_version(const lab::Estate& estate, std::string_view host) {
+  auto document = installed_document(estate, std::string(host));
+  if (!document || !(*document)["version"].is_string()) return std::nullopt;
+  return (*document)["version"].get<std::string>();
+}
+
+void configure_proxy(lab::Estate& estate, std::string_view host, const Json& proxy) {
+  const std::string name(host);
+  Json document = estate.document(name, kCollection, kKey).value_or(Json::object());
+  if (!document["configuration"].is_object()) document["configuration"] = Json::object();
+  document["configuration"]["proxy"] = proxy;
+  estate.put_document(name, kCollection, kKey, document);
+}
+
+void configure_subscription(lab::Estate& estate, std::string_view host, const Json& products, const Json& classifications,
+                            const Json& languages) {
+  const std::string name(host);
+  Json document = estate.document(name, kCollection, kKey).value_or(Json::object());
+  if (!document["subscription"].is_object()) document["subscription"] = Json::object();
+  if (!products.is_null()) document["subscription"]["products"] = products;
+  if (!classifications.is_null()) document["subscription"]["classifications"] = classifications;
+  if (!languages.is_null()) {
+    if (!document["configuration"].is_object()) document["configuration"] = Json::object();
+    document["configuration"]["languages"] = languages;
+  }
+  estate.put_document(name, kCollection, kKey, document);
+}
+
 void seed_lab(const model::Manifest& manifest, lab::Estate& estate) {
   // A host whose wsus_server declares a version runs the Windows Server that has that version,
   // so that a valid manifest converges on its derived lab.

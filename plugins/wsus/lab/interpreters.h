@@ -2,6 +2,7 @@
 /// The lab's interpreters of the wsus operations (../operations.h), over the `wsus`/`server`
 /// document of engine/backends/lab/LAYOUT.md, and WSUS as the lab installs and seeds it.
 
+#include <optional>
 #include <span>
 #include <string>
 #include <string_view>
@@ -34,6 +35,21 @@ std::string wsus_version_of(std::string_view os_version);
 /// Installs WSUS in the estate as `wsus.install` does: features, Setup registry values, WsusService.
 void install_in_lab(lab::Estate& estate, std::string_view host, std::string_view content_dir,
                     std::string_view database);
+
+// ---- WSUS as ConfigMgr's WSUS Configuration Manager finds and configures it on a SUP's server.
+
+/// The version of the WSUS installed on `host` ("10.0.17763", "6.3", "3.0-sp2"); nullopt when
+/// none is.
+std::optional<std::string> installed_version(const lab::Estate& estate, std::string_view host);
+
+/// Sets the proxy WSUS on `host` uses, {server, port, account}, as WSUS Configuration Manager
+/// does from its site system's.
+void configure_proxy(lab::Estate& estate, std::string_view host, const model::Json& proxy);
+
+/// Sets the subscription (product and classification GUIDs) and update languages of WSUS on
+/// `host`, as WSUS Configuration Manager does from its site's component; a null one is left as it is.
+void configure_subscription(lab::Estate& estate, std::string_view host, const model::Json& products, const model::Json& classifications,
+                            const model::Json& languages);
 
 /// Gives every software_update_point host that declares no wsus_server an installed WSUS (WID,
 /// C:\WSUS), as ConfigMgr assumes, with the version of the host's OS. Hosts not in the estate and
