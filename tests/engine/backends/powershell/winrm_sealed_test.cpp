@@ -13,7 +13,8 @@
 
 #include "backends/powershell/session.h"
 #include "backends/powershell/winrm.h"
-#include "support/gss_unit_acceptor.h"
+#include "support/gss_acceptor.h"
+#include "support/ntlm_users.h"
 #include "support/sealed_message.h"
 #include "support/wsman_responder.h"
 
@@ -29,7 +30,7 @@ using supctl::powershell::WinRmTransport;
 using supctl::test::b64_decode;
 using supctl::test::b64_encode;
 using supctl::test::FakeWinRs;
-using supctl::test::InProcessAcceptor;
+using supctl::test::GssAcceptor;
 using supctl::test::HttpRequest;
 using supctl::test::NtlmAccounts;
 using supctl::test::Reply;
@@ -46,7 +47,7 @@ constexpr std::string_view kSealedType = sealed::kContentType;
 struct SealedService {
   FakeWinRs winrs;
   std::mutex mutex;
-  std::map<int, std::unique_ptr<InProcessAcceptor>> contexts;                   ///< by connection
+  std::map<int, std::unique_ptr<GssAcceptor>> contexts;                         ///< by connection
   std::vector<std::string> opened;                                        ///< every envelope the service opened
   std::vector<std::string> www_authenticate = {"Negotiate", "Kerberos"};  ///< offered on a bare 401
   /// Changes a sealed reply's bytes before it goes: (step, body) -> body.
@@ -64,25 +65,25 @@ struct SealedService {
     std::string auth = request.header("Authorization");
     if (auth.starts_with("Negotiate ")) {
       auto& context = contexts[request.connection];
-      if (!context || context->complete()) context = std::make_unique<InProcessAcceptor>();
-      std::string out;
-      if (!context->step(b64_decode(auth.substr(10)), &out)) {
+      if (!context || context->complete()) context = std::make_unique<GssAcceptor>();
+      GssAcceptor::Step step = context->accept(b64_decode(auth.substr(10)));
+      if (!step.error.empty()) {
         contexts.erase(request.connection);
         return unauthorized();
       }
       Reply r{.status = context->complete() ? 200 : 401};
-      if (!out.empty()) r.headers.emplace_back("WWW-Authenticate", "Negotiate " + b64_encode(out));
+      if (!step.token.empty()) r.headers.emplace_back("WWW-Authenticate", "Negotiate " + b64_encode(step.token));
       return r;
     }
     auto found = contexts.find(request.connection);
     if (found == contexts.end() || !found->second->complete()) return unauthorized();
     if (request.header("Content-Type") != kSealedType) return Reply{.status = 400};
     // The framing read by the tests' own parser (written from the specification); NTLM's
-    // signature is 16 bytes, and gss_unwrap takes it with the sealed bytes after it.
+    // signature is 16 bytes.
     std::string why;
     auto framing = sealed::parse(request.body, &why);
     if (!framing || framing->signature.size() != 16) return Reply{.status = 400};
-    auto plain = found->second->unwrap(framing->signature + framing->data);
+    auto plain = found->second->unseal({framing->signature, framing->data}, &why);
     if (!plain || plain->size() != framing->declared_length) return Reply{.status = 400};
     opened.push_back(*plain);
     HttpRequest inner = request;
@@ -91,8 +92,9 @@ struct SealedService {
     std::string step = reply::step(inner);
     if (!answer.body.empty()) {
       std::size_t length = answer.body.size();
-      const std::string token = found->second->wrap(answer.body);
-      std::string body = sealed::frame(length, std::string_view(token).substr(0, 16), std::string_view(token).substr(16));
+      auto token = found->second->seal(answer.body, &why);
+      if (!token) return Reply{.status = 500};
+      std::string body = sealed::frame(length, token->signature, token->data);
       if (tamper) body = tamper(step, std::move(body));
       answer.body = std::move(body);
       answer.headers.emplace_back("Content-Type", std::string(kSealedType));
