@@ -94,17 +94,23 @@ std::vector<OperationResult> LabBackend::run(const ops::HostTarget& host, std::s
   });
   if (unreachable) return fail_all(fault_result(*unreachable, host.name));
 
+  // One transaction for the round trip, as a server answers one request: each operation in it is
+  // a savepoint of its own, kept when it succeeds and undone when it fails.
   std::vector<OperationResult> results;
   results.reserve(batch.size());
-  ops::ChainStops chains;
-  for (const plugin::Operation& operation : batch) {
-    if (auto skipped = chains.skipped(operation)) {
-      results.push_back(std::move(*skipped));
-      continue;
+  const bool committed = estate_.transaction([&] {
+    ops::ChainStops chains;
+    for (const plugin::Operation& operation : batch) {
+      if (auto skipped = chains.skipped(operation)) {
+        results.push_back(std::move(*skipped));
+        continue;
+      }
+      results.push_back(run_one(host.name, operation));
+      chains.ran(operation, results.back());
     }
-    results.push_back(run_one(host.name, operation));
-    chains.ran(operation, results.back());
-  }
+    return true;
+  });
+  if (!committed) return fail_all(plugin::failed("the lab could not commit the round trip's changes to its estate"));
   return results;
 }
 

@@ -139,13 +139,24 @@ struct Estate::Impl {
   /// recursive so that calls made inside a transaction's body join it.
   mutable std::recursive_mutex mutex;
   int depth = 0;  ///< transactions open on the connection (the outer one plus savepoints); under `mutex`
+  /// What this connection knows, within its current outer transaction, of two tables that are
+  /// nearly always empty: whether they have rows. Forgotten when an outer transaction begins (another
+  /// process may have written in between); under `mutex`.
+  std::optional<bool> pending_lines;
+  std::optional<bool> armed_faults;
+
+  /// Prepared once, used for every call: after `db`, so that it is finalized first.
+  std::unique_ptr<storage::StatementCache> statements;
 
   sqlite3* handle() const { return db.get(); }
+  storage::StatementCache& cache() const { return *statements; }
   std::string last_error() const { return sqlite3_errmsg(db.get()); }
 
   bool exec(std::string_view sql) {
     return sqlite3_exec(db.get(), std::string(sql).c_str(), nullptr, nullptr, nullptr) == SQLITE_OK;
   }
+  /// One statement, prepared once (BEGIN, COMMIT, savepoints).
+  bool command(std::string_view sql) { return Statement(cache(), sql).run(); }
 
   /// Runs `body` atomically: BEGIN IMMEDIATE ... COMMIT at the outside, a savepoint inside another
   /// transaction. Committed when it returns true; rolled back when it returns false or throws (and
@@ -154,14 +165,15 @@ struct Estate::Impl {
   bool write(Body&& body) {
     std::lock_guard guard(mutex);
     const bool outer = depth == 0;
-    if (!exec(outer ? "BEGIN IMMEDIATE" : "SAVEPOINT nested")) return false;
+    if (!command(outer ? "BEGIN IMMEDIATE" : "SAVEPOINT nested")) return false;
+    if (outer) pending_lines = armed_faults = std::nullopt;
     auto undo = [&] {
       --depth;
       if (outer) {
-        exec("ROLLBACK");
+        command("ROLLBACK");
       } else {
-        exec("ROLLBACK TO nested");
-        exec("RELEASE nested");
+        command("ROLLBACK TO nested");
+        command("RELEASE nested");
       }
     };
     ++depth;
@@ -177,20 +189,31 @@ struct Estate::Impl {
       return false;
     }
     --depth;
-    if (!exec(outer ? "COMMIT" : "RELEASE nested")) {
+    if (!command(outer ? "COMMIT" : "RELEASE nested")) {
       if (outer) {
-        exec("ROLLBACK");
+        command("ROLLBACK");
       } else {
-        exec("ROLLBACK TO nested");
-        exec("RELEASE nested");
+        command("ROLLBACK TO nested");
+        command("RELEASE nested");
       }
       return false;
     }
     return true;
   }
 
+  /// Whether `table` has a row, as of the last look in this transaction.
+  bool has_rows(std::optional<bool>& known, std::string_view exists_sql) {
+    if (!known || depth == 0) {
+      Statement select(cache(), exists_sql);
+      known = select.step() == SQLITE_ROW && select.integer(0) != 0;
+    }
+    return *known;
+  }
+  bool has_pending_lines() { return has_rows(pending_lines, "SELECT EXISTS(SELECT 1 FROM pending_log_lines)"); }
+  bool has_armed_faults() { return has_rows(armed_faults, "SELECT EXISTS(SELECT 1 FROM faults WHERE remaining <> 0)"); }
+
   std::optional<std::int64_t> meta_integer(std::string_view key) const {
-    Statement select(db.get(), "SELECT value FROM meta WHERE key = ?1");
+    Statement select(cache(), "SELECT value FROM meta WHERE key = ?1");
     select.bind(1, key);
     if (select.step() != SQLITE_ROW) return std::nullopt;
     return select.integer(0);
@@ -199,7 +222,7 @@ struct Estate::Impl {
   /// Creates the tables and the meta rows of a new estate, or checks the version of an existing one.
   bool initialize(std::string* failure) {
     bool ok = write([&] {
-      Statement tables(db.get(), "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'meta'");
+      Statement tables(cache(), "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'meta'");
       int rc = tables.step();
       if (rc != SQLITE_ROW && rc != SQLITE_DONE) return false;
       if (rc == SQLITE_ROW) {
@@ -216,7 +239,7 @@ struct Estate::Impl {
         }
       }
       if (!exec(kSchemaSql)) return false;
-      return Statement(db.get(), "INSERT OR IGNORE INTO meta(key, value) VALUES ('schema_version', ?1), ('now', ?2)")
+      return Statement(cache(), "INSERT OR IGNORE INTO meta(key, value) VALUES ('schema_version', ?1), ('now', ?2)")
           .bind(1, kSchemaVersion)
           .bind(2, kStartTime)
           .run();
@@ -241,7 +264,7 @@ struct Estate::Impl {
 
   void create_keys(const std::string& host_key, std::string_view key) {
     for (std::string_view path : key_and_parents(trim_key(key))) {
-      Statement(db.get(), "INSERT OR IGNORE INTO registry_keys(host_key, path_key, path) VALUES (?1, ?2, ?3)")
+      Statement(cache(), "INSERT OR IGNORE INTO registry_keys(host_key, path_key, path) VALUES (?1, ?2, ?3)")
           .bind(1, host_key)
           .bind(2, model::lower(path))
           .bind(3, path)
@@ -273,6 +296,7 @@ std::unique_ptr<Estate> Estate::open(const std::filesystem::path& dir, std::stri
   int rc = sqlite3_open_v2(path.c_str(), &raw, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, nullptr);
   impl->db.reset(raw);
   if (rc != SQLITE_OK) return fail(raw != nullptr ? sqlite3_errmsg(raw) : "out of memory");
+  impl->statements = std::make_unique<storage::StatementCache>(raw);
   sqlite3_busy_timeout(raw, kBusyTimeoutMs);
   if (!impl->exec("PRAGMA journal_mode = WAL") || !impl->exec("PRAGMA synchronous = NORMAL")) {
     return fail(impl->last_error());
@@ -288,7 +312,7 @@ void Estate::reset() {
   std::lock_guard guard(impl_->mutex);
   impl_->write([&] {
     return impl_->exec(kResetSql) &&
-           Statement(impl_->handle(), "UPDATE meta SET value = ?1 WHERE key = 'now'").bind(1, kStartTime).run();
+           Statement(impl_->cache(), "UPDATE meta SET value = ?1 WHERE key = 'now'").bind(1, kStartTime).run();
   });
   std::error_code ec;
   for (fs::directory_iterator it(impl_->dir / "logs", ec), end; !ec && it != end; it.increment(ec)) {
@@ -301,7 +325,7 @@ void Estate::reset() {
 
 void Estate::add_host(const HostInfo& host) {
   impl_->write([&] {
-    return Statement(impl_->handle(),
+    return Statement(impl_->cache(),
                      "INSERT INTO hosts(name_key, name, os, os_version) VALUES (?1, ?2, ?3, ?4) "
                      "ON CONFLICT(name_key) DO UPDATE SET name = ?2, os = ?3, os_version = ?4")
         .bind(1, model::lower(host.name))
@@ -314,7 +338,7 @@ void Estate::add_host(const HostInfo& host) {
 
 std::optional<HostInfo> Estate::host(std::string_view name) const {
   std::lock_guard guard(impl_->mutex);
-  Statement select(impl_->handle(), "SELECT name, os, os_version FROM hosts WHERE name_key = ?1");
+  Statement select(impl_->cache(), "SELECT name, os, os_version FROM hosts WHERE name_key = ?1");
   select.bind(1, model::lower(name));
   if (select.step() != SQLITE_ROW) return std::nullopt;
   return HostInfo{select.text(0), select.text(1), select.text(2)};
@@ -322,7 +346,7 @@ std::optional<HostInfo> Estate::host(std::string_view name) const {
 
 std::vector<HostInfo> Estate::hosts() const {
   std::lock_guard guard(impl_->mutex);
-  Statement select(impl_->handle(), "SELECT name, os, os_version FROM hosts ORDER BY name_key, name");
+  Statement select(impl_->cache(), "SELECT name, os, os_version FROM hosts ORDER BY name_key, name");
   std::vector<HostInfo> hosts;
   while (select.step() == SQLITE_ROW) hosts.push_back(HostInfo{select.text(0), select.text(1), select.text(2)});
   return hosts;
@@ -332,7 +356,7 @@ std::vector<HostInfo> Estate::hosts() const {
 
 bool Estate::key_exists(std::string_view host, std::string_view key) const {
   std::lock_guard guard(impl_->mutex);
-  Statement select(impl_->handle(), "SELECT 1 FROM registry_keys WHERE host_key = ?1 AND path_key = ?2");
+  Statement select(impl_->cache(), "SELECT 1 FROM registry_keys WHERE host_key = ?1 AND path_key = ?2");
   select.bind(1, model::lower(host)).bind(2, model::lower(trim_key(key)));
   return select.step() == SQLITE_ROW;
 }
@@ -351,7 +375,7 @@ bool Estate::delete_key(std::string_view host, std::string_view key) {
   bool existed = false;
   bool ok = impl_->write([&] {
     {
-      Statement select(impl_->handle(), "SELECT 1 FROM registry_keys WHERE host_key = ?1 AND path_key = ?2");
+      Statement select(impl_->cache(), "SELECT 1 FROM registry_keys WHERE host_key = ?1 AND path_key = ?2");
       select.bind(1, host_key).bind(2, path_key);
       existed = select.step() == SQLITE_ROW;
     }
@@ -359,12 +383,12 @@ bool Estate::delete_key(std::string_view host, std::string_view key) {
     // substr() rather than LIKE: key names may hold '%' and '_'.
     constexpr std::string_view kWhere =
         " WHERE host_key = ?1 AND (path_key = ?2 OR substr(path_key, 1, length(?3)) = ?3)";
-    return Statement(impl_->handle(), fmt::format("DELETE FROM registry_keys{}", kWhere))
+    return Statement(impl_->cache(), fmt::format("DELETE FROM registry_keys{}", kWhere))
                .bind(1, host_key)
                .bind(2, path_key)
                .bind(3, below)
                .run() &&
-           Statement(impl_->handle(), fmt::format("DELETE FROM registry_values{}", kWhere))
+           Statement(impl_->cache(), fmt::format("DELETE FROM registry_values{}", kWhere))
                .bind(1, host_key)
                .bind(2, path_key)
                .bind(3, below)
@@ -375,7 +399,7 @@ bool Estate::delete_key(std::string_view host, std::string_view key) {
 
 std::optional<RegistryValue> Estate::value(std::string_view host, std::string_view key, std::string_view name) const {
   std::lock_guard guard(impl_->mutex);
-  Statement select(impl_->handle(),
+  Statement select(impl_->cache(),
                    "SELECT type, data FROM registry_values WHERE host_key = ?1 AND path_key = ?2 AND name_key = ?3");
   select.bind(1, model::lower(host)).bind(2, model::lower(trim_key(key))).bind(3, model::lower(name));
   if (select.step() != SQLITE_ROW) return std::nullopt;
@@ -386,7 +410,7 @@ void Estate::set_value(std::string_view host, std::string_view key, std::string_
   const std::string host_key = model::lower(host);
   impl_->write([&] {
     impl_->create_keys(host_key, key);
-    return Statement(impl_->handle(),
+    return Statement(impl_->cache(),
                      "INSERT INTO registry_values(host_key, path_key, name_key, name, type, data) "
                      "VALUES (?1, ?2, ?3, ?4, ?5, ?6) "
                      "ON CONFLICT(host_key, path_key, name_key) DO UPDATE SET type = ?5, data = ?6")
@@ -403,7 +427,7 @@ void Estate::set_value(std::string_view host, std::string_view key, std::string_
 bool Estate::delete_value(std::string_view host, std::string_view key, std::string_view name) {
   bool deleted = false;
   bool committed = impl_->write([&] {
-    bool ok = Statement(impl_->handle(),
+    bool ok = Statement(impl_->cache(),
                         "DELETE FROM registry_values WHERE host_key = ?1 AND path_key = ?2 AND name_key = ?3")
                   .bind(1, model::lower(host))
                   .bind(2, model::lower(trim_key(key)))
@@ -417,7 +441,7 @@ bool Estate::delete_value(std::string_view host, std::string_view key, std::stri
 
 std::vector<std::pair<std::string, RegistryValue>> Estate::values(std::string_view host, std::string_view key) const {
   std::lock_guard guard(impl_->mutex);
-  Statement select(impl_->handle(),
+  Statement select(impl_->cache(),
                    "SELECT name, type, data FROM registry_values WHERE host_key = ?1 AND path_key = ?2 "
                    "ORDER BY name_key, name");
   select.bind(1, model::lower(host)).bind(2, model::lower(trim_key(key)));
@@ -432,7 +456,7 @@ std::vector<std::pair<std::string, RegistryValue>> Estate::values(std::string_vi
 
 std::optional<Service> Estate::service(std::string_view host, std::string_view name) const {
   std::lock_guard guard(impl_->mutex);
-  Statement select(impl_->handle(),
+  Statement select(impl_->cache(),
                    "SELECT name, display_name, startup, state, depends_on FROM services "
                    "WHERE host_key = ?1 AND name_key = ?2");
   select.bind(1, model::lower(host)).bind(2, model::lower(name));
@@ -442,7 +466,7 @@ std::optional<Service> Estate::service(std::string_view host, std::string_view n
 
 void Estate::put_service(std::string_view host, const Service& service) {
   impl_->write([&] {
-    return Statement(impl_->handle(),
+    return Statement(impl_->cache(),
                      "INSERT INTO services(host_key, name_key, name, display_name, startup, state, depends_on) "
                      "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7) ON CONFLICT(host_key, name_key) DO UPDATE SET "
                      "name = ?3, display_name = ?4, startup = ?5, state = ?6, depends_on = ?7")
@@ -460,7 +484,7 @@ void Estate::put_service(std::string_view host, const Service& service) {
 bool Estate::remove_service(std::string_view host, std::string_view name) {
   bool removed = false;
   bool committed = impl_->write([&] {
-    bool ok = Statement(impl_->handle(), "DELETE FROM services WHERE host_key = ?1 AND name_key = ?2")
+    bool ok = Statement(impl_->cache(), "DELETE FROM services WHERE host_key = ?1 AND name_key = ?2")
                   .bind(1, model::lower(host))
                   .bind(2, model::lower(name))
                   .run();
@@ -472,7 +496,7 @@ bool Estate::remove_service(std::string_view host, std::string_view name) {
 
 std::vector<Service> Estate::services(std::string_view host) const {
   std::lock_guard guard(impl_->mutex);
-  Statement select(impl_->handle(),
+  Statement select(impl_->cache(),
                    "SELECT name, display_name, startup, state, depends_on FROM services WHERE host_key = ?1 "
                    "ORDER BY name_key, name");
   select.bind(1, model::lower(host));
@@ -486,7 +510,7 @@ std::vector<Service> Estate::services(std::string_view host) const {
 std::vector<std::string> Estate::members(std::string_view host, std::string_view group) const {
   std::lock_guard guard(impl_->mutex);
   Statement select(
-      impl_->handle(),
+      impl_->cache(),
       "SELECT member FROM group_members WHERE host_key = ?1 AND group_key = ?2 ORDER BY member_key, member");
   select.bind(1, model::lower(host)).bind(2, model::lower(group));
   std::vector<std::string> members;
@@ -496,7 +520,7 @@ std::vector<std::string> Estate::members(std::string_view host, std::string_view
 
 void Estate::add_member(std::string_view host, std::string_view group, std::string_view member) {
   impl_->write([&] {
-    return Statement(impl_->handle(),
+    return Statement(impl_->cache(),
                      "INSERT OR IGNORE INTO group_members(host_key, group_key, group_name, member_key, member) "
                      "VALUES (?1, ?2, ?3, ?4, ?5)")
         .bind(1, model::lower(host))
@@ -511,7 +535,7 @@ void Estate::add_member(std::string_view host, std::string_view group, std::stri
 bool Estate::remove_member(std::string_view host, std::string_view group, std::string_view member) {
   bool removed = false;
   bool committed = impl_->write([&] {
-    bool ok = Statement(impl_->handle(),
+    bool ok = Statement(impl_->cache(),
                         "DELETE FROM group_members WHERE host_key = ?1 AND group_key = ?2 AND member_key = ?3")
                   .bind(1, model::lower(host))
                   .bind(2, model::lower(group))
@@ -527,7 +551,7 @@ bool Estate::remove_member(std::string_view host, std::string_view group, std::s
 
 std::vector<std::string> Estate::features(std::string_view host) const {
   std::lock_guard guard(impl_->mutex);
-  Statement select(impl_->handle(), "SELECT name FROM features WHERE host_key = ?1 ORDER BY name_key, name");
+  Statement select(impl_->cache(), "SELECT name FROM features WHERE host_key = ?1 ORDER BY name_key, name");
   select.bind(1, model::lower(host));
   std::vector<std::string> features;
   while (select.step() == SQLITE_ROW) features.push_back(select.text(0));
@@ -536,7 +560,7 @@ std::vector<std::string> Estate::features(std::string_view host) const {
 
 void Estate::install_feature(std::string_view host, std::string_view feature) {
   impl_->write([&] {
-    return Statement(impl_->handle(), "INSERT OR IGNORE INTO features(host_key, name_key, name) VALUES (?1, ?2, ?3)")
+    return Statement(impl_->cache(), "INSERT OR IGNORE INTO features(host_key, name_key, name) VALUES (?1, ?2, ?3)")
         .bind(1, model::lower(host))
         .bind(2, model::lower(feature))
         .bind(3, feature)
@@ -547,7 +571,7 @@ void Estate::install_feature(std::string_view host, std::string_view feature) {
 bool Estate::remove_feature(std::string_view host, std::string_view feature) {
   bool removed = false;
   bool committed = impl_->write([&] {
-    bool ok = Statement(impl_->handle(), "DELETE FROM features WHERE host_key = ?1 AND name_key = ?2")
+    bool ok = Statement(impl_->cache(), "DELETE FROM features WHERE host_key = ?1 AND name_key = ?2")
                   .bind(1, model::lower(host))
                   .bind(2, model::lower(feature))
                   .run();
@@ -561,7 +585,7 @@ bool Estate::remove_feature(std::string_view host, std::string_view feature) {
 
 std::optional<Json> Estate::document(std::string_view host, std::string_view collection, std::string_view key) const {
   std::lock_guard guard(impl_->mutex);
-  Statement select(impl_->handle(),
+  Statement select(impl_->cache(),
                    "SELECT document FROM documents WHERE host_key = ?1 AND collection = ?2 AND key = ?3");
   select.bind(1, model::lower(host)).bind(2, collection).bind(3, key);
   if (select.step() != SQLITE_ROW) return std::nullopt;
@@ -571,7 +595,7 @@ std::optional<Json> Estate::document(std::string_view host, std::string_view col
 void Estate::put_document(std::string_view host, std::string_view collection, std::string_view key,
                           const Json& document) {
   impl_->write([&] {
-    return Statement(impl_->handle(),
+    return Statement(impl_->cache(),
                      "INSERT INTO documents(host_key, collection, key, document) VALUES (?1, ?2, ?3, ?4) "
                      "ON CONFLICT(host_key, collection, key) DO UPDATE SET document = ?4")
         .bind(1, model::lower(host))
@@ -585,7 +609,7 @@ void Estate::put_document(std::string_view host, std::string_view collection, st
 bool Estate::remove_document(std::string_view host, std::string_view collection, std::string_view key) {
   bool removed = false;
   bool committed = impl_->write([&] {
-    bool ok = Statement(impl_->handle(), "DELETE FROM documents WHERE host_key = ?1 AND collection = ?2 AND key = ?3")
+    bool ok = Statement(impl_->cache(), "DELETE FROM documents WHERE host_key = ?1 AND collection = ?2 AND key = ?3")
                   .bind(1, model::lower(host))
                   .bind(2, collection)
                   .bind(3, key)
@@ -598,7 +622,7 @@ bool Estate::remove_document(std::string_view host, std::string_view collection,
 
 std::vector<std::pair<std::string, Json>> Estate::documents(std::string_view host, std::string_view collection) const {
   std::lock_guard guard(impl_->mutex);
-  Statement select(impl_->handle(),
+  Statement select(impl_->cache(),
                    "SELECT key, document FROM documents WHERE host_key = ?1 AND collection = ?2 ORDER BY key");
   select.bind(1, model::lower(host)).bind(2, collection);
   std::vector<std::pair<std::string, Json>> documents;
@@ -612,13 +636,14 @@ void Estate::append_log(std::string_view host, std::string_view log, std::string
   std::lock_guard guard(impl_->mutex);
   if (std::int64_t delay = log_delay(host); delay > 0) {
     impl_->write([&] {
-      return Statement(impl_->handle(), "INSERT INTO pending_log_lines(host, log, due, line) VALUES (?1, ?2, ?3, ?4)")
+      return Statement(impl_->cache(), "INSERT INTO pending_log_lines(host, log, due, line) VALUES (?1, ?2, ?3, ?4)")
           .bind(1, model::lower(host))
           .bind(2, log)
           .bind(3, impl_->meta_integer("now").value_or(kStartTime) + delay)
           .bind(4, line)
           .run();
     });
+    impl_->pending_lines = true;
     return;
   }
   impl_->append_file(host, log, line);
@@ -626,8 +651,8 @@ void Estate::append_log(std::string_view host, std::string_view log, std::string
 
 void Estate::set_log_delay(std::string_view host, std::int64_t seconds) {
   impl_->write([&] {
-    if (seconds <= 0) return Statement(impl_->handle(), "DELETE FROM log_delays WHERE host_key = ?1").bind(1, model::lower(host)).run();
-    return Statement(impl_->handle(),
+    if (seconds <= 0) return Statement(impl_->cache(), "DELETE FROM log_delays WHERE host_key = ?1").bind(1, model::lower(host)).run();
+    return Statement(impl_->cache(),
                      "INSERT INTO log_delays(host_key, seconds) VALUES (?1, ?2) ON CONFLICT(host_key) DO UPDATE SET seconds = ?2")
         .bind(1, model::lower(host))
         .bind(2, seconds)
@@ -637,7 +662,7 @@ void Estate::set_log_delay(std::string_view host, std::int64_t seconds) {
 
 std::int64_t Estate::log_delay(std::string_view host) const {
   std::lock_guard guard(impl_->mutex);
-  Statement select(impl_->handle(), "SELECT seconds FROM log_delays WHERE host_key = ?1");
+  Statement select(impl_->cache(), "SELECT seconds FROM log_delays WHERE host_key = ?1");
   select.bind(1, model::lower(host));
   return select.step() == SQLITE_ROW ? select.integer(0) : 0;
 }
@@ -667,13 +692,20 @@ std::int64_t Estate::now() const {
 void Estate::advance(std::int64_t seconds) {
   std::lock_guard guard(impl_->mutex);
   impl_->write([&] {
-    if (!Statement(impl_->handle(), "UPDATE meta SET value = value + ?1 WHERE key = 'now'").bind(1, seconds).run()) return false;
+    std::int64_t now = 0;
+    {
+      Statement update(impl_->cache(), "UPDATE meta SET value = value + ?1 WHERE key = 'now' RETURNING value");
+      if (update.bind(1, seconds).step() != SQLITE_ROW) return false;
+      now = update.integer(0);
+      if (!update.run()) return false;
+    }
     // Lines held back by a host's log delay show up once the clock passes their time, in order.
-    const std::int64_t now = impl_->meta_integer("now").value_or(kStartTime);
-    Statement due(impl_->handle(), "SELECT host, log, line FROM pending_log_lines WHERE due <= ?1 ORDER BY due, id");
+    if (!impl_->has_pending_lines()) return true;
+    Statement due(impl_->cache(), "SELECT host, log, line FROM pending_log_lines WHERE due <= ?1 ORDER BY due, id");
     due.bind(1, now);
     while (due.step() == SQLITE_ROW) impl_->append_file(due.text(0), due.text(1), due.text(2));
-    return Statement(impl_->handle(), "DELETE FROM pending_log_lines WHERE due <= ?1").bind(1, now).run();
+    impl_->pending_lines = std::nullopt;  // later lines may still wait
+    return Statement(impl_->cache(), "DELETE FROM pending_log_lines WHERE due <= ?1").bind(1, now).run();
   });
 }
 
@@ -686,11 +718,11 @@ std::int64_t Estate::add_fault(const Fault& fault) {
   bool committed = impl_->write([&] {
     bool keep_id = false;
     if (fault.id > 0) {
-      Statement taken(impl_->handle(), "SELECT 1 FROM faults WHERE id = ?1");
+      Statement taken(impl_->cache(), "SELECT 1 FROM faults WHERE id = ?1");
       taken.bind(1, fault.id);
       keep_id = taken.step() == SQLITE_DONE;
     }
-    Statement insert(impl_->handle(),
+    Statement insert(impl_->cache(),
                      "INSERT INTO faults(id, host, host_key, operation, kind, message, remaining) "
                      "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)");
     if (keep_id) insert.bind(1, fault.id);  // an unbound ?1 is NULL: a new id
@@ -702,6 +734,7 @@ std::int64_t Estate::add_fault(const Fault& fault) {
         .bind(7, static_cast<std::int64_t>(fault.remaining));
     if (!insert.run()) return false;
     id = sqlite3_last_insert_rowid(impl_->handle());
+    impl_->armed_faults = std::nullopt;
     return true;
   });
   return committed ? id : 0;
@@ -709,7 +742,7 @@ std::int64_t Estate::add_fault(const Fault& fault) {
 
 std::vector<Fault> Estate::faults() const {
   std::lock_guard guard(impl_->mutex);
-  Statement select(impl_->handle(), fmt::format("SELECT {} FROM faults ORDER BY id", kFaultColumns));
+  Statement select(impl_->cache(), fmt::format("SELECT {} FROM faults ORDER BY id", kFaultColumns));
   std::vector<Fault> faults;
   while (select.step() == SQLITE_ROW) faults.push_back(read_fault(select));
   return faults;
@@ -718,7 +751,7 @@ std::vector<Fault> Estate::faults() const {
 bool Estate::remove_fault(std::int64_t id) {
   bool removed = false;
   bool committed = impl_->write([&] {
-    bool ok = Statement(impl_->handle(), "DELETE FROM faults WHERE id = ?1").bind(1, id).run();
+    bool ok = Statement(impl_->cache(), "DELETE FROM faults WHERE id = ?1").bind(1, id).run();
     removed = ok && impl_->changed();
     return ok;
   });
@@ -728,12 +761,14 @@ bool Estate::remove_fault(std::int64_t id) {
 // The fault returned carries what remains of it after this use (0: it was the last and is gone).
 // A fault stored with 0 remaining fails nothing.
 std::optional<Fault> Estate::take_fault(std::string_view host, std::string_view operation, bool exact) {
+  std::lock_guard guard(impl_->mutex);
+  if (!impl_->has_armed_faults()) return std::nullopt;  // nearly always: no fault was injected
   std::optional<Fault> taken;
   bool committed = impl_->write([&] {
     std::optional<Fault> found;
     {
       Statement select(
-          impl_->handle(),
+          impl_->cache(),
           fmt::format("SELECT {} FROM faults WHERE host_key = ?1 AND remaining <> 0 ORDER BY id", kFaultColumns));
       select.bind(1, model::lower(host));
       int rc;
@@ -750,8 +785,8 @@ std::optional<Fault> Estate::take_fault(std::string_view host, std::string_view 
     if (found->remaining > 0) {
       --found->remaining;
       bool ok = found->remaining == 0
-                    ? Statement(impl_->handle(), "DELETE FROM faults WHERE id = ?1").bind(1, found->id).run()
-                    : Statement(impl_->handle(), "UPDATE faults SET remaining = ?2 WHERE id = ?1")
+                    ? Statement(impl_->cache(), "DELETE FROM faults WHERE id = ?1").bind(1, found->id).run()
+                    : Statement(impl_->cache(), "UPDATE faults SET remaining = ?2 WHERE id = ?1")
                           .bind(1, found->id)
                           .bind(2, static_cast<std::int64_t>(found->remaining))
                           .run();
