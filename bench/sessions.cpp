@@ -92,9 +92,9 @@ TEST_CASE("bench: sessions", "[.bench]") {
           },
           settings);
       if (way.batched) {
-        for (const plugin::OperationResult& result : backend.run({host, nullptr}, values)) failed += !result.ok();
+        for (const plugin::OperationResult& result : backend.run(ops::HostTarget{host, {}}, values)) failed += !result.ok();
       } else {
-        for (const plugin::Operation& op : values) failed += !backend.run({host, nullptr}, std::span(&op, 1)).at(0).ok();
+        for (const plugin::Operation& op : values) failed += !backend.run(ops::HostTarget{host, {}}, std::span(&op, 1)).at(0).ok();
       }
       stats = backend.stats()[host];
     }

@@ -6,8 +6,10 @@
 #include <map>
 #include <mutex>
 
+#include "apply/legs.h"
 #include "model/text.h"
 #include "ops/batch.h"
+#include "plan/requests.h"
 
 namespace supctl::apply {
 namespace {
@@ -91,7 +93,7 @@ class Applier {
   };
 
   ops::HostTarget target_of(const std::string& host) const {
-    return in_.target_of ? in_.target_of(host) : ops::HostTarget{host, nullptr};
+    return in_.target_of ? in_.target_of(host) : ops::HostTarget{host, {}};
   }
   std::string host_of(const plugin::Operation& op, const Work& work) const {
     return ops::target_for(op, work.target, in_.target_of).name;
@@ -202,9 +204,7 @@ class Applier {
       record(work, change.desired);
       return std::nullopt;
     }
-    plugin::ApplyRequest request{change.address, change.action, &change.desired,
-                                change.observed ? &*change.observed : nullptr, change.attributes, &change.references};
-    plugin::ApplyResponse response = kind.plugin->apply(request);
+    plugin::ApplyResponse response = kind.plugin->apply(plan::apply_request(change));
     if (response.diagnostics.has_errors()) return fail(step, first_error(response.diagnostics));
     for (plugin::Operation& op : response.operations) {
       std::string error;
@@ -213,8 +213,7 @@ class Applier {
     work.operations = std::move(response.operations);
     work.applies = work.operations.size();
     if (change.action != Action::kDelete) {
-      plugin::ReadRequest read{change.address, nullptr, &change.desired, nullptr, &change.references};
-      plugin::ReadResponse reads = kind.plugin->read(read);
+      plugin::ReadResponse reads = kind.plugin->read(plan::read_back_request(change));
       if (reads.diagnostics.has_errors()) return fail(step, "cannot read it back: " + first_error(reads.diagnostics));
       work.reads = std::move(reads.operations);
     }
@@ -249,8 +248,7 @@ class Applier {
       Work& work = works[w];
       if (work.failed || work.next >= work.operations.size()) continue;
       const std::string host = host_of(work.operations[work.next], work);
-      std::size_t end = work.next + 1;
-      while (end < work.operations.size() && model::iequals(host_of(work.operations[end], work), host)) ++end;
+      const std::size_t end = leg_end(work.operations, work.next, work.target.name);
       auto& slot = by_host[model::lower(host)];
       if (slot.second.empty()) slot.first = ops::target_for(work.operations[work.next], work.target, in_.target_of);
       slot.second.push_back(Leg{&work, work.next, end});

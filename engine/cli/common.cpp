@@ -28,6 +28,44 @@ std::filesystem::path state_path(const std::string& dir, const std::string& opti
   return std::filesystem::path(dir) / ".supctl" / "state.db";
 }
 
+std::unique_ptr<state::StateStore> open_state(const std::filesystem::path& path, bool create, Io& io, bool* failed) {
+  *failed = false;
+  std::error_code ec;
+  if (!create && !std::filesystem::exists(path, ec)) return nullptr;
+  std::string error;
+  auto store = state::StateStore::open(path, &error);
+  if (!store) {
+    io.err << fmt::format("error: cannot open the state '{}': {}\n", path.string(), error);
+    *failed = true;
+  }
+  return store;
+}
+
+std::unique_ptr<state::StateStore> open_existing_state(const std::string& dir, const std::string& option, Io& io) {
+  std::filesystem::path path = state_path(dir, option, io);
+  std::error_code ec;
+  if (!std::filesystem::exists(path, ec)) {
+    io.err << fmt::format("error: there is no state at '{}'\n  = supctl apply creates it; --state or SUPCTL_STATE point elsewhere\n",
+                          path.string());
+    return nullptr;
+  }
+  std::string error;
+  auto store = state::StateStore::open(path, &error);
+  if (!store) io.err << fmt::format("error: cannot open the state '{}': {}\n", path.string(), error);
+  return store;
+}
+
+std::unique_ptr<ops::Backend> backend_for(const std::string& dir, bool lab, const Context& context, Io& io) {
+  std::string error;
+  auto backend = context.make_backend(dir, lab, &error);
+  if (!backend) io.err << "error: " << error << "\n";
+  return backend;
+}
+
+void print_plan_problems(const diag::Diagnostics& diagnostics, const diag::SourceSet& sources, Io& io) {
+  io.err << diag::render_text(diagnostics, sources, diag::TextStyle{.color = false});
+}
+
 std::optional<std::chrono::milliseconds> parse_duration(std::string_view text) {
   if (text == "0") return std::chrono::milliseconds(0);
   std::size_t digits = 0;

@@ -1,8 +1,10 @@
 #pragma once
-/// What several commands share: loading and validating a manifest directory, finding the state.
+/// What several commands share: loading and validating a manifest directory, finding and opening
+/// the state, making the backend, printing plan problems.
 
 #include <chrono>
 #include <filesystem>
+#include <memory>
 #include <optional>
 #include <string>
 
@@ -10,6 +12,7 @@
 #include "cli/context.h"
 #include "diag/source.h"
 #include "manifest/validate.h"
+#include "state/state.h"
 
 namespace supctl::cli {
 
@@ -25,6 +28,19 @@ std::optional<Loaded> load_valid(const std::string& dir, const Context& context,
 
 /// --state, else SUPCTL_STATE, else DIR/.supctl/state.db.
 std::filesystem::path state_path(const std::string& dir, const std::string& option, const Io& io);
+
+/// The state for a run: opened when it exists (or when `create`), else nullptr without error;
+/// nullptr with `*failed` after saying why it cannot be opened.
+std::unique_ptr<state::StateStore> open_state(const std::filesystem::path& path, bool create, Io& io, bool* failed);
+
+/// The state that `state` and `force-unlock` work on, which must exist; nullptr after saying why not.
+std::unique_ptr<state::StateStore> open_existing_state(const std::string& dir, const std::string& option, Io& io);
+
+/// The backend for a run in `dir`, or nullptr after saying why it cannot be had.
+std::unique_ptr<ops::Backend> backend_for(const std::string& dir, bool lab, const Context& context, Io& io);
+
+/// Problems of a plan, pointing into the manifests it was made from, with their source lines.
+void print_plan_problems(const diag::Diagnostics& diagnostics, const diag::SourceSet& sources, Io& io);
 
 /// "30s", "5m", "250ms", "1h" or "0"; nullopt when malformed.
 std::optional<std::chrono::milliseconds> parse_duration(std::string_view text);

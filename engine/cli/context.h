@@ -9,7 +9,6 @@
 #include <span>
 #include <string>
 
-#include "model/manifest.h"
 #include "plugin/plugin.h"
 #include "ops/backend.h"
 
@@ -17,11 +16,9 @@ namespace supctl::cli {
 
 struct Context {
   std::span<const plugin::Plugin* const> plugins;
-  /// The backend for a run over `manifest` in `dir`: the lab estate when `lab`, else each host's
-  /// declared transport. nullptr with `*error` when it cannot be had.
-  std::function<std::unique_ptr<ops::Backend>(const std::filesystem::path& dir, const model::Manifest& manifest, bool lab,
-                                              std::string* error)>
-      make_backend;
+  /// The backend for a run in `dir`: the lab estate when `lab`, else the transport each host
+  /// target asks for. nullptr with `*error` when it cannot be had.
+  std::function<std::unique_ptr<ops::Backend>(const std::filesystem::path& dir, bool lab, std::string* error)> make_backend;
   std::function<std::string()> now;  ///< RFC 3339 UTC
   std::istream* in = nullptr;        ///< answers to the apply prompt
   bool in_is_terminal = false;       ///< no prompt ever when false

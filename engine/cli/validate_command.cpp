@@ -1,14 +1,22 @@
+// supctl validate DIR: every check the manifests can have without a server.
+
+#include <CLI/CLI.hpp>
 #include <fmt/format.h>
 
 #include <map>
+#include <memory>
 
 #include "cli/commands.h"
 #include "diag/render.h"
-#include "manifest/json_schema.h"
 #include "manifest/validate.h"
 
 namespace supctl::cli {
 namespace {
+
+struct ValidateOptions {
+  std::string dir = ".";
+  std::string format = "text";  ///< text | json | sarif
+};
 
 std::string plural(std::size_t n, std::string_view word) {
   return fmt::format("{} {}{}", n, word, n == 1 ? "" : "s");
@@ -38,9 +46,7 @@ std::string summary(const model::Manifest& manifest) {
   return text;
 }
 
-}  // namespace
-
-int validate_command(const ValidateOptions& options, const Context& context, Io& io) {
+int validate_run(const ValidateOptions& options, const Context& context, Io& io) {
   diag::SourceSet sources;
   manifest::Validation result = manifest::validate_directory(options.dir, context.plugins, sources);
   const diag::Diagnostics& diagnostics = result.diagnostics;
@@ -64,9 +70,13 @@ int validate_command(const ValidateOptions& options, const Context& context, Io&
   return diagnostics.has_errors() ? 1 : 0;
 }
 
-int schema_command(const Context& context, Io& io) {
-  io.out << manifest::json_schema(manifest::kind_table(context.plugins));
-  return 0;
+}  // namespace
+
+Runner declare_validate(CLI::App& command) {
+  auto options = std::make_shared<ValidateOptions>();
+  command.add_option("DIR", options->dir, "Directory of *.toml manifests (default: .)");
+  command.add_option("--format", options->format, "Output format")->check(CLI::IsMember({"text", "json", "sarif"}));
+  return [options](const Context& context, Io& io) { return validate_run(*options, context, io); };
 }
 
 }  // namespace supctl::cli

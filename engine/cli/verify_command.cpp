@@ -1,6 +1,9 @@
 // supctl verify: every check on demand, from the servers' own logs and settings.
 
+#include <CLI/CLI.hpp>
 #include <fmt/format.h>
+
+#include <memory>
 
 #include "cli/commands.h"
 #include "cli/common.h"
@@ -10,6 +13,13 @@
 
 namespace supctl::cli {
 namespace {
+
+struct VerifyOptions {
+  std::string dir = ".";
+  std::string timeout = "0";    ///< wait this long for an install under way
+  std::string format = "text";  ///< text | json
+  bool lab = false;
+};
 
 std::string render_text(const verify::VerifyReport& report) {
   std::string text;
@@ -37,9 +47,8 @@ std::string render_json(const verify::VerifyReport& report) {
   return out.dump(2) + "\n";
 }
 
-}  // namespace
-
-int verify_command(const VerifyOptions& options, const Context& context, Io& io) {
+/// Exit 0 when every check passes, 1 otherwise (and on bad input).
+int verify_run(const VerifyOptions& options, const Context& context, Io& io) {
   auto timeout = parse_duration(options.timeout);
   if (!timeout) {
     io.err << fmt::format("error: --timeout '{}' is not a duration such as '30m', '90s' or '0'\n", options.timeout);
@@ -47,12 +56,8 @@ int verify_command(const VerifyOptions& options, const Context& context, Io& io)
   }
   auto loaded = load_valid(options.dir, context, io);
   if (!loaded) return 1;
-  std::string error;
-  auto backend = context.make_backend(options.dir, loaded->validation.manifest, options.lab, &error);
-  if (!backend) {
-    io.err << "error: " << error << "\n";
-    return 1;
-  }
+  auto backend = backend_for(options.dir, options.lab, context, io);
+  if (!backend) return 1;
   const model::Manifest& manifest = loaded->validation.manifest;
   ops::SystemClock system_clock;
   verify::VerifyInputs inputs;
@@ -69,6 +74,17 @@ int verify_command(const VerifyOptions& options, const Context& context, Io& io)
   }
   io.out << (options.format == "json" ? render_json(report) : render_text(report));
   return report.ok() ? 0 : 1;
+}
+
+}  // namespace
+
+Runner declare_verify(CLI::App& command) {
+  auto options = std::make_shared<VerifyOptions>();
+  command.add_option("DIR", options->dir, "Directory of *.toml manifests (default: .)");
+  command.add_option("--timeout", options->timeout, "Wait this long for an install still under way (e.g. 30m; default 0)");
+  command.add_option("--format", options->format, "Output format")->check(CLI::IsMember({"text", "json"}));
+  command.add_flag("--lab", options->lab, "Point every host at the lab estate");
+  return [options](const Context& context, Io& io) { return verify_run(*options, context, io); };
 }
 
 }  // namespace supctl::cli

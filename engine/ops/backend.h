@@ -8,15 +8,23 @@
 #include <string>
 #include <vector>
 
-#include "model/manifest.h"
+#include "model/attributes.h"
 #include "plugin/operation.h"
 #include "ops/clock.h"
 
 namespace supctl::ops {
 
+/// A machine and how to reach it, as a value: the planner makes one per machine from the
+/// manifests, a saved plan carries them, and backends and transports read nothing else.
 struct HostTarget {
-  std::string name;                        ///< the machine's host name, as the manifests name it
-  const model::Resource* host = nullptr;   ///< its [host] resource (transport settings), when declared
+  std::string name;  ///< the machine's host name, as the manifests name it
+  /// Its [host] table's attributes (transport, address, user, password, winrm, ssh): a secret
+  /// only as its reference ({"env": NAME} or {"file": PATH}), never its value. Empty when the
+  /// manifests declare no [host] for it (WinRM to `name` with the runner's credentials).
+  model::AttributeMap settings;
+
+  /// The string setting `key` ("transport", "address", "user"), or nullopt.
+  std::optional<std::string> string(std::string_view key) const { return model::string_attribute(&settings, key); }
 };
 
 /// How a backend keeps Operation::chain while it runs a batch in order: once an operation of a

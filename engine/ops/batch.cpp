@@ -29,7 +29,7 @@ void parallel_for(std::size_t count, int parallelism, const std::function<void(s
 
 HostTarget target_for(const plugin::Operation& operation, const HostTarget& resource, const TargetOf& target_of) {
   if (operation.host.empty() || model::lower(operation.host) == model::lower(resource.name)) return resource;
-  return target_of ? target_of(operation.host) : HostTarget{operation.host, nullptr};
+  return target_of ? target_of(operation.host) : HostTarget{operation.host, {}};
 }
 
 ReadBatch::Ticket ReadBatch::add(const HostTarget& host, std::vector<plugin::Operation> operations, const TargetOf& target_of) {

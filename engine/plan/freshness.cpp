@@ -6,8 +6,7 @@
 
 namespace supctl::plan {
 
-std::optional<std::string> stale_reason(const Plan& plan, const state::StateStore* state, const std::string& manifest_hash,
-                                        const Secrets& secrets) {
+std::optional<std::string> stale_reason(const Plan& plan, const state::StateStore* state, const Secrets& secrets) {
   if (plan.plugin_api_version != plugin::kPluginApiVersion) {
     return fmt::format("the plan was made with plugin API version {}; this supctl has version {}", plan.plugin_api_version,
                        plugin::kPluginApiVersion);
@@ -24,7 +23,6 @@ std::optional<std::string> stale_reason(const Plan& plan, const state::StateStor
   if (plan.serial != serial) {
     return fmt::format("the state has moved since the plan was made (serial {} then, {} now)", plan.serial, serial);
   }
-  if (plan.manifest_hash != manifest_hash) return std::string("the manifests changed since the plan was made");
   if (state) {
     for (const Change& change : plan.changes) {
       for (const auto& [attribute, fingerprint] : change.fingerprints) {

@@ -9,6 +9,7 @@
 #include <utility>
 
 #include "diag/redact.h"
+#include "model/text.h"
 
 namespace supctl::plan {
 namespace {
@@ -234,6 +235,63 @@ void read_enum_reason(Reader& r, Reason& out) {
       r.path("reason"), text));
 }
 
+// `settings` may hold a secret only as its reference: a value under a secret-like key that is not
+// one fails, named by its key path and never shown.
+std::optional<std::string> plaintext_secret(const Json& settings, const std::string& path) {
+  if (!settings.is_object()) return std::nullopt;
+  for (auto it = settings.begin(); it != settings.end(); ++it) {
+    const std::string key_path = fmt::format("{}.{}", path, it.key());
+    if (diag::looks_sensitive(it.key()) && !model::is_secret_reference(it.value())) {
+      return fmt::format("{}: expected a secret reference such as {{\"env\": \"NAME\"}} or {{\"file\": \"PATH\"}}, found {}",
+                         key_path, type_name(it.value()));
+    }
+    if (auto nested = plaintext_secret(it.value(), key_path)) return nested;
+  }
+  return std::nullopt;
+}
+
+// The plan's host targets: {"NAME": {settings...}}, names unique without case.
+void read_hosts(Reader& r, std::map<std::string, ops::HostTarget>& out) {
+  const Json* hosts = r.object("hosts");
+  if (!hosts) return;
+  for (auto it = hosts->begin(); it != hosts->end() && r.ok(); ++it) {
+    const std::string path = fmt::format("hosts[\"{}\"]", it.key());
+    if (it.key().empty()) return r.fail("hosts: a host target without a name");
+    if (!it.value().is_object()) {
+      return r.fail(fmt::format("{}: expected an object (the settings of its [host]), found {}", path, type_name(it.value())));
+    }
+    if (auto transport = it.value().find("transport"); transport != it.value().end() && !transport->is_string()) {
+      return r.fail(fmt::format("{}.transport: expected a string, found {}", path, type_name(*transport)));
+    }
+    if (auto secret = plaintext_secret(it.value(), path)) return r.fail(*secret);
+    ops::HostTarget target{it.key(), {}};
+    for (auto setting = it.value().begin(); setting != it.value().end(); ++setting) target.settings.emplace(setting.key(), setting.value());
+    auto [at, inserted] = out.emplace(model::lower(it.key()), std::move(target));
+    if (!inserted) return r.fail(fmt::format("{}: the same host as '{}'; a host has one target", path, at->second.name));
+  }
+}
+
+// Every machine a change names must have its target: apply reads them from nowhere else.
+void check_targets(Reader& r, const Plan& plan) {
+  auto missing = [&](const std::string& host) { return !host.empty() && !plan.hosts.contains(model::lower(host)); };
+  for (std::size_t i = 0; i < plan.changes.size() && r.ok(); ++i) {
+    const Change& c = plan.changes[i];
+    std::string path = fmt::format("resource_changes[{}]", i);
+    if (missing(c.host)) {
+      r.fail(fmt::format("{}.host: '{}' has no entry in 'hosts', so apply cannot know how to reach it; make the plan "
+                         "again with 'supctl plan --out FILE'",
+                         path, c.host));
+    }
+    for (std::size_t j = 0; j < c.also_on.size() && r.ok(); ++j) {
+      if (missing(c.also_on[j])) {
+        r.fail(fmt::format("{}.also_on[{}]: '{}' has no entry in 'hosts', so apply cannot know how to reach it; make the "
+                           "plan again with 'supctl plan --out FILE'",
+                           path, j, c.also_on[j]));
+      }
+    }
+  }
+}
+
 std::optional<Change> read_change(const Json& item, const std::string& path, std::string* error) {
   if (!item.is_object()) {
     if (error) *error = fmt::format("{}: expected an object, found {}", path, type_name(item));
@@ -349,6 +407,11 @@ Summary Plan::summary() const {
   return s;
 }
 
+ops::HostTarget Plan::target(std::string_view host) const {
+  auto it = hosts.find(model::lower(host));
+  return it != hosts.end() ? it->second : ops::HostTarget{std::string(host), {}};
+}
+
 bool Plan::has_changes() const {
   Summary s = summary();
   return s.add + s.change + s.destroy + s.forget > 0;
@@ -368,6 +431,9 @@ Json to_json(const Plan& plan) {
   Summary s = plan.summary();
   out["summary"] =
       Json{{"add", s.add}, {"change", s.change}, {"destroy", s.destroy}, {"forget", s.forget}, {"read", s.read}};
+  Json hosts = Json::object();
+  for (const auto& [key, target] : plan.hosts) hosts[target.name] = map_json(target.settings);
+  out["hosts"] = std::move(hosts);
   Json changes = Json::array();
   for (const Change& c : plan.changes) {
     Json item = Json::object();
@@ -422,7 +488,7 @@ std::optional<Plan> plan_from_json(const Json& json, std::string* error) {
   }
   if (version->get<std::int64_t>() != kPlanFormatVersion) {
     if (error) {
-      *error = fmt::format("this plan was written in format {}; this supctl reads format {}",
+      *error = fmt::format("this plan was written in format {}; this supctl reads format {}: make it again with 'supctl plan --out FILE'",
                            version->get<std::int64_t>(), kPlanFormatVersion);
     }
     return std::nullopt;
@@ -450,6 +516,7 @@ std::optional<Plan> plan_from_json(const Json& json, std::string* error) {
     s.integer("read", recorded.read);
     if (!s.ok()) r.fail_quietly();
   }
+  read_hosts(r, plan.hosts);
   if (const Json* changes = r.array("resource_changes")) {
     for (std::size_t i = 0; i < changes->size() && r.ok(); ++i) {
       auto change = read_change((*changes)[i], fmt::format("resource_changes[{}]", i), error);
@@ -470,6 +537,7 @@ std::optional<Plan> plan_from_json(const Json& json, std::string* error) {
       }
     }
   }
+  check_targets(r, plan);
   if (!r.ok()) return std::nullopt;
 
   // The summary is derived from the changes; a plan whose two disagree was edited by hand.

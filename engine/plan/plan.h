@@ -2,12 +2,14 @@
 /// A plan: what supctl would change on which host and why. Pure data: apply reads only this.
 
 #include <cstdint>
+#include <map>
 #include <optional>
 #include <string>
 #include <vector>
 
 #include "model/address.h"
 #include "model/attributes.h"
+#include "ops/backend.h"
 #include "plugin/plugin.h"
 
 namespace supctl::plan {
@@ -16,7 +18,8 @@ using plugin::Action;
 using plugin::AttributeDiff;
 using model::Json;
 
-inline constexpr int kPlanFormatVersion = 1;  ///< saved plans and `plan --format json`
+/// Saved plans and `plan --format json`. 2: the plan carries its host targets (`hosts`).
+inline constexpr int kPlanFormatVersion = 2;
 
 /// Why a resource changes.
 enum class Reason {
@@ -74,17 +77,24 @@ struct Plan {
   std::string created_at;    ///< RFC 3339, UTC
   bool refresh_only = false; ///< drift only: no change is proposed
   std::vector<std::string> targets;  ///< non-empty: a partial plan of these and their dependencies
+  /// Lower-case machine name -> how to reach it: every machine apply talks to (each change's host
+  /// and plan::machines_of it), as the manifests said when the plan was made. Apply takes its
+  /// targets from here, never from the manifests.
+  std::map<std::string, ops::HostTarget> hosts;
   std::vector<Change> changes;       ///< in apply order: dependencies first, ties by address
   std::vector<Drift> drift;          ///< sorted by address
 
   Summary summary() const;
   bool has_changes() const;  ///< any create, update, replace, delete or forget
+  /// The recorded target of `host` (without case); one without settings when `hosts` lacks it.
+  ops::HostTarget target(std::string_view host) const;
 };
 
 /// The plan as JSON (the saved plan file and `--format json`): secrets are never in it, only
-/// their references and keyed fingerprints.
+/// their references and keyed fingerprints (a host target's password included).
 Json to_json(const Plan& plan);
-/// Reads a saved plan; nullopt with `*error` set when it is not one.
+/// Reads a saved plan; nullopt with `*error` set (naming the key path) when it is not one, is of
+/// another format, or lacks the host target of a machine a change runs on.
 std::optional<Plan> plan_from_json(const Json& json, std::string* error);
 
 }  // namespace supctl::plan

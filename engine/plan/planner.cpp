@@ -10,6 +10,7 @@
 #include "graph/graph.h"
 #include "model/text.h"
 #include "ops/batch.h"
+#include "plan/requests.h"
 
 namespace supctl::plan {
 namespace {
@@ -75,6 +76,7 @@ class Planner {
     order_deletes(plan);
     std::sort(plan.drift.begin(), plan.drift.end(), [](const Drift& a, const Drift& b) { return a.address < b.address; });
     if (options_.refresh_only) plan.changes.clear();
+    record_targets(plan);
     return finish(std::move(result));
   }
 
@@ -271,15 +273,23 @@ class Planner {
     if (change.action != Action::kNoOp) plan.changes.push_back(std::move(change));
   }
 
+  // The target of every machine apply talks to for the plan's changes, from the manifest: apply
+  // reads them from the plan.
+  void record_targets(Plan& plan) const {
+    for (const Change& change : plan.changes) {
+      const plugin::Plugin* plugin = kinds_.find(change.address.kind).plugin;
+      std::vector<std::string> machines = plugin ? machines_of(change, *plugin) : std::vector<std::string>{change.host};
+      for (const std::string& machine : machines) {
+        if (!machine.empty()) plan.hosts.emplace(model::lower(machine), host_target(*in_.manifest, machine));
+      }
+    }
+  }
+
   // The machines besides its own that the change's operations run on, as apply will make them.
   std::vector<std::string> other_hosts(const Item& item, const Change& change) const {
     std::vector<std::string> hosts;
-    if (change.host.empty() || change.action == Action::kNoOp || change.action == Action::kRead || change.action == Action::kForget) {
-      return hosts;
-    }
-    plugin::ApplyRequest request{change.address, change.action, &change.desired, change.observed ? &*change.observed : nullptr,
-                                change.attributes, &change.references};
-    for (const plugin::Operation& op : item.kind.plugin->apply(request).operations) {
+    if (!runs_on_host(change)) return hosts;
+    for (const plugin::Operation& op : item.kind.plugin->apply(apply_request(change)).operations) {
       if (op.host.empty() || model::lower(op.host) == model::lower(change.host)) continue;
       if (std::none_of(hosts.begin(), hosts.end(), [&](const std::string& h) { return model::lower(h) == model::lower(op.host); }))
         hosts.push_back(op.host);
@@ -387,14 +397,14 @@ class Planner {
 }  // namespace
 
 ops::HostTarget host_target(const model::Manifest& manifest, const std::string& host) {
-  ops::HostTarget target{host, manifest.find("host", host)};
-  if (!target.host) {
+  const model::Resource* declared = manifest.find("host", host);
+  if (!declared) {
     std::string wanted = model::lower(host);
     for (const model::Resource& r : manifest.of_kind("host")) {
-      if (model::lower(r.name()) == wanted) target.host = &r;
+      if (model::lower(r.name()) == wanted) declared = &r;
     }
   }
-  return target;
+  return ops::HostTarget{host, declared ? model::desired_attributes(*declared) : model::AttributeMap{}};
 }
 
 PlanResult make_plan(const PlanInputs& inputs, const PlanOptions& options) { return Planner(inputs, options).run(); }

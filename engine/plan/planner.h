@@ -41,7 +41,8 @@ struct PlanResult {
 
 PlanResult make_plan(const PlanInputs& inputs, const PlanOptions& options);
 
-/// The host target for a machine name: its [host] resource when the manifest declares one.
+/// The host target for a machine name: the settings of its [host] resource when the manifest
+/// declares one (its name compared without case), none otherwise.
 ops::HostTarget host_target(const model::Manifest& manifest, const std::string& host);
 
 }  // namespace supctl::plan

@@ -2,6 +2,8 @@
 
 #include <fmt/format.h>
 
+#include "plan/requests.h"
+
 namespace supctl::verify {
 namespace {
 
@@ -39,9 +41,7 @@ LogWitness::LogWitness(std::span<const plugin::Plugin* const> plugins, ops::Back
 std::unique_ptr<apply::Witness::Watch> LogWitness::watch(const plan::Change& change, const ops::HostTarget&) {
   const plugin::Plugin* plugin = kinds_.find(change.address.kind).plugin;
   if (!plugin) return nullptr;
-  plugin::EvidenceRequest request{change.address, change.action, change.host, &change.desired,
-                                 change.observed ? &*change.observed : nullptr, &change.references};
-  auto chain = plugin->evidence(request);
+  auto chain = plugin->evidence(plan::evidence_request(change));
   if (!chain) return nullptr;
   const std::string prefix = fmt::format("{}: {}: ", change.host, change.address.str());
   Tracker::Progress progress;

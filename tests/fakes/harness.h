@@ -60,9 +60,8 @@ class Harness {
   apply::ApplyReport apply(const plan::Plan& plan, apply::ApplyOptions options = {}) {
     state::LockInfo holder;
     state->lock("apply", std::chrono::milliseconds(0), &holder);
-    const model::Manifest& manifest = validation_.manifest;
     apply::ApplyInputs inputs{&plan, plugins_, &backend_, state.get(), &secrets,
-                              [&manifest](const std::string& host) { return plan::host_target(manifest, host); }, {}};
+                              [&plan](const std::string& host) { return plan.target(host); }, {}};
     auto report = apply::apply_plan(inputs, options);
     state->unlock();
     return report;

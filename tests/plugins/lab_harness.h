@@ -83,8 +83,7 @@ class PluginLab {
   apply::ApplyReport apply(const plan::Plan& plan) {
     state::LockInfo holder;
     REQUIRE(state->lock("apply", std::chrono::milliseconds(0), &holder));
-    const model::Manifest& manifest = validation_.manifest;
-    auto target_of = [&manifest](const std::string& host) { return plan::host_target(manifest, host); };
+    auto target_of = [&plan](const std::string& host) { return plan.target(host); };
     // Installs are followed through the logs as supctl apply does, on the lab's clock.
     verify::LogWitness witness(plugins_, *backend_, *backend_->clock(), target_of, verify::TrackOptions{},
                                [this](const std::string& line) { progress.push_back(line); });

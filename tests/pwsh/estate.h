@@ -49,7 +49,7 @@ class PwshEstate {
   /// Runs one batch on a host, through the real bootstrap and local transport.
   std::vector<plugin::OperationResult> run(const std::string& host, std::vector<plugin::Operation> batch) {
     fs::remove(calls_path());
-    auto results = make_backend()->run(ops::HostTarget{host, nullptr}, batch);
+    auto results = make_backend()->run(ops::HostTarget{host, {}}, batch);
     std::ifstream in(state_path());
     state = Json::parse(in);
     return results;

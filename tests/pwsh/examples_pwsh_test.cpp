@@ -18,7 +18,7 @@ struct EstateCli {
   cli::Context context = cli::default_context();
 
   explicit EstateCli(PwshEstate& e) : estate(e) {
-    context.make_backend = [this](const fs::path&, const model::Manifest&, bool, std::string*) { return estate.make_backend(); };
+    context.make_backend = [this](const fs::path&, bool, std::string*) { return estate.make_backend(); };
   }
   CliResult run(std::vector<std::string> args, std::map<std::string, std::string> env = {}) {
     CliResult result = run_cli_in(&context, std::move(args), false, std::move(env));

@@ -67,7 +67,7 @@ class Lab {
     estate_.reset();
     fs::remove_all(dir_);
   }
-  OperationResult run(const Operation& op) { return backend_->run(ops::HostTarget{"sup01.contoso.com", nullptr}, std::span(&op, 1)).at(0); }
+  OperationResult run(const Operation& op) { return backend_->run(ops::HostTarget{"sup01.contoso.com", {}}, std::span(&op, 1)).at(0); }
 
  private:
   fs::path dir_;

@@ -294,7 +294,7 @@ TEST_CASE("pwsh: the reads and changes of a plan of examples/contoso run, and th
   // through the plugins' observe and diff, has nothing left to do.
   cli::Context context = cli::default_context();
   test::RequestCounts counts;
-  context.make_backend = [&estate, &counts](const fs::path&, const model::Manifest&, bool, std::string*) -> std::unique_ptr<ops::Backend> {
+  context.make_backend = [&estate, &counts](const fs::path&, bool, std::string*) -> std::unique_ptr<ops::Backend> {
     return std::make_unique<test::CountingBackend>(estate.make_backend(), counts);
   };
   fs::remove(estate.processes_path());

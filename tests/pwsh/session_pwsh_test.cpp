@@ -25,7 +25,7 @@ const std::string kCas = "cas01.contoso.com";
 const std::string kKey = "HKLM\\SOFTWARE\\Contoso\\Session";
 
 OperationResult run_one(powershell::PowerShellBackend& backend, const std::string& host, Operation op) {
-  return backend.run(ops::HostTarget{host, nullptr}, std::vector<Operation>{std::move(op)}).at(0);
+  return backend.run(ops::HostTarget{host, {}}, std::vector<Operation>{std::move(op)}).at(0);
 }
 
 TEST_CASE("pwsh: session: forty requests go through one real pwsh process over the local transport") {
@@ -79,7 +79,7 @@ TEST_CASE("pwsh: session: after a step of a chain fails the rest of that chain i
       {"registry.set_value", {{"key", kKey}, {"name", "D"}, {"type", "string"}, {"data", "d"}}, "", 2},
       {"registry.set_value", {{"key", kKey}, {"name", "E"}, {"type", "string"}, {"data", "e"}}},
   };
-  auto results = backend->run(ops::HostTarget{kSup, nullptr}, batch);
+  auto results = backend->run(ops::HostTarget{kSup, {}}, batch);
   REQUIRE(results.size() == 5);
   CHECK(results[0].ok());
   CHECK(results[1].failure == FailureKind::kFailed);
@@ -106,7 +106,7 @@ TEST_CASE("pwsh: session: the injection corpus goes through the frames unchanged
     const std::string name = "H" + std::to_string(++n);
     std::vector<Operation> batch{{"registry.set_value", {{"key", kKey}, {"name", name}, {"type", "string"}, {"data", value}}},
                                  {"registry.get_value", {{"key", kKey}, {"name", name}}}};
-    auto results = backend->run(ops::HostTarget{kSup, nullptr}, batch);
+    auto results = backend->run(ops::HostTarget{kSup, {}}, batch);
     REQUIRE(results.size() == 2);
     INFO(results[0].error << results[1].error);
     REQUIRE(results[0].ok());

@@ -290,7 +290,7 @@ TEST_CASE("pwsh: ssh: many requests go through one ssh process and one real pwsh
     for (int i = 0; i < 15; ++i) {
       std::vector<plugin::Operation> batch{{"registry.set_value",
                                            {{"key", "HKLM\\SOFTWARE\\Contoso\\Ssh"}, {"name", fmt::format("V{}", i)}, {"type", "dword"}, {"data", i}}}};
-      auto results = backend.run(ops::HostTarget{kSup, nullptr}, batch);
+      auto results = backend.run(ops::HostTarget{kSup, {}}, batch);
       INFO(results.at(0).error << "\nsshd:\n" << server.log());
       REQUIRE(results.at(0).ok());
     }
@@ -318,7 +318,7 @@ TEST_CASE("pwsh: ssh: real PowerShell's own failures come back through the trans
                                         });
   std::vector<plugin::Operation> batch{{"service.set", {{"name", "W3SVC"}, {"state", "stopped"}}},
                                       {"service.get", {{"name", "W3SVC"}}}};
-  auto results = backend.run(ops::HostTarget{kSup, nullptr}, batch);
+  auto results = backend.run(ops::HostTarget{kSup, {}}, batch);
   REQUIRE(results.size() == 2);
   INFO(results[0].error);
   CHECK_FALSE(results[0].ok());

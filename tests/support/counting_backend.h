@@ -45,9 +45,9 @@ class CountingBackend final : public ops::Backend {
 /// The real program's context, every backend it makes wrapped to count into `counts`.
 inline cli::Context counting_context(RequestCounts& counts) {
   cli::Context context = cli::default_context();
-  context.make_backend = [&counts, make = context.make_backend](const std::filesystem::path& dir, const model::Manifest& manifest, bool lab,
+  context.make_backend = [&counts, make = context.make_backend](const std::filesystem::path& dir, bool lab,
                                                                 std::string* error) -> std::unique_ptr<ops::Backend> {
-    auto inner = make(dir, manifest, lab, error);
+    auto inner = make(dir, lab, error);
     return inner ? std::make_unique<CountingBackend>(std::move(inner), counts) : nullptr;
   };
   return context;

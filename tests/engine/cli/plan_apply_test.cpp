@@ -7,7 +7,9 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <mutex>
 #include <nlohmann/json.hpp>
+#include <set>
 #include <thread>
 
 #include "fakes/fake_plugin.h"
@@ -42,6 +44,24 @@ content = "x"
 
 const std::string kSecret = "Pw-4f2c9e-never-print-me";
 
+/// Passes batches on and notes the transport each host's target asked for when they ran.
+class TargetLog final : public ops::Backend {
+ public:
+  TargetLog(std::unique_ptr<ops::Backend> inner, std::map<std::string, std::string>& seen) : inner_(std::move(inner)), seen_(seen) {}
+  std::vector<plugin::OperationResult> run(const ops::HostTarget& host, std::span<const plugin::Operation> batch) override {
+    {
+      std::lock_guard lock(mutex_);
+      seen_[host.name] = host.string("transport").value_or("(none)");
+    }
+    return inner_->run(host, batch);
+  }
+
+ private:
+  std::unique_ptr<ops::Backend> inner_;
+  std::map<std::string, std::string>& seen_;
+  std::mutex mutex_;
+};
+
 /// A manifest directory, the fake world it describes, and a CLI context over both.
 struct World {
   fs::path dir;
@@ -49,6 +69,7 @@ struct World {
   test::FakePlugin plugin;
   std::vector<const plugin::Plugin*> plugins{&plugin};
   std::map<std::string, std::string> env{{"APP_PASSWORD", kSecret}};
+  std::map<std::string, std::string> transports;  ///< host -> the transport its target said, as apply ran
   Context context;
 
   explicit World(const std::string& name) : dir(fs::temp_directory_path() / fmt::format("supctl-cli-{}-{}", name, ::getpid())) {
@@ -56,9 +77,10 @@ struct World {
     fs::create_directories(dir);
     write(kManifest);
     context.plugins = plugins;
-    context.make_backend = [this](const fs::path&, const model::Manifest&, bool, std::string*) -> std::unique_ptr<ops::Backend> {
-      return std::make_unique<ops::RecordingBackend>(
-          [this](const std::string& host, const plugin::Operation& op) { return estate.handle(host, op); });
+    context.make_backend = [this](const fs::path&, bool, std::string*) -> std::unique_ptr<ops::Backend> {
+      return std::make_unique<TargetLog>(std::make_unique<ops::RecordingBackend>([this](const std::string& host, const plugin::Operation& op) {
+        return estate.handle(host, op);
+      }), transports);
     };
     context.now = [] { return std::string("2026-11-21T08:00:00Z"); };
   }
@@ -92,7 +114,8 @@ TEST_CASE("plan shows the changes and --detailed-exitcode says whether there are
 TEST_CASE("plan formats json and markdown") {
   World w("formats");
   auto json = nlohmann::json::parse(w.run({"plan", w.d(), "--format", "json"}).out);
-  CHECK(json["format_version"] == 1);
+  CHECK(json["format_version"] == 2);
+  CHECK(json["hosts"] == nlohmann::json{{"h1.test", {{"transport", "lab"}}}, {"h2.test", {{"transport", "lab"}}}});
   CHECK(json["summary"]["add"] == 3);
   auto markdown = w.run({"plan", w.d(), "--format", "markdown"});
   CHECK(markdown.out.find("**Plan: 3 to add, 0 to change, 0 to destroy.**") != std::string::npos);
@@ -117,11 +140,18 @@ TEST_CASE("apply --plan applies exactly the saved plan and refuses a stale one")
   CHECK(again.code == 1);
   CHECK(again.err.find("is stale: the plan was made against another state") != std::string::npos);
 
+  // A saved plan is applied as it was reviewed: manifests edited since do not change it (as in
+  // Terraform); the next plan picks the edit up.
+  std::string changed = kManifest;
+  changed.replace(changed.find("content = \"hello\""), 17, "content = \"hello again\"");
+  w.write(changed);
   REQUIRE(w.run({"plan", w.d(), "--out", file.string()}).code == 0);
-  w.write(kManifest + "\n[fake_file.late]\nhost = \"h2.test\"\n");
+  w.write(changed + "\n[fake_file.late]\nhost = \"h2.test\"\n");
   auto edited = w.run({"apply", w.d(), "--plan", file.string()});
-  CHECK(edited.code == 1);
-  CHECK(edited.err.find("is stale: the manifests changed since the plan was made") != std::string::npos);
+  CHECK(edited.code == 0);
+  CHECK(edited.out.find("Apply: 1 succeeded, 0 failed, 0 skipped.") != std::string::npos);
+  CHECK(w.estate.get("h1.test", "fake_file.app")->at("content") == "hello again");
+  CHECK_FALSE(w.estate.get("h2.test", "fake_file.late"));
   w.write(kManifest);
 
   w.env["APP_PASSWORD"] = "rotated";
@@ -141,6 +171,75 @@ TEST_CASE("apply --plan applies exactly the saved plan and refuses a stale one")
   auto garbage = w.run({"apply", w.d(), "--plan", file.string()});
   CHECK(garbage.code == 1);
   CHECK(garbage.err.find("is not a supctl plan") != std::string::npos);
+}
+
+TEST_CASE("apply --plan reads the plan and the secrets, not the manifests: deleted or broken, they are not needed") {
+  World w("planonly");
+  fs::path file = w.dir / "plan.json";
+  REQUIRE(w.run({"plan", w.d(), "--out", file.string()}).code == 0);
+  w.transports.clear();  // the plan's reads
+
+  SECTION("deleted") { fs::remove(w.dir / "main.toml"); }
+  SECTION("broken") { w.write("this is [not toml\n"); }
+  SECTION("pointing the hosts elsewhere") {
+    std::string elsewhere = kManifest;
+    elsewhere.replace(elsewhere.find("transport = \"lab\""), 17, "transport = \"ssh\"");
+    w.write(elsewhere);
+  }
+
+  auto apply = w.run({"apply", w.d(), "--plan", file.string()});
+  INFO(apply.err);
+  CHECK(apply.code == 0);
+  CHECK(apply.out.find("Apply: 3 succeeded, 0 failed, 0 skipped.") != std::string::npos);
+  CHECK(w.estate.get("h1.test", "fake_file.app"));
+  CHECK(w.estate.get("h2.test", "fake_file.other"));
+  // Each host was reached as the plan said when it was made.
+  CHECK(w.transports == std::map<std::string, std::string>{{"h1.test", "lab"}, {"h2.test", "lab"}});
+  CHECK(w.estate.secrets_seen() == std::set<std::string>{kSecret});
+}
+
+TEST_CASE("a saved plan with a host target taken out or a secret written in is refused and nothing changes") {
+  World w("tampered");
+  fs::path file = w.dir / "plan.json";
+  REQUIRE(w.run({"plan", w.d(), "--out", file.string()}).code == 0);
+  w.transports.clear();  // the plan's reads
+  auto json = nlohmann::json::parse(test::read_file(file));
+
+  SECTION("a target taken out") {
+    json["hosts"].erase("h1.test");
+    std::ofstream(file, std::ios::trunc) << json.dump(2);
+    auto apply = w.run({"apply", w.d(), "--plan", file.string()});
+    CHECK(apply.code == 1);
+    CHECK(apply.err == fmt::format("error: '{}' is not a supctl plan: resource_changes[0].host: 'h1.test' has no entry in 'hosts', "
+                                   "so apply cannot know how to reach it; make the plan again with 'supctl plan --out FILE'\n",
+                                   file.string()));
+  }
+  SECTION("no targets at all") {
+    json.erase("hosts");
+    std::ofstream(file, std::ios::trunc) << json.dump(2);
+    auto apply = w.run({"apply", w.d(), "--plan", file.string()});
+    CHECK(apply.code == 1);
+    CHECK(apply.err == fmt::format("error: '{}' is not a supctl plan: missing key 'hosts'\n", file.string()));
+  }
+  SECTION("a password written in") {
+    json["hosts"]["h1.test"]["password"] = kSecret;
+    std::ofstream(file, std::ios::trunc) << json.dump(2);
+    auto apply = w.run({"apply", w.d(), "--plan", file.string()});
+    CHECK(apply.code == 1);
+    CHECK(apply.err.find("hosts[\"h1.test\"].password: expected a secret reference") != std::string::npos);
+    CHECK(apply.err.find(kSecret) == std::string::npos);
+  }
+  SECTION("a plan of the format before targets") {
+    json["format_version"] = 1;
+    std::ofstream(file, std::ios::trunc) << json.dump(2);
+    auto apply = w.run({"apply", w.d(), "--plan", file.string()});
+    CHECK(apply.code == 1);
+    CHECK(apply.err.find("this plan was written in format 1; this supctl reads format 2: make it again with 'supctl plan --out FILE'") !=
+          std::string::npos);
+  }
+  CHECK_FALSE(fs::exists(w.state_file()));
+  CHECK_FALSE(w.estate.get("h1.test", "fake_file.app"));
+  CHECK(w.transports.empty());
 }
 
 TEST_CASE("apply never prompts without a terminal and asks for yes with one") {

@@ -19,7 +19,7 @@ TEST_CASE("a read batch sends every host's operations in one round trip and hand
   std::vector<ReadBatch::Ticket> tickets;
   for (int i = 0; i < 30; ++i) {
     std::string host = fmt::format("h{}", i % 3);
-    tickets.push_back(batch.add(HostTarget{host, nullptr}, {{"x.get", {{"n", i}}}, {"x.get", {{"n", i + 100}}}}));
+    tickets.push_back(batch.add(HostTarget{host, {}}, {{"x.get", {{"n", i}}}, {"x.get", {{"n", i + 100}}}}));
   }
   batch.run(backend, 4);
   CHECK(backend.round_trips_by_host() == std::map<std::string, int>{{"h0", 1}, {"h1", 1}, {"h2", 1}});
@@ -36,8 +36,8 @@ TEST_CASE("an unreachable host fails its own operations only") {
   RecordingBackend backend(echo);
   backend.set_unreachable("down");
   ReadBatch batch;
-  auto up = batch.add(HostTarget{"up", nullptr}, {{"x.get", {{"n", 1}}}});
-  auto down = batch.add(HostTarget{"down", nullptr}, {{"x.get", {{"n", 2}}}});
+  auto up = batch.add(HostTarget{"up", {}}, {{"x.get", {{"n", 1}}}});
+  auto down = batch.add(HostTarget{"down", {}}, {{"x.get", {{"n", 2}}}});
   batch.run(backend, 2);
   CHECK(batch.results(up)[0].ok());
   CHECK(batch.results(down)[0].failure == plugin::FailureKind::kUnreachable);
@@ -49,7 +49,7 @@ TEST_CASE("a backend that returns the wrong number of results fails the whole ba
     std::vector<plugin::OperationResult> run(const HostTarget&, std::span<const plugin::Operation>) override { return {{}}; }
   } backend;
   ReadBatch batch;
-  auto ticket = batch.add(HostTarget{"h", nullptr}, {{"a", {}}, {"b", {}}});
+  auto ticket = batch.add(HostTarget{"h", {}}, {{"a", {}}, {"b", {}}});
   batch.run(backend, 1);
   REQUIRE(batch.results(ticket).size() == 2);
   CHECK(batch.results(ticket)[1].error == "the backend returned 1 results for 2 operations on 'h'");

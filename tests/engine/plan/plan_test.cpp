@@ -26,6 +26,12 @@ Plan sample_plan() {
   plan.serial = 17;
   plan.manifest_hash = "9b74c9897bac770ffc029102a200c5de0d2f8e8b6b2a4f1c3d5e7f9a1b3c5d7e";
   plan.created_at = "2025-03-14T09:26:53Z";
+  plan.hosts["pr1sms.contoso.com"] = ops::HostTarget{
+      "pr1sms.contoso.com",
+      {{"transport", "winrm"}, {"user", "CONTOSO\\svc-supctl"}, {"password", Json{{"env", "SUPCTL_WINRM_PASSWORD"}}},
+       {"winrm", Json{{"auth", "kerberos"}}}}};
+  plan.hosts["pr1wsus.contoso.com"] = ops::HostTarget{"pr1wsus.contoso.com", {{"transport", "ssh"}, {"ssh", Json{{"user", "supctl"}}}}};
+  plan.hosts["pr2wsus.contoso.com"] = ops::HostTarget{"PR2WSUS.contoso.com", {}};
 
   Change create = change("wsus_server", "pr1wsus", "pr1wsus.contoso.com", Action::kCreate, Reason::kNew);
   create.attributes = {{"content_dir", nullptr, "D:\\WSUS", false},
@@ -153,7 +159,7 @@ TEST_CASE("the plan JSON keeps its keys in a fixed order") {
   std::vector<std::string> keys;
   for (auto it = json.begin(); it != json.end(); ++it) keys.push_back(it.key());
   CHECK(keys == std::vector<std::string>{"format_version", "plugin_api_version", "supctl_version", "lineage", "serial",
-                                         "manifest_hash", "created_at", "refresh_only", "targets", "summary",
+                                         "manifest_hash", "created_at", "refresh_only", "targets", "summary", "hosts",
                                          "resource_changes", "resource_drift"});
   CHECK(json["summary"].dump() == R"j({"add":2,"change":2,"destroy":2,"forget":1,"read":1})j");
   std::vector<std::string> change_keys;
@@ -187,6 +193,73 @@ TEST_CASE("the plan JSON holds secret references and fingerprints but never a se
   CHECK(
       to_json(nested)["resource_changes"][0]["desired"].dump() ==
       R"j({"api_token":{"file":"/etc/supctl/token"},"proxy":{"user":"u","password":"(sensitive)"},"token":"(sensitive)"})j");
+}
+
+TEST_CASE("the plan carries each host's target, a password only as where it comes from") {
+  Json json = to_json(sample_plan());
+  CHECK(json["hosts"].dump() ==
+        R"j({"pr1sms.contoso.com":{"password":{"env":"SUPCTL_WINRM_PASSWORD"},"transport":"winrm","user":"CONTOSO\\svc-supctl","winrm":{"auth":"kerberos"}},)j"
+        R"j("pr1wsus.contoso.com":{"ssh":{"user":"supctl"},"transport":"ssh"},"PR2WSUS.contoso.com":{}})j");
+
+  Plan plaintext;
+  plaintext.hosts["h"] = ops::HostTarget{"h", {{"transport", "winrm"}, {"password", "s3cr3t-value"}}};
+  CHECK(to_json(plaintext)["hosts"].dump() == R"j({"h":{"password":"(sensitive)","transport":"winrm"}})j");
+
+  std::string error;
+  auto back = plan_from_json(json, &error);
+  REQUIRE(back);
+  CHECK(back->target("PR1SMS.CONTOSO.COM").name == "pr1sms.contoso.com");
+  CHECK(back->target("pr1sms.contoso.com").string("transport") == "winrm");
+  CHECK(back->target("pr1sms.contoso.com").settings.at("password") == Json{{"env", "SUPCTL_WINRM_PASSWORD"}});
+  CHECK(back->target("pr2wsus.contoso.com").name == "PR2WSUS.contoso.com");
+  CHECK(back->target("pr2wsus.contoso.com").settings.empty());
+  CHECK(back->target("elsewhere.contoso.com").name == "elsewhere.contoso.com");
+  CHECK(back->target("elsewhere.contoso.com").settings.empty());
+}
+
+TEST_CASE("a plan without the target of a machine it changes, or with a secret in one, is refused") {
+  Json json = to_json(sample_plan());
+
+  Json no_hosts = json;
+  no_hosts.erase("hosts");
+  CHECK(load_error(no_hosts) == "missing key 'hosts'");
+
+  Json missing = json;
+  missing["hosts"].erase("pr1sms.contoso.com");
+  CHECK(load_error(missing) ==
+        "resource_changes[1].host: 'pr1sms.contoso.com' has no entry in 'hosts', so apply cannot know how to reach it; "
+        "make the plan again with 'supctl plan --out FILE'");
+
+  Json also_on = json;
+  also_on["resource_changes"][0]["also_on"] = Json::array({"cas.contoso.com"});
+  CHECK(load_error(also_on) ==
+        "resource_changes[0].also_on[0]: 'cas.contoso.com' has no entry in 'hosts', so apply cannot know how to reach it; "
+        "make the plan again with 'supctl plan --out FILE'");
+
+  Json plaintext = json;
+  plaintext["hosts"]["pr1sms.contoso.com"]["password"] = "s3cr3t-value";
+  std::string error = load_error(plaintext);
+  CHECK(error ==
+        "hosts[\"pr1sms.contoso.com\"].password: expected a secret reference such as {\"env\": \"NAME\"} or "
+        "{\"file\": \"PATH\"}, found a string");
+  CHECK(error.find("s3cr3t") == std::string::npos);
+
+  Json nested = json;
+  nested["hosts"]["pr1sms.contoso.com"]["winrm"]["token"] = "s3cr3t-value";
+  CHECK(load_error(nested).rfind("hosts[\"pr1sms.contoso.com\"].winrm.token: expected a secret reference", 0) == 0);
+
+  Json not_object = json;
+  not_object["hosts"]["pr1wsus.contoso.com"] = "ssh";
+  CHECK(load_error(not_object) == "hosts[\"pr1wsus.contoso.com\"]: expected an object (the settings of its [host]), found a string");
+
+  Json transport = json;
+  transport["hosts"]["pr1wsus.contoso.com"]["transport"] = 22;
+  CHECK(load_error(transport) == "hosts[\"pr1wsus.contoso.com\"].transport: expected a string, found an integer");
+
+  Json twice = json;
+  twice["hosts"]["PR1WSUS.contoso.com"] = Json::object();
+  CHECK(load_error(twice) ==
+        "hosts[\"PR1WSUS.contoso.com\"]: the same host as 'pr1wsus.contoso.com'; a host has one target");
 }
 
 TEST_CASE("a plan survives JSON and reads back byte for byte") {
@@ -238,9 +311,10 @@ TEST_CASE("a document that is not a plan of this format is refused with the reas
   CHECK(load_error(Json{{"format_version", "1"}}) == "format_version: expected an integer, found a string");
 
   Json json = to_json(sample_plan());
-  Json future = json;
-  future["format_version"] = 2;
-  CHECK(load_error(future) == "this plan was written in format 2; this supctl reads format 1");
+  Json older = json;
+  older["format_version"] = 1;
+  CHECK(load_error(older) ==
+        "this plan was written in format 1; this supctl reads format 2: make it again with 'supctl plan --out FILE'");
 
   Json no_lineage = json;
   no_lineage.erase("lineage");

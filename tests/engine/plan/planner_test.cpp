@@ -333,3 +333,38 @@ TEST_CASE("a dependency cycle stops the plan with its path") {
 
 }  // namespace
 }  // namespace supctl::plan
+
+namespace supctl::plan {
+namespace {
+
+TEST_CASE("the plan records how to reach each machine its changes run on, a password only as where it comes from") {
+  test::Harness h("targets");
+  h.secrets.values["WINRM_PW"] = "hunter2-winrm-secret";
+  h.load(
+      "[host.\"h1.test\"]\ntransport = \"winrm\"\nuser = 'CONTOSO\\svc-supctl'\npassword = { env = \"WINRM_PW\" }\n"
+      "winrm = { auth = \"ntlm\" }\n"
+      "[host.\"h2.test\"]\ntransport = \"lab\"\n"
+      "[host.\"h3.test\"]\ntransport = \"lab\"\n"
+      "[fake_file.a]\nhost = \"H1.test\"\ncontent = \"x\"\n[fake_file.b]\nhost = \"h3.test\"\ncontent = \"y\"\n");
+  REQUIRE_FALSE(h.load_diagnostics().has_errors());
+  auto result = h.plan();
+  REQUIRE_FALSE(result.diagnostics.has_errors());
+  const Plan& plan = result.plan;
+  REQUIRE(plan.hosts.size() == 2);  // h2.test runs nothing
+  const ops::HostTarget& h1 = plan.hosts.at("h1.test");
+  CHECK(h1.name == "H1.test");
+  CHECK(h1.settings == model::AttributeMap{{"password", model::Json{{"env", "WINRM_PW"}}},
+                                          {"transport", "winrm"},
+                                          {"user", "CONTOSO\\svc-supctl"},
+                                          {"winrm", model::Json{{"auth", "ntlm"}}}});
+  CHECK(plan.hosts.at("h3.test").settings == model::AttributeMap{{"transport", "lab"}});
+  CHECK(to_json(plan).dump().find("hunter2") == std::string::npos);
+
+  // Apply reads the targets from the plan alone.
+  CHECK(plan.target("h1.test").string("transport") == "winrm");
+  auto report = h.apply(plan);
+  CHECK(report.ok());
+}
+
+}  // namespace
+}  // namespace supctl::plan

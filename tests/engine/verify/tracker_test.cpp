@@ -311,7 +311,7 @@ struct Rig {
   std::vector<std::string> progress;
 
   Tracker tracker(TrackOptions options, plugin::InstallChain chain = sup_chain()) {
-    return Tracker(std::move(chain), logs, clock, [](const std::string& host) { return ops::HostTarget{host, nullptr}; }, options,
+    return Tracker(std::move(chain), logs, clock, [](const std::string& host) { return ops::HostTarget{host, {}}; }, options,
                    [this](const std::string& line) { progress.push_back(line); });
   }
 };

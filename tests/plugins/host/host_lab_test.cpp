@@ -56,7 +56,7 @@ class HostLab {
   /// Runs one operation on `host` through the lab backend (one batch, one round trip).
   OperationResult run(const std::string& name, const Json& params, const std::string& host = kHost) {
     std::vector<plugin::Operation> batch{plugin::Operation{name, params}};
-    auto results = backend->run(ops::HostTarget{host, nullptr}, batch);
+    auto results = backend->run(ops::HostTarget{host, {}}, batch);
     REQUIRE(results.size() == 1);
     return results[0];
   }

@@ -71,7 +71,7 @@ class Lab {
   Estate& estate() { return *estate_; }
   OperationTable& table() { return table_; }
   std::vector<OperationResult> run(std::string host, const std::vector<Operation>& batch) {
-    return backend_->run(HostTarget{std::move(host), nullptr}, batch);
+    return backend_->run(HostTarget{std::move(host), {}}, batch);
   }
 
  private:

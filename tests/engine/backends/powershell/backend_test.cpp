@@ -167,7 +167,7 @@ TEST_CASE("a batch is one round trip and its results come back in order", "[powe
   PowerShellBackend backend(demo_fragments(), transports.factory());
   std::vector<Operation> batch{
       {"demo.get", {{"value", 1}}}, {"demo.set", {{"value", 2}}}, {"demo.get", {{"value", 3}}}};
-  auto results = backend.run({"pr1wsus.contoso.com", nullptr}, batch);
+  auto results = backend.run(ops::HostTarget{"pr1wsus.contoso.com", {}}, batch);
   REQUIRE(results.size() == 3);
   for (std::size_t i = 0; i < 3; ++i) {
     CHECK(results[i].ok());
@@ -178,7 +178,7 @@ TEST_CASE("a batch is one round trip and its results come back in order", "[powe
   CHECK(sent.script == assemble_script(batch, demo_fragments()));
   CHECK(sent.json == payload_json(batch));
   CHECK(transports.round_trips() == 1);
-  CHECK(backend.run({"pr1wsus.contoso.com", nullptr}, {}).empty());
+  CHECK(backend.run(ops::HostTarget{"pr1wsus.contoso.com", {}}, {}).empty());
   CHECK(transports.round_trips() == 1);  // an empty batch costs nothing
 }
 
@@ -187,9 +187,9 @@ TEST_CASE("one transport per host is made once and reused", "[powershell]") {
   PowerShellBackend backend(demo_fragments(), transports.factory());
   std::vector<Operation> batch{{"demo.get", {{"value", 1}}}};
   for (int i = 0; i < 3; ++i) {
-    backend.run({"cas01.contoso.com", nullptr}, batch);
-    backend.run({"CAS01.contoso.com", nullptr}, batch);  // host names compare without case
-    backend.run({"pr1site.contoso.com", nullptr}, batch);
+    backend.run(ops::HostTarget{"cas01.contoso.com", {}}, batch);
+    backend.run(ops::HostTarget{"CAS01.contoso.com", {}}, batch);  // host names compare without case
+    backend.run(ops::HostTarget{"pr1site.contoso.com", {}}, batch);
   }
   CHECK(transports.made == std::map<std::string, int>{{"cas01.contoso.com", 1}, {"pr1site.contoso.com", 1}});
   CHECK(transports.by_host["cas01.contoso.com"]->requests.size() == 6);
@@ -205,7 +205,7 @@ TEST_CASE("max_requests_per_session = 1 starts one process per request and stops
   settings.session.max_requests_per_session = 1;
   PowerShellBackend backend(demo_fragments(), transports.factory(), settings);
   std::vector<Operation> batch{{"demo.get", {{"value", 1}}}};
-  for (int i = 0; i < 4; ++i) CHECK(backend.run({"h.test", nullptr}, batch).at(0).ok());
+  for (int i = 0; i < 4; ++i) CHECK(backend.run(ops::HostTarget{"h.test", {}}, batch).at(0).ok());
   CHECK(backend.stats() == std::map<std::string, SessionStats>{{"h.test", {4, 4}}});
   CHECK(transports.by_host["h.test"]->opened == 4);
   CHECK(transports.round_trips() == 4);
@@ -216,14 +216,14 @@ TEST_CASE("a host without a transport fails every operation as unreachable and i
   transports.refused.insert("cassup.contoso.com");
   PowerShellBackend backend(demo_fragments(), transports.factory());
   std::vector<Operation> batch{{"demo.get", {}}, {"demo.set", {}}, {"demo.none", {}}};
-  auto results = backend.run({"cassup.contoso.com", nullptr}, batch);
+  auto results = backend.run(ops::HostTarget{"cassup.contoso.com", {}}, batch);
   REQUIRE(results.size() == 3);
   for (const auto& r : results) {
     CHECK(r.failure == FailureKind::kUnreachable);
     CHECK(r.error == "winrm: cannot reach 'cassup.contoso.com': no password for the host's user");
   }
   transports.refused.clear();
-  CHECK(backend.run({"cassup.contoso.com", nullptr}, batch)[0].ok());
+  CHECK(backend.run(ops::HostTarget{"cassup.contoso.com", {}}, batch)[0].ok());
   CHECK(transports.made["cassup.contoso.com"] == 1);
 }
 
@@ -232,7 +232,7 @@ TEST_CASE("an operation without a fragment fails alone and is never sent", "[pow
   PowerShellBackend backend(demo_fragments(), transports.factory());
   std::vector<Operation> batch{
       {"demo.get", {{"value", 1}}}, {"demo.none", {{"value", 2}}}, {"demo.get", {{"value", 3}}}};
-  auto results = backend.run({"h.test", nullptr}, batch);
+  auto results = backend.run(ops::HostTarget{"h.test", {}}, batch);
   REQUIRE(results.size() == 3);
   CHECK(results[0].value == Json{{"echo", {{"value", 1}}}});
   CHECK(results[1].failure == FailureKind::kFailed);
@@ -242,7 +242,7 @@ TEST_CASE("an operation without a fragment fails alone and is never sent", "[pow
   CHECK(sent.script.find("demo.none") == std::string::npos);
   CHECK(sent.json.find("demo.none") == std::string::npos);
   // Nothing to send: no round trip at all.
-  CHECK(backend.run({"h.test", nullptr}, std::vector<Operation>{{"demo.none", {}}})[0].failure == FailureKind::kFailed);
+  CHECK(backend.run(ops::HostTarget{"h.test", {}}, std::vector<Operation>{{"demo.none", {}}})[0].failure == FailureKind::kFailed);
   CHECK(transports.round_trips() == 1);
 }
 
@@ -254,7 +254,7 @@ TEST_CASE("failures reported by the script reach their operations", "[powershell
     return plugin::OperationResult{FailureKind::kNone, Json::object(), {}};
   };
   PowerShellBackend backend(demo_fragments(), transports.factory());
-  auto results = backend.run({"h.test", nullptr},
+  auto results = backend.run(ops::HostTarget{"h.test", {}},
                              std::vector<Operation>{{"demo.set", {{"value", 1}}}, {"demo.set", {{"value", 2}}}});
   CHECK(results[0].ok());
   CHECK(results[1].failure == FailureKind::kAccessDenied);
@@ -266,7 +266,7 @@ TEST_CASE("hosts run in parallel and each host's transport is used by one run at
   PowerShellBackend backend(demo_fragments(), transports.factory());
   std::vector<Operation> batch{{"demo.get", {{"value", 1}}}};
   ops::parallel_for(64, 8, [&](std::size_t i) {
-    auto results = backend.run({fmt::format("h{}.test", i % 4), nullptr}, batch);
+    auto results = backend.run(ops::HostTarget{fmt::format("h{}.test", i % 4), {}}, batch);
     CHECK(results.size() == 1);
   });
   CHECK(transports.made.size() == 4);

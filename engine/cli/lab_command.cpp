@@ -1,24 +1,29 @@
-// supctl lab init | show | drift | reset, and the backends a run uses.
+// supctl lab init | show | drift | reset: the lab estate, simulated Windows servers for the whole flow.
 
+#include <CLI/CLI.hpp>
 #include <fmt/format.h>
 
-#include <set>
+#include <memory>
 
-#include "backends/lab/backend.h"
-#include "backends/powershell/backend.h"
+#include "backends/lab/estate.h"
+#include "cli/backend.h"
 #include "cli/commands.h"
 #include "cli/common.h"
 #include "cli/lab_estate.h"
 #include "model/text.h"
-#include "ops/batch.h"
-#include "plan/planner.h"
+#include "plugins/lab/drift.h"
 #include "plugins/lab/estate_file.h"
 #include "plugins/plugins.h"
 
 namespace supctl::cli {
 namespace {
 
-std::filesystem::path lab_dir(const std::string& dir) { return std::filesystem::path(dir) / ".supctl" / "lab"; }
+struct LabOptions {
+  std::string action;                    ///< init | show | drift | reset
+  std::string dir = ".";
+  std::string address;                   ///< drift: the resource
+  std::vector<std::string> assignments;  ///< drift: KEY=VALUE...
+};
 
 // Every machine the manifests name: hosts, site servers, site systems, SUPs, WSUS servers, and
 // the hosts of registry values and services. Sorted, case-insensitively unique.
@@ -48,50 +53,6 @@ model::Json cli_value(const std::string& text) {
   model::Json json = model::Json::parse(text, nullptr, false);
   return json.is_discarded() ? model::Json(text) : json;
 }
-
-/// A backend that owns the lab estate it interprets operations over.
-class OwnedLabBackend final : public ops::Backend {
- public:
-  OwnedLabBackend(std::unique_ptr<lab::Estate> estate, lab::OperationTable table)
-      : estate_(std::move(estate)), table_(std::move(table)), backend_(*estate_, table_) {}
-  std::vector<plugin::OperationResult> run(const ops::HostTarget& host, std::span<const plugin::Operation> batch) override {
-    return backend_.run(host, batch);
-  }
-  ops::Clock* clock() override { return backend_.clock(); }
-
- private:
-  std::unique_ptr<lab::Estate> estate_;
-  lab::OperationTable table_;
-  lab::LabBackend backend_;
-};
-
-/// Sends each host to the lab (with --lab, or when its [host] says transport = "lab"), and the
-/// others to the live path: PowerShell over their own transport.
-class RoutingBackend final : public ops::Backend {
- public:
-  RoutingBackend(std::unique_ptr<ops::Backend> lab, bool all_lab)
-      : lab_(std::move(lab)),
-        all_lab_(all_lab),
-        live_(powershell::fragment_lookup(plugins::powershell_fragments()), make_transport) {}
-  std::vector<plugin::OperationResult> run(const ops::HostTarget& host, std::span<const plugin::Operation> batch) override {
-    auto transport = host.host ? host.host->string("transport") : std::nullopt;
-    if (all_lab_ || transport == "lab") {
-      if (lab_) return lab_->run(host, batch);
-      return std::vector<plugin::OperationResult>(
-          batch.size(), plugin::OperationResult{plugin::FailureKind::kUnreachable, nullptr,
-                                               "the lab estate does not exist: run 'supctl lab init DIR' first"});
-    }
-    return live_.run(host, batch);
-  }
-  /// The lab's simulated clock when every host goes to the lab (--lab); the system's otherwise,
-  /// since a live host's logs come in real time.
-  ops::Clock* clock() override { return all_lab_ && lab_ ? lab_->clock() : nullptr; }
-
- private:
-  std::unique_ptr<ops::Backend> lab_;
-  bool all_lab_;
-  powershell::PowerShellBackend live_;
-};
 
 /// `lab init`: from DIR/lab/estate.toml when it exists, checked in full before the estate is
 /// touched and seeded in one transaction on an emptied estate; otherwise the lab the manifests
@@ -144,23 +105,7 @@ int init_command(const LabOptions& options, const Context& context, Io& io) {
   return 0;
 }
 
-}  // namespace
-
-std::unique_ptr<ops::Backend> make_default_backend(const std::filesystem::path& dir, bool lab, std::string* error) {
-  std::unique_ptr<ops::Backend> lab_backend;
-  std::error_code ec;
-  if (std::filesystem::exists(lab_dir(dir.string()) / "estate.db", ec)) {
-    auto estate = lab::Estate::open(lab_dir(dir.string()), error);
-    if (!estate) return nullptr;
-    lab_backend = std::make_unique<OwnedLabBackend>(std::move(estate), plugins::lab_operations());
-  } else if (lab) {
-    *error = fmt::format("there is no lab estate in '{}': run 'supctl lab init {}' first", dir.string(), dir.string());
-    return nullptr;
-  }
-  return std::make_unique<RoutingBackend>(std::move(lab_backend), lab);
-}
-
-int lab_command(const LabOptions& options, const Context& context, Io& io) {
+int lab_run(const LabOptions& options, const Context& context, Io& io) {
   if (options.action == "init") return init_command(options, context, io);
   std::string error;
   if (options.action == "reset" || options.action == "show") {
@@ -211,57 +156,40 @@ int lab_command(const LabOptions& options, const Context& context, Io& io) {
     io.err << fmt::format("error: '{}' is not a resource of the manifests in '{}'\n", options.address, options.dir);
     return 1;
   }
-  const plugin::KindRegistry kinds(context.plugins);
-  const auto [plugin, schema] = kinds.find(resource->kind());
-  if (!plugin) {
-    io.err << fmt::format("error: {} is engine configuration, not something on a host\n", options.address);
-    return 1;
-  }
-  model::AttributeMap overrides;
+  std::vector<plugins::DriftSetting> settings;
   for (const std::string& assignment : options.assignments) {
     auto eq = assignment.find('=');
-    std::string key = assignment.substr(0, eq);
-    if (eq == std::string::npos || key.empty() || !schema->attribute(key)) {
-      io.err << fmt::format("error: '{}' is not KEY=VALUE with a KEY that {} has\n", assignment, resource->kind());
-      return 1;
-    }
-    overrides[key] = cli_value(assignment.substr(eq + 1));
+    if (eq == std::string::npos) settings.push_back(plugins::DriftSetting{assignment, {}, {}});
+    else settings.push_back(plugins::DriftSetting{assignment, assignment.substr(0, eq), cli_value(assignment.substr(eq + 1))});
   }
-  std::string host = plugin->host_of(*resource, manifest);
-  lab::OperationTable table = plugins::lab_operations();
-  lab::LabBackend backend(*estate, table);
-  ops::HostTarget target{host, nullptr};
-  model::Json references = model::resolve_references(
-      *resource, manifest, [&](std::string_view kind) { return kinds.schema(kind); });
-  plugin::ReadResponse read = plugin->read(plugin::ReadRequest{*address, resource, nullptr, &manifest, &references});
-  auto results = backend.run(target, read.operations);
-  plugin::ObserveResponse seen = plugin->observe(plugin::ObserveRequest{*address, resource, results, nullptr, &references});
-  if (read.diagnostics.has_errors() || seen.diagnostics.has_errors()) {
-    io.err << "error: cannot read " << options.address << " in the lab: "
-           << (seen.diagnostics.has_errors() ? seen.diagnostics.all()[0].summary : read.diagnostics.all()[0].summary) << "\n";
+  auto host = plugins::drift_in_lab(*estate, context.plugins, manifest, *resource, settings, &error);
+  if (!host) {
+    io.err << "error: " << error << "\n";
     return 1;
   }
-  model::AttributeMap desired = seen.observed ? *seen.observed : model::desired_attributes(*resource);
-  std::vector<plugin::AttributeDiff> diffs;
-  for (const auto& [key, value] : overrides) {
-    diffs.push_back(plugin::AttributeDiff{key, desired.count(key) ? desired[key] : model::Json(nullptr), value, false});
-    desired[key] = value;
-  }
-  plugin::Action action = seen.observed ? plugin::Action::kUpdate : plugin::Action::kCreate;
-  plugin::ApplyResponse change =
-      plugin->apply(plugin::ApplyRequest{*address, action, &desired, seen.observed ? &*seen.observed : nullptr, diffs, &references});
-  if (change.diagnostics.has_errors()) {
-    io.err << "error: " << change.diagnostics.all()[0].summary << "\n";
-    return 1;
-  }
-  for (const plugin::OperationResult& result : backend.run(target, change.operations)) {
-    if (!result.ok()) {
-      io.err << fmt::format("error: the lab refused the change: {}\n", result.error);
-      return 1;
-    }
-  }
-  io.out << fmt::format("Changed {} on '{}' behind supctl's back; 'supctl plan {}' shows the drift.\n", options.address, host, options.dir);
+  io.out << fmt::format("Changed {} on '{}' behind supctl's back; 'supctl plan {}' shows the drift.\n", options.address, *host, options.dir);
   return 0;
+}
+
+}  // namespace
+
+Runner declare_lab(CLI::App& command) {
+  auto options = std::make_shared<LabOptions>();
+  command.require_subcommand(1);
+  CLI::App* init = command.add_subcommand("init", "Seed the lab estate from the manifests in DIR");
+  init->add_option("DIR", options->dir, "Directory of *.toml manifests (default: .)");
+  CLI::App* show = command.add_subcommand("show", "Print the lab estate");
+  show->add_option("DIR", options->dir, "Directory of *.toml manifests (default: .)");
+  CLI::App* drift = command.add_subcommand("drift", "Change a resource on its host out of band, as a console click would");
+  drift->add_option("DIR", options->dir, "Directory of *.toml manifests")->required();
+  drift->add_option("ADDR", options->address, "The resource to change")->required();
+  drift->add_option("KEY=VALUE", options->assignments, "Attributes to set on the host")->required();
+  CLI::App* reset = command.add_subcommand("reset", "Empty the lab estate");
+  reset->add_option("DIR", options->dir, "Directory of *.toml manifests (default: .)");
+  return [options, init, show, drift](const Context& context, Io& io) {
+    options->action = init->parsed() ? "init" : show->parsed() ? "show" : drift->parsed() ? "drift" : "reset";
+    return lab_run(*options, context, io);
+  };
 }
 
 }  // namespace supctl::cli

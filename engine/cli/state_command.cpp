@@ -1,8 +1,9 @@
-// supctl state list | show ADDR | rm ADDR, and supctl force-unlock ID.
+// supctl state list | show ADDR | rm ADDR: inspect or edit what supctl last applied.
 
+#include <CLI/CLI.hpp>
 #include <fmt/format.h>
 
-#include <filesystem>
+#include <memory>
 
 #include "cli/commands.h"
 #include "cli/common.h"
@@ -12,19 +13,12 @@
 namespace supctl::cli {
 namespace {
 
-std::unique_ptr<state::StateStore> open_existing(const StateOptions& options, Io& io) {
-  std::filesystem::path path = state_path(options.dir, options.state, io);
-  std::error_code ec;
-  if (!std::filesystem::exists(path, ec)) {
-    io.err << fmt::format("error: there is no state at '{}'\n  = supctl apply creates it; --state or SUPCTL_STATE point elsewhere\n",
-                          path.string());
-    return nullptr;
-  }
-  std::string error;
-  auto store = state::StateStore::open(path, &error);
-  if (!store) io.err << fmt::format("error: cannot open the state '{}': {}\n", path.string(), error);
-  return store;
-}
+struct StateOptions {
+  std::string action;   ///< list | show | rm
+  std::string address;  ///< ADDR
+  std::string dir = ".";
+  std::string state;
+};
 
 std::optional<model::Address> address_argument(const std::string& text, Io& io) {
   auto address = model::parse_address(text);
@@ -32,10 +26,8 @@ std::optional<model::Address> address_argument(const std::string& text, Io& io) 
   return address;
 }
 
-}  // namespace
-
-int state_command(const StateOptions& options, Io& io) {
-  auto store = open_existing(options, io);
+int state_run(const StateOptions& options, Io& io) {
+  auto store = open_existing_state(options.dir, options.state, io);
   if (!store) return 1;
   if (options.action == "list") {
     for (const state::ResourceRecord& record : store->resources()) {
@@ -84,16 +76,23 @@ int state_command(const StateOptions& options, Io& io) {
   return 0;
 }
 
-int force_unlock_command(const StateOptions& options, Io& io) {
-  auto store = open_existing(options, io);
-  if (!store) return 1;
-  std::string error;
-  if (!store->force_unlock(options.address, &error)) {
-    io.err << "error: " << error << "\n";
-    return 1;
-  }
-  io.out << fmt::format("Lock {} removed.\n", options.address);
-  return 0;
+}  // namespace
+
+Runner declare_state(CLI::App& command) {
+  auto options = std::make_shared<StateOptions>();
+  command.require_subcommand(1);
+  command.fallthrough();  // `state list --state X`: options after the subcommand belong to `state`
+  command.add_option("--state", options->state, "State database (default: DIR/.supctl/state.db, or SUPCTL_STATE)");
+  command.add_option("--dir", options->dir, "Manifest directory whose state to use (default: .)");
+  CLI::App* list = command.add_subcommand("list", "List the managed resources");
+  CLI::App* show = command.add_subcommand("show", "Show what was last applied to ADDR");
+  show->add_option("ADDR", options->address, "Resource address")->required();
+  CLI::App* rm = command.add_subcommand("rm", "Forget ADDR: remove it from the state, not from the host");
+  rm->add_option("ADDR", options->address, "Resource address")->required();
+  return [options, list, show](const Context&, Io& io) {
+    options->action = list->parsed() ? "list" : show->parsed() ? "show" : "rm";
+    return state_run(*options, io);
+  };
 }
 
 }  // namespace supctl::cli
