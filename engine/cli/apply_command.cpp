@@ -12,6 +12,7 @@
 #include "apply/applier.h"
 #include "cli/commands.h"
 #include "cli/common.h"
+#include "manifest/validate.h"
 #include "plan/freshness.h"
 #include "plan/planner.h"
 #include "plan/render.h"
@@ -53,6 +54,17 @@ std::optional<plan::Plan> read_saved_plan(const std::string& file, const Context
   if (!parsed) {
     io.err << fmt::format("error: '{}' is not a supctl plan{}\n", file, error.empty() ? "" : ": " + error);
     return std::nullopt;
+  }
+  // The targets are the plan's own now, not the manifests': each must be a [host] table that
+  // validate would accept in type, before any transport reads it.
+  for (const auto& [key, target] : parsed->hosts) {
+    model::Json settings = model::Json::object();
+    for (const auto& [name, value] : target.settings) settings[name] = value;
+    if (auto wrong = model::misfit(manifest::host_kind().attributes, settings, fmt::format("hosts[\"{}\"]", target.name))) {
+      io.err << fmt::format("error: '{}' is not a supctl plan: {}\n  = nothing was changed: make a new plan with 'supctl plan --out {}'\n",
+                            file, *wrong, file);
+      return std::nullopt;
+    }
   }
   if (auto missing = plan::missing_host_target(*parsed, context.plugins)) {
     io.err << fmt::format(
@@ -112,7 +124,26 @@ int apply_run(const ApplyOptions& options, const Context& context, Io& io) {
     if (!loaded) return 1;
   }
   bool failed = false;
-  auto state = open_state(state_path(options.dir, options.state, io), true, io, &failed);
+  const std::filesystem::path path = state_path(options.dir, options.state, io);
+  if (saved) {
+    // The state the plan was made against, never a new one in the wrong place: a plan made over a
+    // state (a lineage) needs that state; one made before any may start it, in a directory that exists.
+    std::error_code ec;
+    const bool state_in_dir = path == std::filesystem::path(options.dir) / ".supctl" / "state.db";
+    if (state_in_dir && !std::filesystem::is_directory(options.dir, ec)) {
+      io.err << fmt::format("error: '{}' is not a directory; nothing was changed: give the directory the plan was made in, or --state\n",
+                            options.dir);
+      return 1;
+    }
+    if (!saved->lineage.empty() && !std::filesystem::exists(path, ec)) {
+      io.err << fmt::format(
+          "error: the plan '{}' was made against a state, but there is none at '{}'; nothing was changed: run apply from the "
+          "directory the plan was made in, or pass --state\n",
+          options.plan_file, path.string());
+      return 1;
+    }
+  }
+  auto state = open_state(path, true, io, &failed);
   if (failed) return 1;
   state::LockInfo holder;
   if (!state->lock("apply", *lock_timeout, &holder)) {

@@ -135,6 +135,11 @@ std::unique_ptr<ops::Backend> make_default_backend(const std::filesystem::path& 
 }
 
 std::unique_ptr<powershell::Transport> make_transport(const ops::HostTarget& target, std::string* error) {
+  if (!target.recorded) {
+    *error = fmt::format("the plan holds no host target for '{}', so supctl does not know how to reach it; make the plan again",
+                         target.name);
+    return nullptr;
+  }
   auto transport = target.string("transport");
   std::string_view kind = transport ? *transport : std::string_view("winrm");
   if (kind == "local") return std::make_unique<powershell::LocalTransport>(powershell::LocalSettings{target.name, {}});

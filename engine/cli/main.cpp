@@ -3,6 +3,7 @@
 #include <unistd.h>
 
 #include <cstdlib>
+#include <exception>
 #include <iostream>
 #include <string>
 #include <vector>
@@ -20,7 +21,14 @@ int main(int argc, char** argv) {
   supctl::cli::Context context = supctl::cli::default_context();
   context.in = &std::cin;
   context.in_is_terminal = isatty(STDIN_FILENO) == 1;
-  int code = supctl::cli::run(args, io, context);
+  int code = 1;
+  try {
+    code = supctl::cli::run(args, io, context);
+  } catch (const std::exception& e) {
+    // Never a crash: every expected problem is reported where it happens; this is the last resort.
+    std::cerr << "error: supctl stopped on an unexpected problem: " << e.what()
+              << "\n  = nothing more was done; please report it with the command you ran\n";
+  }
   std::cout.flush();
   return code;
 }

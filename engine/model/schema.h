@@ -3,9 +3,12 @@
 
 #include <cstdint>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
+
+#include "model/json.h"
 
 namespace supctl::model {
 
@@ -82,6 +85,13 @@ struct KindSchema {
 
   const AttributeSchema* attribute(std::string_view name) const;
 };
+
+/// Whether `settings` (a resource's attributes as JSON, such as a host target a saved plan
+/// carries) fits `attributes`: every key declared, every value of its type, enum and range, tables
+/// checked field by field, secrets only as references. The first misfit as "PATH.KEY: what is
+/// wrong", never showing a value; nullopt when it fits.
+std::optional<std::string> misfit(std::span<const AttributeSchema> attributes, const Json& settings,
+                                  std::string_view path);
 
 /// Shorthands for the attributes most kinds declare.
 namespace attr {

@@ -22,6 +22,9 @@ struct HostTarget {
   /// only as its reference ({"env": NAME} or {"file": PATH}), never its value. Empty when the
   /// manifests declare no [host] for it (WinRM to `name` with the runner's credentials).
   model::AttributeMap settings;
+  /// False when a saved or fresh plan holds no target for this machine: it is never reached then
+  /// (the live transports refuse it) rather than reached with defaults.
+  bool recorded = true;
 
   /// The string setting `key` ("transport", "address", "user"), or nullopt.
   std::optional<std::string> string(std::string_view key) const { return model::string_attribute(&settings, key); }

@@ -238,6 +238,12 @@ void read_enum_reason(Reader& r, Reason& out) {
 // `settings` may hold a secret only as its reference: a value under a secret-like key that is not
 // one fails, named by its key path and never shown.
 std::optional<std::string> plaintext_secret(const Json& settings, const std::string& path) {
+  if (settings.is_array()) {
+    for (std::size_t i = 0; i < settings.size(); ++i) {
+      if (auto nested = plaintext_secret(settings[i], fmt::format("{}[{}]", path, i))) return nested;
+    }
+    return std::nullopt;
+  }
   if (!settings.is_object()) return std::nullopt;
   for (auto it = settings.begin(); it != settings.end(); ++it) {
     const std::string key_path = fmt::format("{}.{}", path, it.key());
@@ -409,7 +415,7 @@ Summary Plan::summary() const {
 
 ops::HostTarget Plan::target(std::string_view host) const {
   auto it = hosts.find(model::lower(host));
-  return it != hosts.end() ? it->second : ops::HostTarget{std::string(host), {}};
+  return it != hosts.end() ? it->second : ops::HostTarget{std::string(host), {}, false};
 }
 
 bool Plan::has_changes() const {

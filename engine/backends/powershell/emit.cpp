@@ -53,13 +53,15 @@ std::map<std::string, std::vector<plugin::Operation>> CapturingBackend::batches(
 
 EmittedScripts::EmittedScripts(const std::map<std::string, std::vector<plugin::Operation>>& reads) {
   for (const auto& [host, operations] : reads) {
-    if (!operations.empty()) phases_[host].push_back(Phase{"read", operations});
+    if (!operations.empty()) phases_[slug(host)].push_back(Phase{"read", operations});
   }
 }
 
 void EmittedScripts::add_leg(const std::string& host, std::string_view address, std::vector<plugin::Operation> operations) {
-  int number = ++legs_[host];
-  phases_[host].push_back(Phase{fmt::format("apply-{:03}-{}", number, slug(address)), std::move(operations)});
+  // By the directory the host's scripts go to: "SUP.test" and "sup.test" are one machine.
+  const std::string key = slug(host);
+  int number = ++legs_[key];
+  phases_[key].push_back(Phase{fmt::format("apply-{:03}-{}", number, slug(address)), std::move(operations)});
 }
 
 bool EmittedScripts::write(const fs::path& dir, const FragmentLookup& fragments, std::string* error) {

@@ -55,8 +55,8 @@ class EmittedScripts {
     std::string name;  ///< the file name without extension
     std::vector<plugin::Operation> operations;
   };
-  std::map<std::string, std::vector<Phase>> phases_;  ///< host -> its scripts, in order
-  std::map<std::string, int> legs_;                   ///< host -> apply legs so far
+  std::map<std::string, std::vector<Phase>> phases_;  ///< host (its directory name) -> its scripts, in order
+  std::map<std::string, int> legs_;                   ///< host (its directory name) -> apply legs so far
   int written_ = 0;
 };
 

@@ -229,6 +229,33 @@ TEST_CASE("a saved plan with a host target taken out or a secret written in is r
     CHECK(apply.err.find("hosts[\"h1.test\"].password: expected a secret reference") != std::string::npos);
     CHECK(apply.err.find(kSecret) == std::string::npos);
   }
+  SECTION("a setting of the wrong type, which a transport would choke on") {
+    json["hosts"]["h1.test"]["winrm"] = {{"port", "5986"}};
+    std::ofstream(file, std::ios::trunc) << json.dump(2);
+    auto apply = w.run({"apply", w.d(), "--plan", file.string()});
+    CHECK(apply.code == 1);
+    CHECK(apply.err == fmt::format("error: '{}' is not a supctl plan: hosts[\"h1.test\"].winrm.port: expected an integer, found a string\n"
+                                   "  = nothing was changed: make a new plan with 'supctl plan --out {}'\n",
+                                   file.string(), file.string()));
+  }
+  SECTION("a setting supctl does not know, or a transport it does not have") {
+    const bool unknown = GENERATE(true, false);
+    if (unknown) json["hosts"]["h2.test"]["proxy_command"] = "nc evil 22";
+    else json["hosts"]["h2.test"]["transport"] = "telnet";
+    std::ofstream(file, std::ios::trunc) << json.dump(2);
+    auto apply = w.run({"apply", w.d(), "--plan", file.string()});
+    CHECK(apply.code == 1);
+    CHECK(apply.err.find(unknown ? "hosts[\"h2.test\"].proxy_command: not a setting supctl knows"
+                                 : "hosts[\"h2.test\"].transport: expected one of") != std::string::npos);
+  }
+  SECTION("a password written into a list") {
+    json["hosts"]["h1.test"]["winrm"] = {{"extra", {{{"password", kSecret}}}}};
+    std::ofstream(file, std::ios::trunc) << json.dump(2);
+    auto apply = w.run({"apply", w.d(), "--plan", file.string()});
+    CHECK(apply.code == 1);
+    CHECK(apply.err.find("hosts[\"h1.test\"].winrm.extra[0].password: expected a secret reference") != std::string::npos);
+    CHECK(apply.err.find(kSecret) == std::string::npos);
+  }
   SECTION("a plan of the format before targets") {
     json["format_version"] = 1;
     std::ofstream(file, std::ios::trunc) << json.dump(2);
@@ -240,6 +267,34 @@ TEST_CASE("a saved plan with a host target taken out or a secret written in is r
   CHECK_FALSE(fs::exists(w.state_file()));
   CHECK_FALSE(w.estate.get("h1.test", "fake_file.app"));
   CHECK(w.transports.empty());
+}
+
+TEST_CASE("apply --plan never starts a new state in the wrong place") {
+  World w("wrongdir");
+  fs::path file = w.dir / "plan.json";
+  REQUIRE(w.run({"apply", w.d(), "--auto-approve"}).code == 0);  // a state with a lineage
+  w.write(kManifest + "\n[fake_file.more]\nhost = \"h2.test\"\ncontent = \"y\"\n");
+  REQUIRE(w.run({"plan", w.d(), "--out", file.string()}).code == 0);
+  fs::path elsewhere = w.dir / "elsewhere";
+  fs::create_directories(elsewhere);
+
+  SECTION("another directory, whose state does not exist") {
+    auto apply = w.run({"apply", elsewhere.string(), "--plan", file.string()});
+    CHECK(apply.code == 1);
+    CHECK(apply.err.find(fmt::format("error: the plan '{}' was made against a state, but there is none at '{}'", file.string(),
+                                     (elsewhere / ".supctl" / "state.db").string())) != std::string::npos);
+    CHECK_FALSE(fs::exists(elsewhere / ".supctl"));
+  }
+  SECTION("a directory that does not exist") {
+    auto apply = w.run({"apply", (w.dir / "typo").string(), "--plan", file.string()});
+    CHECK(apply.code == 1);
+    CHECK(apply.err.find("is not a directory; nothing was changed") != std::string::npos);
+    CHECK_FALSE(fs::exists(w.dir / "typo"));
+  }
+  CHECK_FALSE(w.estate.get("h2.test", "fake_file.more"));
+  // From the right directory it applies.
+  CHECK(w.run({"apply", w.d(), "--plan", file.string()}).code == 0);
+  CHECK(w.estate.get("h2.test", "fake_file.more"));
 }
 
 TEST_CASE("apply never prompts without a terminal and asks for yes with one") {
