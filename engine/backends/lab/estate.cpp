@@ -144,6 +144,12 @@ struct Estate::Impl {
   /// process may have written in between); under `mutex`.
   std::optional<bool> pending_lines;
   std::optional<bool> armed_faults;
+  /// The simulated clock while a transaction is open: read once, moved in memory, written back
+  /// just before the outer COMMIT (every operation moves it, and a write of its own costs as much
+  /// as the operation). `clock_marks` holds its value at each open savepoint, to undo to.
+  std::optional<std::int64_t> clock;
+  bool clock_moved = false;
+  std::vector<std::optional<std::int64_t>> clock_marks;
 
   /// Prepared once, used for every call: after `db`, so that it is finalized first.
   std::unique_ptr<storage::StatementCache> statements;
@@ -166,14 +172,24 @@ struct Estate::Impl {
     std::lock_guard guard(mutex);
     const bool outer = depth == 0;
     if (!command(outer ? "BEGIN IMMEDIATE" : "SAVEPOINT nested")) return false;
-    if (outer) pending_lines = armed_faults = std::nullopt;
+    if (outer) {
+      pending_lines = armed_faults = std::nullopt;
+      clock = std::nullopt;
+      clock_moved = false;
+    } else {
+      clock_marks.push_back(clock);
+    }
     auto undo = [&] {
       --depth;
       if (outer) {
         command("ROLLBACK");
+        clock = std::nullopt;
+        clock_moved = false;
       } else {
         command("ROLLBACK TO nested");
         command("RELEASE nested");
+        clock = clock_marks.back();
+        clock_marks.pop_back();
       }
     };
     ++depth;
@@ -188,17 +204,43 @@ struct Estate::Impl {
       undo();
       return false;
     }
+    if (outer && clock_moved && !store_clock()) {
+      undo();
+      return false;
+    }
     --depth;
     if (!command(outer ? "COMMIT" : "RELEASE nested")) {
       if (outer) {
         command("ROLLBACK");
+        clock = std::nullopt;
+        clock_moved = false;
       } else {
         command("ROLLBACK TO nested");
         command("RELEASE nested");
+        clock = clock_marks.back();
+        clock_marks.pop_back();
       }
       return false;
     }
+    if (!outer) clock_marks.pop_back();
     return true;
+  }
+
+  /// The simulated time: in a transaction the one it has moved to, else the stored one.
+  std::int64_t current_time() {
+    if (depth == 0) return meta_integer("now").value_or(kStartTime);
+    if (!clock) clock = meta_integer("now").value_or(kStartTime);
+    return *clock;
+  }
+  /// Moves the clock; only inside a transaction.
+  std::int64_t move_clock(std::int64_t seconds) {
+    clock = current_time() + seconds;
+    clock_moved = true;
+    return *clock;
+  }
+  bool store_clock() {
+    clock_moved = false;
+    return Statement(cache(), "UPDATE meta SET value = ?1 WHERE key = 'now'").bind(1, *clock).run();
   }
 
   /// Whether `table` has a row, as of the last look in this transaction.
@@ -311,8 +353,9 @@ const std::filesystem::path& Estate::dir() const { return impl_->dir; }
 void Estate::reset() {
   std::lock_guard guard(impl_->mutex);
   impl_->write([&] {
-    return impl_->exec(kResetSql) &&
-           Statement(impl_->cache(), "UPDATE meta SET value = ?1 WHERE key = 'now'").bind(1, kStartTime).run();
+    if (!impl_->exec(kResetSql)) return false;
+    impl_->move_clock(kStartTime - impl_->current_time());  // written back with the commit
+    return true;
   });
   std::error_code ec;
   for (fs::directory_iterator it(impl_->dir / "logs", ec), end; !ec && it != end; it.increment(ec)) {
@@ -639,7 +682,7 @@ void Estate::append_log(std::string_view host, std::string_view log, std::string
       return Statement(impl_->cache(), "INSERT INTO pending_log_lines(host, log, due, line) VALUES (?1, ?2, ?3, ?4)")
           .bind(1, model::lower(host))
           .bind(2, log)
-          .bind(3, impl_->meta_integer("now").value_or(kStartTime) + delay)
+          .bind(3, impl_->current_time() + delay)
           .bind(4, line)
           .run();
     });
@@ -686,19 +729,13 @@ std::filesystem::path Estate::log_path(std::string_view host, std::string_view l
 
 std::int64_t Estate::now() const {
   std::lock_guard guard(impl_->mutex);
-  return impl_->meta_integer("now").value_or(kStartTime);
+  return impl_->current_time();
 }
 
 void Estate::advance(std::int64_t seconds) {
   std::lock_guard guard(impl_->mutex);
   impl_->write([&] {
-    std::int64_t now = 0;
-    {
-      Statement update(impl_->cache(), "UPDATE meta SET value = value + ?1 WHERE key = 'now' RETURNING value");
-      if (update.bind(1, seconds).step() != SQLITE_ROW) return false;
-      now = update.integer(0);
-      if (!update.run()) return false;
-    }
+    const std::int64_t now = impl_->move_clock(seconds);
     // Lines held back by a host's log delay show up once the clock passes their time, in order.
     if (!impl_->has_pending_lines()) return true;
     Statement due(impl_->cache(), "SELECT host, log, line FROM pending_log_lines WHERE due <= ?1 ORDER BY due, id");

@@ -168,6 +168,36 @@ TEST_CASE("an interpreter that fails has its writes rolled back", "[lab][backend
   CHECK_FALSE(lab.estate().key_exists("sup01.contoso.com", kKey));
 }
 
+TEST_CASE("the clock moves one second per operation, and an operation's own waiting is undone with it", "[lab][backend]") {
+  Lab lab("clock");
+  // Waits an hour, logs, then succeeds or fails as asked: what a role install does in the lab.
+  lab.table().add("test.wait", [](Estate& estate, const std::string& host, const Json& params) {
+    estate.advance(3600);
+    estate.append_log(host, "wait.log", fmt::format("waited until {}", estate.now()));
+    OperationResult result;
+    if (params.value("fail", false)) {
+      result.failure = FailureKind::kFailed;
+      result.error = "gave up";
+    }
+    return result;
+  });
+  auto results = lab.run("sup01.contoso.com", {get_value("A"), {"test.wait", {{"fail", true}}}, {"test.wait", Json::object()},
+                                                get_value("A")});
+  REQUIRE(results.size() == 4);
+  CHECK(results[1].error == "gave up");
+  CHECK(results[2].ok());
+  // 4 operations and the hour of the one that succeeded; the failed one's hour is undone.
+  CHECK(lab.estate().now() == kStart + 4 + 3600);
+  // The log lines carry the clock as each operation saw it (files are not rolled back).
+  CHECK(lab.estate().read_log("sup01.contoso.com", "wait.log", 0) ==
+        fmt::format("waited until {}\r\nwaited until {}\r\n", kStart + 2 + 3600, kStart + 3 + 3600));
+  // Kept: a new connection to the same estate reads the same time.
+  std::string error;
+  auto again = Estate::open(lab.estate().dir(), &error);
+  REQUIRE(again);
+  CHECK(again->now() == kStart + 4 + 3600);
+}
+
 TEST_CASE("faults fail operations with their kind and default message", "[lab][backend]") {
   struct Case {
     std::string kind;
