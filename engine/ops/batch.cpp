@@ -35,10 +35,12 @@ HostTarget target_for(const plugin::Operation& operation, const HostTarget& reso
 ReadBatch::Ticket ReadBatch::add(const HostTarget& host, std::vector<plugin::Operation> operations, const TargetOf& target_of) {
   std::vector<Place> places;
   places.reserve(operations.size());
+  const std::string own = model::lower(host.name);
   for (plugin::Operation& op : operations) {
-    HostTarget target = target_for(op, host, target_of);
-    auto [it, inserted] = by_name_.emplace(model::lower(target.name), hosts_.size());
-    if (inserted) hosts_.push_back(HostBatch{std::move(target), {}, {}});
+    // A target is made (and its settings copied) only for a machine the batch does not have yet.
+    const std::string name = op.host.empty() ? own : model::lower(op.host);
+    auto [it, inserted] = by_name_.emplace(name, hosts_.size());
+    if (inserted) hosts_.push_back(HostBatch{name == own ? host : target_for(op, host, target_of), {}, {}});
     HostBatch& batch = hosts_[it->second];
     places.push_back(Place{it->second, batch.operations.size()});
     batch.operations.push_back(std::move(op));

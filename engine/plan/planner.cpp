@@ -162,8 +162,8 @@ class Planner {
       item.read_ok = !response.diagnostics.has_errors();
       out_.append(std::move(response.diagnostics));
       if (item.read_ok) {
-        item.ticket = batch.add(host_target(*in_.manifest, item.host), std::move(response.operations),
-                                [this](const std::string& host) { return host_target(*in_.manifest, host); });
+        item.ticket = batch.add(target(item.host), std::move(response.operations),
+                                [this](const std::string& host) { return target(host); });
       }
     }
     if (out_.has_errors()) return;
@@ -273,6 +273,14 @@ class Planner {
     if (change.action != Action::kNoOp) plan.changes.push_back(std::move(change));
   }
 
+  /// The target of `host` from the manifest, made once per machine.
+  const ops::HostTarget& target(const std::string& host) const {
+    std::string key = model::lower(host);
+    auto it = targets_.find(key);
+    if (it == targets_.end()) it = targets_.emplace(std::move(key), host_target(*in_.manifest, host)).first;
+    return it->second;
+  }
+
   // The target of every machine apply talks to for the plan's changes, from the manifest: apply
   // reads them from the plan.
   void record_targets(Plan& plan) const {
@@ -280,7 +288,7 @@ class Planner {
       const plugin::Plugin* plugin = kinds_.find(change.address.kind).plugin;
       std::vector<std::string> machines = plugin ? machines_of(change, *plugin) : std::vector<std::string>{change.host};
       for (const std::string& machine : machines) {
-        if (!machine.empty()) plan.hosts.emplace(model::lower(machine), host_target(*in_.manifest, machine));
+        if (!machine.empty()) plan.hosts.emplace(model::lower(machine), target(machine));
       }
     }
   }
@@ -392,6 +400,7 @@ class Planner {
   plugin::KindRegistry kinds_;
   std::vector<state::ResourceRecord> records_;  ///< sorted by address
   std::vector<Item> items_;                     ///< in apply order
+  mutable std::map<std::string, ops::HostTarget> targets_;  ///< by lower-cased machine name: target()
 };
 
 }  // namespace
