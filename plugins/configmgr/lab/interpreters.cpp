@@ -6,6 +6,7 @@
 #include <array>
 #include <cctype>
 #include <ctime>
+#include <map>
 #include <optional>
 #include <set>
 #include <string>
@@ -38,27 +39,30 @@ constexpr std::string_view kRoleKey = "HKLM\\SOFTWARE\\Microsoft\\SMS\\Operation
 /// Site versions: ConfigMgr 2007 SP2, and current branch 2403.
 constexpr std::string_view kConfigMgr2007Version = "4.00.6487.2000";
 constexpr std::string_view kCurrentBranchVersion = "5.00.9128.1000";
-/// The SUP attributes the role document keeps, with the values Add-CMSoftwareUpdatePoint gives
-/// the ones it is not passed.
-const std::array<std::pair<std::string_view, Json>, 12>& sup_defaults() {
-  static const std::array<std::pair<std::string_view, Json>, 12> kDefaults{{
-      {"active", Json(nullptr)},
-      {"anonymous_wsus_access", false},
-      {"client_connection_type", "intranet"},
-      {"connection_account", Json(nullptr)},
-      {"enable_cloud_gateway", false},
-      {"nlb_virtual_ip", Json(nullptr)},
-      {"public_virtual_ip", Json(nullptr)},
-      {"use_proxy", false},
-      {"use_proxy_for_adr", false},
-      {"wsus_iis_port", 8530},
-      {"wsus_iis_ssl_port", 8531},
-      {"wsus_ssl", false},
-  }};
-  return kDefaults;
+/// The SUP settings the role document keeps: the kind's own (kinds/software_update_point.cpp).
+std::vector<std::string_view> sup_setting_names() {
+  const Kind* sup = kind_of("software_update_point");
+  return sup ? sup->settings() : std::vector<std::string_view>{};
 }
-constexpr std::array<std::string_view, 4> kSiteSystemSettings{"public_fqdn", "fdm_operation", "use_site_server_account",
-                                                              "installation_account"};
+
+/// The value Add-CMSoftwareUpdatePoint gives a setting it is not passed; null for the others.
+Json sup_default(std::string_view name) {
+  static const std::map<std::string_view, Json> kDefaults{
+      {"anonymous_wsus_access", false}, {"client_connection_type", "intranet"}, {"enable_cloud_gateway", false},
+      {"use_proxy", false},             {"use_proxy_for_adr", false},           {"wsus_iis_port", 8530},
+      {"wsus_iis_ssl_port", 8531},      {"wsus_ssl", false},
+  };
+  auto it = kDefaults.find(name);
+  return it == kDefaults.end() ? Json(nullptr) : it->second;
+}
+/// The site system settings its document keeps as they come: the kind's own, less the proxy (which
+/// the document keeps as ConfigMgr does, without the account's site).
+std::vector<std::string_view> site_system_setting_names() {
+  const Kind* system = kind_of("site_system");
+  std::vector<std::string_view> names = system ? system->settings() : std::vector<std::string_view>{};
+  std::erase(names, "proxy");
+  return names;
+}
 
 using plugin::failed;
 using plugin::succeeded;
@@ -266,12 +270,12 @@ OperationResult get_site_system(lab::Estate& estate, const std::string& host, co
   auto fqdn = text(params, "configmgr.get_site_system", "fqdn", &error);
   if (!fqdn) return failed(error);
   Json result{{"exists", false}, {"fqdn", *fqdn}, {"site", params.value("site", Json(nullptr))}, {"proxy", nullptr}};
-  for (std::string_view key : kSiteSystemSettings) result[std::string(key)] = nullptr;
+  for (std::string_view key : site_system_setting_names()) result[std::string(key)] = nullptr;
   if (auto found = find_document(estate, host, "configmgr.site_system", *fqdn)) {
     result["exists"] = true;
     result["site"] = found->second.value("site", Json(nullptr));
     result["proxy"] = found->second.value("proxy", Json(nullptr));
-    for (std::string_view key : kSiteSystemSettings) result[std::string(key)] = found->second.value(std::string(key), Json(nullptr));
+    for (std::string_view key : site_system_setting_names()) result[std::string(key)] = found->second.value(std::string(key), Json(nullptr));
   }
   return succeeded(std::move(result));
 }
@@ -297,7 +301,7 @@ OperationResult set_site_system(lab::Estate& estate, const std::string& host, co
     document["proxy"] = proxy.is_null() ? Json(nullptr)
                                         : Json{{"server", proxy["server"]}, {"port", proxy["port"]}, {"account", proxy.value("account", Json(nullptr))}};
   }
-  for (std::string_view setting : kSiteSystemSettings) {
+  for (std::string_view setting : site_system_setting_names()) {
     if (params.contains(setting)) document[std::string(setting)] = params[std::string(setting)];
   }
   estate.put_document(host, "configmgr.site_system", key, document);
@@ -322,9 +326,10 @@ OperationResult get_sup(lab::Estate& estate, const std::string& host, const Json
 
 /// The SUP settings among `params`, checked: the manifest's names with their types.
 std::optional<std::string> sup_settings(const Json& params, Json& document) {
-  for (const auto& [name, fallback] : sup_defaults()) {
+  for (std::string_view name : sup_setting_names()) {
     std::string key(name);
     if (!params.contains(key)) continue;
+    const Json fallback = sup_default(name);
     const Json& value = params[key];
     bool ok = value.is_null() || (fallback.is_boolean() && value.is_boolean()) ||
               (fallback.is_number_integer() && value.is_number_integer()) || value.is_string() || value.is_boolean();
@@ -594,7 +599,7 @@ OperationResult add_sup(lab::Estate& estate, const std::string& host, const Json
                         site_document->value("server", host), *fqdn)};
   }
   Json document{{"site", code}};
-  for (const auto& [name, fallback] : sup_defaults()) document[std::string(name)] = fallback;
+  for (std::string_view name : sup_setting_names()) document[std::string(name)] = sup_default(name);
   if (auto bad = sup_settings(params, document)) return failed(fmt::format("{}: {}", kOperation, *bad));
   document["installed"] = false;
 
