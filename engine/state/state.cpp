@@ -163,42 +163,47 @@ struct StateStore::Impl {
   std::string user = user_name();
   std::string held_lock_id;  ///< empty: this store holds no lock
   mutable std::mutex mutex;  ///< one transaction at a time on the connection
+  /// Prepared once, used for every call (under `mutex`): after `db`, so that it is finalized first.
+  std::unique_ptr<storage::StatementCache> statements;
 
+  storage::StatementCache& cache() const { return *statements; }
   std::string last_error() const { return sqlite3_errmsg(db.get()); }
 
   bool exec(std::string_view sql) {
     return sqlite3_exec(db.get(), std::string(sql).c_str(), nullptr, nullptr, nullptr) == SQLITE_OK;
   }
+  /// One statement, prepared once (BEGIN, COMMIT, ROLLBACK).
+  bool command(std::string_view sql) { return Statement(cache(), sql).run(); }
 
   /// Runs `body` between BEGIN IMMEDIATE and COMMIT; rolls back when it returns false.
   template <typename Body>
   bool write(Body&& body, std::string* error = nullptr) {
-    if (!exec("BEGIN IMMEDIATE")) {
+    if (!command("BEGIN IMMEDIATE")) {
       if (error != nullptr) *error = last_error();
       return false;
     }
     if (!body()) {
       if (error != nullptr && error->empty()) *error = last_error();
-      exec("ROLLBACK");
+      command("ROLLBACK");
       return false;
     }
-    if (!exec("COMMIT")) {
+    if (!command("COMMIT")) {
       if (error != nullptr) *error = last_error();
-      exec("ROLLBACK");
+      command("ROLLBACK");
       return false;
     }
     return true;
   }
 
   std::optional<std::string> meta(std::string_view key_name) const {
-    Statement select(db.get(), "SELECT value FROM meta WHERE key = ?1");
+    Statement select(cache(), "SELECT value FROM meta WHERE key = ?1");
     select.bind(1, key_name);
     if (select.step() != SQLITE_ROW) return std::nullopt;
     return select.text(0);
   }
 
   bool put_meta(std::string_view key_name, std::string_view value) {
-    return Statement(db.get(), "INSERT OR IGNORE INTO meta(key, value) VALUES (?1, ?2)")
+    return Statement(cache(), "INSERT OR IGNORE INTO meta(key, value) VALUES (?1, ?2)")
         .bind(1, key_name)
         .bind(2, value)
         .run();
@@ -210,7 +215,7 @@ struct StateStore::Impl {
   }
 
   std::optional<LockInfo> read_lock() const {
-    Statement select(db.get(), "SELECT id, holder, pid, host, operation, created_at FROM lock WHERE singleton = 1");
+    Statement select(cache(), "SELECT id, holder, pid, host, operation, created_at FROM lock WHERE singleton = 1");
     if (select.step() != SQLITE_ROW) return std::nullopt;
     LockInfo info;
     info.id = select.text(0);
@@ -239,7 +244,7 @@ struct StateStore::Impl {
         held_by_other = true;
         return false;
       }
-      return Statement(db.get(),
+      return Statement(cache(),
                        "INSERT INTO lock(singleton, id, holder, pid, host, operation, created_at) "
                        "VALUES (1, ?1, ?2, ?3, ?4, ?5, ?6)")
           .bind(1, id)
@@ -261,7 +266,7 @@ struct StateStore::Impl {
   bool initialize(std::string* error) {
     std::string failure;
     bool ok = write([&] {
-      Statement tables(db.get(), "SELECT name FROM sqlite_master WHERE type = 'table'");
+      Statement tables(cache(), "SELECT name FROM sqlite_master WHERE type = 'table'");
       bool has_meta = false;
       bool has_other = false;
       int rc;
@@ -357,6 +362,7 @@ std::unique_ptr<StateStore> StateStore::open(const std::filesystem::path& path, 
   sqlite3* raw = nullptr;
   int rc = sqlite3_open_v2(path.c_str(), &raw, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, nullptr);
   impl->db.reset(raw);
+  impl->statements = std::make_unique<storage::StatementCache>(raw);
   if (rc != SQLITE_OK) {
     return fail(raw != nullptr ? sqlite3_errmsg(raw) : sqlite3_errstr(rc));
   }
@@ -399,12 +405,12 @@ std::int64_t StateStore::bump_serial() {
   std::lock_guard guard(impl_->mutex);
   std::int64_t serial = -1;
   bool ok = impl_->write([&] {
-    if (!Statement(impl_->db.get(),
+    if (!Statement(impl_->cache(),
                    "UPDATE meta SET value = CAST(CAST(value AS INTEGER) + 1 AS TEXT) WHERE key = 'serial'")
              .run()) {
       return false;
     }
-    Statement select(impl_->db.get(), "SELECT CAST(value AS INTEGER) FROM meta WHERE key = 'serial'");
+    Statement select(impl_->cache(), "SELECT CAST(value AS INTEGER) FROM meta WHERE key = 'serial'");
     if (select.step() != SQLITE_ROW) return false;
     serial = select.integer(0);
     return true;
@@ -415,7 +421,7 @@ std::int64_t StateStore::bump_serial() {
 std::vector<ResourceRecord> StateStore::resources() const {
   std::lock_guard guard(impl_->mutex);
   std::vector<ResourceRecord> records;
-  Statement select(impl_->db.get(), fmt::format("SELECT {} FROM resources", kResourceColumns));
+  Statement select(impl_->cache(), fmt::format("SELECT {} FROM resources", kResourceColumns));
   while (select.step() == SQLITE_ROW) records.push_back(read_resource(select));
   std::sort(records.begin(), records.end(),
             [](const ResourceRecord& a, const ResourceRecord& b) { return a.address < b.address; });
@@ -425,7 +431,7 @@ std::vector<ResourceRecord> StateStore::resources() const {
 std::optional<ResourceRecord> StateStore::resource(const model::Address& address) const {
   std::lock_guard guard(impl_->mutex);
   std::string text = address.str();
-  Statement select(impl_->db.get(), fmt::format("SELECT {} FROM resources WHERE address = ?1", kResourceColumns));
+  Statement select(impl_->cache(), fmt::format("SELECT {} FROM resources WHERE address = ?1", kResourceColumns));
   select.bind(1, text);
   if (select.step() != SQLITE_ROW) return std::nullopt;
   return read_resource(select);
@@ -452,7 +458,7 @@ bool StateStore::put_resource(const ResourceRecord& record, std::string* error) 
   std::string why;
   bool ok = impl_->write(
       [&] {
-        return Statement(impl_->db.get(), fmt::format("INSERT OR REPLACE INTO resources({}) VALUES "
+        return Statement(impl_->cache(), fmt::format("INSERT OR REPLACE INTO resources({}) VALUES "
                                                       "(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
                                                       kResourceColumns))
             .bind(1, address)
@@ -476,7 +482,7 @@ bool StateStore::remove_resource(const model::Address& address) {
   std::string text = address.str();
   bool removed = false;
   impl_->write([&] {
-    if (!Statement(impl_->db.get(), "DELETE FROM resources WHERE address = ?1").bind(1, text).run()) return false;
+    if (!Statement(impl_->cache(), "DELETE FROM resources WHERE address = ?1").bind(1, text).run()) return false;
     removed = sqlite3_changes(impl_->db.get()) > 0;
     return true;
   });
@@ -512,7 +518,7 @@ void StateStore::unlock() {
   std::lock_guard guard(impl_->mutex);
   if (impl_->held_lock_id.empty()) return;
   bool ok = impl_->write(
-      [&] { return Statement(impl_->db.get(), "DELETE FROM lock WHERE id = ?1").bind(1, impl_->held_lock_id).run(); });
+      [&] { return Statement(impl_->cache(), "DELETE FROM lock WHERE id = ?1").bind(1, impl_->held_lock_id).run(); });
   if (ok) impl_->held_lock_id.clear();
 }
 
@@ -534,7 +540,7 @@ bool StateStore::force_unlock(std::string_view id, std::string* error) {
       failure = fmt::format("no lock with ID '{}' (the current lock is '{}')", id, current->id);
       return false;
     }
-    return Statement(impl_->db.get(), "DELETE FROM lock WHERE id = ?1").bind(1, id).run();
+    return Statement(impl_->cache(), "DELETE FROM lock WHERE id = ?1").bind(1, id).run();
   });
   if (ok) {
     if (impl_->held_lock_id == id) impl_->held_lock_id.clear();
@@ -550,7 +556,7 @@ std::string StateStore::begin_run(std::string_view operation) {
   if (id.empty()) return {};
   std::string started_at = now_rfc3339();
   bool ok = impl_->write([&] {
-    return Statement(impl_->db.get(),
+    return Statement(impl_->cache(),
                      "INSERT INTO runs(id, operation, started_at, finished_at, status) "
                      "VALUES (?1, ?2, ?3, NULL, 'running')")
         .bind(1, id)
@@ -566,7 +572,7 @@ void StateStore::journal(std::string_view run_id, std::string_view address, std:
   std::lock_guard guard(impl_->mutex);
   std::string time = now_rfc3339();
   impl_->write([&] {
-    return Statement(impl_->db.get(),
+    return Statement(impl_->cache(),
                      "INSERT INTO journal(run_id, time, address, action, status, message) "
                      "VALUES (?1, ?2, ?3, ?4, ?5, ?6)")
         .bind(1, run_id)
@@ -583,7 +589,7 @@ void StateStore::end_run(std::string_view run_id, std::string_view status) {
   std::lock_guard guard(impl_->mutex);
   std::string finished_at = now_rfc3339();
   impl_->write([&] {
-    return Statement(impl_->db.get(), "UPDATE runs SET finished_at = ?1, status = ?2 WHERE id = ?3")
+    return Statement(impl_->cache(), "UPDATE runs SET finished_at = ?1, status = ?2 WHERE id = ?3")
         .bind(1, finished_at)
         .bind(2, status)
         .bind(3, run_id)
@@ -594,7 +600,7 @@ void StateStore::end_run(std::string_view run_id, std::string_view status) {
 std::vector<RunInfo> StateStore::runs() const {
   std::lock_guard guard(impl_->mutex);
   std::vector<RunInfo> runs;
-  Statement select(impl_->db.get(), "SELECT id, operation, started_at, finished_at, status FROM runs ORDER BY rowid");
+  Statement select(impl_->cache(), "SELECT id, operation, started_at, finished_at, status FROM runs ORDER BY rowid");
   while (select.step() == SQLITE_ROW) {
     runs.push_back(RunInfo{select.text(0), select.text(1), select.text(2), select.text(3), select.text(4)});
   }
@@ -604,7 +610,7 @@ std::vector<RunInfo> StateStore::runs() const {
 std::vector<JournalEntry> StateStore::journal_entries(std::string_view run_id) const {
   std::lock_guard guard(impl_->mutex);
   std::vector<JournalEntry> entries;
-  Statement select(impl_->db.get(), run_id.empty()
+  Statement select(impl_->cache(), run_id.empty()
                                         ? "SELECT id, run_id, time, address, action, status, message FROM journal "
                                           "ORDER BY id"
                                         : "SELECT id, run_id, time, address, action, status, message FROM journal "
