@@ -18,7 +18,7 @@ class Kind : public plugin::KindHandler {
   /// for the hierarchy, which belongs to no site).
   virtual const model::Resource* site_of(const model::Resource& resource, const model::Manifest& manifest) const = 0;
   /// The attributes that travel to the server by their manifest names: the read operation returns
-  /// each, and every operation that writes the kind takes each (kinds_test checks the fragments).
+  /// each, and every operation that writes the kind takes each (tests/plugins/fragments_test.cpp checks the fragments).
   virtual std::vector<std::string_view> settings() const { return {}; }
   /// The operation that reads the kind, then those that write its settings; empty for a kind that
   /// lives in the manifests only.

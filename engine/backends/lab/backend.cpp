@@ -110,7 +110,10 @@ std::vector<OperationResult> LabBackend::run(const ops::HostTarget& host, std::s
     }
     return true;
   });
-  if (!committed) return fail_all(plugin::failed("the lab could not commit the round trip's changes to its estate"));
+  if (!committed) {
+    return fail_all(plugin::failed(
+        "the lab could not run the round trip: its estate is in use by another supctl process (or cannot be written); try again"));
+  }
   return results;
 }
 

@@ -149,7 +149,20 @@ struct Estate::Impl {
   /// as the operation). `clock_marks` holds its value at each open savepoint, to undo to.
   std::optional<std::int64_t> clock;
   bool clock_moved = false;
-  std::vector<std::optional<std::int64_t>> clock_marks;
+  struct ClockMark {
+    std::optional<std::int64_t> clock;
+    bool moved = false;
+  };
+  std::vector<ClockMark> clock_marks;
+
+  /// Back to where the innermost savepoint began: its clock, and whether the clock had moved
+  /// then. What the two tables held may have changed with the rows put back: looked at again.
+  void undo_savepoint_state() {
+    clock = clock_marks.back().clock;
+    clock_moved = clock_marks.back().moved;
+    clock_marks.pop_back();
+    pending_lines = armed_faults = std::nullopt;
+  }
 
   /// Prepared once, used for every call: after `db`, so that it is finalized first.
   std::unique_ptr<storage::StatementCache> statements;
@@ -177,7 +190,7 @@ struct Estate::Impl {
       clock = std::nullopt;
       clock_moved = false;
     } else {
-      clock_marks.push_back(clock);
+      clock_marks.push_back(ClockMark{clock, clock_moved});
     }
     auto undo = [&] {
       --depth;
@@ -188,8 +201,7 @@ struct Estate::Impl {
       } else {
         command("ROLLBACK TO nested");
         command("RELEASE nested");
-        clock = clock_marks.back();
-        clock_marks.pop_back();
+        undo_savepoint_state();
       }
     };
     ++depth;
@@ -217,8 +229,7 @@ struct Estate::Impl {
       } else {
         command("ROLLBACK TO nested");
         command("RELEASE nested");
-        clock = clock_marks.back();
-        clock_marks.pop_back();
+        undo_savepoint_state();
       }
       return false;
     }
@@ -240,6 +251,7 @@ struct Estate::Impl {
   }
   bool store_clock() {
     clock_moved = false;
+    if (!clock) return true;
     return Statement(cache(), "UPDATE meta SET value = ?1 WHERE key = 'now'").bind(1, *clock).run();
   }
 

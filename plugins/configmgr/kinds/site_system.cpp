@@ -3,6 +3,8 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
+
 #include "model/attributes.h"
 #include "model/formats.h"
 #include "model/text.h"
@@ -91,7 +93,9 @@ class SiteSystem final : public Kind {
       return response;
     }
     Json params = std::move(*where);
-    for (const std::string& name : changed_names(request)) {
+    std::vector<std::string> names = changed_names(request);
+    std::stable_partition(names.begin(), names.end(), [](const std::string& name) { return name == "proxy"; });  // the proxy first
+    for (const std::string& name : names) {
       if (name == "proxy") {
         auto proxy = common::proxy_reference(request.references);
         if (!proxy) return cannot_change(request, "the proxy it names was not resolved at plan time; plan again");

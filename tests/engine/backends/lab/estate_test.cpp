@@ -341,6 +341,61 @@ TEST_CASE("logs are appended with CRLF and read from an offset", "[lab][estate]"
   CHECK(read_file(temp.lab() / "logs" / "sup01" / "ConfigMgr" / "SMS_SUP" / "SiteComp.log") == "line\r\n");
 }
 
+TEST_CASE("time moved in a transaction that is undone is undone, at any depth", "[lab][estate]") {
+  TempDir dir("clock-undo");
+  auto estate = open_estate(dir.lab());
+  constexpr std::int64_t kStart = 1795248000;
+  // The inner one undone before anything else read the clock in the outer one.
+  CHECK(estate->transaction([&] {
+    CHECK_FALSE(estate->transaction([&] {
+      estate->advance(5);
+      return false;
+    }));
+    return true;
+  }));
+  CHECK(estate->now() == kStart);
+  // Moved, then a nested move undone: the first move stays.
+  CHECK(estate->transaction([&] {
+    estate->advance(7);
+    CHECK_FALSE(estate->transaction([&] {
+      estate->advance(100);
+      CHECK(estate->now() == kStart + 107);
+      return false;
+    }));
+    CHECK(estate->now() == kStart + 7);
+    return true;
+  }));
+  CHECK(estate->now() == kStart + 7);
+  // The outer one undone: nothing moved.
+  CHECK_FALSE(estate->transaction([&] {
+    estate->advance(9);
+    return false;
+  }));
+  CHECK(open_estate(dir.lab())->now() == kStart + 7);
+}
+
+TEST_CASE("a delayed log line undone with its savepoint does not hide the ones still due", "[lab][estate]") {
+  TempDir dir("pending-undo");
+  auto estate = open_estate(dir.lab());
+  estate->add_host({"SUP01.contoso.com"});
+  estate->set_log_delay("sup01.contoso.com", 10);
+  estate->append_log("sup01.contoso.com", "WCM.log", "first");
+  CHECK(estate->transaction([&] {
+    // Delivered and looked at again inside a savepoint that is then undone: the line is due again.
+    CHECK_FALSE(estate->transaction([&] {
+      estate->advance(20);
+      estate->advance(1);
+      return false;
+    }));
+    estate->advance(20);
+    return true;
+  }));
+  // Files are not rolled back: the undone delivery wrote the line once, the kept one again.
+  CHECK(estate->read_log("sup01.contoso.com", "WCM.log") == "first\r\nfirst\r\n");
+  estate->advance(20);
+  CHECK(estate->read_log("sup01.contoso.com", "WCM.log") == "first\r\nfirst\r\n");
+}
+
 TEST_CASE("the clock starts at 2026-11-21T08:00:00Z and advances", "[lab][estate]") {
   TempDir temp("clock");
   auto estate = open_estate(temp.lab());
