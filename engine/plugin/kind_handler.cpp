@@ -1,39 +1,29 @@
 #include "plugin/kind_handler.h"
 
-#include <fmt/format.h>
-
 namespace supctl::plugin {
 namespace {
-
-/// A response that says `plugin` cannot `verb` the request's kind.
-template <typename Response>
-Response refused(const model::Address& address, std::string_view verb, std::string_view plugin) {
-  Response response;
-  resource_error(response.diagnostics, address, "not-implemented", fmt::format("the {} plugin cannot {} {}", plugin, verb, address.kind));
-  return response;
-}
 
 /// `call` on the handler of the request's kind, or a refusal when there is none.
 template <typename Response, typename Request, typename Call>
 Response dispatch(const KindHandlers& handlers, std::string_view plugin, const Request& request, std::string_view verb, Call call) {
   if (const KindHandler* handler = handlers.find(request.address.kind)) return call(*handler, request);
-  return refused<Response>(request.address, verb, plugin);
+  return not_implemented<Response>(request.address, plugin, verb);
 }
 
 }  // namespace
 
 ReadResponse KindHandler::read(const ReadRequest& request) const {
-  return refused<ReadResponse>(request.address, "read", schema().plugin);
+  return not_implemented<ReadResponse>(request.address, schema().plugin, "read");
 }
 
 ObserveResponse KindHandler::observe(const ObserveRequest& request) const {
-  return refused<ObserveResponse>(request.address, "read", schema().plugin);
+  return not_implemented<ObserveResponse>(request.address, schema().plugin, "read");
 }
 
 DiffResponse KindHandler::diff(const DiffRequest& request) const { return generic_diff(request); }
 
 ApplyResponse KindHandler::apply(const ApplyRequest& request) const {
-  return refused<ApplyResponse>(request.address, "change", schema().plugin);
+  return not_implemented<ApplyResponse>(request.address, schema().plugin, "change");
 }
 
 KindHandlers::KindHandlers(std::vector<std::unique_ptr<KindHandler>> handlers) : handlers_(std::move(handlers)) {

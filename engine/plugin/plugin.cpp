@@ -249,27 +249,24 @@ std::string Plugin::host_of_recorded(const model::Address& address, const model:
   return {};
 }
 
+diag::Diagnostics not_implemented_error(const model::Address& address, std::string_view plugin, std::string_view verb) {
+  diag::Diagnostics out;
+  resource_error(out, address, "not-implemented", fmt::format("the {} plugin cannot {} {} yet", plugin, verb, address.kind));
+  return out;
+}
+
 ReadResponse Plugin::read(const ReadRequest& request) const {
-  ReadResponse response;
-  resource_error(response.diagnostics, request.address, "not-implemented",
-            fmt::format("the {} plugin cannot read {} yet", name(), request.address.kind));
-  return response;
+  return not_implemented<ReadResponse>(request.address, name(), "read");
 }
 
 ObserveResponse Plugin::observe(const ObserveRequest& request) const {
-  ObserveResponse response;
-  resource_error(response.diagnostics, request.address, "not-implemented",
-            fmt::format("the {} plugin cannot read {} yet", name(), request.address.kind));
-  return response;
+  return not_implemented<ObserveResponse>(request.address, name(), "read");
 }
 
 DiffResponse Plugin::diff(const DiffRequest& request) const { return generic_diff(request); }
 
 ApplyResponse Plugin::apply(const ApplyRequest& request) const {
-  ApplyResponse response;
-  resource_error(response.diagnostics, request.address, "not-implemented",
-            fmt::format("the {} plugin cannot change {} yet", name(), request.address.kind));
-  return response;
+  return not_implemented<ApplyResponse>(request.address, name(), "change");
 }
 
 VerifyResponse Plugin::verify(const VerifyRequest& request) const {

@@ -201,6 +201,16 @@ class KindRegistry {
 /// An error about one resource: its address is the diagnostic's address and key path.
 diag::Diagnostic& resource_error(diag::Diagnostics& out, const model::Address& address, std::string code, std::string summary);
 
+/// The "not-implemented" error of a kind a plugin cannot yet `verb` ("read", "change"): what the
+/// Plugin and KindHandler defaults, and a dispatch to a kind no handler owns, answer with.
+diag::Diagnostics not_implemented_error(const model::Address& address, std::string_view plugin, std::string_view verb);
+template <typename Response>
+Response not_implemented(const model::Address& address, std::string_view plugin, std::string_view verb) {
+  Response response;
+  response.diagnostics = not_implemented_error(address, plugin, verb);
+  return response;
+}
+
 /// What to check when a read failed because the host was unreachable or refused the account.
 struct ReadAdvice {
   std::string_view unreachable = "check that the host is up and that supctl can reach it";
