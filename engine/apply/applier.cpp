@@ -7,6 +7,7 @@
 #include <mutex>
 
 #include "apply/legs.h"
+#include "model/parallel.h"
 #include "model/text.h"
 #include "ops/batch.h"
 #include "plan/requests.h"
@@ -146,7 +147,7 @@ class Applier {
     while (send_legs(works)) {
     }
     // Evidence from the logs, then the deferred read-backs in one request per host.
-    ops::parallel_for(works.size(), options_.parallelism, [&](std::size_t i) {
+    model::parallel_for(works.size(), options_.parallelism, [&](std::size_t i) {
       Work& work = works[i];
       if (work.failed || !work.watch) return;
       if (auto why = work.watch->verdict()) fail_work(work, *why);
@@ -256,7 +257,7 @@ class Applier {
     if (by_host.empty()) return false;
     std::vector<std::pair<ops::HostTarget, std::vector<Leg>>*> requests;
     for (auto& [host, slot] : by_host) requests.push_back(&slot);
-    ops::parallel_for(requests.size(), options_.parallelism, [&](std::size_t r) {
+    model::parallel_for(requests.size(), options_.parallelism, [&](std::size_t r) {
       auto& [target, legs] = *requests[r];
       std::vector<plugin::Operation> batch;
       for (const Leg& leg : legs) {

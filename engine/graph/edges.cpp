@@ -53,6 +53,12 @@ class ResourceEdges {
   std::vector<plugin::Edge>& out_;
 };
 
+/// Whether an attribute of this schema can imply an edge: most cannot, and their reason is never
+/// formatted.
+bool may_name_resources(const model::AttributeSchema& schema) {
+  return schema.type == AttrType::kReference || schema.type == AttrType::kAddressList || schema.type == AttrType::kTable;
+}
+
 }  // namespace
 
 std::vector<plugin::Edge> manifest_edges(const model::Manifest& manifest, std::span<const model::KindSchema* const> kinds,
@@ -67,9 +73,8 @@ std::vector<plugin::Edge> manifest_edges(const model::Manifest& manifest, std::s
     if (kind == by_name.end()) continue;  // an unknown kind is the validator's
     ResourceEdges edges(resource, out);
     for (const model::Attribute& attribute : resource.attributes) {
-      if (const model::AttributeSchema* schema = kind->second->attribute(attribute.name)) {
-        edges.add(*schema, attribute.value, fmt::format("{}.{}", resource.kind(), attribute.name));
-      }
+      const model::AttributeSchema* schema = kind->second->attribute(attribute.name);
+      if (schema && may_name_resources(*schema)) edges.add(*schema, attribute.value, fmt::format("{}.{}", resource.kind(), attribute.name));
     }
   }
   for (const plugin::Plugin* plugin : plugins) {

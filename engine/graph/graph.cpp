@@ -206,7 +206,7 @@ struct Graph::Impl {
 
 Graph Graph::build(std::vector<Address> vertices, std::vector<Edge> edges, diag::Diagnostics& out) {
   auto impl = std::make_unique<Impl>();
-  std::sort(vertices.begin(), vertices.end());
+  if (!std::is_sorted(vertices.begin(), vertices.end())) std::sort(vertices.begin(), vertices.end());  // a manifest's come sorted
   vertices.erase(std::unique(vertices.begin(), vertices.end()), vertices.end());
   impl->vertices = std::move(vertices);
 

@@ -6,10 +6,12 @@
 #include <algorithm>
 #include <fstream>
 #include <map>
+#include <optional>
 #include <toml++/toml.h>
 
 #include "diag/redact.h"
 #include "diag/suggest.h"
+#include "model/parallel.h"
 
 namespace supctl::manifest {
 namespace {
@@ -292,30 +294,51 @@ std::vector<ManifestFile> read_directory(const fs::path& dir, Diagnostics& out) 
 
 std::vector<model::Resource> load(std::vector<ManifestFile> files, const KindTable& kinds, diag::SourceSet& sources,
                                   Diagnostics& out) {
+  // Files parse on every core at once; what they declare is then taken in file order, so that
+  // duplicates and diagnostics come out as they would one file at a time.
+  struct Parsed {
+    FileId id = diag::kNoFile;
+    bool utf16 = false;
+    std::size_t bad_byte = std::string_view::npos;  ///< the first byte that is not UTF-8
+    std::optional<toml::table> root;
+    std::optional<toml::parse_error> error;
+  };
+  std::vector<Parsed> parsed(files.size());
+  for (std::size_t i = 0; i < files.size(); ++i) parsed[i].id = sources.add(std::move(files[i].name), std::move(files[i].text));
+  model::parallel_for(parsed.size(), model::cores(), [&](std::size_t i) {
+    Parsed& file = parsed[i];
+    const SourceFile& source = *sources.file(file.id);
+    std::string_view text(source.text());
+    file.utf16 = text.starts_with("\xFF\xFE") || text.starts_with("\xFE\xFF");
+    if (!file.utf16) file.bad_byte = invalid_utf8_offset(text);
+    if (file.utf16 || file.bad_byte != std::string_view::npos) return;
+    try {
+      file.root = toml::parse(text, std::string_view(source.name()));
+    } catch (const toml::parse_error& e) {
+      file.error = e;
+    }
+  });
+
   std::vector<model::Resource> resources;
   std::map<model::Address, SourceRange> seen;
-  for (ManifestFile& file : files) {
-    FileId id = sources.add(std::move(file.name), std::move(file.text));
+  for (Parsed& file : parsed) {
+    FileId id = file.id;
     const SourceFile& source = *sources.file(id);
-    std::string_view text(source.text());
-    if (text.starts_with("\xFF\xFE") || text.starts_with("\xFE\xFF")) {
+    if (file.utf16) {
       auto& d = out.error("invalid-utf8", fmt::format("'{}' is UTF-16; manifests are UTF-8", source.name()));
       d.range = SourceRange{id, {}, {}};
       d.help = "save the file as UTF-8";
       continue;
     }
-    if (std::size_t bad = invalid_utf8_offset(text); bad != std::string_view::npos) {
-      auto& d = out.error("invalid-utf8", fmt::format("invalid UTF-8 byte 0x{:02X}", static_cast<unsigned char>(text[bad])));
+    if (std::size_t bad = file.bad_byte; bad != std::string_view::npos) {
+      auto& d = out.error("invalid-utf8", fmt::format("invalid UTF-8 byte 0x{:02X}", static_cast<unsigned char>(source.text()[bad])));
       d.range = SourceRange{id, source.position_of_byte(bad), source.position_of_byte(bad + 1)};
       d.detail = "manifests are UTF-8 text";
       d.help = "save the file as UTF-8";
       continue;
     }
-    toml::table root;
-    try {
-      root = toml::parse(text, std::string_view(source.name()));
-    } catch (const toml::parse_error& e) {
-      std::string description(e.description());
+    if (const std::optional<toml::parse_error>& e = file.error) {
+      std::string description(e->description());
       std::string detail;
       if (description.starts_with("Error while parsing ")) {
         auto colon = description.find(": ");
@@ -325,13 +348,14 @@ std::vector<model::Resource> load(std::vector<ManifestFile> files, const KindTab
         }
       }
       auto& d = out.error("toml-syntax", "invalid TOML: " + lower_first(description));
-      SourceRange range{id, source.position(e.source().begin.line, e.source().begin.column), {}};
+      SourceRange range{id, source.position(e->source().begin.line, e->source().begin.column), {}};
       range.end = source.position_of_byte(range.begin.byte + 1);
       d.range = range;
       d.detail = detail;
       continue;
     }
-    FileLoader(id, source, kinds, out, seen, resources).run(root);
+    FileLoader(id, source, kinds, out, seen, resources).run(*file.root);
+    file.root.reset();  // done with: its nodes go before the next file's resources are made
   }
   return resources;
 }

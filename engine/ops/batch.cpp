@@ -3,29 +3,11 @@
 #include <fmt/format.h>
 
 #include <algorithm>
-#include <atomic>
-#include <thread>
 
+#include "model/parallel.h"
 #include "model/text.h"
 
 namespace supctl::ops {
-
-void parallel_for(std::size_t count, int parallelism, const std::function<void(std::size_t)>& work) {
-  std::size_t threads = std::min<std::size_t>(count, static_cast<std::size_t>(std::max(1, parallelism)));
-  if (threads <= 1) {
-    for (std::size_t i = 0; i < count; ++i) work(i);
-    return;
-  }
-  std::atomic<std::size_t> next{0};
-  std::vector<std::thread> pool;
-  pool.reserve(threads);
-  for (std::size_t t = 0; t < threads; ++t) {
-    pool.emplace_back([&] {
-      for (std::size_t i = next++; i < count; i = next++) work(i);
-    });
-  }
-  for (std::thread& thread : pool) thread.join();
-}
 
 HostTarget target_for(const plugin::Operation& operation, const HostTarget& resource, const TargetOf& target_of) {
   if (operation.host.empty() || model::lower(operation.host) == model::lower(resource.name)) return resource;
@@ -50,7 +32,7 @@ ReadBatch::Ticket ReadBatch::add(const HostTarget& host, std::vector<plugin::Ope
 }
 
 void ReadBatch::run(Backend& backend, int parallelism) {
-  parallel_for(hosts_.size(), parallelism, [&](std::size_t i) {
+  model::parallel_for(hosts_.size(), parallelism, [&](std::size_t i) {
     HostBatch& batch = hosts_[i];
     if (batch.operations.empty()) return;
     batch.results = backend.run(batch.target, batch.operations);

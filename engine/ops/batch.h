@@ -49,7 +49,4 @@ class ReadBatch {
   std::vector<std::vector<plugin::OperationResult>> results_;  ///< by ticket, after run()
 };
 
-/// Runs `work(i)` for i in [0, count) on up to `parallelism` threads; returns when all are done.
-void parallel_for(std::size_t count, int parallelism, const std::function<void(std::size_t)>& work);
-
 }  // namespace supctl::ops

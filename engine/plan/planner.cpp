@@ -228,14 +228,13 @@ class Planner {
     return rotated;
   }
 
+  // Diffs one item and adds its change to the plan, unless there is nothing to do; the item's
+  // maps move into the change, so nothing reads the item after.
   void diff_item(Item& item, const graph::Graph& graph, Plan& plan) {
     const model::KindSchema& schema = *item.kind.schema;
     Change change;
     change.address = item.address;
     change.host = item.host;
-    change.desired = item.desired_map;
-    change.references = item.references;
-    change.observed = item.observed;
     std::vector<std::string> rotated;
     if (item.desired) rotated = rotated_secrets(item, change);
 
@@ -249,7 +248,6 @@ class Planner {
 
     if (item.desired) {
       change.allow_destroy = item.desired->boolean("allow_destroy").value_or(false);
-      for (const Address& dependency : graph.dependencies(item.address)) change.depends_on.push_back(dependency.str());
     } else {
       change.allow_destroy = item.record->allow_destroy;
       change.reason = Reason::kRemovedFromManifest;
@@ -268,9 +266,18 @@ class Planner {
     }
     change.destroy_needs_consent = schema.destroy_needs_consent && change.destructive();
     if (item.desired) change.reason = reason_for(item, change, rotated);
-    change.also_on = other_hosts(item, change);
     record_drift(item, plan);
-    if (change.action != Action::kNoOp) plan.changes.push_back(std::move(change));
+    if (change.action == Action::kNoOp) return;  // most of a converged plan: nothing more to copy
+
+    // The item is done with: its maps move into the change.
+    change.desired = std::move(item.desired_map);
+    change.references = std::move(item.references);
+    change.observed = std::move(item.observed);
+    if (item.desired) {
+      for (const Address& dependency : graph.dependencies(item.address)) change.depends_on.push_back(dependency.str());
+    }
+    change.also_on = other_hosts(item, change);
+    plan.changes.push_back(std::move(change));
   }
 
   /// The target of `host` from the manifest, made once per machine.

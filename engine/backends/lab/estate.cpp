@@ -6,6 +6,7 @@
 #include <exception>
 #include <fstream>
 #include <iterator>
+#include <map>
 #include <mutex>
 #include <nlohmann/json.hpp>
 #include <system_error>
@@ -154,14 +155,35 @@ struct Estate::Impl {
     bool moved = false;
   };
   std::vector<ClockMark> clock_marks;
+  /// The registry values of each host read in the current outer transaction, by host key, then
+  /// (path key, name key): a host's are read whole at the first look (a plan reads nearly all of
+  /// them, one at a time). A value written or deleted is written or deleted here too; a key
+  /// deleted, an undo or a new outer transaction forgets them all. Under `mutex`.
+  using HostValues = std::map<std::pair<std::string, std::string>, RegistryValue>;
+  std::map<std::string, HostValues, std::less<>> registry;
 
   /// Back to where the innermost savepoint began: its clock, and whether the clock had moved
-  /// then. What the two tables held may have changed with the rows put back: looked at again.
+  /// then. What the tables held may have changed with the rows put back: looked at again.
   void undo_savepoint_state() {
     clock = clock_marks.back().clock;
     clock_moved = clock_marks.back().moved;
     clock_marks.pop_back();
     pending_lines = armed_faults = std::nullopt;
+    registry.clear();
+  }
+
+  /// A host's registry values, from `registry` (filled first when it does not have them); only
+  /// inside a transaction, which no other connection can write under.
+  const HostValues& host_values(const std::string& host_key) {
+    auto it = registry.find(host_key);
+    if (it != registry.end()) return it->second;
+    HostValues values;
+    Statement select(cache(), "SELECT path_key, name_key, type, data FROM registry_values WHERE host_key = ?1");
+    select.bind(1, host_key);
+    while (select.step() == SQLITE_ROW) {
+      values.emplace(std::pair{select.text(0), select.text(1)}, RegistryValue{select.text(2), from_text(select.text(3))});
+    }
+    return registry.emplace(host_key, std::move(values)).first->second;
   }
 
   /// Prepared once, used for every call: after `db`, so that it is finalized first.
@@ -187,6 +209,7 @@ struct Estate::Impl {
     if (!command(outer ? "BEGIN IMMEDIATE" : "SAVEPOINT nested")) return false;
     if (outer) {
       pending_lines = armed_faults = std::nullopt;
+      registry.clear();
       clock = std::nullopt;
       clock_moved = false;
     } else {
@@ -365,6 +388,7 @@ const std::filesystem::path& Estate::dir() const { return impl_->dir; }
 void Estate::reset() {
   std::lock_guard guard(impl_->mutex);
   impl_->write([&] {
+    impl_->registry.clear();
     if (!impl_->exec(kResetSql)) return false;
     impl_->move_clock(kStartTime - impl_->current_time());  // written back with the commit
     return true;
@@ -435,6 +459,7 @@ bool Estate::delete_key(std::string_view host, std::string_view key) {
       existed = select.step() == SQLITE_ROW;
     }
     if (!existed) return true;
+    impl_->registry.clear();
     // substr() rather than LIKE: key names may hold '%' and '_'.
     constexpr std::string_view kWhere =
         " WHERE host_key = ?1 AND (path_key = ?2 OR substr(path_key, 1, length(?3)) = ?3)";
@@ -454,6 +479,12 @@ bool Estate::delete_key(std::string_view host, std::string_view key) {
 
 std::optional<RegistryValue> Estate::value(std::string_view host, std::string_view key, std::string_view name) const {
   std::lock_guard guard(impl_->mutex);
+  if (impl_->depth > 0) {
+    const Impl::HostValues& values = impl_->host_values(model::lower(host));
+    auto it = values.find(std::pair{model::lower(trim_key(key)), model::lower(name)});
+    if (it == values.end()) return std::nullopt;
+    return it->second;
+  }
   Statement select(impl_->cache(),
                    "SELECT type, data FROM registry_values WHERE host_key = ?1 AND path_key = ?2 AND name_key = ?3");
   select.bind(1, model::lower(host)).bind(2, model::lower(trim_key(key))).bind(3, model::lower(name));
@@ -465,6 +496,9 @@ void Estate::set_value(std::string_view host, std::string_view key, std::string_
   const std::string host_key = model::lower(host);
   impl_->write([&] {
     impl_->create_keys(host_key, key);
+    if (auto known = impl_->registry.find(host_key); known != impl_->registry.end()) {
+      known->second.insert_or_assign(std::pair{model::lower(trim_key(key)), model::lower(name)}, value);
+    }
     return Statement(impl_->cache(),
                      "INSERT INTO registry_values(host_key, path_key, name_key, name, type, data) "
                      "VALUES (?1, ?2, ?3, ?4, ?5, ?6) "
@@ -482,6 +516,9 @@ void Estate::set_value(std::string_view host, std::string_view key, std::string_
 bool Estate::delete_value(std::string_view host, std::string_view key, std::string_view name) {
   bool deleted = false;
   bool committed = impl_->write([&] {
+    if (auto known = impl_->registry.find(model::lower(host)); known != impl_->registry.end()) {
+      known->second.erase(std::pair{model::lower(trim_key(key)), model::lower(name)});
+    }
     bool ok = Statement(impl_->cache(),
                         "DELETE FROM registry_values WHERE host_key = ?1 AND path_key = ?2 AND name_key = ?3")
                   .bind(1, model::lower(host))

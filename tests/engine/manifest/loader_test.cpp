@@ -77,6 +77,29 @@ TEST_CASE("a resource defined in two files names both places") {
         "   |       ^^^\n\n");
 }
 
+TEST_CASE("files parsed at once report in file order, and a duplicate names the first file") {
+  // More files than cores: each one's errors in its own place, the duplicate's first definition
+  // in the file that comes first, whichever thread parsed it.
+  std::vector<ManifestFile> files;
+  for (int i = 0; i < 12; ++i) {
+    std::string text = i % 4 == 1 ? "[site.PR1]\ntype = \n" : fmt::format("[registry_key.k{}]\nhost = \"h.lab\"\nkey = 'HKLM\\S\\K{}'\n", i, i);
+    files.push_back({fmt::format("f{:02}.toml", i), text});
+  }
+  files.push_back({"f12.toml", "[registry_key.k0]\nhost = \"h.lab\"\nkey = 'HKLM\\S\\K0'\n"});
+  files.push_back({"f13.toml", "[hierarchy]\nname = \"lab\"\nconfigmgr = \"current-branch\"\n[host.\"h.lab\"]\ntransport = \"lab\"\n"});
+  auto v = validate(files);
+  std::vector<std::string> places;
+  for (const auto& d : v->result.diagnostics.all()) places.push_back(fmt::format("{} {}", d.code, v->sources.file(d.range->file)->name()));
+  CHECK(places == std::vector<std::string>{"toml-syntax f01.toml", "toml-syntax f05.toml", "toml-syntax f09.toml",
+                                            "duplicate-resource f12.toml"});
+  files.erase(std::remove_if(files.begin(), files.end(), [](const auto& f) { return f.text.starts_with("[site"); }), files.end());
+  v = validate(files);
+  INFO(v->text());
+  REQUIRE(v->result.diagnostics.all().size() == 1);
+  CHECK(v->text().find("--> f12.toml:1:15") != std::string::npos);
+  CHECK(v->text().find("first defined here\n  --> f00.toml:1:15") != std::string::npos);
+}
+
 TEST_CASE("ten thousand nested tables are refused without a crash") {
   std::string header = "[site.PR1";
   for (int i = 0; i < 10000; ++i) header += ".x";

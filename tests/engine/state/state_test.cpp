@@ -7,6 +7,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <catch2/catch.hpp>
 #include <chrono>
 #include <filesystem>
@@ -305,6 +306,35 @@ TEST_CASE("resources are listed sorted by address") {
       Address{"wsus_server", "a.lab"}, Address{"wsus_server", "b.lab"},
   };
   CHECK(listed == expected);
+}
+
+TEST_CASE("many resources are read whole and sorted as addresses compare, bytes unsigned") {
+  TempDir dir("many");
+  auto store = open_store(dir.db());
+  // More records than one thread parses, written in reverse; names past ASCII sort after 'z'.
+  constexpr int kRecords = 1000;
+  std::vector<std::string> names = {"z", "\xC3\xA9t\xC3\xA9", "A", "a"};
+  for (int i = kRecords - 1; i >= 0; --i) names.push_back(fmt::format("v{:04}", i));
+  for (const std::string& name : names) {
+    ResourceRecord record;
+    record.address = Address{"registry_value", name};
+    record.attributes["name"] = name;
+    record.attributes["data"] = static_cast<int>(name.size());
+    record.fingerprints["password"] = "ab12";
+    std::string error;
+    REQUIRE(store->put_resource(record, &error));
+  }
+  auto records = store->resources();
+  REQUIRE(records.size() == names.size());
+  std::sort(names.begin(), names.end());
+  for (std::size_t i = 0; i < names.size(); ++i) {
+    INFO(i);
+    CHECK(records[i].address.name == names[i]);
+    CHECK(records[i].attributes.at("name") == names[i]);
+    CHECK(records[i].attributes.at("data") == static_cast<int>(names[i].size()));
+    CHECK(records[i].fingerprints.at("password") == "ab12");
+  }
+  CHECK(records.back().address.name == "\xC3\xA9t\xC3\xA9");
 }
 
 TEST_CASE("the database is in WAL mode") {

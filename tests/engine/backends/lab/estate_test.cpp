@@ -396,6 +396,54 @@ TEST_CASE("a delayed log line undone with its savepoint does not hide the ones s
   CHECK(estate->read_log("sup01.contoso.com", "WCM.log") == "first\r\nfirst\r\n");
 }
 
+TEST_CASE("values read in a transaction see its writes, its undos and nothing stale", "[lab][estate]") {
+  TempDir dir("registry-in-transaction");
+  auto estate = open_estate(dir.lab());
+  estate->set_value("sup01", kKey, "Kept", {"dword", 1});
+  estate->set_value("sup01", kKey, "Gone", {"string", "x"});
+  estate->set_value("sup01", std::string(kKey) + "\\Sub", "Below", {"dword", 2});
+  CHECK(estate->transaction([&] {
+    CHECK(estate->value("SUP01", kKey, "kept")->data == 1);  // the host's values are read here
+    estate->set_value("sup01", kKey, "Kept", {"qword", 10});
+    CHECK(estate->value("sup01", kKey, "KEPT")->type == "qword");
+    CHECK(estate->value("sup01", kKey, "Kept")->data == 10);
+    estate->set_value("sup01", kKey, "New", {"multi_string", Json::array({"a"})});
+    CHECK(estate->value("sup01", kKey, "new")->data == Json::array({"a"}));
+    CHECK(estate->delete_value("sup01", kKey, "gone"));
+    CHECK_FALSE(estate->value("sup01", kKey, "Gone"));
+    // A savepoint undone puts back what it wrote: the values read after are the kept ones.
+    CHECK_FALSE(estate->transaction([&] {
+      estate->set_value("sup01", kKey, "Kept", {"dword", 99});
+      CHECK(estate->value("sup01", kKey, "Kept")->data == 99);
+      return false;
+    }));
+    CHECK(estate->value("sup01", kKey, "Kept")->data == 10);
+    CHECK(estate->delete_key("sup01", std::string(kKey) + "\\Sub"));
+    CHECK_FALSE(estate->value("sup01", std::string(kKey) + "\\Sub", "Below"));
+    return true;
+  }));
+  // Another connection writes between two transactions: the next one reads its value.
+  CHECK(estate->transaction([&] { return estate->value("sup01", kKey, "Kept").has_value(); }));
+  open_estate(dir.lab())->set_value("sup01", kKey, "Kept", {"dword", 7});
+  CHECK(estate->transaction([&] {
+    CHECK(estate->value("sup01", kKey, "Kept")->data == 7);
+    return true;
+  }));
+  // An outer transaction undone: none of its writes are read after it.
+  CHECK_FALSE(estate->transaction([&] {
+    CHECK(estate->value("sup01", kKey, "Kept")->data == 7);
+    estate->set_value("sup01", kKey, "Kept", {"dword", 8});
+    return false;
+  }));
+  CHECK(estate->value("sup01", kKey, "Kept")->data == 7);
+  CHECK(estate->transaction([&] {
+    CHECK(estate->value("sup01", kKey, "Kept")->data == 7);
+    CHECK(estate->value("sup01", kKey, "New")->data == Json::array({"a"}));
+    CHECK_FALSE(estate->value("sup01", kKey, "Gone"));
+    return true;
+  }));
+}
+
 TEST_CASE("the clock starts at 2026-11-21T08:00:00Z and advances", "[lab][estate]") {
   TempDir temp("clock");
   auto estate = open_estate(temp.lab());

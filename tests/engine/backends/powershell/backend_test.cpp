@@ -16,6 +16,7 @@
 #include "diag/render.h"
 #include "fakes/fake_plugin.h"
 #include "manifest/validate.h"
+#include "model/parallel.h"
 #include "ops/batch.h"
 #include "plan/planner.h"
 
@@ -265,7 +266,7 @@ TEST_CASE("hosts run in parallel and each host's transport is used by one run at
   Transports transports;
   PowerShellBackend backend(demo_fragments(), transports.factory());
   std::vector<Operation> batch{{"demo.get", {{"value", 1}}}};
-  ops::parallel_for(64, 8, [&](std::size_t i) {
+  model::parallel_for(64, 8, [&](std::size_t i) {
     auto results = backend.run(ops::HostTarget{fmt::format("h{}.test", i % 4), {}}, batch);
     CHECK(results.size() == 1);
   });
