@@ -1,67 +1,22 @@
-// supctl_bench_lab: the lab estate end to end through the real `supctl` program, against the cost
-// of parsing the same manifests with toml++ alone. Generates V registry values over H lab hosts in
-// a temporary directory, then runs `supctl lab init`, `supctl apply --lab` (every value new) and
-// `supctl plan --lab --detailed-exitcode` (converged, exit 0) as child processes, and reports
-// wall seconds, microseconds per resource, the plan's ratio to the raw parse, and peak memory of
-// each child, as JSON.
+#include "lab.h"
 
 #include <fmt/format.h>
-#include <sys/resource.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <chrono>
-#include <cstdlib>
-#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <iostream>
-#include <nlohmann/json.hpp>
 #include <string>
 #include <toml++/toml.h>
 #include <vector>
 
+namespace supctl::bench {
 namespace {
 
 namespace fs = std::filesystem;
 using Clock = std::chrono::steady_clock;
-
-struct Run {
-  int exit_code = -1;
-  double seconds = 0;
-  double peak_mib = 0;  ///< the child's peak resident memory
-};
-
-/// Runs `supctl ARGS...` with its output sent to `log`, and times it.
-Run run_supctl(const std::vector<std::string>& args, const fs::path& log) {
-  std::vector<char*> argv;
-  std::string program = SUPCTL_PROGRAM;
-  argv.push_back(program.data());
-  std::vector<std::string> copies = args;
-  for (std::string& a : copies) argv.push_back(a.data());
-  argv.push_back(nullptr);
-  auto start = Clock::now();
-  pid_t pid = fork();
-  if (pid == 0) {
-    FILE* out = std::fopen(log.c_str(), "w");
-    if (out) {
-      dup2(fileno(out), 1);
-      dup2(fileno(out), 2);
-    }
-    execv(program.c_str(), argv.data());
-    _exit(127);
-  }
-  Run run;
-  int status = 0;
-  rusage usage{};
-  if (pid > 0 && wait4(pid, &status, 0, &usage) == pid) {
-    run.seconds = std::chrono::duration<double>(Clock::now() - start).count();
-    run.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
-    run.peak_mib = static_cast<double>(usage.ru_maxrss) / 1024.0;
-  }
-  return run;
-}
 
 /// The manifests: a hierarchy, H hosts on the lab transport, V registry values spread over them
 /// (100 values to a key), in one file per host.
@@ -101,73 +56,65 @@ double parse_seconds(const std::vector<fs::path>& files, int rounds) {
   return best;
 }
 
-nlohmann::ordered_json figures(const char* phase, const Run& run, std::size_t resources) {
+Figures figures(const char* phase, const Run& run, std::size_t resources) {
   return {{"phase", phase},
           {"exit_code", run.exit_code},
           {"seconds", run.seconds},
+          {"cpu_seconds", run.cpu_seconds},
           {"microseconds_per_resource", run.seconds * 1e6 / static_cast<double>(resources)},
           {"peak_mib", run.peak_mib}};
 }
 
 }  // namespace
 
-int main(int argc, char** argv) {
-  std::size_t values = 10000, hosts = 10;
-  int rounds = 3;
-  for (int i = 1; i + 1 < argc; i += 2) {
-    if (std::strcmp(argv[i], "--values") == 0) values = std::strtoull(argv[i + 1], nullptr, 10);
-    else if (std::strcmp(argv[i], "--hosts") == 0) hosts = std::max<std::size_t>(1, std::strtoull(argv[i + 1], nullptr, 10));
-    else if (std::strcmp(argv[i], "--rounds") == 0) rounds = std::max(1, std::atoi(argv[i + 1]));
-    else {
-      std::cerr << "usage: supctl_bench_lab [--values V] [--hosts H] [--rounds R]\n";
-      return 1;
-    }
-  }
+Figures lab_figures(const LabOptions& options) {
+  const std::size_t values = options.values;
   std::string pattern = (fs::temp_directory_path() / "supctl-bench-lab-XXXXXX").string();
-  if (!mkdtemp(pattern.data())) {
-    std::cerr << "cannot make a temporary directory\n";
-    return 1;
-  }
+  if (!mkdtemp(pattern.data())) return Figures{{"error", "cannot make a temporary directory"}};
   const fs::path dir = pattern;
   const fs::path log = dir / "supctl.log";
   const fs::path manifests = dir / "manifests";
   fs::create_directories(manifests);
-  std::vector<fs::path> files = generate(manifests, values, hosts);
+  std::vector<fs::path> files = generate(manifests, values, options.hosts);
   const std::string d = manifests.string();
 
-  nlohmann::ordered_json phases = nlohmann::ordered_json::array();
-  bool ok = true;
-  auto check = [&](const char* phase, const Run& run, int expected) {
-    if (run.exit_code == expected) return true;
-    std::ifstream in(log);
-    std::cerr << phase << " exited " << run.exit_code << " (expected " << expected << "):\n" << in.rdbuf() << "\n";
-    ok = false;
-    return false;
+  Figures phases = Figures::array();
+  std::string error;
+  auto run = [&](const char* phase, std::vector<std::string> args, int expected) {
+    Run result = run_program(options.program, args, log);
+    if (result.exit_code != expected && error.empty()) {
+      std::ifstream in(log);
+      error = fmt::format("{} exited {} (expected {}): {}", phase, result.exit_code, expected,
+                          std::string(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()));
+    }
+    return result;
   };
-  const double parse = parse_seconds(files, std::max(rounds, 5));
-  Run init = run_supctl({"lab", "init", d}, log);
-  if (check("lab init", init, 0)) phases.push_back(figures("lab init", init, values));
-  Run apply = run_supctl({"apply", d, "--lab", "--auto-approve"}, log);
-  if (ok && check("apply", apply, 0)) phases.push_back(figures("apply --lab (all new)", apply, values));
+  const double parse = parse_seconds(files, std::max(options.rounds, 5));
+  Run init = run("lab init", {"lab", "init", d}, 0);
+  if (error.empty()) phases.push_back(figures("lab init", init, values));
+  Run apply = run("apply", {"apply", d, "--lab", "--auto-approve"}, 0);
+  if (error.empty()) phases.push_back(figures("apply --lab (all new)", apply, values));
   std::vector<Run> plans;
-  for (int r = 0; ok && r < rounds; ++r) {
-    Run plan = run_supctl({"plan", d, "--lab", "--detailed-exitcode"}, log);
-    if (!check("plan", plan, 0)) break;
-    plans.push_back(plan);
+  for (int r = 0; error.empty() && r < options.rounds; ++r) {
+    Run plan = run("plan", {"plan", d, "--lab", "--detailed-exitcode"}, 0);
+    if (error.empty()) plans.push_back(plan);
   }
-  nlohmann::ordered_json out;
+  Figures out;
   out["values"] = values;
-  out["hosts"] = hosts;
+  out["hosts"] = options.hosts;
   out["toml_parse_seconds"] = parse;
   if (!plans.empty()) {
     std::sort(plans.begin(), plans.end(), [](const Run& a, const Run& b) { return a.seconds < b.seconds; });
     const Run& median = plans[plans.size() / 2];
     phases.push_back(figures("plan --lab (converged, median)", median, values));
     out["plan_to_parse_ratio"] = median.seconds / parse;
+    out["plan_cpu_to_parse_ratio"] = median.cpu_seconds / parse;
   }
   out["phases"] = phases;
-  std::cout << out.dump(2) << "\n";
+  if (!error.empty()) out["error"] = error;
   std::error_code ignored;
   fs::remove_all(dir, ignored);
-  return ok ? 0 : 1;
+  return out;
 }
+
+}  // namespace supctl::bench
