@@ -11,6 +11,7 @@
 #include "cli/backend.h"
 #include "cli/commands.h"
 #include "plugins/plugins.h"
+#include "revision.h"
 
 namespace supctl::cli {
 
@@ -49,10 +50,11 @@ struct CommandEntry {
   std::string_view name;
   std::string_view description;
   Declare declare;
+  bool hidden = false;  ///< for supctl's own tools (completion scripts, the man page build)
 };
 
 /// The command table: every command, in the order --help lists them.
-constexpr std::array<CommandEntry, 9> kCommands{{
+constexpr std::array<CommandEntry, 12> kCommands{{
     {"validate", "Check manifests: syntax, attributes, references and ConfigMgr rules", declare_validate},
     {"graph", "Print the dependency graph of the resources", declare_graph},
     {"plan", "Read every host and show what apply would change", declare_plan},
@@ -62,18 +64,24 @@ constexpr std::array<CommandEntry, 9> kCommands{{
     {"force-unlock", "Remove a state lock left by a process that is gone", declare_force_unlock},
     {"lab", "The lab estate: simulated Windows servers for the whole flow", declare_lab},
     {"schema", "Print the manifest JSON Schema (for editors and CI)", declare_schema},
+    {"completion", "Print the shell completion script for bash or zsh", declare_completion},
+    {"__complete", "What fits the last word (for the completion scripts)", declare_complete, true},
+    {"man", "Print the manual page supctl(1) in roff", declare_man, true},
 }};
 
 }  // namespace
 
+std::string version_text() { return fmt::format("supctl {} (revision {})", SUPCTL_VERSION, SUPCTL_REVISION); }
+
 int run(std::span<const std::string> args, Io& io, const Context& context) {
   CLI::App app{"supctl: configuration as code for ConfigMgr software update points and WSUS", "supctl"};
-  app.set_version_flag("--version", std::string("supctl ") + SUPCTL_VERSION);
+  app.set_version_flag("--version", version_text());
   app.require_subcommand(1);
 
   std::vector<std::pair<CLI::App*, Runner>> commands;
   for (const CommandEntry& entry : kCommands) {
     CLI::App* command = app.add_subcommand(std::string(entry.name), std::string(entry.description));
+    if (entry.hidden) command->group("");
     commands.emplace_back(command, entry.declare(*command));
   }
 
@@ -87,7 +95,7 @@ int run(std::span<const std::string> args, Io& io, const Context& context) {
     io.out << app.help("", CLI::AppFormatMode::All);
     return 0;
   } catch (const CLI::CallForVersion&) {
-    io.out << "supctl " << SUPCTL_VERSION << "\n";
+    io.out << version_text() << "\n";
     return 0;
   } catch (const CLI::ParseError& e) {
     io.err << "error: " << e.what() << "\n";

@@ -4,6 +4,7 @@
 /// lists them, in the order `supctl --help` shows them.
 
 #include <functional>
+#include <string>
 
 #include "cli/app.h"
 #include "cli/context.h"
@@ -28,5 +29,11 @@ Runner declare_state(CLI::App& command);         ///< state_command.cpp
 Runner declare_force_unlock(CLI::App& command);  ///< force_unlock_command.cpp
 Runner declare_lab(CLI::App& command);           ///< lab_command.cpp
 Runner declare_schema(CLI::App& command);        ///< schema_command.cpp
+Runner declare_completion(CLI::App& command);    ///< completion_command.cpp
+Runner declare_complete(CLI::App& command);      ///< completion_command.cpp (hidden: __complete)
+Runner declare_man(CLI::App& command);           ///< completion_command.cpp (hidden: man)
+
+/// `supctl --version`'s line: the version and the source revision it was built from.
+std::string version_text();
 
 }  // namespace supctl::cli
