@@ -9,15 +9,18 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <cmath>
 #include <cstdlib>
 #include <cstring>
 #include <iostream>
+#include <limits>
 #include <string>
 #include <thread>
 
 #include "child.h"
 #include "engine.h"
 #include "lab.h"
+#include "secrets.h"
 
 namespace {
 
@@ -25,17 +28,21 @@ using supctl::bench::Figures;
 
 constexpr const char* kUsage =
     "usage: supctl_bench [--resources N] [--files F] [--hosts H] [--values V] [--lab-hosts L] [--rounds R]\n"
-    "                    [--only engine|lab]\n"
+    "                    [--only engine|lab|secrets] [--baseline SUPCTL]\n"
     "  N resources for the engine (default 100000) in F files (10) over H hosts (50);\n"
-    "  V registry values (10000) over L lab hosts (10) for the lab, R converged plans (5)\n";
+    "  V registry values (10000) over L lab hosts (10) for the lab, R converged plans (5);\n"
+    "  SUPCTL: an earlier supctl to plan examples/contoso with too, for the secrets' cost\n";
+
+/// A figure that was not measured (printed as null).
+constexpr double kMissing = std::numeric_limits<double>::quiet_NaN();
 
 double number(const Figures& figures, std::initializer_list<const char*> path) {
   const Figures* at = &figures;
   for (const char* key : path) {
-    if (!at->is_object() || !at->contains(key)) return -1;
+    if (!at->is_object() || !at->contains(key)) return kMissing;
     at = &(*at)[key];
   }
-  return at->is_number() ? at->get<double>() : -1;
+  return at->is_number() ? at->get<double>() : kMissing;
 }
 
 /// The lab phase named `phase`, or null.
@@ -50,7 +57,7 @@ const Figures* lab_phase(const Figures& lab, const std::string& phase) {
 /// A budget's line. Its limit is for the default sizes: at others, "met" is null.
 Figures budget(const std::string& what, double measured, double limit, const char* unit, bool budget_size) {
   Figures line{{"budget", what}, {"measured", measured}, {"limit", limit}, {"unit", unit}, {"met", nullptr}};
-  if (budget_size) line["met"] = measured >= 0 && measured <= limit;
+  if (budget_size) line["met"] = !std::isnan(measured) && measured <= limit;
   return line;
 }
 
@@ -61,6 +68,7 @@ int main(int argc, char** argv) {
   supctl::bench::LabOptions lab;
   lab.program = SUPCTL_PROGRAM;
   std::string only;
+  std::string baseline;
   for (int i = 1; i < argc; i += 2) {
     if (i + 1 >= argc) {
       std::cerr << kUsage;
@@ -74,7 +82,10 @@ int main(int argc, char** argv) {
     else if (option == "--values") lab.values = std::max<std::size_t>(1, std::strtoull(value, nullptr, 10));
     else if (option == "--lab-hosts") lab.hosts = std::max<std::size_t>(1, std::strtoull(value, nullptr, 10));
     else if (option == "--rounds") lab.rounds = std::max(1, std::atoi(value));
-    else if (option == "--only" && (std::strcmp(value, "engine") == 0 || std::strcmp(value, "lab") == 0)) only = value;
+    else if (option == "--baseline") baseline = value;
+    else if (option == "--only" && (std::strcmp(value, "engine") == 0 || std::strcmp(value, "lab") == 0 || std::strcmp(value, "secrets") == 0)) {
+      only = value;
+    }
     else {
       std::cerr << kUsage;
       return 1;
@@ -84,8 +95,11 @@ int main(int argc, char** argv) {
   Figures report;
   report["benchmark"] = "supctl";
   report["cores"] = std::thread::hardware_concurrency();
-  if (only != "lab") report["engine"] = supctl::bench::engine_figures(engine);
-  if (only != "engine") report["lab"] = supctl::bench::lab_figures(lab);
+  if (only.empty() || only == "engine") report["engine"] = supctl::bench::engine_figures(engine);
+  if (only.empty() || only == "lab") report["lab"] = supctl::bench::lab_figures(lab);
+  if (only.empty() || only == "secrets") {
+    report["secrets"] = supctl::bench::secrets_figures({lab.program, SUPCTL_SOURCE_DIR, lab.rounds, baseline});
+  }
 
   const bool engine_size = engine.resources == supctl::bench::EngineOptions{}.resources;
   const bool lab_size = lab.values == supctl::bench::LabOptions{}.values && lab.hosts == supctl::bench::LabOptions{}.hosts;
@@ -97,8 +111,8 @@ int main(int argc, char** argv) {
     const Figures* plan = lab_phase(l, "plan --lab (converged, median)");
     const Figures* apply = lab_phase(l, "apply --lab (all new)");
     budgets.push_back(budget("converged plan --lab, wall time over the raw toml++ parse", number(l, {"plan_to_parse_ratio"}), 3, "times", lab_size));
-    budgets.push_back(budget("converged plan --lab, per resource", plan ? number(*plan, {"microseconds_per_resource"}) : -1, 15, "µs", lab_size));
-    budgets.push_back(budget("apply --lab, every value new", apply ? number(*apply, {"seconds"}) : -1, 2, "s", lab_size));
+    budgets.push_back(budget("converged plan --lab, per resource", plan ? number(*plan, {"microseconds_per_resource"}) : kMissing, 15, "µs", lab_size));
+    budgets.push_back(budget("apply --lab, every value new", apply ? number(*apply, {"seconds"}) : kMissing, 2, "s", lab_size));
   }
   if (report.contains("engine")) {
     const Figures& e = report["engine"];
@@ -120,6 +134,16 @@ int main(int argc, char** argv) {
                              2, "s", engine_size));
     budgets.push_back(budget("round trips per host per plan",
                              std::max(number(e, {"converged_plan", "round_trips_per_host"}), number(e, {"new_plan", "round_trips_per_host"})), 1, "", true));
+  }
+  if (report.contains("secrets")) {
+    const Figures& s = report["secrets"];
+    failed |= s.contains("error");
+    budgets.push_back(budget("one secret fingerprint (scrypt)", number(s, {"fingerprint_milliseconds"}), 100, "ms", true));
+    budgets.push_back(budget("one keyed secret fingerprint", number(s, {"keyed_fingerprint_milliseconds"}), 100, "ms", true));
+    if (s.contains("contoso_plan_slower_by_seconds")) {
+      budgets.push_back(budget("plan of examples/contoso, slower than the baseline by", number(s, {"contoso_plan_slower_by_seconds"}), 0.5,
+                               "s", true));
+    }
   }
   report["budgets"] = budgets;
   std::cout << report.dump(2) << "\n";

@@ -158,6 +158,8 @@ int apply_run(const ApplyOptions& options, const Context& context, Io& io) {
   auto backend = backend_for(options.dir, options.lab, context, io);
   if (!backend) return 1;
   plan::EnvFileSecrets secrets(io.getenv);
+  const model::Json state_key = saved ? saved->state_key : state_key_reference(loaded->validation.manifest);
+  if (!use_state_key(*state, state_key, secrets, io)) return 1;
   plan::Plan plan;
   if (saved) {
     if (auto reason = plan::stale_reason(*saved, state.get(), secrets)) {
@@ -176,6 +178,7 @@ int apply_run(const ApplyOptions& options, const Context& context, Io& io) {
       return 1;
     }
     plan = std::move(result.plan);
+    plan.state_key = state_key;
     io.out << plan::render_text(plan, plan::TextOptions{.color = io.color()});
     if (plan.has_changes() && !options.auto_approve) {
       if (!context.in_is_terminal || !context.in) {

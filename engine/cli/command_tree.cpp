@@ -244,6 +244,8 @@ std::string man_page(const CommandDoc& root, std::string_view version) {
          ".TP\n.B 2\nWith \\fB\\-\\-detailed\\-exitcode\\fR, a plan with changes.\n";
   out += ".SH ENVIRONMENT\n"
          ".TP\n.B SUPCTL_STATE\nThe state database, when \\fB\\-\\-state\\fR is not given.\n"
+         ".TP\n.B SUPCTL_STATE_KEY\nA key, never stored, that the state's secret fingerprints are keyed with "
+         "(else the secret the hierarchy's state_key names).\n"
          ".TP\n.B NO_COLOR\nNo colour in the output, whatever it is set to.\n"
          ".PP\nSecrets are never written in manifests: an attribute names an environment variable "
          "(\\fB{ env = \"NAME\" }\\fR) or a file (\\fB{ file = \"PATH\" }\\fR) that holds it.\n";

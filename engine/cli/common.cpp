@@ -6,6 +6,7 @@
 
 #include "diag/render.h"
 #include "manifest/loader.h"
+#include "model/attributes.h"
 
 namespace supctl::cli {
 
@@ -20,6 +21,32 @@ std::optional<Loaded> load_valid(const std::string& dir, const Context& context,
   }
   loaded.hash = manifest::content_hash(loaded.sources);
   return loaded;
+}
+
+model::Json state_key_reference(const model::Manifest& manifest) {
+  const model::Resource* hierarchy = manifest.find("hierarchy", "");
+  if (!hierarchy) return nullptr;
+  model::AttributeMap attributes = model::desired_attributes(*hierarchy);
+  auto key = attributes.find("state_key");
+  return key == attributes.end() ? model::Json(nullptr) : key->second;
+}
+
+bool use_state_key(state::StateStore& store, const model::Json& reference, const plan::Secrets& secrets, Io& io) {
+  std::optional<std::string> key = io.getenv ? io.getenv("SUPCTL_STATE_KEY") : std::nullopt;
+  if ((!key || key->empty()) && !reference.is_null()) {
+    std::string error;
+    key = secrets.resolve(reference, &error);
+    if (!key) {
+      io.err << fmt::format("error: hierarchy.state_key: {}\n  = set it, or SUPCTL_STATE_KEY; nothing was compared or changed\n", error);
+      return false;
+    }
+  }
+  store.set_state_key(std::move(key));
+  if (auto problem = store.state_key_problem()) {
+    io.err << fmt::format("error: {}\n  = nothing was compared or changed\n", *problem);
+    return false;
+  }
+  return true;
 }
 
 std::filesystem::path state_path(const std::string& dir, const std::string& option, const Io& io) {

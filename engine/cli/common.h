@@ -12,6 +12,7 @@
 #include "cli/context.h"
 #include "diag/source.h"
 #include "manifest/validate.h"
+#include "plan/secrets.h"
 #include "state/state.h"
 
 namespace supctl::cli {
@@ -33,6 +34,12 @@ std::filesystem::path state_path(const std::string& dir, const std::string& opti
 /// nullptr with `*failed` after saying why it cannot be opened.
 std::unique_ptr<state::StateStore> open_state(const std::filesystem::path& path, bool create, Io& io, bool* failed);
 
+/// The secret reference the manifests name for the state key (hierarchy.state_key), or null.
+model::Json state_key_reference(const model::Manifest& manifest);
+/// Gives `store` the run's state key: SUPCTL_STATE_KEY when it is set, else the secret
+/// `reference` names (null: none); then checks it against the fingerprints the state holds.
+/// False after saying why: the run stops before anything is compared or changed.
+bool use_state_key(state::StateStore& store, const model::Json& reference, const plan::Secrets& secrets, Io& io);
 /// The state that `state` and `force-unlock` work on, which must exist; nullptr after saying why not.
 std::unique_ptr<state::StateStore> open_existing_state(const std::string& dir, const std::string& option, Io& io);
 

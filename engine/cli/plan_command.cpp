@@ -105,10 +105,13 @@ int plan_run(const PlanOptions& options, const Context& context, Io& io) {
   ops::Backend* reader = backend.get();
   if (!options.emit_scripts.empty()) reader = &capture.emplace(*backend);
   plan::EnvFileSecrets secrets(io.getenv);
+  const model::Json state_key = state_key_reference(loaded->validation.manifest);
+  if (state && !use_state_key(*state, state_key, secrets, io)) return 1;
   plan::PlanInputs inputs{&loaded->validation.manifest, context.plugins, state.get(), reader, &secrets};
   plan::PlanOptions plan_options{targets, options.refresh_only, 10, SUPCTL_VERSION, loaded->hash, context.now()};
   io.err << "Reading the hosts...\n";
   plan::PlanResult result = plan::make_plan(inputs, plan_options);
+  result.plan.state_key = state_key;
   if (capture && !emit_scripts(options.emit_scripts, *capture, result.diagnostics.has_errors() ? nullptr : &result.plan,
                                context.plugins, io)) {
     return 1;

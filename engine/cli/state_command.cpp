@@ -8,6 +8,7 @@
 #include "cli/commands.h"
 #include "cli/common.h"
 #include "diag/redact.h"
+#include "state/fingerprint.h"
 #include "state/state.h"
 
 namespace supctl::cli {
@@ -52,9 +53,12 @@ int state_run(const StateOptions& options, Io& io) {
     model::Json attributes = model::Json::object();
     for (const auto& [name, value] : record->attributes) attributes[name] = model::redact_secrets(name, value);
     json["attributes"] = attributes;
+    // Whether a fingerprint is recorded, what kind and when: never its value.
     model::Json secrets = model::Json::array();
-    for (const auto& [name, fingerprint] : record->fingerprints) secrets.push_back(name);
-    json["secrets_fingerprinted"] = secrets;
+    for (const auto& [name, fingerprint] : record->fingerprints) {
+      secrets.push_back({{"attribute", name}, {"fingerprint", state::describe_fingerprint(fingerprint)}, {"recorded_at", record->updated_at}});
+    }
+    json["secrets"] = secrets;
     io.out << json.dump(2) << "\n";
     return 0;
   }

@@ -121,7 +121,7 @@ void collect_sent(const Json& entry, const std::string& path, int depth, std::ve
 std::vector<SentSecret> secrets_sent(const KindSchema& schema, const AttributeMap& desired, const Json& references) {
   std::vector<SentSecret> out;
   for (const AttributeSchema& attribute : schema.attributes) {
-    if (attribute.type != AttrType::kSecret) continue;
+    if (attribute.type != AttrType::kSecret || !attribute.sent) continue;
     auto value = desired.find(attribute.name);
     if (value != desired.end()) out.push_back({std::string(attribute.name), &value->second});
   }

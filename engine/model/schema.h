@@ -67,6 +67,9 @@ struct AttributeSchema {
   /// kReference only: apply sends the secrets of what it names to the host (WSUS keeps its proxy's
   /// password itself), so a rotated secret there changes this resource too (model::secrets_sent).
   bool passes_secrets = false;
+  /// kSecret only: false for a secret of supctl's own (hierarchy.state_key), which is never sent
+  /// to a host, fingerprinted or diffed (model::secrets_sent leaves it out).
+  bool sent = true;
 };
 
 struct KindSchema {

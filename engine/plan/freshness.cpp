@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include "model/attributes.h"
+#include "state/fingerprint.h"
 
 namespace supctl::plan {
 
@@ -26,11 +27,18 @@ std::optional<std::string> stale_reason(const Plan& plan, const state::StateStor
   if (state) {
     for (const Change& change : plan.changes) {
       for (const auto& [attribute, fingerprint] : change.fingerprints) {
+        if (state::parse_fingerprint(fingerprint).kind == state::Fingerprint::Kind::kScryptKeyed && !state->has_state_key()) {
+          return fmt::format("the plan's fingerprint of {}.{} was made with a state key, and this run has none: set "
+                             "SUPCTL_STATE_KEY (or the hierarchy's state_key) as when the plan was made",
+                             change.address.str(), attribute);
+        }
         const model::Json* reference = model::sent_secret(change.desired, change.references, attribute);
         std::string error = "the plan does not say where this secret comes from";
         auto secret = reference ? secrets.resolve(*reference, &error) : std::nullopt;
         if (!secret) return fmt::format("{}.{}: {}", change.address.str(), attribute, error);
-        if (state->fingerprint(*secret) != fingerprint) {
+        const bool same = state->matches(*secret, fingerprint);
+        secret->assign(secret->size(), '\0');
+        if (!same) {
           return fmt::format("the secret of {}.{} changed since the plan was made", change.address.str(), attribute);
         }
       }

@@ -434,6 +434,7 @@ Json to_json(const Plan& plan) {
   out["created_at"] = plan.created_at;
   out["refresh_only"] = plan.refresh_only;
   out["targets"] = plan.targets;
+  out["state_key"] = plan.state_key;
   Summary s = plan.summary();
   out["summary"] =
       Json{{"add", s.add}, {"change", s.change}, {"destroy", s.destroy}, {"forget", s.forget}, {"read", s.read}};
@@ -494,8 +495,11 @@ std::optional<Plan> plan_from_json(const Json& json, std::string* error) {
   }
   if (version->get<std::int64_t>() != kPlanFormatVersion) {
     if (error) {
-      *error = fmt::format("this plan was written in format {}; this supctl reads format {}: make it again with 'supctl plan --out FILE'",
-                           version->get<std::int64_t>(), kPlanFormatVersion);
+      // Format 2 held the old kind of secret fingerprint, which supctl no longer makes.
+      *error = fmt::format("this plan was written in format {}{}; this supctl reads format {}: make it again with 'supctl plan --out FILE'",
+                           version->get<std::int64_t>(),
+                           version->get<std::int64_t>() == 2 ? ", whose secret fingerprints (HMAC-SHA256) are no longer made" : "",
+                           kPlanFormatVersion);
     }
     return std::nullopt;
   }
@@ -511,6 +515,13 @@ std::optional<Plan> plan_from_json(const Json& json, std::string* error) {
   r.string("created_at", plan.created_at);
   r.boolean("refresh_only", plan.refresh_only);
   r.strings("targets", plan.targets);
+  if (auto key = json.find("state_key"); key != json.end() && !key->is_null()) {
+    if (!key->is_object() || !(key->contains("env") || key->contains("file"))) {
+      if (error) *error = "state_key: expected null or a secret reference ({\"env\": ...} or {\"file\": ...})";
+      return std::nullopt;
+    }
+    plan.state_key = *key;
+  }
   const Json* summary = r.object("summary");
   Summary recorded;
   if (summary) {

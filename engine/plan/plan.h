@@ -19,7 +19,7 @@ using plugin::AttributeDiff;
 using model::Json;
 
 /// Saved plans and `plan --format json`. 2: the plan carries its host targets (`hosts`).
-inline constexpr int kPlanFormatVersion = 2;
+inline constexpr int kPlanFormatVersion = 3;  ///< 3: scrypt fingerprints, state_key
 
 /// Why a resource changes.
 enum class Reason {
@@ -77,6 +77,9 @@ struct Plan {
   std::string created_at;    ///< RFC 3339, UTC
   bool refresh_only = false; ///< drift only: no change is proposed
   std::vector<std::string> targets;  ///< non-empty: a partial plan of these and their dependencies
+  /// The secret reference ({ env } or { file }) of the state key the manifests named
+  /// (hierarchy.state_key), for `apply --plan`; null when they named none.
+  Json state_key = nullptr;
   /// Lower-case machine name -> how to reach it: every machine apply talks to (each change's host
   /// and plan::machines_of it), as the manifests said when the plan was made. Apply takes its
   /// targets from here, never from the manifests.

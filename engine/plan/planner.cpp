@@ -215,15 +215,17 @@ class Planner {
                      : "create the file, readable by the account that runs supctl; supctl never stores secrets";
         continue;
       }
-      std::string fingerprint = in_.state ? in_.state->fingerprint(*secret) : std::string();
-      secret->assign(secret->size(), '\0');
-      if (!fingerprint.empty()) change.fingerprints[sent.name] = fingerprint;
       std::string recorded;
       if (item.record) {
         auto it = item.record->fingerprints.find(sent.name);
         if (it != item.record->fingerprints.end()) recorded = it->second;
       }
-      if (fingerprint.empty() || recorded != fingerprint) rotated.push_back(sent.name);
+      // Compared by the recorded fingerprint's own kind: one of an older kind still says "same".
+      const bool same = in_.state && !recorded.empty() && in_.state->matches(*secret, recorded);
+      std::string fingerprint = in_.state ? in_.state->fingerprint(*secret) : std::string();
+      secret->assign(secret->size(), '\0');
+      if (!fingerprint.empty()) change.fingerprints[sent.name] = fingerprint;
+      if (!same) rotated.push_back(sent.name);
     }
     return rotated;
   }

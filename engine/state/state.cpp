@@ -1,6 +1,7 @@
 #include "state/state.h"
 
 #include <fcntl.h>
+#include <openssl/crypto.h>
 #include <openssl/evp.h>
 #include <openssl/rand.h>
 #include <pwd.h>
@@ -16,6 +17,7 @@
 #include <climits>
 #include <cstring>
 #include <ctime>
+#include <map>
 #include <mutex>
 #include <nlohmann/json.hpp>
 #include <system_error>
@@ -23,6 +25,7 @@
 #include <utility>
 
 #include "model/parallel.h"
+#include "state/fingerprint.h"
 #include "storage/sqlite.h"
 
 namespace supctl::state {
@@ -35,6 +38,9 @@ constexpr std::int64_t kSchemaVersion = 1;
 constexpr int kBusyTimeoutMs = 5000;
 constexpr std::size_t kLineageBytes = 16;  // 32 hex characters
 constexpr std::size_t kKeyBytes = 32;      // 64 hex characters
+constexpr std::size_t kSaltBytes = 16;     // 32 hex characters
+/// What a state key's check value is made from (with the state's salt after it).
+constexpr std::string_view kKeyCheckLabel = "supctl state key check:";
 constexpr std::size_t kIdBytes = 8;        // 16 hex characters
 constexpr std::chrono::milliseconds kFirstBackoff = 100ms;
 constexpr std::chrono::milliseconds kMaxBackoff = 2s;
@@ -174,7 +180,66 @@ struct StateStore::Impl {
   std::filesystem::path path;
   Database db;
   std::string lineage;
-  std::vector<unsigned char> key;  ///< the fingerprint key, kKeyBytes long
+  std::vector<unsigned char> key;   ///< the old kind's HMAC key, kKeyBytes long (meta fingerprint_key)
+  std::vector<unsigned char> salt;  ///< scrypt's salt for this state, kSaltBytes long (meta fingerprint_salt)
+  /// This run's state key: never stored, wiped when the store goes. The state keeps only a check
+  /// value made from it (meta state_key_check), once it holds a fingerprint keyed with it.
+  std::optional<std::string> state_key;
+  std::optional<std::vector<unsigned char>> key_check;
+  /// scrypt's output by the secret's SHA-256 and the cost: each secret costs one scrypt per run,
+  /// however many resources send it (plan, then apply, then the freshness check).
+  mutable std::mutex memo_mutex;
+  mutable std::map<std::string, std::vector<unsigned char>> memo;
+
+  ~Impl() {
+    if (state_key) OPENSSL_cleanse(state_key->data(), state_key->size());
+    for (auto& [id, digest] : memo) OPENSSL_cleanse(digest.data(), digest.size());
+  }
+
+  std::vector<unsigned char> key_check_of(std::string_view state_key_text) const {
+    std::string label = std::string(kKeyCheckLabel) + to_hex(salt.data(), salt.size());
+    return hmac_sha256({reinterpret_cast<const unsigned char*>(state_key_text.data()), state_key_text.size()},
+                       {reinterpret_cast<const unsigned char*>(label.data()), label.size()});
+  }
+
+  /// scrypt of `secret` at `cost` with this state's salt, once per run.
+  std::optional<std::vector<unsigned char>> scrypt_of(std::string_view secret, ScryptCost cost) const {
+    std::array<unsigned char, EVP_MAX_MD_SIZE> sha{};
+    unsigned int sha_size = 0;
+    if (EVP_Digest(secret.data() != nullptr ? secret.data() : "", secret.size(), sha.data(), &sha_size, EVP_sha256(), nullptr) != 1) {
+      return std::nullopt;
+    }
+    std::string id = fmt::format("{}:{}:{}:{}", to_hex(sha.data(), sha_size), cost.log2_n, cost.r, cost.p);
+    OPENSSL_cleanse(sha.data(), sha.size());
+    {
+      std::lock_guard guard(memo_mutex);
+      if (auto it = memo.find(id); it != memo.end()) return it->second;
+    }
+    auto digest = scrypt(secret, salt, cost);
+    if (!digest) return std::nullopt;
+    std::lock_guard guard(memo_mutex);
+    return memo.emplace(std::move(id), std::move(*digest)).first->second;
+  }
+
+  /// The digest a fingerprint of `kind` holds for `secret`; nullopt when it cannot be made here.
+  std::optional<std::vector<unsigned char>> digest_of(std::string_view secret, Fingerprint::Kind kind, ScryptCost cost) const {
+    switch (kind) {
+      case Fingerprint::Kind::kHmac: {
+        auto out = hmac_sha256(key, {reinterpret_cast<const unsigned char*>(secret.data()), secret.size()});
+        return out.empty() ? std::nullopt : std::optional(out);
+      }
+      case Fingerprint::Kind::kScrypt: return scrypt_of(secret, cost);
+      case Fingerprint::Kind::kScryptKeyed: {
+        if (!state_key) return std::nullopt;
+        auto inner = scrypt_of(secret, cost);
+        if (!inner) return std::nullopt;
+        auto out = hmac_sha256({reinterpret_cast<const unsigned char*>(state_key->data()), state_key->size()}, *inner);
+        return out.empty() ? std::nullopt : std::optional(out);
+      }
+      case Fingerprint::Kind::kUnknown: break;
+    }
+    return std::nullopt;
+  }
   std::string host = host_name();
   std::string user = user_name();
   std::string held_lock_id;  ///< empty: this store holds no lock
@@ -325,8 +390,14 @@ struct StateStore::Impl {
         failure = "the random number generator failed";
         return false;
       }
+      // A state made before fingerprints were salted scrypt gets its salt here, once.
+      std::string new_salt = random_hex(kSaltBytes);
+      if (new_salt.empty()) {
+        failure = "the random number generator failed";
+        return false;
+      }
       return put_meta("schema_version", std::to_string(kSchemaVersion)) && put_meta("lineage", new_lineage) &&
-             put_meta("serial", "0") && put_meta("fingerprint_key", new_key);
+             put_meta("serial", "0") && put_meta("fingerprint_key", new_key) && put_meta("fingerprint_salt", new_salt);
     });
     if (!ok) {
       *error = failure.empty() ? last_error() : failure;
@@ -334,14 +405,25 @@ struct StateStore::Impl {
     }
     auto stored_lineage = meta("lineage");
     auto stored_key = meta("fingerprint_key");
-    std::optional<std::vector<unsigned char>> key_bytes;
+    auto stored_salt = meta("fingerprint_salt");
+    std::optional<std::vector<unsigned char>> key_bytes, salt_bytes;
     if (stored_key) key_bytes = from_hex(*stored_key);
-    if (!stored_lineage || stored_lineage->empty() || !key_bytes || key_bytes->size() != kKeyBytes) {
-      *error = "its lineage or fingerprint key is missing or malformed";
+    if (stored_salt) salt_bytes = from_hex(*stored_salt);
+    if (!stored_lineage || stored_lineage->empty() || !key_bytes || key_bytes->size() != kKeyBytes || !salt_bytes ||
+        salt_bytes->size() != kSaltBytes) {
+      *error = "its lineage, fingerprint key or fingerprint salt is missing or malformed";
       return false;
+    }
+    if (auto check = meta("state_key_check")) {
+      key_check = from_hex(*check);
+      if (!key_check || key_check->empty()) {
+        *error = "its state key check is malformed";
+        return false;
+      }
     }
     lineage = *stored_lineage;
     key = std::move(*key_bytes);
+    salt = std::move(*salt_bytes);
     return true;
   }
 };
@@ -478,10 +560,18 @@ bool StateStore::put_resource(const ResourceRecord& record, std::string* error) 
   std::string address = record.address.str();
   std::string updated_at = record.updated_at.empty() ? now_rfc3339() : record.updated_at;
 
-  std::lock_guard guard(impl_->mutex);
+  // The first fingerprint keyed with the state key leaves the key's check value, in the same
+  // transaction, so that a later run with another key (or none) is stopped before it compares.
+  const bool keyed = std::any_of(record.fingerprints.begin(), record.fingerprints.end(), [](const auto& entry) {
+    return parse_fingerprint(entry.second).kind == Fingerprint::Kind::kScryptKeyed;
+  });
+  std::lock_guard guard(impl_->mutex);  // key_check too: apply records from several threads
+  std::optional<std::vector<unsigned char>> new_check;
+  if (keyed && !impl_->key_check && impl_->state_key) new_check = impl_->key_check_of(*impl_->state_key);
   std::string why;
   bool ok = impl_->write(
       [&] {
+        if (new_check && !impl_->put_meta("state_key_check", to_hex(new_check->data(), new_check->size()))) return false;
         return Statement(impl_->cache(), fmt::format("INSERT OR REPLACE INTO resources({}) VALUES "
                                                       "(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
                                                       kResourceColumns))
@@ -498,6 +588,7 @@ bool StateStore::put_resource(const ResourceRecord& record, std::string* error) 
       },
       &why);
   if (!ok && error != nullptr) *error = fmt::format("cannot record '{}': {}", address, why);
+  if (ok && new_check) impl_->key_check = std::move(new_check);
   return ok;
 }
 
@@ -514,15 +605,43 @@ bool StateStore::remove_resource(const model::Address& address) {
 }
 
 std::string StateStore::fingerprint(std::string_view secret) const {
-  std::array<unsigned char, EVP_MAX_MD_SIZE> out{};
-  std::size_t out_size = 0;
-  // EVP_Q_mac does not write through the data pointer; an empty secret still needs a valid one.
-  const auto* data = reinterpret_cast<const unsigned char*>(secret.data() != nullptr ? secret.data() : "");
-  if (EVP_Q_mac(nullptr, "HMAC", nullptr, "SHA256", nullptr, impl_->key.data(), impl_->key.size(), data, secret.size(),
-                out.data(), out.size(), &out_size) == nullptr) {
-    return {};
+  const auto kind = impl_->state_key ? Fingerprint::Kind::kScryptKeyed : Fingerprint::Kind::kScrypt;
+  auto digest = impl_->digest_of(secret, kind, kFingerprintCost);
+  return digest ? format_fingerprint(kind, kFingerprintCost, *digest) : std::string();
+}
+
+bool StateStore::matches(std::string_view secret, std::string_view recorded) const {
+  Fingerprint stored = parse_fingerprint(recorded);
+  auto digest = impl_->digest_of(secret, stored.kind, stored.cost);
+  return digest && same_digest(*digest, stored.digest);
+}
+
+bool StateStore::is_current(std::string_view recorded) const {
+  Fingerprint stored = parse_fingerprint(recorded);
+  const auto kind = impl_->state_key ? Fingerprint::Kind::kScryptKeyed : Fingerprint::Kind::kScrypt;
+  return stored.kind == kind && stored.cost == kFingerprintCost;
+}
+
+void StateStore::set_state_key(std::optional<std::string> key) {
+  if (impl_->state_key) OPENSSL_cleanse(impl_->state_key->data(), impl_->state_key->size());
+  impl_->state_key = std::move(key);
+  if (impl_->state_key && impl_->state_key->empty()) impl_->state_key.reset();
+}
+
+bool StateStore::has_state_key() const { return impl_->state_key.has_value(); }
+
+std::optional<std::string> StateStore::state_key_problem() const {
+  std::lock_guard guard(impl_->mutex);
+  if (!impl_->key_check) return std::nullopt;  // no fingerprint was keyed with a state key yet
+  if (!impl_->state_key) {
+    return "the state's secret fingerprints were made with a state key, and this run has none: set SUPCTL_STATE_KEY (or "
+           "the hierarchy's state_key) to the key they were made with";
   }
-  return to_hex(out.data(), out_size);
+  if (!same_digest(impl_->key_check_of(*impl_->state_key), *impl_->key_check)) {
+    return "this run's state key is not the one the state's secret fingerprints were made with: every secret would look "
+           "changed; set SUPCTL_STATE_KEY (or the hierarchy's state_key) to the key they were made with";
+  }
+  return std::nullopt;
 }
 
 bool StateStore::lock(std::string_view operation, std::chrono::milliseconds timeout, LockInfo* holder) {

@@ -25,7 +25,7 @@ struct ResourceRecord {
   std::string host;
   model::AttributeMap attributes;                   ///< last applied; secrets as references only
   Origin origin = Origin::kCreated;
-  std::map<std::string, std::string> fingerprints;  ///< secret attribute -> HMAC-SHA256, hex
+  std::map<std::string, std::string> fingerprints;  ///< secret attribute -> fingerprint (state/fingerprint.h)
   bool allow_destroy = false;
   std::string updated_at;                           ///< RFC 3339 UTC
 };
@@ -76,9 +76,23 @@ class StateStore {
   /// False when there was no such record.
   bool remove_resource(const model::Address& address);
 
-  /// HMAC-SHA256 of `secret` under this state's key, hex. The same secret gives the same value
-  /// in the same state and a different one in another state.
+  /// The fingerprint of `secret` as supctl makes them now (state/fingerprint.h): scrypt with this
+  /// state's salt, keyed with the run's state key when it has one. The same secret gives the same
+  /// value in the same state and a different one in another state; empty when OpenSSL fails.
   std::string fingerprint(std::string_view secret) const;
+  /// Whether `recorded` was made from `secret`, by its own kind and cost (the old HMAC-SHA256
+  /// kind included); the digests are compared in constant time. False for a keyed fingerprint
+  /// when the run has no state key.
+  bool matches(std::string_view secret, std::string_view recorded) const;
+  /// Whether `recorded` is of the kind fingerprint() makes now (else apply makes it again).
+  bool is_current(std::string_view recorded) const;
+  /// The run's state key (SUPCTL_STATE_KEY, or the secret the hierarchy's state_key names): never
+  /// stored; kept in memory and wiped when the store goes. Empty or nullopt: none.
+  void set_state_key(std::optional<std::string> key);
+  bool has_state_key() const;
+  /// nullopt when the run's state key fits the fingerprints recorded with one; else what is wrong
+  /// and what to do.
+  std::optional<std::string> state_key_problem() const;
 
   /// Takes the lock for `operation`, waiting up to `timeout` (0: try once) with backoff.
   /// On failure returns false and fills `*holder` with who has it (stale when its process is gone).

@@ -25,6 +25,10 @@ class Hierarchy final : public Kind {
            .required = true, .enum_values = {"current-branch", "2007"}},
           {.name = "name", .type = AttrType::kString, .description = "a name for the hierarchy", .required = true,
            .format = &model::formats::kNonEmpty},
+          {.name = "state_key", .type = AttrType::kSecret,
+           .description = "a key, never stored, that the state's secret fingerprints are keyed with, so that the state "
+                          "alone cannot test password guesses; SUPCTL_STATE_KEY overrides it",
+           .sent = false},
       },
   };
 };

@@ -1,9 +1,16 @@
 #include <fmt/format.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <catch2/catch.hpp>
+#include <filesystem>
+#include <map>
+#include <sstream>
 #include <nlohmann/json.hpp>
 
+#include "cli/common.h"
+#include "plan/secrets.h"
+#include "state/state.h"
 #include "support.h"
 
 namespace supctl::cli {
@@ -112,3 +119,53 @@ TEST_CASE("the README lists every rule code the engine and the plugins can repor
 
 }  // namespace
 }  // namespace supctl::cli
+
+namespace supctl::test {
+namespace {
+
+TEST_CASE("the hierarchy's state_key names the run's state key, SUPCTL_STATE_KEY overrides it, and plain text is refused") {
+  auto v = validate(R"([hierarchy]
+name = "lab"
+configmgr = "current-branch"
+state_key = { env = "LAB_STATE_KEY" }
+)");
+  const auto codes = v->codes();
+  CHECK(std::find(codes.begin(), codes.end(), "plaintext-secret") == codes.end());
+  CHECK(cli::state_key_reference(v->result.manifest) == model::Json{{"env", "LAB_STATE_KEY"}});
+  CHECK(cli::state_key_reference(validate("[hierarchy]\nname = \"lab\"\nconfigmgr = \"current-branch\"\n")->result.manifest).is_null());
+  auto plain = validate("[hierarchy]\nname = \"lab\"\nconfigmgr = \"current-branch\"\nstate_key = \"s3cret-in-git\"\n");
+  const auto plain_codes = plain->codes();
+  CHECK(std::find(plain_codes.begin(), plain_codes.end(), "plaintext-secret") != plain_codes.end());
+
+  const auto dir = std::filesystem::temp_directory_path() / fmt::format("supctl-state-key-{}", ::getpid());
+  std::filesystem::remove_all(dir);
+  std::string error;
+  auto store = state::StateStore::open(dir / "state.db", &error);
+  REQUIRE(store);
+  std::map<std::string, std::string> env;
+  std::ostringstream out, err;
+  cli::Io io{out, err, false, [&env](const std::string& name) -> std::optional<std::string> {
+               auto it = env.find(name);
+               return it == env.end() ? std::nullopt : std::optional<std::string>(it->second);
+             }};
+  plan::EnvFileSecrets secrets(io.getenv);
+  const model::Json reference = cli::state_key_reference(v->result.manifest);
+  CHECK_FALSE(cli::use_state_key(*store, reference, secrets, io));
+  CHECK(err.str().find("error: hierarchy.state_key: ") != std::string::npos);
+  CHECK(err.str().find("LAB_STATE_KEY") != std::string::npos);
+  env["LAB_STATE_KEY"] = "from the manifests";
+  CHECK(cli::use_state_key(*store, reference, secrets, io));
+  const std::string keyed = store->fingerprint("hunter2");
+  CHECK(keyed.starts_with("scrypt+key:"));
+  env["SUPCTL_STATE_KEY"] = "from the environment";
+  CHECK(cli::use_state_key(*store, reference, secrets, io));
+  CHECK_FALSE(store->matches("hunter2", keyed));  // another key: SUPCTL_STATE_KEY won
+  env["SUPCTL_STATE_KEY"] = "";                    // empty counts as unset
+  CHECK(cli::use_state_key(*store, reference, secrets, io));
+  CHECK(store->matches("hunter2", keyed));
+  store.reset();
+  std::filesystem::remove_all(dir);
+}
+
+}  // namespace
+}  // namespace supctl::test

@@ -3,6 +3,7 @@
 #include <catch2/catch.hpp>
 #include <fmt/format.h>
 #include <signal.h>
+#include <sqlite3.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -14,6 +15,7 @@
 
 #include "fakes/fake_plugin.h"
 #include "plan/plan.h"
+#include "state/fingerprint.h"
 #include "state/state.h"
 #include "support.h"
 
@@ -114,7 +116,7 @@ TEST_CASE("plan shows the changes and --detailed-exitcode says whether there are
 TEST_CASE("plan formats json and markdown") {
   World w("formats");
   auto json = nlohmann::json::parse(w.run({"plan", w.d(), "--format", "json"}).out);
-  CHECK(json["format_version"] == 2);
+  CHECK(json["format_version"] == 3);
   CHECK(json["hosts"] == nlohmann::json{{"h1.test", {{"transport", "lab"}}}, {"h2.test", {{"transport", "lab"}}}});
   CHECK(json["summary"]["add"] == 3);
   auto markdown = w.run({"plan", w.d(), "--format", "markdown"});
@@ -261,8 +263,16 @@ TEST_CASE("a saved plan with a host target taken out or a secret written in is r
     std::ofstream(file, std::ios::trunc) << json.dump(2);
     auto apply = w.run({"apply", w.d(), "--plan", file.string()});
     CHECK(apply.code == 1);
-    CHECK(apply.err.find("this plan was written in format 1; this supctl reads format 2: make it again with 'supctl plan --out FILE'") !=
+    CHECK(apply.err.find("this plan was written in format 1; this supctl reads format 3: make it again with 'supctl plan --out FILE'") !=
           std::string::npos);
+  }
+  SECTION("a plan made before scrypt fingerprints") {
+    json["format_version"] = 2;
+    std::ofstream(file, std::ios::trunc) << json.dump(2);
+    auto apply = w.run({"apply", w.d(), "--plan", file.string()});
+    CHECK(apply.code == 1);
+    CHECK(apply.err.find("this plan was written in format 2, whose secret fingerprints (HMAC-SHA256) are no longer made; this "
+                         "supctl reads format 3: make it again with 'supctl plan --out FILE'") != std::string::npos);
   }
   CHECK_FALSE(fs::exists(w.state_file()));
   CHECK_FALSE(w.estate.get("h1.test", "fake_file.app"));
@@ -345,8 +355,12 @@ TEST_CASE("state list show and rm") {
   auto json = nlohmann::json::parse(show.out);
   CHECK(json["attributes"]["content"] == "hello");
   CHECK(json["attributes"]["password"] == nlohmann::json{{"env", "APP_PASSWORD"}});
-  CHECK(json["secrets_fingerprinted"] == nlohmann::json::array({"password"}));
+  REQUIRE(json["secrets"].size() == 1);
+  CHECK(json["secrets"][0]["attribute"] == "password");
+  CHECK(json["secrets"][0]["fingerprint"] == "scrypt (N=2^14, r=8, p=1) with the state's salt");
+  CHECK(json["secrets"][0]["recorded_at"] == json["updated_at"]);
   CHECK(show.out.find(kSecret) == std::string::npos);
+  CHECK(show.out.find("scrypt:ln") == std::string::npos);  // whether one is recorded, never its value
 
   auto rm = w.run({"state", "rm", "fake_file.other", "--state", state});
   CHECK(rm.code == 0);
@@ -463,6 +477,97 @@ TEST_CASE("force-unlock with a wrong ID says so") {
   auto wrong = w.run({"force-unlock", "0123456789abcdef", "--dir", w.d()});
   CHECK(wrong.code == 1);
   CHECK(wrong.err.find("there is no lock") != std::string::npos);
+}
+
+/// The fingerprint recorded for fake_file.app's password.
+std::string recorded_fingerprint(const World& w) {
+  std::string error;
+  auto store = state::StateStore::open(w.state_file(), &error);
+  REQUIRE(store);
+  auto record = store->resource(model::Address{"fake_file", "app"});
+  REQUIRE(record);
+  return record->fingerprints.at("password");
+}
+
+TEST_CASE("with a state key, fingerprints are keyed, and a run with another key or none stops before it compares") {
+  World w("state-key");
+  w.env["SUPCTL_STATE_KEY"] = "the right key";
+  REQUIRE(w.run({"apply", w.d(), "--auto-approve"}).code == 0);
+  CHECK(recorded_fingerprint(w).starts_with("scrypt+key:ln=14,r=8,p=1:"));
+  CHECK(w.run({"plan", w.d(), "--detailed-exitcode"}).code == 0);
+
+  w.env["SUPCTL_STATE_KEY"] = "a wrong key";
+  auto wrong = w.run({"plan", w.d(), "--detailed-exitcode"});
+  CHECK(wrong.code == 1);
+  CHECK(wrong.err.find("this run's state key is not the one the state's secret fingerprints were made with") != std::string::npos);
+  CHECK(wrong.out.find("password") == std::string::npos);  // never "every password changed"
+  w.env.erase("SUPCTL_STATE_KEY");
+  auto none = w.run({"apply", w.d(), "--auto-approve"});
+  CHECK(none.code == 1);
+  CHECK(none.err.find("this run has none: set SUPCTL_STATE_KEY (or the hierarchy's state_key)") != std::string::npos);
+  CHECK(none.err.find("nothing was compared or changed") != std::string::npos);
+  CHECK(none.err.find("the right key") == std::string::npos);
+}
+
+TEST_CASE("a plan saved under a state key is not applied without it") {
+  World w("state-key-saved");
+  REQUIRE(w.run({"apply", w.d(), "--auto-approve"}).code == 0);  // no key: plain scrypt, no key check yet
+  fs::path file = w.dir / "plan.json";
+  w.env["SUPCTL_STATE_KEY"] = "a key";
+  REQUIRE(w.run({"plan", w.d(), "--out", file.string()}).code == 0);
+  CHECK(nlohmann::json::parse(test::read_file(file))["resource_changes"].empty());  // the unkeyed fingerprint still matches
+  std::string changed = kManifest;
+  changed.replace(changed.find("content = \"hello\""), 17, "content = \"hello again\"");
+  w.write(changed);
+  REQUIRE(w.run({"plan", w.d(), "--out", file.string()}).code == 0);
+  w.env.erase("SUPCTL_STATE_KEY");
+  auto apply = w.run({"apply", w.d(), "--plan", file.string()});
+  CHECK(apply.code == 1);
+  CHECK(apply.err.find("fingerprint of fake_file.app.password was made with a state key, and this run has none") != std::string::npos);
+  w.env["SUPCTL_STATE_KEY"] = "a key";
+  CHECK(w.run({"apply", w.d(), "--plan", file.string()}).code == 0);
+  CHECK(recorded_fingerprint(w).starts_with("scrypt+key:"));
+}
+
+TEST_CASE("a fingerprint of the old kind still says the secret is unchanged, and apply replaces it") {
+  World w("old-fingerprint");
+  REQUIRE(w.run({"apply", w.d(), "--auto-approve"}).code == 0);
+  {
+    // Rewrite the recorded fingerprint as supctl 0.1.0 before scrypt made it: HMAC-SHA256 under
+    // the state's fingerprint_key (state_test holds that function to Python's hmac).
+    std::string error;
+    auto store = state::StateStore::open(w.state_file(), &error);
+    REQUIRE(store);
+    auto record = store->resource(model::Address{"fake_file", "app"});
+    REQUIRE(record);
+    sqlite3* db = nullptr;
+    REQUIRE(sqlite3_open_v2(w.state_file().c_str(), &db, SQLITE_OPEN_READONLY, nullptr) == SQLITE_OK);
+    sqlite3_stmt* select = nullptr;
+    sqlite3_prepare_v2(db, "SELECT value FROM meta WHERE key = 'fingerprint_key'", -1, &select, nullptr);
+    REQUIRE(sqlite3_step(select) == SQLITE_ROW);
+    std::string key_hex = reinterpret_cast<const char*>(sqlite3_column_text(select, 0));
+    sqlite3_finalize(select);
+    sqlite3_close(db);
+    std::vector<unsigned char> key;
+    for (std::size_t i = 0; i < key_hex.size(); i += 2) key.push_back(static_cast<unsigned char>(std::stoi(key_hex.substr(i, 2), nullptr, 16)));
+    auto digest = state::hmac_sha256(key, {reinterpret_cast<const unsigned char*>(kSecret.data()), kSecret.size()});
+    record->fingerprints["password"] = state::format_fingerprint(state::Fingerprint::Kind::kHmac, {}, digest);
+    REQUIRE(record->fingerprints["password"].size() == 64);
+    REQUIRE(store->put_resource(*record, &error));
+  }
+  auto plan = w.run({"plan", w.d(), "--detailed-exitcode"});
+  CHECK(plan.code == 0);  // recognised: no rotation
+  CHECK(recorded_fingerprint(w).size() == 64);
+  auto shown = nlohmann::json::parse(w.run({"state", "show", "fake_file.app", "--dir", w.d()}).out);
+  CHECK(shown["secrets"][0]["fingerprint"].get<std::string>().starts_with("HMAC-SHA256, the old kind: replaced"));
+
+  // The next apply that sends the secret records it the new way.
+  std::string changed = kManifest;
+  changed.replace(changed.find("content = \"hello\""), 17, "content = \"hello again\"");
+  w.write(changed);
+  REQUIRE(w.run({"apply", w.d(), "--auto-approve"}).code == 0);
+  CHECK(recorded_fingerprint(w).starts_with("scrypt:ln=14,r=8,p=1:"));
+  CHECK(w.run({"plan", w.d(), "--detailed-exitcode"}).code == 0);
 }
 
 TEST_CASE("no output of a run with secrets contains them") {

@@ -314,7 +314,7 @@ TEST_CASE("the JSON rendering matches the sample fixture") {
   }
   CHECK(json == read_file(fixture_path()));
   CHECK(json.back() == '\n');
-  CHECK(json.rfind("{\n  \"format_version\": 2,\n  \"plugin_api_version\": 1,\n", 0) == 0);
+  CHECK(json.rfind("{\n  \"format_version\": 3,\n  \"plugin_api_version\": 1,\n", 0) == 0);
 }
 
 }  // namespace

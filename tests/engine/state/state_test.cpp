@@ -14,9 +14,12 @@
 #include <fstream>
 #include <iterator>
 #include <memory>
+#include <regex>
 #include <string>
 #include <thread>
 #include <vector>
+
+#include "state/fingerprint.h"
 
 namespace {
 
@@ -359,7 +362,7 @@ TEST_CASE("the database file is readable by its owner only") {
   }
 }
 
-TEST_CASE("fingerprints are keyed per state") {
+TEST_CASE("fingerprints are salted per state and carry what made them") {
   TempDir dir("fingerprint");
   TempDir other_dir("fingerprint-other");
   std::string first;
@@ -367,28 +370,111 @@ TEST_CASE("fingerprints are keyed per state") {
     auto store = open_store(dir.db());
     auto other = open_store(other_dir.db());
     first = store->fingerprint("hunter2");
-    CHECK(first.size() == 64);
-    CHECK(is_lower_hex(first));
+    CHECK(std::regex_match(first, std::regex("scrypt:ln=14,r=8,p=1:[0-9a-f]{64}")));
     CHECK(store->fingerprint("hunter2") == first);
     CHECK(store->fingerprint("hunter3") != first);
     CHECK(other->fingerprint("hunter2") != first);
-    CHECK(store->fingerprint("").size() == 64);
+    CHECK(store->matches("hunter2", first));
+    CHECK_FALSE(store->matches("hunter3", first));
+    CHECK_FALSE(other->matches("hunter2", first));
+    CHECK(store->is_current(first));
+    CHECK(store->fingerprint("").starts_with("scrypt:"));
   }
   CHECK(open_store(dir.db())->fingerprint("hunter2") == first);
 }
 
-TEST_CASE("a fingerprint is HMAC-SHA256 under the state key") {
+/// A state whose salt is 00 01 ... 0f and whose old HMAC key is 00 01 ... 1f.
+void known_salt_and_key(const fs::path& db_path) {
+  open_store(db_path).reset();
+  auto db = open_raw(db_path);
+  execute(db.get(), "UPDATE meta SET value = '000102030405060708090a0b0c0d0e0f' WHERE key = 'fingerprint_salt'");
+  execute(db.get(),
+          "UPDATE meta SET value = '000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f' "
+          "WHERE key = 'fingerprint_key'");
+}
+
+TEST_CASE("a fingerprint is scrypt with the state's salt, then HMAC-SHA256 under the state key when there is one") {
+  TempDir dir("scrypt");
+  known_salt_and_key(dir.db());
+  auto store = open_store(dir.db());
+  // The expected values come from Python's hashlib.scrypt and hmac.
+  CHECK(store->fingerprint("hunter2") == "scrypt:ln=14,r=8,p=1:c82fc216ae0ee83285a3ef4cf4dd5d754fe7d0bd00bcf9cc64be33ce199b4c0d");
+  store->set_state_key("k1");
+  CHECK(store->fingerprint("hunter2") ==
+        "scrypt+key:ln=14,r=8,p=1:e194d4d8b1845fdc5a50ea0ea2745c560cbe24e454c5dbf60993647622caf2dd");
+  // Another cost, as a later supctl may make them: recognised by the cost it carries.
+  CHECK(store->matches("hunter2", "scrypt:ln=10,r=4,p=1:3402fcb01ebf0aff5ab2a05b3f9fcfc83f1d075b3f8025b2e381a26ce72de0ad"));
+  CHECK_FALSE(store->is_current("scrypt:ln=10,r=4,p=1:3402fcb01ebf0aff5ab2a05b3f9fcfc83f1d075b3f8025b2e381a26ce72de0ad"));
+}
+
+TEST_CASE("the old HMAC-SHA256 fingerprints are still recognised, and are not current") {
   TempDir dir("hmac");
+  known_salt_and_key(dir.db());
+  auto store = open_store(dir.db());
+  const std::string old = "8629d712da366318588317f3f98c728c71d4819f843d95db8803c019c561c1e7";  // Python's hmac
+  CHECK(store->matches("hunter2", old));
+  CHECK_FALSE(store->matches("hunter3", old));
+  CHECK_FALSE(store->is_current(old));
+  CHECK(supctl::state::describe_fingerprint(old).starts_with("HMAC-SHA256, the old kind"));
+}
+
+TEST_CASE("a fingerprint that is malformed or asks for an absurd cost matches nothing") {
+  TempDir dir("tampered");
+  auto store = open_store(dir.db());
+  const std::string digest(64, 'a');
+  for (const std::string& text : {"scrypt:ln=40,r=8,p=1:" + digest, "scrypt:ln=14,r=8,p=1:" + digest.substr(2), "scrypt:ln=14,r=8:" + digest,
+                                  "scrypt:ln=14,r=999,p=1:" + digest, "md5:" + digest, std::string()}) {
+    INFO(text);
+    CHECK(supctl::state::parse_fingerprint(text).kind == supctl::state::Fingerprint::Kind::kUnknown);
+    CHECK_FALSE(store->matches("hunter2", text));
+  }
+}
+
+TEST_CASE("a keyed fingerprint needs the state key it was made with, and the state says so") {
+  TempDir dir("state-key");
+  std::string keyed;
+  {
+    auto store = open_store(dir.db());
+    CHECK_FALSE(store->state_key_problem());  // nothing keyed yet: any key, or none, will do
+    store->set_state_key("correct key");
+    keyed = store->fingerprint("hunter2");
+    REQUIRE(keyed.starts_with("scrypt+key:"));
+    ResourceRecord record = sample_record();
+    record.fingerprints = {{"password", keyed}};
+    std::string error;
+    REQUIRE(store->put_resource(record, &error));
+    CHECK_FALSE(store->state_key_problem());
+  }
+  auto store = open_store(dir.db());
+  auto none = store->state_key_problem();
+  REQUIRE(none);
+  CHECK(none->find("this run has none: set SUPCTL_STATE_KEY") != std::string::npos);
+  CHECK_FALSE(store->matches("hunter2", keyed));  // without the key, nothing can be compared
+  store->set_state_key("another key");
+  auto wrong = store->state_key_problem();
+  REQUIRE(wrong);
+  CHECK(wrong->find("is not the one the state's secret fingerprints were made with") != std::string::npos);
+  CHECK_FALSE(store->matches("hunter2", keyed));
+  store->set_state_key("correct key");
+  CHECK_FALSE(store->state_key_problem());
+  CHECK(store->matches("hunter2", keyed));
+  // The state keeps a check value, never the key.
+  auto db = open_raw(dir.db());
+  CHECK(query_text(db.get(), "SELECT value FROM meta WHERE key = 'state_key_check'").size() == 64);
+  CHECK(read_bytes(dir.db()).find("correct key") == std::string::npos);
+}
+
+TEST_CASE("a state made before salted fingerprints gets its salt when opened") {
+  TempDir dir("salt-migration");
   open_store(dir.db()).reset();
   {
     auto db = open_raw(dir.db());
-    // The key 00 01 02 ... 1f; the expected value comes from Python's hmac module.
-    execute(db.get(),
-            "UPDATE meta SET value = '000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f' "
-            "WHERE key = 'fingerprint_key'");
+    execute(db.get(), "DELETE FROM meta WHERE key = 'fingerprint_salt'");
   }
   auto store = open_store(dir.db());
-  CHECK(store->fingerprint("hunter2") == "8629d712da366318588317f3f98c728c71d4819f843d95db8803c019c561c1e7");
+  auto db = open_raw(dir.db());
+  CHECK(query_text(db.get(), "SELECT value FROM meta WHERE key = 'fingerprint_salt'").size() == 32);
+  CHECK(store->matches("hunter2", store->fingerprint("hunter2")));
 }
 
 TEST_CASE("a secret never reaches the database files") {
