@@ -4,6 +4,8 @@
 #include <fmt/format.h>
 
 #include <memory>
+#include <pugixml.hpp>
+#include <sstream>
 
 #include "cli/commands.h"
 #include "cli/common.h"
@@ -17,7 +19,7 @@ namespace {
 struct VerifyOptions {
   std::string dir = ".";
   std::string timeout = "0";    ///< wait this long for an install under way
-  std::string format = "text";  ///< text | json
+  std::string format = "text";  ///< text | json | junit
   bool lab = false;
 };
 
@@ -47,6 +49,58 @@ std::string render_json(const verify::VerifyReport& report) {
   return out.dump(2) + "\n";
 }
 
+/// Text that XML 1.0 can hold: control characters other than tab and line breaks (a log line may
+/// carry them) become U+FFFD.
+std::string xml_text(std::string_view text) {
+  std::string out;
+  for (char c : text) {
+    const auto byte = static_cast<unsigned char>(c);
+    if (byte < 0x20 && c != '\t' && c != '\n' && c != '\r') out += "\xEF\xBF\xBD";
+    else out += c;
+  }
+  return out;
+}
+
+/// JUnit XML, as CI systems show test results: one test case per check, named by its address
+/// (the class) and its check; a failed check is a <failure> with its summary, details and help.
+std::string render_junit(const verify::VerifyReport& report) {
+  const int failed = report.failed();
+  pugi::xml_document document;
+  auto declaration = document.append_child(pugi::node_declaration);
+  declaration.append_attribute("version") = "1.0";
+  declaration.append_attribute("encoding") = "UTF-8";
+  auto suites = document.append_child("testsuites");
+  suites.append_attribute("name") = "supctl verify";
+  suites.append_attribute("tests") = static_cast<unsigned>(report.checks.size());
+  suites.append_attribute("failures") = failed;
+  suites.append_attribute("errors") = 0;
+  auto suite = suites.append_child("testsuite");
+  suite.append_attribute("name") = "supctl verify";
+  suite.append_attribute("tests") = static_cast<unsigned>(report.checks.size());
+  suite.append_attribute("failures") = failed;
+  suite.append_attribute("errors") = 0;
+  suite.append_attribute("skipped") = 0;
+  for (const verify::CheckOutcome& check : report.checks) {
+    auto testcase = suite.append_child("testcase");
+    testcase.append_attribute("classname") = xml_text(check.address).c_str();
+    testcase.append_attribute("name") = xml_text(fmt::format("{}: {}", check.name, check.title)).c_str();
+    std::string body = check.summary + "\n";
+    for (const std::string& line : check.details) body += "  " + line + "\n";
+    if (!check.passed) {
+      if (!check.hint.empty()) body += "help: " + check.hint + "\n";
+      auto failure = testcase.append_child("failure");
+      failure.append_attribute("type") = xml_text(check.name).c_str();
+      failure.append_attribute("message") = xml_text(check.summary).c_str();
+      failure.text() = xml_text(body).c_str();
+    } else {
+      testcase.append_child("system-out").text() = xml_text(body).c_str();
+    }
+  }
+  std::ostringstream out;
+  document.save(out, "  ", pugi::format_default, pugi::encoding_utf8);
+  return out.str();
+}
+
 /// Exit 0 when every check passes, 1 otherwise (and on bad input).
 int verify_run(const VerifyOptions& options, const Context& context, Io& io) {
   auto timeout = parse_duration(options.timeout);
@@ -72,7 +126,9 @@ int verify_run(const VerifyOptions& options, const Context& context, Io& io) {
   if (report.checks.empty()) {
     io.err << "Nothing to verify: the manifests declare no software update point.\n";
   }
-  io.out << (options.format == "json" ? render_json(report) : render_text(report));
+  if (options.format == "json") io.out << render_json(report);
+  else if (options.format == "junit") io.out << render_junit(report);
+  else io.out << render_text(report);
   return report.ok() ? 0 : 1;
 }
 
@@ -82,7 +138,7 @@ Runner declare_verify(CLI::App& command) {
   auto options = std::make_shared<VerifyOptions>();
   command.add_option("DIR", options->dir, "Directory of *.toml manifests (default: .)");
   command.add_option("--timeout", options->timeout, "Wait this long for an install still under way (e.g. 30m; default 0)");
-  command.add_option("--format", options->format, "Output format")->check(CLI::IsMember({"text", "json"}));
+  command.add_option("--format", options->format, "Output format")->check(CLI::IsMember({"text", "json", "junit"}));
   command.add_flag("--lab", options->lab, "Point every host at the lab estate");
   return [options](const Context& context, Io& io) { return verify_run(*options, context, io); };
 }

@@ -11,6 +11,7 @@
 #include <fmt/format.h>
 #include <unistd.h>
 #include <catch2/catch.hpp>
+#include <pugixml.hpp>
 
 #include <algorithm>
 #include <cctype>
@@ -723,6 +724,29 @@ TEST_CASE("supctl verify reports a WinHTTP and a WSUS proxy that differ from the
   CHECK(has(verify.out, "Proxy settings set on WSUS Server PR2WSUS.CONTOSO.COM: proxy server proxy.contoso.com, port 8080."));
   CHECK(has(verify.out, "look at WCM.log on pr2site.contoso.com"));
   CHECK(has(verify.out, "\nVerify: 10 passed, 2 failed.\n"));
+
+  // The same checks as JUnit XML, for CI systems: a test case each, the two failures as failures.
+  auto junit = copy.run({"verify", copy.d(), "--lab", "--format", "junit"});
+  CHECK(junit.code == 1);
+  pugi::xml_document document;
+  REQUIRE(document.load_string(junit.out.c_str()));
+  auto suite = document.child("testsuites").child("testsuite");
+  CHECK(suite.attribute("tests").as_int() == 12);
+  CHECK(suite.attribute("failures").as_int() == 2);
+  int cases = 0;
+  std::vector<std::string> failed;
+  for (auto testcase : suite.children("testcase")) {
+    ++cases;
+    if (auto failure = testcase.child("failure")) {
+      failed.push_back(std::string(testcase.attribute("classname").value()) + " " + failure.attribute("type").value());
+      CHECK(std::string(failure.text().get()).find("help: ") != std::string::npos);
+    } else {
+      CHECK(testcase.child("system-out"));
+    }
+  }
+  CHECK(cases == 12);
+  CHECK(failed == std::vector<std::string>{"software_update_point[\"pr1wsus.contoso.com\"] winhttp-proxy",
+                                           "software_update_point[\"pr2wsus.contoso.com\"] wsus-proxy"});
 }
 
 TEST_CASE("supctl apply fails honestly when the lab injects an install fault and verify agrees", "[examples][verify]") {
