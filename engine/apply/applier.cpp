@@ -382,8 +382,10 @@ class Applier {
       std::string error;
       auto secret = in_.secrets->resolve(*sent.reference, &error);
       if (!secret) return fmt::format("{}.{}: {}", change.address.str(), sent.name, error);
-      record.fingerprints[sent.name] = in_.state->fingerprint(*secret);
+      std::string fingerprint = in_.state->fingerprint(*secret);
       secret->assign(secret->size(), '\0');
+      if (fingerprint.empty()) return fmt::format("{}.{}: cannot make its fingerprint: OpenSSL's scrypt failed", change.address.str(), sent.name);
+      record.fingerprints[sent.name] = std::move(fingerprint);
     }
     return std::nullopt;
   }

@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <map>
+#include <set>
 
 namespace supctl::cli {
 namespace {
@@ -74,34 +75,48 @@ bool is_option_word(std::string_view word) { return word.size() > 1 && word.fron
 
 /// A word that is already written: what it means for the ones after it.
 struct Walk {
-  const CommandDoc* command = nullptr;
-  std::size_t positionals = 0;        ///< positional words given to `command`
-  const OptionDoc* pending = nullptr;  ///< the option whose value the next word is
-  std::string dir = ".";               ///< the manifests named so far (DIR or --dir)
+  std::vector<const CommandDoc*> chain;  ///< the program, then each command named
+  std::size_t positionals = 0;           ///< positional words given to the last command
+  const OptionDoc* pending = nullptr;    ///< the option whose value the next word is
+  Where where;
+
+  const CommandDoc& command() const { return *chain.back(); }
+  /// An option of the command or of one above it (CLI11 lets `state show` take state's --dir).
+  const OptionDoc* option(std::string_view name) const {
+    for (auto it = chain.rbegin(); it != chain.rend(); ++it) {
+      if (const OptionDoc* found = (*it)->option(name)) return found;
+    }
+    return nullptr;
+  }
+  void value_of(const OptionDoc& option, const std::string& value) {
+    if (option.name == "--dir") where.dir = value;
+    if (option.name == "--state") where.state = value;
+  }
 };
 
 void take(Walk& walk, const std::string& word) {
   if (walk.pending) {
-    if (walk.pending->kind == ValueKind::kDirectory && walk.pending->name == "--dir") walk.dir = word;
+    walk.value_of(*walk.pending, word);
     walk.pending = nullptr;
     return;
   }
   if (word == "--") return;
   if (is_option_word(word)) {
     auto equals = word.find('=');
-    const OptionDoc* option = walk.command->option(word.substr(0, equals));
-    if (option && option->takes_value && equals == std::string::npos) walk.pending = option;
-    if (option && option->name == "--dir" && equals != std::string::npos) walk.dir = word.substr(equals + 1);
+    const OptionDoc* option = walk.option(word.substr(0, equals));
+    if (!option || !option->takes_value) return;
+    if (equals == std::string::npos) walk.pending = option;
+    else walk.value_of(*option, word.substr(equals + 1));
     return;
   }
   if (walk.positionals == 0) {
-    if (const CommandDoc* sub = walk.command->subcommand(word)) {
-      walk.command = sub;
+    if (const CommandDoc* sub = walk.command().subcommand(word)) {
+      walk.chain.push_back(sub);
       return;
     }
   }
-  auto positionals = walk.command->positionals();
-  if (walk.positionals < positionals.size() && positionals[walk.positionals]->name == "DIR") walk.dir = word;
+  auto positionals = walk.command().positionals();
+  if (walk.positionals < positionals.size() && positionals[walk.positionals]->name == "DIR") walk.where.dir = word;
   const bool on_last_repeatable = !positionals.empty() && walk.positionals + 1 == positionals.size() && positionals.back()->repeatable;
   if (!on_last_repeatable) ++walk.positionals;  // a repeatable last one takes every word after
 }
@@ -114,7 +129,7 @@ void offer_value(const OptionDoc& option, const Walk& walk, const std::string& p
       return;
     case ValueKind::kAddress:
       if (addresses) {
-        for (const std::string& address : addresses(walk.dir, *walk.command)) out.words.push_back(prefix + address);
+        for (const std::string& address : addresses(walk.where, walk.command())) out.words.push_back(prefix + address);
       }
       return;
     case ValueKind::kDirectory: out.then = Completion::Then::kDirectories; return;
@@ -189,7 +204,7 @@ CommandDoc describe(const CLI::App& app) { return describe_command(app, ""); }
 Completion complete(const CommandDoc& root, std::span<const std::string> words, const AddressSource& addresses) {
   Completion out;
   if (words.empty()) return out;
-  Walk walk{&root};
+  Walk walk{{&root}};
   for (const std::string& word : words.first(words.size() - 1)) take(walk, word);
   const std::string& current = words.back();
 
@@ -200,21 +215,27 @@ Completion complete(const CommandDoc& root, std::span<const std::string> words, 
   if (is_option_word(current) || current == "-") {
     auto equals = current.find('=');
     if (equals != std::string::npos) {
-      if (const OptionDoc* option = walk.command->option(current.substr(0, equals)); option && option->takes_value) {
+      if (const OptionDoc* option = walk.option(current.substr(0, equals)); option && option->takes_value) {
         offer_value(*option, walk, current.substr(0, equals + 1), addresses, out);
       }
       return out;
     }
-    for (const OptionDoc& option : walk.command->options) {
-      if (!option.positional) out.words.push_back(option.name);
+    // The command's options, then those it takes from the commands above it (not the program's
+    // own --version, which only the program takes).
+    std::set<std::string> seen;
+    const std::size_t first = walk.chain.size() == 1 ? 0 : 1;
+    for (std::size_t i = walk.chain.size(); i-- > first;) {
+      for (const OptionDoc& option : walk.chain[i]->options) {
+        if (!option.positional && seen.insert(option.name).second) out.words.push_back(option.name);
+      }
     }
     return out;
   }
-  if (walk.positionals == 0 && !walk.command->subcommands.empty()) {
-    for (const CommandDoc& sub : walk.command->subcommands) out.words.push_back(sub.name);
+  if (walk.positionals == 0 && !walk.command().subcommands.empty()) {
+    for (const CommandDoc& sub : walk.command().subcommands) out.words.push_back(sub.name);
     return out;
   }
-  auto positionals = walk.command->positionals();
+  auto positionals = walk.command().positionals();
   if (walk.positionals < positionals.size()) offer_value(*positionals[walk.positionals], walk, "", addresses, out);
   return out;
 }
@@ -259,24 +280,61 @@ std::string man_page(const CommandDoc& root, std::string_view version) {
 std::string bash_completion() {
   return R"script(# bash completion for supctl: eval "$(supctl completion bash)", or install this as
 # /usr/share/bash-completion/completions/supctl. supctl itself says what fits (supctl __complete).
+# A word as the shell would pass it: quotes and backslashes taken out, a leading ~/ made $HOME/.
+_supctl_dequote() {
+  local in=$1 out= quote= c i
+  for ((i = 0; i < ${#in}; i++)); do
+    c=${in:i:1}
+    if [[ -z $quote ]]; then
+      case $c in
+        \\) i=$((i + 1)); out+=${in:i:1} ;;
+        \'|\") quote=$c ;;
+        *) out+=$c ;;
+      esac
+    elif [[ $c == "$quote" ]]; then
+      quote=
+    elif [[ $quote == \" && $c == \\ ]]; then
+      i=$((i + 1)); out+=${in:i:1}
+    else
+      out+=$c
+    fi
+  done
+  [[ $out == "~/"* ]] && out=$HOME/${out#"~/"}
+  printf '%s' "$out"
+}
 _supctl() {
-  local cur=${COMP_WORDS[COMP_CWORD]}
-  local IFS=$'\n'
-  local -a out
-  out=($(supctl __complete "${COMP_WORDS[@]:1:COMP_CWORD}" 2>/dev/null))
+  local cur words cword
+  if declare -F _get_comp_words_by_ref >/dev/null; then
+    # bash-completion: the words as typed, not split at '=' or ':' ('--format=json', addresses).
+    _get_comp_words_by_ref -n =: cur words cword
+  else
+    words=("${COMP_WORDS[@]}"); cword=$COMP_CWORD; cur=${COMP_WORDS[COMP_CWORD]}
+  fi
+  # The words as supctl will see them: unquoted and with ~ expanded, never through eval.
+  local typed; typed=$(_supctl_dequote "$cur")
+  local -a before=() out
+  local word
+  for word in "${words[@]:0:cword}"; do before+=("$(_supctl_dequote "$word")"); done
+  mapfile -t out < <(supctl __complete "${before[@]}" "$typed" 2>/dev/null)
+  [ ${#out[@]} -gt 0 ] || return 0
   local then=${out[${#out[@]}-1]}
   unset 'out[${#out[@]}-1]'
+  COMPREPLY=()
   case $then in
-    :files) COMPREPLY=($(compgen -f -- "$cur")); compopt -o filenames 2>/dev/null ;;
-    :directories) COMPREPLY=($(compgen -d -- "$cur")); compopt -o filenames 2>/dev/null ;;
+    :files) mapfile -t COMPREPLY < <(compgen -f -- "$typed"); compopt -o filenames 2>/dev/null ;;
+    :directories) mapfile -t COMPREPLY < <(compgen -d -- "$typed"); compopt -o filenames 2>/dev/null ;;
     *)
-      # Not compgen -W, which would take the quotes out of software_update_point["sup.contoso.com"].
-      COMPREPLY=()
-      local word
+      # Not compgen -W, which would take the quotes out of software_update_point["sup.contoso.com"];
+      # each word is quoted for the command line.
       for word in "${out[@]}"; do
-        [[ $word == "$cur"* ]] && COMPREPLY+=("$(printf '%q' "$word")")
+        [[ $word == "$typed"* ]] && COMPREPLY+=("$(printf '%q' "$word")")
       done ;;
   esac
+  # What bash replaces is the part of the word after its last '=' or ':'.
+  if declare -F __ltrim_colon_completions >/dev/null; then __ltrim_colon_completions "$cur"; fi
+  if [[ $cur == *=* && ${COMP_WORDS[COMP_CWORD]} != "$cur" ]]; then
+    local i; for i in "${!COMPREPLY[@]}"; do COMPREPLY[i]=${COMPREPLY[i]#*=}; done
+  fi
 }
 complete -F _supctl supctl
 )script";
@@ -288,7 +346,9 @@ std::string zsh_completion() {
 # directory of $fpath. supctl itself says what fits (supctl __complete).
 _supctl() {
   local -a out
-  out=("${(@f)$(supctl __complete "${(@)words[2,CURRENT]}" 2>/dev/null)}")
+  # The words unquoted and ~ expanded, as supctl will see them.
+  out=("${(@f)$(supctl __complete "${(@Q)${(@)~words[1,CURRENT]}}" 2>/dev/null)}")
+  (( ${#out} )) || return 1
   local then=${out[-1]}
   out=("${(@)out[1,-2]}")
   case $then in

@@ -48,20 +48,25 @@ CommandDoc describe(const CLI::App& app);
 
 /// What to offer for the last of `words` (the words after `supctl`, the last being the one
 /// completed, possibly empty): candidate words, and whether the shell should offer files or
-/// directories instead. `addresses(dir, command)` gives the resource addresses for a command
-/// run on the manifests in `dir`.
+/// directories instead. `addresses(where, command)` gives the resource addresses for a command
+/// run on the manifests and state `where` names.
 struct Completion {
   enum class Then { kWords, kFiles, kDirectories };
   std::vector<std::string> words;
   Then then = Then::kWords;
 };
-using AddressSource = std::function<std::vector<std::string>(const std::string& dir, const CommandDoc& command)>;
+/// Where the words so far point: the manifests (DIR or --dir, else ".") and --state, if given.
+struct Where {
+  std::string dir = ".";
+  std::string state;
+};
+using AddressSource = std::function<std::vector<std::string>(const Where& where, const CommandDoc& command)>;
 Completion complete(const CommandDoc& root, std::span<const std::string> words, const AddressSource& addresses);
 
 /// supctl(1) in roff, from the tree; `version` as `supctl --version` prints it.
 std::string man_page(const CommandDoc& root, std::string_view version);
 
-/// The completion scripts; each asks `supctl __complete WORDS...` for the candidates.
+/// The completion scripts; each asks `supctl __complete supctl WORDS...` for the candidates.
 std::string bash_completion();
 std::string zsh_completion();
 

@@ -1,6 +1,7 @@
 #include "cli/common.h"
 
 #include <fmt/format.h>
+#include <openssl/crypto.h>
 
 #include <cctype>
 
@@ -41,7 +42,12 @@ bool use_state_key(state::StateStore& store, const model::Json& reference, const
       return false;
     }
   }
-  store.set_state_key(std::move(key));
+  const bool made = store.set_state_key(key ? std::optional<std::string_view>(*key) : std::nullopt);
+  if (key) OPENSSL_cleanse(key->data(), key->size());
+  if (!made) {
+    io.err << "error: cannot make the state key's check value: OpenSSL's scrypt failed; nothing was compared or changed\n";
+    return false;
+  }
   if (auto problem = store.state_key_problem()) {
     io.err << fmt::format("error: {}\n  = nothing was compared or changed\n", *problem);
     return false;

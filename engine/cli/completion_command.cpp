@@ -1,4 +1,4 @@
-// supctl completion bash|zsh: the shell completion scripts. supctl __complete WORDS... (hidden):
+// supctl completion bash|zsh: the shell completion scripts. supctl __complete supctl WORDS... (hidden):
 // what fits the last word, for those scripts. supctl man (hidden): supctl(1), which the build
 // installs. All three read the command tree the CLI itself is made of (command_tree.h).
 
@@ -22,22 +22,21 @@ CommandDoc tree_of(const CLI::App& command) {
   return describe(*root);
 }
 
-/// The addresses a command can be given in `dir`: the resources the manifests there declare
-/// (what could be read, even when they are not valid), and for `state` the ones its state
-/// records. Nothing is printed: a shell is completing.
-std::vector<std::string> addresses_in(const std::string& dir, const CommandDoc& command, const Context& context) {
+/// The addresses a command can be given where the words point: the resources the manifests there
+/// declare (what could be read, even when they are not valid), and for `state` the ones its state
+/// records, read without a transaction or a lock. Nothing is printed: a shell is completing.
+std::vector<std::string> addresses_in(const Where& where, const CommandDoc& command, const Context& context) {
   std::set<std::string> out;
   diag::SourceSet sources;
-  manifest::Validation validation = manifest::validate_directory(dir, context.plugins, sources);
+  manifest::Validation validation = manifest::validate_directory(where.dir, context.plugins, sources);
   for (const model::Resource& r : validation.manifest.resources()) {
     if (r.kind() != "host") out.insert(r.address.str());
   }
   if (command.path.starts_with("state")) {
     std::ostringstream ignored;
     Io quiet{ignored, ignored, false, {}};
-    bool failed = false;
-    if (auto state = open_state(state_path(dir, "", quiet), /*create=*/false, quiet, &failed)) {
-      for (const state::ResourceRecord& record : state->resources()) out.insert(record.address.str());
+    for (const model::Address& address : state::StateStore::recorded_addresses(state_path(where.dir, where.state, quiet))) {
+      out.insert(address.str());
     }
   }
   return {out.begin(), out.end()};
@@ -61,11 +60,14 @@ Runner declare_complete(CLI::App& command) {
   command.prefix_command();  // every word after it is a word being completed, options included
   const CLI::App* self = &command;
   return [self](const Context& context, Io& io) {
+    // The scripts pass the command line from the program's name on, so that CLI11 never reads
+    // a word being completed (-h, --help) as an option of __complete.
     std::vector<std::string> words = self->remaining();
+    if (!words.empty()) words.erase(words.begin());
     if (words.empty()) words.push_back("");
     CommandDoc root = tree_of(*self);
-    Completion completion = complete(root, words, [&](const std::string& dir, const CommandDoc& doc) {
-      return addresses_in(dir, doc, context);
+    Completion completion = complete(root, words, [&](const Where& where, const CommandDoc& doc) {
+      return addresses_in(where, doc, context);
     });
     for (const std::string& word : completion.words) io.out << word << "\n";
     switch (completion.then) {

@@ -112,6 +112,7 @@ int plan_run(const PlanOptions& options, const Context& context, Io& io) {
   io.err << "Reading the hosts...\n";
   plan::PlanResult result = plan::make_plan(inputs, plan_options);
   result.plan.state_key = state_key;
+  result.plan.state_key_check = state ? state->state_key_check() : std::string();
   if (capture && !emit_scripts(options.emit_scripts, *capture, result.diagnostics.has_errors() ? nullptr : &result.plan,
                                context.plugins, io)) {
     return 1;
@@ -130,7 +131,7 @@ int plan_run(const PlanOptions& options, const Context& context, Io& io) {
     }
     io.err << fmt::format("Saved the plan to '{}'; apply exactly it with: supctl apply --plan {}\n", options.out, options.out);
   }
-  if (options.format == "json") io.out << plan::render_json(result.plan);
+  if (options.format == "json") io.out << plan::render_json(result.plan, /*with_fingerprints=*/false);  // may end in a CI log
   else if (options.format == "markdown") io.out << plan::render_markdown(result.plan, {});
   else io.out << plan::render_text(result.plan, plan::TextOptions{.color = io.color()});
   bool changes = options.refresh_only ? !result.plan.drift.empty() : result.plan.has_changes();
@@ -145,7 +146,8 @@ Runner declare_plan(CLI::App& command) {
   command.add_option("--out", options->out, "Save the plan to FILE for 'apply --plan FILE'");
   command.add_option("--format", options->format, "Output format")->check(CLI::IsMember({"text", "json", "markdown"}));
   command.add_flag("--detailed-exitcode", options->detailed_exitcode, "Exit 0 with no changes, 2 with changes, 1 on error");
-  command.add_option("--target", options->targets, "Plan only ADDR and what it depends on (repeatable)");
+  command.add_option("--target", options->targets, "Plan only ADDR and what it depends on (repeatable)")
+      ->allow_extra_args(false);  // one address each: a word after it is DIR, not another target
   command.add_flag("--refresh-only", options->refresh_only, "Report drift only; propose no change");
   command.add_flag("--lab", options->lab, "Point every host at the lab estate");
   command.add_option("--state", options->state, "State database (default: DIR/.supctl/state.db, or SUPCTL_STATE)");

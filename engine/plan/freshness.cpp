@@ -2,8 +2,9 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
+
 #include "model/attributes.h"
-#include "state/fingerprint.h"
 
 namespace supctl::plan {
 
@@ -25,13 +26,17 @@ std::optional<std::string> stale_reason(const Plan& plan, const state::StateStor
     return fmt::format("the state has moved since the plan was made (serial {} then, {} now)", plan.serial, serial);
   }
   if (state) {
+    // Fingerprints keyed with the plan's key compare only under that key (unkeyed ones under any).
+    const bool fingerprinted = std::any_of(plan.changes.begin(), plan.changes.end(), [](const Change& c) { return !c.fingerprints.empty(); });
+    if (fingerprinted && !plan.state_key_check.empty() && plan.state_key_check != state->state_key_check()) {
+      return state->has_state_key()
+                 ? "the plan was made with another state key than this run's: set SUPCTL_STATE_KEY (or the hierarchy's "
+                   "state_key) as when the plan was made"
+                 : "the plan was made with a state key, and this run has none: set SUPCTL_STATE_KEY (or the hierarchy's "
+                   "state_key) as when the plan was made";
+    }
     for (const Change& change : plan.changes) {
       for (const auto& [attribute, fingerprint] : change.fingerprints) {
-        if (state::parse_fingerprint(fingerprint).kind == state::Fingerprint::Kind::kScryptKeyed && !state->has_state_key()) {
-          return fmt::format("the plan's fingerprint of {}.{} was made with a state key, and this run has none: set "
-                             "SUPCTL_STATE_KEY (or the hierarchy's state_key) as when the plan was made",
-                             change.address.str(), attribute);
-        }
         const model::Json* reference = model::sent_secret(change.desired, change.references, attribute);
         std::string error = "the plan does not say where this secret comes from";
         auto secret = reference ? secrets.resolve(*reference, &error) : std::nullopt;

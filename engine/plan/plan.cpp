@@ -12,6 +12,11 @@
 #include "model/text.h"
 
 namespace supctl::plan {
+
+namespace {
+/// What `plan --format json` shows for a fingerprint.
+constexpr std::string_view kFingerprintLeftOut = "(recorded)";
+}  // namespace
 namespace {
 
 constexpr std::string_view kMask = "(sensitive)";
@@ -338,6 +343,10 @@ std::optional<Change> read_change(const Json& item, const std::string& path, std
       if (!it.value().is_string()) {
         r.fail(
             fmt::format("{}.{}: expected a string, found {}", r.path("fingerprints"), it.key(), type_name(it.value())));
+      } else if (it.value().get<std::string>() == kFingerprintLeftOut) {
+        r.fail(fmt::format("{}.{}: this is a plan printed by 'plan --format json', which leaves fingerprints out; save one to "
+                           "apply with 'supctl plan --out FILE'",
+                           r.path("fingerprints"), it.key()));
       } else {
         c.fingerprints.emplace(it.key(), it.value().get<std::string>());
       }
@@ -423,7 +432,7 @@ bool Plan::has_changes() const {
   return s.add + s.change + s.destroy + s.forget > 0;
 }
 
-Json to_json(const Plan& plan) {
+Json to_json(const Plan& plan, bool with_fingerprints) {
   Json out = Json::object();
   out["format_version"] = plan.format_version;
   out["plugin_api_version"] = plan.plugin_api_version;
@@ -435,6 +444,7 @@ Json to_json(const Plan& plan) {
   out["refresh_only"] = plan.refresh_only;
   out["targets"] = plan.targets;
   out["state_key"] = plan.state_key;
+  out["state_key_check"] = plan.state_key_check;
   Summary s = plan.summary();
   out["summary"] =
       Json{{"add", s.add}, {"change", s.change}, {"destroy", s.destroy}, {"forget", s.forget}, {"read", s.read}};
@@ -456,7 +466,7 @@ Json to_json(const Plan& plan) {
     if (!c.references.empty()) item["references"] = c.references;
     item["observed"] = c.observed ? map_json(*c.observed) : Json(nullptr);
     Json fingerprints = Json::object();
-    for (const auto& [key, value] : c.fingerprints) fingerprints[key] = value;
+    for (const auto& [key, value] : c.fingerprints) fingerprints[key] = with_fingerprints ? value : std::string(kFingerprintLeftOut);
     item["fingerprints"] = std::move(fingerprints);
     item["depends_on"] = c.depends_on;
     item["allow_destroy"] = c.allow_destroy;
@@ -515,6 +525,13 @@ std::optional<Plan> plan_from_json(const Json& json, std::string* error) {
   r.string("created_at", plan.created_at);
   r.boolean("refresh_only", plan.refresh_only);
   r.strings("targets", plan.targets);
+  if (auto check = json.find("state_key_check"); check != json.end()) {
+    if (!check->is_string()) {
+      if (error) *error = fmt::format("state_key_check: expected a string, found {}", type_name(*check));
+      return std::nullopt;
+    }
+    plan.state_key_check = check->get<std::string>();
+  }
   if (auto key = json.find("state_key"); key != json.end() && !key->is_null()) {
     if (!key->is_object() || !(key->contains("env") || key->contains("file"))) {
       if (error) *error = "state_key: expected null or a secret reference ({\"env\": ...} or {\"file\": ...})";

@@ -80,6 +80,9 @@ struct Plan {
   /// The secret reference ({ env } or { file }) of the state key the manifests named
   /// (hierarchy.state_key), for `apply --plan`; null when they named none.
   Json state_key = nullptr;
+  /// The check value of the state key the plan was made with (hex; empty: none), so that apply
+  /// --plan with another key (or none) says so instead of calling every secret changed.
+  std::string state_key_check;
   /// Lower-case machine name -> how to reach it: every machine apply talks to (each change's host
   /// and plan::machines_of it), as the manifests said when the plan was made. Apply takes its
   /// targets from here, never from the manifests.
@@ -95,7 +98,9 @@ struct Plan {
 
 /// The plan as JSON (the saved plan file and `--format json`): secrets are never in it, only
 /// their references and keyed fingerprints (a host target's password included).
-Json to_json(const Plan& plan);
+/// `with_fingerprints` false (what `plan --format json` prints, which may end in a CI log): each
+/// fingerprint shows as "(recorded)", and the document cannot be applied.
+Json to_json(const Plan& plan, bool with_fingerprints = true);
 /// Reads a saved plan; nullopt with `*error` set (naming the key path) when it is not one, is of
 /// another format, or lacks the host target of a machine a change runs on.
 std::optional<Plan> plan_from_json(const Json& json, std::string* error);

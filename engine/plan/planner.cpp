@@ -224,6 +224,12 @@ class Planner {
       const bool same = in_.state && !recorded.empty() && in_.state->matches(*secret, recorded);
       std::string fingerprint = in_.state ? in_.state->fingerprint(*secret) : std::string();
       secret->assign(secret->size(), '\0');
+      if (in_.state && fingerprint.empty()) {
+        auto& d = out_.error("secret-unavailable", fmt::format("{}.{}: cannot make its fingerprint: OpenSSL's scrypt failed",
+                                                               item.address.str(), sent.name));
+        d.address = item.address.str();
+        continue;
+      }
       if (!fingerprint.empty()) change.fingerprints[sent.name] = fingerprint;
       if (!same) rotated.push_back(sent.name);
     }

@@ -375,8 +375,8 @@ std::string render_text(const Plan& plan, TextOptions options) {
   return out;
 }
 
-std::string render_json(const Plan& plan) {
-  return to_json(plan).dump(2, ' ', false, Json::error_handler_t::replace) + "\n";
+std::string render_json(const Plan& plan, bool with_fingerprints) {
+  return to_json(plan, with_fingerprints).dump(2, ' ', false, Json::error_handler_t::replace) + "\n";
 }
 
 std::string render_markdown(const Plan& plan, MarkdownOptions options) {

@@ -19,7 +19,7 @@ struct TextOptions {
 std::string render_text(const Plan& plan, TextOptions options);
 
 /// `to_json(plan)` pretty-printed with two spaces, ending in a newline.
-std::string render_json(const Plan& plan);
+std::string render_json(const Plan& plan, bool with_fingerprints = true);
 
 struct MarkdownOptions {
   std::size_t max_chars = 65000;  ///< the result never exceeds this many bytes (GitHub allows 65,536)

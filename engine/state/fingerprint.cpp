@@ -15,11 +15,10 @@ namespace supctl::state {
 namespace {
 
 constexpr std::size_t kDigestBytes = 32;
-/// The most a stored fingerprint may ask for: 2^20 * 8 * 128 bytes = 1 GiB is already absurd.
-constexpr int kMaxLog2N = 20;
-constexpr int kMaxR = 32;
-constexpr int kMaxP = 16;
-constexpr std::uint64_t kMaxMemory = 1ull << 31;
+/// The most a stored fingerprint may ask for, so that a state edited to make supctl spend memory
+/// or time is not obeyed: 64 MiB (128 * r * N bytes), and four times today's work (N * r * p).
+constexpr std::uint64_t kMaxMemory = 64ull << 20;
+constexpr std::uint64_t kMaxWork = 4ull * (1ull << kFingerprintCost.log2_n) * kFingerprintCost.r * kFingerprintCost.p;
 
 std::optional<std::vector<unsigned char>> hex_bytes(std::string_view hex) {
   if (hex.size() != kDigestBytes * 2) return std::nullopt;
@@ -56,7 +55,11 @@ std::optional<ScryptCost> parse_cost(std::string_view text) {
     }
   }
   if (!text.empty()) return std::nullopt;
-  if (cost.log2_n < 1 || cost.log2_n > kMaxLog2N || cost.r < 1 || cost.r > kMaxR || cost.p < 1 || cost.p > kMaxP) return std::nullopt;
+  if (cost.log2_n < 1 || cost.log2_n > 30 || cost.r < 1 || cost.p < 1) return std::nullopt;
+  const std::uint64_t n = 1ull << cost.log2_n;
+  const auto r = static_cast<std::uint64_t>(cost.r);
+  const auto p = static_cast<std::uint64_t>(cost.p);
+  if (r > kMaxMemory / 128 / n || n * r > kMaxWork || n * r * p > kMaxWork) return std::nullopt;
   return cost;
 }
 
@@ -118,7 +121,7 @@ std::optional<std::vector<unsigned char>> scrypt(std::string_view secret, std::s
   std::uint64_t n = 1ull << cost.log2_n;
   auto r = static_cast<std::uint32_t>(cost.r);
   auto p = static_cast<std::uint32_t>(cost.p);
-  std::uint64_t max_memory = kMaxMemory;
+  std::uint64_t max_memory = 2 * kMaxMemory;  // OpenSSL counts some overhead of its own
   // OpenSSL reads through these pointers and never writes; an empty secret still needs one.
   auto* password = const_cast<char*>(secret.data() != nullptr ? secret.data() : "");
   auto* salt_bytes = const_cast<unsigned char*>(salt.data());

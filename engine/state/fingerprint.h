@@ -32,8 +32,8 @@ struct Fingerprint {
   std::vector<unsigned char> digest;  ///< 32 bytes when the text is well formed
 };
 
-/// Reads a stored fingerprint; kUnknown when it is none of the kinds above, or its cost is outside
-/// what supctl would ever make (a state edited to make supctl spend gigabytes is not obeyed).
+/// Reads a stored fingerprint; kUnknown when it is none of the kinds above, or its cost is over
+/// 64 MiB or four times today's work (a state edited to make supctl spend memory is not obeyed).
 Fingerprint parse_fingerprint(std::string_view text);
 std::string format_fingerprint(Fingerprint::Kind kind, ScryptCost cost, std::span<const unsigned char> digest);
 

@@ -39,7 +39,7 @@ constexpr int kBusyTimeoutMs = 5000;
 constexpr std::size_t kLineageBytes = 16;  // 32 hex characters
 constexpr std::size_t kKeyBytes = 32;      // 64 hex characters
 constexpr std::size_t kSaltBytes = 16;     // 32 hex characters
-/// What a state key's check value is made from (with the state's salt after it).
+/// What a state key's check value is made from (after the state's salt).
 constexpr std::string_view kKeyCheckLabel = "supctl state key check:";
 constexpr std::size_t kIdBytes = 8;        // 16 hex characters
 constexpr std::chrono::milliseconds kFirstBackoff = 100ms;
@@ -183,42 +183,59 @@ struct StateStore::Impl {
   std::vector<unsigned char> key;   ///< the old kind's HMAC key, kKeyBytes long (meta fingerprint_key)
   std::vector<unsigned char> salt;  ///< scrypt's salt for this state, kSaltBytes long (meta fingerprint_salt)
   /// This run's state key: never stored, wiped when the store goes. The state keeps only a check
-  /// value made from it (meta state_key_check), once it holds a fingerprint keyed with it.
+  /// value made from it (meta state_key_check, itself scrypt: a key cannot be guessed from it
+  /// faster than a password), once it holds a fingerprint keyed with it.
   std::optional<std::string> state_key;
-  std::optional<std::vector<unsigned char>> key_check;
-  /// scrypt's output by the secret's SHA-256 and the cost: each secret costs one scrypt per run,
-  /// however many resources send it (plan, then apply, then the freshness check).
+  std::optional<std::vector<unsigned char>> state_key_check;  ///< of `state_key`, made once
+  /// scrypt's output by the secret (HMAC under a key of this process, never the secret's plain
+  /// hash) and the cost: each secret costs one scrypt per run, however many resources send it
+  /// (plan, then apply, then the freshness check). Wiped when the store goes.
   mutable std::mutex memo_mutex;
-  mutable std::map<std::string, std::vector<unsigned char>> memo;
+  mutable std::vector<std::pair<std::vector<unsigned char>, std::vector<unsigned char>>> memo;
+  std::vector<unsigned char> memo_key = std::vector<unsigned char>(32);
 
+  Impl() { RAND_bytes(memo_key.data(), static_cast<int>(memo_key.size())); }
   ~Impl() {
     if (state_key) OPENSSL_cleanse(state_key->data(), state_key->size());
-    for (auto& [id, digest] : memo) OPENSSL_cleanse(digest.data(), digest.size());
+    if (state_key_check) OPENSSL_cleanse(state_key_check->data(), state_key_check->size());
+    for (auto& [id, digest] : memo) {
+      OPENSSL_cleanse(id.data(), id.size());
+      OPENSSL_cleanse(digest.data(), digest.size());
+    }
+    OPENSSL_cleanse(memo_key.data(), memo_key.size());
   }
 
-  std::vector<unsigned char> key_check_of(std::string_view state_key_text) const {
-    std::string label = std::string(kKeyCheckLabel) + to_hex(salt.data(), salt.size());
-    return hmac_sha256({reinterpret_cast<const unsigned char*>(state_key_text.data()), state_key_text.size()},
-                       {reinterpret_cast<const unsigned char*>(label.data()), label.size()});
+  /// The check value of a state key: scrypt of the key with this state's salt and a label.
+  std::optional<std::vector<unsigned char>> key_check_of(std::string_view key_text) const {
+    std::vector<unsigned char> salted(salt.begin(), salt.end());
+    salted.insert(salted.end(), kKeyCheckLabel.begin(), kKeyCheckLabel.end());
+    return scrypt(key_text, salted, kFingerprintCost);
+  }
+
+  /// The check value stored in the database now (another process may have written it).
+  std::optional<std::vector<unsigned char>> stored_key_check() const {
+    auto text = meta("state_key_check");
+    return text ? from_hex(*text) : std::nullopt;
   }
 
   /// scrypt of `secret` at `cost` with this state's salt, once per run.
   std::optional<std::vector<unsigned char>> scrypt_of(std::string_view secret, ScryptCost cost) const {
-    std::array<unsigned char, EVP_MAX_MD_SIZE> sha{};
-    unsigned int sha_size = 0;
-    if (EVP_Digest(secret.data() != nullptr ? secret.data() : "", secret.size(), sha.data(), &sha_size, EVP_sha256(), nullptr) != 1) {
-      return std::nullopt;
-    }
-    std::string id = fmt::format("{}:{}:{}:{}", to_hex(sha.data(), sha_size), cost.log2_n, cost.r, cost.p);
-    OPENSSL_cleanse(sha.data(), sha.size());
+    std::string label = fmt::format(":{}:{}:{}", cost.log2_n, cost.r, cost.p);
+    std::vector<unsigned char> message(secret.begin(), secret.end());
+    message.insert(message.end(), label.begin(), label.end());
+    std::vector<unsigned char> id = hmac_sha256(memo_key, message);
+    OPENSSL_cleanse(message.data(), message.size());
     {
       std::lock_guard guard(memo_mutex);
-      if (auto it = memo.find(id); it != memo.end()) return it->second;
+      for (const auto& [known, digest] : memo) {
+        if (same_digest(known, id)) return digest;
+      }
     }
     auto digest = scrypt(secret, salt, cost);
     if (!digest) return std::nullopt;
     std::lock_guard guard(memo_mutex);
-    return memo.emplace(std::move(id), std::move(*digest)).first->second;
+    memo.emplace_back(std::move(id), *digest);
+    return digest;
   }
 
   /// The digest a fingerprint of `kind` holds for `secret`; nullopt when it cannot be made here.
@@ -234,6 +251,7 @@ struct StateStore::Impl {
         auto inner = scrypt_of(secret, cost);
         if (!inner) return std::nullopt;
         auto out = hmac_sha256({reinterpret_cast<const unsigned char*>(state_key->data()), state_key->size()}, *inner);
+        OPENSSL_cleanse(inner->data(), inner->size());
         return out.empty() ? std::nullopt : std::optional(out);
       }
       case Fingerprint::Kind::kUnknown: break;
@@ -414,13 +432,6 @@ struct StateStore::Impl {
       *error = "its lineage, fingerprint key or fingerprint salt is missing or malformed";
       return false;
     }
-    if (auto check = meta("state_key_check")) {
-      key_check = from_hex(*check);
-      if (!key_check || key_check->empty()) {
-        *error = "its state key check is malformed";
-        return false;
-      }
-    }
     lineage = *stored_lineage;
     key = std::move(*key_bytes);
     salt = std::move(*salt_bytes);
@@ -565,13 +576,24 @@ bool StateStore::put_resource(const ResourceRecord& record, std::string* error) 
   const bool keyed = std::any_of(record.fingerprints.begin(), record.fingerprints.end(), [](const auto& entry) {
     return parse_fingerprint(entry.second).kind == Fingerprint::Kind::kScryptKeyed;
   });
-  std::lock_guard guard(impl_->mutex);  // key_check too: apply records from several threads
-  std::optional<std::vector<unsigned char>> new_check;
-  if (keyed && !impl_->key_check && impl_->state_key) new_check = impl_->key_check_of(*impl_->state_key);
+  if (keyed && !impl_->state_key_check) {
+    if (error != nullptr) *error = fmt::format("cannot record '{}': its fingerprints are keyed, but this run has no state key", record.address.str());
+    return false;
+  }
+  std::lock_guard guard(impl_->mutex);
   std::string why;
   bool ok = impl_->write(
       [&] {
-        if (new_check && !impl_->put_meta("state_key_check", to_hex(new_check->data(), new_check->size()))) return false;
+        if (keyed) {
+          // Read inside the transaction: another apply may have recorded keyed fingerprints since.
+          auto stored = impl_->stored_key_check();
+          if (stored && !same_digest(*stored, *impl_->state_key_check)) {
+            why = "the state's fingerprints were keyed with another state key meanwhile";
+            return false;
+          }
+          const auto& check = *impl_->state_key_check;
+          if (!stored && !impl_->put_meta("state_key_check", to_hex(check.data(), check.size()))) return false;
+        }
         return Statement(impl_->cache(), fmt::format("INSERT OR REPLACE INTO resources({}) VALUES "
                                                       "(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
                                                       kResourceColumns))
@@ -588,7 +610,6 @@ bool StateStore::put_resource(const ResourceRecord& record, std::string* error) 
       },
       &why);
   if (!ok && error != nullptr) *error = fmt::format("cannot record '{}': {}", address, why);
-  if (ok && new_check) impl_->key_check = std::move(new_check);
   return ok;
 }
 
@@ -604,40 +625,77 @@ bool StateStore::remove_resource(const model::Address& address) {
   return removed;
 }
 
+std::vector<model::Address> StateStore::recorded_addresses(const std::filesystem::path& path) {
+  std::vector<model::Address> out;
+  std::error_code ec;
+  if (!std::filesystem::is_regular_file(path, ec)) return out;
+  sqlite3* raw = nullptr;
+  if (sqlite3_open_v2(path.c_str(), &raw, SQLITE_OPEN_READONLY, nullptr) != SQLITE_OK) {
+    sqlite3_close_v2(raw);
+    return out;
+  }
+  Database db(raw);
+  sqlite3_busy_timeout(raw, 200);
+  sqlite3_stmt* select = nullptr;
+  if (sqlite3_prepare_v2(raw, "SELECT kind, name FROM resources", -1, &select, nullptr) == SQLITE_OK) {
+    while (sqlite3_step(select) == SQLITE_ROW) {
+      auto text = [&](int column) {
+        const unsigned char* value = sqlite3_column_text(select, column);
+        return value ? std::string(reinterpret_cast<const char*>(value)) : std::string();
+      };
+      out.push_back(model::Address{text(0), text(1)});
+    }
+  }
+  sqlite3_finalize(select);
+  return out;
+}
+
 std::string StateStore::fingerprint(std::string_view secret) const {
   const auto kind = impl_->state_key ? Fingerprint::Kind::kScryptKeyed : Fingerprint::Kind::kScrypt;
   auto digest = impl_->digest_of(secret, kind, kFingerprintCost);
-  return digest ? format_fingerprint(kind, kFingerprintCost, *digest) : std::string();
+  if (!digest) return {};
+  std::string out = format_fingerprint(kind, kFingerprintCost, *digest);
+  OPENSSL_cleanse(digest->data(), digest->size());
+  return out;
 }
 
 bool StateStore::matches(std::string_view secret, std::string_view recorded) const {
   Fingerprint stored = parse_fingerprint(recorded);
   auto digest = impl_->digest_of(secret, stored.kind, stored.cost);
-  return digest && same_digest(*digest, stored.digest);
+  const bool same = digest && same_digest(*digest, stored.digest);
+  if (digest) OPENSSL_cleanse(digest->data(), digest->size());
+  return same;
 }
 
-bool StateStore::is_current(std::string_view recorded) const {
-  Fingerprint stored = parse_fingerprint(recorded);
-  const auto kind = impl_->state_key ? Fingerprint::Kind::kScryptKeyed : Fingerprint::Kind::kScrypt;
-  return stored.kind == kind && stored.cost == kFingerprintCost;
-}
-
-void StateStore::set_state_key(std::optional<std::string> key) {
+bool StateStore::set_state_key(std::optional<std::string_view> key) {
   if (impl_->state_key) OPENSSL_cleanse(impl_->state_key->data(), impl_->state_key->size());
-  impl_->state_key = std::move(key);
-  if (impl_->state_key && impl_->state_key->empty()) impl_->state_key.reset();
+  if (impl_->state_key_check) OPENSSL_cleanse(impl_->state_key_check->data(), impl_->state_key_check->size());
+  impl_->state_key.reset();
+  impl_->state_key_check.reset();
+  if (!key || key->empty()) return true;
+  impl_->state_key.emplace(*key);
+  impl_->state_key_check = impl_->key_check_of(*key);
+  return impl_->state_key_check.has_value();
 }
 
 bool StateStore::has_state_key() const { return impl_->state_key.has_value(); }
 
+std::string StateStore::state_key_check() const {
+  return impl_->state_key_check ? to_hex(impl_->state_key_check->data(), impl_->state_key_check->size()) : std::string();
+}
+
 std::optional<std::string> StateStore::state_key_problem() const {
-  std::lock_guard guard(impl_->mutex);
-  if (!impl_->key_check) return std::nullopt;  // no fingerprint was keyed with a state key yet
-  if (!impl_->state_key) {
+  std::optional<std::vector<unsigned char>> stored;
+  {
+    std::lock_guard guard(impl_->mutex);
+    stored = impl_->stored_key_check();  // read now: another apply may have written it since this store opened
+  }
+  if (!stored) return std::nullopt;  // no fingerprint was keyed with a state key yet
+  if (!impl_->state_key_check) {
     return "the state's secret fingerprints were made with a state key, and this run has none: set SUPCTL_STATE_KEY (or "
            "the hierarchy's state_key) to the key they were made with";
   }
-  if (!same_digest(impl_->key_check_of(*impl_->state_key), *impl_->key_check)) {
+  if (!same_digest(*impl_->state_key_check, *stored)) {
     return "this run's state key is not the one the state's secret fingerprints were made with: every secret would look "
            "changed; set SUPCTL_STATE_KEY (or the hierarchy's state_key) to the key they were made with";
   }

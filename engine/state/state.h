@@ -64,6 +64,10 @@ class StateStore {
   static std::unique_ptr<StateStore> open(const std::filesystem::path& path, std::string* error);
   ~StateStore();
 
+  /// The addresses a state at `path` records, read-only, without a transaction or the lock, and
+  /// waiting at most a moment for a writer (shell completion); empty when there is no state.
+  static std::vector<model::Address> recorded_addresses(const std::filesystem::path& path);
+
   std::string lineage() const;
   std::int64_t serial() const;
   /// Adds one to the serial, in its own transaction, and returns the new value.
@@ -84,12 +88,13 @@ class StateStore {
   /// kind included); the digests are compared in constant time. False for a keyed fingerprint
   /// when the run has no state key.
   bool matches(std::string_view secret, std::string_view recorded) const;
-  /// Whether `recorded` is of the kind fingerprint() makes now (else apply makes it again).
-  bool is_current(std::string_view recorded) const;
   /// The run's state key (SUPCTL_STATE_KEY, or the secret the hierarchy's state_key names): never
-  /// stored; kept in memory and wiped when the store goes. Empty or nullopt: none.
-  void set_state_key(std::optional<std::string> key);
+  /// stored; copied, kept in memory and wiped when the store goes (the caller wipes its own copy).
+  /// Empty or nullopt: none. False when its check value cannot be made (OpenSSL failed).
+  bool set_state_key(std::optional<std::string_view> key);
   bool has_state_key() const;
+  /// The run's state key's check value, hex (scrypt with the state's salt); empty without a key.
+  std::string state_key_check() const;
   /// nullopt when the run's state key fits the fingerprints recorded with one; else what is wrong
   /// and what to do.
   std::optional<std::string> state_key_problem() const;

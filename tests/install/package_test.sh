@@ -31,7 +31,12 @@ if readelf -d "$work/extracted/usr/bin/supctl" | grep -iE 'rpath|runpath' >/dev/
 root=$work/root
 mkdir -p "$root/var/lib/dpkg/updates" "$root/var/lib/dpkg/info"
 touch "$root/var/lib/dpkg/status" "$root/var/lib/dpkg/available"
-dpkg_root() { dpkg --root="$root" --force-script-chrootless --force-not-root "$@"; }
+# dpkg wants ldconfig and start-stop-daemon on PATH, which an unprivileged user's lacks; its log
+# goes into the root too, not the machine's /var/log/dpkg.log.
+mkdir -p "$root/var/log"
+dpkg_root() {
+  PATH="$PATH:/usr/sbin:/sbin" dpkg --root="$root" --log="$root/var/log/dpkg.log" --force-script-chrootless --force-not-root "$@"
+}
 # The root has none of the libraries; they come from this machine when the program runs.
 dpkg_root --force-depends -i "$deb" >"$work/dpkg.log" 2>&1 || { cat "$work/dpkg.log" >&2; fail "dpkg -i failed"; }
 [[ $(dpkg_root -s supctl) == *"Status: install ok installed"* ]] || fail "dpkg does not list supctl as installed"

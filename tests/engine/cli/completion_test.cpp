@@ -2,13 +2,18 @@
 // command tree the CLI is built of, and these tests hold them to its --help output, which CLI11
 // renders on its own.
 
+#include <algorithm>
 #include <catch2/catch.hpp>
+#include <fmt/format.h>
+#include <unistd.h>
+#include <filesystem>
 #include <regex>
 #include <set>
 #include <sstream>
 #include <string>
 #include <vector>
 
+#include "state/state.h"
 #include "support.h"
 
 namespace supctl::test {
@@ -130,7 +135,7 @@ TEST_CASE("supctl --version says the version and the source revision") {
 }
 
 std::vector<std::string> completed(std::vector<std::string> words) {
-  std::vector<std::string> args{"__complete"};
+  std::vector<std::string> args{"__complete", "supctl"};
   args.insert(args.end(), words.begin(), words.end());
   auto result = run_cli(args);
   REQUIRE(result.code == 0);
@@ -170,6 +175,34 @@ TEST_CASE("__complete offers the addresses of the manifests named, and the state
   CHECK(completed({"lab", "drift", dir, "sync.CAS", ""}) == std::vector<std::string>{":words"});  // KEY=VALUE: free text
   auto none = completed({"plan", "/nonexistent/supctl", "--target", ""});
   CHECK(none == std::vector<std::string>{":words"});
+
+  // A resource that left the manifests is still in the state: state show and rm offer it, from
+  // the state of --dir or the one --state names.
+  const auto temp = std::filesystem::temp_directory_path() / fmt::format("supctl-complete-state-{}", ::getpid());
+  std::filesystem::remove_all(temp);
+  std::filesystem::create_directories(temp);
+  {
+    std::string error;
+    auto store = state::StateStore::open(temp / ".supctl" / "state.db", &error);
+    REQUIRE(store);
+    state::ResourceRecord record;
+    record.address = model::Address{"registry_value", "gone"};
+    REQUIRE(store->put_resource(record, &error));
+  }
+  auto shown = completed({"state", "show", "--dir", temp.string(), ""});
+  CHECK(std::find(shown.begin(), shown.end(), "registry_value.gone") != shown.end());
+  auto removed = completed({"state", "--state", (temp / ".supctl" / "state.db").string(), "rm", ""});
+  CHECK(std::find(removed.begin(), removed.end(), "registry_value.gone") != removed.end());
+  auto planned = completed({"plan", temp.string(), "--target", ""});
+  CHECK(std::find(planned.begin(), planned.end(), "registry_value.gone") == planned.end());  // plan offers the manifests' only
+  std::filesystem::remove_all(temp);
+}
+
+TEST_CASE("plan --target takes one address, and the word after it is DIR") {
+  auto result = run_cli({"plan", "--target", "sync.CAS", "/nonexistent/supctl-dir"});
+  CHECK(result.code == 1);
+  CHECK(result.err.find("/nonexistent/supctl-dir") != std::string::npos);
+  CHECK(result.err.find("is not a resource address") == std::string::npos);
 }
 
 }  // namespace

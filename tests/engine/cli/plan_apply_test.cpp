@@ -509,6 +509,26 @@ TEST_CASE("with a state key, fingerprints are keyed, and a run with another key 
   CHECK(none.err.find("the right key") == std::string::npos);
 }
 
+TEST_CASE("plan --format json names each fingerprint as recorded, never its value, and cannot be applied") {
+  World w("json-fingerprints");
+  REQUIRE(w.run({"apply", w.d(), "--auto-approve"}).code == 0);
+  w.env["APP_PASSWORD"] = "rotated";
+  auto json = w.run({"plan", w.d(), "--format", "json"});
+  REQUIRE(json.code == 0);
+  CHECK(json.out.find("scrypt") == std::string::npos);
+  auto parsed = nlohmann::json::parse(json.out);
+  REQUIRE(parsed["resource_changes"].size() == 1);
+  CHECK(parsed["resource_changes"][0]["fingerprints"]["password"] == "(recorded)");
+  fs::path file = w.dir / "printed.json";
+  std::ofstream(file) << json.out;
+  auto apply = w.run({"apply", w.d(), "--plan", file.string()});
+  CHECK(apply.code == 1);
+  CHECK(apply.err.find("this is a plan printed by 'plan --format json', which leaves fingerprints out") != std::string::npos);
+  fs::path saved = w.dir / "saved.json";
+  REQUIRE(w.run({"plan", w.d(), "--out", saved.string()}).code == 0);
+  CHECK(test::read_file(saved).find("\"password\": \"scrypt:ln=14,r=8,p=1:") != std::string::npos);
+}
+
 TEST_CASE("a plan saved under a state key is not applied without it") {
   World w("state-key-saved");
   REQUIRE(w.run({"apply", w.d(), "--auto-approve"}).code == 0);  // no key: plain scrypt, no key check yet
@@ -523,7 +543,11 @@ TEST_CASE("a plan saved under a state key is not applied without it") {
   w.env.erase("SUPCTL_STATE_KEY");
   auto apply = w.run({"apply", w.d(), "--plan", file.string()});
   CHECK(apply.code == 1);
-  CHECK(apply.err.find("fingerprint of fake_file.app.password was made with a state key, and this run has none") != std::string::npos);
+  CHECK(apply.err.find("is stale: the plan was made with a state key, and this run has none") != std::string::npos);
+  w.env["SUPCTL_STATE_KEY"] = "another key";
+  auto other = w.run({"apply", w.d(), "--plan", file.string()});
+  CHECK(other.code == 1);
+  CHECK(other.err.find("is stale: the plan was made with another state key than this run's") != std::string::npos);
   w.env["SUPCTL_STATE_KEY"] = "a key";
   CHECK(w.run({"apply", w.d(), "--plan", file.string()}).code == 0);
   CHECK(recorded_fingerprint(w).starts_with("scrypt+key:"));
