@@ -345,9 +345,14 @@ std::string zsh_completion() {
 # zsh completion for supctl: source <(supctl completion zsh), or install this as _supctl in a
 # directory of $fpath. supctl itself says what fits (supctl __complete).
 _supctl() {
-  local -a out
-  # The words unquoted and ~ expanded, as supctl will see them.
-  out=("${(@f)$(supctl __complete "${(@Q)${(@)~words[1,CURRENT]}}" 2>/dev/null)}")
+  local -a out typed
+  # The words unquoted and a leading ~/ expanded, as supctl will see them.
+  local word
+  for word in "${(@Q)words[1,CURRENT]}"; do
+    [[ $word == '~/'* ]] && word=$HOME/${word#'~/'}
+    typed+=("$word")
+  done
+  out=("${(@f)$(supctl __complete "${typed[@]}" 2>/dev/null)}")
   (( ${#out} )) || return 1
   local then=${out[-1]}
   out=("${(@)out[1,-2]}")

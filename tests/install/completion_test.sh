@@ -69,9 +69,9 @@ command -v zsh >/dev/null 2>&1 || fail "no zsh (scripts/setup installs it)"
 {
   zsh_complete() {
     zsh -f -c 'compdef() { :; }
-      compadd() {  # as zsh does: the candidates that begin with the word being completed
+      compadd() {  # as zsh does: the candidates that begin with the word being completed, unquoted
         [[ $1 == -a ]] || return 1
-        local w; for w in ${(P)2}; do [[ $w == ${words[CURRENT]}* ]] && print -r -- $w; done; return 0
+        local w; for w in ${(P)2}; do [[ $w == ${(Q)words[CURRENT]}* ]] && print -r -- $w; done; return 0
       }
       _files() { print -- "_files $*" }
       source <(supctl completion zsh)
@@ -88,5 +88,7 @@ command -v zsh >/dev/null 2>&1 || fail "no zsh (scripts/setup installs it)"
   expect_zsh "_files -/" supctl validate ""
   expect_zsh "_files " supctl apply --plan ""
   expect_zsh "--dir --help --state" supctl state show --
+  got=$(HOME="$work/home" zsh_complete supctl plan "~/m" --target sync. | paste -sd' ')
+  [ "$got" = "sync.CAS sync.PR1" ] || fail "zsh: a DIR with ~: got '$got'"
 }
 echo "completion: ok"
