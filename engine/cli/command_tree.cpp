@@ -150,6 +150,13 @@ std::string roff(std::string_view text) {
   return out;
 }
 
+/// An option's names as the page lists them: "--help, -h".
+std::string names_of(const OptionDoc& option) {
+  std::string names = option.name;
+  for (const std::string& also : option.also) names += ", " + also;
+  return names;
+}
+
 void man_command(const CommandDoc& command, std::string& out) {
   if (!command.path.empty()) {
     std::string usage = "supctl " + command.path;
@@ -163,9 +170,7 @@ void man_command(const CommandDoc& command, std::string& out) {
     out += fmt::format(".SS \"{}\"\n{}\n", roff(usage), roff(command.description));
     for (const OptionDoc& option : command.options) {
       if (option.name == "--help") continue;  // every command has it; the page says so once
-      std::string names = option.name;
-      for (const std::string& also : option.also) names += ", " + also;
-      out += fmt::format(".TP\n.B {}", roff(names));
+      out += fmt::format(".TP\n.B {}", roff(names_of(option)));
       if (option.takes_value && !option.positional) out += fmt::format(" \\fI{}\\fR", roff(option.type));
       out += fmt::format("\n{}{}\n", roff(option.description), option.required ? " (required)" : "");
     }
@@ -253,9 +258,7 @@ std::string man_page(const CommandDoc& root, std::string_view version) {
          "default: the current directory). Run \\fBsupctl COMMAND \\-\\-help\\fR for a command's options.\n";
   out += ".SH OPTIONS\n";
   for (const OptionDoc& option : root.options) {
-    std::string names = option.name;
-    for (const std::string& also : option.also) names += ", " + also;
-    out += fmt::format(".TP\n.B {}\n{}\n", roff(names), roff(option.description));
+    out += fmt::format(".TP\n.B {}\n{}\n", roff(names_of(option)), roff(option.description));
   }
   out += ".SH COMMANDS\n";
   man_command(root, out);

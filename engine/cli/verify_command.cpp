@@ -69,16 +69,15 @@ std::string render_junit(const verify::VerifyReport& report) {
   auto declaration = document.append_child(pugi::node_declaration);
   declaration.append_attribute("version") = "1.0";
   declaration.append_attribute("encoding") = "UTF-8";
-  auto suites = document.append_child("testsuites");
-  suites.append_attribute("name") = "supctl verify";
-  suites.append_attribute("tests") = static_cast<unsigned>(report.checks.size());
-  suites.append_attribute("failures") = failed;
-  suites.append_attribute("errors") = 0;
-  auto suite = suites.append_child("testsuite");
-  suite.append_attribute("name") = "supctl verify";
-  suite.append_attribute("tests") = static_cast<unsigned>(report.checks.size());
-  suite.append_attribute("failures") = failed;
-  suite.append_attribute("errors") = 0;
+  auto counted = [&](pugi::xml_node node) {
+    node.append_attribute("name") = "supctl verify";
+    node.append_attribute("tests") = static_cast<unsigned>(report.checks.size());
+    node.append_attribute("failures") = failed;
+    node.append_attribute("errors") = 0;
+    return node;
+  };
+  auto suites = counted(document.append_child("testsuites"));
+  auto suite = counted(suites.append_child("testsuite"));
   suite.append_attribute("skipped") = 0;
   for (const verify::CheckOutcome& check : report.checks) {
     auto testcase = suite.append_child("testcase");

@@ -20,22 +20,11 @@ constexpr std::size_t kDigestBytes = 32;
 constexpr std::uint64_t kMaxMemory = 64ull << 20;
 constexpr std::uint64_t kMaxWork = 4ull * (1ull << kFingerprintCost.log2_n) * kFingerprintCost.r * kFingerprintCost.p;
 
-std::optional<std::vector<unsigned char>> hex_bytes(std::string_view hex) {
-  if (hex.size() != kDigestBytes * 2) return std::nullopt;
-  std::vector<unsigned char> bytes(kDigestBytes);
-  for (std::size_t i = 0; i < kDigestBytes; ++i) {
-    unsigned value = 0;
-    auto [end, ec] = std::from_chars(hex.data() + 2 * i, hex.data() + 2 * i + 2, value, 16);
-    if (ec != std::errc() || end != hex.data() + 2 * i + 2) return std::nullopt;
-    bytes[i] = static_cast<unsigned char>(value);
-  }
+/// A digest's hex: exactly kDigestBytes.
+std::optional<std::vector<unsigned char>> digest_bytes(std::string_view text) {
+  auto bytes = from_hex(text);
+  if (!bytes || bytes->size() != kDigestBytes) return std::nullopt;
   return bytes;
-}
-
-std::string hex(std::span<const unsigned char> bytes) {
-  std::string out;
-  for (unsigned char b : bytes) out += fmt::format("{:02x}", b);
-  return out;
 }
 
 /// "ln=14,r=8,p=1", within the limits.
@@ -65,9 +54,39 @@ std::optional<ScryptCost> parse_cost(std::string_view text) {
 
 }  // namespace
 
+std::string to_hex(std::span<const unsigned char> bytes) {
+  static constexpr char kDigits[] = "0123456789abcdef";
+  std::string hex;
+  hex.reserve(bytes.size() * 2);
+  for (unsigned char b : bytes) {
+    hex.push_back(kDigits[b >> 4]);
+    hex.push_back(kDigits[b & 0x0f]);
+  }
+  return hex;
+}
+
+std::optional<std::vector<unsigned char>> from_hex(std::string_view hex) {
+  auto digit = [](char c) -> int {
+    if (c >= '0' && c <= '9') return c - '0';
+    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+    return -1;
+  };
+  if (hex.size() % 2 != 0) return std::nullopt;
+  std::vector<unsigned char> bytes;
+  bytes.reserve(hex.size() / 2);
+  for (std::size_t i = 0; i < hex.size(); i += 2) {
+    int high = digit(hex[i]);
+    int low = digit(hex[i + 1]);
+    if (high < 0 || low < 0) return std::nullopt;
+    bytes.push_back(static_cast<unsigned char>(high * 16 + low));
+  }
+  return bytes;
+}
+
 Fingerprint parse_fingerprint(std::string_view text) {
   Fingerprint out;
-  if (auto digest = hex_bytes(text)) {
+  if (auto digest = digest_bytes(text)) {
     out.kind = Fingerprint::Kind::kHmac;
     out.digest = std::move(*digest);
     return out;
@@ -85,7 +104,7 @@ Fingerprint parse_fingerprint(std::string_view text) {
   auto colon = text.find(':');
   if (colon == std::string_view::npos) return out;
   auto cost = parse_cost(text.substr(0, colon));
-  auto digest = hex_bytes(text.substr(colon + 1));
+  auto digest = digest_bytes(text.substr(colon + 1));
   if (!cost || !digest) return out;
   out.kind = kind;
   out.cost = *cost;
@@ -94,9 +113,9 @@ Fingerprint parse_fingerprint(std::string_view text) {
 }
 
 std::string format_fingerprint(Fingerprint::Kind kind, ScryptCost cost, std::span<const unsigned char> digest) {
-  if (kind == Fingerprint::Kind::kHmac) return hex(digest);
+  if (kind == Fingerprint::Kind::kHmac) return to_hex(digest);
   return fmt::format("{}:ln={},r={},p={}:{}", kind == Fingerprint::Kind::kScryptKeyed ? "scrypt+key" : "scrypt", cost.log2_n,
-                     cost.r, cost.p, hex(digest));
+                     cost.r, cost.p, to_hex(digest));
 }
 
 std::string describe_fingerprint(std::string_view text) {

@@ -40,6 +40,11 @@ std::string format_fingerprint(Fingerprint::Kind kind, ScryptCost cost, std::spa
 /// What a stored fingerprint is, in words (for `state show`): never its value.
 std::string describe_fingerprint(std::string_view text);
 
+/// Bytes as lower-case hex, as fingerprints and the state's meta values are written.
+std::string to_hex(std::span<const unsigned char> bytes);
+/// Hex (either case) as bytes; nullopt when it is not hex.
+std::optional<std::vector<unsigned char>> from_hex(std::string_view hex);
+
 /// scrypt of `secret` with `salt`, 32 bytes; nullopt when OpenSSL fails.
 std::optional<std::vector<unsigned char>> scrypt(std::string_view secret, std::span<const unsigned char> salt, ScryptCost cost);
 /// HMAC-SHA256 of `data` under `key`, 32 bytes; empty when OpenSSL fails.

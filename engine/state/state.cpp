@@ -17,7 +17,6 @@
 #include <climits>
 #include <cstring>
 #include <ctime>
-#include <map>
 #include <mutex>
 #include <nlohmann/json.hpp>
 #include <system_error>
@@ -61,41 +60,11 @@ CREATE TABLE IF NOT EXISTS lock(singleton INTEGER PRIMARY KEY CHECK (singleton =
 using storage::Database;
 using storage::Statement;
 
-std::string to_hex(const unsigned char* data, std::size_t size) {
-  static constexpr char kDigits[] = "0123456789abcdef";
-  std::string hex;
-  hex.reserve(size * 2);
-  for (std::size_t i = 0; i < size; ++i) {
-    hex.push_back(kDigits[data[i] >> 4]);
-    hex.push_back(kDigits[data[i] & 0x0f]);
-  }
-  return hex;
-}
-
-std::optional<std::vector<unsigned char>> from_hex(std::string_view hex) {
-  auto digit = [](char c) -> int {
-    if (c >= '0' && c <= '9') return c - '0';
-    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-    return -1;
-  };
-  if (hex.size() % 2 != 0) return std::nullopt;
-  std::vector<unsigned char> bytes;
-  bytes.reserve(hex.size() / 2);
-  for (std::size_t i = 0; i < hex.size(); i += 2) {
-    int high = digit(hex[i]);
-    int low = digit(hex[i + 1]);
-    if (high < 0 || low < 0) return std::nullopt;
-    bytes.push_back(static_cast<unsigned char>(high * 16 + low));
-  }
-  return bytes;
-}
-
 /// `bytes` random bytes from OpenSSL as lower-case hex; empty when the generator fails.
 std::string random_hex(std::size_t bytes) {
   std::vector<unsigned char> buffer(bytes);
   if (RAND_bytes(buffer.data(), static_cast<int>(buffer.size())) != 1) return {};
-  return to_hex(buffer.data(), buffer.size());
+  return to_hex(buffer);
 }
 
 /// The current time as RFC 3339 UTC with milliseconds, e.g. 2024-05-01T12:00:00.123Z.
@@ -592,7 +561,7 @@ bool StateStore::put_resource(const ResourceRecord& record, std::string* error) 
             return false;
           }
           const auto& check = *impl_->state_key_check;
-          if (!stored && !impl_->put_meta("state_key_check", to_hex(check.data(), check.size()))) return false;
+          if (!stored && !impl_->put_meta("state_key_check", to_hex(check))) return false;
         }
         return Statement(impl_->cache(), fmt::format("INSERT OR REPLACE INTO resources({}) VALUES "
                                                       "(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
@@ -636,17 +605,8 @@ std::vector<model::Address> StateStore::recorded_addresses(const std::filesystem
   }
   Database db(raw);
   sqlite3_busy_timeout(raw, 200);
-  sqlite3_stmt* select = nullptr;
-  if (sqlite3_prepare_v2(raw, "SELECT kind, name FROM resources", -1, &select, nullptr) == SQLITE_OK) {
-    while (sqlite3_step(select) == SQLITE_ROW) {
-      auto text = [&](int column) {
-        const unsigned char* value = sqlite3_column_text(select, column);
-        return value ? std::string(reinterpret_cast<const char*>(value)) : std::string();
-      };
-      out.push_back(model::Address{text(0), text(1)});
-    }
-  }
-  sqlite3_finalize(select);
+  Statement select(raw, "SELECT kind, name FROM resources");
+  while (select.step() == SQLITE_ROW) out.push_back(model::Address{select.text(0), select.text(1)});
   return out;
 }
 
@@ -681,7 +641,7 @@ bool StateStore::set_state_key(std::optional<std::string_view> key) {
 bool StateStore::has_state_key() const { return impl_->state_key.has_value(); }
 
 std::string StateStore::state_key_check() const {
-  return impl_->state_key_check ? to_hex(impl_->state_key_check->data(), impl_->state_key_check->size()) : std::string();
+  return impl_->state_key_check ? to_hex(*impl_->state_key_check) : std::string();
 }
 
 std::optional<std::string> StateStore::state_key_problem() const {
