@@ -124,8 +124,11 @@ int apply_run(const ApplyOptions& options, const Context& context, Io& io) {
     if (!loaded) return 1;
   }
   bool failed = false;
-  const std::filesystem::path path = state_path(options.dir, options.state, io);
-  if (saved) {
+  plan::EnvFileSecrets secrets(io.getenv);
+  auto location = state_location(options.dir, options.state, io);
+  if (!location || !use_state_password(*location, loaded ? &loaded->validation.manifest : nullptr, secrets, io)) return 1;
+  const std::filesystem::path& path = location->path;
+  if (saved && !location->is_postgres()) {
     // The state the plan was made against, never a new one in the wrong place: a plan made over a
     // state (a lineage) needs that state; one made before any may start it, in a directory that exists.
     std::error_code ec;
@@ -143,7 +146,7 @@ int apply_run(const ApplyOptions& options, const Context& context, Io& io) {
       return 1;
     }
   }
-  auto state = open_state(path, true, io, &failed);
+  auto state = open_state(*location, true, io, &failed);
   if (failed) return 1;
   state::LockInfo holder;
   if (!state->lock("apply", *lock_timeout, &holder)) {
@@ -157,7 +160,6 @@ int apply_run(const ApplyOptions& options, const Context& context, Io& io) {
 
   auto backend = backend_for(options.dir, options.lab, context, io);
   if (!backend) return 1;
-  plan::EnvFileSecrets secrets(io.getenv);
   const model::Json state_key = saved ? saved->state_key : state_key_reference(loaded->validation.manifest);
   if (!use_state_key(*state, state_key, secrets, io)) return 1;
   plan::Plan plan;
@@ -230,7 +232,7 @@ Runner declare_apply(CLI::App& command) {
   command.add_flag("--allow-destroy", options->allow_destroy, "Consent to deleting or replacing roles and site systems");
   command.add_flag("--lab", options->lab, "Point every host at the lab estate");
   command.add_option("--lock-timeout", options->lock_timeout, "Wait this long for the state lock (e.g. 30s; default 0)");
-  command.add_option("--state", options->state, "State database (default: DIR/.supctl/state.db, or SUPCTL_STATE)");
+  command.add_option("--state", options->state, "The state: a SQLite file, or postgresql://...?state=NAME (default: SUPCTL_STATE, else DIR/.supctl/state.db)");
   command.add_option("--install-timeout", options->install_timeout,
                      "How long to follow a role install through the logs (default 30m; the lab's clock makes it instant)");
   return [options](const Context& context, Io& io) { return apply_run(*options, context, io); };

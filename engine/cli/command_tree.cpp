@@ -15,7 +15,7 @@ ValueKind kind_of(const std::string& name, const std::vector<std::string>& choic
   static const std::map<std::string, ValueKind, std::less<>> kKinds = {
       {"ADDR", ValueKind::kAddress},      {"--target", ValueKind::kAddress}, {"DIR", ValueKind::kDirectory},
       {"--dir", ValueKind::kDirectory},   {"--emit-scripts", ValueKind::kDirectory}, {"--out", ValueKind::kFile},
-      {"--plan", ValueKind::kFile},       {"--state", ValueKind::kFile},
+      {"--plan", ValueKind::kFile},       {"--state", ValueKind::kFile},     {"--to", ValueKind::kFile},
   };
   if (!choices.empty()) return ValueKind::kChoice;
   auto it = kKinds.find(name);
@@ -267,7 +267,8 @@ std::string man_page(const CommandDoc& root, std::string_view version) {
          ".TP\n.B 1\nAn error: invalid manifests, a host that could not be read, a failed apply, a bad invocation.\n"
          ".TP\n.B 2\nWith \\fB\\-\\-detailed\\-exitcode\\fR, a plan with changes.\n";
   out += ".SH ENVIRONMENT\n"
-         ".TP\n.B SUPCTL_STATE\nThe state database, when \\fB\\-\\-state\\fR is not given.\n"
+         ".TP\n.B SUPCTL_STATE\nThe state, when \\fB\\-\\-state\\fR is not given: a SQLite file, or a PostgreSQL URL "
+         "(postgresql://USER@HOST/DB?sslmode=verify-full&state=NAME; libpq's PGPASSWORD and PGPASSFILE apply).\n"
          ".TP\n.B SUPCTL_STATE_KEY\nA key, never stored, that the state's secret fingerprints are keyed with "
          "(else the secret the hierarchy's state_key names).\n"
          ".TP\n.B NO_COLOR\nNo colour in the output, whatever it is set to.\n"

@@ -55,37 +55,65 @@ bool use_state_key(state::StateStore& store, const model::Json& reference, const
   return true;
 }
 
-std::filesystem::path state_path(const std::string& dir, const std::string& option, const Io& io) {
-  if (!option.empty()) return option;
-  if (auto env = io.getenv ? io.getenv("SUPCTL_STATE") : std::nullopt; env && !env->empty()) return *env;
-  return std::filesystem::path(dir) / ".supctl" / "state.db";
+std::optional<state::Location> state_location(const std::string& dir, const std::string& option, Io& io) {
+  std::string text = option;
+  if (text.empty()) {
+    if (auto env = io.getenv ? io.getenv("SUPCTL_STATE") : std::nullopt; env) text = *env;
+  }
+  if (text.empty()) return state::Location{.path = std::filesystem::path(dir) / ".supctl" / "state.db"};
+  std::string error;
+  auto location = state::Location::parse(text, &error);
+  if (!location) {
+    io.err << fmt::format("error: {}\n  = name the state with state=NAME in the URL (--state or SUPCTL_STATE); nothing was read or changed\n",
+                          error);
+  }
+  return location;
 }
 
-std::unique_ptr<state::StateStore> open_state(const std::filesystem::path& path, bool create, Io& io, bool* failed) {
+bool use_state_password(state::Location& location, const model::Manifest* manifest, const plan::Secrets& secrets, Io& io) {
+  if (!location.is_postgres() || manifest == nullptr) return true;
+  const model::Resource* hierarchy = manifest->find("hierarchy", "");
+  if (!hierarchy) return true;
+  model::AttributeMap attributes = model::desired_attributes(*hierarchy);
+  auto reference = attributes.find("state_password");
+  if (reference == attributes.end() || reference->second.is_null()) return true;
+  std::string error;
+  auto password = secrets.resolve(reference->second, &error);
+  if (!password) {
+    io.err << fmt::format("error: hierarchy.state_password: {}\n  = set it, or give the password as libpq reads it (PGPASSWORD, "
+                          "PGPASSFILE); nothing was read or changed\n",
+                          error);
+    return false;
+  }
+  location.password = std::move(*password);
+  OPENSSL_cleanse(password->data(), password->size());
+  return true;
+}
+
+std::unique_ptr<state::StateStore> open_state(const state::Location& location, bool create, Io& io, bool* failed) {
   *failed = false;
   std::error_code ec;
-  if (!create && !std::filesystem::exists(path, ec)) return nullptr;
+  if (!create && !location.is_postgres() && !std::filesystem::exists(location.path, ec)) return nullptr;
   std::string error;
-  auto store = state::StateStore::open(path, &error);
+  auto store = state::StateStore::open(location, &error);
   if (!store) {
-    io.err << fmt::format("error: cannot open the state '{}': {}\n", path.string(), error);
+    io.err << fmt::format("error: {}\n", error);
     *failed = true;
   }
   return store;
 }
 
 std::unique_ptr<state::StateStore> open_existing_state(const std::string& dir, const std::string& option, Io& io) {
-  std::filesystem::path path = state_path(dir, option, io);
+  auto location = state_location(dir, option, io);
+  if (!location) return nullptr;
   std::error_code ec;
-  if (!std::filesystem::exists(path, ec)) {
-    io.err << fmt::format("error: there is no state at '{}'\n  = supctl apply creates it; --state or SUPCTL_STATE point elsewhere\n",
-                          path.string());
+  if (!location->is_postgres() && !std::filesystem::exists(location->path, ec)) {
+    io.err << fmt::format("error: there is no state at {}\n  = supctl apply creates it; --state or SUPCTL_STATE point elsewhere\n",
+                          location->display());
     return nullptr;
   }
-  std::string error;
-  auto store = state::StateStore::open(path, &error);
-  if (!store) io.err << fmt::format("error: cannot open the state '{}': {}\n", path.string(), error);
-  return store;
+  bool failed = false;
+  return open_state(*location, false, io, &failed);
 }
 
 std::unique_ptr<ops::Backend> backend_for(const std::string& dir, bool lab, const Context& context, Io& io) {

@@ -27,12 +27,18 @@ struct Loaded {
 /// Loads and validates `dir`; prints the diagnostics to stderr. nullopt when it is not valid.
 std::optional<Loaded> load_valid(const std::string& dir, const Context& context, Io& io);
 
-/// --state, else SUPCTL_STATE, else DIR/.supctl/state.db.
-std::filesystem::path state_path(const std::string& dir, const std::string& option, const Io& io);
+/// --state, else SUPCTL_STATE, else DIR/.supctl/state.db: a SQLite file, or a PostgreSQL URL
+/// (state/state.h, Location::parse). nullopt after saying why when the URL names no valid state.
+std::optional<state::Location> state_location(const std::string& dir, const std::string& option, Io& io);
+/// A PostgreSQL state's connection password from the secret hierarchy.state_password names, when
+/// it names one ({ env } or { file }, as every secret); else libpq's own (the URL, PGPASSWORD,
+/// PGPASSFILE). False after saying why when the secret it names is not there.
+bool use_state_password(state::Location& location, const model::Manifest* manifest, const plan::Secrets& secrets, Io& io);
 
-/// The state for a run: opened when it exists (or when `create`), else nullptr without error;
-/// nullptr with `*failed` after saying why it cannot be opened.
-std::unique_ptr<state::StateStore> open_state(const std::filesystem::path& path, bool create, Io& io, bool* failed);
+/// The state for a run: opened when it exists (or when `create`, or in PostgreSQL, where a state
+/// is made on first use), else nullptr without error; nullptr with `*failed` after saying why it
+/// cannot be opened.
+std::unique_ptr<state::StateStore> open_state(const state::Location& location, bool create, Io& io, bool* failed);
 
 /// The secret reference the manifests name for the state key (hierarchy.state_key), or null.
 model::Json state_key_reference(const model::Manifest& manifest);

@@ -35,8 +35,10 @@ std::vector<std::string> addresses_in(const Where& where, const CommandDoc& comm
   if (command.path.starts_with("state")) {
     std::ostringstream ignored;
     Io quiet{ignored, ignored, false, {}};
-    for (const model::Address& address : state::StateStore::recorded_addresses(state_path(where.dir, where.state, quiet))) {
-      out.insert(address.str());
+    // A file only: a TAB never connects to a database server.
+    auto location = state_location(where.dir, where.state, quiet);
+    if (location && !location->is_postgres()) {
+      for (const model::Address& address : state::StateStore::recorded_addresses(location->path)) out.insert(address.str());
     }
   }
   return {out.begin(), out.end()};

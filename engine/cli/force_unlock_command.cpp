@@ -35,7 +35,7 @@ int force_unlock_run(const ForceUnlockOptions& options, Io& io) {
 Runner declare_force_unlock(CLI::App& command) {
   auto options = std::make_shared<ForceUnlockOptions>();
   command.add_option("LOCK_ID", options->lock_id, "The lock ID that the lock error printed")->required();
-  command.add_option("--state", options->state, "State database (default: DIR/.supctl/state.db, or SUPCTL_STATE)");
+  command.add_option("--state", options->state, "The state: a SQLite file, or postgresql://...?state=NAME (default: SUPCTL_STATE, else DIR/.supctl/state.db)");
   command.add_option("--dir", options->dir, "Manifest directory whose state to use (default: .)");
   return [options](const Context&, Io& io) { return force_unlock_run(*options, io); };
 }

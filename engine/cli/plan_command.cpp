@@ -95,8 +95,11 @@ int plan_run(const PlanOptions& options, const Context& context, Io& io) {
   }
   auto loaded = load_valid(options.dir, context, io);
   if (!loaded) return 1;
+  plan::EnvFileSecrets secrets(io.getenv);
+  auto location = state_location(options.dir, options.state, io);
+  if (!location || !use_state_password(*location, &loaded->validation.manifest, secrets, io)) return 1;
   bool failed = false;
-  auto state = open_state(state_path(options.dir, options.state, io), false, io, &failed);
+  auto state = open_state(*location, false, io, &failed);
   if (failed) return 1;
   auto backend = backend_for(options.dir, options.lab, context, io);
   if (!backend) return 1;
@@ -104,7 +107,6 @@ int plan_run(const PlanOptions& options, const Context& context, Io& io) {
   std::optional<powershell::CapturingBackend> capture;
   ops::Backend* reader = backend.get();
   if (!options.emit_scripts.empty()) reader = &capture.emplace(*backend);
-  plan::EnvFileSecrets secrets(io.getenv);
   const model::Json state_key = state_key_reference(loaded->validation.manifest);
   if (state && !use_state_key(*state, state_key, secrets, io)) return 1;
   plan::PlanInputs inputs{&loaded->validation.manifest, context.plugins, state.get(), reader, &secrets};
@@ -150,7 +152,7 @@ Runner declare_plan(CLI::App& command) {
       ->allow_extra_args(false);  // one address each: a word after it is DIR, not another target
   command.add_flag("--refresh-only", options->refresh_only, "Report drift only; propose no change");
   command.add_flag("--lab", options->lab, "Point every host at the lab estate");
-  command.add_option("--state", options->state, "State database (default: DIR/.supctl/state.db, or SUPCTL_STATE)");
+  command.add_option("--state", options->state, "The state: a SQLite file, or postgresql://...?state=NAME (default: SUPCTL_STATE, else DIR/.supctl/state.db)");
   command.add_option("--emit-scripts", options->emit_scripts,
                      "Write to OUT, per host, the PowerShell scripts the live path would send (secrets shown as (sensitive))");
   return [options](const Context& context, Io& io) { return plan_run(*options, context, io); };

@@ -1,8 +1,11 @@
-// supctl state list | show ADDR | rm ADDR: inspect or edit what supctl last applied.
+// supctl state list | show ADDR | rm ADDR | migrate --to STATE: inspect, edit or move what supctl
+// last applied.
 
 #include <CLI/CLI.hpp>
 #include <fmt/format.h>
 
+#include <chrono>
+#include <filesystem>
 #include <memory>
 
 #include "cli/commands.h"
@@ -14,9 +17,13 @@
 namespace supctl::cli {
 namespace {
 
+/// Whether two PostgreSQL locations name the same database, as far as their URLs tell.
+bool storage_target_same(const state::Location& a, const state::Location& b) { return a.url == b.url; }
+
 struct StateOptions {
-  std::string action;   ///< list | show | rm
+  std::string action;   ///< list | show | rm | migrate
   std::string address;  ///< ADDR
+  std::string to;       ///< migrate: where the state goes
   std::string dir = ".";
   std::string state;
 };
@@ -27,9 +34,59 @@ std::optional<model::Address> address_argument(const std::string& text, Io& io) 
   return address;
 }
 
+std::string lock_error(const state::LockInfo& holder, std::string_view which) {
+  return fmt::format("error: the {} state is locked by {} (pid {}) for {} (lock ID {}); nothing was copied\n", which, holder.holder,
+                     holder.pid, holder.operation, holder.id);
+}
+
+/// Copies the state to `options.to`, both locked for the length of the copy.
+int migrate(state::StateStore& source, const state::Location& from, const StateOptions& options, Io& io) {
+  std::string error;
+  auto to = state::Location::parse(options.to, &error);
+  if (!to) {
+    io.err << fmt::format("error: --to: {}\n", error);
+    return 1;
+  }
+  if (!to->is_postgres() && !from.is_postgres() && std::filesystem::weakly_canonical(to->path) == std::filesystem::weakly_canonical(from.path)) {
+    io.err << "error: --to names the state being copied; nothing was copied\n";
+    return 1;
+  }
+  if (to->is_postgres() && from.is_postgres() && to->name == from.name && storage_target_same(*to, from)) {
+    io.err << "error: --to names the state being copied; nothing was copied\n";
+    return 1;
+  }
+  state::LockInfo holder;
+  if (!source.lock("state migrate", std::chrono::milliseconds(0), &holder)) {
+    io.err << lock_error(holder, "source");
+    return 1;
+  }
+  bool failed = false;
+  auto target = open_state(*to, true, io, &failed);
+  if (!target) return 1;
+  if (!target->lock("state migrate", std::chrono::milliseconds(0), &holder)) {
+    io.err << lock_error(holder, "target");
+    return 1;
+  }
+  if (!target->copy_from(source, &error)) {
+    io.err << fmt::format("error: cannot copy the state to {}: {}\n", to->display(), error);
+    return 1;
+  }
+  const std::size_t resources = target->resources().size();
+  const std::size_t runs = target->runs().size();
+  io.out << fmt::format(
+      "Copied the state (lineage {}, {} {}, {} {}) from {} to {}, at serial {}.\n"
+      "The source is unchanged: point --state or SUPCTL_STATE at the new state, and remove the old one once you are sure.\n",
+      target->lineage(), resources, resources == 1 ? "resource" : "resources", runs, runs == 1 ? "run" : "runs", from.display(),
+      to->display(), target->serial());
+  return 0;
+}
+
 int state_run(const StateOptions& options, Io& io) {
+  auto location = state_location(options.dir, options.state, io);
+  if (!location) return 1;
   auto store = open_existing_state(options.dir, options.state, io);
   if (!store) return 1;
+  if (options.action == "migrate") return migrate(*store, *location, options, io);
   if (options.action == "list") {
     for (const state::ResourceRecord& record : store->resources()) {
       io.out << fmt::format("{:<60} {:<8} {}\n", record.address.str(), record.origin == state::Origin::kCreated ? "created" : "adopted",
@@ -86,15 +143,18 @@ Runner declare_state(CLI::App& command) {
   auto options = std::make_shared<StateOptions>();
   command.require_subcommand(1);
   command.fallthrough();  // `state list --state X`: options after the subcommand belong to `state`
-  command.add_option("--state", options->state, "State database (default: DIR/.supctl/state.db, or SUPCTL_STATE)");
+  command.add_option("--state", options->state, "The state: a SQLite file, or postgresql://...?state=NAME (default: SUPCTL_STATE, else DIR/.supctl/state.db)");
   command.add_option("--dir", options->dir, "Manifest directory whose state to use (default: .)");
   CLI::App* list = command.add_subcommand("list", "List the managed resources");
   CLI::App* show = command.add_subcommand("show", "Show what was last applied to ADDR");
   show->add_option("ADDR", options->address, "Resource address")->required();
   CLI::App* rm = command.add_subcommand("rm", "Forget ADDR: remove it from the state, not from the host");
   rm->add_option("ADDR", options->address, "Resource address")->required();
-  return [options, list, show](const Context&, Io& io) {
-    options->action = list->parsed() ? "list" : show->parsed() ? "show" : "rm";
+  CLI::App* migrate = command.add_subcommand(
+      "migrate", "Copy the state to another file or PostgreSQL database (lineage kept, serial bumped); the source is left as it was");
+  migrate->add_option("--to", options->to, "Where the state goes: a SQLite file, or postgresql://...?state=NAME")->required();
+  return [options, list, show, migrate](const Context&, Io& io) {
+    options->action = list->parsed() ? "list" : show->parsed() ? "show" : migrate->parsed() ? "migrate" : "rm";
     return state_run(*options, io);
   };
 }

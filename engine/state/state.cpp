@@ -13,10 +13,12 @@
 #include <fmt/format.h>
 #include <algorithm>
 #include <array>
+#include <cctype>
 #include <cerrno>
 #include <climits>
 #include <cstring>
 #include <ctime>
+#include <map>
 #include <mutex>
 #include <nlohmann/json.hpp>
 #include <system_error>
@@ -25,6 +27,7 @@
 
 #include "model/parallel.h"
 #include "state/fingerprint.h"
+#include "storage/postgres.h"
 #include "storage/sqlite.h"
 
 namespace supctl::state {
@@ -45,7 +48,9 @@ constexpr std::chrono::milliseconds kFirstBackoff = 100ms;
 constexpr std::chrono::milliseconds kMaxBackoff = 2s;
 
 // Constant SQL only: every value goes through a bound parameter.
-constexpr std::string_view kSchemaSql = R"sql(
+// Constant SQL only: every value goes through a bound parameter. The two schemas hold the same
+// columns; runs are listed in the order they were made (SQLite's rowid, PostgreSQL's own).
+constexpr std::string_view kSqliteSchema = R"sql(
 CREATE TABLE IF NOT EXISTS meta(key TEXT PRIMARY KEY, value TEXT);
 CREATE TABLE IF NOT EXISTS resources(address TEXT PRIMARY KEY, kind TEXT, name TEXT, host TEXT,
   attributes TEXT, origin TEXT, fingerprints TEXT, allow_destroy INTEGER, updated_at TEXT);
@@ -56,9 +61,21 @@ CREATE TABLE IF NOT EXISTS journal(id INTEGER PRIMARY KEY AUTOINCREMENT, run_id 
 CREATE TABLE IF NOT EXISTS lock(singleton INTEGER PRIMARY KEY CHECK (singleton = 1), id TEXT, holder TEXT,
   pid INTEGER, host TEXT, operation TEXT, created_at TEXT);
 )sql";
+// Addresses sort as bytes ("C"), as SQLite's BINARY and Address compare them.
+constexpr std::string_view kPostgresSchema = R"sql(
+CREATE TABLE IF NOT EXISTS meta(key TEXT PRIMARY KEY, value TEXT);
+CREATE TABLE IF NOT EXISTS resources(address TEXT PRIMARY KEY, kind TEXT COLLATE "C", name TEXT COLLATE "C",
+  host TEXT, attributes TEXT, origin TEXT, fingerprints TEXT, allow_destroy BIGINT, updated_at TEXT);
+CREATE TABLE IF NOT EXISTS runs(rowid BIGSERIAL, id TEXT PRIMARY KEY, operation TEXT, started_at TEXT,
+  finished_at TEXT, status TEXT);
+CREATE TABLE IF NOT EXISTS journal(id BIGSERIAL PRIMARY KEY, run_id TEXT, time TEXT,
+  address TEXT, action TEXT, status TEXT, message TEXT);
+CREATE TABLE IF NOT EXISTS lock(singleton INTEGER PRIMARY KEY CHECK (singleton = 1), id TEXT, holder TEXT,
+  pid BIGINT, host TEXT, operation TEXT, created_at TEXT);
+)sql";
 
-using storage::Database;
-using storage::Statement;
+using storage::Query;
+using storage::Step;
 
 /// `bytes` random bytes from OpenSSL as lower-case hex; empty when the generator fails.
 std::string random_hex(std::size_t bytes) {
@@ -117,7 +134,7 @@ struct StoredRecord {
   std::string fingerprints;
 };
 
-StoredRecord read_resource(const Statement& row) {
+StoredRecord read_resource(const Query& row) {
   StoredRecord stored;
   ResourceRecord& record = stored.record;
   record.address = model::Address{row.text(1), row.text(2)};
@@ -143,11 +160,72 @@ ResourceRecord parse_record(StoredRecord stored) {
   return std::move(stored.record);
 }
 
+/// A SQLite state at `path`, created (with its directory) private to its owner, in WAL mode.
+std::unique_ptr<storage::Connection> connect_sqlite(const std::filesystem::path& path, std::string* error) {
+  std::error_code ec;
+  if (path.has_parent_path()) {
+    std::filesystem::create_directories(path.parent_path(), ec);
+    if (ec) {
+      *error = fmt::format("cannot create its directory: {}", ec.message());
+      return nullptr;
+    }
+  }
+  // Create the file ourselves so that it is private from the start; SQLite gives the -wal and
+  // -shm files the same mode as the database.
+  int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, S_IRUSR | S_IWUSR);
+  if (fd >= 0) {
+    fchmod(fd, S_IRUSR | S_IWUSR);
+    ::close(fd);
+  } else if (errno != EEXIST) {
+    *error = std::strerror(errno);
+    return nullptr;
+  }
+  sqlite3* raw = nullptr;
+  int rc = sqlite3_open_v2(path.c_str(), &raw, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, nullptr);
+  storage::Database db(raw);
+  if (rc != SQLITE_OK) {
+    *error = raw != nullptr ? sqlite3_errmsg(raw) : sqlite3_errstr(rc);
+    return nullptr;
+  }
+  sqlite3_extended_result_codes(raw, 1);
+  sqlite3_busy_timeout(raw, kBusyTimeoutMs);
+  {
+    // Scoped: a statement still in progress would make every later COMMIT fail.
+    storage::Statement journal_mode(raw, "PRAGMA journal_mode=WAL");
+    rc = journal_mode.step();
+    if (rc == SQLITE_NOTADB) {
+      *error = "it is not a SQLite database";
+      return nullptr;
+    }
+    if (rc != SQLITE_ROW) {
+      *error = sqlite3_errmsg(raw);
+      return nullptr;
+    }
+    std::string mode = journal_mode.text(0);
+    if (mode != "wal") {
+      *error = fmt::format("cannot use WAL mode (the journal mode stayed '{}')", mode);
+      return nullptr;
+    }
+  }
+  auto connection = std::make_unique<storage::SqliteConnection>(std::move(db));
+  if (!connection->exec("PRAGMA synchronous=NORMAL") || !connection->exec("PRAGMA foreign_keys=ON")) {
+    *error = connection->error();
+    return nullptr;
+  }
+  return connection;
+}
+
+/// A state in PostgreSQL: the database the URL names, in the schema of the state's name.
+std::unique_ptr<storage::Connection> connect_postgres(const Location& location, std::string* error) {
+  return storage::connect_postgres(
+      storage::PostgresTarget{.url = location.url, .password = location.password, .schema = "supctl_" + location.name},
+      error);
+}
+
 }  // namespace
 
 struct StateStore::Impl {
-  std::filesystem::path path;
-  Database db;
+  std::unique_ptr<storage::Connection> db;
   std::string lineage;
   std::vector<unsigned char> key;   ///< the old kind's HMAC key, kKeyBytes long (meta fingerprint_key)
   std::vector<unsigned char> salt;  ///< scrypt's salt for this state, kSaltBytes long (meta fingerprint_salt)
@@ -231,68 +309,79 @@ struct StateStore::Impl {
   std::string user = user_name();
   std::string held_lock_id;  ///< empty: this store holds no lock
   mutable std::mutex mutex;  ///< one transaction at a time on the connection
-  /// Prepared once, used for every call (under `mutex`): after `db`, so that it is finalized first.
-  std::unique_ptr<storage::StatementCache> statements;
 
-  storage::StatementCache& cache() const { return *statements; }
-  std::string last_error() const { return sqlite3_errmsg(db.get()); }
+  std::unique_ptr<Query> sql(std::string_view text) const { return db->query(text); }
+  bool postgres() const { return db->engine() == "PostgreSQL"; }
+  std::string last_error() const { return db->error(); }
 
-  bool exec(std::string_view sql) {
-    return sqlite3_exec(db.get(), std::string(sql).c_str(), nullptr, nullptr, nullptr) == SQLITE_OK;
-  }
-  /// One statement, prepared once (BEGIN, COMMIT, ROLLBACK).
-  bool command(std::string_view sql) { return Statement(cache(), sql).run(); }
-
-  /// Runs `body` between BEGIN IMMEDIATE and COMMIT; rolls back when it returns false.
+  /// Runs `body` in a write transaction; rolls back when it returns false.
   template <typename Body>
   bool write(Body&& body, std::string* error = nullptr) {
-    if (!command("BEGIN IMMEDIATE")) {
+    if (!db->begin_write()) {
       if (error != nullptr) *error = last_error();
       return false;
     }
     if (!body()) {
       if (error != nullptr && error->empty()) *error = last_error();
-      command("ROLLBACK");
+      db->rollback();
       return false;
     }
-    if (!command("COMMIT")) {
+    if (!db->commit()) {
       if (error != nullptr) *error = last_error();
-      command("ROLLBACK");
+      db->rollback();
       return false;
     }
     return true;
   }
 
   std::optional<std::string> meta(std::string_view key_name) const {
-    Statement select(cache(), "SELECT value FROM meta WHERE key = ?1");
-    select.bind(1, key_name);
-    if (select.step() != SQLITE_ROW) return std::nullopt;
-    return select.text(0);
+    auto select = sql("SELECT value FROM meta WHERE key = $1");
+    select->bind(1, key_name);
+    if (select->step() != Step::kRow) return std::nullopt;
+    return select->text(0);
   }
 
   bool put_meta(std::string_view key_name, std::string_view value) {
-    return Statement(cache(), "INSERT OR IGNORE INTO meta(key, value) VALUES (?1, ?2)")
-        .bind(1, key_name)
+    return sql("INSERT INTO meta(key, value) VALUES ($1, $2) ON CONFLICT (key) DO NOTHING")
+        ->bind(1, key_name)
         .bind(2, value)
         .run();
   }
 
+  /// Whether the lock's holder is gone: on PostgreSQL, when no session holds the state's session
+  /// lock; on SQLite, when the holder is on this host and its process is gone.
   bool is_stale(const LockInfo& info, std::string_view lock_host) const {
+    if (db->has_session_lock()) return db->session_lock_held() == false;
     if (lock_host != host || info.pid <= 0) return false;
     return kill(static_cast<pid_t>(info.pid), 0) != 0 && errno == ESRCH;
   }
 
   std::optional<LockInfo> read_lock() const {
-    Statement select(cache(), "SELECT id, holder, pid, host, operation, created_at FROM lock WHERE singleton = 1");
-    if (select.step() != SQLITE_ROW) return std::nullopt;
+    auto select = sql("SELECT id, holder, pid, host, operation, created_at FROM lock WHERE singleton = 1");
+    if (select->step() != Step::kRow) return std::nullopt;
     LockInfo info;
-    info.id = select.text(0);
-    info.holder = select.text(1);
-    info.pid = select.integer(2);
-    info.operation = select.text(4);
-    info.created_at = select.text(5);
-    info.stale = is_stale(info, select.text(3));
+    info.id = select->text(0);
+    info.holder = select->text(1);
+    info.pid = select->integer(2);
+    info.operation = select->text(4);
+    info.created_at = select->text(5);
+    const std::string lock_host = select->text(3);
+    select.reset();  // done with the row before the next query
+    info.stale = is_stale(info, lock_host);
     return info;
+  }
+
+  bool insert_lock(std::string_view id, std::string_view holder_name, std::string_view operation,
+                   std::string_view created_at) {
+    return sql("INSERT INTO lock(singleton, id, holder, pid, host, operation, created_at) "
+               "VALUES (1, $1, $2, $3, $4, $5, $6)")
+        ->bind(1, id)
+        .bind(2, holder_name)
+        .bind(3, static_cast<std::int64_t>(getpid()))
+        .bind(4, host)
+        .bind(5, operation)
+        .bind(6, created_at)
+        .run();
   }
 
   enum class Attempt { kTaken, kHeld, kError };
@@ -304,6 +393,7 @@ struct StateStore::Impl {
     if (id.empty()) return Attempt::kError;
     std::string holder_name = user + "@" + host;
     std::string created_at = now_rfc3339();
+    if (db->has_session_lock()) return try_session_lock(id, holder_name, operation, created_at, holder);
     bool held_by_other = false;
     bool taken = write([&] {
       if (auto current = read_lock()) {
@@ -312,16 +402,7 @@ struct StateStore::Impl {
         held_by_other = true;
         return false;
       }
-      return Statement(cache(),
-                       "INSERT INTO lock(singleton, id, holder, pid, host, operation, created_at) "
-                       "VALUES (1, ?1, ?2, ?3, ?4, ?5, ?6)")
-          .bind(1, id)
-          .bind(2, holder_name)
-          .bind(3, static_cast<std::int64_t>(getpid()))
-          .bind(4, host)
-          .bind(5, operation)
-          .bind(6, created_at)
-          .run();
+      return insert_lock(id, holder_name, operation, created_at);
     });
     if (taken) {
       if (held_lock_id.empty()) held_lock_id = id;
@@ -330,25 +411,44 @@ struct StateStore::Impl {
     return held_by_other ? Attempt::kHeld : Attempt::kError;
   }
 
+  /// The lock where the database holds it for the session (PostgreSQL): whoever holds the session
+  /// lock holds the state; the row only says who that is. A row left by a session that ended is
+  /// stale by definition and is replaced, so a runner that died never needs force-unlock.
+  Attempt try_session_lock(std::string_view id, std::string_view holder_name, std::string_view operation,
+                           std::string_view created_at, LockInfo* holder) {
+    if (!held_lock_id.empty()) return Attempt::kTaken;
+    if (!db->try_session_lock()) {
+      auto held = db->session_lock_held();
+      if (!held) return Attempt::kError;
+      if (holder != nullptr) {
+        // The holder may not have written its row yet.
+        *holder = read_lock().value_or(LockInfo{.holder = "another session (it has not recorded who it is yet)"});
+        holder->stale = false;
+      }
+      return Attempt::kHeld;
+    }
+    bool taken = write([&] {
+      return sql("DELETE FROM lock")->run() && insert_lock(id, holder_name, operation, created_at);
+    });
+    if (!taken) {
+      db->release_session_lock();
+      return Attempt::kError;
+    }
+    held_lock_id = std::string(id);
+    return Attempt::kTaken;
+  }
+
   /// Creates the tables and the meta rows of a new state, or checks those of an existing one.
   bool initialize(std::string* error) {
     std::string failure;
     bool ok = write([&] {
-      Statement tables(cache(), "SELECT name FROM sqlite_master WHERE type = 'table'");
-      bool has_meta = false;
-      bool has_other = false;
-      int rc;
-      while ((rc = tables.step()) == SQLITE_ROW) {
-        std::string name = tables.text(0);
-        if (name == "meta") {
-          has_meta = true;
-        } else if (!name.starts_with("sqlite_")) {
-          has_other = true;
-        }
-      }
-      if (rc != SQLITE_DONE) return false;
-      if (!has_meta && has_other) {
-        failure = "it is a SQLite database but not a supctl state (it has no 'meta' table)";
+      auto tables = db->tables();
+      if (!tables) return false;
+      const bool has_meta = std::find(tables->begin(), tables->end(), "meta") != tables->end();
+      if (!has_meta && !tables->empty()) {
+        failure = postgres()
+                      ? "its schema holds tables but is not a supctl state (it has no 'meta' table)"
+                      : "it is a SQLite database but not a supctl state (it has no 'meta' table)";
         return false;
       }
       if (has_meta) {
@@ -370,7 +470,7 @@ struct StateStore::Impl {
           return false;
         }
       }
-      if (!exec(kSchemaSql)) return false;
+      if (!db->exec(postgres() ? kPostgresSchema : kSqliteSchema)) return false;
       std::string new_lineage = random_hex(kLineageBytes);
       std::string new_key = random_hex(kKeyBytes);
       if (new_lineage.empty() || new_key.empty()) {
@@ -408,6 +508,51 @@ struct StateStore::Impl {
   }
 };
 
+std::string Location::display() const {
+  if (!is_postgres()) return fmt::format("'{}'", path.string());
+  return fmt::format("'{}' (state '{}')", storage::redact_url(url), name);
+}
+
+std::optional<Location> Location::parse(std::string_view text, std::string* error) {
+  Location location;
+  if (!text.starts_with("postgresql://") && !text.starts_with("postgres://")) {
+    location.path = std::string(text);
+    return location;
+  }
+  // supctl's own `state=NAME` comes out of the query; libpq refuses parameters it does not know.
+  std::string url(text);
+  std::size_t query = url.find('?');
+  if (query != std::string::npos) {
+    std::string kept;
+    std::size_t at = query + 1;
+    while (at <= url.size()) {
+      std::size_t end = url.find('&', at);
+      if (end == std::string::npos) end = url.size();
+      std::string_view parameter = std::string_view(url).substr(at, end - at);
+      if (parameter.starts_with("state=")) {
+        location.name = std::string(parameter.substr(6));
+      } else if (!parameter.empty()) {
+        kept += (kept.empty() ? "" : "&") + std::string(parameter);
+      }
+      at = end + 1;
+    }
+    url = url.substr(0, query) + (kept.empty() ? "" : "?" + kept);
+  }
+  const bool valid = !location.name.empty() && location.name.size() <= 48 &&
+                     std::all_of(location.name.begin(), location.name.end(), [](char c) {
+                       return std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '-';
+                     });
+  if (!valid) {
+    if (error != nullptr) {
+      *error = fmt::format("the state name '{}' in '{}' is not 1 to 48 letters, digits, '_' or '-'", location.name,
+                           storage::redact_url(text));
+    }
+    return std::nullopt;
+  }
+  location.url = std::move(url);
+  return location;
+}
+
 StateStore::StateStore(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
 
 StateStore::~StateStore() {
@@ -415,52 +560,18 @@ StateStore::~StateStore() {
 }
 
 std::unique_ptr<StateStore> StateStore::open(const std::filesystem::path& path, std::string* error) {
+  return open(Location{.path = path}, error);
+}
+
+std::unique_ptr<StateStore> StateStore::open(const Location& location, std::string* error) {
   auto fail = [&](std::string_view why) -> std::unique_ptr<StateStore> {
-    if (error != nullptr) *error = fmt::format("cannot open the state '{}': {}", path.string(), why);
+    if (error != nullptr) *error = fmt::format("cannot open the state {}: {}", location.display(), why);
     return nullptr;
   };
-
-  std::error_code ec;
-  if (path.has_parent_path()) {
-    std::filesystem::create_directories(path.parent_path(), ec);
-    if (ec) return fail(fmt::format("cannot create its directory: {}", ec.message()));
-  }
-  // Create the file ourselves so that it is private from the start; SQLite gives the -wal and
-  // -shm files the same mode as the database.
-  int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, S_IRUSR | S_IWUSR);
-  if (fd >= 0) {
-    fchmod(fd, S_IRUSR | S_IWUSR);
-    ::close(fd);
-  } else if (errno != EEXIST) {
-    return fail(std::strerror(errno));
-  }
-
   auto impl = std::make_unique<Impl>();
-  impl->path = path;
-  sqlite3* raw = nullptr;
-  int rc = sqlite3_open_v2(path.c_str(), &raw, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, nullptr);
-  impl->db.reset(raw);
-  impl->statements = std::make_unique<storage::StatementCache>(raw);
-  if (rc != SQLITE_OK) {
-    return fail(raw != nullptr ? sqlite3_errmsg(raw) : sqlite3_errstr(rc));
-  }
-  sqlite3_extended_result_codes(raw, 1);
-  sqlite3_busy_timeout(raw, kBusyTimeoutMs);
-
-  {
-    // Scoped: a statement still in progress would make every later COMMIT fail.
-    Statement journal_mode(raw, "PRAGMA journal_mode=WAL");
-    rc = journal_mode.step();
-    if (rc == SQLITE_NOTADB) return fail("it is not a SQLite database");
-    if (rc != SQLITE_ROW) return fail(impl->last_error());
-    std::string mode = journal_mode.text(0);
-    if (mode != "wal") return fail(fmt::format("cannot use WAL mode (the journal mode stayed '{}')", mode));
-  }
-  if (!impl->exec("PRAGMA synchronous=NORMAL") || !impl->exec("PRAGMA foreign_keys=ON")) {
-    return fail(impl->last_error());
-  }
-
   std::string why;
+  impl->db = location.is_postgres() ? connect_postgres(location, &why) : connect_sqlite(location.path, &why);
+  if (!impl->db) return fail(why);
   if (!impl->initialize(&why)) return fail(why);
   // The constructor is private, so make_unique cannot reach it; the pointer is owned at once.
   return std::unique_ptr<StateStore>(new StateStore(std::move(impl)));
@@ -483,15 +594,11 @@ std::int64_t StateStore::bump_serial() {
   std::lock_guard guard(impl_->mutex);
   std::int64_t serial = -1;
   bool ok = impl_->write([&] {
-    if (!Statement(impl_->cache(),
-                   "UPDATE meta SET value = CAST(CAST(value AS INTEGER) + 1 AS TEXT) WHERE key = 'serial'")
-             .run()) {
-      return false;
-    }
-    Statement select(impl_->cache(), "SELECT CAST(value AS INTEGER) FROM meta WHERE key = 'serial'");
-    if (select.step() != SQLITE_ROW) return false;
-    serial = select.integer(0);
-    return true;
+    auto update = impl_->sql("UPDATE meta SET value = CAST(CAST(value AS BIGINT) + 1 AS TEXT) WHERE key = 'serial' "
+                             "RETURNING CAST(value AS BIGINT)");
+    if (update->step() != Step::kRow) return false;
+    serial = update->integer(0);
+    return update->step() == Step::kDone;
   });
   return ok ? serial : -1;
 }
@@ -499,10 +606,10 @@ std::int64_t StateStore::bump_serial() {
 std::vector<ResourceRecord> StateStore::resources() const {
   std::lock_guard guard(impl_->mutex);
   std::vector<ResourceRecord> records;
-  // SQLite's BINARY order of (kind, name) is Address's: bytes compared as unsigned.
-  Statement select(impl_->cache(), fmt::format("SELECT {} FROM resources ORDER BY kind, name", kResourceColumns));
+  // SQLite's BINARY order of (kind, name), and PostgreSQL's "C", is Address's: bytes compared as unsigned.
+  auto select = impl_->sql(fmt::format("SELECT {} FROM resources ORDER BY kind, name", kResourceColumns));
   std::vector<StoredRecord> stored;
-  while (select.step() == SQLITE_ROW) stored.push_back(read_resource(select));
+  while (select->step() == Step::kRow) stored.push_back(read_resource(*select));
   // Their JSON, the most of the cost, parses on every core.
   records.resize(stored.size());
   constexpr std::size_t kChunk = 256;
@@ -517,10 +624,10 @@ std::vector<ResourceRecord> StateStore::resources() const {
 std::optional<ResourceRecord> StateStore::resource(const model::Address& address) const {
   std::lock_guard guard(impl_->mutex);
   std::string text = address.str();
-  Statement select(impl_->cache(), fmt::format("SELECT {} FROM resources WHERE address = ?1", kResourceColumns));
-  select.bind(1, text);
-  if (select.step() != SQLITE_ROW) return std::nullopt;
-  return parse_record(read_resource(select));
+  auto select = impl_->sql(fmt::format("SELECT {} FROM resources WHERE address = $1", kResourceColumns));
+  select->bind(1, text);
+  if (select->step() != Step::kRow) return std::nullopt;
+  return parse_record(read_resource(*select));
 }
 
 bool StateStore::put_resource(const ResourceRecord& record, std::string* error) {
@@ -563,10 +670,13 @@ bool StateStore::put_resource(const ResourceRecord& record, std::string* error) 
           const auto& check = *impl_->state_key_check;
           if (!stored && !impl_->put_meta("state_key_check", to_hex(check))) return false;
         }
-        return Statement(impl_->cache(), fmt::format("INSERT OR REPLACE INTO resources({}) VALUES "
-                                                      "(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
-                                                      kResourceColumns))
-            .bind(1, address)
+        return impl_->sql(fmt::format("INSERT INTO resources({}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) "
+                                      "ON CONFLICT (address) DO UPDATE SET kind = excluded.kind, name = excluded.name, "
+                                      "host = excluded.host, attributes = excluded.attributes, origin = excluded.origin, "
+                                      "fingerprints = excluded.fingerprints, allow_destroy = excluded.allow_destroy, "
+                                      "updated_at = excluded.updated_at",
+                                      kResourceColumns))
+            ->bind(1, address)
             .bind(2, record.address.kind)
             .bind(3, record.address.name)
             .bind(4, record.host)
@@ -587,9 +697,12 @@ bool StateStore::remove_resource(const model::Address& address) {
   std::string text = address.str();
   bool removed = false;
   impl_->write([&] {
-    if (!Statement(impl_->cache(), "DELETE FROM resources WHERE address = ?1").bind(1, text).run()) return false;
-    removed = sqlite3_changes(impl_->db.get()) > 0;
-    return true;
+    auto remove = impl_->sql("DELETE FROM resources WHERE address = $1 RETURNING address");
+    remove->bind(1, text);
+    Step step = remove->step();
+    removed = step == Step::kRow;
+    while (step == Step::kRow) step = remove->step();
+    return step == Step::kDone;
   });
   return removed;
 }
@@ -603,9 +716,9 @@ std::vector<model::Address> StateStore::recorded_addresses(const std::filesystem
     sqlite3_close_v2(raw);
     return out;
   }
-  Database db(raw);
+  storage::Database db(raw);
   sqlite3_busy_timeout(raw, 200);
-  Statement select(raw, "SELECT kind, name FROM resources");
+  storage::Statement select(raw, "SELECT kind, name FROM resources");
   while (select.step() == SQLITE_ROW) out.push_back(model::Address{select.text(0), select.text(1)});
   return out;
 }
@@ -662,6 +775,122 @@ std::optional<std::string> StateStore::state_key_problem() const {
   return std::nullopt;
 }
 
+bool StateStore::copy_from(const StateStore& source, std::string* error) {
+  using Row = std::vector<std::string>;
+  auto read_rows = [](const Impl& impl, std::string_view sql, int columns) {
+    std::vector<Row> rows;
+    auto select = impl.sql(sql);
+    while (select->step() == Step::kRow) {
+      Row row;
+      for (int i = 0; i < columns; ++i) row.push_back(select->text(i));
+      rows.push_back(std::move(row));
+    }
+    return rows;
+  };
+  std::vector<Row> meta, resources, runs, entries;
+  {
+    std::lock_guard guard(source.impl_->mutex);
+    const Impl& from = *source.impl_;
+    meta = read_rows(from, "SELECT key, value FROM meta WHERE key IN ('lineage', 'serial', 'fingerprint_key', "
+                           "'fingerprint_salt', 'state_key_check')", 2);
+    resources = read_rows(from, fmt::format("SELECT {} FROM resources ORDER BY address", kResourceColumns), 9);
+    runs = read_rows(from, "SELECT id, operation, started_at, finished_at, status FROM runs ORDER BY rowid", 5);
+    entries = read_rows(from, "SELECT run_id, time, address, action, status, message FROM journal ORDER BY id", 6);
+  }
+  std::map<std::string, std::string> values;
+  for (const Row& row : meta) values[row[0]] = row[1];
+  std::int64_t source_serial = -1;
+  try {
+    source_serial = std::stoll(values["serial"]);
+  } catch (const std::exception&) {
+  }
+  if (values["lineage"].empty() || source_serial < 0 || values["fingerprint_salt"].empty()) {
+    if (error != nullptr) *error = "the source state has no lineage, serial or fingerprint salt";
+    return false;
+  }
+  const std::string& lineage = values["lineage"];
+
+  std::lock_guard guard(impl_->mutex);
+  Impl& to = *impl_;
+  std::string why;
+  bool ok = to.write(
+      [&] {
+        auto count = [&](std::string_view sql) {
+          auto select = to.sql(sql);
+          return select->step() == Step::kRow ? select->integer(0) : -1;
+        };
+        const std::int64_t held = count("SELECT (SELECT count(*) FROM resources) + (SELECT count(*) FROM runs)");
+        const std::int64_t serial = count("SELECT CAST(value AS BIGINT) FROM meta WHERE key = 'serial'");
+        const std::string current = to.meta("lineage").value_or("");
+        if (held < 0 || serial < 0) return false;
+        if ((held > 0 || serial > 0) && current != lineage) {
+          why = fmt::format("it already holds another state (lineage {}, serial {}); nothing was copied", current, serial);
+          return false;
+        }
+        // The copy made before is at the source's serial plus one, and may be made again.
+        if (current == lineage && serial > source_serial + 1) {
+          why = fmt::format("it holds this state further on (serial {} against the source's {}); nothing was copied", serial,
+                            source_serial);
+          return false;
+        }
+        if (!to.sql("DELETE FROM resources")->run() || !to.sql("DELETE FROM journal")->run() || !to.sql("DELETE FROM runs")->run() ||
+            !to.sql("DELETE FROM meta WHERE key = 'state_key_check'")->run()) {
+          return false;
+        }
+        for (const auto& [key_name, value] : values) {
+          std::string stored = key_name == "serial" ? std::to_string(source_serial + 1) : value;
+          if (!to.sql("INSERT INTO meta(key, value) VALUES ($1, $2) ON CONFLICT (key) DO UPDATE SET value = excluded.value")
+                   ->bind(1, key_name)
+                   .bind(2, stored)
+                   .run()) {
+            return false;
+          }
+        }
+        for (const Row& row : resources) {
+          auto insert = to.sql(fmt::format("INSERT INTO resources({}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)", kResourceColumns));
+          for (int i = 0; i < 9; ++i) {
+            if (i == 7) {
+              insert->bind(i + 1, static_cast<std::int64_t>(row[7] == "1" ? 1 : 0));
+            } else {
+              insert->bind(i + 1, row[static_cast<std::size_t>(i)]);
+            }
+          }
+          if (!insert->run()) return false;
+        }
+        for (const Row& row : runs) {
+          // A run still "running" in the source was killed, or is the source's own: it stays as it was.
+          auto insert = to.sql("INSERT INTO runs(id, operation, started_at, finished_at, status) VALUES ($1, $2, $3, $4, $5)");
+          insert->bind(1, row[0]).bind(2, row[1]).bind(3, row[2]).bind(5, row[4]);
+          if (!row[3].empty()) insert->bind(4, row[3]);
+          if (!insert->run()) return false;
+        }
+        for (const Row& row : entries) {
+          auto insert = to.sql("INSERT INTO journal(run_id, time, address, action, status, message) VALUES ($1, $2, $3, $4, $5, $6)");
+          for (int i = 0; i < 6; ++i) insert->bind(i + 1, row[static_cast<std::size_t>(i)]);
+          if (!insert->run()) return false;
+        }
+        return true;
+      },
+      &why);
+  if (!ok) {
+    if (error != nullptr) *error = why;
+    return false;
+  }
+  to.lineage = lineage;
+  auto salt_bytes = from_hex(values["fingerprint_salt"]);
+  auto key_bytes = from_hex(values["fingerprint_key"]);
+  if (salt_bytes) to.salt = std::move(*salt_bytes);
+  if (key_bytes) to.key = std::move(*key_bytes);
+  // What was made with the old salt is of no use now.
+  {
+    std::lock_guard memo_guard(to.memo_mutex);
+    for (auto& [id, digest] : to.memo) OPENSSL_cleanse(digest.data(), digest.size());
+    to.memo.clear();
+  }
+  if (to.state_key) to.state_key_check = to.key_check_of(*to.state_key);
+  return true;
+}
+
 bool StateStore::lock(std::string_view operation, std::chrono::milliseconds timeout, LockInfo* holder) {
   auto deadline = std::chrono::steady_clock::now() + timeout;
   auto backoff = kFirstBackoff;
@@ -679,8 +908,9 @@ void StateStore::unlock() {
   std::lock_guard guard(impl_->mutex);
   if (impl_->held_lock_id.empty()) return;
   bool ok = impl_->write(
-      [&] { return Statement(impl_->cache(), "DELETE FROM lock WHERE id = ?1").bind(1, impl_->held_lock_id).run(); });
-  if (ok) impl_->held_lock_id.clear();
+      [&] { return impl_->sql("DELETE FROM lock WHERE id = $1")->bind(1, impl_->held_lock_id).run(); });
+  if (impl_->db->has_session_lock()) impl_->db->release_session_lock();
+  if (ok || impl_->db->has_session_lock()) impl_->held_lock_id.clear();
 }
 
 std::optional<LockInfo> StateStore::current_lock() const {
@@ -701,10 +931,21 @@ bool StateStore::force_unlock(std::string_view id, std::string* error) {
       failure = fmt::format("no lock with ID '{}' (the current lock is '{}')", id, current->id);
       return false;
     }
-    return Statement(impl_->cache(), "DELETE FROM lock WHERE id = ?1").bind(1, id).run();
+    // On PostgreSQL the row only names the holder: while its session lives, it holds the state.
+    if (impl_->db->has_session_lock() && !current->stale && impl_->held_lock_id != id) {
+      failure = fmt::format(
+          "its holder ({}, pid {}) is still connected to the database and holds the state; the lock goes when its "
+          "process ends, or when a database administrator ends that session (pg_terminate_backend)",
+          current->holder, current->pid);
+      return false;
+    }
+    return impl_->sql("DELETE FROM lock WHERE id = $1")->bind(1, id).run();
   });
   if (ok) {
-    if (impl_->held_lock_id == id) impl_->held_lock_id.clear();
+    if (impl_->held_lock_id == id) {
+      impl_->held_lock_id.clear();
+      if (impl_->db->has_session_lock()) impl_->db->release_session_lock();
+    }
     return true;
   }
   if (error != nullptr) *error = failure.empty() ? impl_->last_error() : failure;
@@ -717,10 +958,9 @@ std::string StateStore::begin_run(std::string_view operation) {
   if (id.empty()) return {};
   std::string started_at = now_rfc3339();
   bool ok = impl_->write([&] {
-    return Statement(impl_->cache(),
-                     "INSERT INTO runs(id, operation, started_at, finished_at, status) "
-                     "VALUES (?1, ?2, ?3, NULL, 'running')")
-        .bind(1, id)
+    return impl_->sql("INSERT INTO runs(id, operation, started_at, finished_at, status) "
+                      "VALUES ($1, $2, $3, NULL, 'running')")
+        ->bind(1, id)
         .bind(2, operation)
         .bind(3, started_at)
         .run();
@@ -733,10 +973,9 @@ void StateStore::journal(std::string_view run_id, std::string_view address, std:
   std::lock_guard guard(impl_->mutex);
   std::string time = now_rfc3339();
   impl_->write([&] {
-    return Statement(impl_->cache(),
-                     "INSERT INTO journal(run_id, time, address, action, status, message) "
-                     "VALUES (?1, ?2, ?3, ?4, ?5, ?6)")
-        .bind(1, run_id)
+    return impl_->sql("INSERT INTO journal(run_id, time, address, action, status, message) "
+                      "VALUES ($1, $2, $3, $4, $5, $6)")
+        ->bind(1, run_id)
         .bind(2, time)
         .bind(3, address)
         .bind(4, action)
@@ -750,8 +989,8 @@ void StateStore::end_run(std::string_view run_id, std::string_view status) {
   std::lock_guard guard(impl_->mutex);
   std::string finished_at = now_rfc3339();
   impl_->write([&] {
-    return Statement(impl_->cache(), "UPDATE runs SET finished_at = ?1, status = ?2 WHERE id = ?3")
-        .bind(1, finished_at)
+    return impl_->sql("UPDATE runs SET finished_at = $1, status = $2 WHERE id = $3")
+        ->bind(1, finished_at)
         .bind(2, status)
         .bind(3, run_id)
         .run();
@@ -761,9 +1000,9 @@ void StateStore::end_run(std::string_view run_id, std::string_view status) {
 std::vector<RunInfo> StateStore::runs() const {
   std::lock_guard guard(impl_->mutex);
   std::vector<RunInfo> runs;
-  Statement select(impl_->cache(), "SELECT id, operation, started_at, finished_at, status FROM runs ORDER BY rowid");
-  while (select.step() == SQLITE_ROW) {
-    runs.push_back(RunInfo{select.text(0), select.text(1), select.text(2), select.text(3), select.text(4)});
+  auto select = impl_->sql("SELECT id, operation, started_at, finished_at, status FROM runs ORDER BY rowid");
+  while (select->step() == Step::kRow) {
+    runs.push_back(RunInfo{select->text(0), select->text(1), select->text(2), select->text(3), select->text(4)});
   }
   return runs;
 }
@@ -771,15 +1010,14 @@ std::vector<RunInfo> StateStore::runs() const {
 std::vector<JournalEntry> StateStore::journal_entries(std::string_view run_id) const {
   std::lock_guard guard(impl_->mutex);
   std::vector<JournalEntry> entries;
-  Statement select(impl_->cache(), run_id.empty()
-                                        ? "SELECT id, run_id, time, address, action, status, message FROM journal "
-                                          "ORDER BY id"
-                                        : "SELECT id, run_id, time, address, action, status, message FROM journal "
-                                          "WHERE run_id = ?1 ORDER BY id");
-  if (!run_id.empty()) select.bind(1, run_id);
-  while (select.step() == SQLITE_ROW) {
-    entries.push_back(JournalEntry{select.integer(0), select.text(1), select.text(2), select.text(3), select.text(4),
-                                   select.text(5), select.text(6)});
+  auto select = impl_->sql(run_id.empty() ? "SELECT id, run_id, time, address, action, status, message FROM journal "
+                                            "ORDER BY id"
+                                          : "SELECT id, run_id, time, address, action, status, message FROM journal "
+                                            "WHERE run_id = $1 ORDER BY id");
+  if (!run_id.empty()) select->bind(1, run_id);
+  while (select->step() == Step::kRow) {
+    entries.push_back(JournalEntry{select->integer(0), select->text(1), select->text(2), select->text(3),
+                                   select->text(4), select->text(5), select->text(6)});
   }
   return entries;
 }

@@ -1,7 +1,8 @@
 #pragma once
-/// StateStore: what supctl last applied, in SQLite (WAL mode). Lineage and serial, one record per
-/// managed resource, the lock, the run journal, and the per-state key for secret fingerprints.
-/// Secrets are never stored: only their references and keyed fingerprints.
+/// StateStore: what supctl last applied, in a SQLite file (WAL mode) or in PostgreSQL (a schema per
+/// named state). Lineage and serial, one record per managed resource, the lock, the run journal,
+/// and the salt for secret fingerprints. Secrets are never stored: only their references and
+/// fingerprints. Both databases behave the same; only the lock differs in how a dead holder goes.
 
 #include <chrono>
 #include <cstdint>
@@ -49,6 +50,23 @@ struct JournalEntry {
   std::string message;
 };
 
+/// Where a state lives: a SQLite file, or a named state in a PostgreSQL database.
+struct Location {
+  std::filesystem::path path;           ///< the SQLite file, when `url` is empty
+  std::string url;                      ///< postgresql://... as libpq reads it (supctl's own parameter removed)
+  std::string name = "default";         ///< the state's name in that database (its schema is supctl_NAME)
+  std::optional<std::string> password;  ///< the connection's password, when not in the URL or libpq's files
+
+  bool is_postgres() const { return !url.empty(); }
+  /// For messages: the path quoted, or the URL without its password and the state's name.
+  std::string display() const;
+
+  /// `text` as --state and SUPCTL_STATE take it: postgresql://... or postgres://... (with an
+  /// optional `state=NAME` parameter, supctl's own) is a PostgreSQL state, anything else a path.
+  /// nullopt with `*error` when the URL's state name is not 1-48 letters, digits, '_' or '-'.
+  static std::optional<Location> parse(std::string_view text, std::string* error);
+};
+
 struct RunInfo {
   std::string id;
   std::string operation;
@@ -62,6 +80,9 @@ class StateStore {
   /// Opens the database at `path`, creating it (and its directory) with a new lineage, serial 0
   /// and a new random fingerprint key when it does not exist. nullptr with `*error` on failure.
   static std::unique_ptr<StateStore> open(const std::filesystem::path& path, std::string* error);
+  /// The same for either database; a PostgreSQL state's schema and tables are made on first use.
+  /// The error says where the state is without any password.
+  static std::unique_ptr<StateStore> open(const Location& location, std::string* error);
   ~StateStore();
 
   /// The addresses a state at `path` records, read-only, without a transaction or the lock, and
@@ -98,6 +119,13 @@ class StateStore {
   /// nullopt when the run's state key fits the fingerprints recorded with one; else what is wrong
   /// and what to do.
   std::optional<std::string> state_key_problem() const;
+
+  /// Makes this state a copy of `source` (state migrate): its lineage, fingerprint salt and key
+  /// check, every record, run and journal entry, with the serial one past the source's (a plan
+  /// made against the source is stale here). In one transaction: all or nothing. Refused, with
+  /// `*error`, when this state already holds another lineage, or the same one further on.
+  /// Both stores should hold their locks.
+  bool copy_from(const StateStore& source, std::string* error);
 
   /// Takes the lock for `operation`, waiting up to `timeout` (0: try once) with backoff.
   /// On failure returns false and fills `*holder` with who has it (stale when its process is gone).

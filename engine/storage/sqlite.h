@@ -1,7 +1,8 @@
 #pragma once
 /// The small RAII layer over the SQLite C API that the state and the lab estate share: an owned
 /// connection, prepared statements with bound parameters (values are never formatted into SQL),
-/// and a cache that keeps statements prepared for the life of a connection.
+/// and a cache that keeps statements prepared for the life of a connection; and the SQLite side of
+/// storage::Connection (storage/sql.h), which the state is written against.
 
 #include <sqlite3.h>
 
@@ -11,6 +12,8 @@
 #include <string>
 #include <string_view>
 #include <vector>
+
+#include "storage/sql.h"
 
 namespace supctl::storage {
 
@@ -72,6 +75,29 @@ class Statement {
   StatementCache* cache_ = nullptr;  ///< where it goes back to; null when it is finalized instead
   std::string sql_;                  ///< the cache's key, when cached
   int rc_ = SQLITE_OK;
+};
+
+/// A SQLite connection as a storage::Connection: $N parameters read as ?N, write transactions
+/// are BEGIN IMMEDIATE (SQLite's one writer at a time), statements prepared once.
+class SqliteConnection final : public Connection {
+ public:
+  explicit SqliteConnection(Database db);
+  ~SqliteConnection() override;
+
+  sqlite3* handle() const { return db_.get(); }
+
+  std::string_view engine() const override { return "SQLite"; }
+  std::unique_ptr<Query> query(std::string_view sql) override;
+  bool exec(std::string_view script) override;
+  std::string error() const override;
+  bool begin_write() override;
+  bool commit() override;
+  void rollback() override;
+  std::optional<std::vector<std::string>> tables() override;
+
+ private:
+  Database db_;
+  std::unique_ptr<StatementCache> statements_;  ///< finalized before the connection closes
 };
 
 }  // namespace supctl::storage

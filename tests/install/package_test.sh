@@ -17,7 +17,7 @@ deb=$(ls "$work"/out/supctl_*_*.deb) || fail "no package made"
 version=$(dpkg-deb -f "$deb" Version)
 [ "$version" = "$expected_version" ] || fail "package version '$version' is not the project's ($expected_version)"
 depends=$(dpkg-deb -f "$deb" Depends)
-for lib in libc6 libsqlite3-0 libcurl4 libssl3 libtomlplusplus3 libmimalloc2.0 libgssapi-krb5-2; do
+for lib in libc6 libsqlite3-0 libcurl4 libssl3 libtomlplusplus3 libmimalloc2.0 libgssapi-krb5-2 libpq5; do
   [[ ", $depends" == *", $lib "* || ", $depends" == *", $lib" ]] || fail "Depends lacks $lib: $depends"
 done
 dpkg-deb -c "$deb" >"$work/contents"

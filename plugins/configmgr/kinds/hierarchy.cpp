@@ -29,6 +29,10 @@ class Hierarchy final : public Kind {
            .description = "a key, never stored, that the state's secret fingerprints are keyed with, so that the state "
                           "alone cannot test password guesses; SUPCTL_STATE_KEY overrides it",
            .sent = false},
+          {.name = "state_password", .type = AttrType::kSecret,
+           .description = "the password supctl logs in to a PostgreSQL state with (--state postgresql://...), when "
+                          "neither the URL nor libpq's PGPASSWORD or PGPASSFILE gives it; never sent to a host",
+           .sent = false},
       },
   };
 };

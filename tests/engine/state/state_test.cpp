@@ -1,6 +1,7 @@
 #include "state/state.h"
 
 #include <fmt/format.h>
+#include <libpq-fe.h>
 #include <signal.h>
 #include <sqlite3.h>
 #include <sys/stat.h>
@@ -9,6 +10,7 @@
 
 #include <algorithm>
 #include <catch2/catch.hpp>
+#include <cstdlib>
 #include <chrono>
 #include <filesystem>
 #include <fstream>
@@ -20,6 +22,7 @@
 #include <vector>
 
 #include "state/fingerprint.h"
+#include "storage/postgres.h"
 
 namespace {
 
@@ -27,16 +30,51 @@ namespace fs = std::filesystem;
 using namespace std::chrono_literals;
 using supctl::model::Address;
 using supctl::model::Json;
+using supctl::state::Location;
 using supctl::state::LockInfo;
 using supctl::state::Origin;
 using supctl::state::ResourceRecord;
 using supctl::state::StateStore;
 
-/// A directory of its own under the system temporary directory, removed at the end.
+/// The test PostgreSQL cluster (tests/support/postgres_cluster.sh) when SUPCTL_TEST_POSTGRES names
+/// its cluster.env: then every state of these tests lives there, each under a name of its own.
+/// Without it the states are SQLite files. ctest runs this program both ways.
+struct Cluster {
+  std::string url;
+  std::string password;
+  std::string bin;
+};
+
+const std::optional<Cluster>& cluster() {
+  static const std::optional<Cluster> found = []() -> std::optional<Cluster> {
+    const char* file = std::getenv("SUPCTL_TEST_POSTGRES");
+    if (file == nullptr || *file == '\0') return std::nullopt;
+    std::ifstream in(file);
+    Cluster cluster;
+    for (std::string line; std::getline(in, line);) {
+      auto equals = line.find('=');
+      if (equals == std::string::npos) continue;
+      std::string key = line.substr(0, equals);
+      std::string value = line.substr(equals + 1);
+      if (key == "SUPCTL_TEST_PG_URL") cluster.url = value;
+      if (key == "SUPCTL_TEST_PG_PASSWORD") cluster.password = value;
+      if (key == "SUPCTL_TEST_PG_BIN") cluster.bin = value;
+    }
+    if (cluster.url.empty()) throw std::runtime_error(fmt::format("SUPCTL_TEST_POSTGRES: no cluster in '{}'", file));
+    return cluster;
+  }();
+  return found;
+}
+
+bool on_postgres() { return cluster().has_value(); }
+
+/// A directory of its own under the system temporary directory, removed at the end, and the state
+/// that goes with it: a file inside it, or a state of the same name in the test cluster.
 class TempDir {
  public:
   explicit TempDir(std::string_view name)
-      : path_(fs::temp_directory_path() / fmt::format("supctl-state-test-{}-{}", getpid(), name)) {
+      : name_(fmt::format("t{}_{}", getpid(), name)),
+        path_(fs::temp_directory_path() / fmt::format("supctl-state-test-{}-{}", getpid(), name)) {
     fs::remove_all(path_);
     fs::create_directories(path_);
   }
@@ -47,17 +85,119 @@ class TempDir {
   /// The database path, one directory down so that open() has a directory to create.
   fs::path db() const { return path_ / "state" / "state.db"; }
   fs::path path() const { return path_; }
+  const std::string& name() const { return name_; }
+  /// Where this test's state is.
+  Location state() const {
+    if (!on_postgres()) return Location{.path = db()};
+    return Location{.url = cluster()->url, .name = name_, .password = cluster()->password};
+  }
+  /// What an error about this state names it by.
+  std::string named() const { return on_postgres() ? fmt::format("(state '{}')", name_) : db().string(); }
 
  private:
+  std::string name_;
   fs::path path_;
 };
 
-std::unique_ptr<StateStore> open_store(const fs::path& path) {
+std::unique_ptr<StateStore> open_store(const Location& location) {
   std::string error;
-  auto store = StateStore::open(path, &error);
+  auto store = StateStore::open(location, &error);
   INFO(error);
   REQUIRE(store != nullptr);
   return store;
+}
+
+struct FinishConnection {
+  void operator()(PGconn* conn) const { PQfinish(conn); }
+};
+struct ClearResult {
+  void operator()(PGresult* result) const { PQclear(result); }
+};
+
+/// The state's tables, reached around the store, in whichever database holds them.
+class Raw {
+ public:
+  explicit Raw(const TempDir& dir) {
+    if (!on_postgres()) {
+      sqlite3* raw = nullptr;
+      int rc = sqlite3_open_v2(dir.db().c_str(), &raw, SQLITE_OPEN_READWRITE, nullptr);
+      sqlite_.reset(raw);
+      REQUIRE(rc == SQLITE_OK);
+      return;
+    }
+    const char* keywords[] = {"dbname", "password", nullptr};
+    const char* values[] = {cluster()->url.c_str(), cluster()->password.c_str(), nullptr};
+    postgres_.reset(PQconnectdbParams(keywords, values, 1));
+    INFO(PQerrorMessage(postgres_.get()));
+    REQUIRE(PQstatus(postgres_.get()) == CONNECTION_OK);
+    exec(fmt::format("SET search_path TO \"supctl_{}\"", dir.name()));
+  }
+
+  void exec(const std::string& sql) {
+    if (sqlite_) {
+      char* message = nullptr;
+      int rc = sqlite3_exec(sqlite_.get(), sql.c_str(), nullptr, nullptr, &message);
+      std::string text = message != nullptr ? message : "";
+      sqlite3_free(message);
+      INFO(text);
+      REQUIRE(rc == SQLITE_OK);
+      return;
+    }
+    std::unique_ptr<PGresult, ClearResult> result(PQexec(postgres_.get(), sql.c_str()));
+    INFO(PQerrorMessage(postgres_.get()));
+    REQUIRE((PQresultStatus(result.get()) == PGRES_COMMAND_OK || PQresultStatus(result.get()) == PGRES_TUPLES_OK));
+  }
+
+  /// The first column of every row of `sql`.
+  std::vector<std::string> column(const std::string& sql) {
+    std::vector<std::string> out;
+    if (sqlite_) {
+      sqlite3_stmt* raw = nullptr;
+      REQUIRE(sqlite3_prepare_v2(sqlite_.get(), sql.c_str(), -1, &raw, nullptr) == SQLITE_OK);
+      int rc;
+      while ((rc = sqlite3_step(raw)) == SQLITE_ROW) {
+        const unsigned char* text = sqlite3_column_text(raw, 0);
+        out.emplace_back(text == nullptr ? "" : reinterpret_cast<const char*>(text));
+      }
+      sqlite3_finalize(raw);
+      REQUIRE(rc == SQLITE_DONE);
+      return out;
+    }
+    std::unique_ptr<PGresult, ClearResult> result(PQexec(postgres_.get(), sql.c_str()));
+    INFO(PQerrorMessage(postgres_.get()));
+    REQUIRE(PQresultStatus(result.get()) == PGRES_TUPLES_OK);
+    for (int row = 0; row < PQntuples(result.get()); ++row) out.emplace_back(PQgetvalue(result.get(), row, 0));
+    return out;
+  }
+
+  /// The first column of the first row of `sql`; empty when there is none.
+  std::string text(const std::string& sql) {
+    auto values = column(sql);
+    return values.empty() ? std::string() : values.front();
+  }
+
+ private:
+  struct CloseSqlite {
+    void operator()(sqlite3* db) const { sqlite3_close_v2(db); }
+  };
+  std::unique_ptr<sqlite3, CloseSqlite> sqlite_;
+  std::unique_ptr<PGconn, FinishConnection> postgres_;
+};
+
+std::string read_bytes(const fs::path& path);
+
+/// Everything the database holds of the state: the SQLite file with its WAL and shared memory,
+/// or every row of every table of the state's schema as text.
+std::string stored_bytes(const TempDir& dir) {
+  if (!on_postgres()) {
+    return read_bytes(dir.db()) + read_bytes(dir.db().string() + "-wal") + read_bytes(dir.db().string() + "-shm");
+  }
+  Raw raw(dir);
+  std::string out;
+  for (const char* table : {"meta", "resources", "runs", "journal", "lock"}) {
+    for (const std::string& row : raw.column(fmt::format("SELECT t::text FROM {} t", table))) out += row + "\n";
+  }
+  return out;
 }
 
 struct CloseDatabase {
@@ -86,15 +226,6 @@ std::string query_text(sqlite3* db, const char* sql) {
   REQUIRE(rc == SQLITE_ROW);
   const unsigned char* text = sqlite3_column_text(raw, 0);
   return text == nullptr ? std::string() : std::string(reinterpret_cast<const char*>(text));
-}
-
-void execute(sqlite3* db, const char* sql) {
-  char* message = nullptr;
-  int rc = sqlite3_exec(db, sql, nullptr, nullptr, &message);
-  std::string text = message != nullptr ? message : "";
-  sqlite3_free(message);
-  INFO(text);
-  REQUIRE(rc == SQLITE_OK);
 }
 
 std::string read_bytes(const fs::path& path) {
@@ -208,29 +339,29 @@ TEST_CASE("a new state has a lineage and serial 0 that survive reopening") {
   TempDir dir("new");
   std::string lineage;
   {
-    auto store = open_store(dir.db());
+    auto store = open_store(dir.state());
     lineage = store->lineage();
     CHECK(lineage.size() == 32);
     CHECK(is_lower_hex(lineage));
     CHECK(store->serial() == 0);
   }
-  auto store = open_store(dir.db());
+  auto store = open_store(dir.state());
   CHECK(store->lineage() == lineage);
   CHECK(store->serial() == 0);
 
   TempDir other("new-other");
-  CHECK(open_store(other.db())->lineage() != lineage);
+  CHECK(open_store(other.state())->lineage() != lineage);
 }
 
 TEST_CASE("bump_serial adds one and persists") {
   TempDir dir("serial");
   {
-    auto store = open_store(dir.db());
+    auto store = open_store(dir.state());
     CHECK(store->bump_serial() == 1);
     CHECK(store->bump_serial() == 2);
     CHECK(store->serial() == 2);
   }
-  auto store = open_store(dir.db());
+  auto store = open_store(dir.state());
   CHECK(store->serial() == 2);
   CHECK(store->bump_serial() == 3);
 }
@@ -243,12 +374,12 @@ TEST_CASE("a resource record round trips through put and get and remove") {
   quoted.host = "wsus01.lab.local";
   quoted.attributes["content_dir"] = "D:\\WSUS \"content\"";
   {
-    auto store = open_store(dir.db());
+    auto store = open_store(dir.state());
     std::string error;
     REQUIRE(store->put_resource(record, &error));
     REQUIRE(store->put_resource(quoted, &error));
   }
-  auto store = open_store(dir.db());
+  auto store = open_store(dir.state());
   auto found = store->resource(record.address);
   REQUIRE(found);
   CHECK(found->address == record.address);
@@ -291,7 +422,7 @@ TEST_CASE("a resource record round trips through put and get and remove") {
 
 TEST_CASE("resources are listed sorted by address") {
   TempDir dir("sorted");
-  auto store = open_store(dir.db());
+  auto store = open_store(dir.state());
   std::vector<Address> shuffled = {
       Address{"wsus_server", "b.lab"}, Address{"sup_role", "zeta"},     Address{"hierarchy", ""},
       Address{"sup_role", "alpha"},    Address{"wsus_server", "a.lab"},
@@ -313,7 +444,7 @@ TEST_CASE("resources are listed sorted by address") {
 
 TEST_CASE("many resources are read whole and sorted as addresses compare, bytes unsigned") {
   TempDir dir("many");
-  auto store = open_store(dir.db());
+  auto store = open_store(dir.state());
   // More records than one thread parses, written in reverse; names past ASCII sort after 'z'.
   constexpr int kRecords = 1000;
   std::vector<std::string> names = {"z", "\xC3\xA9t\xC3\xA9", "A", "a"};
@@ -340,16 +471,16 @@ TEST_CASE("many resources are read whole and sorted as addresses compare, bytes 
   CHECK(records.back().address.name == "\xC3\xA9t\xC3\xA9");
 }
 
-TEST_CASE("the database is in WAL mode") {
+TEST_CASE("the database is in WAL mode", "[sqlite]") {
   TempDir dir("wal");
-  auto store = open_store(dir.db());
+  auto store = open_store(dir.state());
   auto db = open_raw(dir.db());
   CHECK(query_text(db.get(), "PRAGMA journal_mode") == "wal");
 }
 
-TEST_CASE("the database file is readable by its owner only") {
+TEST_CASE("the database file is readable by its owner only", "[sqlite]") {
   TempDir dir("mode");
-  auto store = open_store(dir.db());
+  auto store = open_store(dir.state());
   std::string error;
   REQUIRE(store->put_resource(sample_record(), &error));
   struct stat info {};
@@ -367,8 +498,8 @@ TEST_CASE("fingerprints are salted per state and carry what made them") {
   TempDir other_dir("fingerprint-other");
   std::string first;
   {
-    auto store = open_store(dir.db());
-    auto other = open_store(other_dir.db());
+    auto store = open_store(dir.state());
+    auto other = open_store(other_dir.state());
     first = store->fingerprint("hunter2");
     CHECK(std::regex_match(first, std::regex("scrypt:ln=14,r=8,p=1:[0-9a-f]{64}")));
     CHECK(store->fingerprint("hunter2") == first);
@@ -379,23 +510,22 @@ TEST_CASE("fingerprints are salted per state and carry what made them") {
     CHECK_FALSE(other->matches("hunter2", first));
     CHECK(store->fingerprint("").starts_with("scrypt:"));
   }
-  CHECK(open_store(dir.db())->fingerprint("hunter2") == first);
+  CHECK(open_store(dir.state())->fingerprint("hunter2") == first);
 }
 
 /// A state whose salt is 00 01 ... 0f and whose old HMAC key is 00 01 ... 1f.
-void known_salt_and_key(const fs::path& db_path) {
-  open_store(db_path).reset();
-  auto db = open_raw(db_path);
-  execute(db.get(), "UPDATE meta SET value = '000102030405060708090a0b0c0d0e0f' WHERE key = 'fingerprint_salt'");
-  execute(db.get(),
-          "UPDATE meta SET value = '000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f' "
-          "WHERE key = 'fingerprint_key'");
+void known_salt_and_key(const TempDir& dir) {
+  open_store(dir.state()).reset();
+  Raw raw(dir);
+  raw.exec("UPDATE meta SET value = '000102030405060708090a0b0c0d0e0f' WHERE key = 'fingerprint_salt'");
+  raw.exec("UPDATE meta SET value = '000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f' "
+           "WHERE key = 'fingerprint_key'");
 }
 
 TEST_CASE("a fingerprint is scrypt with the state's salt, then HMAC-SHA256 under the state key when there is one") {
   TempDir dir("scrypt");
-  known_salt_and_key(dir.db());
-  auto store = open_store(dir.db());
+  known_salt_and_key(dir);
+  auto store = open_store(dir.state());
   // The expected values come from Python's hashlib.scrypt and hmac.
   CHECK(store->fingerprint("hunter2") == "scrypt:ln=14,r=8,p=1:c82fc216ae0ee83285a3ef4cf4dd5d754fe7d0bd00bcf9cc64be33ce199b4c0d");
   store->set_state_key("k1");
@@ -407,8 +537,8 @@ TEST_CASE("a fingerprint is scrypt with the state's salt, then HMAC-SHA256 under
 
 TEST_CASE("the old HMAC-SHA256 fingerprints are still recognised, and are not current") {
   TempDir dir("hmac");
-  known_salt_and_key(dir.db());
-  auto store = open_store(dir.db());
+  known_salt_and_key(dir);
+  auto store = open_store(dir.state());
   const std::string old = "8629d712da366318588317f3f98c728c71d4819f843d95db8803c019c561c1e7";  // Python's hmac
   CHECK(store->matches("hunter2", old));
   CHECK_FALSE(store->matches("hunter3", old));
@@ -417,7 +547,7 @@ TEST_CASE("the old HMAC-SHA256 fingerprints are still recognised, and are not cu
 
 TEST_CASE("a fingerprint that is malformed or asks for an absurd cost matches nothing") {
   TempDir dir("tampered");
-  auto store = open_store(dir.db());
+  auto store = open_store(dir.state());
   const std::string digest(64, 'a');
   CHECK(supctl::state::parse_fingerprint("scrypt:ln=16,r=8,p=1:" + digest).kind == supctl::state::Fingerprint::Kind::kScrypt);  // 64 MiB
   // Within any naive cap, but gigabytes and minutes: ln=20, r=15, p=16.
@@ -434,7 +564,7 @@ TEST_CASE("a keyed fingerprint needs the state key it was made with, and the sta
   TempDir dir("state-key");
   std::string keyed;
   {
-    auto store = open_store(dir.db());
+    auto store = open_store(dir.state());
     CHECK_FALSE(store->state_key_problem());  // nothing keyed yet: any key, or none, will do
     store->set_state_key("correct key");
     keyed = store->fingerprint("hunter2");
@@ -445,7 +575,7 @@ TEST_CASE("a keyed fingerprint needs the state key it was made with, and the sta
     REQUIRE(store->put_resource(record, &error));
     CHECK_FALSE(store->state_key_problem());
   }
-  auto store = open_store(dir.db());
+  auto store = open_store(dir.state());
   auto none = store->state_key_problem();
   REQUIRE(none);
   CHECK(none->find("this run has none: set SUPCTL_STATE_KEY") != std::string::npos);
@@ -459,15 +589,14 @@ TEST_CASE("a keyed fingerprint needs the state key it was made with, and the sta
   CHECK_FALSE(store->state_key_problem());
   CHECK(store->matches("hunter2", keyed));
   // The state keeps a check value, never the key.
-  auto db = open_raw(dir.db());
-  CHECK(query_text(db.get(), "SELECT value FROM meta WHERE key = 'state_key_check'").size() == 64);
-  CHECK(read_bytes(dir.db()).find("correct key") == std::string::npos);
+  CHECK(Raw(dir).text("SELECT value FROM meta WHERE key = 'state_key_check'").size() == 64);
+  CHECK(stored_bytes(dir).find("correct key") == std::string::npos);
 }
 
 TEST_CASE("two runs with different state keys on one state: the second to record is refused, and sees the first's key") {
   TempDir dir("state-key-race");
-  auto first = open_store(dir.db());
-  auto second = open_store(dir.db());  // opened before the first records anything
+  auto first = open_store(dir.state());
+  auto second = open_store(dir.state());  // opened before the first records anything
   REQUIRE(first->set_state_key("key one"));
   REQUIRE(second->set_state_key("key two"));
   CHECK_FALSE(first->state_key_problem());
@@ -482,30 +611,24 @@ TEST_CASE("two runs with different state keys on one state: the second to record
   record.fingerprints = {{"password", second->fingerprint("hunter2")}};
   CHECK_FALSE(second->put_resource(record, &error));
   CHECK(error.find("keyed with another state key meanwhile") != std::string::npos);
-  CHECK(first->matches("hunter2", open_store(dir.db())->resource(record.address)->fingerprints.at("password")));
+  CHECK(first->matches("hunter2", open_store(dir.state())->resource(record.address)->fingerprints.at("password")));
 }
 
 TEST_CASE("a state made before salted fingerprints gets its salt when opened") {
   TempDir dir("salt-migration");
-  open_store(dir.db()).reset();
-  {
-    auto db = open_raw(dir.db());
-    execute(db.get(), "DELETE FROM meta WHERE key = 'fingerprint_salt'");
-  }
-  auto store = open_store(dir.db());
-  auto db = open_raw(dir.db());
-  CHECK(query_text(db.get(), "SELECT value FROM meta WHERE key = 'fingerprint_salt'").size() == 32);
+  open_store(dir.state()).reset();
+  Raw(dir).exec("DELETE FROM meta WHERE key = 'fingerprint_salt'");
+  auto store = open_store(dir.state());
+  CHECK(Raw(dir).text("SELECT value FROM meta WHERE key = 'fingerprint_salt'").size() == 32);
   CHECK(store->matches("hunter2", store->fingerprint("hunter2")));
 }
 
 TEST_CASE("a secret never reaches the database files") {
   TempDir dir("secret");
   const std::string secret = "correct-horse-battery-staple-5f3a";
-  fs::path wal = dir.db().string() + "-wal";
-  fs::path shm = dir.db().string() + "-shm";
   std::string fingerprint;
   {
-    auto store = open_store(dir.db());
+    auto store = open_store(dir.state());
     fingerprint = store->fingerprint(secret);
     ResourceRecord record = sample_record();
     record.fingerprints["password"] = fingerprint;
@@ -513,18 +636,18 @@ TEST_CASE("a secret never reaches the database files") {
     REQUIRE(store->put_resource(record, &error));
     store->journal(store->begin_run("apply"), record.address.str(), "create", "succeeded", "");
 
-    std::string bytes = read_bytes(dir.db()) + read_bytes(wal) + read_bytes(shm);
+    std::string bytes = stored_bytes(dir);
     CHECK(bytes.find(fingerprint) != std::string::npos);  // the search sees what was written
     CHECK(bytes.find(secret) == std::string::npos);
   }
-  std::string bytes = read_bytes(dir.db()) + read_bytes(wal) + read_bytes(shm);
+  std::string bytes = stored_bytes(dir);
   CHECK(bytes.find(fingerprint) != std::string::npos);
   CHECK(bytes.find(secret) == std::string::npos);
 }
 
-TEST_CASE("a second process finds the lock held and force-unlock frees it after its holder dies") {
+TEST_CASE("a second process finds the lock held and force-unlock frees it after its holder dies", "[sqlite]") {
   TempDir dir("lock");
-  const fs::path path = dir.db();
+  const Location path = dir.state();
   open_store(path).reset();  // created before the fork; no connection is open across it
   Child child([&](int, int out) {
     std::string error;
@@ -575,7 +698,7 @@ TEST_CASE("a second process finds the lock held and force-unlock frees it after 
 
 TEST_CASE("lock waits for a holder that lets go within the timeout") {
   TempDir dir("lock-wait");
-  const fs::path path = dir.db();
+  const Location path = dir.state();
   open_store(path).reset();
   Child child([&](int in, int out) {
     std::string error;
@@ -605,8 +728,8 @@ TEST_CASE("lock waits for a holder that lets go within the timeout") {
 
 TEST_CASE("unlock releases only the lock this store took") {
   TempDir dir("lock-own");
-  auto first = open_store(dir.db());
-  auto second = open_store(dir.db());
+  auto first = open_store(dir.state());
+  auto second = open_store(dir.state());
   REQUIRE(first->lock("apply", 0ms, nullptr));
   CHECK(first->lock("apply", 0ms, nullptr));  // taking it again is harmless
 
@@ -629,7 +752,7 @@ TEST_CASE("unlock releases only the lock this store took") {
 
 TEST_CASE("force_unlock without a lock says so") {
   TempDir dir("no-lock");
-  auto store = open_store(dir.db());
+  auto store = open_store(dir.state());
   std::string error;
   CHECK_FALSE(store->force_unlock("0123456789abcdef", &error));
   CHECK(error == "there is no lock");
@@ -637,7 +760,7 @@ TEST_CASE("force_unlock without a lock says so") {
 
 TEST_CASE("runs and their journal are listed oldest first") {
   TempDir dir("runs");
-  auto store = open_store(dir.db());
+  auto store = open_store(dir.state());
   std::string first = store->begin_run("apply");
   REQUIRE(first.size() == 16);
   store->journal(first, "sup_role.primary", "create", "started", "");
@@ -670,7 +793,7 @@ TEST_CASE("runs and their journal are listed oldest first") {
 
 TEST_CASE("a run killed between journal steps keeps every entry written") {
   TempDir dir("killed-run");
-  const fs::path path = dir.db();
+  const Location path = dir.state();
   open_store(path).reset();
   Child child([&](int, int out) {
     std::string error;
@@ -707,7 +830,7 @@ TEST_CASE("a run killed between journal steps keeps every entry written") {
   CHECK(entries[1].id < entries[2].id);
 }
 
-TEST_CASE("a file that is not a SQLite database is refused") {
+TEST_CASE("a file that is not a SQLite database is refused", "[sqlite]") {
   TempDir dir("not-sqlite");
   fs::path path = dir.path() / "state.db";
   const std::string content = "[hierarchy]\nsite_code = \"LAB\"\n" + std::string(4096, '#');
@@ -722,13 +845,241 @@ TEST_CASE("a file that is not a SQLite database is refused") {
 
 TEST_CASE("a state written by a newer supctl is refused") {
   TempDir dir("newer");
-  open_store(dir.db()).reset();
-  {
-    auto db = open_raw(dir.db());
-    execute(db.get(), "UPDATE meta SET value = '2' WHERE key = 'schema_version'");
-  }
+  open_store(dir.state()).reset();
+  Raw(dir).exec("UPDATE meta SET value = '2' WHERE key = 'schema_version'");
   std::string error;
-  CHECK(StateStore::open(dir.db(), &error) == nullptr);
-  CHECK(error.find(dir.db().string()) != std::string::npos);
+  CHECK(StateStore::open(dir.state(), &error) == nullptr);
+  CHECK(error.find(dir.named()) != std::string::npos);
   CHECK(error.find("schema version is 2") != std::string::npos);
+}
+
+TEST_CASE("a state location is a path, or a PostgreSQL URL whose state= names the state and whose password is never shown") {
+  std::string error;
+  auto file = Location::parse("/var/lib/supctl/state.db", &error);
+  REQUIRE(file);
+  CHECK_FALSE(file->is_postgres());
+  CHECK(file->path == "/var/lib/supctl/state.db");
+  CHECK(file->display() == "'/var/lib/supctl/state.db'");
+
+  auto url = Location::parse("postgresql://ops:s3cr3t-pw@db.lab.local:5432/supctl?sslmode=verify-full&state=contoso", &error);
+  REQUIRE(url);
+  CHECK(url->is_postgres());
+  CHECK(url->name == "contoso");
+  CHECK(url->url == "postgresql://ops:s3cr3t-pw@db.lab.local:5432/supctl?sslmode=verify-full");  // libpq never sees state=
+  CHECK(url->display() == "'postgresql://ops:***@db.lab.local:5432/supctl?sslmode=verify-full' (state 'contoso')");
+
+  auto plain = Location::parse("postgres://db.lab.local/supctl", &error);
+  REQUIRE(plain);
+  CHECK(plain->name == "default");
+  CHECK(plain->url == "postgres://db.lab.local/supctl");
+
+  CHECK(supctl::storage::redact_url("postgresql://db/supctl?password=s3cr3t&sslmode=require") ==
+        "postgresql://db/supctl?password=***&sslmode=require");
+  CHECK(supctl::storage::redact_url("postgresql://ops@db/supctl") == "postgresql://ops@db/supctl");
+
+  for (const char* bad : {"postgresql://ops:s3cr3t-pw@db/supctl?state=", "postgresql://ops:s3cr3t-pw@db/supctl?state=a;drop",
+                          "postgresql://ops:s3cr3t-pw@db/supctl?state=a%20b"}) {
+    INFO(bad);
+    error.clear();
+    CHECK_FALSE(Location::parse(bad, &error));
+    CHECK(error.find("is not 1 to 48 letters, digits") != std::string::npos);
+    CHECK(error.find("s3cr3t") == std::string::npos);
+  }
+}
+
+TEST_CASE("several states share one PostgreSQL database, each made on first use", "[.postgres]") {
+  REQUIRE(on_postgres());
+  TempDir first_dir("shared-a");
+  TempDir second_dir("shared-b");
+  auto first = open_store(first_dir.state());
+  auto second = open_store(second_dir.state());
+  CHECK(first->lineage() != second->lineage());
+  std::string error;
+  REQUIRE(first->put_resource(sample_record(), &error));
+  CHECK(first->bump_serial() == 1);
+  CHECK(second->resources().empty());
+  CHECK(second->serial() == 0);
+  auto again = open_store(first_dir.state());
+  CHECK(again->lineage() == first->lineage());
+  CHECK(again->resources().size() == 1);
+  auto schemas = Raw(first_dir).column(fmt::format(
+      "SELECT schema_name FROM information_schema.schemata WHERE schema_name IN ('supctl_{}', 'supctl_{}') ORDER BY 1",
+      first_dir.name(), second_dir.name()));
+  CHECK(schemas == std::vector<std::string>{"supctl_" + first_dir.name(), "supctl_" + second_dir.name()});
+}
+
+TEST_CASE("on PostgreSQL a holder that dies lets go of the lock by itself; force-unlock cannot take it from a live one", "[.postgres]") {
+  REQUIRE(on_postgres());
+  TempDir dir("pg-lock");
+  const Location location = dir.state();
+  open_store(location).reset();
+  Child child([&](int, int out) {
+    std::string error;
+    auto store = StateStore::open(location, &error);
+    if (store == nullptr) return 1;
+    if (!store->lock("apply", 0ms, nullptr)) return 2;
+    write_line(out, "locked");
+    sleep_forever();
+  });
+  REQUIRE(child.read() == "locked");
+
+  auto store = open_store(location);
+  LockInfo holder;
+  CHECK_FALSE(store->lock("plan", 0ms, &holder));
+  CHECK(holder.pid == child.pid());
+  CHECK(holder.operation == "apply");
+  CHECK_FALSE(holder.stale);
+  std::string error;
+  CHECK_FALSE(store->force_unlock(holder.id, &error));
+  CHECK(error.find("is still connected to the database") != std::string::npos);
+
+  child.kill_and_wait();
+  // The server ends the dead process's session, and with it the lock; its row stays, stale.
+  REQUIRE(store->lock("plan", 5000ms, nullptr));
+  auto current = store->current_lock();
+  REQUIRE(current);
+  CHECK(current->pid == getpid());
+  CHECK(current->operation == "plan");
+  CHECK_FALSE(current->stale);
+  store->unlock();
+  CHECK_FALSE(store->current_lock());
+}
+
+TEST_CASE("on PostgreSQL a wrong password, a closed port and a role without rights are clear errors that never show a password", "[.postgres]") {
+  REQUIRE(on_postgres());
+  TempDir dir("pg-errors");
+  std::string error;
+  Location wrong = dir.state();
+  wrong.password = "not-the-password-7c1e";
+  CHECK(StateStore::open(wrong, &error) == nullptr);
+  CHECK(error.find("password authentication failed") != std::string::npos);
+  CHECK(error.find("not-the-password-7c1e") == std::string::npos);
+
+  auto in_url = Location::parse("postgresql://supctl:url-password-93d1@127.0.0.1:1/postgres?state=x", &error);
+  REQUIRE(in_url);
+  error.clear();
+  CHECK(StateStore::open(*in_url, &error) == nullptr);
+  CHECK(error.find("127.0.0.1") != std::string::npos);
+  CHECK(error.find("***") != std::string::npos);
+  CHECK(error.find("url-password-93d1") == std::string::npos);
+
+  const std::string role = dir.name() + "_reader";
+  Raw admin(dir);
+  admin.exec(fmt::format("CREATE ROLE \"{}\" LOGIN PASSWORD 'reader-pw'", role));
+  Location reader = dir.state();
+  reader.url = cluster()->url;
+  reader.url.replace(reader.url.find("supctl@"), 6, role);
+  reader.password = "reader-pw";
+  error.clear();
+  CHECK(StateStore::open(reader, &error) == nullptr);
+  CHECK(error.find("cannot use the schema") != std::string::npos);
+  CHECK(error.find("permission denied") != std::string::npos);
+  CHECK(error.find("reader-pw") == std::string::npos);
+}
+
+namespace {
+
+/// A state with a record whose password fingerprint was made by it, two serials and a finished run.
+std::string fill_source(StateStore& source) {
+  ResourceRecord record = sample_record();
+  const std::string fingerprint = source.fingerprint("hunter2");
+  record.fingerprints = {{"password", fingerprint}};
+  std::string error;
+  REQUIRE(source.put_resource(record, &error));
+  ResourceRecord other;
+  other.address = Address{"wsus_server", "wsus01.lab.local"};
+  REQUIRE(source.put_resource(other, &error));
+  source.bump_serial();
+  source.bump_serial();
+  std::string run = source.begin_run("apply");
+  source.journal(run, "sup_role.primary", "create", "started", "");
+  source.journal(run, "sup_role.primary", "create", "succeeded", "");
+  source.end_run(run, "succeeded");
+  source.begin_run("apply");  // killed: no end
+  return fingerprint;
+}
+
+/// Whether `copy` holds what `source` holds, one serial on.
+void check_copy(StateStore& copy, StateStore& source, const std::string& fingerprint) {
+  CHECK(copy.lineage() == source.lineage());
+  CHECK(copy.serial() == source.serial() + 1);
+  auto copied = copy.resources();
+  auto original = source.resources();
+  REQUIRE(copied.size() == original.size());
+  for (std::size_t i = 0; i < copied.size(); ++i) {
+    CHECK(copied[i].address == original[i].address);
+    CHECK(copied[i].attributes == original[i].attributes);
+    CHECK(copied[i].fingerprints == original[i].fingerprints);
+    CHECK(copied[i].origin == original[i].origin);
+    CHECK(copied[i].allow_destroy == original[i].allow_destroy);
+    CHECK(copied[i].updated_at == original[i].updated_at);
+  }
+  CHECK(copy.matches("hunter2", fingerprint));  // the salt came too
+  CHECK(copy.fingerprint("hunter2") == fingerprint);
+  auto runs = copy.runs();
+  auto source_runs = source.runs();
+  REQUIRE(runs.size() == source_runs.size());
+  for (std::size_t i = 0; i < runs.size(); ++i) {
+    CHECK(runs[i].id == source_runs[i].id);
+    CHECK(runs[i].status == source_runs[i].status);
+    CHECK(runs[i].finished_at == source_runs[i].finished_at);
+  }
+  auto entries = copy.journal_entries();
+  auto source_entries = source.journal_entries();
+  REQUIRE(entries.size() == source_entries.size());
+  for (std::size_t i = 0; i < entries.size(); ++i) {
+    CHECK(entries[i].run_id == source_entries[i].run_id);
+    CHECK(entries[i].status == source_entries[i].status);
+  }
+}
+
+}  // namespace
+
+TEST_CASE("a copied state keeps its lineage, records, fingerprints, runs and journal, one serial on; another lineage is refused") {
+  TempDir source_dir("copy-source");
+  TempDir target_dir("copy-target");
+  TempDir other_dir("copy-other");
+  auto source = open_store(source_dir.state());
+  const std::string fingerprint = fill_source(*source);
+  {
+    auto target = open_store(target_dir.state());
+    std::string error;
+    REQUIRE(target->copy_from(*source, &error));
+    check_copy(*target, *source, fingerprint);
+    REQUIRE(target->copy_from(*source, &error));  // again: the same copy
+    CHECK(target->serial() == source->serial() + 1);
+  }
+  auto target = open_store(target_dir.state());  // as written
+  check_copy(*target, *source, fingerprint);
+
+  std::string error;
+  target->bump_serial();  // applied to since: the copy is further on than its source
+  CHECK_FALSE(target->copy_from(*source, &error));
+  CHECK(error.find("holds this state further on") != std::string::npos);
+
+  auto other = open_store(other_dir.state());
+  ResourceRecord record;
+  record.address = Address{"hierarchy", ""};
+  REQUIRE(other->put_resource(record, &error));
+  CHECK_FALSE(other->copy_from(*source, &error));
+  CHECK(error.find("already holds another state (lineage " + other->lineage()) != std::string::npos);
+  REQUIRE(other->resources().size() == 1);  // nothing was copied
+  CHECK(other->resources()[0].address == record.address);
+  CHECK(other->lineage() != source->lineage());
+}
+
+TEST_CASE("a state moves from SQLite to PostgreSQL and back", "[.postgres]") {
+  REQUIRE(on_postgres());
+  TempDir dir("round-trip");
+  auto file = open_store(Location{.path = dir.db()});
+  const std::string fingerprint = fill_source(*file);
+  auto database = open_store(dir.state());
+  std::string error;
+  REQUIRE(database->copy_from(*file, &error));
+  check_copy(*database, *file, fingerprint);
+  auto back = open_store(Location{.path = dir.path() / "back.db"});
+  REQUIRE(back->copy_from(*database, &error));
+  check_copy(*back, *database, fingerprint);
+  CHECK(back->lineage() == file->lineage());
+  CHECK(back->serial() == file->serial() + 2);
 }

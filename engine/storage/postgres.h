@@ -1,0 +1,30 @@
+#pragma once
+/// storage::Connection over libpq: a state kept in a PostgreSQL database, in a schema of its own
+/// (several states share one database), created on first use. Write transactions exclude the
+/// other writers of the same schema with a transaction-level advisory lock; the state's lock is a
+/// session-level advisory lock, which the server lets go of when the session ends.
+
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "storage/sql.h"
+
+namespace supctl::storage {
+
+struct PostgresTarget {
+  std::string url;                      ///< postgresql://... as libpq reads it; may hold a password
+  std::optional<std::string> password;  ///< overrides the URL's and libpq's own when set
+  std::string schema;                   ///< where the state's tables are; created when missing
+};
+
+/// Connects and makes `target.schema` the session's own. nullptr with `*error` (which never holds
+/// a password) when the server cannot be reached, refuses the login, or the schema cannot be
+/// created or used.
+std::unique_ptr<Connection> connect_postgres(const PostgresTarget& target, std::string* error);
+
+/// `url` with any password in it replaced by "***", for messages.
+std::string redact_url(std::string_view url);
+
+}  // namespace supctl::storage
