@@ -18,8 +18,8 @@ struct ForceUnlockOptions {
   std::string state;
 };
 
-int force_unlock_run(const ForceUnlockOptions& options, Io& io) {
-  auto store = open_existing_state(options.dir, options.state, io);
+int force_unlock_run(const ForceUnlockOptions& options, const Context& context, Io& io) {
+  auto store = open_existing_state(options.dir, options.state, context, io);
   if (!store) return 1;
   std::string error;
   if (!store->force_unlock(options.lock_id, &error)) {
@@ -37,7 +37,7 @@ Runner declare_force_unlock(CLI::App& command) {
   command.add_option("LOCK_ID", options->lock_id, "The lock ID that the lock error printed")->required();
   command.add_option("--state", options->state, "The state: a SQLite file, or postgresql://...?state=NAME (default: SUPCTL_STATE, else DIR/.supctl/state.db)");
   command.add_option("--dir", options->dir, "Manifest directory whose state to use (default: .)");
-  return [options](const Context&, Io& io) { return force_unlock_run(*options, io); };
+  return [options](const Context& context, Io& io) { return force_unlock_run(*options, context, io); };
 }
 
 }  // namespace supctl::cli

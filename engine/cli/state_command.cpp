@@ -1,11 +1,12 @@
-// supctl state list | show ADDR | rm ADDR | migrate --to STATE: inspect, edit or move what supctl
-// last applied.
+// supctl state list | show ADDR | rm ADDR | journal | migrate --to STATE: inspect, edit or move
+// what supctl last applied, and read what each apply did.
 
 #include <CLI/CLI.hpp>
 #include <fmt/format.h>
 
 #include <chrono>
 #include <filesystem>
+#include <map>
 #include <memory>
 
 #include "cli/commands.h"
@@ -21,7 +22,8 @@ namespace {
 bool storage_target_same(const state::Location& a, const state::Location& b) { return a.url == b.url; }
 
 struct StateOptions {
-  std::string action;   ///< list | show | rm | migrate
+  std::string action;   ///< list | show | rm | journal | migrate
+  std::string format = "text";  ///< journal: text | json
   std::string address;  ///< ADDR
   std::string to;       ///< migrate: where the state goes
   std::string dir = ".";
@@ -81,12 +83,44 @@ int migrate(state::StateStore& source, const state::Location& from, const StateO
   return 0;
 }
 
-int state_run(const StateOptions& options, Io& io) {
+/// Every run, oldest first, with its steps: a killed run reads "interrupted" once the next has begun.
+int journal(const state::StateStore& store, const StateOptions& options, Io& io) {
+  std::map<std::string, std::vector<state::JournalEntry>> steps;
+  for (state::JournalEntry& entry : store.journal_entries()) steps[entry.run_id].push_back(std::move(entry));
+  if (options.format == "json") {
+    model::Json runs = model::Json::array();
+    for (const state::RunInfo& run : store.runs()) {
+      model::Json entries = model::Json::array();
+      for (const state::JournalEntry& e : steps[run.id]) {
+        entries.push_back({{"time", e.time}, {"address", e.address}, {"action", e.action}, {"status", e.status}, {"message", e.message}});
+      }
+      runs.push_back({{"id", run.id},
+                      {"operation", run.operation},
+                      {"started_at", run.started_at},
+                      {"finished_at", run.finished_at.empty() ? model::Json(nullptr) : model::Json(run.finished_at)},
+                      {"status", run.status},
+                      {"steps", entries}});
+    }
+    io.out << model::Json{{"runs", runs}}.dump(2) << "\n";
+    return 0;
+  }
+  for (const state::RunInfo& run : store.runs()) {
+    io.out << fmt::format("{} {} started {}, {}{}\n", run.operation, run.id, run.started_at, run.status,
+                          run.finished_at.empty() ? "" : " " + run.finished_at);
+    for (const state::JournalEntry& e : steps[run.id]) {
+      io.out << fmt::format("  {} {:<9} {} {}{}\n", e.time, e.status, e.action, e.address, e.message.empty() ? "" : ": " + e.message);
+    }
+  }
+  return 0;
+}
+
+int state_run(const StateOptions& options, const Context& context, Io& io) {
   auto location = state_location(options.dir, options.state, io);
   if (!location) return 1;
-  auto store = open_existing_state(options.dir, options.state, io);
+  auto store = open_existing_state(options.dir, options.state, context, io);
   if (!store) return 1;
   if (options.action == "migrate") return migrate(*store, *location, options, io);
+  if (options.action == "journal") return journal(*store, options, io);
   if (options.action == "list") {
     for (const state::ResourceRecord& record : store->resources()) {
       io.out << fmt::format("{:<60} {:<8} {}\n", record.address.str(), record.origin == state::Origin::kCreated ? "created" : "adopted",
@@ -153,9 +187,15 @@ Runner declare_state(CLI::App& command) {
   CLI::App* migrate = command.add_subcommand(
       "migrate", "Copy the state to another file or PostgreSQL database (lineage kept, serial bumped); the source is left as it was");
   migrate->add_option("--to", options->to, "Where the state goes: a SQLite file, or postgresql://...?state=NAME")->required();
-  return [options, list, show, migrate](const Context&, Io& io) {
-    options->action = list->parsed() ? "list" : show->parsed() ? "show" : migrate->parsed() ? "migrate" : "rm";
-    return state_run(*options, io);
+  CLI::App* journal_command = command.add_subcommand("journal", "Every apply, oldest first, with each step and how it ended");
+  journal_command->add_option("--format", options->format, "text or json")->check(CLI::IsMember({"text", "json"}));
+  return [options, list, show, migrate, journal_command](const Context& context, Io& io) {
+    options->action = list->parsed()              ? "list"
+                      : show->parsed()            ? "show"
+                      : migrate->parsed()         ? "migrate"
+                      : journal_command->parsed() ? "journal"
+                                                  : "rm";
+    return state_run(*options, context, io);
   };
 }
 

@@ -958,6 +958,10 @@ std::string StateStore::begin_run(std::string_view operation) {
   if (id.empty()) return {};
   std::string started_at = now_rfc3339();
   bool ok = impl_->write([&] {
+    // Under the lock no other run is going on: one still "running" was killed.
+    if (!impl_->held_lock_id.empty() && !impl_->sql("UPDATE runs SET status = 'interrupted' WHERE status = 'running'")->run()) {
+      return false;
+    }
     return impl_->sql("INSERT INTO runs(id, operation, started_at, finished_at, status) "
                       "VALUES ($1, $2, $3, NULL, 'running')")
         ->bind(1, id)

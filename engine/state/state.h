@@ -72,7 +72,7 @@ struct RunInfo {
   std::string operation;
   std::string started_at;
   std::string finished_at;  ///< empty while running, or when the run was killed
-  std::string status;       ///< "running" | "succeeded" | "failed"
+  std::string status;       ///< "running" | "succeeded" | "failed" | "interrupted" (killed; seen by the next run)
 };
 
 class StateStore {
@@ -136,7 +136,8 @@ class StateStore {
   /// Removes the lock with this ID whoever holds it. False with `*error` when no lock has that ID.
   bool force_unlock(std::string_view id, std::string* error);
 
-  /// Starts a run and returns its ID; each journal call is its own transaction.
+  /// Starts a run and returns its ID; each journal call is its own transaction. Under the lock,
+  /// a run still "running" was killed: it becomes "interrupted".
   std::string begin_run(std::string_view operation);
   void journal(std::string_view run_id, std::string_view address, std::string_view action, std::string_view status,
                std::string_view message);

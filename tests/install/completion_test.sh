@@ -49,7 +49,7 @@ expect_bash "sync.CAS sync.PR1" "supctl plan --target sync."
 expect_bash "sync.CAS sync.PR1" "supctl plan --target sync.CAS . --target sync."
 expect_bash "--detailed-exitcode" "supctl plan --det"
 expect_bash "--dir --help --state" "supctl state show --"  # state's own options too
-expect_bash "list migrate rm show" "supctl state "
+expect_bash "journal list migrate rm show" "supctl state "
 expect_bash "bash zsh" "supctl completion "
 expect_bash "--help --version" "supctl --"  # the program's options, never its help text
 # Files for --out: the shell's own file completion, in this directory.

@@ -157,7 +157,7 @@ TEST_CASE("__complete offers commands, options, choices and files by what comes 
   CHECK(completed({"apply", "--plan", ""}) == V{":files"});
   CHECK(completed({"plan", ""}) == V{":directories"});
   CHECK(completed({"plan", ".", ""}) == V{":words"});  // DIR given: nothing more to offer
-  CHECK(completed({"state", ""}) == V{"list", "show", "rm", "migrate", ":words"});
+  CHECK(completed({"state", ""}) == V{"list", "show", "rm", "migrate", "journal", ":words"});
   CHECK(completed({"lab", "drift", "--help", ""}) == V{":directories"});  // a flag takes no value
   auto options = completed({"verify", "-"});
   CHECK(std::find(options.begin(), options.end(), "--timeout") != options.end());

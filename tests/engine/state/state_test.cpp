@@ -828,6 +828,19 @@ TEST_CASE("a run killed between journal steps keeps every entry written") {
   CHECK(entries[2].status == "started");
   CHECK(entries[0].id < entries[1].id);
   CHECK(entries[1].id < entries[2].id);
+
+  // The next run under the lock sees it was killed; one without the lock cannot tell.
+  std::string unlocked = store->begin_run("plan");
+  CHECK(store->runs()[0].status == "running");
+  REQUIRE(store->lock("apply", 0ms, nullptr));
+  std::string next = store->begin_run("apply");
+  runs = store->runs();
+  REQUIRE(runs.size() == 3);
+  CHECK(runs[0].status == "interrupted");
+  CHECK(runs[0].finished_at.empty());
+  CHECK(runs[1].id == unlocked);
+  CHECK(runs[2].id == next);
+  CHECK(runs[2].status == "running");
 }
 
 TEST_CASE("a file that is not a SQLite database is refused", "[sqlite]") {
