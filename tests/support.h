@@ -1,6 +1,7 @@
 #pragma once
 // Helpers shared by the tests: validate inline TOML, run the CLI in-process, read files.
 
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
 #include <map>
@@ -19,6 +20,23 @@
 namespace supctl::test {
 
 inline std::filesystem::path source_dir() { return SUPCTL_SOURCE_DIR; }
+
+/// The name of every example of manifests (a directory under examples/ holding *.toml), sorted;
+/// not examples/pipelines, which holds pipeline definitions.
+inline std::vector<std::string> example_names() {
+  std::vector<std::string> names;
+  for (const auto& entry : std::filesystem::directory_iterator(source_dir() / "examples")) {
+    if (!entry.is_directory()) continue;
+    for (const auto& file : std::filesystem::directory_iterator(entry.path())) {
+      if (file.path().extension() == ".toml") {
+        names.push_back(entry.path().filename().string());
+        break;
+      }
+    }
+  }
+  std::sort(names.begin(), names.end());
+  return names;
+}
 
 inline std::string read_file(const std::filesystem::path& path) {
   std::ifstream in(path, std::ios::binary);

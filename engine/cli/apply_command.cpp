@@ -126,7 +126,8 @@ int apply_run(const ApplyOptions& options, const Context& context, Io& io) {
   bool failed = false;
   plan::EnvFileSecrets secrets(io.getenv);
   auto location = state_location(options.dir, options.state, io);
-  if (!location || !use_state_password(*location, loaded ? &loaded->validation.manifest : nullptr, secrets, io)) return 1;
+  const model::Json state_password = saved ? saved->state_password : state_password_reference(loaded->validation.manifest);
+  if (!location || !use_state_password(*location, state_password, secrets, io)) return 1;
   const std::filesystem::path& path = location->path;
   if (saved && !location->is_postgres()) {
     // The state the plan was made against, never a new one in the wrong place: a plan made over a
@@ -181,6 +182,7 @@ int apply_run(const ApplyOptions& options, const Context& context, Io& io) {
     }
     plan = std::move(result.plan);
     plan.state_key = state_key;
+    plan.state_password = state_password;
     io.out << plan::render_text(plan, plan::TextOptions{.color = io.color()});
     if (plan.has_changes() && !options.auto_approve) {
       if (!context.in_is_terminal || !context.in) {

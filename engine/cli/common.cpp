@@ -24,13 +24,22 @@ std::optional<Loaded> load_valid(const std::string& dir, const Context& context,
   return loaded;
 }
 
-model::Json state_key_reference(const model::Manifest& manifest) {
+namespace {
+
+/// The secret reference the hierarchy gives `attribute` (state_key, state_password), or null.
+model::Json hierarchy_reference(const model::Manifest& manifest, std::string_view attribute) {
   const model::Resource* hierarchy = manifest.find("hierarchy", "");
   if (!hierarchy) return nullptr;
   model::AttributeMap attributes = model::desired_attributes(*hierarchy);
-  auto key = attributes.find("state_key");
-  return key == attributes.end() ? model::Json(nullptr) : key->second;
+  auto reference = attributes.find(std::string(attribute));
+  return reference == attributes.end() ? model::Json(nullptr) : reference->second;
 }
+
+}  // namespace
+
+model::Json state_key_reference(const model::Manifest& manifest) { return hierarchy_reference(manifest, "state_key"); }
+
+model::Json state_password_reference(const model::Manifest& manifest) { return hierarchy_reference(manifest, "state_password"); }
 
 bool use_state_key(state::StateStore& store, const model::Json& reference, const plan::Secrets& secrets, Io& io) {
   std::optional<std::string> key = io.getenv ? io.getenv("SUPCTL_STATE_KEY") : std::nullopt;
@@ -70,15 +79,10 @@ std::optional<state::Location> state_location(const std::string& dir, const std:
   return location;
 }
 
-bool use_state_password(state::Location& location, const model::Manifest* manifest, const plan::Secrets& secrets, Io& io) {
-  if (!location.is_postgres() || manifest == nullptr) return true;
-  const model::Resource* hierarchy = manifest->find("hierarchy", "");
-  if (!hierarchy) return true;
-  model::AttributeMap attributes = model::desired_attributes(*hierarchy);
-  auto reference = attributes.find("state_password");
-  if (reference == attributes.end() || reference->second.is_null()) return true;
+bool use_state_password(state::Location& location, const model::Json& reference, const plan::Secrets& secrets, Io& io) {
+  if (!location.is_postgres() || reference.is_null()) return true;
   std::string error;
-  auto password = secrets.resolve(reference->second, &error);
+  auto password = secrets.resolve(reference, &error);
   if (!password) {
     io.err << fmt::format("error: hierarchy.state_password: {}\n  = set it, or give the password as libpq reads it (PGPASSWORD, "
                           "PGPASSFILE); nothing was read or changed\n",
@@ -98,6 +102,10 @@ std::unique_ptr<state::StateStore> open_state(const state::Location& location, b
   auto store = state::StateStore::open(location, &error);
   if (!store) {
     io.err << fmt::format("error: {}\n", error);
+    if (location.is_postgres()) {
+      io.err << "  = check the URL (--state or SUPCTL_STATE), that the server is up, and the password: in the URL, "
+                "PGPASSWORD, PGPASSFILE or the hierarchy's state_password; nothing was read or changed\n";
+    }
     *failed = true;
   }
   return store;
@@ -112,7 +120,10 @@ std::unique_ptr<state::StateStore> open_existing_state(const std::string& dir, c
     diag::SourceSet sources;
     manifest::Validation validation = manifest::validate_directory(dir, context.plugins, sources);
     plan::EnvFileSecrets secrets(io.getenv);
-    if (!validation.diagnostics.has_errors() && !use_state_password(*location, &validation.manifest, secrets, io)) return nullptr;
+    if (!validation.diagnostics.has_errors() &&
+        !use_state_password(*location, state_password_reference(validation.manifest), secrets, io)) {
+      return nullptr;
+    }
   }
   std::error_code ec;
   if (!location->is_postgres() && !std::filesystem::exists(location->path, ec)) {

@@ -30,10 +30,13 @@ std::optional<Loaded> load_valid(const std::string& dir, const Context& context,
 /// --state, else SUPCTL_STATE, else DIR/.supctl/state.db: a SQLite file, or a PostgreSQL URL
 /// (state/state.h, Location::parse). nullopt after saying why when the URL names no valid state.
 std::optional<state::Location> state_location(const std::string& dir, const std::string& option, Io& io);
-/// A PostgreSQL state's connection password from the secret hierarchy.state_password names, when
-/// it names one ({ env } or { file }, as every secret); else libpq's own (the URL, PGPASSWORD,
+/// A PostgreSQL state's connection password from the secret `reference` names (hierarchy.
+/// state_password: { env } or { file }, as every secret); null: libpq's own (the URL, PGPASSWORD,
 /// PGPASSFILE). False after saying why when the secret it names is not there.
-bool use_state_password(state::Location& location, const model::Manifest* manifest, const plan::Secrets& secrets, Io& io);
+bool use_state_password(state::Location& location, const model::Json& reference, const plan::Secrets& secrets, Io& io);
+/// The secret reference the manifests name for the PostgreSQL state's password
+/// (hierarchy.state_password), or null.
+model::Json state_password_reference(const model::Manifest& manifest);
 
 /// The state for a run: opened when it exists (or when `create`, or in PostgreSQL, where a state
 /// is made on first use), else nullptr without error; nullptr with `*failed` after saying why it

@@ -97,7 +97,8 @@ int plan_run(const PlanOptions& options, const Context& context, Io& io) {
   if (!loaded) return 1;
   plan::EnvFileSecrets secrets(io.getenv);
   auto location = state_location(options.dir, options.state, io);
-  if (!location || !use_state_password(*location, &loaded->validation.manifest, secrets, io)) return 1;
+  const model::Json state_password = state_password_reference(loaded->validation.manifest);
+  if (!location || !use_state_password(*location, state_password, secrets, io)) return 1;
   bool failed = false;
   auto state = open_state(*location, false, io, &failed);
   if (failed) return 1;
@@ -114,6 +115,7 @@ int plan_run(const PlanOptions& options, const Context& context, Io& io) {
   io.err << "Reading the hosts...\n";
   plan::PlanResult result = plan::make_plan(inputs, plan_options);
   result.plan.state_key = state_key;
+  result.plan.state_password = state_password;
   result.plan.state_key_check = state ? state->state_key_check() : std::string();
   if (capture && !emit_scripts(options.emit_scripts, *capture, result.diagnostics.has_errors() ? nullptr : &result.plan,
                                context.plugins, io)) {

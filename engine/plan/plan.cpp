@@ -444,6 +444,7 @@ Json to_json(const Plan& plan, bool with_fingerprints) {
   out["refresh_only"] = plan.refresh_only;
   out["targets"] = plan.targets;
   out["state_key"] = plan.state_key;
+  out["state_password"] = plan.state_password;
   out["state_key_check"] = plan.state_key_check;
   Summary s = plan.summary();
   out["summary"] =
@@ -532,12 +533,14 @@ std::optional<Plan> plan_from_json(const Json& json, std::string* error) {
     }
     plan.state_key_check = check->get<std::string>();
   }
-  if (auto key = json.find("state_key"); key != json.end() && !key->is_null()) {
-    if (!key->is_object() || !(key->contains("env") || key->contains("file"))) {
-      if (error) *error = "state_key: expected null or a secret reference ({\"env\": ...} or {\"file\": ...})";
+  for (auto [name, field] : {std::pair{"state_key", &plan.state_key}, std::pair{"state_password", &plan.state_password}}) {
+    auto reference = json.find(name);
+    if (reference == json.end() || reference->is_null()) continue;
+    if (!reference->is_object() || !(reference->contains("env") || reference->contains("file"))) {
+      if (error) *error = fmt::format("{}: expected null or a secret reference ({{\"env\": ...}} or {{\"file\": ...}})", name);
       return std::nullopt;
     }
-    plan.state_key = *key;
+    *field = *reference;
   }
   const Json* summary = r.object("summary");
   Summary recorded;

@@ -80,6 +80,9 @@ struct Plan {
   /// The secret reference ({ env } or { file }) of the state key the manifests named
   /// (hierarchy.state_key), for `apply --plan`; null when they named none.
   Json state_key = nullptr;
+  /// The secret reference of the PostgreSQL state's password the manifests named
+  /// (hierarchy.state_password), for `apply --plan`; null when they named none.
+  Json state_password = nullptr;
   /// The check value of the state key the plan was made with (hex; empty: none), so that apply
   /// --plan with another key (or none) says so instead of calling every secret changed.
   std::string state_key_check;

@@ -74,7 +74,13 @@ code=$?
 set -e
 [ "$code" = 2 ] || { cat "$work/control.out"; fail "a fresh clone with a state of its own exited $code, not 2"; }
 grep -q 'password' "$work/control.out" || fail "the control plan does not show the passwords as changed"
-echo "ok: a fresh clone plans no changes on the shared state (and changes without it)"
+# A saved plan carries the reference of the state's password (never the password): apply --plan
+# logs in as the plan did, with no manifests read.
+"$supctl" plan "$second" --lab --out "$work/saved.json" >/dev/null 2>&1 || fail "plan --out on the shared state"
+grep -q '"state_password": {' "$work/saved.json" || fail "the saved plan does not name the state's password"
+! grep -q "$SUPCTL_TEST_PG_PASSWORD" "$work/saved.json" || fail "the saved plan holds the state's password"
+"$supctl" apply --plan "$work/saved.json" "$second" --lab >"$work/saved.out" 2>&1 || { cat "$work/saved.out"; fail "apply --plan on the shared state"; }
+echo "ok: a fresh clone plans no changes on the shared state (and changes without it); apply --plan logs in as its plan did"
 
 # --- 2. Bad logins are exit 1 with the reason, never the password. ------------------------------
 port=$SUPCTL_TEST_PG_PORT

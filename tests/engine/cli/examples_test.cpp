@@ -31,15 +31,7 @@ namespace {
 
 namespace fs = std::filesystem;
 
-/// The name of every directory under examples/, sorted.
-std::vector<std::string> example_names() {
-  std::vector<std::string> names;
-  for (const auto& entry : fs::directory_iterator(test::source_dir() / "examples")) {
-    if (entry.is_directory()) names.push_back(entry.path().filename().string());
-  }
-  std::sort(names.begin(), names.end());
-  return names;
-}
+using test::example_names;
 
 /// A copy of one example in a temporary directory, with every secret it references provided.
 struct ExampleCopy {

@@ -159,7 +159,7 @@ TEST_CASE("the plan JSON keeps its keys in a fixed order") {
   std::vector<std::string> keys;
   for (auto it = json.begin(); it != json.end(); ++it) keys.push_back(it.key());
   CHECK(keys == std::vector<std::string>{"format_version", "plugin_api_version", "supctl_version", "lineage", "serial",
-                                         "manifest_hash", "created_at", "refresh_only", "targets", "state_key", "state_key_check", "summary", "hosts",
+                                         "manifest_hash", "created_at", "refresh_only", "targets", "state_key", "state_password", "state_key_check", "summary", "hosts",
                                          "resource_changes", "resource_drift"});
   CHECK(json["summary"].dump() == R"j({"add":2,"change":2,"destroy":2,"forget":1,"read":1})j");
   std::vector<std::string> change_keys;
