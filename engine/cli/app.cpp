@@ -12,6 +12,7 @@
 #include "cli/commands.h"
 #include "plugins/plugins.h"
 #include "revision.h"
+#include "state/state.h"
 
 namespace supctl::cli {
 
@@ -104,7 +105,14 @@ int run(std::span<const std::string> args, Io& io, const Context& context) {
   }
 
   for (const auto& [command, runner] : commands) {
-    if (command->parsed()) return runner(context, io);
+    if (!command->parsed()) continue;
+    try {
+      return runner(context, io);
+    } catch (const state::StateError& e) {
+      // A state that cannot be read mid-run: never taken for an empty one.
+      io.err << fmt::format("error: {}\n  = the run stopped there: check the state's database and run it again\n", e.what());
+      return 1;
+    }
   }
   io.err << "error: no command given; run 'supctl --help'\n";
   return 1;

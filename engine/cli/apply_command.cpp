@@ -151,7 +151,8 @@ int apply_run(const ApplyOptions& options, const Context& context, Io& io) {
   if (failed) return 1;
   state::LockInfo holder;
   if (!state->lock("apply", *lock_timeout, &holder)) {
-    io.err << lock_message(holder);
+    io.err << (holder.id.empty() ? fmt::format("error: cannot take the state's lock: {}\n  = nothing was changed\n", state->last_error())
+                                 : lock_message(holder));
     return 1;
   }
   struct Unlock {

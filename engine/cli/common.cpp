@@ -89,8 +89,7 @@ bool use_state_password(state::Location& location, const model::Json& reference,
                           error);
     return false;
   }
-  location.password = std::move(*password);
-  OPENSSL_cleanse(password->data(), password->size());
+  location.password = std::move(*password);  // kept for the connection; the store never keeps it
   return true;
 }
 
@@ -99,7 +98,9 @@ std::unique_ptr<state::StateStore> open_state(const state::Location& location, b
   std::error_code ec;
   if (!create && !location.is_postgres() && !std::filesystem::exists(location.path, ec)) return nullptr;
   std::string error;
-  auto store = state::StateStore::open(location, &error);
+  bool missing = false;
+  auto store = state::StateStore::open(location, &error, create, &missing);
+  if (missing) return nullptr;  // a PostgreSQL state not made yet: as a file not there
   if (!store) {
     io.err << fmt::format("error: {}\n", error);
     if (location.is_postgres()) {
@@ -132,7 +133,12 @@ std::unique_ptr<state::StateStore> open_existing_state(const std::string& dir, c
     return nullptr;
   }
   bool failed = false;
-  return open_state(*location, false, io, &failed);
+  auto store = open_state(*location, false, io, &failed);
+  if (!store && !failed) {
+    io.err << fmt::format("error: there is no state at {}\n  = supctl apply creates it; --state or SUPCTL_STATE point elsewhere\n",
+                          location->display());
+  }
+  return store;
 }
 
 std::unique_ptr<ops::Backend> backend_for(const std::string& dir, bool lab, const Context& context, Io& io) {

@@ -36,7 +36,8 @@ std::optional<model::Address> address_argument(const std::string& text, Io& io) 
   return address;
 }
 
-std::string lock_error(const state::LockInfo& holder, std::string_view which) {
+std::string lock_error(const state::StateStore& store, const state::LockInfo& holder, std::string_view which) {
+  if (holder.id.empty()) return fmt::format("error: cannot take the {} state's lock: {}; nothing was copied\n", which, store.last_error());
   return fmt::format("error: the {} state is locked by {} (pid {}) for {} (lock ID {}); nothing was copied\n", which, holder.holder,
                      holder.pid, holder.operation, holder.id);
 }
@@ -59,14 +60,14 @@ int migrate(state::StateStore& source, const state::Location& from, const StateO
   }
   state::LockInfo holder;
   if (!source.lock("state migrate", std::chrono::milliseconds(0), &holder)) {
-    io.err << lock_error(holder, "source");
+    io.err << lock_error(source, holder, "source");
     return 1;
   }
   bool failed = false;
   auto target = open_state(*to, true, io, &failed);
   if (!target) return 1;
   if (!target->lock("state migrate", std::chrono::milliseconds(0), &holder)) {
-    io.err << lock_error(holder, "target");
+    io.err << lock_error(*target, holder, "target");
     return 1;
   }
   if (!target->copy_from(source, &error)) {
@@ -156,8 +157,12 @@ int state_run(const StateOptions& options, const Context& context, Io& io) {
   // rm: the record goes; the host keeps the resource.
   state::LockInfo holder;
   if (!store->lock("state rm", std::chrono::milliseconds(0), &holder)) {
-    io.err << fmt::format("error: the state is locked by {} (pid {}) for {} (lock ID {})\n", holder.holder, holder.pid,
-                          holder.operation, holder.id);
+    if (holder.id.empty()) {
+      io.err << fmt::format("error: cannot take the state's lock: {}\n", store->last_error());
+    } else {
+      io.err << fmt::format("error: the state is locked by {} (pid {}) for {} (lock ID {})\n", holder.holder, holder.pid,
+                            holder.operation, holder.id);
+    }
     return 1;
   }
   bool removed = store->remove_resource(*address);

@@ -19,8 +19,10 @@
 #include <cstring>
 #include <ctime>
 #include <map>
+#include <set>
 #include <mutex>
 #include <nlohmann/json.hpp>
+#include <regex>
 #include <system_error>
 #include <thread>
 #include <utility>
@@ -216,10 +218,12 @@ std::unique_ptr<storage::Connection> connect_sqlite(const std::filesystem::path&
 }
 
 /// A state in PostgreSQL: the database the URL names, in the schema of the state's name.
-std::unique_ptr<storage::Connection> connect_postgres(const Location& location, std::string* error) {
-  return storage::connect_postgres(
-      storage::PostgresTarget{.url = location.url, .password = location.password, .schema = "supctl_" + location.name},
-      error);
+std::unique_ptr<storage::Connection> connect_postgres(const Location& location, bool create, std::string* error, bool* missing) {
+  return storage::connect_postgres(storage::PostgresTarget{.url = location.url,
+                                                           .password = location.password,
+                                                           .schema = "supctl_" + location.name,
+                                                           .create = create},
+                                   error, missing);
 }
 
 }  // namespace
@@ -312,6 +316,10 @@ struct StateStore::Impl {
 
   std::unique_ptr<Query> sql(std::string_view text) const { return db->query(text); }
   bool postgres() const { return db->engine() == "PostgreSQL"; }
+  /// Throws StateError when a read ended on an error rather than at its last row.
+  void done(Step step, std::string_view what) const {
+    if (step == Step::kError) throw StateError(fmt::format("cannot read {} from the state: {}", what, last_error()));
+  }
   std::string last_error() const { return db->error(); }
 
   /// Runs `body` in a write transaction; rolls back when it returns false.
@@ -516,20 +524,56 @@ std::string Location::display() const {
 std::optional<Location> Location::parse(std::string_view text, std::string* error) {
   Location location;
   if (!text.starts_with("postgresql://") && !text.starts_with("postgres://")) {
+    // Never a file named after a connection string, which may hold a password.
+    static const std::regex conninfo(R"((^|\s)(host|hostaddr|port|dbname|user|password|passfile|service|sslmode)\s*=)");
+    if (text.find("://") != std::string_view::npos || std::regex_search(text.begin(), text.end(), conninfo)) {
+      if (error != nullptr) {
+        *error = "the state is neither a file nor a postgresql:// URL (a PostgreSQL state is given as "
+                 "postgresql://USER@HOST/DB?state=NAME; libpq's key=value strings are not taken)";
+      }
+      return std::nullopt;
+    }
     location.path = std::string(text);
     return location;
+  }
+  // A password libpq would split in the wrong place, and then quote a piece of in its error.
+  {
+    std::string_view rest = text.substr(text.find("://") + 3);
+    rest = rest.substr(0, rest.find('?'));
+    const std::size_t at = rest.rfind('@');
+    std::string_view userinfo = at == std::string_view::npos ? std::string_view() : rest.substr(0, at);
+    bool bad_escape = false;
+    for (std::size_t i = 0; i < userinfo.size(); ++i) {
+      if (userinfo[i] == '%' && (i + 2 >= userinfo.size() || !std::isxdigit(static_cast<unsigned char>(userinfo[i + 1])) ||
+                                 !std::isxdigit(static_cast<unsigned char>(userinfo[i + 2])))) {
+        bad_escape = true;
+      }
+    }
+    if (userinfo.find_first_of("/@?#") != std::string_view::npos || bad_escape) {
+      if (error != nullptr) {
+        *error = "the user name or password in the PostgreSQL URL holds '/', '@', '?', '#' or a '%' that is not an escape: "
+                 "percent-encode them (%2F, %40, %3F, %23, %25)";
+      }
+      return std::nullopt;
+    }
   }
   // supctl's own `state=NAME` comes out of the query; libpq refuses parameters it does not know.
   std::string url(text);
   std::size_t query = url.find('?');
   if (query != std::string::npos) {
     std::string kept;
+    bool named = false;
     std::size_t at = query + 1;
     while (at <= url.size()) {
       std::size_t end = url.find('&', at);
       if (end == std::string::npos) end = url.size();
       std::string_view parameter = std::string_view(url).substr(at, end - at);
       if (parameter.starts_with("state=")) {
+        if (named) {
+          if (error != nullptr) *error = fmt::format("'{}' names the state twice (state=)", storage::redact_url(text));
+          return std::nullopt;
+        }
+        named = true;
         location.name = std::string(parameter.substr(6));
       } else if (!parameter.empty()) {
         kept += (kept.empty() ? "" : "&") + std::string(parameter);
@@ -563,14 +607,17 @@ std::unique_ptr<StateStore> StateStore::open(const std::filesystem::path& path, 
   return open(Location{.path = path}, error);
 }
 
-std::unique_ptr<StateStore> StateStore::open(const Location& location, std::string* error) {
+std::unique_ptr<StateStore> StateStore::open(const Location& location, std::string* error, bool create, bool* missing) {
   auto fail = [&](std::string_view why) -> std::unique_ptr<StateStore> {
     if (error != nullptr) *error = fmt::format("cannot open the state {}: {}", location.display(), why);
     return nullptr;
   };
   auto impl = std::make_unique<Impl>();
   std::string why;
-  impl->db = location.is_postgres() ? connect_postgres(location, &why) : connect_sqlite(location.path, &why);
+  bool absent = false;
+  impl->db = location.is_postgres() ? connect_postgres(location, create, &why, &absent) : connect_sqlite(location.path, &why);
+  if (missing != nullptr) *missing = absent;
+  if (absent) return nullptr;
   if (!impl->db) return fail(why);
   if (!impl->initialize(&why)) return fail(why);
   // The constructor is private, so make_unique cannot reach it; the pointer is owned at once.
@@ -609,7 +656,9 @@ std::vector<ResourceRecord> StateStore::resources() const {
   // SQLite's BINARY order of (kind, name), and PostgreSQL's "C", is Address's: bytes compared as unsigned.
   auto select = impl_->sql(fmt::format("SELECT {} FROM resources ORDER BY kind, name", kResourceColumns));
   std::vector<StoredRecord> stored;
-  while (select->step() == Step::kRow) stored.push_back(read_resource(*select));
+  Step step;
+  while ((step = select->step()) == Step::kRow) stored.push_back(read_resource(*select));
+  impl_->done(step, "its records");
   // Their JSON, the most of the cost, parses on every core.
   records.resize(stored.size());
   constexpr std::size_t kChunk = 256;
@@ -626,7 +675,9 @@ std::optional<ResourceRecord> StateStore::resource(const model::Address& address
   std::string text = address.str();
   auto select = impl_->sql(fmt::format("SELECT {} FROM resources WHERE address = $1", kResourceColumns));
   select->bind(1, text);
-  if (select->step() != Step::kRow) return std::nullopt;
+  Step step = select->step();
+  impl_->done(step == Step::kRow ? Step::kDone : step, "a record");
+  if (step != Step::kRow) return std::nullopt;
   return parse_record(read_resource(*select));
 }
 
@@ -780,11 +831,13 @@ bool StateStore::copy_from(const StateStore& source, std::string* error) {
   auto read_rows = [](const Impl& impl, std::string_view sql, int columns) {
     std::vector<Row> rows;
     auto select = impl.sql(sql);
-    while (select->step() == Step::kRow) {
+    Step step;
+    while ((step = select->step()) == Step::kRow) {
       Row row;
       for (int i = 0; i < columns; ++i) row.push_back(select->text(i));
       rows.push_back(std::move(row));
     }
+    impl.done(step, "the state to copy");  // all or nothing: never a partial copy
     return rows;
   };
   std::vector<Row> meta, resources, runs, entries;
@@ -828,6 +881,21 @@ bool StateStore::copy_from(const StateStore& source, std::string* error) {
           return false;
         }
         // The copy made before is at the source's serial plus one, and may be made again.
+        if (current == lineage) {
+          // Applied to since it was copied: its own runs would be lost.
+          std::set<std::string> known;
+          for (const Row& row : runs) known.insert(row[0]);
+          auto select = to.sql("SELECT id FROM runs");
+          Step step;
+          while ((step = select->step()) == Step::kRow) {
+            if (!known.contains(select->text(0))) {
+              why = fmt::format("it holds runs the source has not (run {}): it was applied to since it was copied; nothing was copied",
+                                select->text(0));
+              return false;
+            }
+          }
+          if (step == Step::kError) return false;
+        }
         if (current == lineage && serial > source_serial + 1) {
           why = fmt::format("it holds this state further on (serial {} against the source's {}); nothing was copied", serial,
                             source_serial);
@@ -891,11 +959,18 @@ bool StateStore::copy_from(const StateStore& source, std::string* error) {
   return true;
 }
 
+std::string StateStore::last_error() const { return impl_->last_error(); }
+
 bool StateStore::lock(std::string_view operation, std::chrono::milliseconds timeout, LockInfo* holder) {
   auto deadline = std::chrono::steady_clock::now() + timeout;
   auto backoff = kFirstBackoff;
   for (;;) {
-    if (impl_->try_lock(operation, holder) == Impl::Attempt::kTaken) return true;
+    const Impl::Attempt attempt = impl_->try_lock(operation, holder);
+    if (attempt == Impl::Attempt::kTaken) return true;
+    if (attempt == Impl::Attempt::kError) {
+      if (holder != nullptr) *holder = LockInfo{};
+      return false;
+    }
     auto now = std::chrono::steady_clock::now();
     if (now >= deadline) return false;
     auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - now);
@@ -1005,9 +1080,11 @@ std::vector<RunInfo> StateStore::runs() const {
   std::lock_guard guard(impl_->mutex);
   std::vector<RunInfo> runs;
   auto select = impl_->sql("SELECT id, operation, started_at, finished_at, status FROM runs ORDER BY rowid");
-  while (select->step() == Step::kRow) {
+  Step step;
+  while ((step = select->step()) == Step::kRow) {
     runs.push_back(RunInfo{select->text(0), select->text(1), select->text(2), select->text(3), select->text(4)});
   }
+  impl_->done(step, "its runs");
   return runs;
 }
 
@@ -1019,10 +1096,12 @@ std::vector<JournalEntry> StateStore::journal_entries(std::string_view run_id) c
                                           : "SELECT id, run_id, time, address, action, status, message FROM journal "
                                             "WHERE run_id = $1 ORDER BY id");
   if (!run_id.empty()) select->bind(1, run_id);
-  while (select->step() == Step::kRow) {
+  Step step;
+  while ((step = select->step()) == Step::kRow) {
     entries.push_back(JournalEntry{select->integer(0), select->text(1), select->text(2), select->text(3),
                                    select->text(4), select->text(5), select->text(6)});
   }
+  impl_->done(step, "its journal");
   return entries;
 }
 

@@ -10,6 +10,7 @@
 #include <map>
 #include <memory>
 #include <optional>
+#include <stdexcept>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -50,6 +51,13 @@ struct JournalEntry {
   std::string message;
 };
 
+/// A read of the state that failed (the database went away, a query failed): thrown by the reads
+/// below so that a run stops rather than take a state it could not read for an empty one.
+class StateError : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
 /// Where a state lives: a SQLite file, or a named state in a PostgreSQL database.
 struct Location {
   std::filesystem::path path;           ///< the SQLite file, when `url` is empty
@@ -82,7 +90,10 @@ class StateStore {
   static std::unique_ptr<StateStore> open(const std::filesystem::path& path, std::string* error);
   /// The same for either database; a PostgreSQL state's schema and tables are made on first use.
   /// The error says where the state is without any password.
-  static std::unique_ptr<StateStore> open(const Location& location, std::string* error);
+  /// With `create` false, a PostgreSQL state that is not there is not made: nullptr, no error,
+  /// and `*missing` set.
+  static std::unique_ptr<StateStore> open(const Location& location, std::string* error, bool create = true,
+                                          bool* missing = nullptr);
   ~StateStore();
 
   /// The addresses a state at `path` records, read-only, without a transaction or the lock, and
@@ -94,6 +105,7 @@ class StateStore {
   /// Adds one to the serial, in its own transaction, and returns the new value.
   std::int64_t bump_serial();
 
+  /// The reads below throw StateError when the database fails them.
   std::vector<ResourceRecord> resources() const;  ///< sorted by address
   std::optional<ResourceRecord> resource(const model::Address& address) const;
   /// Inserts or replaces the record, in its own transaction. False with `*error` on failure.
@@ -128,11 +140,14 @@ class StateStore {
   bool copy_from(const StateStore& source, std::string* error);
 
   /// Takes the lock for `operation`, waiting up to `timeout` (0: try once) with backoff.
-  /// On failure returns false and fills `*holder` with who has it (stale when its process is gone).
+  /// On failure returns false and fills `*holder` with who has it (stale when its process is gone);
+  /// when the database failed instead, `holder->id` is empty and last_error() says what happened.
   bool lock(std::string_view operation, std::chrono::milliseconds timeout, LockInfo* holder);
   /// Releases the lock this store holds; does nothing when it holds none.
   void unlock();
   std::optional<LockInfo> current_lock() const;
+  /// What the database last failed with (no password in it).
+  std::string last_error() const;
   /// Removes the lock with this ID whoever holds it. False with `*error` when no lock has that ID.
   bool force_unlock(std::string_view id, std::string* error);
 

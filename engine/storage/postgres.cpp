@@ -4,6 +4,8 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
+#include <cctype>
 #include <cstdint>
 #include <string>
 #include <vector>
@@ -39,6 +41,65 @@ std::string quote_identifier(std::string_view name) {
 std::string message_of(const PGconn* conn) {
   std::string text = conn != nullptr ? PQerrorMessage(conn) : "out of memory";
   while (!text.empty() && (text.back() == '\n' || text.back() == ' ')) text.pop_back();
+  return text;
+}
+
+std::string percent_decoded(std::string_view text) {
+  std::string out;
+  for (std::size_t i = 0; i < text.size(); ++i) {
+    if (text[i] == '%' && i + 2 < text.size() && std::isxdigit(static_cast<unsigned char>(text[i + 1])) &&
+        std::isxdigit(static_cast<unsigned char>(text[i + 2]))) {
+      out += static_cast<char>(std::stoi(std::string(text.substr(i + 1, 2)), nullptr, 16));
+      i += 2;
+    } else {
+      out += text[i];
+    }
+  }
+  return out;
+}
+
+/// Every form a password in `url` (or given apart) may take in a message: the user information
+/// after the user name, whichever '@' libpq splits at, and each piece of it; a password= value;
+/// raw and percent-decoded. Longest first, so that a piece never hides part of a longer form.
+std::vector<std::string> password_forms(std::string_view url, const std::optional<std::string>& password) {
+  std::vector<std::string> forms;
+  if (password) forms.push_back(*password);
+  std::size_t scheme = url.find("://");
+  if (scheme != std::string_view::npos) {
+    std::size_t start = scheme + 3;
+    std::size_t end = url.find('?', start);
+    std::string_view authority = url.substr(start, end == std::string_view::npos ? std::string_view::npos : end - start);
+    std::size_t colon = authority.find(':');
+    std::size_t at = authority.rfind('@');
+    if (colon != std::string_view::npos && at != std::string_view::npos && colon < at) {
+      std::string_view secret = authority.substr(colon + 1, at - colon - 1);
+      forms.emplace_back(secret);
+      for (std::size_t piece = 0; piece <= secret.size();) {
+        std::size_t next = secret.find('@', piece);
+        if (next == std::string_view::npos) next = secret.size();
+        forms.emplace_back(secret.substr(piece, next - piece));
+        forms.emplace_back(secret.substr(0, next));
+        piece = next + 1;
+      }
+    }
+  }
+  for (std::size_t at = url.find("password="); at != std::string_view::npos; at = url.find("password=", at + 1)) {
+    std::size_t begin = at + 9;
+    std::size_t end = url.find('&', begin);
+    forms.emplace_back(url.substr(begin, end == std::string_view::npos ? std::string_view::npos : end - begin));
+  }
+  const std::size_t raw = forms.size();
+  for (std::size_t i = 0; i < raw; ++i) forms.push_back(percent_decoded(forms[i]));
+  std::erase_if(forms, [](const std::string& form) { return form.empty(); });
+  std::sort(forms.begin(), forms.end(), [](const std::string& a, const std::string& b) { return a.size() > b.size(); });
+  return forms;
+}
+
+/// `text` with every form of the password replaced by ***.
+std::string scrubbed(std::string text, const std::vector<std::string>& forms) {
+  for (const std::string& form : forms) {
+    for (std::size_t at = text.find(form); at != std::string::npos; at = text.find(form, at + 3)) text.replace(at, form.size(), "***");
+  }
   return text;
 }
 
@@ -92,7 +153,8 @@ class PostgresQuery final : public Query {
 
 class PostgresConnection final : public Connection {
  public:
-  PostgresConnection(PGconn* conn, std::string schema) : conn_(conn), schema_(std::move(schema)), key_(schema_key(schema_)) {}
+  PostgresConnection(PGconn* conn, std::string schema, std::vector<std::string> secrets)
+      : conn_(conn), schema_(std::move(schema)), key_(schema_key(schema_)), secrets_(std::move(secrets)) {}
   ~PostgresConnection() override { PQfinish(conn_); }
 
   std::string_view engine() const override { return "PostgreSQL"; }
@@ -105,12 +167,23 @@ class PostgresConnection final : public Connection {
   std::string error() const override { return error_; }
 
   bool begin_write() override {
-    if (!exec("BEGIN")) return false;
+    // Read committed whatever the role's default: the snapshot is taken after the wait for the
+    // writer before, so this transaction sees what it wrote.
+    if (!exec("BEGIN ISOLATION LEVEL READ COMMITTED")) return false;
     if (lock_query("SELECT pg_advisory_xact_lock($1, $2)", kWriteLockClass)) return true;
     rollback();
     return false;
   }
-  bool commit() override { return exec("COMMIT"); }
+  bool commit() override {
+    // A COMMIT of a transaction that failed succeeds as a ROLLBACK.
+    Result result(PQexec(conn_, "COMMIT"));
+    if (!check(result.get())) return false;
+    if (std::string_view(PQcmdStatus(result.get())) != "COMMIT") {
+      error_ = "the transaction was rolled back";
+      return false;
+    }
+    return true;
+  }
   void rollback() override {
     std::string kept = error_;  // the reason for the rollback, not the rollback's own
     exec("ROLLBACK");
@@ -153,7 +226,7 @@ class PostgresConnection final : public Connection {
     ExecStatusType status = result != nullptr ? PQresultStatus(result) : PGRES_FATAL_ERROR;
     if (status == PGRES_COMMAND_OK || status == PGRES_TUPLES_OK) return true;
     const char* message = result != nullptr ? PQresultErrorField(result, PG_DIAG_MESSAGE_PRIMARY) : nullptr;
-    error_ = message != nullptr ? std::string(message) : message_of(conn_);
+    error_ = scrubbed(message != nullptr ? std::string(message) : message_of(conn_), secrets_);
     if (PQstatus(conn_) == CONNECTION_BAD) error_ = fmt::format("the connection to the server was lost: {}", error_);
     return false;
   }
@@ -170,6 +243,7 @@ class PostgresConnection final : public Connection {
   PGconn* conn_;
   std::string schema_;
   std::int32_t key_;
+  std::vector<std::string> secrets_;  ///< the forms of the password, taken out of every message
   std::string error_;
 };
 
@@ -188,11 +262,14 @@ void ignore_notice(void*, const char*) {}
 
 }  // namespace
 
-std::unique_ptr<Connection> connect_postgres(const PostgresTarget& target, std::string* error) {
-  // In array order, later values win: the URL may set its own timeout and name; the password
-  // given here wins over the URL's.
-  std::vector<const char*> keywords{"connect_timeout", "application_name", "dbname"};
-  std::vector<const char*> values{"10", "supctl", target.url.c_str()};
+std::unique_ptr<Connection> connect_postgres(const PostgresTarget& target, std::string* error, bool* missing) {
+  if (missing != nullptr) *missing = false;
+  std::vector<std::string> secrets = password_forms(target.url, target.password);
+  // In array order, later values win: the URL may set its own timeout, name and keepalives (a
+  // runner cut off is noticed in about a minute, not two hours); the password given here wins.
+  std::vector<const char*> keywords{"connect_timeout", "application_name", "keepalives",        "keepalives_idle",
+                                    "keepalives_interval", "keepalives_count", "dbname"};
+  std::vector<const char*> values{"10", "supctl", "1", "30", "10", "3", target.url.c_str()};
   if (target.password) {
     keywords.push_back("password");
     values.push_back(target.password->c_str());
@@ -201,17 +278,37 @@ std::unique_ptr<Connection> connect_postgres(const PostgresTarget& target, std::
   values.push_back(nullptr);
   PGconn* conn = PQconnectdbParams(keywords.data(), values.data(), /*expand_dbname=*/1);
   if (conn == nullptr || PQstatus(conn) != CONNECTION_OK) {
-    *error = message_of(conn);
+    *error = scrubbed(message_of(conn), secrets);
     PQfinish(conn);
     return nullptr;
   }
   PQsetNoticeProcessor(conn, ignore_notice, nullptr);
-  auto connection = std::make_unique<PostgresConnection>(conn, target.schema);
+  auto connection = std::make_unique<PostgresConnection>(conn, target.schema, std::move(secrets));
   const std::string schema = quote_identifier(target.schema);
+  // The server notices a runner that is gone as its client does; a writer that hangs inside a
+  // transaction, or waits on one, gives up rather than hold every other run for ever.
+  if (!connection->exec("SET tcp_keepalives_idle = 30; SET tcp_keepalives_interval = 10; SET tcp_keepalives_count = 3; "
+                        "SET idle_in_transaction_session_timeout = '60s'; SET lock_timeout = '60s'")) {
+    *error = connection->error();
+    return nullptr;
+  }
+  // Looked for first: a role may use a schema made for it without the right to make one.
+  auto present = connection->query("SELECT count(*) FROM pg_namespace WHERE nspname = $1");
+  present->bind(1, target.schema);
+  if (present->step() != Step::kRow) {
+    *error = connection->error();
+    return nullptr;
+  }
+  const bool exists = present->integer(0) > 0;
+  present.reset();
+  if (!exists && !target.create) {
+    if (missing != nullptr) *missing = true;
+    return nullptr;
+  }
   // Two first uses at once: the second waits for the first's schema, then finds it.
-  const bool ok = connection->exec("BEGIN") &&
-                  connection->exec(fmt::format("SELECT pg_advisory_xact_lock({}, {})", kWriteLockClass, schema_key(target.schema))) &&
-                  connection->exec(fmt::format("CREATE SCHEMA IF NOT EXISTS {}", schema)) && connection->exec("COMMIT") &&
+  const bool ok = (exists || (connection->exec("BEGIN") &&
+                              connection->exec(fmt::format("SELECT pg_advisory_xact_lock({}, {})", kWriteLockClass, schema_key(target.schema))) &&
+                              connection->exec(fmt::format("CREATE SCHEMA IF NOT EXISTS {}", schema)) && connection->exec("COMMIT"))) &&
                   connection->exec(fmt::format("SET search_path TO {}", schema));
   if (!ok) {
     *error = fmt::format("cannot use the schema {}: {}", schema, connection->error());
@@ -222,11 +319,12 @@ std::unique_ptr<Connection> connect_postgres(const PostgresTarget& target, std::
 
 std::string redact_url(std::string_view url) {
   std::string out(url);
-  // postgresql://user:password@host/...
+  // postgresql://user:password@host/...: the user information runs to the last '@' before the
+  // query, whatever a misplaced '/' in the password makes of it.
   std::size_t scheme = out.find("://");
   if (scheme != std::string::npos) {
     std::size_t start = scheme + 3;
-    std::size_t end = out.find_first_of("/?", start);
+    std::size_t end = out.find('?', start);
     std::size_t at = out.rfind('@', end == std::string::npos ? std::string::npos : end);
     if (at != std::string::npos && at >= start) {
       std::size_t colon = out.find(':', start);

@@ -16,13 +16,15 @@ namespace supctl::storage {
 struct PostgresTarget {
   std::string url;                      ///< postgresql://... as libpq reads it; may hold a password
   std::optional<std::string> password;  ///< overrides the URL's and libpq's own when set
-  std::string schema;                   ///< where the state's tables are; created when missing
+  std::string schema;                   ///< where the state's tables are
+  bool create = true;                   ///< make the schema when it is missing
 };
 
 /// Connects and makes `target.schema` the session's own. nullptr with `*error` (which never holds
-/// a password) when the server cannot be reached, refuses the login, or the schema cannot be
-/// created or used.
-std::unique_ptr<Connection> connect_postgres(const PostgresTarget& target, std::string* error);
+/// a password: every form of it is taken out of libpq's and the server's messages) when the
+/// server cannot be reached, refuses the login, or the schema cannot be created or used; with
+/// `*missing` set, and no error, when the schema is not there and `create` is false.
+std::unique_ptr<Connection> connect_postgres(const PostgresTarget& target, std::string* error, bool* missing = nullptr);
 
 /// `url` with any password in it replaced by "***", for messages.
 std::string redact_url(std::string_view url);

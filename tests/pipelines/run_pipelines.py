@@ -165,6 +165,8 @@ class World:
         shutil.copytree(os.path.join(source, "examples", "contoso"), self.servers)
         shutil.rmtree(os.path.join(self.servers, ".supctl"), ignore_errors=True)
         self.supctl_run(["lab", "init", self.servers])
+        # Under supctl already: the shared state holds the estate as examples/contoso describes it.
+        self.supctl_run(["apply", self.servers, "--lab", "--auto-approve"], env=self.base_env() | self.secrets)
 
     def cleanup(self):
         shutil.rmtree(self.root, ignore_errors=True)
@@ -400,7 +402,11 @@ class GitHub:
             step_env = dict(env)
             for name, value in (step.get("env") or {}).items():
                 step_env[name] = str(expressions.interpolate(value))
-            code, output = run_shell(step["run"], step_env, workspace)
+            # GitHub's own: "bash" is bash -eo pipefail; no shell at all is bash -e, without pipefail.
+            shell = step.get("shell") or ((self.doc.get("defaults") or {}).get("run") or {}).get("shell")
+            command = ("bash", "--noprofile", "--norc", "-eo", "pipefail") if shell == "bash" else ("bash", "-e")
+            check(shell in (None, "bash"), f"a step runs in {shell}, which this test does not know")
+            code, output = run_shell(step["run"], step_env, workspace, shell=command)
             log.append(f"--- {step.get('name', step['run'][:40])} (exit {code})\n{output}")
             for line in open(files["env"]).read().splitlines():
                 if "=" in line:
@@ -639,6 +645,9 @@ class AzureCondition:
         return functions[name](*arguments)
 
 
+AZURE_PROJECT_ID = "6f1c2d3e-5a4b-4c3d-8e2f-0123456789ab"
+
+
 class Azure:
     def __init__(self, world, api):
         self.world = world
@@ -650,10 +659,12 @@ class Azure:
         self.threads = Comments(900)
         self.next_id = 9000
         self.builds = []  # newest last: {id, branch, result, artifacts: {name: zip}}
-        base = r"/contoso/SUP/_apis"
+        base = r"/contoso/" + AZURE_PROJECT_ID + r"/_apis"
+        self.heads = {}  # pull request -> its last commit
         api.route("GET", base + r"/git/repositories/sup-manifests/pullRequests/(\d+)/threads", self._list_threads)
         api.route("POST", base + r"/git/repositories/sup-manifests/pullRequests/(\d+)/threads", self._add_thread)
         api.route("PATCH", base + r"/git/repositories/sup-manifests/pullRequests/(\d+)/threads/(\d+)/comments/(\d+)", self._edit_comment)
+        api.route("GET", base + r"/git/repositories/sup-manifests/pullRequests/(\d+)", self._pull_request)
         api.route("GET", base + r"/build/builds", self._find_builds)
         api.route("GET", base + r"/build/builds/(\d+)/artifacts", self._artifact)
         api.route("GET", base + r"/resources/Containers/(\d+)", self._container)
@@ -672,17 +683,21 @@ class Azure:
             return 404, {"message": "not found"}
         return 200, {"id": 1}
 
+    def _pull_request(self, match, query, body):
+        pr = int(match.group(1))
+        return (200, {"pullRequestId": pr, "lastMergeSourceCommit": {"commitId": self.heads[pr]}}) if pr in self.heads else (404, {"message": "not found"})
+
     def _find_builds(self, match, query, body):
         found = [b for b in reversed(self.builds) if b["branch"] == query.get("branchName") and
                  (query.get("resultFilter") is None or b["result"] == query["resultFilter"])]
         top = int(query.get("$top", len(found)))
-        return 200, {"count": len(found[:top]), "value": [{"id": b["id"]} for b in found[:top]]}
+        return 200, {"count": len(found[:top]), "value": [{"id": b["id"], "triggerInfo": b["trigger"]} for b in found[:top]]}
 
     def _artifact(self, match, query, body):
         for build in self.builds:
             if build["id"] == int(match.group(1)) and query.get("artifactName") in build["artifacts"]:
                 return 200, {"name": query["artifactName"],
-                             "resource": {"downloadUrl": f"{self.api.url}/contoso/SUP/_apis/resources/Containers/{build['id']}?format=zip"}}
+                             "resource": {"downloadUrl": f"{self.api.url}/contoso/{AZURE_PROJECT_ID}/_apis/resources/Containers/{build['id']}?format=zip"}}
         return 404, {"message": "not found"}
 
     def _container(self, match, query, body):
@@ -697,11 +712,15 @@ class Azure:
         branch = f"refs/pull/{pull_request}/merge" if pull_request else "refs/heads/main"
         variables = {
             "Build.Reason": reason, "Build.SourceBranch": branch, "Build.SourceVersion": sha, "Build.SourceVersionMessage": message,
-            "Build.Repository.ID": "sup-manifests", "System.CollectionUri": self.api.url + "/contoso/", "System.TeamProject": "SUP",
+            # A project name with a space: a URL made from it, not from its ID, breaks.
+            "Build.Repository.ID": "sup-manifests", "System.CollectionUri": self.api.url + "/contoso/",
+            "System.TeamProject": "Contoso Updates", "System.TeamProjectId": AZURE_PROJECT_ID,
             "System.DefinitionId": "12", "Agent.TempDirectory": temp, "TF_BUILD": "True",
         }
         if pull_request:
             variables["System.PullRequest.PullRequestId"] = str(pull_request)
+            variables["System.PullRequest.SourceCommitId"] = sha
+            self.heads[pull_request] = sha
         for entry in self.doc["variables"]:
             if "name" in entry:
                 variables[entry["name"]] = str(entry["value"])
@@ -718,7 +737,7 @@ class Azure:
             return re.sub(r"\$\(([A-Za-z0-9_.]+)\)", lambda m: str(variables.get(m.group(1), secrets.get(m.group(1), m.group(0)))), text)
         log = []
         code = 0
-        build = {"id": None, "branch": branch, "result": None, "artifacts": {}}
+        build = {"id": None, "branch": branch, "result": None, "artifacts": {}, "trigger": {"pr.sourceSha": sha} if pull_request else {}}
         for step in job["steps"]:
             condition = step.get("condition", "succeeded()")
             if not AzureCondition(variables, lambda: failed[0]).value(condition):
@@ -856,7 +875,7 @@ def flow(world, flow_class):
         comments = ci.comments(request)
         check(len(comments) == 1 and comments[0]["body"].startswith("<!-- supctl plan -->"), f"{len(comments)} marked {noun}s after the first plan", log)
         check("3000" in comments[0]["body"] and v1 in comments[0]["body"], f"the {noun} is not the first push's plan", comments[0]["body"])
-        check("to add" in comments[0]["body"], f"the {noun} holds no plan", comments[0]["body"])
+        check("1 to change" in comments[0]["body"], f"the {noun} holds no plan of the one change", comments[0]["body"])
         check(plan_lineage(ci.last_plan()) == world.lineage(), "the plan job did not read the shared state", log)
 
         code, log = ci.plan("push-v2", request)
@@ -865,6 +884,16 @@ def flow(world, flow_class):
         check(len(comments) == 1, f"{len(comments)} {noun}s after the second push: the first was not updated", log)
         check(comments[0]["edits"] == 1 and "4000" in comments[0]["body"] and v2 in comments[0]["body"],
               f"the {noun} does not show the second push's plan", comments[0]["body"])
+
+        # No shared state given (a fork's pull request, a protected variable, a missing group):
+        # the job stops rather than plan against a state.db of the runner's own.
+        state = world.secrets.pop("SUPCTL_STATE")
+        try:
+            code, log = ci.plan("push-v2", request)
+        finally:
+            world.secrets["SUPCTL_STATE"] = state
+        check(code != 0 and "SUPCTL_STATE" in log, f"the plan job without SUPCTL_STATE exited {code}", log)
+        check(ci.comments(request)[0]["edits"] == 1, f"a plan without the shared state changed the plan {noun}")
 
         # An invalid manifest fails the job and leaves the last good plan; the fix plans again.
         code, log = ci.plan("push-broken", request)

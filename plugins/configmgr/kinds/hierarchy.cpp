@@ -30,8 +30,8 @@ class Hierarchy final : public Kind {
                           "alone cannot test password guesses; SUPCTL_STATE_KEY overrides it",
            .sent = false},
           {.name = "state_password", .type = AttrType::kSecret,
-           .description = "the password supctl logs in to a PostgreSQL state with (--state postgresql://...), when "
-                          "neither the URL nor libpq's PGPASSWORD or PGPASSFILE gives it; never sent to a host",
+           .description = "the password supctl logs in to a PostgreSQL state with (--state postgresql://...); when it "
+                          "is named it is used, over the URL's and libpq's PGPASSWORD and PGPASSFILE; never sent to a host",
            .sent = false},
       },
   };

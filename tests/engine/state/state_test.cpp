@@ -1096,3 +1096,100 @@ TEST_CASE("a state moves from SQLite to PostgreSQL and back", "[.postgres]") {
   CHECK(back->lineage() == file->lineage());
   CHECK(back->serial() == file->serial() + 2);
 }
+
+TEST_CASE("a connection string or another scheme is refused, never taken for a file, and a state is named once") {
+  std::string error;
+  for (const char* text : {"host=db.lab.local password=s3cr3t dbname=supctl", "service=supctl", "POSTGRESQL://ops:s3cr3t@db/x",
+                           "mysql://ops:s3cr3t@db/x"}) {
+    INFO(text);
+    error.clear();
+    CHECK_FALSE(Location::parse(text, &error));
+    CHECK(error.find("neither a file nor a postgresql:// URL") != std::string::npos);
+    CHECK(error.find("s3cr3t") == std::string::npos);
+  }
+  CHECK(Location::parse("states/host=old.db", &error));  // a path may hold '=' where no key precedes it
+  error.clear();
+  CHECK_FALSE(Location::parse("postgresql://ops:s3cr3t@db/x?state=a&state=b", &error));
+  CHECK(error.find("names the state twice") != std::string::npos);
+  CHECK(error.find("s3cr3t") == std::string::npos);
+}
+
+TEST_CASE("a read the database fails stops the run: never an empty state") {
+  TempDir dir("read-error");
+  auto store = open_store(dir.state());
+  std::string error;
+  REQUIRE(store->put_resource(sample_record(), &error));
+  store->journal(store->begin_run("apply"), "sup_role.primary", "create", "succeeded", "");
+  Raw(dir).exec("DROP TABLE resources");
+  Raw(dir).exec("DROP TABLE journal");
+  CHECK_THROWS_AS(store->resources(), supctl::state::StateError);
+  CHECK_THROWS_AS(store->resource(Address{"sup_role", "primary"}), supctl::state::StateError);
+  CHECK_THROWS_AS(store->journal_entries(), supctl::state::StateError);
+  TempDir target_dir("read-error-target");
+  auto target = open_store(target_dir.state());
+  CHECK_THROWS_AS(target->copy_from(*store, &error), supctl::state::StateError);
+  CHECK(target->lineage() != store->lineage());  // nothing was copied
+}
+
+TEST_CASE("a copy applied to since it was made is not overwritten by the source") {
+  TempDir source_dir("diverged-source");
+  TempDir target_dir("diverged-target");
+  auto source = open_store(source_dir.state());
+  fill_source(*source);
+  auto target = open_store(target_dir.state());
+  std::string error;
+  REQUIRE(target->copy_from(*source, &error));
+  REQUIRE(target->lock("apply", 0ms, nullptr));
+  target->end_run(target->begin_run("apply"), "succeeded");  // an apply on the copy
+  target->unlock();
+  source->bump_serial();  // and one on the source: the serials alone would allow the copy
+  CHECK_FALSE(target->copy_from(*source, &error));
+  CHECK(error.find("holds runs the source has not") != std::string::npos);
+  CHECK(target->runs().size() == source->runs().size() + 1);
+}
+
+TEST_CASE("on PostgreSQL a state that is not there is made only when asked", "[.postgres]") {
+  REQUIRE(on_postgres());
+  TempDir dir("pg-missing");
+  std::string error;
+  bool missing = false;
+  CHECK(StateStore::open(dir.state(), &error, /*create=*/false, &missing) == nullptr);
+  CHECK(missing);
+  CHECK(error.empty());
+  CHECK(Raw(dir).text(fmt::format("SELECT count(*) FROM pg_namespace WHERE nspname = 'supctl_{}'", dir.name())) == "0");
+  auto made = StateStore::open(dir.state(), &error, /*create=*/true, &missing);
+  REQUIRE(made);
+  CHECK_FALSE(missing);
+  auto found = StateStore::open(dir.state(), &error, /*create=*/false, &missing);
+  REQUIRE(found);
+  CHECK(found->lineage() == made->lineage());
+}
+
+TEST_CASE("on PostgreSQL no form of a password reaches an error, wherever libpq splits the URL", "[.postgres]") {
+  REQUIRE(on_postgres());
+  const std::string port = cluster()->url.substr(cluster()->url.rfind(':') + 1, cluster()->url.find('/', cluster()->url.rfind(':')) - cluster()->url.rfind(':') - 1);
+  // Refused before libpq could split them: a '/', '@' or a stray '%' in the user information.
+  for (const std::string& url : {fmt::format("postgresql://supctl:pa@ss-2f9c@127.0.0.1:{}/postgres", port),
+                                 fmt::format("postgresql://supctl:50%off-77aa@127.0.0.1:{}/postgres", port),
+                                 fmt::format("postgresql://supctl:sl/ash-41bb@127.0.0.1:{}/postgres", port)}) {
+    INFO(url);
+    std::string error;
+    CHECK_FALSE(Location::parse(url, &error));
+    CHECK(error.find("percent-encode them") != std::string::npos);
+    for (const char* piece : {"pa@ss", "ss-2f9c", "50%off", "off-77aa", "sl/ash", "ash-41bb"}) CHECK(error.find(piece) == std::string::npos);
+  }
+  // Taken, and wrong: the server's refusal names no form of them.
+  for (const std::string& url : {fmt::format("postgresql://supctl:pa%40ss-2f9c@127.0.0.1:{}/postgres", port),
+                                 fmt::format("postgresql://supctl@127.0.0.1:{}/postgres?password=qu%65ry-90cd", port)}) {
+    INFO(url);
+    auto location = Location::parse(url, nullptr);
+    REQUIRE(location);
+    std::string error;
+    CHECK(StateStore::open(*location, &error) == nullptr);
+    CHECK(error.find("password authentication failed") != std::string::npos);
+    for (const char* piece : {"pa%40ss", "pa@ss", "ss-2f9c", "qu%65ry", "query-90cd"}) {
+      INFO(error);
+      CHECK(error.find(piece) == std::string::npos);
+    }
+  }
+}
