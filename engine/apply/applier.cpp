@@ -58,7 +58,16 @@ class Applier {
     ApplyReport report;
     report.run_id = in_.state->begin_run("apply");
     run_id_ = report.run_id;
-    for (std::vector<Step*> wave = next_wave(); !wave.empty(); wave = next_wave()) run_wave(wave);
+    for (std::vector<Step*> wave = next_wave(); !wave.empty(); wave = next_wave()) {
+      // A runner whose database session dropped has lost the state's lock to whoever comes next:
+      // it stops before another change rather than apply beside them.
+      if (in_.state->lock_lost()) {
+        stop_all("not applied: the state's lock was lost (its database connection dropped): another run may hold it now; "
+                 "plan again");
+        break;
+      }
+      run_wave(wave);
+    }
     bool changed = false;
     for (Step& step : steps_) {
       changed |= step.result.status == StepStatus::kSucceeded;
@@ -134,6 +143,17 @@ class Applier {
       }
     }
     return wave;
+  }
+
+  /// Every step not done yet: failed with `why`, in the journal as well.
+  void stop_all(const std::string& why) {
+    for (Step& step : steps_) {
+      if (step.phase != Phase::kPending) continue;
+      step.phase = Phase::kDone;
+      step.result.status = StepStatus::kFailed;
+      step.result.message = why;
+      journal(step, "failed", why);
+    }
   }
 
   void run_wave(const std::vector<Step*>& wave) {

@@ -961,6 +961,15 @@ bool StateStore::copy_from(const StateStore& source, std::string* error) {
 
 std::string StateStore::last_error() const { return impl_->last_error(); }
 
+bool StateStore::lock_lost() const {
+  std::lock_guard guard(impl_->mutex);
+  if (impl_->held_lock_id.empty()) return false;
+  if (impl_->db->has_session_lock() && impl_->db->session_lock_mine() != true) return true;
+  auto select = impl_->sql("SELECT count(*) FROM lock WHERE id = $1");
+  select->bind(1, impl_->held_lock_id);
+  return !(select->step() == Step::kRow && select->integer(0) == 1);
+}
+
 bool StateStore::lock(std::string_view operation, std::chrono::milliseconds timeout, LockInfo* holder) {
   auto deadline = std::chrono::steady_clock::now() + timeout;
   auto backoff = kFirstBackoff;

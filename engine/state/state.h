@@ -146,6 +146,10 @@ class StateStore {
   /// Releases the lock this store holds; does nothing when it holds none.
   void unlock();
   std::optional<LockInfo> current_lock() const;
+  /// Whether this store took the lock and holds it no more: its row is gone (SQLite), or its
+  /// session no longer holds the advisory lock or cannot tell (PostgreSQL, a dropped connection).
+  /// False when it took none.
+  bool lock_lost() const;
   /// What the database last failed with (no password in it).
   std::string last_error() const;
   /// Removes the lock with this ID whoever holds it. False with `*error` when no lock has that ID.

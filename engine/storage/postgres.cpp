@@ -204,14 +204,8 @@ class PostgresConnection final : public Connection {
     return check(result.get()) && PQntuples(result.get()) == 1 && std::string_view(PQgetvalue(result.get(), 0, 0)) == "t";
   }
   void release_session_lock() override { lock_query("SELECT pg_advisory_unlock($1, $2)", kSessionLockClass); }
-  std::optional<bool> session_lock_held() override {
-    Result result(run("SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND granted AND "
-                      "database = (SELECT oid FROM pg_database WHERE datname = current_database()) AND "
-                      "classid = $1::bigint::oid AND objid = $2::bigint::oid AND objsubid = 2",
-                      key_parameters(kSessionLockClass)));
-    if (!check(result.get()) || PQntuples(result.get()) != 1) return std::nullopt;
-    return std::string_view(PQgetvalue(result.get(), 0, 0)) != "0";
-  }
+  std::optional<bool> session_lock_held() override { return lock_count(""); }
+  std::optional<bool> session_lock_mine() override { return lock_count(" AND pid = pg_backend_pid()"); }
 
   /// Runs `sql` with text parameters (nullopt: NULL).
   PGresult* run(const std::string& sql, const std::vector<std::optional<std::string>>& parameters) {
@@ -234,6 +228,16 @@ class PostgresConnection final : public Connection {
  private:
   std::vector<std::optional<std::string>> key_parameters(std::int32_t lock_class) const {
     return {std::to_string(lock_class), std::to_string(key_)};
+  }
+  /// Whether a session (`where` narrows which) holds the state's session lock.
+  std::optional<bool> lock_count(std::string_view where) {
+    Result result(run(fmt::format("SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND granted AND "
+                                  "database = (SELECT oid FROM pg_database WHERE datname = current_database()) AND "
+                                  "classid = $1::bigint::oid AND objid = $2::bigint::oid AND objsubid = 2{}",
+                                  where),
+                      key_parameters(kSessionLockClass)));
+    if (!check(result.get()) || PQntuples(result.get()) != 1) return std::nullopt;
+    return std::string_view(PQgetvalue(result.get(), 0, 0)) != "0";
   }
   bool lock_query(const char* sql, std::int32_t lock_class) {
     Result result(run(sql, key_parameters(lock_class)));
@@ -269,7 +273,8 @@ std::unique_ptr<Connection> connect_postgres(const PostgresTarget& target, std::
   // runner cut off is noticed in about a minute, not two hours); the password given here wins.
   std::vector<const char*> keywords{"connect_timeout", "application_name", "keepalives",        "keepalives_idle",
                                     "keepalives_interval", "keepalives_count", "dbname"};
-  std::vector<const char*> values{"10", "supctl", "1", "30", "10", "3", target.url.c_str()};
+  // Named after the state: a DBA sees in pg_stat_activity which state a session works on.
+  std::vector<const char*> values{"10", target.schema.c_str(), "1", "30", "10", "3", target.url.c_str()};
   if (target.password) {
     keywords.push_back("password");
     values.push_back(target.password->c_str());

@@ -59,6 +59,8 @@ class Connection {
   virtual void release_session_lock() {}
   /// Whether some session, this one included, holds this state's session lock now.
   virtual std::optional<bool> session_lock_held() { return std::nullopt; }
+  /// Whether this session holds it; nullopt when that cannot be told (the connection is gone).
+  virtual std::optional<bool> session_lock_mine() { return std::nullopt; }
 };
 
 }  // namespace supctl::storage

@@ -147,6 +147,31 @@ resources=$(psql_state race_$$ "SELECT count(*) FROM resources")
 [ "$(psql_state race_$$ "SELECT count(*) FROM runs WHERE status <> 'succeeded'")" = 0 ] || fail "a run did not succeed"
 echo "ok: of two applies at once one ran and the other was refused naming it; one with --lock-timeout waited"
 
+# --- 3b. An apply whose database session is ended mid-run fails saying so (between waves it stops
+# before the next change; within one, at its next record), and the next apply finishes the work.
+bulk "$first" 2
+runs_before=$(psql_state race_$$ "SELECT count(*) FROM runs")
+"$supctl" apply "$first" --lab --auto-approve --parallelism 1 >"$work/cut.out" 2>&1 &
+cut=$!
+pids+=("$cut")
+for _ in $(seq 1 500); do
+  [ "$(psql_state race_$$ "SELECT count(*) FROM runs")" -gt "$runs_before" ] &&
+    [ "$(psql_state race_$$ "SELECT count(*) FROM journal WHERE status = 'succeeded' AND run_id = (SELECT id FROM runs ORDER BY rowid DESC LIMIT 1)")" -ge 1 ] && break
+  kill -0 "$cut" 2>/dev/null || break
+  sleep 0.01
+done
+# Sessions are named after their state; the server ends the apply's as a dropped connection would.
+psql_state race_$$ "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity WHERE application_name = 'supctl_race_$$'" >/dev/null
+set +e
+wait "$cut"
+code=$?
+set -e
+pids=()
+[ "$code" != 0 ] || { cat "$work/cut.out"; fail "an apply whose session was ended exited 0"; }
+grep -q -e "lock was lost" -e "connection to the server was lost" "$work/cut.out" || { cat "$work/cut.out"; fail "the cut apply does not say it lost the state"; }
+"$supctl" apply "$first" --lab --auto-approve >"$work/after-cut.out" 2>&1 || { cat "$work/after-cut.out"; fail "the apply after the cut one"; }
+echo "ok: an apply whose database session was ended failed saying so, and the next apply finished the work"
+
 # --- 4. Applies killed with SIGKILL at random moments: the next proceeds without force-unlock. ---
 export SUPCTL_STATE="$SUPCTL_TEST_PG_URL?state=kills_$$"
 "$supctl" apply "$first" --lab --auto-approve >/dev/null 2>&1 || fail "the kill test's first apply"

@@ -661,3 +661,35 @@ TEST_CASE("a malformed --lock-timeout or --parallelism is refused before anythin
 
 }  // namespace
 }  // namespace supctl::cli
+
+namespace supctl::cli {
+namespace {
+
+TEST_CASE("an apply whose lock is taken from it stops before its next wave") {
+  World w("lostlock");
+  std::string manifest = kManifest;
+  const std::string role = "[fake_role.web]\nhost = \"h1.test\"\nlevel = 2\n";
+  REQUIRE(manifest.find(role) != std::string::npos);
+  manifest.replace(manifest.find(role), role.size(), role + "depends_on = ['fake_file.app']\n");
+  w.write(manifest);
+  // Inside the first wave, someone removes the lock (force-unlock, or a database that dropped the session).
+  w.estate.hold_mutations_after(0, [&] {
+    std::string error;
+    auto other = state::StateStore::open(w.state_file(), &error);
+    REQUIRE(other);
+    auto lock = other->current_lock();
+    REQUIRE(lock);
+    REQUIRE(other->force_unlock(lock->id, &error));
+  });
+  auto apply = w.run({"apply", w.d(), "--auto-approve", "--parallelism", "1"});
+  CHECK(apply.code == 1);
+  CHECK(apply.out.find("the state's lock was lost") != std::string::npos);
+  std::string error;
+  auto store = state::StateStore::open(w.state_file(), &error);
+  REQUIRE(store);
+  CHECK_FALSE(store->resource(model::Address{"fake_role", "web"}));  // the second wave never ran
+  CHECK(store->resource(model::Address{"fake_file", "app"}));
+}
+
+}  // namespace
+}  // namespace supctl::cli

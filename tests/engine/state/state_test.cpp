@@ -1193,3 +1193,21 @@ TEST_CASE("on PostgreSQL no form of a password reaches an error, wherever libpq 
     }
   }
 }
+
+TEST_CASE("a store knows when the lock it took is gone") {
+  TempDir dir("lock-lost");
+  auto store = open_store(dir.state());
+  CHECK_FALSE(store->lock_lost());  // it took none
+  REQUIRE(store->lock("apply", 0ms, nullptr));
+  CHECK_FALSE(store->lock_lost());
+  if (on_postgres()) {
+    // The server ends its session (a dropped connection): the advisory lock goes with it.
+    // Sessions are named after their state: only this test's are ended.
+    Raw(dir).exec(fmt::format("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = 'supctl_{}'", dir.name()));
+  } else {
+    auto other = open_store(dir.state());
+    std::string error;
+    REQUIRE(other->force_unlock(store->current_lock()->id, &error));
+  }
+  CHECK(store->lock_lost());
+}
