@@ -976,6 +976,14 @@ TEST_CASE("on PostgreSQL a wrong password, a closed port and a role without righ
   CHECK(error.find("***") != std::string::npos);
   CHECK(error.find("url-password-93d1") == std::string::npos);
 
+  // TLS as libpq does it, from the URL: the test cluster has none, so requiring it is refused.
+  auto tls = Location::parse(cluster()->url + "?sslmode=require&state=tls", &error);
+  REQUIRE(tls);
+  tls->password = cluster()->password;
+  error.clear();
+  CHECK(StateStore::open(*tls, &error) == nullptr);
+  CHECK(error.find("SSL") != std::string::npos);
+
   const std::string role = dir.name() + "_reader";
   Raw admin(dir);
   admin.exec(fmt::format("CREATE ROLE \"{}\" LOGIN PASSWORD 'reader-pw'", role));
