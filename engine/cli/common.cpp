@@ -112,31 +112,23 @@ std::unique_ptr<state::StateStore> open_state(const state::Location& location, b
   return store;
 }
 
-std::unique_ptr<state::StateStore> open_existing_state(const std::string& dir, const std::string& option, const Context& context,
+std::unique_ptr<state::StateStore> open_existing_state(state::Location location, const std::string& dir, const Context& context,
                                                        Io& io) {
-  auto location = state_location(dir, option, io);
-  if (!location) return nullptr;
-  if (location->is_postgres()) {
+  if (location.is_postgres()) {
     // The password the manifests of DIR name, when they are there and valid; else libpq's own.
     diag::SourceSet sources;
     manifest::Validation validation = manifest::validate_directory(dir, context.plugins, sources);
     plan::EnvFileSecrets secrets(io.getenv);
     if (!validation.diagnostics.has_errors() &&
-        !use_state_password(*location, state_password_reference(validation.manifest), secrets, io)) {
+        !use_state_password(location, state_password_reference(validation.manifest), secrets, io)) {
       return nullptr;
     }
   }
-  std::error_code ec;
-  if (!location->is_postgres() && !std::filesystem::exists(location->path, ec)) {
-    io.err << fmt::format("error: there is no state at {}\n  = supctl apply creates it; --state or SUPCTL_STATE point elsewhere\n",
-                          location->display());
-    return nullptr;
-  }
   bool failed = false;
-  auto store = open_state(*location, false, io, &failed);
+  auto store = open_state(location, false, io, &failed);  // nullptr without failing: not there
   if (!store && !failed) {
     io.err << fmt::format("error: there is no state at {}\n  = supctl apply creates it; --state or SUPCTL_STATE point elsewhere\n",
-                          location->display());
+                          location.display());
   }
   return store;
 }

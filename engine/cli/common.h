@@ -49,10 +49,11 @@ model::Json state_key_reference(const model::Manifest& manifest);
 /// `reference` names (null: none); then checks it against the fingerprints the state holds.
 /// False after saying why: the run stops before anything is compared or changed.
 bool use_state_key(state::StateStore& store, const model::Json& reference, const plan::Secrets& secrets, Io& io);
-/// The state that `state` and `force-unlock` work on, which must exist; nullptr after saying why not.
+/// The state at `location` (state_location) that `state` and `force-unlock` work on, which must
+/// exist; nullptr after saying why not.
 /// A PostgreSQL state's password is the one DIR's manifests name (hierarchy.state_password) when
 /// they are valid, else libpq's own.
-std::unique_ptr<state::StateStore> open_existing_state(const std::string& dir, const std::string& option, const Context& context,
+std::unique_ptr<state::StateStore> open_existing_state(state::Location location, const std::string& dir, const Context& context,
                                                        Io& io);
 
 /// The backend for a run in `dir`, or nullptr after saying why it cannot be had.

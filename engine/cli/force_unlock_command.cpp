@@ -19,7 +19,9 @@ struct ForceUnlockOptions {
 };
 
 int force_unlock_run(const ForceUnlockOptions& options, const Context& context, Io& io) {
-  auto store = open_existing_state(options.dir, options.state, context, io);
+  auto location = state_location(options.dir, options.state, io);
+  if (!location) return 1;
+  auto store = open_existing_state(*location, options.dir, context, io);
   if (!store) return 1;
   std::string error;
   if (!store->force_unlock(options.lock_id, &error)) {

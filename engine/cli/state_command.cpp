@@ -18,9 +18,6 @@
 namespace supctl::cli {
 namespace {
 
-/// Whether two PostgreSQL locations name the same database, as far as their URLs tell.
-bool storage_target_same(const state::Location& a, const state::Location& b) { return a.url == b.url; }
-
 struct StateOptions {
   std::string action;   ///< list | show | rm | journal | migrate
   std::string format = "text";  ///< journal: text | json
@@ -54,7 +51,7 @@ int migrate(state::StateStore& source, const state::Location& from, const StateO
     io.err << "error: --to names the state being copied; nothing was copied\n";
     return 1;
   }
-  if (to->is_postgres() && from.is_postgres() && to->name == from.name && storage_target_same(*to, from)) {
+  if (to->is_postgres() && from.is_postgres() && to->name == from.name && to->url == from.url) {
     io.err << "error: --to names the state being copied; nothing was copied\n";
     return 1;
   }
@@ -118,7 +115,7 @@ int journal(const state::StateStore& store, const StateOptions& options, Io& io)
 int state_run(const StateOptions& options, const Context& context, Io& io) {
   auto location = state_location(options.dir, options.state, io);
   if (!location) return 1;
-  auto store = open_existing_state(options.dir, options.state, context, io);
+  auto store = open_existing_state(*location, options.dir, context, io);
   if (!store) return 1;
   if (options.action == "migrate") return migrate(*store, *location, options, io);
   if (options.action == "journal") return journal(*store, options, io);

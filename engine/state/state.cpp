@@ -538,10 +538,8 @@ std::optional<Location> Location::parse(std::string_view text, std::string* erro
   }
   // A password libpq would split in the wrong place, and then quote a piece of in its error.
   {
-    std::string_view rest = text.substr(text.find("://") + 3);
-    rest = rest.substr(0, rest.find('?'));
-    const std::size_t at = rest.rfind('@');
-    std::string_view userinfo = at == std::string_view::npos ? std::string_view() : rest.substr(0, at);
+    auto span = storage::userinfo_span(text);
+    std::string_view userinfo = span ? text.substr(span->first, span->second - span->first) : std::string_view();
     bool bad_escape = false;
     for (std::size_t i = 0; i < userinfo.size(); ++i) {
       if (userinfo[i] == '%' && (i + 2 >= userinfo.size() || !std::isxdigit(static_cast<unsigned char>(userinfo[i + 1])) ||
@@ -852,16 +850,20 @@ bool StateStore::copy_from(const StateStore& source, std::string* error) {
   }
   std::map<std::string, std::string> values;
   for (const Row& row : meta) values[row[0]] = row[1];
+  auto value = [&](const std::string& key_name) {
+    auto found = values.find(key_name);
+    return found == values.end() ? std::string() : found->second;
+  };
   std::int64_t source_serial = -1;
   try {
-    source_serial = std::stoll(values["serial"]);
+    source_serial = std::stoll(value("serial"));
   } catch (const std::exception&) {
   }
-  if (values["lineage"].empty() || source_serial < 0 || values["fingerprint_salt"].empty()) {
-    if (error != nullptr) *error = "the source state has no lineage, serial or fingerprint salt";
+  const std::string lineage = value("lineage");
+  if (lineage.empty() || source_serial < 0 || value("fingerprint_salt").empty() || value("fingerprint_key").empty()) {
+    if (error != nullptr) *error = "the source state has no lineage, serial, fingerprint salt or fingerprint key";
     return false;
   }
-  const std::string& lineage = values["lineage"];
 
   std::lock_guard guard(impl_->mutex);
   Impl& to = *impl_;
@@ -905,8 +907,8 @@ bool StateStore::copy_from(const StateStore& source, std::string* error) {
             !to.sql("DELETE FROM meta WHERE key = 'state_key_check'")->run()) {
           return false;
         }
-        for (const auto& [key_name, value] : values) {
-          std::string stored = key_name == "serial" ? std::to_string(source_serial + 1) : value;
+        for (const auto& [key_name, text] : values) {
+          std::string stored = key_name == "serial" ? std::to_string(source_serial + 1) : text;
           if (!to.sql("INSERT INTO meta(key, value) VALUES ($1, $2) ON CONFLICT (key) DO UPDATE SET value = excluded.value")
                    ->bind(1, key_name)
                    .bind(2, stored)
@@ -945,8 +947,8 @@ bool StateStore::copy_from(const StateStore& source, std::string* error) {
     return false;
   }
   to.lineage = lineage;
-  auto salt_bytes = from_hex(values["fingerprint_salt"]);
-  auto key_bytes = from_hex(values["fingerprint_key"]);
+  auto salt_bytes = from_hex(value("fingerprint_salt"));
+  auto key_bytes = from_hex(value("fingerprint_key"));
   if (salt_bytes) to.salt = std::move(*salt_bytes);
   if (key_bytes) to.key = std::move(*key_bytes);
   // What was made with the old salt is of no use now.

@@ -58,35 +58,22 @@ std::string percent_decoded(std::string_view text) {
   return out;
 }
 
-/// Every form a password in `url` (or given apart) may take in a message: the user information
-/// after the user name, whichever '@' libpq splits at, and each piece of it; a password= value;
-/// raw and percent-decoded. Longest first, so that a piece never hides part of a longer form.
+/// Every form a password in `url` (or given apart) may take in a message: each span
+/// password_spans finds, and each piece of one split at '@' (whichever '@' libpq splits at); raw
+/// and percent-decoded. Longest first, so that a piece never hides part of a longer form.
 std::vector<std::string> password_forms(std::string_view url, const std::optional<std::string>& password) {
   std::vector<std::string> forms;
   if (password) forms.push_back(*password);
-  std::size_t scheme = url.find("://");
-  if (scheme != std::string_view::npos) {
-    std::size_t start = scheme + 3;
-    std::size_t end = url.find('?', start);
-    std::string_view authority = url.substr(start, end == std::string_view::npos ? std::string_view::npos : end - start);
-    std::size_t colon = authority.find(':');
-    std::size_t at = authority.rfind('@');
-    if (colon != std::string_view::npos && at != std::string_view::npos && colon < at) {
-      std::string_view secret = authority.substr(colon + 1, at - colon - 1);
-      forms.emplace_back(secret);
-      for (std::size_t piece = 0; piece <= secret.size();) {
-        std::size_t next = secret.find('@', piece);
-        if (next == std::string_view::npos) next = secret.size();
-        forms.emplace_back(secret.substr(piece, next - piece));
-        forms.emplace_back(secret.substr(0, next));
-        piece = next + 1;
-      }
+  for (auto [begin, end] : password_spans(url)) {
+    std::string_view secret = url.substr(begin, end - begin);
+    forms.emplace_back(secret);
+    for (std::size_t piece = 0; piece <= secret.size();) {
+      std::size_t next = secret.find('@', piece);
+      if (next == std::string_view::npos) next = secret.size();
+      forms.emplace_back(secret.substr(piece, next - piece));
+      forms.emplace_back(secret.substr(0, next));
+      piece = next + 1;
     }
-  }
-  for (std::size_t at = url.find("password="); at != std::string_view::npos; at = url.find("password=", at + 1)) {
-    std::size_t begin = at + 9;
-    std::size_t end = url.find('&', begin);
-    forms.emplace_back(url.substr(begin, end == std::string_view::npos ? std::string_view::npos : end - begin));
   }
   const std::size_t raw = forms.size();
   for (std::size_t i = 0; i < raw; ++i) forms.push_back(percent_decoded(forms[i]));
@@ -322,27 +309,36 @@ std::unique_ptr<Connection> connect_postgres(const PostgresTarget& target, std::
   return connection;
 }
 
+std::optional<Span> userinfo_span(std::string_view url) {
+  const std::size_t scheme = url.find("://");
+  if (scheme == std::string_view::npos) return std::nullopt;
+  const std::size_t start = scheme + 3;
+  const std::size_t at = url.substr(0, url.find('?', start)).rfind('@');
+  if (at == std::string_view::npos || at < start) return std::nullopt;
+  return Span{start, at};
+}
+
+std::vector<Span> password_spans(std::string_view url) {
+  std::vector<Span> spans;
+  if (auto userinfo = userinfo_span(url)) {
+    const std::size_t colon = url.substr(0, userinfo->second).find(':', userinfo->first);
+    if (colon != std::string_view::npos) spans.emplace_back(colon + 1, userinfo->second);
+  }
+  // password=, and sslpassword= (a client key's passphrase) with it.
+  for (std::size_t at = url.find("password="); at != std::string_view::npos; at = url.find("password=", at + 1)) {
+    const std::size_t begin = at + 9;
+    const std::size_t end = url.find('&', begin);
+    spans.emplace_back(begin, end == std::string_view::npos ? url.size() : end);
+  }
+  return spans;
+}
+
 std::string redact_url(std::string_view url) {
   std::string out(url);
-  // postgresql://user:password@host/...: the user information runs to the last '@' before the
-  // query, whatever a misplaced '/' in the password makes of it.
-  std::size_t scheme = out.find("://");
-  if (scheme != std::string::npos) {
-    std::size_t start = scheme + 3;
-    std::size_t end = out.find('?', start);
-    std::size_t at = out.rfind('@', end == std::string::npos ? std::string::npos : end);
-    if (at != std::string::npos && at >= start) {
-      std::size_t colon = out.find(':', start);
-      if (colon != std::string::npos && colon < at) out.replace(colon + 1, at - colon - 1, "***");
-    }
-  }
-  // ...?password=secret&...
-  for (std::size_t at = out.find("password="); at != std::string::npos; at = out.find("password=", at + 1)) {
-    if (at > 0 && out[at - 1] != '?' && out[at - 1] != '&') continue;
-    std::size_t begin = at + 9;
-    std::size_t end = out.find('&', begin);
-    out.replace(begin, (end == std::string::npos ? out.size() : end) - begin, "***");
-  }
+  auto spans = password_spans(url);
+  // From the back, so that each replacement leaves the spans before it where they are.
+  std::sort(spans.begin(), spans.end(), [](const Span& a, const Span& b) { return a.first > b.first; });
+  for (auto [begin, end] : spans) out.replace(begin, end - begin, "***");
   return out;
 }
 

@@ -8,6 +8,8 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
+#include <vector>
 
 #include "storage/sql.h"
 
@@ -26,7 +28,16 @@ struct PostgresTarget {
 /// `*missing` set, and no error, when the schema is not there and `create` is false.
 std::unique_ptr<Connection> connect_postgres(const PostgresTarget& target, std::string* error, bool* missing = nullptr);
 
-/// `url` with any password in it replaced by "***", for messages.
+/// [begin, end) offsets into a URL.
+using Span = std::pair<std::size_t, std::size_t>;
+
+/// The user information of a postgresql:// URL: from after "://" to the last '@' before the
+/// query, however a stray '/' or '@' in a password would make libpq read it; nullopt when none.
+std::optional<Span> userinfo_span(std::string_view url);
+/// Where `url` holds a password: after the user name's ':' in the user information, and the
+/// value of each password= (or sslpassword=) parameter.
+std::vector<Span> password_spans(std::string_view url);
+/// `url` with every password_spans replaced by "***", for messages.
 std::string redact_url(std::string_view url);
 
 }  // namespace supctl::storage

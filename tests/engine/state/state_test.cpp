@@ -316,6 +316,21 @@ class Child {
   for (;;) pause();
 }
 
+/// A child process that opens the state at `location`, takes its lock for "apply" and holds it
+/// until it is killed; returned once it holds the lock.
+std::unique_ptr<Child> lock_holder(const Location& location) {
+  auto child = std::make_unique<Child>([&](int, int out) {
+    std::string error;
+    auto store = StateStore::open(location, &error);
+    if (store == nullptr) return 1;
+    if (!store->lock("apply", 0ms, nullptr)) return 2;
+    write_line(out, "locked");
+    sleep_forever();
+  });
+  REQUIRE(child->read() == "locked");
+  return child;
+}
+
 ResourceRecord sample_record() {
   ResourceRecord record;
   record.address = Address{"sup_role", "primary"};
@@ -649,15 +664,8 @@ TEST_CASE("a second process finds the lock held and force-unlock frees it after 
   TempDir dir("lock");
   const Location path = dir.state();
   open_store(path).reset();  // created before the fork; no connection is open across it
-  Child child([&](int, int out) {
-    std::string error;
-    auto store = StateStore::open(path, &error);
-    if (store == nullptr) return 1;
-    if (!store->lock("apply", 0ms, nullptr)) return 2;
-    write_line(out, "locked");
-    sleep_forever();
-  });
-  REQUIRE(child.read() == "locked");
+  auto holder_process = lock_holder(path);
+  Child& child = *holder_process;
 
   auto store = open_store(path);
   LockInfo holder;
@@ -889,6 +897,8 @@ TEST_CASE("a state location is a path, or a PostgreSQL URL whose state= names th
   CHECK(supctl::storage::redact_url("postgresql://db/supctl?password=s3cr3t&sslmode=require") ==
         "postgresql://db/supctl?password=***&sslmode=require");
   CHECK(supctl::storage::redact_url("postgresql://ops@db/supctl") == "postgresql://ops@db/supctl");
+  CHECK(supctl::storage::redact_url("postgresql://ops:pw1@db/supctl?sslpassword=key-pass&sslmode=require") ==
+        "postgresql://ops:***@db/supctl?sslpassword=***&sslmode=require");
 
   for (const char* bad : {"postgresql://ops:s3cr3t-pw@db/supctl?state=", "postgresql://ops:s3cr3t-pw@db/supctl?state=a;drop",
                           "postgresql://ops:s3cr3t-pw@db/supctl?state=a%20b"}) {
@@ -926,15 +936,8 @@ TEST_CASE("on PostgreSQL a holder that dies lets go of the lock by itself; force
   TempDir dir("pg-lock");
   const Location location = dir.state();
   open_store(location).reset();
-  Child child([&](int, int out) {
-    std::string error;
-    auto store = StateStore::open(location, &error);
-    if (store == nullptr) return 1;
-    if (!store->lock("apply", 0ms, nullptr)) return 2;
-    write_line(out, "locked");
-    sleep_forever();
-  });
-  REQUIRE(child.read() == "locked");
+  auto holder_process = lock_holder(location);
+  Child& child = *holder_process;
 
   auto store = open_store(location);
   LockInfo holder;
